@@ -1,0 +1,154 @@
+import { WorkbenchError } from '../errors.js';
+
+export type NodeId = number;
+
+/** What one primitive edit did to which node (for diffs); `graph` names the graph it touched. */
+export interface ChangeRecord {
+  readonly kind: 'addNode' | 'removeNode' | 'changeNode' | 'changeGraph';
+  readonly graph: string;
+  readonly nodeId?: NodeId;
+}
+
+interface Change extends ChangeRecord {
+  apply(): void;
+  revert(): void;
+}
+
+/** A named group of edits that undo and redo as one step (a pass run, a manual edit). */
+export interface Transaction {
+  readonly label: string;
+  readonly changes: readonly ChangeRecord[];
+}
+
+/** Nodes added, removed and changed between two states of the journal. */
+export interface JournalDiff {
+  added: NodeId[];
+  removed: NodeId[];
+  changed: NodeId[];
+  graphChanged: boolean;
+}
+
+/**
+ * The edit history of a model. Every mutation of the IR goes through `record`, inside a
+ * transaction; undo and redo replay the recorded inverses. States are numbered: 0 is the model
+ * as loaded, n is after the n-th transaction.
+ */
+export class Journal {
+  private readonly done: { label: string; changes: Change[] }[] = [];
+  private undone: { label: string; changes: Change[] }[] = [];
+  private open: { label: string; changes: Change[] } | undefined;
+  private replaying = false;
+
+  /** Runs `fn` as one transaction; if it throws, its changes are rolled back. */
+  transaction<T>(label: string, fn: () => T): T {
+    if (this.open) return fn(); // nested: part of the enclosing transaction
+    const tx = { label, changes: [] as Change[] };
+    this.open = tx;
+    try {
+      const result = fn();
+      this.open = undefined;
+      if (tx.changes.length > 0) {
+        this.done.push(tx);
+        this.undone = [];
+      }
+      return result;
+    } catch (e) {
+      this.open = undefined;
+      this.replaying = true;
+      try {
+        for (let i = tx.changes.length - 1; i >= 0; i--) tx.changes[i]!.revert();
+      } finally {
+        this.replaying = false;
+      }
+      throw e;
+    }
+  }
+
+  /** Applies a primitive change and records it (in its own transaction when none is open). */
+  record(change: Change): void {
+    if (this.replaying) throw new Error('IR edited while undo/redo is replaying');
+    if (!this.open) {
+      this.transaction('edit', () => this.record(change));
+      return;
+    }
+    change.apply();
+    this.open.changes.push(change);
+  }
+
+  get canUndo(): boolean {
+    return this.done.length > 0;
+  }
+
+  get canRedo(): boolean {
+    return this.undone.length > 0;
+  }
+
+  /** The current state's number (how many transactions are applied). */
+  get state(): number {
+    return this.done.length;
+  }
+
+  /** Applied transactions, oldest first. */
+  history(): Transaction[] {
+    return this.done.map((t) => ({ label: t.label, changes: t.changes }));
+  }
+
+  undo(): string {
+    const tx = this.done.pop();
+    if (!tx) throw new WorkbenchError('NOTHING_TO_UNDO', 'nothing to undo');
+    this.replay(() => {
+      for (let i = tx.changes.length - 1; i >= 0; i--) tx.changes[i]!.revert();
+    });
+    this.undone.push(tx);
+    return tx.label;
+  }
+
+  redo(): string {
+    const tx = this.undone.pop();
+    if (!tx) throw new WorkbenchError('NOTHING_TO_REDO', 'nothing to redo');
+    this.replay(() => {
+      for (const c of tx.changes) c.apply();
+    });
+    this.done.push(tx);
+    return tx.label;
+  }
+
+  private replay(fn: () => void): void {
+    if (this.open) throw new Error('undo/redo inside a transaction');
+    this.replaying = true;
+    try {
+      fn();
+    } finally {
+      this.replaying = false;
+    }
+  }
+
+  /** Nodes added/removed/changed going from state `from` to state `to` (either direction). */
+  diff(from: number, to: number): JournalDiff {
+    const lo = Math.min(from, to);
+    const hi = Math.max(from, to);
+    if (lo < 0 || hi > this.done.length) {
+      throw new WorkbenchError('BAD_STATE', `journal state ${hi} does not exist (0..${this.done.length})`);
+    }
+    const added = new Set<NodeId>();
+    const removed = new Set<NodeId>();
+    const changed = new Set<NodeId>();
+    let graphChanged = false;
+    for (const tx of this.done.slice(lo, hi)) {
+      for (const c of tx.changes) {
+        if (c.kind === 'changeGraph') graphChanged = true;
+        if (c.nodeId === undefined) continue;
+        if (c.kind === 'addNode') {
+          if (removed.has(c.nodeId)) removed.delete(c.nodeId);
+          else added.add(c.nodeId);
+        } else if (c.kind === 'removeNode') {
+          if (added.has(c.nodeId)) added.delete(c.nodeId);
+          else removed.add(c.nodeId);
+          changed.delete(c.nodeId);
+        } else if (!added.has(c.nodeId)) changed.add(c.nodeId);
+      }
+    }
+    const forward = { added: [...added], removed: [...removed], changed: [...changed], graphChanged };
+    return from <= to ? forward : { ...forward, added: forward.removed, removed: forward.added };
+  }
+}

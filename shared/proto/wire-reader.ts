@@ -1,0 +1,167 @@
+/** Protobuf wire types. */
+export const WireType = { VARINT: 0, I64: 1, LEN: 2, SGROUP: 3, EGROUP: 4, I32: 5 } as const;
+
+/** A 64-bit integer: a number when it is a safe integer, a bigint otherwise (no precision loss). */
+export type Int64 = number | bigint;
+
+/** Raised for malformed protobuf bytes; `offset` is where in the buffer the problem was found. */
+export class WireError extends Error {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(message);
+    this.name = 'WireError';
+  }
+}
+
+const TWO_32 = 4294967296;
+
+/**
+ * Reads protobuf wire primitives from a byte range with bounds checks on every step, so that
+ * truncated or hostile input ends in a WireError rather than reading past the range.
+ */
+export class WireReader {
+  pos: number;
+
+  constructor(
+    readonly buf: Uint8Array,
+    start: number,
+    readonly end: number,
+  ) {
+    this.pos = start;
+  }
+
+  /** An unsigned varint that must fit in 53 bits (tags, lengths, int32 and enum values). */
+  uint(): number {
+    const buf = this.buf;
+    let pos = this.pos;
+    let b = pos < this.end ? buf[pos++]! : this.truncated();
+    if (b < 0x80) {
+      this.pos = pos;
+      return b;
+    }
+    let value = b & 0x7f;
+    let scale = 128;
+    for (let i = 1; i < 10; i++) {
+      b = pos < this.end ? buf[pos++]! : this.truncated();
+      value += (b & 0x7f) * scale;
+      if (b < 0x80) {
+        this.pos = pos;
+        if (value > Number.MAX_SAFE_INTEGER) return this.fail('varint too large', pos);
+        return value;
+      }
+      scale *= 128;
+    }
+    return this.fail('varint longer than 10 bytes', pos);
+  }
+
+  /** A varint as a signed 64-bit integer (int64 fields; negative int32 values are sign-extended). */
+  int64(): Int64 {
+    const [lo, hi] = this.varint64Parts();
+    if (hi < 0x200000) return hi * TWO_32 + lo; // below 2^53
+    if (hi >= 0xffe00000) return (hi - TWO_32) * TWO_32 + lo; // negative, above -2^53
+    return BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo));
+  }
+
+  /** A varint as an unsigned 64-bit integer. */
+  uint64(): Int64 {
+    const [lo, hi] = this.varint64Parts();
+    if (hi < 0x200000) return hi * TWO_32 + lo;
+    return (BigInt(hi) << 32n) | BigInt(lo);
+  }
+
+  /** A varint as a signed 32-bit integer (int32 and enum fields: the low 32 bits). */
+  int32(): number {
+    const [lo] = this.varint64Parts();
+    return lo | 0;
+  }
+
+  private varint64Parts(): [number, number] {
+    const buf = this.buf;
+    let pos = this.pos;
+    let lo = 0;
+    let hi = 0;
+    for (let i = 0; i < 10; i++) {
+      const b = pos < this.end ? buf[pos++]! : this.truncated();
+      const bits = b & 0x7f;
+      if (i < 4) lo += bits * 2 ** (7 * i);
+      else if (i === 4) {
+        lo += (bits & 0x0f) * 2 ** 28;
+        hi += bits >>> 4;
+      } else hi += bits * 2 ** (7 * i - 32);
+      if (b < 0x80) {
+        this.pos = pos;
+        return [lo >>> 0, hi % TWO_32 >>> 0];
+      }
+    }
+    return this.fail('varint longer than 10 bytes', pos);
+  }
+
+  fixed32Float(): number {
+    const p = this.need(4);
+    return new DataView(this.buf.buffer, this.buf.byteOffset + p, 4).getFloat32(0, true);
+  }
+
+  fixed64Double(): number {
+    const p = this.need(8);
+    return new DataView(this.buf.buffer, this.buf.byteOffset + p, 8).getFloat64(0, true);
+  }
+
+  /** The start of a length-delimited field's payload; advances past it. */
+  lengthDelimited(): { start: number; end: number } {
+    const len = this.uint();
+    const start = this.pos;
+    if (len > this.end - start) {
+      return this.fail(`length ${len} runs past the end of its message (${this.end - start} bytes left)`, start);
+    }
+    this.pos = start + len;
+    return { start, end: start + len };
+  }
+
+  /** Skips one field's value of the given wire type (groups are skipped to their end tag). */
+  skip(wireType: number, fieldNo: number): void {
+    switch (wireType) {
+      case WireType.VARINT:
+        this.varint64Parts();
+        return;
+      case WireType.I64:
+        this.need(8);
+        return;
+      case WireType.I32:
+        this.need(4);
+        return;
+      case WireType.LEN:
+        this.lengthDelimited();
+        return;
+      case WireType.SGROUP:
+        for (;;) {
+          if (this.pos >= this.end) this.fail(`unterminated group ${fieldNo}`, this.pos);
+          const tag = this.uint();
+          const wt = tag & 7;
+          if (wt === WireType.EGROUP) {
+            if (tag >>> 3 !== fieldNo) this.fail(`mismatched end of group ${fieldNo}`, this.pos);
+            return;
+          }
+          this.skip(wt, tag >>> 3);
+        }
+      default:
+        this.fail(`invalid wire type ${wireType} for field ${fieldNo}`, this.pos);
+    }
+  }
+
+  private need(n: number): number {
+    const p = this.pos;
+    if (this.end - p < n) this.truncated();
+    this.pos = p + n;
+    return p;
+  }
+
+  private truncated(): never {
+    return this.fail('unexpected end of data', this.pos);
+  }
+
+  fail(message: string, offset: number): never {
+    throw new WireError(message, offset);
+  }
+}
