@@ -1,0 +1,54 @@
+import { WorkbenchError } from '../../shared/errors.js';
+
+/** How a command's options are declared: a flag takes no value; the others take one. */
+export type OptionKind = 'flag' | 'string' | 'count' | 'list';
+
+export interface ParsedArgs {
+  positional: string[];
+  options: Record<string, string | boolean | string[] | undefined>;
+}
+
+/**
+ * Parses `--name value`, `--name=value`, `-o value` and flags against a command's declared
+ * options. Anything undeclared is a one-line WorkbenchError (exit code 2), never ignored.
+ */
+export function parseArgs(argv: readonly string[], spec: Record<string, OptionKind>, aliases: Record<string, string> = {}): ParsedArgs {
+  const positional: string[] = [];
+  const options: ParsedArgs['options'] = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      positional.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      positional.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const rawName = eq > 0 ? arg.slice(0, eq) : arg;
+    const name = aliases[rawName] ?? rawName.replace(/^--?/, '');
+    const kind = spec[name];
+    if (!kind) throw new WorkbenchError('BAD_OPTION', `unknown option ${rawName}`);
+    if (kind === 'flag') {
+      if (eq > 0) throw new WorkbenchError('BAD_OPTION', `option ${rawName} takes no value`);
+      options[name] = true;
+      continue;
+    }
+    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined) throw new WorkbenchError('BAD_OPTION', `option ${rawName} needs a value`);
+    if (kind === 'count' && !/^\d+$/.test(value)) {
+      throw new WorkbenchError('BAD_OPTION', `option ${rawName} needs a non-negative whole number, not "${value}"`);
+    }
+    if (kind === 'list') ((options[name] ??= []) as string[]).push(value);
+    else options[name] = value;
+  }
+  return { positional, options };
+}
+
+/** The one positional argument a command needs, or a usage error naming it. */
+export function onePositional(args: ParsedArgs, what: string, usage: string): string {
+  if (args.positional.length === 0) throw new WorkbenchError('USAGE', `missing ${what}; usage: ${usage}`);
+  if (args.positional.length > 1) throw new WorkbenchError('USAGE', `unexpected argument "${args.positional[1]}"; usage: ${usage}`);
+  return args.positional[0]!;
+}

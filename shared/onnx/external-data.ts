@@ -1,0 +1,64 @@
+import { WorkbenchError } from '../errors.js';
+import type { TensorProto } from './proto-types.js';
+
+/** Where a tensor's bytes live when `data_location` is EXTERNAL. */
+export interface ExternalDataRef {
+  /** Path relative to the model's folder, '/'-separated, checked not to leave it. */
+  location: string;
+  offset: number;
+  /** Byte count, or undefined for "to the end of the file". */
+  length: number | undefined;
+  checksum: string | undefined;
+}
+
+export const DATA_LOCATION_EXTERNAL = 1;
+
+function parseCount(value: string | undefined, key: string, tensor: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw new WorkbenchError('BAD_EXTERNAL_DATA', `tensor "${tensor}": external data ${key} "${value}" is not a byte count`);
+  }
+  return Number(value);
+}
+
+/**
+ * Checks an external-data location the way a careful loader must: relative, and not escaping
+ * the model's folder (no `..` segments that climb out, no drive letters, no NUL). Returns the
+ * normalized '/'-separated relative path.
+ */
+export function checkExternalLocation(location: string, tensor: string): string {
+  const bad = (why: string): never => {
+    throw new WorkbenchError('BAD_EXTERNAL_DATA', `tensor "${tensor}": external data location "${location}" ${why}`);
+  };
+  if (location === '') bad('is empty');
+  if (location.includes('\0')) bad('contains a NUL byte');
+  const unified = location.replace(/\\/g, '/');
+  if (unified.startsWith('/') || /^[A-Za-z]:/.test(unified)) bad('is absolute; it must be relative to the model');
+  const parts: string[] = [];
+  for (const seg of unified.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') {
+      if (parts.length === 0) bad("escapes the model's folder");
+      parts.pop();
+    } else parts.push(seg);
+  }
+  if (parts.length === 0) bad('names no file');
+  return parts.join('/');
+}
+
+/** The external-data reference of a tensor, or undefined when its data is in the model. */
+export function externalDataOf(t: TensorProto): ExternalDataRef | undefined {
+  if (t.dataLocation !== DATA_LOCATION_EXTERNAL) return undefined;
+  const name = t.name ?? '';
+  const entries = new Map((t.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
+  const location = entries.get('location');
+  if (location === undefined) {
+    throw new WorkbenchError('BAD_EXTERNAL_DATA', `tensor "${name}": data_location is EXTERNAL but no location is given`);
+  }
+  return {
+    location: checkExternalLocation(location, name),
+    offset: parseCount(entries.get('offset'), 'offset', name) ?? 0,
+    length: parseCount(entries.get('length'), 'length', name),
+    checksum: entries.get('checksum'),
+  };
+}

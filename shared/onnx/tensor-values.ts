@@ -1,0 +1,709 @@
+// Decoding tensor values from raw_data / typed fields into typed arrays, and encoding them back.
+//
+// Representation (TensorValues), one typed array per element type:
+//   float, float16, bfloat16, float8*, float4e2m1, float8e8m0 -> Float32Array (exact values)
+//   double -> Float64Array;  complex64 / complex128 -> Float32Array / Float64Array, interleaved re,im
+//   int8, int4, int2 -> Int8Array;  uint8, uint4, uint2, bool (0/1) -> Uint8Array
+//   int16 / uint16 / int32 / uint32 -> Int16Array / Uint16Array / Int32Array / Uint32Array
+//   int64 / uint64 -> BigInt64Array / BigUint64Array (exact)
+//   string -> Uint8Array[] (the bytes as stored; onnx strings are UTF-8 but need not be valid)
+//
+// NaN payloads: decoding writes float32 bit patterns, so every float16/bfloat16/E5M2 NaN keeps
+// its payload and E4M3FN keeps its sign; encoding from a Float32Array reads bits and gives the
+// original pattern back. The FNUZ formats and E8M0 have a single NaN, so nothing is lost there.
+// Values passed as JS numbers may have signalling NaNs quieted by the engine.
+
+import { WorkbenchError } from '../errors.js';
+import { ElemType, bitsPerElement, elemTypeName, rawByteLength, type ElemTypeCode } from './element-types.js';
+
+/** Decoded tensor values; see the table at the top of this file for which array each type gives. */
+export type TensorValues =
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array
+  | Uint8Array[];
+
+/** Every TensorValues form except strings. */
+export type NumericTensorValues = Exclude<TensorValues, Uint8Array[]>;
+
+/** What encodeRawValues accepts: decoded values, or plain arrays of numbers / bigints / booleans. */
+export type EncodableValues = NumericTensorValues | ArrayLike<number | bigint | boolean>;
+
+export interface DecodeOptions {
+  /** Always return fresh memory. Otherwise aligned little-endian data may alias `bytes`. */
+  copy?: boolean;
+  /** Tensor name, put in error messages. */
+  name?: string;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+// Scratch for reinterpreting float32 <-> uint32; both views share platform order, so no endianness issue.
+const F32 = new Float32Array(1);
+const U32 = new Uint32Array(F32.buffer);
+
+// ---------------------------------------------------------------------------------------------
+// Small float formats
+
+interface SmallFloat {
+  expBits: number;
+  manBits: number;
+  bias: number;
+  /** ieee: Inf and NaN at max exponent; fn: NaN only at S.1..1; fnuz: NaN only at 0x80, no -0; finite: neither. */
+  kind: 'ieee' | 'fn' | 'fnuz' | 'finite';
+  /** Largest finite magnitude, as bits without the sign. */
+  maxBits: number;
+  /** Finite overflow gives the largest finite value (ONNX Cast saturate=1) instead of Inf/NaN. */
+  saturate: boolean;
+  table?: Uint32Array;
+}
+
+const FLOAT16: SmallFloat = { expBits: 5, manBits: 10, bias: 15, kind: 'ieee', maxBits: 0x7bff, saturate: false };
+const FORMATS = new Map<number, SmallFloat>([
+  [ElemType.FLOAT16, FLOAT16],
+  [ElemType.FLOAT8E4M3FN, { expBits: 4, manBits: 3, bias: 7, kind: 'fn', maxBits: 0x7e, saturate: true }],
+  [ElemType.FLOAT8E4M3FNUZ, { expBits: 4, manBits: 3, bias: 8, kind: 'fnuz', maxBits: 0x7f, saturate: true }],
+  [ElemType.FLOAT8E5M2, { expBits: 5, manBits: 2, bias: 15, kind: 'ieee', maxBits: 0x7b, saturate: true }],
+  [ElemType.FLOAT8E5M2FNUZ, { expBits: 5, manBits: 2, bias: 16, kind: 'fnuz', maxBits: 0x7f, saturate: true }],
+  [ElemType.FLOAT4E2M1, { expBits: 2, manBits: 1, bias: 1, kind: 'finite', maxBits: 0x7, saturate: true }],
+]);
+
+const CANONICAL_NAN = 0x7fc00000;
+
+function smallFloatToF32Bits(f: SmallFloat, b: number): number {
+  const M = f.manBits;
+  const signBit = 1 << (f.expBits + M);
+  const sign = b & signBit;
+  const mag = b & (signBit - 1);
+  const expField = mag >>> M;
+  const man = mag & ((1 << M) - 1);
+  if (f.kind === 'fnuz' && b === signBit) return CANONICAL_NAN;
+  if (f.kind === 'fn' && mag === signBit - 1) return (sign ? 0x80000000 : 0) | CANONICAL_NAN;
+  if (f.kind === 'ieee' && expField === (1 << f.expBits) - 1) {
+    // Payload goes to the top of the float32 mantissa so that encoding gives it back.
+    return ((sign ? 0x80000000 : 0) | 0x7f800000 | (man << (23 - M))) >>> 0;
+  }
+  const value = expField === 0 ? man * 2 ** (1 - f.bias - M) : ((1 << M) + man) * 2 ** (expField - f.bias - M);
+  F32[0] = sign ? -value : value;
+  return U32[0]!;
+}
+
+function tableOf(f: SmallFloat): Uint32Array {
+  if (f.table) return f.table;
+  const t = new Uint32Array(1 << (1 + f.expBits + f.manBits));
+  for (let b = 0; b < t.length; b++) t[b] = smallFloatToF32Bits(f, b);
+  return (f.table = t);
+}
+
+// Round-to-nearest-even of sig / 2^shift (shift <= 31).
+function rne(sig: number, shift: number): number {
+  if (shift === 0) return sig;
+  const q = sig >>> shift;
+  const rem = sig & ((1 << shift) - 1);
+  const half = 1 << (shift - 1);
+  return rem > half || (rem === half && (q & 1) !== 0) ? q + 1 : q;
+}
+
+// float32 bits -> small float bits, round to nearest even, specials per the ONNX Cast tables
+// (saturate=1), except that E5M2 keeps ±Inf as ±Inf so that every bit pattern round-trips.
+function f32BitsToSmallFloat(f: SmallFloat, u: number): number {
+  const M = f.manBits;
+  const signBit = 1 << (f.expBits + M);
+  const expMask = (1 << f.expBits) - 1;
+  const sign = u >>> 31 ? signBit : 0;
+  const a = u & 0x7fffffff;
+  if (a > 0x7f800000) {
+    if (f.kind === 'ieee') return sign | (expMask << M) | ((a >>> (23 - M)) & ((1 << M) - 1) || 1 << (M - 1));
+    if (f.kind === 'fn') return sign | (signBit - 1);
+    if (f.kind === 'fnuz') return signBit;
+    return f.maxBits; // float4: NaN -> +6 per the ONNX spec
+  }
+  if (a === 0x7f800000) {
+    if (f.kind === 'ieee') return sign | (expMask << M);
+    if (f.kind === 'fnuz') return signBit;
+    return sign | f.maxBits;
+  }
+  const ef = a >>> 23;
+  const e = ef === 0 ? -126 : ef - 127;
+  const sig = ef === 0 ? a : (a & 0x7fffff) | 0x800000;
+  const emin = 1 - f.bias;
+  let bits: number;
+  if (e >= emin) {
+    // Adding the rounded significand (with its implicit bit) to (exponent-1) lets a mantissa carry bump the exponent.
+    bits = ((e - emin) << M) + rne(sig, 23 - M);
+  } else {
+    const shift = 23 - M + (emin - e);
+    bits = shift > 25 ? 0 : rne(sig, shift); // sig < 2^24, so beyond 25 it is below half the smallest subnormal
+  }
+  if (bits > f.maxBits) bits = f.saturate ? f.maxBits : expMask << M;
+  if (bits === 0 && f.kind === 'fnuz') return 0; // no negative zero: 0x80 is NaN
+  return sign | bits;
+}
+
+function f32BitsToBfloat16(u: number): number {
+  if ((u & 0x7fffffff) > 0x7f800000) {
+    const h = u >>> 16;
+    return h & 0x7f ? h : h | 0x40; // keep it a NaN when the payload was all in the dropped half
+  }
+  return (u + 0x7fff + ((u >>> 16) & 1)) >>> 16;
+}
+
+// E8M0 is 2^(b-127), no sign, no zero, 0xFF = NaN. Encoding follows the ONNX Cast default
+// (round_mode "up", saturate): the smallest power of two >= |x|, clamped to [2^-127, 2^127].
+function f32BitsToE8m0(u: number): number {
+  const a = u & 0x7fffffff;
+  if (a >= 0x7f800000) return 0xff;
+  const ef = a >>> 23;
+  const mf = a & 0x7fffff;
+  if (ef === 0) return mf <= 0x400000 ? 0 : 1; // float32 subnormals: 2^-127 is 0x400000
+  if (mf === 0) return ef;
+  return ef === 0xfe ? 0xfe : ef + 1;
+}
+
+function e8m0ToF32Bits(b: number): number {
+  if (b === 0xff) return CANONICAL_NAN;
+  return b === 0 ? 0x400000 : b << 23;
+}
+
+let e8m0Table: Uint32Array | undefined;
+function e8m0TableOf(): Uint32Array {
+  if (!e8m0Table) {
+    e8m0Table = new Uint32Array(256);
+    for (let b = 0; b < 256; b++) e8m0Table[b] = e8m0ToF32Bits(b);
+  }
+  return e8m0Table;
+}
+
+// float32 bits of x rounded to odd: a second rounding from these bits to any format with at
+// least two fewer significand bits then equals rounding x directly (no double-rounding error).
+function f32BitsRoundToOdd(x: number): number {
+  F32[0] = x;
+  let u = U32[0]!;
+  const f = F32[0]!;
+  if (f !== x && x === x && (u & 1) === 0) u = Math.abs(f) > Math.abs(x) ? u - 1 : u + 1;
+  return u;
+}
+
+/** float16 bits (low 16 bits of `bits`) to its exact value. */
+export function float16ToFloat32(bits: number): number {
+  U32[0] = tableOf(FLOAT16)[bits & 0xffff]!;
+  return F32[0]!;
+}
+
+/** x to float16 bits, correctly rounded (nearest-even) from the full double; overflow gives ±Inf. */
+export function float32ToFloat16Bits(x: number): number {
+  return f32BitsToSmallFloat(FLOAT16, f32BitsRoundToOdd(x));
+}
+
+/** bfloat16 bits (low 16 bits of `bits`) to its exact value. */
+export function bfloat16ToFloat32(bits: number): number {
+  U32[0] = (bits & 0xffff) << 16;
+  return F32[0]!;
+}
+
+/** x to bfloat16 bits, correctly rounded (nearest-even) from the full double; overflow gives ±Inf. */
+export function float32ToBfloat16Bits(x: number): number {
+  return f32BitsToBfloat16(f32BitsRoundToOdd(x));
+}
+
+/** Value of one element of a float16, bfloat16, float8 or float4 type given its bits; undefined for other types. */
+export function smallFloatToNumber(elemType: ElemTypeCode, bits: number): number | undefined {
+  const f = FORMATS.get(elemType);
+  if (f) U32[0] = tableOf(f)[bits & ((1 << (1 + f.expBits + f.manBits)) - 1)]!;
+  else if (elemType === ElemType.BFLOAT16) U32[0] = (bits & 0xffff) << 16;
+  else if (elemType === ElemType.FLOAT8E8M0) U32[0] = e8m0ToF32Bits(bits & 0xff);
+  else return undefined;
+  return F32[0]!;
+}
+
+/** Bits of x in a float16, bfloat16, float8 or float4 type, rounded as encodeRawValues does; undefined for other types. */
+export function numberToSmallFloatBits(elemType: ElemTypeCode, x: number): number | undefined {
+  const enc = smallFloatEncoder(elemType);
+  return enc ? enc(f32BitsRoundToOdd(x)) : undefined;
+}
+
+function smallFloatEncoder(elemType: ElemTypeCode): ((u: number) => number) | undefined {
+  const f = FORMATS.get(elemType);
+  if (f) return (u) => f32BitsToSmallFloat(f, u);
+  if (elemType === ElemType.BFLOAT16) return f32BitsToBfloat16;
+  if (elemType === ElemType.FLOAT8E8M0) return f32BitsToE8m0;
+  return undefined;
+}
+
+function smallFloatTable(elemType: ElemTypeCode): Uint32Array | undefined {
+  const f = FORMATS.get(elemType);
+  if (f) return tableOf(f);
+  return elemType === ElemType.FLOAT8E8M0 ? e8m0TableOf() : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding
+
+function fail(name: string | undefined, message: string): never {
+  throw new WorkbenchError('TENSOR_DATA', name === undefined ? message : `tensor '${name}': ${message}`);
+}
+
+function checkCount(elementCount: number, name: string | undefined): void {
+  if (!Number.isSafeInteger(elementCount) || elementCount < 0) fail(name, `invalid element count ${elementCount}`);
+}
+
+function swapBytes(b: Uint8Array, size: number): void {
+  for (let i = 0; i + size <= b.length; i += size) {
+    for (let l = i, r = i + size - 1; l < r; l++, r--) {
+      const t = b[l]!;
+      b[l] = b[r]!;
+      b[r] = t;
+    }
+  }
+}
+
+type ArrayMaker<T> = (buffer: ArrayBufferLike, byteOffset: number, length: number) => T;
+
+// A typed view over little-endian bytes: aliasing when possible, else an aligned (byte-swapped) copy.
+function leArray<T>(bytes: Uint8Array, length: number, size: number, make: ArrayMaker<T>, copy: boolean): T {
+  if (LITTLE_ENDIAN && !copy && bytes.byteOffset % size === 0) return make(bytes.buffer, bytes.byteOffset, length);
+  const c = bytes.slice();
+  if (!LITTLE_ENDIAN) swapBytes(c, size);
+  return make(c.buffer, 0, length);
+}
+
+function decodeVia(table: Uint32Array, bytes: Uint8Array, n: number, bytesPer: 1 | 2): Float32Array {
+  const out = new Float32Array(n);
+  const o = new Uint32Array(out.buffer);
+  if (bytesPer === 1) for (let i = 0; i < n; i++) o[i] = table[bytes[i]!]!;
+  else for (let i = 0; i < n; i++) o[i] = table[bytes[2 * i]! | (bytes[2 * i + 1]! << 8)]!;
+  return out;
+}
+
+// Sub-byte elements, low bits first; `signed` sign-extends through the int32 shift pair.
+function unpackBits(bytes: Uint8Array, n: number, bits: 2 | 4, out: Int8Array | Uint8Array, signed: boolean): void {
+  const perByte = 8 / bits;
+  const mask = (1 << bits) - 1;
+  const up = 32 - bits;
+  for (let i = 0; i < n; i++) {
+    const v = (bytes[(i / perByte) | 0]! >>> ((i % perByte) * bits)) & mask;
+    out[i] = signed ? (v << up) >> up : v;
+  }
+}
+
+/**
+ * Decodes little-endian raw_data bytes of `elementCount` elements. Multi-byte plain types
+ * (float, int32, ...) alias `bytes` when it is aligned on a little-endian platform, unless
+ * `options.copy`; copy before mutating. Throws WorkbenchError 'TENSOR_DATA' on a size mismatch.
+ */
+export function decodeRawValues(
+  elemType: ElemTypeCode,
+  bytes: Uint8Array,
+  elementCount: number,
+  options: DecodeOptions = {},
+): TensorValues {
+  const { name, copy = false } = options;
+  checkCount(elementCount, name);
+  const expected = rawByteLength(elemType, elementCount);
+  if (expected === undefined) {
+    fail(name, `${elemTypeName(elemType)} tensors cannot be stored as raw data`);
+  }
+  if (bytes.length !== expected) {
+    fail(name, `${elemTypeName(elemType)} data of ${elementCount} elements needs ${expected} bytes, got ${bytes.length}`);
+  }
+  const n = elementCount;
+  switch (elemType) {
+    case ElemType.FLOAT:
+      return leArray(bytes, n, 4, (b, o, l) => new Float32Array(b, o, l), copy);
+    case ElemType.COMPLEX64:
+      return leArray(bytes, 2 * n, 4, (b, o, l) => new Float32Array(b, o, l), copy);
+    case ElemType.DOUBLE:
+      return leArray(bytes, n, 8, (b, o, l) => new Float64Array(b, o, l), copy);
+    case ElemType.COMPLEX128:
+      return leArray(bytes, 2 * n, 8, (b, o, l) => new Float64Array(b, o, l), copy);
+    case ElemType.INT16:
+      return leArray(bytes, n, 2, (b, o, l) => new Int16Array(b, o, l), copy);
+    case ElemType.UINT16:
+      return leArray(bytes, n, 2, (b, o, l) => new Uint16Array(b, o, l), copy);
+    case ElemType.INT32:
+      return leArray(bytes, n, 4, (b, o, l) => new Int32Array(b, o, l), copy);
+    case ElemType.UINT32:
+      return leArray(bytes, n, 4, (b, o, l) => new Uint32Array(b, o, l), copy);
+    case ElemType.INT64:
+      return leArray(bytes, n, 8, (b, o, l) => new BigInt64Array(b, o, l), copy);
+    case ElemType.UINT64:
+      return leArray(bytes, n, 8, (b, o, l) => new BigUint64Array(b, o, l), copy);
+    case ElemType.INT8:
+      return copy ? new Int8Array(bytes.slice().buffer) : new Int8Array(bytes.buffer, bytes.byteOffset, n);
+    case ElemType.UINT8:
+      return copy ? bytes.slice() : bytes;
+    case ElemType.BOOL: {
+      const out = new Uint8Array(n);
+      for (let i = 0; i < n; i++) out[i] = bytes[i] ? 1 : 0;
+      return out;
+    }
+    case ElemType.FLOAT16:
+      return decodeVia(tableOf(FLOAT16), bytes, n, 2);
+    case ElemType.BFLOAT16: {
+      const out = new Float32Array(n);
+      const o = new Uint32Array(out.buffer);
+      for (let i = 0; i < n; i++) o[i] = (bytes[2 * i]! << 16) | (bytes[2 * i + 1]! << 24);
+      return out;
+    }
+    case ElemType.FLOAT4E2M1: {
+      const t = tableOf(FORMATS.get(ElemType.FLOAT4E2M1)!);
+      const out = new Float32Array(n);
+      const o = new Uint32Array(out.buffer);
+      for (let i = 0; i < n; i++) o[i] = t[(bytes[i >>> 1]! >>> ((i & 1) * 4)) & 0xf]!;
+      return out;
+    }
+    case ElemType.INT4:
+    case ElemType.INT2: {
+      const out = new Int8Array(n);
+      unpackBits(bytes, n, elemType === ElemType.INT4 ? 4 : 2, out, true);
+      return out;
+    }
+    case ElemType.UINT4:
+    case ElemType.UINT2: {
+      const out = new Uint8Array(n);
+      unpackBits(bytes, n, elemType === ElemType.UINT4 ? 4 : 2, out, false);
+      return out;
+    }
+  }
+  const table = smallFloatTable(elemType);
+  if (table) return decodeVia(table, bytes, n, 1);
+  return fail(name, `cannot decode ${elemTypeName(elemType)} values`);
+}
+
+/** Entries the typed field holds for `elementCount` elements (complex: 2 each; int4: 2 per entry; int2: 4). */
+export function typedEntryCount(elemType: ElemTypeCode, elementCount: number): number {
+  switch (elemType) {
+    case ElemType.COMPLEX64:
+    case ElemType.COMPLEX128:
+      return 2 * elementCount;
+    case ElemType.INT4:
+    case ElemType.UINT4:
+    case ElemType.FLOAT4E2M1:
+      return Math.ceil(elementCount / 2);
+    case ElemType.INT2:
+    case ElemType.UINT2:
+      return Math.ceil(elementCount / 4);
+    default:
+      return elementCount;
+  }
+}
+
+function toNum(v: number | bigint): number {
+  return typeof v === 'number' ? v : Number(v);
+}
+
+function toBig(v: number | bigint, name: string | undefined): bigint {
+  if (typeof v === 'bigint') return v;
+  if (!Number.isInteger(v)) fail(name, `64-bit integer entry ${v} is not an integer`);
+  return BigInt(v);
+}
+
+/**
+ * Decodes values from the typed TensorProto field that typedDataField names (int32Data carries
+ * 16-bit floats as their bits, float8 likewise, 4-bit types two per entry, 2-bit types four).
+ * Throws WorkbenchError 'TENSOR_DATA' when the number of entries does not match.
+ */
+export function decodeTypedValues(
+  elemType: ElemTypeCode,
+  values: ArrayLike<number | bigint> | readonly Uint8Array[],
+  elementCount: number,
+  options: DecodeOptions = {},
+): TensorValues {
+  const { name } = options;
+  checkCount(elementCount, name);
+  const entries = typedEntryCount(elemType, elementCount);
+  if (values.length !== entries) {
+    fail(name, `${elemTypeName(elemType)} data of ${elementCount} elements needs ${entries} entries, got ${values.length}`);
+  }
+  if (elemType === ElemType.STRING) {
+    const strings = Array.from(values as ArrayLike<unknown>);
+    for (const s of strings) if (!(s instanceof Uint8Array)) fail(name, 'string data entries must be bytes');
+    return strings as Uint8Array[];
+  }
+  const v = values as ArrayLike<number | bigint>;
+  const n = entries;
+  const fill = <T extends { [i: number]: number }>(out: T): T => {
+    for (let i = 0; i < n; i++) out[i] = toNum(v[i]!);
+    return out;
+  };
+  switch (elemType) {
+    case ElemType.FLOAT:
+    case ElemType.COMPLEX64:
+      return fill(new Float32Array(n));
+    case ElemType.DOUBLE:
+    case ElemType.COMPLEX128:
+      return fill(new Float64Array(n));
+    case ElemType.INT32:
+      return fill(new Int32Array(n));
+    case ElemType.UINT32:
+      return fill(new Uint32Array(n)); // stored in uint64Data; the store keeps the low 32 bits
+    case ElemType.INT64: {
+      const out = new BigInt64Array(n);
+      for (let i = 0; i < n; i++) out[i] = BigInt.asIntN(64, toBig(v[i]!, name));
+      return out;
+    }
+    case ElemType.UINT64: {
+      const out = new BigUint64Array(n);
+      for (let i = 0; i < n; i++) out[i] = BigInt.asUintN(64, toBig(v[i]!, name));
+      return out;
+    }
+  }
+  if (elemType === ElemType.BOOL) {
+    // Any non-zero entry is true, even one whose low byte is zero.
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) out[i] = toNum(v[i]!) !== 0 ? 1 : 0;
+    return out;
+  }
+  // The remaining int32Data types hold 8 or 16 bits per entry: lay them out as raw_data and reuse that decoder.
+  const bits = bitsPerElement(elemType);
+  if (bits === undefined || bits > 16) fail(name, `cannot decode ${elemTypeName(elemType)} values`);
+  const bytesPer = bits === 16 ? 2 : 1;
+  const raw = new Uint8Array(n * bytesPer);
+  for (let i = 0; i < n; i++) {
+    const x = toNum(v[i]!);
+    raw[i * bytesPer] = x & 0xff;
+    if (bytesPer === 2) raw[i * 2 + 1] = (x >>> 8) & 0xff;
+  }
+  return decodeRawValues(elemType, raw, elementCount, { name, copy: true });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+
+const INT_RANGES: ReadonlyMap<number, readonly [number, number]> = new Map([
+  [ElemType.INT8, [-128, 127]],
+  [ElemType.UINT8, [0, 255]],
+  [ElemType.INT16, [-32768, 32767]],
+  [ElemType.UINT16, [0, 65535]],
+  [ElemType.INT32, [-2147483648, 2147483647]],
+  [ElemType.UINT32, [0, 4294967295]],
+  [ElemType.INT4, [-8, 7]],
+  [ElemType.UINT4, [0, 15]],
+  [ElemType.INT2, [-2, 1]],
+  [ElemType.UINT2, [0, 3]],
+]);
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const UINT64_MAX = 2n ** 64n - 1n;
+
+function leBytes(a: NumericTensorValues): Uint8Array {
+  const b = new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice();
+  if (!LITTLE_ENDIAN) swapBytes(b, a.BYTES_PER_ELEMENT);
+  return b;
+}
+
+function intOf(v: number | bigint | boolean, lo: number, hi: number, i: number, type: ElemTypeCode): number {
+  const x = typeof v === 'number' ? v : Number(v);
+  if (!(Number.isInteger(x) && x >= lo && x <= hi)) {
+    throw new WorkbenchError('TENSOR_DATA', `value ${String(v)} at index ${i} is not a valid ${elemTypeName(type)}`);
+  }
+  return x;
+}
+
+function bigOf(v: number | bigint | boolean, lo: bigint, hi: bigint, i: number, type: ElemTypeCode): bigint {
+  let x: bigint | undefined;
+  if (typeof v === 'bigint') x = v;
+  else if (typeof v === 'boolean') x = v ? 1n : 0n;
+  else if (Number.isInteger(v)) x = BigInt(v);
+  if (x === undefined || x < lo || x > hi) {
+    throw new WorkbenchError('TENSOR_DATA', `value ${String(v)} at index ${i} is not a valid ${elemTypeName(type)}`);
+  }
+  return x;
+}
+
+// Float32 bits of each input value: read directly from a Float32Array (exact, NaN payloads kept),
+// rounded-to-odd from anything else so that the final rounding is correct.
+function f32BitsReader(values: EncodableValues): (i: number) => number {
+  if (values instanceof Float32Array) {
+    const u = new Uint32Array(values.buffer, values.byteOffset, values.length);
+    return (i) => u[i]!;
+  }
+  return (i) => {
+    const v = values[i]!;
+    return f32BitsRoundToOdd(typeof v === 'number' ? v : Number(v));
+  };
+}
+
+/**
+ * Encodes values as little-endian raw_data for `elemType` (the inverse of decodeRawValues).
+ * Small floats round to nearest-even; float8 and float4 saturate finite overflow (ONNX Cast
+ * saturate=1; E5M2 keeps ±Inf), float16/bfloat16 overflow to ±Inf; float8e8m0 rounds up to a
+ * power of two. Integers must be in range (else WorkbenchError 'TENSOR_DATA'); bool takes truthiness.
+ * Complex values are given interleaved (re, im), so their length must be even.
+ */
+export function encodeRawValues(elemType: ElemTypeCode, values: EncodableValues): Uint8Array {
+  const len = values.length;
+  if ((elemType === ElemType.COMPLEX64 || elemType === ElemType.COMPLEX128) && len % 2 !== 0) {
+    throw new WorkbenchError('TENSOR_DATA', `${elemTypeName(elemType)} values must be interleaved re,im pairs; got ${len} numbers`);
+  }
+  switch (elemType) {
+    case ElemType.FLOAT:
+    case ElemType.COMPLEX64:
+      return leBytes(values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>, Number));
+    case ElemType.DOUBLE:
+    case ElemType.COMPLEX128:
+      return leBytes(values instanceof Float64Array ? values : Float64Array.from(values as ArrayLike<number>, Number));
+    case ElemType.INT64:
+    case ElemType.UINT64: {
+      const signed = elemType === ElemType.INT64;
+      if (signed && values instanceof BigInt64Array) return leBytes(values);
+      if (!signed && values instanceof BigUint64Array) return leBytes(values);
+      const out = signed ? new BigInt64Array(len) : new BigUint64Array(len);
+      const [lo, hi] = signed ? [INT64_MIN, INT64_MAX] : [0n, UINT64_MAX];
+      for (let i = 0; i < len; i++) out[i] = bigOf(values[i]!, lo, hi, i, elemType);
+      return leBytes(out);
+    }
+    case ElemType.BOOL: {
+      const out = new Uint8Array(len);
+      for (let i = 0; i < len; i++) out[i] = values[i] ? 1 : 0;
+      return out;
+    }
+    case ElemType.BFLOAT16:
+    case ElemType.FLOAT16: {
+      const enc = smallFloatEncoder(elemType)!;
+      const read = f32BitsReader(values);
+      const out = new Uint16Array(len);
+      for (let i = 0; i < len; i++) out[i] = enc(read(i));
+      return leBytes(out);
+    }
+    case ElemType.FLOAT4E2M1: {
+      const enc = smallFloatEncoder(elemType)!;
+      const read = f32BitsReader(values);
+      const out = new Uint8Array(Math.ceil(len / 2));
+      for (let i = 0; i < len; i++) out[i >>> 1] |= enc(read(i)) << ((i & 1) * 4);
+      return out;
+    }
+  }
+  const enc = smallFloatEncoder(elemType);
+  if (enc) {
+    const read = f32BitsReader(values);
+    const out = new Uint8Array(len);
+    for (let i = 0; i < len; i++) out[i] = enc(read(i));
+    return out;
+  }
+  const range = INT_RANGES.get(elemType);
+  if (!range) {
+    throw new WorkbenchError('TENSOR_DATA', `${elemTypeName(elemType)} values cannot be encoded as raw data`);
+  }
+  const [lo, hi] = range;
+  const bits = bitsPerElement(elemType);
+  if (bits === 4 || bits === 2) {
+    const per = 8 / bits;
+    const mask = (1 << bits) - 1;
+    const out = new Uint8Array(Math.ceil(len / per));
+    for (let i = 0; i < len; i++) {
+      out[(i / per) | 0] |= (intOf(values[i]!, lo, hi, i, elemType) & mask) << ((i % per) * bits);
+    }
+    return out;
+  }
+  const out =
+    elemType === ElemType.INT8 ? new Int8Array(len)
+    : elemType === ElemType.UINT8 ? new Uint8Array(len)
+    : elemType === ElemType.INT16 ? new Int16Array(len)
+    : elemType === ElemType.UINT16 ? new Uint16Array(len)
+    : elemType === ElemType.INT32 ? new Int32Array(len)
+    : new Uint32Array(len);
+  for (let i = 0; i < len; i++) out[i] = intOf(values[i]!, lo, hi, i, elemType);
+  if (out instanceof Int8Array) return new Uint8Array(out.buffer);
+  if (out instanceof Uint8Array) return out;
+  return leBytes(out);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statistics
+
+/** Statistics of numeric values; NaN is counted, not averaged. */
+export interface ValueSummary {
+  /** Number of entries (complex: re and im counted separately). */
+  count: number;
+  /** Over non-NaN entries; NaN when there are none. ±Inf takes part (and makes mean/std non-finite). */
+  min: number;
+  max: number;
+  mean: number;
+  /** Population standard deviation (divides by n). */
+  std: number;
+  zeros: number;
+  nanCount: number;
+  /** The first `maxFirst` entries as numbers (64-bit integers beyond 2^53 are rounded). */
+  first: number[];
+}
+
+interface Acc {
+  min: number;
+  max: number;
+  shift: number;
+  sum: number;
+  sumSq: number;
+  n: number;
+  zeros: number;
+  nan: number;
+}
+
+// Sums are taken around the first value seen (`shift`) so that a large common offset does not
+// cancel away the variance; one pass, no allocation per element.
+function accumulate(a: ArrayLike<number>, acc: Acc): void {
+  let { min, max, shift, sum, sumSq, n, zeros, nan } = acc;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    if (x !== x) {
+      nan++;
+      continue;
+    }
+    if (n === 0) shift = x;
+    n++;
+    if (x < min) min = x;
+    if (x > max) max = x;
+    if (x === 0) zeros++;
+    const d = x - shift;
+    sum += d;
+    sumSq += d * d;
+  }
+  Object.assign(acc, { min, max, shift, sum, sumSq, n, zeros, nan });
+}
+
+// 64-bit integers read as two 32-bit halves: no BigInt per element.
+function accumulate64(a: BigInt64Array | BigUint64Array, acc: Acc): void {
+  const signed = a instanceof BigInt64Array;
+  const u = new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
+  const s = new Int32Array(a.buffer, a.byteOffset, a.length * 2);
+  const lo = LITTLE_ENDIAN ? 0 : 1;
+  const hi = 1 - lo;
+  const chunk = new Float64Array(Math.min(a.length, 4096));
+  for (let start = 0; start < a.length; start += chunk.length) {
+    const end = Math.min(a.length, start + chunk.length);
+    for (let i = start; i < end; i++) {
+      const h = signed ? s[2 * i + hi]! : u[2 * i + hi]!;
+      chunk[i - start] = h * 4294967296 + u[2 * i + lo]!;
+    }
+    accumulate(end - start === chunk.length ? chunk : chunk.subarray(0, end - start), acc);
+  }
+}
+
+/** min/max/mean/std/zeros/NaN count and the first values, in one pass over numeric tensor values. */
+export function summarizeValues(values: NumericTensorValues, maxFirst = 16): ValueSummary {
+  const acc: Acc = { min: Infinity, max: -Infinity, shift: 0, sum: 0, sumSq: 0, n: 0, zeros: 0, nan: 0 };
+  if (values instanceof BigInt64Array || values instanceof BigUint64Array) accumulate64(values, acc);
+  else accumulate(values, acc);
+  const first: number[] = [];
+  for (let i = 0; i < Math.min(maxFirst, values.length); i++) first.push(Number(values[i]!));
+  const { n } = acc;
+  const meanD = n ? acc.sum / n : NaN;
+  return {
+    count: values.length,
+    min: n ? acc.min : NaN,
+    max: n ? acc.max : NaN,
+    mean: acc.shift + meanD,
+    std: Math.sqrt(Math.max(0, acc.sumSq / n - meanD * meanD)),
+    zeros: acc.zeros,
+    nanCount: acc.nan,
+    first,
+  };
+}
