@@ -2,8 +2,9 @@ import { WorkbenchError } from '../../shared/errors.js';
 import type { Command, CommandIO } from './command.js';
 import { convertCommand } from './convert-command.js';
 import { inspectCommand } from './inspect-command.js';
+import { serveCommand } from './serve-command.js';
 
-const COMMANDS: Command[] = [inspectCommand, convertCommand];
+const COMMANDS: Command[] = [inspectCommand, convertCommand, serveCommand];
 
 function help(): string {
   return [
