@@ -294,9 +294,9 @@ function unpackBits(bytes: Uint8Array, n: number, bits: 2 | 4, out: Int8Array | 
 }
 
 /**
- * Decodes little-endian raw_data bytes of `elementCount` elements. Multi-byte plain types
- * (float, int32, ...) alias `bytes` when it is aligned on a little-endian platform, unless
- * `options.copy`; copy before mutating. Throws WorkbenchError 'TENSOR_DATA' on a size mismatch.
+ * Decodes little-endian raw_data bytes of `elementCount` elements. Plain types (float, double,
+ * complex, int8..uint64) alias `bytes` when it is aligned on a little-endian platform, unless
+ * `options.copy`: copy before mutating. Throws WorkbenchError 'TENSOR_DATA' on a size mismatch.
  */
 export function decodeRawValues(
   elemType: ElemTypeCode,
@@ -611,9 +611,9 @@ export function encodeRawValues(elemType: ElemTypeCode, values: EncodableValues)
     : elemType === ElemType.UINT16 ? new Uint16Array(len)
     : elemType === ElemType.INT32 ? new Int32Array(len)
     : new Uint32Array(len);
+  // The array type that decodeRawValues gives for this type holds only valid values: no checks needed.
+  if (values.constructor === out.constructor) return leBytes(values as typeof out);
   for (let i = 0; i < len; i++) out[i] = intOf(values[i]!, lo, hi, i, elemType);
-  if (out instanceof Int8Array) return new Uint8Array(out.buffer);
-  if (out instanceof Uint8Array) return out;
   return leBytes(out);
 }
 
@@ -642,31 +642,47 @@ interface Acc {
   shift: number;
   sum: number;
   sumSq: number;
-  n: number;
   zeros: number;
   nan: number;
 }
 
-// Sums are taken around the first value seen (`shift`) so that a large common offset does not
-// cancel away the variance; one pass, no allocation per element.
-function accumulate(a: ArrayLike<number>, acc: Acc): void {
-  let { min, max, shift, sum, sumSq, n, zeros, nan } = acc;
+const CHUNK = 8192;
+
+// Sums are taken around `shift` (the first finite value) so that a large common offset does not
+// cancel away the variance. Only ever called with Float64Array: one array type keeps the loop
+// monomorphic, which matters more than the copy (a mixed-type call site runs ~8x slower).
+function accumulate(a: Float64Array, acc: Acc): void {
+  const shift = acc.shift;
+  let { min, max, sum, sumSq, zeros, nan } = acc;
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;
-    if (x !== x) {
+    const d = x - shift; // NaN only when x is NaN, as shift is finite
+    if (d !== d) {
       nan++;
       continue;
     }
-    if (n === 0) shift = x;
-    n++;
-    if (x < min) min = x;
-    if (x > max) max = x;
+    min = x < min ? x : min;
+    max = x > max ? x : max;
     if (x === 0) zeros++;
-    const d = x - shift;
     sum += d;
     sumSq += d * d;
   }
-  Object.assign(acc, { min, max, shift, sum, sumSq, n, zeros, nan });
+  acc.min = min;
+  acc.max = max;
+  acc.sum = sum;
+  acc.sumSq = sumSq;
+  acc.zeros = zeros;
+  acc.nan = nan;
+}
+
+// Other numeric arrays go through a reused Float64Array chunk (TypedArray.set converts natively).
+function accumulateChunked(a: Exclude<NumericTensorValues, Float64Array | BigInt64Array | BigUint64Array>, acc: Acc): void {
+  const chunk = new Float64Array(Math.min(a.length, CHUNK));
+  for (let start = 0; start < a.length; start += CHUNK) {
+    const end = Math.min(a.length, start + CHUNK);
+    chunk.set(a.subarray(start, end));
+    accumulate(end - start === chunk.length ? chunk : chunk.subarray(0, end - start), acc);
+  }
 }
 
 // 64-bit integers read as two 32-bit halves: no BigInt per element.
@@ -676,9 +692,9 @@ function accumulate64(a: BigInt64Array | BigUint64Array, acc: Acc): void {
   const s = new Int32Array(a.buffer, a.byteOffset, a.length * 2);
   const lo = LITTLE_ENDIAN ? 0 : 1;
   const hi = 1 - lo;
-  const chunk = new Float64Array(Math.min(a.length, 4096));
-  for (let start = 0; start < a.length; start += chunk.length) {
-    const end = Math.min(a.length, start + chunk.length);
+  const chunk = new Float64Array(Math.min(a.length, CHUNK));
+  for (let start = 0; start < a.length; start += CHUNK) {
+    const end = Math.min(a.length, start + CHUNK);
     for (let i = start; i < end; i++) {
       const h = signed ? s[2 * i + hi]! : u[2 * i + hi]!;
       chunk[i - start] = h * 4294967296 + u[2 * i + lo]!;
@@ -689,18 +705,27 @@ function accumulate64(a: BigInt64Array | BigUint64Array, acc: Acc): void {
 
 /** min/max/mean/std/zeros/NaN count and the first values, in one pass over numeric tensor values. */
 export function summarizeValues(values: NumericTensorValues, maxFirst = 16): ValueSummary {
-  const acc: Acc = { min: Infinity, max: -Infinity, shift: 0, sum: 0, sumSq: 0, n: 0, zeros: 0, nan: 0 };
-  if (values instanceof BigInt64Array || values instanceof BigUint64Array) accumulate64(values, acc);
-  else accumulate(values, acc);
+  let shift = 0;
+  for (let i = 0; i < values.length; i++) {
+    const x = Number(values[i]!);
+    if (Number.isFinite(x)) {
+      shift = x;
+      break;
+    }
+  }
+  const acc: Acc = { min: Infinity, max: -Infinity, shift, sum: 0, sumSq: 0, zeros: 0, nan: 0 };
+  if (values instanceof Float64Array) accumulate(values, acc);
+  else if (values instanceof BigInt64Array || values instanceof BigUint64Array) accumulate64(values, acc);
+  else accumulateChunked(values, acc);
   const first: number[] = [];
   for (let i = 0; i < Math.min(maxFirst, values.length); i++) first.push(Number(values[i]!));
-  const { n } = acc;
+  const n = values.length - acc.nan;
   const meanD = n ? acc.sum / n : NaN;
   return {
     count: values.length,
     min: n ? acc.min : NaN,
     max: n ? acc.max : NaN,
-    mean: acc.shift + meanD,
+    mean: shift + meanD,
     std: Math.sqrt(Math.max(0, acc.sumSq / n - meanD * meanD)),
     zeros: acc.zeros,
     nanCount: acc.nan,
