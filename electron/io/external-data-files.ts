@@ -4,6 +4,7 @@ import { WorkbenchError } from '../../shared/errors.js';
 import { externalDataOf, type ExternalDataRef } from '../../shared/onnx/external-data.js';
 import { listModelTensors } from '../../shared/onnx/map-tensors.js';
 import type { ModelProto, TensorProto } from '../../shared/onnx/proto-types.js';
+import { fsError } from './fs-errors.js';
 
 /** One external-data file a model refers to. */
 export interface ExternalFile {
@@ -33,7 +34,7 @@ export class ExternalData {
     const dir = await realpath(modelDir);
     const files = new Map<string, ExternalFile>();
     for (const { tensor: t } of listModelTensors(model)) {
-      const ref = externalDataOf(t);
+      const ref = refOf(t, modelName);
       if (!ref) continue;
       let file = files.get(ref.location);
       if (!file) {
@@ -69,6 +70,16 @@ export class ExternalData {
   }
 }
 
+/** The tensor's external-data reference; its errors name the model file too. */
+function refOf(t: TensorProto, modelName: string): ExternalDataRef | undefined {
+  try {
+    return externalDataOf(t);
+  } catch (e) {
+    if (e instanceof WorkbenchError) throw new WorkbenchError(e.code, `${modelName}: ${e.message}`);
+    throw e;
+  }
+}
+
 function lengthOf(ref: ExternalDataRef, file: ExternalFile): number {
   return ref.length ?? file.size - ref.offset;
 }
@@ -83,7 +94,7 @@ async function resolveInside(dir: string, location: string, modelName: string, t
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       throw new WorkbenchError('MISSING_EXTERNAL_DATA', `${modelName}: external data file "${location}" of tensor "${tensor}" does not exist`);
     }
-    throw e;
+    return fsError(e, `${modelName}: external data "${location}" of tensor "${tensor}"`, 'resolving it');
   }
   const rel = relative(dir, real);
   if (rel === '' || rel.startsWith('..' + sep) || rel === '..' || isAbsolute(rel)) {

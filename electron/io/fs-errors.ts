@@ -12,6 +12,8 @@ export function fsError(e: unknown, path: string, doing: string): never {
     ENOSPC: 'no space left on the device',
     EROFS: 'the file system is read-only',
     EMFILE: 'too many open files',
+    ELOOP: 'too many levels of symbolic links',
+    ENAMETOOLONG: 'the name is too long',
   };
   if (code && why[code]) throw new WorkbenchError(`FILE_${code}`, `${path}: ${why[code]} (while ${doing})`);
   if (e instanceof WorkbenchError) throw e;

@@ -31,6 +31,7 @@ export async function openModel(path: string): Promise<OpenedModel> {
   try {
     const st = await stat(full);
     if (st.isDirectory()) throw Object.assign(new Error(), { code: 'EISDIR' });
+    if (!st.isFile()) throw new WorkbenchError('NOT_A_FILE', `${path}: not a regular file`);
     size = st.size;
   } catch (e) {
     return fsError(e, path, 'opening the model');

@@ -114,11 +114,16 @@ function isStringLike(v: unknown): v is string | Uint8Array {
   return typeof v === 'string' || v instanceof Uint8Array;
 }
 
-// Both are plain objects; decide by the fields only one of them has.
+const TENSOR_ONLY = ['dataType', 'dims', 'rawData', 'floatData', 'int32Data', 'int64Data', 'stringData', 'doubleData', 'uint64Data', 'externalData'];
+const GRAPH_ONLY = ['node', 'input', 'output', 'initializer', 'valueInfo', 'sparseInitializer', 'quantizationAnnotation'];
+
+// Both are plain objects; decide by the fields only one of them has. A tensor always has a data
+// type, so an object with only a name (an empty graph) is a graph.
 function messageKind(v: object): 'tensor' | 'graph' | undefined {
-  if ('dataType' in v || 'rawData' in v || 'dims' in v) return 'tensor';
-  if ('node' in v || 'input' in v || 'output' in v || 'initializer' in v) return 'graph';
-  return undefined;
+  const tensorLike = TENSOR_ONLY.some((k) => k in v);
+  const graphLike = GRAPH_ONLY.some((k) => k in v);
+  if (tensorLike && graphLike) return undefined;
+  return tensorLike ? 'tensor' : 'graph';
 }
 
 function inferType(name: string, v: Exclude<AttrValue, TypedAttrValue>): number {

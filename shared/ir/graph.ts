@@ -37,9 +37,18 @@ function subgraphsOf(proto: NodeProto, make: (g: GraphProto) => Graph): Subgraph
  */
 export class Graph {
   private readonly nodeMap = new Map<NodeId, IrNode>();
+  /** Each node's place in the order; a removed node keeps it, so undo can put it back there. */
+  private readonly orderKey = new Map<IrNode, number>();
+  private nextKey = 0;
+  /** Set when a node was put back out of order; `nodes` re-sorts once, not once per node. */
+  private unsorted = false;
   private readonly producerOf = new Map<string, IrNode>();
   private readonly consumersOf = new Map<string, Set<IrNode>>();
   private readonly inits = new Map<string, TensorProto>();
+  /** Initializers' places in the written order, kept the same way as the nodes' (see orderKey). */
+  private readonly initKey = new Map<string, number>();
+  private nextInitKey = 0;
+  private initsUnsorted = false;
   private readonly valueInfos = new Map<string, ValueInfoProto>();
   /** Fields of the GraphProto other than nodes and initializers, kept as read. */
   private proto: GraphProto;
@@ -52,11 +61,12 @@ export class Graph {
   ) {
     const { node: _n, initializer, ...rest } = proto;
     this.proto = rest;
-    for (const t of initializer ?? []) this.inits.set(t.name ?? '', t);
+    for (const t of initializer ?? []) this.putInit(t.name ?? '', t, this.nextInitKey++);
     for (const vi of proto.valueInfo ?? []) this.valueInfos.set(vi.name ?? '', vi);
     for (const np of proto.node ?? []) {
       const id = ctx.newNodeId();
-      this.attach(new IrNode(id, np, [id], subgraphsOf(np, (g) => new Graph(g, ctx, this))));
+      // A copy: edits assign into node.proto, and must not reach the caller's ModelProto.
+      this.attach(new IrNode(id, { ...np }, [id], subgraphsOf(np, (g) => new Graph(g, ctx, this))));
     }
   }
 
@@ -66,7 +76,15 @@ export class Graph {
 
   /** Nodes in their current order (file order, with added nodes after). */
   get nodes(): IterableIterator<IrNode> {
+    if (this.unsorted) this.sortNodes();
     return this.nodeMap.values();
+  }
+
+  private sortNodes(): void {
+    const sorted = [...this.nodeMap.values()].sort((a, b) => this.orderKey.get(a)! - this.orderKey.get(b)!);
+    this.nodeMap.clear();
+    for (const n of sorted) this.nodeMap.set(n.id, n);
+    this.unsorted = false;
   }
 
   get nodeCount(): number {
@@ -86,7 +104,24 @@ export class Graph {
   }
 
   get initializers(): ReadonlyMap<string, TensorProto> {
+    if (this.initsUnsorted) {
+      const sorted = [...this.inits].sort(([a], [b]) => this.initKey.get(a)! - this.initKey.get(b)!);
+      this.inits.clear();
+      for (const [name, t] of sorted) this.inits.set(name, t);
+      this.initsUnsorted = false;
+    }
     return this.inits;
+  }
+
+  private dropInit(name: string): void {
+    this.inits.delete(name);
+    this.initKey.delete(name);
+  }
+
+  private putInit(name: string, tensor: TensorProto, key: number): void {
+    if (key < this.nextInitKey - 1) this.initsUnsorted = true;
+    this.inits.set(name, tensor);
+    this.initKey.set(name, key);
   }
 
   /** The GraphProto fields this IR does not model (doc string, annotations, sparse initializers...). */
@@ -127,8 +162,7 @@ export class Graph {
 
   /** Whether `value` is visible here: defined in this graph or in an enclosing one. */
   sees(value: string): boolean {
-    for (let g: Graph | undefined = this; g; g = g.parent) if (g.defines(value)) return true;
-    return false;
+    return this.defines(value) || (this.parent?.sees(value) ?? false);
   }
 
   /** Values read here (including by nested subgraphs) that no graph at this level or below defines. */
@@ -142,16 +176,28 @@ export class Graph {
     return refs;
   }
 
+  /** Adds a new node at the end, or puts a removed one back at its old place. */
   private attach(node: IrNode): void {
+    const key = this.orderKey.get(node);
+    if (key === undefined) this.orderKey.set(node, this.nextKey++);
+    else if (key < this.nextKey - 1) this.unsorted = true;
     this.nodeMap.set(node.id, node);
-    this.ctx.track(node, this);
-    for (const v of node.outputs) if (v !== '') this.producerOf.set(v, node);
-    for (const v of node.inputs) if (v !== '') this.addConsumer(v, node);
+    trackTree(this.ctx, node, this);
+    this.index(node);
   }
 
   private detach(node: IrNode): void {
     this.nodeMap.delete(node.id);
-    this.ctx.track(node, undefined);
+    trackTree(this.ctx, node, undefined);
+    this.unindex(node);
+  }
+
+  private index(node: IrNode): void {
+    for (const v of node.outputs) if (v !== '') this.producerOf.set(v, node);
+    for (const v of node.inputs) if (v !== '') this.addConsumer(v, node);
+  }
+
+  private unindex(node: IrNode): void {
     for (const v of node.outputs) if (this.producerOf.get(v) === node) this.producerOf.delete(v);
     for (const v of node.inputs) this.consumersOf.get(v)?.delete(node);
   }
@@ -162,10 +208,11 @@ export class Graph {
     set.add(node);
   }
 
+  // Only the indexes: the node keeps its place in the order, so an edit and its undo do not move it.
   private reindex(node: IrNode, mutate: () => void): void {
-    this.detach(node);
+    this.unindex(node);
     mutate();
-    this.attach(node);
+    this.index(node);
   }
 
   // ---- mutations (journaled) ----
@@ -253,6 +300,10 @@ export class Graph {
 
   /** Adds or replaces (by name) an attribute. Graph-valued attributes are not edited this way. */
   setAttribute(node: IrNode, attr: AttributeProto): void {
+    // toProto writes subgraphs from node.subgraphs, so a new graph value here would be dropped silently.
+    if (attr.g || attr.graphs || node.subgraphs.some((s) => s.attribute === attr.name)) {
+      throw new Error(`setAttribute cannot set graph attribute "${attr.name}" of node ${node.label}`);
+    }
     this.changeNode(node, (p) => {
       const i = p.attribute!.findIndex((a) => a.name === attr.name);
       if (i >= 0) p.attribute![i] = attr;
@@ -322,18 +373,22 @@ export class Graph {
   addInitializer(tensor: TensorProto): void {
     const name = tensor.name ?? '';
     const before = this.inits.get(name);
+    // Replacing keeps the tensor's place; a new name goes last.
+    const key = this.initKey.get(name) ?? this.nextInitKey++;
     this.changeGraph(
-      () => this.inits.set(name, tensor),
-      () => (before ? this.inits.set(name, before) : this.inits.delete(name)),
+      () => this.putInit(name, tensor, key),
+      () => (before ? this.putInit(name, before, key) : this.dropInit(name)),
     );
   }
 
   removeInitializer(name: string): void {
     const before = this.inits.get(name);
     if (!before) return;
+    // Undo puts it back at its old place in the written order.
+    const key = this.initKey.get(name)!;
     this.changeGraph(
-      () => this.inits.delete(name),
-      () => this.inits.set(name, before),
+      () => this.dropInit(name),
+      () => this.putInit(name, before, key),
     );
   }
 
@@ -342,13 +397,20 @@ export class Graph {
     const out: GraphProto = { ...this.proto };
     const nodes = orderNodes(this);
     if (nodes.length) out.node = nodes.map(nodeToProto);
-    if (this.inits.size) out.initializer = [...this.inits.values()];
+    if (this.inits.size) out.initializer = [...this.initializers.values()];
     return out;
   }
 }
 
+/** Registers (graph set) or unregisters a node and every node of its subgraphs, recursively. */
+function trackTree(ctx: GraphContext, node: IrNode, graph: Graph | undefined): void {
+  ctx.track(node, graph);
+  for (const s of node.subgraphs) for (const n of s.graph.nodes) trackTree(ctx, n, graph ? s.graph : undefined);
+}
+
+// Copies: edits assign into node.proto, and must not change a ModelProto handed out earlier.
 function nodeToProto(n: IrNode): NodeProto {
-  if (n.subgraphs.length === 0) return n.proto;
+  if (n.subgraphs.length === 0) return { ...n.proto };
   const attribute = n.attributes.map((a) => {
     const subs = n.subgraphs.filter((s) => s.attribute === a.name);
     if (subs.length === 0) return a;

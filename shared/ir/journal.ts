@@ -41,7 +41,7 @@ export class Journal {
 
   /** Runs `fn` as one transaction; if it throws, its changes are rolled back. */
   transaction<T>(label: string, fn: () => T): T {
-    if (this.open) return fn(); // nested: part of the enclosing transaction
+    if (this.open) return this.nested(this.open, fn);
     const tx = { label, changes: [] as Change[] };
     this.open = tx;
     try {
@@ -54,13 +54,29 @@ export class Journal {
       return result;
     } catch (e) {
       this.open = undefined;
-      this.replaying = true;
-      try {
-        for (let i = tx.changes.length - 1; i >= 0; i--) tx.changes[i]!.revert();
-      } finally {
-        this.replaying = false;
-      }
+      this.rollBack(tx.changes);
       throw e;
+    }
+  }
+
+  // Part of the enclosing transaction; if it throws, only its own changes are undone, so a caller
+  // that catches the error (a pass skipping a match whose guard failed) is left with no half-edit.
+  private nested<T>(tx: { changes: Change[] }, fn: () => T): T {
+    const mark = tx.changes.length;
+    try {
+      return fn();
+    } catch (e) {
+      this.rollBack(tx.changes.splice(mark));
+      throw e;
+    }
+  }
+
+  private rollBack(changes: readonly Change[]): void {
+    this.replaying = true;
+    try {
+      for (let i = changes.length - 1; i >= 0; i--) changes[i]!.revert();
+    } finally {
+      this.replaying = false;
     }
   }
 

@@ -55,8 +55,8 @@ export class IrNode {
     return this.proto.attribute?.find((a) => a.name === name);
   }
 
-  /** A label for messages: the node's name, or its op type and id when it has none. */
+  /** A label for messages: the node's name and op type, or its id and op type when it has no name. */
   get label(): string {
-    return this.name !== '' ? `"${this.name}"` : `#${this.id} (${this.opType})`;
+    return this.name !== '' ? `"${this.name}" (${this.opType})` : `#${this.id} (${this.opType})`;
   }
 }

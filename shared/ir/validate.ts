@@ -24,7 +24,7 @@ export function validateGraph(graph: Graph): void {
       if (v !== '' && !graph.sees(v)) {
         throw new WorkbenchError(
           'DANGLING_VALUE',
-          `${where}: node ${n.label} (${n.opType}) reads "${v}", which no node, graph input or initializer provides`,
+          `${where}: node ${n.label} reads "${v}", which no node, graph input or initializer provides`,
         );
       }
     }

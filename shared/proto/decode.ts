@@ -64,10 +64,15 @@ export function decodeMessage(def: MessageDef, buf: Uint8Array, start = 0, end =
     const f = def.byNumber.get(no);
     const expected = f ? wireTypeOf(f) : -1;
     const packedRun = f !== undefined && f.repeated && wt === WireType.LEN && expected !== WireType.LEN;
-    if (!f || (wt !== expected && !packedRun)) {
+    if (!f) {
       r.skip(wt, no);
       (msg[UNKNOWN_FIELDS] ??= []).push(buf.subarray(tagStart, r.pos));
       continue;
+    }
+    if (wt !== expected && !packedRun) {
+      // Protobuf would keep it as an unknown field, but no writer produces this: the bytes are
+      // damaged, and reading on would report something further away from where they are.
+      throw new WireError(`field ${no} (${def.name}.${f.name}) has wire type ${wt}, expected ${expected}`, tagStart);
     }
     if (packedRun) {
       decodePackedRun(f, r, msg);

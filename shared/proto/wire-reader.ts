@@ -16,6 +16,8 @@ export class WireError extends Error {
 }
 
 const TWO_32 = 4294967296;
+/** Unknown groups nested deeper than this are hostile input (skipping them recurses). */
+const MAX_GROUP_DEPTH = 100;
 
 /**
  * Reads protobuf wire primitives from a byte range with bounds checks on every step, so that
@@ -120,7 +122,7 @@ export class WireReader {
   }
 
   /** Skips one field's value of the given wire type (groups are skipped to their end tag). */
-  skip(wireType: number, fieldNo: number): void {
+  skip(wireType: number, fieldNo: number, depth = 0): void {
     switch (wireType) {
       case WireType.VARINT:
         this.varint64Parts();
@@ -135,6 +137,7 @@ export class WireReader {
         this.lengthDelimited();
         return;
       case WireType.SGROUP:
+        if (depth >= MAX_GROUP_DEPTH) this.fail(`groups nested deeper than ${MAX_GROUP_DEPTH} levels`, this.pos);
         for (;;) {
           if (this.pos >= this.end) this.fail(`unterminated group ${fieldNo}`, this.pos);
           const tag = this.uint();
@@ -143,7 +146,7 @@ export class WireReader {
             if (tag >>> 3 !== fieldNo) this.fail(`mismatched end of group ${fieldNo}`, this.pos);
             return;
           }
-          this.skip(wt, tag >>> 3);
+          this.skip(wt, tag >>> 3, depth + 1);
         }
       default:
         this.fail(`invalid wire type ${wireType} for field ${fieldNo}`, this.pos);

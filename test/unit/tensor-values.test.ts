@@ -3,15 +3,17 @@ import { WorkbenchError } from '../../shared/errors.js';
 import { ElemType, type ElemTypeCode } from '../../shared/onnx/element-types.js';
 import {
   bfloat16ToFloat32,
-  decodeRawValues,
-  decodeTypedValues,
-  encodeRawValues,
   float16ToFloat32,
   float32ToBfloat16Bits,
   float32ToFloat16Bits,
   numberToSmallFloatBits,
   smallFloatToNumber,
-  summarizeValues,
+} from '../../shared/onnx/small-floats.js';
+import { summarizeValues } from '../../shared/onnx/value-stats.js';
+import {
+  decodeRawValues,
+  decodeTypedValues,
+  encodeRawValues,
   typedEntryCount,
   type TensorValues,
 } from '../../shared/onnx/tensor-values.js';
