@@ -50,6 +50,9 @@ export class Graph {
   private nextInitKey = 0;
   private initsUnsorted = false;
   private readonly valueInfos = new Map<string, ValueInfoProto>();
+  /** Outer values each subgraph-holding node reads, valid while the journal is at `outerRefsVersion`. */
+  private readonly outerRefsByNode = new Map<IrNode, Set<string>>();
+  private outerRefsVersion = -1;
   /** Fields of the GraphProto other than nodes and initializers, kept as read. */
   private proto: GraphProto;
 
@@ -137,9 +140,33 @@ export class Graph {
     return this.producerOf.get(value);
   }
 
-  /** Nodes of this graph that read `value` (each once, however many of its inputs do). */
+  /** Nodes of this graph that read `value` as an input (each once, however many of its inputs do). */
   consumers(value: string): ReadonlySet<IrNode> {
     return this.consumersOf.get(value) ?? new Set();
+  }
+
+  /** Nodes of this graph whose subgraphs read `value` from this graph (an If branch using it). */
+  subgraphReaders(value: string): IrNode[] {
+    if (this.outerRefsVersion !== this.ctx.journal.version) {
+      this.outerRefsByNode.clear();
+      for (const n of this.nodeMap.values()) {
+        if (n.subgraphs.length === 0) continue;
+        const refs = new Set<string>();
+        for (const s of n.subgraphs) for (const v of s.graph.outerReferences()) refs.add(v);
+        this.outerRefsByNode.set(n, refs);
+      }
+      this.outerRefsVersion = this.ctx.journal.version;
+    }
+    const readers: IrNode[] = [];
+    for (const [n, refs] of this.outerRefsByNode) if (refs.has(value)) readers.push(n);
+    return readers;
+  }
+
+  /** Whether anything besides `except` reads `value`: other nodes, subgraphs, or the graph's outputs. */
+  usedOutside(value: string, except: ReadonlySet<IrNode>): boolean {
+    if (this.isGraphOutput(value)) return true;
+    for (const c of this.consumers(value)) if (!except.has(c)) return true;
+    return this.subgraphReaders(value).some((n) => !except.has(n));
   }
 
   isGraphOutput(value: string): boolean {
@@ -323,9 +350,12 @@ export class Graph {
     });
   }
 
-  /** Makes every reader of `from` (nodes and graph outputs) read `to` instead. */
+  /** Makes every reader of `from` (nodes, graph outputs, and subgraphs reading it) read `to` instead. */
   replaceAllUses(from: string, to: string): void {
     this.ctx.journal.transaction('replace uses', () => {
+      for (const n of this.subgraphReaders(from)) {
+        for (const s of n.subgraphs) if (!s.graph.defines(from)) s.graph.replaceAllUses(from, to);
+      }
       for (const n of [...this.consumers(from)]) {
         this.changeNode(n, (p) => {
           p.input = p.input!.map((v) => (v === from ? to : v));

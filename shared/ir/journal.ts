@@ -38,6 +38,12 @@ export class Journal {
   private undone: { label: string; changes: Change[] }[] = [];
   private open: { label: string; changes: Change[] } | undefined;
   private replaying = false;
+  private edits = 0;
+
+  /** Grows with every applied, reverted or replayed change: a cheap key for caches of derived facts. */
+  get version(): number {
+    return this.edits;
+  }
 
   /** Runs `fn` as one transaction; if it throws, its changes are rolled back. */
   transaction<T>(label: string, fn: () => T): T {
@@ -46,6 +52,38 @@ export class Journal {
     this.open = tx;
     try {
       const result = fn();
+      this.open = undefined;
+      if (tx.changes.length > 0) {
+        this.done.push(tx);
+        this.undone = [];
+      }
+      return result;
+    } catch (e) {
+      this.open = undefined;
+      this.rollBack(tx.changes);
+      throw e;
+    }
+  }
+
+  /**
+   * `transaction` for work that awaits (a pass calling onnxruntime to fold constants). Nothing
+   * else may edit the model until it settles: the journal is single-writer.
+   */
+  async transactionAsync<T>(label: string, fn: () => Promise<T>): Promise<T> {
+    if (this.open) {
+      const tx = this.open;
+      const mark = tx.changes.length;
+      try {
+        return await fn();
+      } catch (e) {
+        this.rollBack(tx.changes.splice(mark));
+        throw e;
+      }
+    }
+    const tx = { label, changes: [] as Change[] };
+    this.open = tx;
+    try {
+      const result = await fn();
       this.open = undefined;
       if (tx.changes.length > 0) {
         this.done.push(tx);
@@ -72,6 +110,7 @@ export class Journal {
   }
 
   private rollBack(changes: readonly Change[]): void {
+    this.edits++;
     this.replaying = true;
     try {
       for (let i = changes.length - 1; i >= 0; i--) changes[i]!.revert();
@@ -88,6 +127,7 @@ export class Journal {
       return;
     }
     change.apply();
+    this.edits++;
     this.open.changes.push(change);
   }
 
@@ -130,6 +170,7 @@ export class Journal {
   }
 
   private replay(fn: () => void): void {
+    this.edits++;
     if (this.open) throw new Error('undo/redo inside a transaction');
     this.replaying = true;
     try {

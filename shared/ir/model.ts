@@ -12,7 +12,7 @@ import { validateGraph } from './validate.js';
 export class IrModel {
   readonly journal = new Journal();
   readonly graph: Graph;
-  private readonly rest: ModelProto;
+  private rest: ModelProto;
   private lastId = 0;
   private readonly byId = new Map<NodeId, { node: IrNode; graph: Graph }>();
 
@@ -43,6 +43,20 @@ export class IrModel {
     const want = domain === 'ai.onnx' ? '' : domain;
     const entry = this.rest.opsetImport?.find((o) => ((o.domain ?? '') === 'ai.onnx' ? '' : (o.domain ?? '')) === want);
     return entry?.version === undefined ? undefined : Number(entry.version);
+  }
+
+  /** Imports an operator set (journaled); a domain already imported keeps the higher version. */
+  addOpsetImport(domain: string, version: number): void {
+    const before = this.rest;
+    const list = (before.opsetImport ?? []).filter((o) => (o.domain ?? '') !== domain);
+    const have = this.opsetVersion(domain);
+    const after = { ...before, opsetImport: [...list, { domain, version: Math.max(version, have ?? 0) }] };
+    this.journal.record({
+      kind: 'changeGraph',
+      graph: this.graph.name,
+      apply: () => (this.rest = after),
+      revert: () => (this.rest = before),
+    });
   }
 
   /** Finds a node by id in the main graph or any subgraph. */

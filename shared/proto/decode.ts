@@ -19,18 +19,40 @@ const MAX_DEPTH = 100;
 
 const utf8 = new TextDecoder('utf-8');
 
+/**
+ * Recently decoded short strings, by a hash of their bytes. Names repeat throughout a model
+ * (every value is written by one node and read by others, tensor names, external-data keys), so
+ * most short strings are found here: no allocation, and the IR's maps get one string per name.
+ * Direct-mapped and bounded; an entry is used only after comparing it byte for byte.
+ */
+const INTERN_SLOTS = 4096;
+const interned: (string | undefined)[] = new Array<string | undefined>(INTERN_SLOTS).fill(undefined);
+const INTERN_MAX = 64;
+
 function decodeString(buf: Uint8Array, start: number, end: number): string {
-  // Short ASCII names are the common case; TextDecoder's call overhead dominates for them.
-  if (end - start < 32) {
-    let s = '';
-    for (let i = start; i < end; i++) {
-      const c = buf[i]!;
-      if (c >= 0x80) return utf8.decode(buf.subarray(start, end));
-      s += String.fromCharCode(c);
-    }
-    return s;
+  const n = end - start;
+  if (n > INTERN_MAX) return utf8.decode(buf.subarray(start, end));
+  let h = 0x811c9dc5;
+  let ascii = true;
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!;
+    if (c >= 0x80) ascii = false;
+    h = Math.imul(h ^ c, 0x01000193);
   }
-  return utf8.decode(buf.subarray(start, end));
+  if (!ascii) return utf8.decode(buf.subarray(start, end));
+  const slot = (h ^ (h >>> 16)) & (INTERN_SLOTS - 1);
+  const hit = interned[slot];
+  if (hit !== undefined && hit.length === n) {
+    let same = true;
+    for (let i = 0; i < n && same; i++) same = hit.charCodeAt(i) === buf[start + i];
+    if (same) return hit;
+  }
+  // Short ASCII: concatenating char codes beats TextDecoder's call overhead.
+  let s = '';
+  if (n < 16) for (let i = start; i < end; i++) s += String.fromCharCode(buf[i]!);
+  else s = utf8.decode(buf.subarray(start, end));
+  interned[slot] = s;
+  return s;
 }
 
 function fixedWidth(kind: NumericKind): number {
@@ -47,13 +69,48 @@ function checkPackedVarints(buf: Uint8Array, start: number, end: number): void {
   if (run > 0) throw new WireError('packed field ends inside a varint', end);
 }
 
+/** What the decoder needs of a field, worked out once per schema rather than per value. */
+interface FieldPlan {
+  readonly f: FieldDef;
+  /** The wire type of one value. */
+  readonly wt: number;
+  /** A repeated scalar that may arrive as a packed (LEN) run. */
+  readonly packable: boolean;
+  /** A repeated number whose canonical form is packed (so an unpacked value is remembered). */
+  readonly packedByDefault: boolean;
+}
+
+const plans = new WeakMap<MessageDef, (FieldPlan | undefined)[]>();
+
+/** The fields of `def` indexed by field number (an array: a lookup per field is an index). */
+function planOf(def: MessageDef): (FieldPlan | undefined)[] {
+  let plan = plans.get(def);
+  if (plan) return plan;
+  plan = [];
+  for (const f of def.fields) {
+    const wt = wireTypeOf(f);
+    const numeric = f.kind !== 'message' && f.kind !== 'string' && f.kind !== 'bytes';
+    // Sparse, not huge: schemas number fields from 1 up with few gaps.
+    if (f.no < 1 << 16) plan[f.no] = { f, wt, packable: f.repeated && wt !== WireType.LEN, packedByDefault: f.repeated && numeric && f.packed };
+  }
+  plans.set(def, plan);
+  return plan;
+}
+
 /**
  * Decodes one message of type `def` from `buf[start, end)`. Bytes fields are views into `buf`
  * (no copy); lazy repeated fields keep their packed bytes; unknown fields are kept verbatim.
  */
 export function decodeMessage(def: MessageDef, buf: Uint8Array, start = 0, end = buf.length, depth = 0): DecodedMessage {
-  if (depth > MAX_DEPTH) throw new WireError(`messages nested deeper than ${MAX_DEPTH} levels`, start);
-  const r = new WireReader(buf, start, end);
+  return decodeFields(def, new WireReader(buf, start, end), depth);
+}
+
+/** Decodes the fields from `r.pos` to `r.end`; nested messages reuse `r` with a narrowed end. */
+function decodeFields(def: MessageDef, r: WireReader, depth: number): DecodedMessage {
+  const end = r.end;
+  if (depth > MAX_DEPTH) throw new WireError(`messages nested deeper than ${MAX_DEPTH} levels`, r.pos);
+  const buf = r.buf;
+  const plan = planOf(def);
   const msg: DecodedMessage = {};
   while (r.pos < end) {
     const tagStart = r.pos;
@@ -61,31 +118,45 @@ export function decodeMessage(def: MessageDef, buf: Uint8Array, start = 0, end =
     const no = Math.floor(tag / 8);
     const wt = tag & 7;
     if (no === 0) throw new WireError('field number 0', tagStart);
-    const f = def.byNumber.get(no);
-    const expected = f ? wireTypeOf(f) : -1;
-    const packedRun = f !== undefined && f.repeated && wt === WireType.LEN && expected !== WireType.LEN;
-    if (!f) {
+    const p = no < plan.length ? plan[no] : undefined;
+    if (p === undefined) {
       r.skip(wt, no);
       (msg[UNKNOWN_FIELDS] ??= []).push(buf.subarray(tagStart, r.pos));
       continue;
     }
-    if (wt !== expected && !packedRun) {
+    const f = p.f;
+    if (wt !== p.wt) {
+      if (p.packable && wt === WireType.LEN) {
+        decodePackedRun(f, r, msg);
+        continue;
+      }
       // Protobuf would keep it as an unknown field, but no writer produces this: the bytes are
       // damaged, and reading on would report something further away from where they are.
-      throw new WireError(`field ${no} (${def.name}.${f.name}) has wire type ${wt}, expected ${expected}`, tagStart);
+      throw new WireError(`field ${no} (${def.name}.${f.name}) has wire type ${wt}, expected ${p.wt}`, tagStart);
     }
-    if (packedRun) {
-      decodePackedRun(f, r, msg);
-      continue;
-    }
-    if (f.repeated && f.kind !== 'message' && f.kind !== 'string' && f.kind !== 'bytes' && f.packed) {
-      // A canonical writer packs this field; remember that this file did not.
-      (msg[PACKING] ??= {})[f.name] = false;
-    }
-    const value = decodeValue(f, r, buf, depth);
+    // A canonical writer packs this field; remember that this file did not.
+    if (p.packedByDefault) (msg[PACKING] ??= {})[f.name] = false;
+    let value: unknown;
+    if (wt === WireType.LEN) {
+      const e = r.payloadEnd();
+      const s = r.pos;
+      if (f.kind === 'string') value = decodeString(buf, s, e);
+      else if (f.kind === 'bytes') value = buf.subarray(s, e);
+      else {
+        // An error ends the whole decode, and the reader is its own: no need to restore on throw.
+        r.end = e;
+        value = decodeFields(f.message!(), r, depth + 1);
+        r.end = end;
+      }
+      r.pos = e;
+    } else value = readScalar(r, f.kind as NumericKind);
     if (f.repeated) {
       if (f.lazy) lazyList(msg, f).loose.push(value as number);
-      else ((msg[f.name] ??= []) as unknown[]).push(value);
+      else {
+        const list = msg[f.name] as unknown[] | undefined;
+        if (list === undefined) msg[f.name] = [value];
+        else list.push(value);
+      }
     } else if (f.kind === 'message' && msg[f.name] !== undefined) {
       // Protobuf merges repeated occurrences of a singular message field; keep the last fields.
       Object.assign(msg[f.name] as DecodedMessage, value);
@@ -114,23 +185,4 @@ function decodePackedRun(f: FieldDef, r: WireReader, msg: DecodedMessage): void 
   const list = (msg[f.name] ??= []) as unknown[];
   const inner = new WireReader(r.buf, start, end);
   while (inner.pos < end) list.push(readScalar(inner, kind));
-}
-
-function decodeValue(f: FieldDef, r: WireReader, buf: Uint8Array, depth: number): unknown {
-  switch (f.kind) {
-    case 'string': {
-      const { start, end } = r.lengthDelimited();
-      return decodeString(buf, start, end);
-    }
-    case 'bytes': {
-      const { start, end } = r.lengthDelimited();
-      return buf.subarray(start, end);
-    }
-    case 'message': {
-      const { start, end } = r.lengthDelimited();
-      return decodeMessage(f.message!(), buf, start, end, depth + 1);
-    }
-    default:
-      return readScalar(r, f.kind);
-  }
 }

@@ -29,7 +29,8 @@ export class WireReader {
   constructor(
     readonly buf: Uint8Array,
     start: number,
-    readonly end: number,
+    /** Where the range ends; the decoder narrows it while it reads a nested message. */
+    public end: number,
   ) {
     this.pos = start;
   }
@@ -60,7 +61,11 @@ export class WireReader {
 
   /** A varint as a signed 64-bit integer (int64 fields; negative int32 values are sign-extended). */
   int64(): Int64 {
-    const [lo, hi] = this.varint64Parts();
+    const small = this.smallVarint();
+    if (small >= 0) return small;
+    this.varint64Parts();
+    const lo = this.lo;
+    const hi = this.hi;
     if (hi < 0x200000) return hi * TWO_32 + lo; // below 2^53
     if (hi >= 0xffe00000) return (hi - TWO_32) * TWO_32 + lo; // negative, above -2^53
     return BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo));
@@ -68,18 +73,52 @@ export class WireReader {
 
   /** A varint as an unsigned 64-bit integer. */
   uint64(): Int64 {
-    const [lo, hi] = this.varint64Parts();
+    const small = this.smallVarint();
+    if (small >= 0) return small;
+    this.varint64Parts();
+    const lo = this.lo;
+    const hi = this.hi;
     if (hi < 0x200000) return hi * TWO_32 + lo;
     return (BigInt(hi) << 32n) | BigInt(lo);
   }
 
   /** A varint as a signed 32-bit integer (int32 and enum fields: the low 32 bits). */
   int32(): number {
-    const [lo] = this.varint64Parts();
-    return lo | 0;
+    const small = this.smallVarint();
+    if (small >= 0) return small;
+    this.varint64Parts();
+    return this.lo | 0;
   }
 
-  private varint64Parts(): [number, number] {
+  /**
+   * Most values (dims, types, enums) are one or two varint bytes: read those without the 64-bit
+   * path. Returns -1 (position unchanged) for anything longer or truncated.
+   */
+  private smallVarint(): number {
+    const buf = this.buf;
+    const pos = this.pos;
+    if (pos < this.end) {
+      const b0 = buf[pos]!;
+      if (b0 < 0x80) {
+        this.pos = pos + 1;
+        return b0;
+      }
+      if (pos + 1 < this.end) {
+        const b1 = buf[pos + 1]!;
+        if (b1 < 0x80) {
+          this.pos = pos + 2;
+          return (b0 & 0x7f) | (b1 << 7);
+        }
+      }
+    }
+    return -1;
+  }
+
+  /** Low and high 32 bits of the last varint64Parts (fields, not an array: no allocation per value). */
+  private lo = 0;
+  private hi = 0;
+
+  private varint64Parts(): void {
     const buf = this.buf;
     let pos = this.pos;
     let lo = 0;
@@ -94,10 +133,12 @@ export class WireReader {
       } else hi += bits * 2 ** (7 * i - 32);
       if (b < 0x80) {
         this.pos = pos;
-        return [lo >>> 0, hi % TWO_32 >>> 0];
+        this.lo = lo >>> 0;
+        this.hi = hi % TWO_32 >>> 0;
+        return;
       }
     }
-    return this.fail('varint longer than 10 bytes', pos);
+    this.fail('varint longer than 10 bytes', pos);
   }
 
   fixed32Float(): number {
@@ -121,11 +162,24 @@ export class WireReader {
     return { start, end: start + len };
   }
 
+  /**
+   * Reads a length prefix and checks it; leaves `pos` at the payload's start and returns its end
+   * (the allocation-free form of `lengthDelimited`: the caller moves `pos` past the payload).
+   */
+  payloadEnd(): number {
+    const len = this.uint();
+    const start = this.pos;
+    if (len > this.end - start) {
+      return this.fail(`length ${len} runs past the end of its message (${this.end - start} bytes left)`, start);
+    }
+    return start + len;
+  }
+
   /** Skips one field's value of the given wire type (groups are skipped to their end tag). */
   skip(wireType: number, fieldNo: number, depth = 0): void {
     switch (wireType) {
       case WireType.VARINT:
-        this.varint64Parts();
+        if (this.smallVarint() < 0) this.varint64Parts();
         return;
       case WireType.I64:
         this.need(8);
