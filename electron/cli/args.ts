@@ -52,3 +52,14 @@ export function onePositional(args: ParsedArgs, what: string, usage: string): st
   if (args.positional.length > 1) throw new WorkbenchError('USAGE', `unexpected argument "${args.positional[1]}"; usage: ${usage}`);
   return args.positional[0]!;
 }
+
+/** `--dim name=value` options as a map, or a WorkbenchError naming the malformed one. */
+export function parseDims(list: readonly string[] | undefined): Record<string, number> {
+  const dims: Record<string, number> = {};
+  for (const item of list ?? []) {
+    const m = /^([^=]+)=(\d+)$/.exec(item);
+    if (!m) throw new WorkbenchError('BAD_OPTION', `--dim needs name=value with a whole number, not "${item}"`);
+    dims[m[1]!] = Number(m[2]);
+  }
+  return dims;
+}

@@ -2,9 +2,11 @@ import { WorkbenchError } from '../../shared/errors.js';
 import type { Command, CommandIO } from './command.js';
 import { convertCommand } from './convert-command.js';
 import { inspectCommand } from './inspect-command.js';
+import { optimizeCommand } from './optimize-command.js';
+import { passesCommand } from './passes-command.js';
 import { serveCommand } from './serve-command.js';
 
-const COMMANDS: Command[] = [inspectCommand, convertCommand, serveCommand];
+const COMMANDS: Command[] = [inspectCommand, convertCommand, optimizeCommand, passesCommand, serveCommand];
 
 function help(): string {
   return [

@@ -1,21 +1,22 @@
 // The ONNX conformance data (../shared/onnx-conformance from the project root): listing the test
-// cases, reading their .pb values, turning TensorProtos into onnxruntime tensors, and comparing
-// onnxruntime's outputs with the reference results.
+// cases, reading their .pb values, and comparing onnxruntime's outputs with the reference results.
+// TensorProto <-> onnxruntime conversion is product code: electron/runtime/ort-tensors.ts.
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import { ElemType, elemTypeName, typedDataField } from '../../shared/onnx/element-types.js';
-import { elementCount } from '../../shared/onnx/model-summary.js';
+import { ortTensorData, ortTypeOf } from '../../electron/runtime/ort-tensors.js';
+import { ElemType, elemTypeName } from '../../shared/onnx/element-types.js';
 import { decodeTensor } from '../../shared/onnx/model-codec.js';
 import { MapValue, OptionalValue, Sequence } from '../../shared/onnx/onnx-schema.js';
-import type { GraphProto, TensorProto, TypeProto, ValueInfoProto } from '../../shared/onnx/proto-types.js';
-import { float16ToFloat32 } from '../../shared/onnx/small-floats.js';
-import { decodeRawValues, decodeTypedValues, type TensorValues } from '../../shared/onnx/tensor-values.js';
+import type { GraphProto, TensorProto, TypeProto } from '../../shared/onnx/proto-types.js';
 import { decodeMessage, type DecodedMessage } from '../../shared/proto/decode.js';
 import type { MessageDef } from '../../shared/proto/schema.js';
-import { PackedValues } from '../../shared/proto/packed-values.js';
+import { runtimeInputs } from '../../shared/verify/input-spec.js';
+import { tensorProtoData, tensorValues } from '../../shared/verify/tensor-data.js';
+
+export { runtimeInputs };
 
 /** Absolute path of the conformance data folder. */
 export const CONFORMANCE_ROOT = fileURLToPath(new URL('../../../shared/onnx-conformance/', import.meta.url));
@@ -122,92 +123,6 @@ export function decodePbValue(bytes: Uint8Array, type: TypeProto | undefined, wh
   return { kind, message: decodeMessage(def, bytes), def };
 }
 
-/** Graph inputs that are fed at run time (not initializers), in order: input_K.pb feeds the K-th. */
-export function runtimeInputs(graph: GraphProto): ValueInfoProto[] {
-  const inits = new Set((graph.initializer ?? []).map((t) => t.name));
-  return (graph.input ?? []).filter((i) => !inits.has(i.name));
-}
-
-// -------------------------------------------------------------------------------------------------
-// TensorProto <-> onnxruntime
-
-/** ONNX element type code -> onnxruntime tensor type, for the types onnxruntime-node accepts. */
-const ORT_TYPE: ReadonlyMap<number, ort.Tensor.Type> = new Map<number, ort.Tensor.Type>([
-  [ElemType.FLOAT, 'float32'],
-  [ElemType.DOUBLE, 'float64'],
-  [ElemType.FLOAT16, 'float16'],
-  [ElemType.INT8, 'int8'],
-  [ElemType.INT16, 'int16'],
-  [ElemType.INT32, 'int32'],
-  [ElemType.INT64, 'int64'],
-  [ElemType.UINT8, 'uint8'],
-  [ElemType.UINT16, 'uint16'],
-  [ElemType.UINT32, 'uint32'],
-  [ElemType.UINT64, 'uint64'],
-  [ElemType.BOOL, 'bool'],
-  [ElemType.STRING, 'string'],
-  [ElemType.INT4, 'int4'],
-  [ElemType.UINT4, 'uint4'],
-]);
-
-/** Thrown when a value has a form onnxruntime-node cannot take. */
-export class UnsupportedValueError extends Error {}
-
-const utf8 = new TextDecoder('utf-8');
-
-/** A tensor's values decoded from raw_data or its typed field (see tensor-values.ts for the array per type). */
-export function tensorValues(t: TensorProto, what = t.name ?? 'tensor'): TensorValues {
-  const type = t.dataType ?? 0;
-  const n = elementCount(t);
-  if (t.dataLocation === 1) throw new UnsupportedValueError(`${what}: external data`);
-  if (t.rawData !== undefined && type !== ElemType.STRING) return decodeRawValues(type, t.rawData, n, { copy: true, name: what });
-  if (type === ElemType.STRING) return decodeTypedValues(type, t.stringData ?? [], n, { name: what });
-  const field = typedDataField(type);
-  const stored = field ? (t[field] as PackedValues | undefined) : undefined;
-  return decodeTypedValues(type, stored?.values() ?? [], n, { name: what });
-}
-
-// float16 as its bits, which is what onnxruntime-node takes and gives (Node 20 has no Float16Array).
-function float16Bits(t: TensorProto): Uint16Array {
-  const n = elementCount(t);
-  if (t.rawData !== undefined) {
-    if (t.rawData.length !== 2 * n) throw new Error(`${t.name}: float16 raw data of ${t.rawData.length} bytes for ${n} elements`);
-    return new Uint16Array(t.rawData.slice().buffer);
-  }
-  const v = t.int32Data?.values() ?? [];
-  if (v.length !== n) throw new Error(`${t.name}: float16 int32_data has ${v.length} entries for ${n} elements`);
-  return Uint16Array.from(v, (x) => Number(x) & 0xffff);
-}
-
-// int4/uint4 packed two to a byte, low nibble first: raw_data as is, int32_data one byte per entry.
-function packedNibbles(t: TensorProto): Uint8Array {
-  if (t.rawData !== undefined) return t.rawData.slice();
-  return Uint8Array.from(t.int32Data?.values() ?? [], (x) => Number(x) & 0xff);
-}
-
-/** The onnxruntime tensor type for an ONNX element type, or undefined when onnxruntime-node has none. */
-export function ortTypeOf(elemType: number): ort.Tensor.Type | undefined {
-  return ORT_TYPE.get(elemType);
-}
-
-/** A decoded TensorProto as an onnxruntime tensor (raw_data or typed fields). */
-export function toOrtTensor(t: TensorProto): ort.Tensor {
-  const type = t.dataType ?? 0;
-  const ortType = ORT_TYPE.get(type);
-  if (!ortType) throw new UnsupportedValueError(`${t.name ?? 'tensor'}: onnxruntime-node has no ${elemTypeName(type)} tensors`);
-  const dims = (t.dims ?? []).map(Number);
-  switch (type) {
-    case ElemType.FLOAT16:
-      return new ort.Tensor('float16', float16Bits(t), dims);
-    case ElemType.INT4:
-    case ElemType.UINT4:
-      return new ort.Tensor(ortType, packedNibbles(t), dims);
-    case ElemType.STRING:
-      return new ort.Tensor('string', (tensorValues(t) as Uint8Array[]).map((b) => utf8.decode(b)), dims);
-  }
-  return new ort.Tensor(ortType, tensorValues(t) as Exclude<TensorValues, Uint8Array[]>, dims);
-}
-
 // -------------------------------------------------------------------------------------------------
 // Comparing onnxruntime outputs with reference tensors
 
@@ -219,25 +134,6 @@ export interface Tolerance {
 /** Default for float outputs of single operators: close to onnx's own backend test (rtol 1e-3). */
 export const DEFAULT_TOLERANCE: Tolerance = { rtol: 1e-3, atol: 1e-4 };
 
-/** Values of an onnxruntime output in the same form tensorValues gives for the reference. */
-function ortValues(out: ort.Tensor): TensorValues | string[] {
-  const n = out.dims.reduce((a, b) => a * b, 1);
-  switch (out.type) {
-    case 'float16': {
-      const bits = out.data as Uint16Array;
-      return Float32Array.from(bits, (b) => float16ToFloat32(b));
-    }
-    case 'int4':
-      return decodeRawValues(ElemType.INT4, out.data as Uint8Array, n, { copy: true });
-    case 'uint4':
-      return decodeRawValues(ElemType.UINT4, out.data as Uint8Array, n, { copy: true });
-    case 'bool':
-      return Uint8Array.from(out.data as Uint8Array, (x) => (x ? 1 : 0));
-    default:
-      return out.data as TensorValues | string[];
-  }
-}
-
 /**
  * Compares an onnxruntime output with a reference TensorProto: same type and shape; floats within
  * |a - r| <= atol + rtol * |r| (NaN matches NaN, infinities must be equal); everything else exact.
@@ -245,15 +141,14 @@ function ortValues(out: ort.Tensor): TensorValues | string[] {
  */
 export function compareTensor(actual: ort.Tensor, ref: TensorProto, tol: Tolerance = DEFAULT_TOLERANCE): string | undefined {
   const refType = ref.dataType ?? 0;
-  const wantType = ORT_TYPE.get(refType);
+  const wantType = ortTypeOf(refType);
   if (actual.type !== wantType) return `type ${actual.type}, expected ${elemTypeName(refType)}`;
   const refDims = (ref.dims ?? []).map(Number);
   if (actual.dims.length !== refDims.length || actual.dims.some((d, i) => d !== refDims[i])) {
     return `shape [${actual.dims.join(',')}], expected [${refDims.join(',')}]`;
   }
-  const a = ortValues(actual);
-  let r: TensorValues | string[] = tensorValues(ref);
-  if (refType === ElemType.STRING) r = (r as Uint8Array[]).map((b) => utf8.decode(b));
+  const a = ortTensorData(actual).values;
+  const r = tensorProtoData(ref).values;
   if (a.length !== r.length) return `${a.length} values, expected ${r.length}`;
   const isFloat = refType === ElemType.FLOAT || refType === ElemType.DOUBLE || refType === ElemType.FLOAT16;
   let worst: string | undefined;

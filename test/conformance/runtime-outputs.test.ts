@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
+import { toOrtTensor } from '../../electron/runtime/ort-tensors.js';
 import { IrModel } from '../../shared/ir/model.js';
 import { decodeModel, encodeModel } from '../../shared/onnx/model-codec.js';
 import { concatSegments } from '../../shared/proto/wire-writer.js';
@@ -13,7 +14,6 @@ import {
   maxAbs,
   readBytes,
   runtimeInputs,
-  toOrtTensor,
   type ConformanceCase,
 } from './conformance-data.js';
 import { RUNTIME_SKIPS, SKIP_GROUPS, TOLERANCE_OVERRIDES } from './runtime-skips.js';

@@ -1,0 +1,74 @@
+// The result of verifying a transformed model against its original: what the CLI prints, the
+// UI shows, and the protocol carries (plain JSON: no typed arrays, null instead of NaN).
+
+import type { TensorComparison } from './compare.js';
+import type { Tolerance } from './tolerance.js';
+
+/** One output over every input set. */
+export interface OutputVerification {
+  name: string;
+  /** Worst over the input sets. */
+  maxAbsError: number | null;
+  maxRelError: number | null;
+  cosine: number | null;
+  /** Summed over the input sets, as is elementCount. */
+  mismatches: number;
+  elementCount: number;
+  passed: boolean;
+  /** The first failing input set's reason, prefixed with which set when there were several. */
+  reason?: string;
+}
+
+export interface VerificationResult {
+  passed: boolean;
+  tolerance: Tolerance;
+  outputs: OutputVerification[];
+  /** The size used for every symbolic or unknown input dim (unknown ones keyed `input[axis]`). */
+  boundDims: Record<string, number>;
+  /** Keys of boundDims nobody bound, which took the default size: the user should know. */
+  defaultedDims: string[];
+  /** The seed of each input set; empty when every input was given. */
+  inputSeeds: number[];
+  /** Input sets run. */
+  runs: number;
+  /** A failure of the model as a whole (its inputs changed), beside the per-output ones. */
+  reason?: string;
+}
+
+function worst(a: number | null, b: number | null, pick: (x: number, y: number) => number): number | null {
+  return a === null || b === null ? null : pick(a, b);
+}
+
+/**
+ * One output's comparisons over the input sets merged into one line of the report: worst errors,
+ * lowest cosine, summed counts; `labels[k]` names input set k in the reason.
+ */
+export function mergeComparisons(name: string, comparisons: readonly TensorComparison[], labels: readonly string[]): OutputVerification {
+  const [first, ...rest] = comparisons;
+  if (!first) return { name, maxAbsError: null, maxRelError: null, cosine: null, mismatches: 0, elementCount: 0, passed: false, reason: 'not compared' };
+  const out: OutputVerification = {
+    name,
+    maxAbsError: first.maxAbsError,
+    maxRelError: first.maxRelError,
+    cosine: first.cosine,
+    mismatches: first.mismatches,
+    elementCount: first.elementCount,
+    passed: first.passed,
+  };
+  for (const c of rest) {
+    out.maxAbsError = worst(out.maxAbsError, c.maxAbsError, Math.max);
+    out.maxRelError = worst(out.maxRelError, c.maxRelError, Math.max);
+    out.cosine = worst(out.cosine, c.cosine, Math.min);
+    out.mismatches += c.mismatches;
+    out.elementCount += c.elementCount;
+    out.passed &&= c.passed;
+  }
+  const k = comparisons.findIndex((c) => !c.passed);
+  if (k >= 0) out.reason = comparisons.length > 1 && labels[k] ? `${labels[k]}: ${comparisons[k]!.reason}` : comparisons[k]!.reason;
+  return out;
+}
+
+/** A failed output line that was not compared at all (missing from the transformed model, say). */
+export function outputFailure(name: string, reason: string): OutputVerification {
+  return { name, maxAbsError: null, maxRelError: null, cosine: null, mismatches: 0, elementCount: 0, passed: false, reason };
+}
