@@ -1,0 +1,99 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ElemType, graph, model, modelBytes, node, tensor, valueInfo } from '../../shared/builder/index.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const bin = join(root, 'bin/onnx-workbench.js');
+
+function cli(...args: string[]): { code: number; out: string; err: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: root });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+beforeAll(() => {
+  if (!existsSync(join(root, 'dist/electron/cli/main.js'))) {
+    const r = spawnSync('npm', ['run', 'build'], { cwd: root, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
+  }
+});
+
+/** x → Identity → Relu → y, plus a dead branch and an unused initializer. */
+function cluttered(dir: string): string {
+  const m = model(
+    graph({
+      nodes: [
+        node('Identity', ['x'], ['x1'], {}, { name: 'copy' }),
+        node('Relu', ['x1'], ['y'], {}, { name: 'relu' }),
+        node('Sigmoid', ['x'], ['unused'], {}, { name: 'dead' }),
+      ],
+      inputs: [valueInfo('x', ElemType.FLOAT, ['batch', 4])],
+      outputs: [valueInfo('y', ElemType.FLOAT, ['batch', 4])],
+      initializers: [tensor('w', ElemType.FLOAT, [4], [1, 2, 3, 4])],
+    }),
+  );
+  const path = join(dir, 'cluttered.onnx');
+  writeFileSync(path, modelBytes(m));
+  return path;
+}
+
+describe('onnx-workbench passes', () => {
+  it('lists every pass with its description, target and needs', () => {
+    const r = cli('passes', '--json');
+    expect(r.code).toBe(0);
+    const { passes } = JSON.parse(r.out) as { passes: { name: string; description: string; target: string; requires: string[] }[] };
+    expect(passes.map((p) => p.name)).toContain('dead-code-elimination');
+    for (const p of passes) {
+      expect(p.description.length).toBeGreaterThan(10);
+      expect(['portable', 'onnxruntime']).toContain(p.target);
+    }
+  });
+});
+
+describe('onnx-workbench optimize', () => {
+  it('cleans a model, reports per pass, verifies, and writes a model onnxruntime runs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'owb-opt-'));
+    const out = join(dir, 'out.onnx');
+    const r = cli('optimize', cluttered(dir), '-o', out, '--verify', '--json', '--dim', 'batch=3');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j).toMatchObject({ nodesBefore: 3, nodesAfter: 1, verification: { passed: true, boundDims: { batch: 3 } } });
+    for (const p of j.passes) expect(Object.keys(p)).toEqual(expect.arrayContaining(['name', 'matches', 'nodesBefore', 'nodesAfter', 'ms']));
+    expect(j.verification.outputs).toEqual([expect.objectContaining({ name: 'y', maxAbsError: 0, maxRelError: 0, cosine: 1 })]);
+    const s = await ort.InferenceSession.create(out);
+    const y = await s.run({ x: new ort.Tensor('float32', Float32Array.from([-1, 2, -3, 4]), [1, 4]) });
+    expect(Array.from(y.y!.data as Float32Array)).toEqual([0, 2, 0, 4]);
+  });
+
+  it('--dry-run reports and writes nothing; --nodes limits the rewrite to a selection', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'owb-opt-'));
+    const model = cluttered(dir);
+    const dry = cli('optimize', model, '--dry-run', '--json');
+    expect(dry.code).toBe(0);
+    expect(JSON.parse(dry.out)).toMatchObject({ dryRun: true, output: null, nodesAfter: 1 });
+
+    const scoped = cli('optimize', model, '-o', join(dir, 'scoped.onnx'), '--nodes', 'dead', '--passes', 'identity-elimination,dead-code-elimination', '--json');
+    expect(scoped.code).toBe(0);
+    // Only the selected dead node goes; the Identity outside the selection stays.
+    expect(JSON.parse(scoped.out)).toMatchObject({ nodesBefore: 3, nodesAfter: 2 });
+  });
+
+  it.each([
+    [['optimize', 'm.onnx'], /missing -o OUT/],
+    [['optimize', 'm.onnx', '-o', 'x.onnx', '--target', 'gpu'], /--target must be/],
+    [['optimize', 'm.onnx', '-o', 'x.onnx', '--passes', 'no-such-pass'], /unknown pass "no-such-pass"/],
+    [['optimize', 'm.onnx', '-o', 'x.onnx', '--preset', 'nope'], /unknown preset/],
+    [['optimize', 'm.onnx', '--dry-run', '--verify'], /does not combine/],
+    [['optimize', 'm.onnx', '-o', 'x.onnx', '--dim', 'batch'], /--dim needs name=value/],
+  ])('usage error %j exits 2 with one line', (args, message) => {
+    const r = cli(...args);
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(message);
+  });
+});
