@@ -60,7 +60,7 @@ function float16Bits(t: TensorProto): Uint16Array {
   const n = elementCount(t);
   if (t.rawData !== undefined) {
     if (t.rawData.length !== 2 * n) throw new WorkbenchError('TENSOR_DATA', `${t.name}: float16 raw data of ${t.rawData.length} bytes for ${n} elements`);
-    return new Uint16Array(t.rawData.slice().buffer);
+    return new Uint16Array(new Uint8Array(t.rawData).buffer);
   }
   const v = t.int32Data?.values() ?? [];
   if (v.length !== n) throw new WorkbenchError('TENSOR_DATA', `${t.name}: float16 int32_data has ${v.length} entries for ${n} elements`);
@@ -69,7 +69,7 @@ function float16Bits(t: TensorProto): Uint16Array {
 
 // int4/uint4 packed two to a byte, low nibble first: raw_data as is, int32_data one byte per entry.
 function packedNibbles(t: TensorProto): Uint8Array {
-  if (t.rawData !== undefined) return t.rawData.slice();
+  if (t.rawData !== undefined) return new Uint8Array(t.rawData);
   return Uint8Array.from(t.int32Data?.values() ?? [], (x) => Number(x) & 0xff);
 }
 

@@ -72,7 +72,8 @@ type ArrayMaker<T> = (buffer: ArrayBufferLike, byteOffset: number, length: numbe
 // A typed view over little-endian bytes: aliasing when possible, else an aligned (byte-swapped) copy.
 function leArray<T>(bytes: Uint8Array, length: number, size: number, make: ArrayMaker<T>, copy: boolean): T {
   if (LITTLE_ENDIAN && !copy && bytes.byteOffset % size === 0) return make(bytes.buffer, bytes.byteOffset, length);
-  const c = bytes.slice();
+  // `new Uint8Array(view)` always copies; `.slice()` on a Node Buffer (what files are read into) is a view.
+  const c = new Uint8Array(bytes);
   if (!LITTLE_ENDIAN) swapBytes(c, size);
   return make(c.buffer, 0, length);
 }
@@ -139,9 +140,9 @@ export function decodeRawValues(
     case ElemType.UINT64:
       return leArray(bytes, n, 8, (b, o, l) => new BigUint64Array(b, o, l), copy);
     case ElemType.INT8:
-      return copy ? new Int8Array(bytes.slice().buffer) : new Int8Array(bytes.buffer, bytes.byteOffset, n);
+      return copy ? new Int8Array(new Uint8Array(bytes).buffer) : new Int8Array(bytes.buffer, bytes.byteOffset, n);
     case ElemType.UINT8:
-      return copy ? bytes.slice() : bytes;
+      return copy ? new Uint8Array(bytes) : bytes;
     case ElemType.BOOL: {
       const out = new Uint8Array(n);
       for (let i = 0; i < n; i++) out[i] = bytes[i] ? 1 : 0;

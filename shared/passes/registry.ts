@@ -1,13 +1,25 @@
 import type { Pass } from '../rewrite/pass.js';
-import { deadCodeElimination } from './cleanup/dead-code.js';
-import { identityElimination } from './cleanup/identity-elimination.js';
-import { unusedInitializers } from './cleanup/unused-initializers.js';
+import { CLEANUP_PASSES } from './cleanup/index.js';
+import { PORTABLE_FUSIONS } from './fusion/index.js';
+import { ORT_FUSIONS } from './fusion/ort-index.js';
 
-/** Every pass, in the order the default preset runs them. */
-export const ALL_PASSES: readonly Pass[] = [identityElimination, deadCodeElimination, unusedInitializers];
+const names = (passes: readonly Pass[]) => passes.map((p) => p.name);
 
-/** Named lists of passes. `default`: everything that applies to the target, cleanups first. */
+/**
+ * Every pass, in the order the default preset runs them: cleanups and folding expose patterns,
+ * portable fusions come next, onnxruntime fusions last (they build on LayerNormalization and
+ * Gelu). Cleanups run again at the end through the pass manager's rounds, removing what fusions
+ * left unread (replaced weights).
+ */
+export const ALL_PASSES: readonly Pass[] = [...CLEANUP_PASSES, ...PORTABLE_FUSIONS, ...ORT_FUSIONS];
+
+/**
+ * Named lists of passes. `default`: everything that applies to the run's target (passes for the
+ * onnxruntime target are skipped under `portable`); `cleanup`: no fusions, outputs bit-exact;
+ * `fusions`: fusions only.
+ */
 export const PRESETS: Record<string, readonly string[]> = {
-  default: ALL_PASSES.map((p) => p.name),
-  cleanup: [identityElimination, deadCodeElimination, unusedInitializers].map((p) => p.name),
+  default: names(ALL_PASSES),
+  cleanup: names(CLEANUP_PASSES),
+  fusions: names([...PORTABLE_FUSIONS, ...ORT_FUSIONS]),
 };

@@ -1,3 +1,4 @@
+import { valueInfo } from '../builder/value-info.js';
 import { WorkbenchError } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import type { NodeId } from '../ir/journal.js';
@@ -60,6 +61,21 @@ function usedNames(model: IrModel): Set<string> {
     for (const v of [...g.inputs, ...g.outputs]) names.add(v.name ?? '');
   }
   return names;
+}
+
+/**
+ * Before IR version 4 every initializer of the main graph must also be one of its inputs
+ * (onnxruntime refuses the model otherwise), and passes add initializers without knowing the
+ * IR version: list the new ones as inputs, typed as their tensors.
+ */
+function listInitializersAsInputs(model: IrModel): void {
+  const ir = model.meta.irVersion;
+  const g = model.graph;
+  if (ir === undefined || Number(ir) >= 4) return;
+  const missing = [...g.initializers.values()].filter((t) => !g.isGraphInput(t.name ?? ''));
+  if (!missing.length) return;
+  const added = missing.map((t) => valueInfo(t.name ?? '', t.dataType ?? 0, (t.dims ?? []).map(Number)));
+  model.journal.transaction('list new initializers as graph inputs (IR version < 4)', () => g.setGraphInputs([...g.inputs, ...added]));
 }
 
 /**
@@ -149,6 +165,7 @@ export async function runPasses(model: IrModel, passes: readonly Pass[], options
     if (!changedThisRound) break;
   }
 
+  listInitializersAsInputs(model);
   const nodesAfter = countNodes(model);
   if (options.dryRun) {
     while (model.journal.state > stateBefore) model.journal.undo();

@@ -7,7 +7,10 @@ import { matchAt, type Match, type OpPattern } from './pattern.js';
 export interface Replacement {
   /** New nodes; together they must produce every output of the match's root that is read. */
   nodes: NodeSpec[];
-  /** Root outputs that become another existing value instead (e.g. an eliminated op's input). */
+  /**
+   * Root outputs that become another existing value instead (e.g. an eliminated op's input);
+   * a graph output keeps its name, computed by an Identity of that value.
+   */
   aliases?: Record<string, string>;
 }
 
@@ -41,7 +44,11 @@ export function applyReplacement(m: Match, r: Replacement, ctx: PassContext): Ir
   return ctx.model.journal.transaction('rewrite', () => {
     for (const n of old) g.removeNode(n);
     const added = r.nodes.map((spec) => g.addNode(spec, old));
-    for (const [from, to] of Object.entries(r.aliases ?? {})) g.replaceAllUses(from, to);
+    for (const [from, to] of Object.entries(r.aliases ?? {})) {
+      // A graph output's name belongs to the model's interface: renaming it would break callers.
+      if (g.isGraphOutput(from)) added.push(g.addNode({ opType: 'Identity', inputs: [to], outputs: [from] }, old));
+      else g.replaceAllUses(from, to);
+    }
     return added;
   });
 }
@@ -57,9 +64,11 @@ export function patternPass(spec: PatternPassSpec): Pass {
     ...(spec.repeat ? { repeat: true } : {}),
     run(ctx) {
       if (spec.minOpset !== undefined && (ctx.opset('') ?? 0) < spec.minOpset) return 0;
-      for (const [domain, version] of Object.entries(spec.domains ?? {})) {
-        if (!ctx.requireOpset(domain, version)) return 0;
-      }
+      // Domains are imported when the first rewrite is about to use them, not before: a pass
+      // that finds nothing must leave the model (its opset imports included) as it was.
+      let domainsReady = false;
+      const requireDomains = (): boolean =>
+        Object.entries(spec.domains ?? {}).every(([domain, version]) => ctx.requireOpset(domain, version));
       let count = 0;
       const removed = new Set<IrNode>();
       for (const node of [...ctx.graph.nodes]) {
@@ -68,6 +77,10 @@ export function patternPass(spec: PatternPassSpec): Pass {
           if (!rule.pattern.opTypes.includes(node.opType)) continue;
           const m = matchAt(rule.pattern, node, ctx.graph, ctx);
           if (!m || (rule.guard && !rule.guard(m, ctx))) continue;
+          if (!domainsReady) {
+            if (!requireDomains()) return count;
+            domainsReady = true;
+          }
           const r = rule.rewrite(m, ctx);
           if (!r) continue;
           applyReplacement(m, r, ctx);

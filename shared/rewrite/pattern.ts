@@ -123,15 +123,23 @@ function matchNode(p: OpPattern, node: IrNode, graph: Graph, ctx: PassContext, a
 /**
  * Matches `pattern` with `root` as its root node. Besides the pattern's own conditions, every
  * matched node other than the root must have all its outputs read only inside the match (not by
- * other nodes, subgraphs or graph outputs), so that removing it loses nothing.
+ * other nodes, subgraphs or graph outputs, nor at an input the pattern captures as a plain value),
+ * so that removing it loses nothing.
  */
 export function matchAt(pattern: OpPattern, root: IrNode, graph: Graph, ctx: PassContext): Match | undefined {
   const acc: Partial = { nodes: {}, values: {} };
   if (!matchNode(pattern, root, graph, ctx, acc)) return undefined;
   const inside = new Set(Object.values(acc.nodes));
+  const captured = new Set(Object.values(acc.values));
   for (const n of inside) {
     if (n === root) continue;
-    for (const v of n.outputs) if (v !== '' && graph.usedOutside(v, inside)) return undefined;
+    for (const v of n.outputs) {
+      if (v === '') continue;
+      if (graph.usedOutside(v, inside)) return undefined;
+      // A matched node's output also captured as a plain value (Gemm(t, t) matched as Gemm(Transpose, b))
+      // is read at a position the rewrite keeps, but the node producing it is removed.
+      if (captured.has(v)) return undefined;
+    }
   }
   if (!ctx.inScope(inside)) return undefined;
   return { root, nodes: acc.nodes, values: acc.values };

@@ -74,8 +74,10 @@ export class ValueFacts {
   constant(graph: Graph, value: string): TensorProto | undefined {
     for (let g: Graph | undefined = graph; g; g = g.parent) {
       const init = g.initializers.get(value);
-      // An initializer that is also a graph input is only a default: callers may override it.
-      if (init) return g.isGraphInput(value) ? undefined : init;
+      // An initializer that is also a graph input is only a default that callers may override,
+      // from IR version 4 on. Before, every initializer had to be listed as an input, and
+      // runtimes take it as a constant (onnxruntime: CanOverrideInitializer is ir_version >= 4).
+      if (init) return g.isGraphInput(value) && this.inputsOverrideInitializers() ? undefined : init;
       const p = g.producer(value);
       if (p) {
         if (p.opType !== 'Constant' || (p.domain !== '' && p.domain !== 'ai.onnx')) return undefined;
@@ -85,6 +87,11 @@ export class ValueFacts {
       if (g.isGraphInput(value)) return undefined;
     }
     return undefined;
+  }
+
+  private inputsOverrideInitializers(): boolean {
+    const ir = this.model.meta.irVersion;
+    return ir === undefined || Number(ir) >= 4;
   }
 
   /** Decoded values of a constant tensor (undefined for external data the host has not loaded, or strings). */

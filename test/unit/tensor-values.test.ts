@@ -589,3 +589,20 @@ describe('summarizeValues', () => {
     expect(ms).toBeLessThan(2000); // about 20 ms here; the bound only catches a pathological slowdown
   });
 });
+
+describe('decoding views into a Node Buffer (how model files are read)', () => {
+  it('decodes an unaligned view exactly, not the start of the pooled buffer', () => {
+    const values = Float32Array.from({ length: 64 }, (_, i) => i * 0.5 - 3);
+    const file = Buffer.alloc(8192);
+    file.fill(0xff); // NaN everywhere else: reading the wrong bytes cannot go unnoticed
+    const at = 4097; // not a multiple of 4
+    Buffer.from(values.buffer).copy(file, at);
+    const view = file.subarray(at, at + values.byteLength); // a Buffer, as the decoder makes
+    expect(Array.from(decodeRawValues(ElemType.FLOAT, view, 64) as Float32Array)).toEqual(Array.from(values));
+    expect(Array.from(decodeRawValues(ElemType.FLOAT, view, 64, { copy: true }) as Float32Array)).toEqual(Array.from(values));
+    const i8 = file.subarray(at, at + 8);
+    const copied = decodeRawValues(ElemType.INT8, i8, 8, { copy: true }) as Int8Array;
+    i8[0] = 7;
+    expect(copied[0]).toBe(0); // a copy, not a view of the file
+  });
+});

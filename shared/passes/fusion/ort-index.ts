@@ -1,0 +1,13 @@
+import type { Pass } from '../../rewrite/pass.js';
+import { ortFuseAttention } from './ort-attention.js';
+import { ortFuseBiasGelu } from './ort-bias-gelu.js';
+import { ortFuseGelu } from './ort-gelu.js';
+import { ortFuseMatMulTranspose } from './ort-matmul-transpose.js';
+import { ortFuseSkipLayerNorm } from './ort-skip-layernorm.js';
+
+/**
+ * The fusions into onnxruntime's com.microsoft contrib ops, in the order they should run:
+ * attention first (it consumes the MatMul·Transpose and scale that FusedMatMul would otherwise
+ * take), Gelu before BiasGelu (which fuses the Gelu it makes).
+ */
+export const ORT_FUSIONS: readonly Pass[] = [ortFuseAttention, ortFuseSkipLayerNorm, ortFuseGelu, ortFuseBiasGelu, ortFuseMatMulTranspose];

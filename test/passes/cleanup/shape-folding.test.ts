@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { ElemType, graph, model, node, valueInfo, type DimSpec } from '../../../shared/builder/index.js';
+import { IrModel } from '../../../shared/ir/model.js';
+import type { NodeProto } from '../../../shared/onnx/proto-types.js';
+import { shapeFolding } from '../../../shared/passes/cleanup/shape-folding.js';
+import { runPasses } from '../../../shared/rewrite/pass-manager.js';
+import { tensorValues } from '../../../shared/verify/tensor-data.js';
+import { opsOf, optimizeAndCompare } from './harness.js';
+
+const F = ElemType.FLOAT;
+
+// x → Relu → a (declared shape, unless null) → NODE → s → Identity → y
+function around(n: NodeProto, shape: DimSpec[] | null, concrete: number[] = [2, 3, 4], sOutput = false) {
+  return model(
+    graph({
+      nodes: [node('Relu', ['x'], ['a']), { ...n, input: ['a'], output: [sOutput ? 'y' : 's'] }, ...(sOutput ? [] : [node('Identity', ['s'], ['y'])])],
+      inputs: [valueInfo('x', F, concrete)],
+      outputs: [valueInfo('y', ElemType.INT64)],
+      valueInfo: shape ? [valueInfo('a', F, shape)] : [],
+    }),
+    { opset: 17 },
+  );
+}
+
+const folded = (m: IrModel, name = 's') => Array.from(tensorValues(m.graph.initializers.get(name)!) as BigInt64Array, Number);
+
+describe('shape-folding', () => {
+  it('folds Shape (with start/end) and Size of fully known shapes', async () => {
+    const shape = await optimizeAndCompare(around(node('Shape', [], []), [2, 3, 4]), [shapeFolding]);
+    expect(shape.matches).toBe(1);
+    expect(opsOf(shape.model)).toEqual(['Relu', 'Identity']);
+    expect(folded(shape.model)).toEqual([2, 3, 4]);
+
+    const sliced = await optimizeAndCompare(around(node('Shape', [], [], { start: 1, end: -1 }), [2, 3, 4]), [shapeFolding]);
+    expect(folded(sliced.model)).toEqual([3]);
+    const clamped = await optimizeAndCompare(around(node('Shape', [], [], { start: -10, end: 10 }), [2, 3, 4]), [shapeFolding]);
+    expect(folded(clamped.model)).toEqual([2, 3, 4]);
+    const empty = await optimizeAndCompare(around(node('Shape', [], [], { start: 2, end: 1 }), [2, 3, 4]), [shapeFolding]);
+    expect(folded(empty.model)).toEqual([]);
+
+    const size = await optimizeAndCompare(around(node('Size', [], []), [2, 3, 4]), [shapeFolding]);
+    expect(folded(size.model)).toEqual([24]);
+    expect(size.model.graph.initializers.get('s')!.dims ?? []).toEqual([]);
+  });
+
+  it('keeps Shape/Size of symbolic or unknown shapes (except the dims it does not read)', async () => {
+    expect((await optimizeAndCompare(around(node('Shape', [], []), ['N', 3, 4]), [shapeFolding])).matches).toBe(0);
+    expect((await optimizeAndCompare(around(node('Size', [], []), [2, null, 4]), [shapeFolding])).matches).toBe(0);
+    expect((await optimizeAndCompare(around(node('Shape', [], []), null), [shapeFolding])).matches).toBe(0);
+    expect((await optimizeAndCompare(around(node('Shape', [], [], { end: 2 }), [2, 'N', 4]), [shapeFolding])).matches).toBe(0);
+    const tail = await optimizeAndCompare(around(node('Shape', [], [], { start: 1 }), ['N', 3, 4]), [shapeFolding]);
+    expect(folded(tail.model)).toEqual([3, 4]);
+  });
+
+  it('keeps a graph output name', async () => {
+    const { model: m } = await optimizeAndCompare(around(node('Shape', [], []), [2, 3, 4], [2, 3, 4], true), [shapeFolding]);
+    expect(opsOf(m)).toEqual(['Relu']);
+    expect(folded(m, 'y')).toEqual([2, 3, 4]);
+  });
+
+  it('does nothing outside the selection', async () => {
+    const m = new IrModel(around(node('Shape', [], []), [2, 3, 4]));
+    const relu = [...m.graph.nodes].find((n) => n.opType === 'Relu')!.id;
+    expect((await runPasses(m, [shapeFolding], { target: 'portable', scope: [relu] })).passes[0]!.matches).toBe(0);
+  });
+});
