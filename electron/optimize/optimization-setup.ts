@@ -3,6 +3,7 @@ import type { TensorProto } from '../../shared/onnx/proto-types.js';
 import { listModelTensors } from '../../shared/onnx/map-tensors.js';
 import type { OpenedModel } from '../io/open-model.js';
 import { OrtConstantEvaluator } from '../runtime/evaluate-node.js';
+import { inferTypes } from './type-inference.js';
 
 /** What the optimizer needs from the host for one model, and how to release it. */
 export interface OptimizationSetup {
@@ -20,7 +21,7 @@ export async function optimizationSetup(opened: OpenedModel): Promise<Optimizati
     if (tensor.dataLocation === 1) external.set(tensor, await opened.external.read(tensor));
   }
   return {
-    runOptions: { externalBytes: (t) => external.get(t), evaluator: new OrtConstantEvaluator() },
+    runOptions: { externalBytes: (t) => external.get(t), evaluator: new OrtConstantEvaluator(), inferTypes },
     close: async () => undefined,
   };
 }

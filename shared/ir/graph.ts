@@ -53,6 +53,8 @@ export class Graph {
   /** Outer values each subgraph-holding node reads, valid while the journal is at `outerRefsVersion`. */
   private readonly outerRefsByNode = new Map<IrNode, Set<string>>();
   private outerRefsVersion = -1;
+  /** Attached nodes that hold subgraphs: few or none, so finding subgraph readers need not walk every node after each edit. */
+  private readonly subgraphHolders = new Set<IrNode>();
   /** Fields of the GraphProto other than nodes and initializers, kept as read. */
   private proto: GraphProto;
 
@@ -147,10 +149,10 @@ export class Graph {
 
   /** Nodes of this graph whose subgraphs read `value` from this graph (an If branch using it). */
   subgraphReaders(value: string): IrNode[] {
+    if (this.subgraphHolders.size === 0) return [];
     if (this.outerRefsVersion !== this.ctx.journal.version) {
       this.outerRefsByNode.clear();
-      for (const n of this.nodeMap.values()) {
-        if (n.subgraphs.length === 0) continue;
+      for (const n of this.subgraphHolders) {
         const refs = new Set<string>();
         for (const s of n.subgraphs) for (const v of s.graph.outerReferences()) refs.add(v);
         this.outerRefsByNode.set(n, refs);
@@ -209,12 +211,14 @@ export class Graph {
     if (key === undefined) this.orderKey.set(node, this.nextKey++);
     else if (key < this.nextKey - 1) this.unsorted = true;
     this.nodeMap.set(node.id, node);
+    if (node.subgraphs.length) this.subgraphHolders.add(node);
     trackTree(this.ctx, node, this);
     this.index(node);
   }
 
   private detach(node: IrNode): void {
     this.nodeMap.delete(node.id);
+    this.subgraphHolders.delete(node);
     trackTree(this.ctx, node, undefined);
     this.unindex(node);
   }
@@ -396,8 +400,14 @@ export class Graph {
 
   /** Adds or replaces the type/shape annotation of a value. */
   setValueInfo(vi: ValueInfoProto): void {
-    const list = (this.proto.valueInfo ?? []).filter((v) => v.name !== vi.name);
-    this.setProtoField('valueInfo', [...list, vi]);
+    this.setValueInfos([vi]);
+  }
+
+  /** Adds or replaces the annotations of many values as one change (linear in the graph, not per value). */
+  setValueInfos(vis: readonly ValueInfoProto[]): void {
+    const names = new Set(vis.map((v) => v.name));
+    const list = (this.proto.valueInfo ?? []).filter((v) => !names.has(v.name));
+    this.setProtoField('valueInfo', [...list, ...vis]);
   }
 
   addInitializer(tensor: TensorProto): void {

@@ -137,6 +137,7 @@ export async function runPasses(model: IrModel, passes: readonly Pass[], options
         for (const g of [...allGraphs(model.graph)]) changed += await pass.run(contextFor(g));
       });
       total += changed;
+      if (changed) facts.invalidate();
       if (!changed || !pass.repeat) break;
     }
     return total;

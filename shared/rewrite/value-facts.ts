@@ -50,10 +50,11 @@ function constantAttributeTensor(a: AttributeProto): TensorProto | undefined {
 /**
  * Facts about values that guards need: which values are constants (initializers that cannot be
  * overridden, Constant node outputs) and their decoded values, and types and shapes (declared,
- * or inferred when an inference is plugged in). Cached until the model's journal changes.
+ * or inferred when an inference is plugged in). Inferred types are computed once and kept until
+ * `invalidate` (the pass manager calls it between passes): re-inferring after every rewrite would
+ * make a pass quadratic, and a rewrite keeps the types of the values it leaves in place.
  */
 export class ValueFacts {
-  private version = -1;
   private inferred: ((graph: Graph, value: string) => TypeProto | undefined) | undefined;
   private readonly decoded = new Map<TensorProto, TensorValues | null>();
 
@@ -64,9 +65,8 @@ export class ValueFacts {
     private readonly externalBytes: (t: TensorProto) => Uint8Array | undefined = () => undefined,
   ) {}
 
-  private refresh(): void {
-    if (this.version === this.model.journal.version) return;
-    this.version = this.model.journal.version;
+  /** Forgets inferred types (after edits); the next question infers again. */
+  invalidate(): void {
     this.inferred = undefined;
   }
 
@@ -116,7 +116,6 @@ export class ValueFacts {
   tensor(graph: Graph, value: string): TensorFacts | undefined {
     const c = this.constant(graph, value);
     if (c) return { elemType: c.dataType ?? 0, shape: (c.dims ?? []).map(Number) };
-    this.refresh();
     if (this.infer && !this.inferred) this.inferred = this.infer(this.model);
     const inferred = fromTypeProto(this.inferred?.(graph, value));
     if (inferred) return inferred;

@@ -18,8 +18,11 @@ import { tensorProtoData, tensorValues } from '../../shared/verify/tensor-data.j
 
 export { runtimeInputs };
 
+// From the sources (test/conformance/) or from their build (dist/test/conformance/, used by scripts).
+const ROOTS = ['../../../shared/onnx-conformance/', '../../../../shared/onnx-conformance/'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
+
 /** Absolute path of the conformance data folder. */
-export const CONFORMANCE_ROOT = fileURLToPath(new URL('../../../shared/onnx-conformance/', import.meta.url));
+export const CONFORMANCE_ROOT = ROOTS.find((p) => existsSync(p)) ?? ROOTS[0]!;
 
 /** Folders holding `<test>/model.onnx` + `<test>/test_data_set_N/`. */
 export const CASE_GROUPS = ['node', 'simple', 'pytorch-converted', 'pytorch-operator'] as const;

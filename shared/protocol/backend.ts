@@ -1,0 +1,78 @@
+import type { ModelSummary, ValueSummary } from '../onnx/model-summary.js';
+
+// The one API between the UI and whatever hosts it (Electron IPC or the local HTTP/WebSocket
+// server). Everything here is plain JSON: it crosses a process boundary and is validated there.
+
+/** Identifies a graph inside a model: [] is the main graph; each step enters a node's subgraph. */
+export type GraphPath = { nodeId: number; attribute: string; index?: number }[];
+
+export interface OpenedModelInfo {
+  modelId: string;
+  /** File name (or the name given with uploaded bytes). */
+  name: string;
+  path: string | null;
+  fileSize: number;
+  summary: ModelSummary;
+}
+
+/** A node as the graph view needs it. */
+export interface GraphNodeInfo {
+  id: number;
+  name: string;
+  opType: string;
+  domain: string;
+  inputs: string[];
+  outputs: string[];
+  /** Attribute name → short text (`[1, 1]`, `0.5`, `"SAME"`, `<tensor float [64]>`, `<graph>`). */
+  attributes: Record<string, string>;
+  subgraphs: { attribute: string; index?: number; name: string; nodeCount: number }[];
+}
+
+/** A value (edge): its type and shape, declared or inferred. */
+export interface GraphValueInfo extends ValueSummary {
+  /** Where the type came from: the file's own value_info, or shape inference. */
+  source: 'declared' | 'inferred' | 'unknown';
+}
+
+export interface GraphInfo {
+  path: GraphPath;
+  name: string;
+  nodes: GraphNodeInfo[];
+  inputs: string[];
+  outputs: string[];
+  /** Initializers: shown compactly on the nodes that read them. */
+  initializers: { name: string; elemType: string; dims: number[] }[];
+  values: GraphValueInfo[];
+}
+
+/** Statistics of a tensor for the node panel. */
+export interface TensorInfo {
+  name: string;
+  elemType: string;
+  dims: number[];
+  byteSize: number;
+  external: boolean;
+  stats: { min: number; max: number; mean: number; std: number; zeros: number; nanCount: number; sparsity: number } | null;
+  /** Equal-width bins between min and max. */
+  histogram: { min: number; max: number; counts: number[] } | null;
+  first: number[];
+}
+
+/** Progress of long work (opening a big model, layout, optimization, profiling). */
+export interface ProgressEvent {
+  jobId: string;
+  done: number;
+  total: number;
+  message: string;
+}
+
+/** What the renderer may ask of its host. */
+export interface Backend {
+  /** Opens a model by path (hosts that can read files) or from bytes the user picked or dropped. */
+  openModel(source: { path: string } | { name: string; bytes: Uint8Array }): Promise<OpenedModelInfo>;
+  /** The model the host was started with, if any. */
+  initialModel(): Promise<OpenedModelInfo | null>;
+  getGraph(modelId: string, path: GraphPath): Promise<GraphInfo>;
+  getTensor(modelId: string, path: GraphPath, name: string): Promise<TensorInfo>;
+  onProgress(listener: (e: ProgressEvent) => void): () => void;
+}

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import type { Backend } from './backend.js';
+import {
+  graphInfoSchema,
+  graphPathSchema,
+  modelIdSchema,
+  openedModelInfoSchema,
+  progressEventSchema,
+  tensorInfoSchema,
+} from './schemas.js';
+
+// The API as a table: each method's parameters (one object, named fields) and result. Both
+// transports (Electron IPC, HTTP) validate parameters with it where they arrive in the host and
+// results where they arrive in the renderer. A later feature adds a row here and a method to the
+// service; the transports need no change.
+
+/** Where a model comes from: a path the host can read, or bytes the user picked or dropped. */
+export const modelSourceSchema = z.union([
+  z.strictObject({ path: z.string().min(1).max(4096) }),
+  z.strictObject({ name: z.string().min(1).max(255), bytes: z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'expected bytes (Uint8Array)' }) }),
+]);
+
+/** The methods of the Backend API: name → params schema, result schema. */
+export const methods = {
+  initialModel: {
+    params: z.strictObject({}),
+    result: openedModelInfoSchema.nullable(),
+  },
+  openModel: {
+    params: z.strictObject({ source: modelSourceSchema }),
+    result: openedModelInfoSchema,
+  },
+  getGraph: {
+    params: z.strictObject({ modelId: modelIdSchema, path: graphPathSchema }),
+    result: graphInfoSchema,
+  },
+  getTensor: {
+    params: z.strictObject({ modelId: modelIdSchema, path: graphPathSchema, name: z.string().max(4096) }),
+    result: tensorInfoSchema,
+  },
+} as const;
+
+/** Events the host pushes to the renderer (WebSocket / IPC messages): name → payload schema. */
+export const events = {
+  progress: progressEventSchema,
+} as const;
+
+export type MethodName = keyof typeof methods;
+export type MethodParams<M extends MethodName> = z.infer<(typeof methods)[M]['params']>;
+export type MethodResult<M extends MethodName> = z.infer<(typeof methods)[M]['result']>;
+export type EventName = keyof typeof events;
+export type EventPayload<E extends EventName> = z.infer<(typeof events)[E]>;
+
+/** What a host implements to serve the table: one function per method, taking its params object. */
+export type MethodHandlers = { [M in MethodName]: (params: MethodParams<M>) => Promise<MethodResult<M>> };
+
+/** True for a name that is a method of the table (and not something inherited from Object). */
+export function isMethodName(name: string): name is MethodName {
+  return Object.hasOwn(methods, name);
+}
+
+/** The handlers of a Backend: the table's methods call it with their params spread out. */
+export function handlersFor(backend: Omit<Backend, 'onProgress'>): MethodHandlers {
+  return {
+    initialModel: () => backend.initialModel(),
+    openModel: ({ source }) => backend.openModel(source),
+    getGraph: ({ modelId, path }) => backend.getGraph(modelId, path),
+    getTensor: ({ modelId, path, name }) => backend.getTensor(modelId, path, name),
+  };
+}
+
+/** A Backend (less onProgress) over a transport's `call`: the other direction of handlersFor. */
+export function backendOver(call: <M extends MethodName>(method: M, params: MethodParams<M>) => Promise<MethodResult<M>>): Omit<Backend, 'onProgress'> {
+  return {
+    initialModel: () => call('initialModel', {}),
+    openModel: (source) => call('openModel', { source }),
+    getGraph: (modelId, path) => call('getGraph', { modelId, path }),
+    getTensor: (modelId, path, name) => call('getTensor', { modelId, path, name }),
+  };
+}
