@@ -47,20 +47,13 @@ export class Journal {
 
   /** Runs `fn` as one transaction; if it throws, its changes are rolled back. */
   transaction<T>(label: string, fn: () => T): T {
-    if (this.open) return this.nested(this.open, fn);
-    const tx = { label, changes: [] as Change[] };
-    this.open = tx;
+    const scope = this.begin(label);
     try {
       const result = fn();
-      this.open = undefined;
-      if (tx.changes.length > 0) {
-        this.done.push(tx);
-        this.undone = [];
-      }
+      this.end(scope);
       return result;
     } catch (e) {
-      this.open = undefined;
-      this.rollBack(tx.changes);
+      this.abort(scope);
       throw e;
     }
   }
@@ -70,43 +63,38 @@ export class Journal {
    * else may edit the model until it settles: the journal is single-writer.
    */
   async transactionAsync<T>(label: string, fn: () => Promise<T>): Promise<T> {
-    if (this.open) {
-      const tx = this.open;
-      const mark = tx.changes.length;
-      try {
-        return await fn();
-      } catch (e) {
-        this.rollBack(tx.changes.splice(mark));
-        throw e;
-      }
-    }
-    const tx = { label, changes: [] as Change[] };
-    this.open = tx;
+    const scope = this.begin(label);
     try {
       const result = await fn();
-      this.open = undefined;
-      if (tx.changes.length > 0) {
-        this.done.push(tx);
-        this.undone = [];
-      }
+      this.end(scope);
       return result;
     } catch (e) {
-      this.open = undefined;
-      this.rollBack(tx.changes);
+      this.abort(scope);
       throw e;
     }
   }
 
-  // Part of the enclosing transaction; if it throws, only its own changes are undone, so a caller
-  // that catches the error (a pass skipping a match whose guard failed) is left with no half-edit.
-  private nested<T>(tx: { changes: Change[] }, fn: () => T): T {
-    const mark = tx.changes.length;
-    try {
-      return fn();
-    } catch (e) {
-      this.rollBack(tx.changes.splice(mark));
-      throw e;
+  // Inside an open transaction a new one is part of it (`outer` false), and `mark` is where its
+  // own changes start: if it throws only they are undone, so a caller that catches the error (a
+  // pass skipping a match whose guard failed) is left with no half-edit.
+  private begin(label: string): { tx: { label: string; changes: Change[] }; mark: number; outer: boolean } {
+    if (this.open) return { tx: this.open, mark: this.open.changes.length, outer: false };
+    this.open = { label, changes: [] };
+    return { tx: this.open, mark: 0, outer: true };
+  }
+
+  private end({ tx, outer }: { tx: { label: string; changes: Change[] }; outer: boolean }): void {
+    if (!outer) return;
+    this.open = undefined;
+    if (tx.changes.length > 0) {
+      this.done.push(tx);
+      this.undone = [];
     }
+  }
+
+  private abort({ tx, mark, outer }: { tx: { changes: Change[] }; mark: number; outer: boolean }): void {
+    if (outer) this.open = undefined;
+    this.rollBack(tx.changes.splice(mark));
   }
 
   private rollBack(changes: readonly Change[]): void {

@@ -1,26 +1,13 @@
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, ROOT, runCli } from '../helpers/cli.js';
 import { ElemType, graph, model, modelBytes, node, tensor, valueInfo } from '../../shared/builder/index.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = join(root, 'bin/onnx-workbench.js');
-const sample = join(root, 'assets/sample.onnx');
-
-function cli(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: root });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
-
-beforeAll(() => {
-  if (!existsSync(join(root, 'dist/electron/cli/main.js'))) {
-    const r = spawnSync('npm', ['run', 'build'], { cwd: root, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
-  }
-});
+beforeAll(ensureBuilt);
+const cli = runCli;
+const sample = join(ROOT, 'assets/sample.onnx');
 
 describe('onnx-workbench inspect', () => {
   it('reports the facts of a model built here, as JSON', () => {
