@@ -1,6 +1,9 @@
 import type { Int64 } from './wire-reader.js';
 
 const CHUNK = 1 << 20;
+// Small messages (one attribute, one node) are encoded by the thousand during optimization: a
+// fresh megabyte for each cost more than the encoding itself. Chunks start small and double.
+const FIRST_CHUNK = 256;
 /** Byte fields at least this long are emitted as views of their source, never copied. */
 const ZERO_COPY_MIN = 1 << 14;
 
@@ -53,7 +56,7 @@ export function int64Size(v: Int64): number {
  */
 export class WireWriter {
   private readonly segments: Uint8Array[] = [];
-  private chunk = new Uint8Array(CHUNK);
+  private chunk = new Uint8Array(FIRST_CHUNK);
   private view = new DataView(this.chunk.buffer);
   private pos = 0;
   private flushedFrom = 0;
@@ -61,7 +64,7 @@ export class WireWriter {
   private ensure(n: number): void {
     if (this.chunk.length - this.pos >= n) return;
     this.flush();
-    const size = Math.max(CHUNK, n);
+    const size = Math.max(Math.min(CHUNK, this.chunk.length * 2), n);
     this.chunk = new Uint8Array(size);
     this.view = new DataView(this.chunk.buffer);
     this.pos = 0;
