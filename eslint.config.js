@@ -22,4 +22,13 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: ['node:*', '**/electron/**', '**/renderer/**'] }],
     },
   },
+  {
+    // The UI runs in a browser page: shared/ and the browser only (its vite config runs in Node).
+    files: ['renderer/**/*.ts', 'renderer/**/*.tsx'],
+    ignores: ['renderer/vite.config.ts'],
+    languageOptions: { globals: globals.browser },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['node:*', '**/electron/**'] }],
+    },
+  },
 );

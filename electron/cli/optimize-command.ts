@@ -9,6 +9,7 @@ import { saveModel } from '../io/save-model.js';
 import { optimizationSetup } from '../optimize/optimization-setup.js';
 import type { VerificationResult } from '../../shared/verify/verification-result.js';
 import { verifyModels } from '../runtime/verify.js';
+import { nodeNamesById, withOrigins } from '../../shared/profile/provenance.js';
 import { onePositional, parseArgs, parseDims } from './args.js';
 import type { Command } from './command.js';
 
@@ -81,12 +82,14 @@ export const optimizeCommand: Command = {
     const opened = await openModel(input);
     const setup = await optimizationSetup(opened);
     const scope = args.options.nodes ? resolveScope(opened.ir, args.options.nodes as string) : undefined;
+    const originalNames = nodeNamesById(opened.ir);
     const result = await runPasses(opened.ir, passes, { target, dryRun, ...(scope ? { scope } : {}), ...setup.runOptions });
 
     let saved: string | undefined;
     let verification: VerificationResult | undefined;
     if (!dryRun) {
-      const r = await saveModel(opened.ir.toProto(), output!, {
+      // Provenance travels in the file (node metadata) so that `compare` can match B's nodes to A's.
+      const r = await saveModel(withOrigins(opened.ir.toProto(), opened.ir, originalNames), output!, {
         overwriteInput: args.options.overwrite === true,
         source: opened,
       });

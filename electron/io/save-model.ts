@@ -5,7 +5,7 @@ import { DATA_LOCATION_EXTERNAL, externalDataOf } from '../../shared/onnx/extern
 import { mapModelTensors } from '../../shared/onnx/map-tensors.js';
 import { encodeModel } from '../../shared/onnx/model-codec.js';
 import type { ModelProto, TensorProto } from '../../shared/onnx/proto-types.js';
-import { AtomicFile } from './atomic-file.js';
+import { AtomicFile, type CopyRange } from './atomic-file.js';
 import type { ExternalData } from './external-data-files.js';
 
 export interface SaveOptions {
@@ -106,9 +106,20 @@ export async function saveModel(model: ModelProto, outPath: string, options: Sav
   const dataFile = pending.length ? await AtomicFile.create(dataPath) : undefined;
   try {
     if (dataFile) {
-      for (const p of pending) {
-        if (p.bytes) await dataFile.writeAt(p.bytes, p.offset);
-        else await dataFile.copyFrom(p.from!.path, p.from!.offset, p.length, p.offset);
+      // Runs of tensors copied from files go in one call, so their reads and writes overlap.
+      for (let i = 0; i < pending.length; ) {
+        const p = pending[i]!;
+        if (p.bytes) {
+          await dataFile.writeAt(p.bytes, p.offset);
+          i++;
+          continue;
+        }
+        const run: CopyRange[] = [];
+        for (; i < pending.length && !pending[i]!.bytes; i++) {
+          const q = pending[i]!;
+          run.push({ path: q.from!.path, from: q.from!.offset, length: q.length, to: q.offset });
+        }
+        await dataFile.copyRanges(run);
       }
       await dataFile.truncate(dataEnd);
     }

@@ -46,19 +46,46 @@ export function checkExternalLocation(location: string, tensor: string): string 
   return parts.join('/');
 }
 
+/** The last location checked and its normal form: a model's tensors mostly share one file. */
+let lastLocation: string | undefined;
+let lastNormal = '';
+
 /** The external-data reference of a tensor, or undefined when its data is in the model. */
 export function externalDataOf(t: TensorProto): ExternalDataRef | undefined {
   if (t.dataLocation !== DATA_LOCATION_EXTERNAL) return undefined;
   const name = t.name ?? '';
-  const entries = new Map((t.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
-  const location = entries.get('location');
+  // A key given twice counts with its last value.
+  let location: string | undefined;
+  let offset: string | undefined;
+  let length: string | undefined;
+  let checksum: string | undefined;
+  for (const e of t.externalData ?? []) {
+    const value = e.value ?? '';
+    switch (e.key ?? '') {
+      case 'location':
+        location = value;
+        break;
+      case 'offset':
+        offset = value;
+        break;
+      case 'length':
+        length = value;
+        break;
+      case 'checksum':
+        checksum = value;
+        break;
+    }
+  }
   if (location === undefined) {
     throw new WorkbenchError('BAD_EXTERNAL_DATA', `tensor "${name}": data_location is EXTERNAL but no location is given`);
   }
+  const normal = location === lastLocation ? lastNormal : checkExternalLocation(location, name);
+  lastLocation = location;
+  lastNormal = normal;
   return {
-    location: checkExternalLocation(location, name),
-    offset: parseCount(entries.get('offset'), 'offset', name) ?? 0,
-    length: parseCount(entries.get('length'), 'length', name),
-    checksum: entries.get('checksum'),
+    location: normal,
+    offset: parseCount(offset, 'offset', name) ?? 0,
+    length: parseCount(length, 'length', name),
+    checksum,
   };
 }

@@ -29,28 +29,31 @@ const INTERN_SLOTS = 4096;
 const interned: (string | undefined)[] = new Array<string | undefined>(INTERN_SLOTS).fill(undefined);
 const INTERN_MAX = 64;
 
+/** Typed arrays' own subarray: Buffer overrides it with a slower one that builds a Buffer. */
+const viewOf = Uint8Array.prototype.subarray;
+
 function decodeString(buf: Uint8Array, start: number, end: number): string {
   const n = end - start;
   if (n > INTERN_MAX) return utf8.decode(buf.subarray(start, end));
-  let h = 0x811c9dc5;
-  let ascii = true;
+  // The hash stays below 2^22 so that it is a small integer throughout: a cold decode runs in
+  // V8's interpreter, where larger intermediate values (Math.imul, FNV) are boxed per byte.
+  let h = n;
+  let bits = 0;
   for (let i = start; i < end; i++) {
     const c = buf[i]!;
-    if (c >= 0x80) ascii = false;
-    h = Math.imul(h ^ c, 0x01000193);
+    bits |= c;
+    h = (h * 31 + c) & 0x3fffff;
   }
-  if (!ascii) return utf8.decode(buf.subarray(start, end));
-  const slot = (h ^ (h >>> 16)) & (INTERN_SLOTS - 1);
+  if (bits >= 0x80) return utf8.decode(buf.subarray(start, end));
+  const slot = (h ^ (h >> 11)) & (INTERN_SLOTS - 1);
   const hit = interned[slot];
   if (hit !== undefined && hit.length === n) {
-    let same = true;
-    for (let i = 0; i < n && same; i++) same = hit.charCodeAt(i) === buf[start + i];
-    if (same) return hit;
+    let i = 0;
+    while (i < n && hit.charCodeAt(i) === buf[start + i]) i++;
+    if (i === n) return hit;
   }
-  // Short ASCII: concatenating char codes beats TextDecoder's call overhead.
-  let s = '';
-  if (n < 16) for (let i = start; i < end; i++) s += String.fromCharCode(buf[i]!);
-  else s = utf8.decode(buf.subarray(start, end));
+  // ASCII: one native call makes the (flat) string from the byte codes.
+  const s: string = String.fromCharCode.apply(null, viewOf.call(buf, start, end) as unknown as number[]);
   interned[slot] = s;
   return s;
 }

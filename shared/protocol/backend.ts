@@ -26,6 +26,14 @@ export interface GraphNodeInfo {
   /** Attribute name → short text (`[1, 1]`, `0.5`, `"SAME"`, `<tensor float [64]>`, `<graph>`). */
   attributes: Record<string, string>;
   subgraphs: { attribute: string; index?: number; name: string; nodeCount: number }[];
+  /**
+   * Values of this graph that the node's subgraphs read without the node listing them as inputs
+   * (an If branch using a value computed before the If). The view draws them as dashed edges, so
+   * that the node is laid out below what it reads. Optional: without it there are no such edges.
+   * (Added for the graph view; hosts fill it from Graph.subgraphReaders / outerReferences, and the
+   * zod schema for GraphNodeInfo must list it or it is stripped.)
+   */
+  implicitInputs?: string[];
 }
 
 /** A value (edge): its type and shape, declared or inferred. */

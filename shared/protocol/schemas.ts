@@ -1,5 +1,7 @@
+import './zod-config.js';
 import { z } from 'zod';
 import type { ModelSummary, ValueSummary } from '../onnx/model-summary.js';
+import { graphNodesSchema, graphValuesSchema } from './fast-checks.js';
 import type { GraphInfo, GraphNodeInfo, GraphPath, GraphValueInfo, OpenedModelInfo, ProgressEvent, TensorInfo } from './backend.js';
 
 // Zod schemas of the Backend's JSON types. Each is annotated with the TypeScript type it checks,
@@ -56,7 +58,8 @@ export const openedModelInfoSchema: z.ZodType<OpenedModelInfo> = z.object({
   summary: modelSummarySchema,
 });
 
-const graphNodeInfoSchema: z.ZodType<GraphNodeInfo> = z.object({
+/** One node, checked by zod (test/protocol compares it with the fast check used for arrays). */
+export const graphNodeInfoSchema: z.ZodType<GraphNodeInfo> = z.object({
   id: count,
   name: z.string(),
   opType: z.string(),
@@ -67,7 +70,8 @@ const graphNodeInfoSchema: z.ZodType<GraphNodeInfo> = z.object({
   subgraphs: z.array(z.object({ attribute: z.string(), index: count.optional(), name: z.string(), nodeCount: count })),
 });
 
-const graphValueInfoSchema: z.ZodType<GraphValueInfo> = z.object({
+/** One value, checked by zod (test/protocol compares it with the fast check used for arrays). */
+export const graphValueInfoSchema: z.ZodType<GraphValueInfo> = z.object({
   name: z.string(),
   elemType: z.string(),
   shape: z.array(dimSchema).nullable(),
@@ -77,11 +81,11 @@ const graphValueInfoSchema: z.ZodType<GraphValueInfo> = z.object({
 export const graphInfoSchema: z.ZodType<GraphInfo> = z.object({
   path: graphPathSchema,
   name: z.string(),
-  nodes: z.array(graphNodeInfoSchema),
+  nodes: graphNodesSchema,
   inputs: z.array(z.string()),
   outputs: z.array(z.string()),
   initializers: z.array(z.object({ name: z.string(), elemType: z.string(), dims: z.array(count) })),
-  values: z.array(graphValueInfoSchema),
+  values: graphValuesSchema,
 });
 
 export const tensorInfoSchema: z.ZodType<TensorInfo> = z.object({

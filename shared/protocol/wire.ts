@@ -1,3 +1,4 @@
+import './zod-config.js';
 import { z } from 'zod';
 import { WorkbenchError } from '../errors.js';
 import { events, isMethodName, methods, type EventName, type EventPayload, type MethodHandlers, type MethodName, type MethodParams, type MethodResult } from './methods.js';
@@ -111,8 +112,26 @@ export function parseEvent(raw: unknown): WireEvent | undefined {
 // {"$number": "NaN"} and are put back on arrival. (Electron IPC's structured clone needs none of this.)
 const NON_FINITE = '$number';
 
+// Whether a JSON-able value holds NaN or ±Infinity anywhere: a walk costs far less than
+// stringify with a replacer, and most answers (graphs) hold none.
+function hasNonFinite(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length) {
+    const v = stack.pop();
+    if (typeof v === 'number') {
+      if (v - v !== 0) return true;
+    } else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) stack.push(v[i]);
+    } else if (v && typeof v === 'object' && !ArrayBuffer.isView(v)) {
+      for (const k in v) stack.push((v as Record<string, unknown>)[k]);
+    }
+  }
+  return false;
+}
+
 /** JSON text of a value, with NaN and ±Infinity kept. */
 export function toJson(value: unknown): string {
+  if (!hasNonFinite(value)) return JSON.stringify(value);
   return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? { [NON_FINITE]: String(v) } : v));
 }
 

@@ -1,0 +1,51 @@
+import { ipcMain, type WebContents } from 'electron';
+import { WorkbenchError } from '../../shared/errors.js';
+import { methodChannel } from '../../shared/protocol/bridge.js';
+import { handlersFor, methods, type MethodHandlers, type MethodName } from '../../shared/protocol/methods.js';
+import { dispatch } from '../../shared/protocol/wire.js';
+import type { WorkbenchService } from '../service/workbench-service.js';
+import type { WindowModels } from './window-models.js';
+import { isTrustedSender } from './window-security.js';
+
+export interface IpcHost {
+  service: WorkbenchService;
+  /** The models of the window showing `contents`, or undefined when it is not one of ours. */
+  windowOf(contents: WebContents): WindowModels | undefined;
+  /** Whether the user chose this path (command line, dialog, drop, OS, recent files). */
+  mayOpen(path: string): boolean;
+  /** Called after a window opened a file by path (for recent files). */
+  opened(path: string): void;
+}
+
+// A window's view of the service: its own initial model, and paths only where the user chose
+// them. A page that got compromised cannot read arbitrary files through openModel.
+function handlersForWindow(host: IpcHost, models: WindowModels): MethodHandlers {
+  const { service } = host;
+  return handlersFor({
+    initialModel: () => models.initialModel((path) => service.openPath(path), (id) => service.isOpen(id)),
+    openModel: async (source) => {
+      if ('bytes' in source) return models.track(await service.openBytes(source.name, source.bytes));
+      if (!host.mayOpen(source.path)) {
+        throw new WorkbenchError('NOT_ALLOWED', `${source.path}: the window may open only files chosen by the user; use File › Open…`);
+      }
+      const info = models.track(await service.openPath(source.path));
+      host.opened(source.path);
+      return info;
+    },
+    getGraph: (modelId, path) => service.getGraph(modelId, path),
+    getTensor: (modelId, path, name) => service.getTensor(modelId, path, name),
+  });
+}
+
+/** Answers the preload's calls on `workbench:<method>`, from the app's own windows only. */
+export function registerIpc(host: IpcHost): void {
+  for (const method of Object.keys(methods) as MethodName[]) {
+    ipcMain.handle(methodChannel(method), async (event, params: unknown) => {
+      const models = host.windowOf(event.sender);
+      if (!models || !isTrustedSender(event, (contents) => host.windowOf(contents) !== undefined)) {
+        return { ok: false, error: { code: 'FORBIDDEN', message: `${method}: refused, the caller is not a workbench window` } };
+      }
+      return dispatch(handlersForWindow(host, models), method, params);
+    });
+  }
+}

@@ -1,0 +1,25 @@
+// The preload of every workbench window. It runs sandboxed, so it may require only 'electron'
+// (types from the rest of the project are erased). It exposes exactly the Backend's methods as
+// `window.workbench`; each answers with the host's response envelope, which the renderer checks.
+import { contextBridge, ipcRenderer } from 'electron';
+import type { WorkbenchBridge } from '../../shared/protocol/bridge.js';
+
+// Checked against shared/protocol/bridge.ts at compile time: the same strings, typed.
+const EVENTS: typeof import('../../shared/protocol/bridge.js').EVENT_CHANNEL = 'workbench:event';
+type Channel = import('../../shared/protocol/bridge.js').MethodChannel;
+
+const call = (channel: Channel, params: unknown) => ipcRenderer.invoke(channel, params);
+
+const bridge: WorkbenchBridge = {
+  initialModel: () => call('workbench:initialModel', {}),
+  openModel: (source) => call('workbench:openModel', { source }),
+  getGraph: (modelId, path) => call('workbench:getGraph', { modelId, path }),
+  getTensor: (modelId, path, name) => call('workbench:getTensor', { modelId, path, name }),
+  onProgress(listener) {
+    const forward = (_event: Electron.IpcRendererEvent, message: unknown) => listener(message);
+    ipcRenderer.on(EVENTS, forward);
+    return () => void ipcRenderer.removeListener(EVENTS, forward);
+  },
+};
+
+contextBridge.exposeInMainWorld('workbench', bridge);

@@ -1,0 +1,178 @@
+import { basename, join } from 'node:path';
+import { app, BrowserWindow, dialog, Menu, screen, type WebContents } from 'electron';
+import { EVENT_CHANNEL } from '../../shared/protocol/bridge.js';
+import { WorkbenchService } from '../service/workbench-service.js';
+import { menuTemplate } from './app-menu.js';
+import { APP_INDEX_URL } from './app-url.js';
+import { registerIpc } from './ipc-bridge.js';
+import { RecentFiles } from './recent-files.js';
+import { WindowModels } from './window-models.js';
+import { placeWindow, WindowStateStore } from './window-state.js';
+
+/** Where the packaged (or checked-out) app keeps its parts. */
+export interface AppPaths {
+  rendererDir: string;
+  preload: string;
+  sample: string;
+}
+
+/**
+ * The desktop shell: one window per model, the menu, recent files and remembered window state,
+ * over one WorkbenchService shared by all windows.
+ */
+export class WorkbenchApp {
+  private readonly service = new WorkbenchService();
+  private readonly windows = new Map<number, { window: BrowserWindow; models: WindowModels }>();
+  /** Paths the user chose; only these may be opened by path from a window. */
+  private readonly chosen = new Set<string>();
+
+  private constructor(
+    private readonly paths: AppPaths,
+    private readonly recent: RecentFiles,
+    private readonly windowState: WindowStateStore,
+  ) {}
+
+  static async create(paths: AppPaths): Promise<WorkbenchApp> {
+    const userData = app.getPath('userData');
+    const shell = new WorkbenchApp(paths, await RecentFiles.load(userData), await WindowStateStore.load(userData));
+    shell.chosen.add(paths.sample);
+    for (const p of shell.recent.paths) shell.chosen.add(p);
+    registerIpc({
+      service: shell.service,
+      windowOf: (contents) => shell.windows.get(contents.id)?.models,
+      mayOpen: (path) => shell.chosen.has(path),
+      opened: (path) => void shell.remember(path),
+    });
+    shell.service.onProgress((data) => {
+      for (const { window } of shell.windows.values()) if (!window.isDestroyed()) window.webContents.send(EVENT_CHANNEL, { event: 'progress', data });
+    });
+    shell.buildMenu();
+    return shell;
+  }
+
+  get windowCount(): number {
+    return this.windows.size;
+  }
+
+  /** Opens a model the user chose (command line, OS, dialog, drop, recent) in a new window. */
+  open(path: string): void {
+    this.chosen.add(path);
+    void this.remember(path);
+    this.createWindow(path);
+  }
+
+  /** A window without a model (macOS: the dock icon clicked with no window open). */
+  openEmpty(): void {
+    this.createWindow(null);
+  }
+
+  /** Brings the most recent window forward (a second instance started without files). */
+  focus(): void {
+    const last = [...this.windows.values()].pop()?.window;
+    if (!last) return this.openEmpty();
+    if (last.isMinimized()) last.restore();
+    last.focus();
+  }
+
+  async showOpenDialog(): Promise<void> {
+    const parent = BrowserWindow.getFocusedWindow();
+    const options: Electron.OpenDialogOptions = {
+      title: 'Open ONNX model',
+      properties: ['openFile', 'multiSelections'],
+      filters: [
+        { name: 'ONNX models', extensions: ['onnx'] },
+        { name: 'All files', extensions: ['*'] },
+      ],
+    };
+    const result = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
+    if (!result.canceled) for (const p of result.filePaths) this.open(p);
+  }
+
+  async dispose(): Promise<void> {
+    await this.service.dispose();
+  }
+
+  private async remember(path: string): Promise<void> {
+    if (path === this.paths.sample) return;
+    app.addRecentDocument(path);
+    try {
+      await this.recent.add(path);
+    } catch {
+      // An unwritable settings folder costs the recent list, nothing else.
+    }
+    this.buildMenu();
+  }
+
+  private buildMenu(): void {
+    const template = menuTemplate(
+      { recent: this.recent.paths, isMac: process.platform === 'darwin', dev: !app.isPackaged, appName: app.name },
+      {
+        open: () => void this.showOpenDialog(),
+        openRecent: (path) => this.open(path),
+        clearRecent: () => {
+          app.clearRecentDocuments();
+          void this.recent.clear().finally(() => this.buildMenu());
+        },
+      },
+    );
+    Menu.setApplicationMenu(Menu.buildFromTemplate(template));
+  }
+
+  private createWindow(modelPath: string | null): BrowserWindow {
+    const displays = screen.getAllDisplays().map((d) => d.workArea);
+    const state = placeWindow(this.windowState.current, displays, this.windows.size);
+    const window = new BrowserWindow({
+      width: state.width,
+      height: state.height,
+      ...(state.x !== undefined && state.y !== undefined ? { x: state.x, y: state.y } : {}),
+      minWidth: 480,
+      minHeight: 360,
+      show: false,
+      title: modelPath ? `${basename(modelPath)} — ONNX Workbench` : 'ONNX Workbench',
+      backgroundColor: '#ffffff',
+      webPreferences: {
+        preload: this.paths.preload,
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+        nodeIntegrationInWorker: false,
+        webSecurity: true,
+        allowRunningInsecureContent: false,
+        webviewTag: false,
+        spellcheck: false,
+        devTools: !app.isPackaged,
+      },
+    });
+    const id = window.webContents.id;
+    const models = new WindowModels(modelPath);
+    this.windows.set(id, { window, models });
+    if (modelPath && process.platform === 'darwin') window.setRepresentedFilename(modelPath);
+    if (state.maximized) window.maximize();
+    window.once('ready-to-show', () => window.show());
+    window.on('close', () => {
+      const bounds = window.getNormalBounds();
+      void this.windowState.save({ ...bounds, maximized: window.isMaximized() }).catch(() => undefined);
+    });
+    window.on('closed', () => {
+      this.windows.delete(id);
+      for (const doc of models.documents) void this.service.closeModel(doc);
+    });
+    void window.loadURL(APP_INDEX_URL);
+    return window;
+  }
+
+  /** Whether `contents` belongs to one of this app's windows. */
+  owns(contents: WebContents): boolean {
+    return this.windows.has(contents.id);
+  }
+}
+
+/** The app's parts, relative to its root (the checkout, or the asar archive when packaged). */
+export function appPaths(root = app.getAppPath()): AppPaths {
+  return {
+    rendererDir: join(root, 'dist', 'renderer'),
+    preload: join(root, 'dist', 'electron', 'main', 'preload.cjs'),
+    // Unpacked from the asar (electron-builder.yml), so it is a plain file like any the user opens.
+    sample: join(root.replace(/app\.asar$/, 'app.asar.unpacked'), 'assets', 'sample.onnx'),
+  };
+}

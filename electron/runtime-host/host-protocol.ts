@@ -1,0 +1,99 @@
+// Messages between the workbench service and the runtime host process. They travel by
+// structured clone (child_process 'advanced' serialization, or Electron's utilityProcess), so
+// typed arrays cross as they are.
+
+import type { InputSpec } from '../../shared/verify/input-spec.js';
+
+export type ProviderName = 'cpu' | 'cuda' | 'tensorrt';
+export const PROVIDERS: readonly ProviderName[] = ['cpu', 'cuda', 'tensorrt'];
+
+export type OptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
+export const OPTIMIZATION_LEVELS: readonly OptimizationLevel[] = ['disabled', 'basic', 'extended', 'all'];
+
+export interface TensorRtOptions {
+  fp16?: boolean;
+  int8?: boolean;
+  engineCachePath?: string;
+}
+
+export interface SessionSettings {
+  provider: ProviderName;
+  deviceId: number;
+  tensorrt?: TensorRtOptions;
+  intraOpThreads?: number;
+  interOpThreads?: number;
+  optimization: OptimizationLevel;
+  /** Symbolic dimension name → size, fixed when the session is made. */
+  freeDimensionOverrides: Record<string, number>;
+}
+
+/** A tensor crossing the process boundary: onnxruntime's type name, dims and values. */
+export interface HostTensor {
+  name: string;
+  type: string;
+  dims: number[];
+  data: ArrayBufferView | string[];
+}
+
+export interface MeasureModel {
+  path: string;
+  /** How errors name it ('model A', or the file name). */
+  label: string;
+}
+
+export interface MeasureJob {
+  models: MeasureModel[];
+  session: SessionSettings;
+  /** Given tensors, plus inputs to generate (same values in every run). */
+  inputs: { given: HostTensor[]; generate: InputSpec[]; seed: number };
+  warmup: number;
+  runs: number;
+  /** A folder of the caller's for traces and optimized graphs. */
+  workDir: string;
+  /** Return each model's outputs of its first measured run. */
+  fetchOutputs: boolean;
+}
+
+export interface MeasuredModel {
+  /** session.run() wall time per measured run, profiler off / on (ms). */
+  plainMs: number[];
+  profiledMs: number[];
+  traceFile: string;
+  /** The graph onnxruntime ran, when its optimizer was on. */
+  optimizedModel: string | null;
+  outputs: HostTensor[];
+}
+
+export interface MeasureResult {
+  models: MeasuredModel[];
+  onnxruntimeVersion: string;
+}
+
+export interface ProbeResult {
+  available: boolean;
+  reason?: string;
+}
+
+export type HostRequest =
+  | { kind: 'probe'; provider: ProviderName; deviceId: number }
+  | { kind: 'measure'; job: MeasureJob }
+  /** Test only (the host refuses them unless ONNX_WORKBENCH_HOST_TEST=1): die as a native crash would. */
+  | { kind: 'test-abort' }
+  /** Test only: block the host's thread for `ms`, as a native hang would. */
+  | { kind: 'test-sleep'; ms: number };
+
+export type ToHost = { type: 'request'; id: number; request: HostRequest } | { type: 'cancel'; id: number };
+
+export type FromHost =
+  | { type: 'ready' }
+  /** What the host is doing now: named in the error if it dies doing it. */
+  | { type: 'step'; id: number; step: string; model?: string }
+  | { type: 'progress'; id: number; done: number; total: number; step: string; model?: string }
+  | { type: 'result'; id: number; result: unknown }
+  /** `user`: the input's fault (a model onnxruntime rejects, bad inputs): exit code 2; else the run failed: 1. */
+  | { type: 'error'; id: number; code: string; message: string; user: boolean };
+
+/** Env var that enables the test-only requests in the host. */
+export const HOST_TEST_ENV = 'ONNX_WORKBENCH_HOST_TEST';
+/** Env var (tests only, with HOST_TEST_ENV) making the next measure job 'abort' or 'hang' once its sessions exist. */
+export const HOST_FAULT_ENV = 'ONNX_WORKBENCH_HOST_FAULT';

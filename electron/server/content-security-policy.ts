@@ -1,0 +1,21 @@
+/**
+ * The Content-Security-Policy of the workbench UI, in both hosts: scripts, styles, fonts and
+ * workers only from the app itself (Monaco injects style elements, hence 'unsafe-inline' for
+ * styles only), connections only back to the host, no plugins, frames, forms or foreign base URLs.
+ */
+export function contentSecurityPolicy(connectSources: readonly string[] = []): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    `connect-src 'self'${connectSources.map((s) => ` ${s}`).join('')}`,
+    "worker-src 'self' blob:",
+    "manifest-src 'self'",
+    "base-uri 'self'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+    "object-src 'none'",
+  ].join('; ');
+}

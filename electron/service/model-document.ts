@@ -1,0 +1,123 @@
+import type { Graph } from '../../shared/ir/graph.js';
+import { WorkbenchError } from '../../shared/errors.js';
+import { summarizeModel } from '../../shared/onnx/model-summary.js';
+import type { TensorProto } from '../../shared/onnx/proto-types.js';
+import type { GraphInfo, GraphPath, OpenedModelInfo, TensorInfo } from '../../shared/protocol/backend.js';
+import { inferShapes, type ShapeInference } from '../../shared/shape/index.js';
+import type { OpenedModel } from '../io/open-model.js';
+import { graphInfo, type InferredType } from './graph-info.js';
+import { findTensor, tensorInfo } from './tensor-info.js';
+
+/** Where a document's file came from: a path the user gave, or bytes written to a temporary file. */
+export interface DocumentOrigin {
+  /** Shown to the user: the file name, or the name given with uploaded bytes. */
+  name: string;
+  /** The user's path; null for uploaded bytes. */
+  path: string | null;
+}
+
+function describePath(path: GraphPath): string {
+  return path.length ? path.map((s) => `#${s.nodeId}.${s.attribute}${s.index !== undefined ? `[${s.index}]` : ''}`).join('/') : 'main graph';
+}
+
+/**
+ * One open model in the service: the file's IR, with facts derived from it computed on first
+ * use and cached until the model is edited (the journal's version is the cache key).
+ */
+export class ModelDocument {
+  private inference: { version: number; result: ShapeInference | undefined } | undefined;
+  private readonly graphs = new Map<string, { version: number; info: GraphInfo }>();
+  private readonly tensors = new WeakMap<TensorProto, Promise<TensorInfo>>();
+  private lastUsed = Date.now();
+
+  constructor(
+    readonly id: string,
+    readonly model: OpenedModel,
+    readonly origin: DocumentOrigin,
+  ) {}
+
+  /** When the renderer last asked about this document (for evicting idle ones). */
+  get idleSince(): number {
+    return this.lastUsed;
+  }
+
+  touch(): void {
+    this.lastUsed = Date.now();
+  }
+
+  info(): OpenedModelInfo {
+    return {
+      modelId: this.id,
+      name: this.origin.name,
+      path: this.origin.path,
+      fileSize: this.model.fileSize,
+      summary: summarizeModel(this.model.ir, this.model.external.list.map((f) => f.location)),
+    };
+  }
+
+  /** The graph a path leads to, or a WorkbenchError naming the step that does not exist. */
+  graphAt(path: GraphPath): Graph {
+    let graph = this.model.ir.graph;
+    path.forEach((step, i) => {
+      const node = graph.node(step.nodeId);
+      const sub = node?.subgraphs.find((s) => s.attribute === step.attribute && s.index === step.index);
+      if (!sub) {
+        const where = describePath(path.slice(0, i + 1));
+        throw new WorkbenchError('BAD_GRAPH_PATH', `${this.origin.name}: no subgraph ${where} (${node ? `node ${node.label} has no such attribute` : `no node #${step.nodeId} there`})`);
+      }
+      graph = sub.graph;
+    });
+    return graph;
+  }
+
+  /** Whether the next graph() call runs shape inference (the model is new or was edited). */
+  get inferencePending(): boolean {
+    return this.inference?.version !== this.model.ir.journal.version;
+  }
+
+  /** Types inferred for every value; undefined where inference failed (declared types still show). */
+  shapeInference(): ShapeInference | undefined {
+    const version = this.model.ir.journal.version;
+    if (this.inference?.version !== version) {
+      let result: ShapeInference | undefined;
+      try {
+        result = inferShapes(this.model.ir);
+      } catch {
+        // Inference never throws on a valid model; on a model it cannot handle the view still
+        // shows declared types, so a failure here must not stop the graph from opening.
+        result = undefined;
+      }
+      this.inference = { version, result };
+    }
+    return this.inference.result;
+  }
+
+  graph(path: GraphPath): GraphInfo {
+    const key = JSON.stringify(path);
+    const version = this.model.ir.journal.version;
+    const cached = this.graphs.get(key);
+    if (cached?.version === version) return cached.info;
+    const graph = this.graphAt(path);
+    const inference = this.shapeInference();
+    const inferred: InferredType | undefined = inference && ((g, v) => inference.typeOf(g, v));
+    const info = graphInfo(graph, path, inferred);
+    this.graphs.set(key, { version, info });
+    return info;
+  }
+
+  tensor(path: GraphPath, name: string): Promise<TensorInfo> {
+    const graph = this.graphAt(path);
+    const source = findTensor(graph, name);
+    if (!source) {
+      throw new WorkbenchError('NO_TENSOR', `${this.origin.name}: no initializer or constant "${name}" in ${describePath(path)}`);
+    }
+    if (source.kind === 'values') return tensorInfo(source, this.model.tensorBytes);
+    let info = this.tensors.get(source.tensor);
+    if (!info) {
+      info = tensorInfo(source, this.model.tensorBytes);
+      this.tensors.set(source.tensor, info);
+      info.catch(() => this.tensors.delete(source.tensor));
+    }
+    return info;
+  }
+}

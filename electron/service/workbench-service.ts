@@ -1,0 +1,184 @@
+import { randomUUID } from 'node:crypto';
+import { basename, resolve } from 'node:path';
+import { WorkbenchError } from '../../shared/errors.js';
+import type { Backend, GraphInfo, GraphPath, OpenedModelInfo, ProgressEvent, TensorInfo } from '../../shared/protocol/backend.js';
+import { openModel, type OpenedModel } from '../io/open-model.js';
+import { ModelDocument, type DocumentOrigin } from './model-document.js';
+import { UploadDir } from './upload-dir.js';
+
+/** Graphs with more nodes than this get progress events while their shapes are inferred. */
+const BIG_GRAPH = 2000;
+
+export interface WorkbenchServiceOptions {
+  /** The model the host was started with (`initialModel` opens it once, on first call). */
+  initialModel?: string;
+  /** Open documents kept at most; beyond it the one used longest ago is closed. */
+  maxDocuments?: number;
+  /** Folder for models that arrive as bytes (default: the OS's temporary folder). */
+  tempDir?: string;
+}
+
+/**
+ * The workbench in Node: open documents and what the renderer asks of them. The Electron shell,
+ * the local server and the CLI all use this one implementation of Backend; later features
+ * (optimization, profiling) add methods here that work on `document(modelId)`.
+ */
+export class WorkbenchService implements Backend {
+  private readonly docs = new Map<string, ModelDocument>();
+  private readonly uploadFiles = new Map<string, string>();
+  private readonly listeners = new Set<(e: ProgressEvent) => void>();
+  private readonly uploads: UploadDir;
+  private readonly maxDocuments: number;
+  private initial: Promise<OpenedModelInfo> | undefined;
+  private jobs = 0;
+
+  constructor(private readonly options: WorkbenchServiceOptions = {}) {
+    this.uploads = new UploadDir(options.tempDir);
+    this.maxDocuments = Math.max(1, options.maxDocuments ?? 16);
+  }
+
+  async initialModel(): Promise<OpenedModelInfo | null> {
+    const path = this.options.initialModel;
+    if (path === undefined) return null;
+    if (this.initial) {
+      const info = await this.initial.catch(() => undefined);
+      // Evicted or closed since: a reloaded page gets it opened again.
+      if (info && this.isOpen(info.modelId)) return info;
+    }
+    this.initial = this.openPath(path);
+    this.initial.catch(() => (this.initial = undefined));
+    return this.initial;
+  }
+
+  /** Whether a document is open (not closed, not evicted). */
+  isOpen(modelId: string): boolean {
+    return this.docs.has(modelId);
+  }
+
+  openModel(source: { path: string } | { name: string; bytes: Uint8Array }): Promise<OpenedModelInfo> {
+    if ('path' in source) return this.openPath(source.path);
+    return this.openBytes(source.name, source.bytes);
+  }
+
+  /** Opens a model file by path. */
+  openPath(path: string): Promise<OpenedModelInfo> {
+    const full = resolve(path);
+    return this.open(full, { name: basename(full), path: full }, path);
+  }
+
+  /** Opens a model from bytes: written to a private temporary file, removed when the document closes. */
+  async openBytes(name: string, bytes: Uint8Array): Promise<OpenedModelInfo> {
+    return this.openUpload(await this.uploads.write(name, bytes), name);
+  }
+
+  /** A fresh temporary path for a model arriving as a stream (the server writes uploads there). */
+  uploadPath(name: string): Promise<string> {
+    return this.uploads.pathFor(name);
+  }
+
+  /** Opens a file written at a path from `uploadPath`; the file is removed when the document closes (or now, if opening fails). */
+  async openUpload(file: string, name: string): Promise<OpenedModelInfo> {
+    try {
+      const info = await this.open(file, { name, path: null }, name);
+      this.uploadFiles.set(info.modelId, file);
+      return info;
+    } catch (e) {
+      await this.uploads.remove(file);
+      if (e instanceof WorkbenchError && e.code === 'MISSING_EXTERNAL_DATA') {
+        throw new WorkbenchError(e.code, `${e.message}; a model with external data must be opened by path, with its data files beside it`);
+      }
+      throw e;
+    }
+  }
+
+  private async open(file: string, origin: DocumentOrigin, shownAs: string): Promise<OpenedModelInfo> {
+    const jobId = `open-${++this.jobs}`;
+    this.emit({ jobId, done: 0, total: 2, message: `opening ${origin.name}` });
+    let model: OpenedModel;
+    try {
+      model = await openModel(file);
+    } catch (e) {
+      this.emit({ jobId, done: 2, total: 2, message: `could not open ${origin.name}` });
+      // Messages from io name the file as given; for uploads that is the temporary path.
+      if (e instanceof WorkbenchError && origin.path === null) throw new WorkbenchError(e.code, e.message.split(file).join(shownAs));
+      throw e;
+    }
+    this.emit({ jobId, done: 1, total: 2, message: `summarizing ${origin.name}` });
+    const doc = new ModelDocument(randomUUID(), model, origin);
+    this.docs.set(doc.id, doc);
+    const info = doc.info();
+    this.evict(doc.id);
+    this.emit({ jobId, done: 2, total: 2, message: `opened ${origin.name}` });
+    return info;
+  }
+
+  private evict(keep: string): void {
+    while (this.docs.size > this.maxDocuments) {
+      let oldest: ModelDocument | undefined;
+      for (const d of this.docs.values()) if (d.id !== keep && (!oldest || d.idleSince < oldest.idleSince)) oldest = d;
+      if (!oldest) return;
+      void this.closeModel(oldest.id);
+    }
+  }
+
+  /** An open document, or a WorkbenchError when the id is unknown (never opened, or closed). */
+  document(modelId: string): ModelDocument {
+    const doc = this.docs.get(modelId);
+    if (!doc) throw new WorkbenchError('UNKNOWN_MODEL', `no open model with id "${modelId}" (it was closed or never opened); open the file again`);
+    doc.touch();
+    return doc;
+  }
+
+  async getGraph(modelId: string, path: GraphPath): Promise<GraphInfo> {
+    const doc = this.document(modelId);
+    if (doc.inferencePending && doc.model.ir.graph.nodeCount > BIG_GRAPH) {
+      // Inference of a big model takes seconds on this thread: say so first, and let the event out.
+      const jobId = `infer-${++this.jobs}`;
+      this.emit({ jobId, done: 0, total: 1, message: `inferring shapes of ${doc.origin.name}` });
+      await new Promise((resolve) => setImmediate(resolve));
+      const info = doc.graph(path);
+      this.emit({ jobId, done: 1, total: 1, message: `inferred shapes of ${doc.origin.name}` });
+      return info;
+    }
+    return doc.graph(path);
+  }
+
+  getTensor(modelId: string, path: GraphPath, name: string): Promise<TensorInfo> {
+    try {
+      return this.document(modelId).tensor(path, name);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Closes a document (removing its temporary file, for uploads). Unknown ids are ignored. */
+  async closeModel(modelId: string): Promise<void> {
+    this.docs.delete(modelId);
+    const file = this.uploadFiles.get(modelId);
+    this.uploadFiles.delete(modelId);
+    if (file) await this.uploads.remove(file);
+  }
+
+  onProgress(listener: (e: ProgressEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(e: ProgressEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch {
+        // A listener's failure (a closed socket, a destroyed window) is not the caller's.
+      }
+    }
+  }
+
+  /** Closes every document and removes the temporary folder. */
+  async dispose(): Promise<void> {
+    this.docs.clear();
+    this.uploadFiles.clear();
+    this.listeners.clear();
+    await this.uploads.dispose();
+  }
+}

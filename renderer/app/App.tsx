@@ -1,0 +1,143 @@
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import type { Backend } from '../../shared/protocol/backend.js';
+import { GraphView } from '../graph/GraphView.js';
+import { highlightsOf } from '../graph/highlights.js';
+import { Breadcrumb } from '../panels/Breadcrumb.js';
+import { FileOpen, useFileDrop } from '../panels/FileOpen.js';
+import { ModelPanel } from '../panels/ModelPanel.js';
+import { NodePanel } from '../panels/NodePanel.js';
+import { forgetTensorStats } from '../panels/TensorStats.js';
+import { SearchBox } from '../search/SearchBox.js';
+import { createAppStore, currentPath } from '../state/app-state.js';
+import { useStore } from '../state/use-store.js';
+import { createActions, type Mark } from './actions.js';
+import { useLayout, useViewGraph } from './use-layout.js';
+
+// The window: a toolbar (open, search, breadcrumb, node count, view buttons), the graph view,
+// and the model and node panels. State lives in the store; the view and panels report gestures
+// to the actions.
+
+const mark: Mark = (name) => performance.mark(name);
+
+interface Props {
+  backend: Backend | null;
+  startupError: string | null;
+}
+
+export function App({ backend, startupError }: Props) {
+  const [store] = useState(createAppStore);
+  const actions = useMemo(() => (backend ? createActions(store, backend, mark) : null), [store, backend]);
+  const s = useStore(store, (state) => state);
+  const [fitToken, setFitToken] = useState(0);
+
+  useEffect(() => {
+    if (!actions) return;
+    void actions.openInitial();
+  }, [actions]);
+  useEffect(() => backend?.onProgress((progress) => store.set({ progress })), [backend, store]);
+  useEffect(() => forgetTensorStats(), [s.model]);
+  useEffect(() => {
+    document.title = s.model ? `${s.model.name} — ONNX Workbench` : 'ONNX Workbench';
+  }, [s.model]);
+
+  const onFile = useCallback((f: File) => void actions?.openFile(f), [actions]);
+  const dropping = useFileDrop(onFile);
+  const view = useViewGraph(s.prepared, s.expanded);
+  const layout = useLayout(view, mark);
+  const scene = layout.scene && layout.scene.view.prepared === s.prepared ? layout.scene : null;
+  const highlights = useMemo(
+    () => (scene ? highlightsOf(scene.view, s.selection, s.matches, s.focus) : null),
+    [scene, s.selection, s.matches, s.focus],
+  );
+  const keyOf = (i: number) => scene!.view.items[i].key;
+  const onDrawn = useCallback((info: { mode: string }) => mark(`wb:graph-interactive:${info.mode}`), []);
+  const nodeCount = s.graph?.nodes.length ?? 0;
+  const error = startupError ?? s.error ?? layout.error;
+  const status = s.busy ?? (layout.progress !== null ? `Laying out ${view?.items.length ?? 0} boxes… ${Math.round(layout.progress * 100)}%` : null);
+
+  return (
+    <div className={dropping ? 'app dropping' : 'app'}>
+      <header className="toolbar">
+        <FileOpen onFile={onFile} />
+        {actions && s.prepared ? (
+          <SearchBox query={s.query} results={s.results} total={s.resultTotal} onQuery={actions.search} onJump={(r) => actions.jump(r.key)} />
+        ) : null}
+        {s.crumbs.length ? <Breadcrumb crumbs={s.crumbs} onGo={(d) => void actions?.goTo(d)} /> : null}
+        <span className="spacer" />
+        {s.graph ? (
+          <output aria-label="node count" className="node-count">
+            {`${nodeCount} node${nodeCount === 1 ? '' : 's'}`}
+          </output>
+        ) : null}
+        {s.selection.size ? <span className="selection-count" aria-label="selection count">{`${s.selection.size} selected`}</span> : null}
+        {s.prepared && s.prepared.tree.paths.length > 1 ? (
+          <>
+            <button type="button" onClick={() => actions?.expandAll()} aria-label="expand all scopes">
+              Expand all
+            </button>
+            <button type="button" onClick={() => actions?.collapseAll()} aria-label="collapse all scopes">
+              Collapse
+            </button>
+          </>
+        ) : null}
+        <button type="button" onClick={() => setFitToken((n) => n + 1)} disabled={!scene} aria-label="fit to screen">
+          Fit
+        </button>
+      </header>
+      <main className="workspace">
+        <div className="graph-area">
+          {scene && highlights && actions ? (
+            <GraphView
+              scene={scene}
+              highlights={highlights}
+              revealToken={s.reveal}
+              fitToken={fitToken}
+              onActivate={(i, mode) => actions.activate(keyOf(i), mode)}
+              onRubberBand={(items, mode) => actions.selectKeys(items.map(keyOf), mode)}
+              onBackground={actions.clearSelection}
+              onOpen={(i) => void actions.open(keyOf(i))}
+              onBack={() => void actions.back()}
+              onCollapse={(i) => actions.collapseAround(keyOf(i))}
+              onMove={(i) => actions.move(keyOf(i))}
+              onToggleScope={actions.toggleScope}
+              onDrawn={onDrawn}
+            />
+          ) : (
+            <div className="empty">
+              {s.model || s.busy ? <p>{status ?? 'Preparing the graph…'}</p> : <p>Open an ONNX model with “Open…”, or drop a .onnx file here.</p>}
+            </div>
+          )}
+          {status ? (
+            <div className="status" role="status">
+              {status}
+            </div>
+          ) : null}
+          {s.progress && s.progress.done < s.progress.total ? (
+            <div className="status" role="status">{`${s.progress.message} ${Math.round((100 * s.progress.done) / Math.max(1, s.progress.total))}%`}</div>
+          ) : null}
+          {error ? (
+            <div className="error" role="alert">
+              {error}
+            </div>
+          ) : null}
+        </div>
+        <aside className="sidebar">
+          {backend && s.model && view ? (
+            <NodePanel
+              backend={backend}
+              modelId={s.model.modelId}
+              path={currentPath(s)}
+              view={view}
+              focus={s.focus}
+              selection={s.selection}
+              onOpenSubgraph={(n, a, i) => void actions?.openSubgraph(n, a, i)}
+              onToggleScope={(p) => actions?.toggleScope(p)}
+              onJump={(k) => actions?.jump(k)}
+            />
+          ) : null}
+          {s.model ? <ModelPanel model={s.model} /> : null}
+        </aside>
+      </main>
+    </div>
+  );
+}

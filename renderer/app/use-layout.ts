@@ -1,0 +1,74 @@
+import { useEffect, useRef, useState } from 'react';
+import { LayoutCancelled } from '../../shared/layout/index.js';
+import { buildSceneSteps, type Scene } from '../graph/scene.js';
+import { runSliced, StepsCancelled } from '../graph/steps.js';
+import { buildViewGraphSteps, layoutInputOf, type PreparedGraph, type ViewGraph } from '../graph/view-graph.js';
+import { LayoutClient } from '../layout/layout-client.js';
+import type { Mark } from './actions.js';
+
+// Lays out each new view graph in the worker (cancelling the previous layout) and turns the
+// result into a scene in time slices. While a layout runs the old scene stays, with the progress
+// on top.
+
+export interface LayoutState {
+  scene: Scene | null;
+  /** 0..1 while a layout runs, null otherwise. */
+  progress: number | null;
+  error: string | null;
+}
+
+export function useLayout(view: ViewGraph | null, mark: Mark): LayoutState {
+  const client = useRef<LayoutClient | null>(null);
+  const [state, setState] = useState<LayoutState>({ scene: null, progress: null, error: null });
+  useEffect(() => {
+    client.current = new LayoutClient();
+    return () => client.current?.dispose();
+  }, []);
+  useEffect(() => {
+    if (!view || !client.current) return;
+    setState((s) => ({ ...s, progress: 0, error: null }));
+    let stopped = false;
+    const job = client.current.layout(layoutInputOf(view), {}, (p) => setState((s) => ({ ...s, progress: p.fraction })));
+    job.promise
+      .then((layout) => {
+        mark('wb:layout-done');
+        return runSliced(buildSceneSteps(view, layout), () => stopped);
+      })
+      .then(
+        (scene) => {
+          if (!stopped) setState({ scene, progress: null, error: null });
+        },
+        (e: Error) => {
+          if (e instanceof LayoutCancelled || e instanceof StepsCancelled) return;
+          setState((s) => ({ ...s, progress: null, error: `layout failed: ${e.message}` }));
+        },
+      );
+    return () => {
+      stopped = true;
+      job.cancel();
+    };
+  }, [view, mark]);
+  return state;
+}
+
+/** The view graph of the prepared graph and expanded scopes, built in time slices. */
+export function useViewGraph(prepared: PreparedGraph | null, expanded: ReadonlySet<string>): ViewGraph | null {
+  const [view, setView] = useState<ViewGraph | null>(null);
+  useEffect(() => {
+    if (!prepared) {
+      setView(null);
+      return;
+    }
+    let stopped = false;
+    runSliced(buildViewGraphSteps(prepared, expanded), () => stopped).then(
+      (v) => {
+        if (!stopped) setView(v);
+      },
+      () => {},
+    );
+    return () => {
+      stopped = true;
+    };
+  }, [prepared, expanded]);
+  return view && view.prepared === prepared ? view : null;
+}

@@ -1,0 +1,36 @@
+import type { ViewGraph } from './view-graph.js';
+
+// Which boxes to emphasise, from app state (node ids and box keys) to per-box flags. A node
+// hidden in a collapsed scope lights up its scope's box.
+
+/** What to emphasise, as flags per box, and the focused box (-1 for none). */
+export interface Highlights {
+  selected: Uint8Array;
+  matched: Uint8Array;
+  focus: number;
+}
+
+/** The box showing a key: the node's own box, or the collapsed scope holding it; -1 if none. */
+export function itemIndexOfKey(view: ViewGraph, key: string): number {
+  const direct = view.keyIndex.get(key);
+  if (direct !== undefined) return direct;
+  if (key.startsWith('n:')) {
+    const i = view.prepared.nodeIndex.get(Number(key.slice(2)));
+    if (i !== undefined) return view.itemOfNode[i];
+  }
+  return -1;
+}
+
+export function highlightsOf(view: ViewGraph, selection: ReadonlySet<number>, matches: ReadonlySet<string>, focus: string | null): Highlights {
+  const selected = new Uint8Array(view.items.length);
+  for (const id of selection) {
+    const i = view.prepared.nodeIndex.get(id);
+    if (i !== undefined) selected[view.itemOfNode[i]] = 1;
+  }
+  const matched = new Uint8Array(view.items.length);
+  for (const key of matches) {
+    const i = itemIndexOfKey(view, key);
+    if (i >= 0) matched[i] = 1;
+  }
+  return { selected, matched, focus: focus ? itemIndexOfKey(view, focus) : -1 };
+}

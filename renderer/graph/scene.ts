@@ -1,0 +1,179 @@
+import type { LayoutResult } from '../../shared/layout/index.js';
+import { runToEnd } from './steps.js';
+import type { ViewGraph } from './view-graph.js';
+
+// A laid-out view graph ready to draw: where each edge label goes (one per value leaving a box),
+// frames around expanded scopes, edge bounding boxes for culling, and hit testing. Pure.
+
+/** A frame drawn around the boxes of an expanded scope. */
+export interface ScopeFrame {
+  path: string;
+  label: string;
+  depth: number;
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+export interface Scene {
+  view: ViewGraph;
+  layout: LayoutResult;
+  width: number;
+  height: number;
+  /** Label anchor of each edge; NaN where another edge already carries the same value's label. */
+  labelX: Float64Array;
+  labelY: Float64Array;
+  /** Bounding box of each edge: x0, y0, x1, y1. */
+  edgeBox: Float64Array;
+  frames: ScopeFrame[];
+}
+
+/** A rectangle in graph coordinates. */
+export interface Rect {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+const FRAME_PAD = 10;
+
+function* scopeFrames(view: ViewGraph, layout: LayoutResult): Generator<void, ScopeFrame[], void> {
+  const { tree } = view.prepared;
+  const count = tree.paths.length;
+  const box = new Float64Array(count * 4).fill(NaN);
+  for (let i = 0; i < view.items.length; i++) {
+    if ((i & 8191) === 8191) yield;
+    const item = view.items[i];
+    if (item.kind !== 'node' && item.kind !== 'scope') continue;
+    const x0 = layout.x[i] - item.width / 2;
+    const x1 = layout.x[i] + item.width / 2;
+    const y0 = layout.y[i] - item.height / 2;
+    const y1 = layout.y[i] + item.height / 2;
+    let s = item.kind === 'scope' ? tree.parent[item.scope] : tree.scopeOf[item.nodeIndex];
+    for (; s > 0; s = tree.parent[s]) {
+      const b = 4 * s;
+      box[b] = Number.isNaN(box[b]) ? x0 : Math.min(box[b], x0);
+      box[b + 1] = Number.isNaN(box[b + 1]) ? y0 : Math.min(box[b + 1], y0);
+      box[b + 2] = Number.isNaN(box[b + 2]) ? x1 : Math.max(box[b + 2], x1);
+      box[b + 3] = Number.isNaN(box[b + 3]) ? y1 : Math.max(box[b + 3], y1);
+    }
+  }
+  // The layout does not keep a scope's boxes together; a frame that would enclose many boxes of
+  // other scopes misleads more than it helps, so such frames are left out.
+  const byTop = Int32Array.from(view.items.keys()).sort((a, b) => layout.y[a] - view.items[a].height / 2 - (layout.y[b] - view.items[b].height / 2));
+  const tops = Float64Array.from(byTop, (i) => layout.y[i] - view.items[i].height / 2);
+  const scopeOfItem = (i: number) => (view.items[i].kind === 'node' ? tree.scopeOf[view.items[i].nodeIndex] : view.items[i].kind === 'scope' ? view.items[i].scope : -1);
+  const inside = (i: number, s: number) => {
+    for (let t = scopeOfItem(i); t > 0; t = tree.parent[t]) if (t === s) return true;
+    return false;
+  };
+  let budget = 2_000_000;
+  const frames: ScopeFrame[] = [];
+  for (let s = 1; s < count; s++) {
+    if ((s & 1023) === 1023) yield;
+    if (Number.isNaN(box[4 * s])) continue;
+    const childScopes = tree.childStart[s + 1] - tree.childStart[s];
+    // A scope that only wraps one other scope would draw the same frame twice.
+    if (childScopes === 1 && tree.items[s] === 1) continue;
+    const [x0, y0, x1, y1] = [box[4 * s], box[4 * s + 1], box[4 * s + 2], box[4 * s + 3]];
+    let members = 0;
+    let foreign = 0;
+    let lo = 0;
+    let hi = tops.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (tops[mid] < y0 - 1000) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let k = lo; k < tops.length && tops[k] <= y1 && budget > 0; k++, budget--) {
+      const i = byTop[k];
+      const item = view.items[i];
+      const bottom = layout.y[i] + item.height / 2;
+      if (bottom < y0 || layout.x[i] + item.width / 2 < x0 || layout.x[i] - item.width / 2 > x1) continue;
+      if (inside(i, s)) members++;
+      else foreign++;
+    }
+    if (foreign > Math.max(1, members / 5)) continue;
+    const pad = FRAME_PAD + 2 * Math.max(0, 4 - tree.depth[s]);
+    const path = tree.paths[s];
+    frames.push({
+      path,
+      label: path.slice(path.lastIndexOf('/') + 1),
+      depth: tree.depth[s],
+      x0: x0 - pad,
+      y0: y0 - pad - 8,
+      x1: x1 + pad,
+      y1: y1 + pad,
+    });
+  }
+  return frames.sort((a, b) => a.depth - b.depth);
+}
+
+/** Builds the scene of a view graph and its layout. */
+export function buildScene(view: ViewGraph, layout: LayoutResult): Scene {
+  return runToEnd(buildSceneSteps(view, layout));
+}
+
+/** `buildScene` in steps (yields every few thousand edges). */
+export function* buildSceneSteps(view: ViewGraph, layout: LayoutResult): Generator<void, Scene, void> {
+  const m = view.edges.length;
+  const labelX = new Float64Array(m).fill(NaN);
+  const labelY = new Float64Array(m).fill(NaN);
+  const edgeBox = new Float64Array(m * 4);
+  const labelled = new Map<string, number>();
+  const perSource = new Map<number, number>();
+  for (let j = 0; j < m; j++) {
+    if ((j & 8191) === 8191) yield;
+    const from = layout.pointStart[j];
+    const to = layout.pointStart[j + 1];
+    let x0 = Infinity;
+    let y0 = Infinity;
+    let x1 = -Infinity;
+    let y1 = -Infinity;
+    for (let k = from; k < to; k++) {
+      const x = layout.points[2 * k];
+      const y = layout.points[2 * k + 1];
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+    }
+    edgeBox.set([x0, y0, x1, y1], 4 * j);
+    const e = view.edges[j];
+    if (!e.label) continue;
+    const key = `${e.source}\u0000${e.value}`;
+    if (labelled.has(key)) continue;
+    const nth = perSource.get(e.source) ?? 0;
+    perSource.set(e.source, nth + 1);
+    labelled.set(key, j);
+    labelX[j] = layout.points[2 * from] + 4;
+    labelY[j] = layout.points[2 * from + 1] + 10 + 11 * nth;
+  }
+  const frames = yield* scopeFrames(view, layout);
+  return { view, layout, width: layout.width, height: layout.height, labelX, labelY, edgeBox, frames };
+}
+
+/** The box at a point of the graph, or -1. */
+export function itemAt(scene: Scene, x: number, y: number, slack = 0): number {
+  const { items } = scene.view;
+  const { layout } = scene;
+  for (let i = items.length - 1; i >= 0; i--) {
+    if (Math.abs(x - layout.x[i]) <= items[i].width / 2 + slack && Math.abs(y - layout.y[i]) <= items[i].height / 2 + slack) return i;
+  }
+  return -1;
+}
+
+/** Boxes that intersect a rectangle, in item order (at most `cap`). */
+export function itemsIn(scene: Scene, r: Rect, cap = Infinity): number[] {
+  const { items } = scene.view;
+  const { layout } = scene;
+  const out: number[] = [];
+  for (let i = 0; i < items.length && out.length < cap; i++) {
+    const hw = items[i].width / 2;
+    const hh = items[i].height / 2;
+    if (layout.x[i] + hw >= r.x0 && layout.x[i] - hw <= r.x1 && layout.y[i] + hh >= r.y0 && layout.y[i] - hh <= r.y1) out.push(i);
+  }
+  return out;
+}

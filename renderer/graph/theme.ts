@@ -1,0 +1,20 @@
+// Colors and fonts shared by the SVG and canvas renderers.
+
+export const FONT_FAMILY = 'ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", monospace';
+export const EDGE_COLOR = '#8a94a6';
+export const EDGE_ACTIVE = '#1f5fbf';
+export const SELECTED_STROKE = '#1f5fbf';
+export const MATCH_FILL = '#ffe14d';
+export const FOCUS_STROKE = '#0b3d91';
+export const NODE_STROKE = '#5b6472';
+export const FRAME_STROKE = '#b8c4d6';
+export const LABEL_COLOR = '#1b1f24';
+export const EDGE_LABEL_COLOR = '#5b6472';
+export const IO_TEXT = '#ffffff';
+
+/** Below this scale the canvas draws boxes only; above it, labels too. */
+export const LABEL_SCALE = 0.45;
+/** Edge labels need a little more room than node labels. */
+export const EDGE_LABEL_SCALE = 0.7;
+/** Below this scale scope frames are left out. */
+export const FRAME_SCALE = 0.2;

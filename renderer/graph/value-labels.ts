@@ -1,0 +1,31 @@
+import type { GraphValueInfo } from '../../shared/protocol/backend.js';
+
+// How values and initializers read in the view: `float[batch×128×768]` on edges, `W⟨64×3×3×3⟩` on nodes.
+
+/** Dimensions joined with ×; symbolic dims by name, unknown ones as ?. */
+export function formatDims(shape: readonly (number | string | null)[]): string {
+  return shape.map((d) => (d === null ? '?' : String(d))).join('×');
+}
+
+/** The label of an edge: element type and shape, or '' when nothing is known. */
+export function valueLabel(v: Pick<GraphValueInfo, 'elemType' | 'shape'> | undefined): string {
+  if (!v || v.elemType === 'unknown' || v.elemType === 'undefined') return v?.shape ? `[${formatDims(v.shape)}]` : '';
+  return v.shape ? `${v.elemType}[${formatDims(v.shape)}]` : v.elemType;
+}
+
+/** An initializer drawn on the node that reads it: `W⟨64×3×3×3⟩` (`⟨⟩` for a scalar). */
+export function initializerLabel(slot: string, dims: readonly number[]): string {
+  return `${slot}⟨${formatDims(dims)}⟩`;
+}
+
+/** A short name for an initializer whose slot has no schema name: its last path or dot segment. */
+export function shortName(name: string, max = 14): string {
+  const cut = Math.max(name.lastIndexOf('/'), name.lastIndexOf('.') >= name.length - 1 ? -1 : name.lastIndexOf('.'));
+  const tail = cut >= 0 && cut < name.length - 1 ? name.slice(cut + 1) : name;
+  return tail.length > max ? `${tail.slice(0, max - 1)}…` : tail;
+}
+
+/** Approximate width in pixels of text in the view's monospace font. */
+export function textWidth(text: string, fontSize: number): number {
+  return text.length * fontSize * 0.6;
+}

@@ -1,0 +1,278 @@
+import { buildScopeTreeSteps, collapsedRepresentatives, scopeLabel, type LayoutInput, type ScopeTree } from '../../shared/layout/index.js';
+import type { GraphInfo, GraphNodeInfo, GraphValueInfo } from '../../shared/protocol/backend.js';
+import { opCategory, type OpCategory } from '../operators/categories.js';
+import { opInputName } from '../operators/op-descriptions.js';
+import { runToEnd } from './steps.js';
+import { initializerLabel, shortName, textWidth, valueLabel } from './value-labels.js';
+
+// What the view draws for a graph and a set of expanded scopes: boxes (nodes, collapsed scopes,
+// graph inputs and outputs) and the edges between them, with the sizes the layout needs. Pure,
+// so that it can be tested without a browser.
+
+/** A graph prepared once for any number of expand/collapse states. */
+export interface PreparedGraph {
+  info: GraphInfo;
+  tree: ScopeTree;
+  values: Map<string, GraphValueInfo>;
+  initializers: Map<string, { elemType: string; dims: number[] }>;
+  /** Value name → index of the node producing it. */
+  producer: Map<string, number>;
+  /** Node id → index in info.nodes. */
+  nodeIndex: Map<number, number>;
+  /** Inputs drawn as boxes: graph inputs that are not initializers, then values read from an enclosing graph. */
+  inputs: { name: string; outer: boolean }[];
+}
+
+export type ItemKind = 'node' | 'scope' | 'input' | 'output';
+
+/** One box of the drawing. */
+export interface ViewItem {
+  /** `n:<node id>`, `s:<scope path>`, `i:<value>`, `o:<value>`. */
+  key: string;
+  kind: ItemKind;
+  label: string;
+  /** Full name (node name, scope path, value name). */
+  title: string;
+  category: OpCategory;
+  /** Lines under the label: initializers read by a node, or a scope's node count. */
+  lines: string[];
+  width: number;
+  height: number;
+  /** Index in info.nodes for a node, -1 otherwise. */
+  nodeIndex: number;
+  /** Scope index for a collapsed scope, -1 otherwise. */
+  scope: number;
+  ariaLabel: string;
+}
+
+/** An edge of the drawing: a value from one box to another. */
+export interface ViewEdge {
+  source: number;
+  target: number;
+  value: string;
+  label: string;
+  inferred: boolean;
+  /** Read by the target's subgraphs, not as a listed input (drawn dashed). */
+  implicit: boolean;
+}
+
+export interface ViewGraph {
+  prepared: PreparedGraph;
+  items: ViewItem[];
+  edges: ViewEdge[];
+  keyIndex: Map<string, number>;
+  /** Node index → item showing it (the node, or the collapsed scope holding it). */
+  itemOfNode: Int32Array;
+}
+
+const LABEL_FONT = 11;
+const LINE_FONT = 10;
+const MAX_LINES = 4;
+
+/** Indexes a graph: producers, values, initializers and its scope tree. */
+export function prepareGraph(info: GraphInfo): PreparedGraph {
+  return runToEnd(prepareGraphSteps(info));
+}
+
+/** `prepareGraph` in steps (yields every few thousand nodes). */
+export function* prepareGraphSteps(info: GraphInfo): Generator<void, PreparedGraph, void> {
+  const values = new Map<string, GraphValueInfo>();
+  for (let i = 0; i < info.values.length; i++) {
+    values.set(info.values[i].name, info.values[i]);
+    if ((i & 8191) === 8191) yield;
+  }
+  const initializers = new Map(info.initializers.map((t) => [t.name, { elemType: t.elemType, dims: t.dims }]));
+  const producer = new Map<string, number>();
+  const nodeIndex = new Map<number, number>();
+  for (let i = 0; i < info.nodes.length; i++) {
+    const n = info.nodes[i];
+    nodeIndex.set(n.id, i);
+    for (const o of n.outputs) if (o) producer.set(o, i);
+    if ((i & 8191) === 8191) yield;
+  }
+  const inputs: PreparedGraph['inputs'] = [];
+  const declared = new Set<string>();
+  for (const name of info.inputs) {
+    if (!name || initializers.has(name) || declared.has(name)) continue;
+    declared.add(name);
+    inputs.push({ name, outer: false });
+  }
+  for (let i = 0; i < info.nodes.length; i++) {
+    for (const v of readsOf(info.nodes[i])) {
+      if (!v || producer.has(v) || initializers.has(v) || declared.has(v)) continue;
+      declared.add(v);
+      inputs.push({ name: v, outer: true });
+    }
+    if ((i & 8191) === 8191) yield;
+  }
+  const tree = yield* buildScopeTreeSteps(info.nodes.map((n) => n.name));
+  return { info, tree, values, initializers, producer, nodeIndex, inputs };
+}
+
+/** Values a node reads: its inputs, then what its subgraphs read from this graph. */
+function readsOf(n: GraphNodeInfo): string[] {
+  return n.implicitInputs?.length ? [...n.inputs, ...n.implicitInputs] : n.inputs;
+}
+
+/** The accessible name of a node's box (what end-to-end tests and screen readers find). */
+export function nodeAriaLabel(node: { name: string; opType: string; id: number }): string {
+  return `graph node ${node.name || `${node.opType}#${node.id}`}`;
+}
+
+function nodeItem(p: PreparedGraph, index: number): ViewItem {
+  const n = p.info.nodes[index];
+  const lines: string[] = [];
+  n.inputs.forEach((v, slot) => {
+    const t = v ? p.initializers.get(v) : undefined;
+    if (t) lines.push(initializerLabel(opInputName(n.opType, slot) ?? shortName(v), t.dims));
+  });
+  if (lines.length > MAX_LINES) lines.splice(MAX_LINES - 1, lines.length, `+${lines.length - MAX_LINES + 1} more`);
+  const label = n.opType;
+  let width = textWidth(label, LABEL_FONT) + 20;
+  for (const l of lines) width = Math.max(width, textWidth(l, LINE_FONT) + 14);
+  return {
+    key: `n:${n.id}`,
+    kind: 'node',
+    label,
+    title: n.name || `${n.opType}#${n.id}`,
+    category: opCategory(n.opType),
+    lines,
+    width: Math.max(48, Math.ceil(width)),
+    height: 24 + 13 * lines.length,
+    nodeIndex: index,
+    scope: -1,
+    ariaLabel: nodeAriaLabel(n),
+  };
+}
+
+function scopeItem(p: PreparedGraph, s: number): ViewItem {
+  const path = p.tree.paths[s];
+  const label = scopeLabel(path);
+  const count = p.tree.total[s];
+  const lines = [`${count} node${count === 1 ? '' : 's'}`];
+  return {
+    key: `s:${path}`,
+    kind: 'scope',
+    label,
+    title: path,
+    category: 'scope',
+    lines,
+    width: Math.max(96, Math.ceil(textWidth(label, LABEL_FONT) + 36)),
+    height: 40,
+    nodeIndex: -1,
+    scope: s,
+    ariaLabel: `graph scope ${path}`,
+  };
+}
+
+function valueItem(kind: 'input' | 'output', name: string, outer: boolean): ViewItem {
+  const label = name.length > 40 ? `${name.slice(0, 39)}…` : name;
+  return {
+    key: `${kind === 'input' ? 'i' : 'o'}:${name}`,
+    kind,
+    label,
+    title: outer ? `${name} (from the enclosing graph)` : name,
+    category: 'io',
+    lines: [],
+    width: Math.max(56, Math.ceil(textWidth(label, LABEL_FONT) + 28)),
+    height: 24,
+    nodeIndex: -1,
+    scope: -1,
+    ariaLabel: `graph ${kind} ${name}`,
+  };
+}
+
+/** The boxes and edges for a set of expanded scope paths. */
+export function buildViewGraph(p: PreparedGraph, expanded: ReadonlySet<string>): ViewGraph {
+  return runToEnd(buildViewGraphSteps(p, expanded));
+}
+
+/** `buildViewGraph` in steps (yields every few thousand nodes). */
+export function* buildViewGraphSteps(p: PreparedGraph, expanded: ReadonlySet<string>): Generator<void, ViewGraph, void> {
+  const rep = collapsedRepresentatives(p.tree, expanded);
+  const items: ViewItem[] = [];
+  const keyIndex = new Map<string, number>();
+  const add = (item: ViewItem) => {
+    keyIndex.set(item.key, items.length);
+    items.push(item);
+    return items.length - 1;
+  };
+  for (const input of p.inputs) add(valueItem('input', input.name, input.outer));
+  const nodes = p.info.nodes;
+  const itemOfNode = new Int32Array(nodes.length);
+  const scopeItemIndex = new Map<number, number>();
+  for (let i = 0; i < nodes.length; i++) {
+    if ((i & 4095) === 4095) yield;
+    const s = rep[p.tree.scopeOf[i]];
+    if (s < 0) {
+      itemOfNode[i] = add(nodeItem(p, i));
+      continue;
+    }
+    let at = scopeItemIndex.get(s);
+    if (at === undefined) {
+      at = add(scopeItem(p, s));
+      scopeItemIndex.set(s, at);
+    }
+    itemOfNode[i] = at;
+  }
+  const edges: ViewEdge[] = [];
+  // Between collapsed scopes one edge stands for all values; between nodes each value is its own
+  // edge (a node reading one value twice gets one edge).
+  const grouped = new Set<number>();
+  const link = (source: number, target: number, value: string, seenHere: string[], implicit = false) => {
+    if (source === target) return;
+    if (items[source].kind === 'scope' || items[target].kind === 'scope') {
+      const key = source * items.length + target;
+      if (grouped.has(key)) return;
+      grouped.add(key);
+    } else {
+      if (seenHere.includes(value)) return;
+      seenHere.push(value);
+    }
+    const info = p.values.get(value);
+    edges.push({ source, target, value, label: valueLabel(info), inferred: info?.source === 'inferred', implicit });
+  };
+  for (let i = 0; i < nodes.length; i++) {
+    if ((i & 4095) === 4095) yield;
+    const target = itemOfNode[i];
+    const seenHere: string[] = [];
+    for (const v of nodes[i].inputs) {
+      if (!v || p.initializers.has(v)) continue;
+      const from = p.producer.get(v);
+      const source = from !== undefined ? itemOfNode[from] : keyIndex.get(`i:${v}`);
+      if (source !== undefined) link(source, target, v, seenHere);
+    }
+    for (const v of nodes[i].implicitInputs ?? []) {
+      if (!v || p.initializers.has(v)) continue;
+      const from = p.producer.get(v);
+      const source = from !== undefined ? itemOfNode[from] : keyIndex.get(`i:${v}`);
+      if (source !== undefined) link(source, target, v, seenHere, true);
+    }
+  }
+  for (const name of p.info.outputs) {
+    if (!name || keyIndex.has(`o:${name}`)) continue;
+    const out = add(valueItem('output', name, false));
+    const from = p.producer.get(name);
+    const source = from !== undefined ? itemOfNode[from] : keyIndex.get(`i:${name}`);
+    if (source !== undefined) link(source, out, name, []);
+  }
+  return { prepared: p, items, edges, keyIndex, itemOfNode };
+}
+
+/** The layout's input for a view graph (sizes and edges as typed arrays). */
+export function layoutInputOf(v: ViewGraph): LayoutInput {
+  const n = v.items.length;
+  const widths = new Float64Array(n);
+  const heights = new Float64Array(n);
+  v.items.forEach((item, i) => {
+    widths[i] = item.width;
+    heights[i] = item.height;
+  });
+  const sources = new Int32Array(v.edges.length);
+  const targets = new Int32Array(v.edges.length);
+  v.edges.forEach((e, j) => {
+    sources[j] = e.source;
+    targets[j] = e.target;
+  });
+  return { widths, heights, sources, targets };
+}

@@ -1,0 +1,169 @@
+// The JSON reports of `profile` and `compare` (schema version 1). Field names are a published
+// interface (the README's "Reports" section documents them): add fields, never rename or drop.
+// Times are milliseconds; `share` is a fraction of the summed kernel medians (0..1).
+
+import type { MatchVia } from './graph-correspondence.js';
+import type { KernelMemory } from './trace.js';
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+/** The spread of a figure over the measured runs. */
+export interface Timing {
+  medianMs: number;
+  p90Ms: number;
+  minMs: number;
+  maxMs: number;
+}
+
+export interface EndToEnd extends Timing {
+  /** Wall time of session.run() on a session with the profiler on (it adds overhead). */
+  withProfilerMedianMs: number;
+  withProfilerP90Ms: number;
+  /** onnxruntime's own model_run span in the trace (profiler on). */
+  tracedMedianMs: number;
+}
+
+export interface ProviderInfo {
+  requested: 'cpu' | 'cuda' | 'tensorrt';
+  /** What the session ran with: the requested one, or 'cpu' after an allowed fallback. */
+  used: 'cpu' | 'cuda' | 'tensorrt';
+  fallback: boolean;
+  /** Why the requested provider was not used (only with fallback). */
+  reason?: string;
+  deviceId?: number;
+  options?: Record<string, string | number | boolean>;
+}
+
+/** One kernel onnxruntime ran, with the model's nodes it stands for. */
+export interface NodeRecord extends Timing {
+  /** The kernel's node name (in onnxruntime's optimized graph when optimizing). */
+  name: string;
+  opType: string;
+  provider: string;
+  share: number;
+  /** Names of the model's nodes this kernel computes (several for a fused kernel; none when unattributed). */
+  originalNodes: string[];
+  /** How the kernel was tied to those nodes: 'name' (same node), 'values', 'structure', 'adjacent' (a layout reorder counted with the node whose value it converts) or 'none'. */
+  attribution: MatchVia;
+  inputShapes: string[];
+  outputShapes: string[];
+  memory: KernelMemory;
+  /** Executions per run (more than one inside loops). */
+  callsPerRun: number;
+}
+
+export interface Aggregate {
+  key: string;
+  medianMs: number;
+  share: number;
+  kernels: number;
+}
+
+export interface AttributionSummary {
+  /** Median over runs of the summed kernel self time. */
+  kernelMs: number;
+  attributedMs: number;
+  /** Part of attributedMs that only sits next to a node (layout reorders). */
+  adjacentMs: number;
+  unattributedMs: number;
+  /** (attributedMs) / kernelMs. */
+  coverage: number;
+  /** (attributedMs - adjacentMs) / kernelMs. */
+  strictCoverage: number;
+  unattributedKernels: string[];
+  /** Model nodes that ran as no kernel: folded constants (a count) and the rest (removed or fused away unseen). */
+  constantNodes: number;
+  nodesWithoutKernel: string[];
+}
+
+export interface InputInfo {
+  name: string;
+  type: string;
+  shape: number[];
+  /** 'random' | 'zeros' | 'ones' | the file it came from. */
+  source: string;
+}
+
+export interface ProfileReport {
+  schema: 'onnx-workbench.profile';
+  schemaVersion: number;
+  model: string;
+  fileSize: number;
+  provider: ProviderInfo;
+  optimization: 'disabled' | 'basic' | 'extended' | 'all';
+  runs: number;
+  warmup: number;
+  threads: { intraOp: number | null; interOp: number | null };
+  inputs: InputInfo[];
+  seed: number;
+  endToEnd: EndToEnd;
+  /** Sum of the kernel medians (what the node table adds up to). */
+  kernelSumMs: number;
+  nodes: NodeRecord[];
+  unattributedMs: number;
+  attribution: AttributionSummary;
+  byOpType: Aggregate[];
+  byProvider: Aggregate[];
+  onnxruntimeVersion: string;
+  createdAt: string;
+}
+
+export interface OutputAgreement {
+  name: string;
+  maxAbsError: number | null;
+  cosine: number | null;
+  /** For classifier-like outputs ([N, C] or [C] floats): fraction of rows whose argmax agrees. */
+  top1Agreement: number | null;
+  reason?: string;
+}
+
+export interface LayerRow {
+  aNodes: string[];
+  bNodes: string[];
+  aMs: number;
+  bMs: number;
+  deltaMs: number;
+  /** How B's nodes were tied to A's: 'provenance', 'name', 'values', 'structure', or 'none' (only one side has nodes). */
+  match: MatchVia;
+}
+
+export interface StructuralDiff {
+  nodesA: number;
+  nodesB: number;
+  /** B nodes tied to no A node. */
+  added: string[];
+  /** Non-constant A nodes no B node computes. */
+  removed: string[];
+  /** A nodes computing constants only that B does not have (folded into initializers). */
+  foldedConstants: number;
+  /** B nodes that differ from the A node(s) they come from (operator, inputs, attributes, or a fusion of several). */
+  changed: string[];
+  /** A nodes merged into a B node of another name (B's `changed` lists that node). */
+  fused: string[];
+  parametersA: number;
+  parametersB: number;
+  fileSizeA: number;
+  fileSizeB: number;
+}
+
+export interface LatencyComparison {
+  /** b/a of the median end-to-end latencies (without the profiler). */
+  latencyRatio: number;
+  /** p10–p90 of the per-pair ratios b_i/a_i of the interleaved runs. */
+  ratioSpread: { p10: number; p90: number };
+  /** Mann–Whitney p-value of "A and B take the same time". */
+  pValue: number;
+  withinNoise: boolean;
+  verdict: string;
+}
+
+export interface CompareReport extends LatencyComparison {
+  schema: 'onnx-workbench.compare';
+  schemaVersion: number;
+  a: ProfileReport;
+  b: ProfileReport;
+  outputs: OutputAgreement[];
+  layers: LayerRow[];
+  structure: StructuralDiff;
+  createdAt: string;
+}

@@ -1,0 +1,43 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { modelBytes } from '../../shared/builder/index.js';
+import { IrModel } from '../../shared/ir/model.js';
+import { summarizeModel } from '../../shared/onnx/model-summary.js';
+import type { GraphInfo, OpenedModelInfo } from '../../shared/protocol/backend.js';
+import { graphInfoOf } from './bench-view-graph.js';
+import { transformerModel, type TransformerOptions } from './bench-view-models.js';
+
+// The benchmark's models, built with the model builder and written as the Backend would hand
+// them to the page: the model summary and the main graph (with inferred shapes where cheap).
+
+export interface BenchModel {
+  name: string;
+  title: string;
+  nodes: number;
+  graph: GraphInfo;
+  /** Length of the graph's JSON. */
+  bytes: number;
+  /** The model file. */
+  file: string;
+}
+
+/** Builds a model and writes `<dir>/<name>.onnx`, `<name>.model.json` and `<name>.graph.json`. */
+export function writeBenchModel(dir: string, name: string, title: string, o: TransformerOptions, infer: boolean): BenchModel {
+  mkdirSync(dir, { recursive: true });
+  const proto = transformerModel(o);
+  const graph = graphInfoOf(proto, infer);
+  const encoded = modelBytes(proto);
+  const bytes = encoded.length;
+  writeFileSync(join(dir, `${name}.onnx`), encoded);
+  const opened: OpenedModelInfo = {
+    modelId: name,
+    name: `${name}.onnx`,
+    path: null,
+    fileSize: bytes,
+    summary: summarizeModel(new IrModel(proto)),
+  };
+  writeFileSync(join(dir, `${name}.model.json`), JSON.stringify(opened));
+  const text = JSON.stringify(graph);
+  writeFileSync(join(dir, `${name}.graph.json`), text);
+  return { name, title, nodes: graph.nodes.length, graph, bytes: text.length, file: join(dir, `${name}.onnx`) };
+}

@@ -1,0 +1,50 @@
+import { attrGraph, ElemType, graph, model, modelBytes, node, tensor, valueInfo } from '../../shared/builder/index.js';
+import type { ModelProto } from '../../shared/onnx/proto-types.js';
+
+// Small models for the renderer's tests, built with the model builder: scoped node names like an
+// exporter writes them, initializers on a convolution, a residual edge, and an If whose branches
+// read a value of the main graph without listing it as an input.
+
+const F = ElemType.FLOAT;
+
+function weights(name: string, dims: number[]): ReturnType<typeof tensor> {
+  const n = dims.reduce((a, b) => a * b, 1);
+  return tensor(name, F, dims, Array.from({ length: n }, (_, i) => ((i % 7) - 3) / 10));
+}
+
+/** x → /enc/Conv → /enc/Relu → /enc/block.0/{Conv,Relu} → /enc/Add (residual) → /head/{GlobalAveragePool,Flatten,If}. */
+export function scopedModel(): ModelProto {
+  const thenBranch = graph({
+    name: 'then_branch',
+    nodes: [node('Softmax', ['flat'], ['then_out'], { axis: 1 }, { name: 'head/Softmax' })],
+    outputs: [valueInfo('then_out', F, [1, 4])],
+  });
+  const elseBranch = graph({
+    name: 'else_branch',
+    nodes: [node('Identity', ['flat'], ['else_out'], undefined, { name: 'head/Identity' })],
+    outputs: [valueInfo('else_out', F, [1, 4])],
+  });
+  const nodes = [
+    node('Conv', ['x', 'enc.w', 'enc.b'], ['c'], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, { name: '/enc/Conv' }),
+    node('Relu', ['c'], ['r'], undefined, { name: '/enc/Relu' }),
+    node('Conv', ['r', 'blk.w'], ['a'], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, { name: '/enc/block.0/Conv' }),
+    node('Relu', ['a'], ['b'], undefined, { name: '/enc/block.0/Relu' }),
+    node('Add', ['r', 'b'], ['s'], undefined, { name: '/enc/Add' }),
+    node('GlobalAveragePool', ['s'], ['g'], undefined, { name: '/head/GlobalAveragePool' }),
+    node('Flatten', ['g'], ['flat'], { axis: 1 }, { name: '/head/Flatten' }),
+    node('If', ['cond'], ['out'], { then_branch: attrGraph(thenBranch), else_branch: attrGraph(elseBranch) }, { name: '/head/If' }),
+  ];
+  const g = graph({
+    name: 'scoped',
+    nodes,
+    inputs: [valueInfo('x', F, [1, 3, 8, 8]), valueInfo('cond', ElemType.BOOL, [])],
+    outputs: [valueInfo('out', F, [1, 4])],
+    initializers: [weights('enc.w', [4, 3, 3, 3]), weights('enc.b', [4]), weights('blk.w', [4, 4, 3, 3])],
+  });
+  return model(g, { opset: 17, metadata: { purpose: 'renderer tests' } });
+}
+
+/** The model's bytes, as a file picker would hand them over. */
+export function scopedModelBytes(): Uint8Array {
+  return modelBytes(scopedModel());
+}
