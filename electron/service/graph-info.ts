@@ -1,3 +1,4 @@
+import type { IrNode } from '../../shared/ir/node.js';
 import type { Graph } from '../../shared/ir/graph.js';
 import { elemTypeName } from '../../shared/onnx/element-types.js';
 import { summarizeValue, type ValueSummary } from '../../shared/onnx/model-summary.js';
@@ -99,6 +100,7 @@ export function graphInfo(graph: Graph, path: GraphPath, inferred: InferredType 
         name: s.graph.name,
         nodeCount: s.graph.nodeCount,
       })),
+      ...implicitInputsOf(node),
     });
   }
   graph.outputs.forEach((v) => add(v.name));
@@ -111,4 +113,13 @@ export function graphInfo(graph: Graph, path: GraphPath, inferred: InferredType 
     initializers: [...graph.initializers].map(([name, t]) => ({ name, elemType: elemTypeName(t.dataType ?? 0), dims: (t.dims ?? []).map(Number) })),
     values: [...names].map((n) => valueInfo(graph, n, inferred, declarations)),
   };
+}
+
+/** Values a node's subgraphs read from outside them (an If branch using a tensor of this graph). */
+function implicitInputsOf(node: IrNode): { implicitInputs?: string[] } {
+  if (node.subgraphs.length === 0) return {};
+  const reads = new Set<string>();
+  for (const s of node.subgraphs) for (const v of s.graph.outerReferences()) reads.add(v);
+  for (const v of node.inputs) reads.delete(v);
+  return reads.size ? { implicitInputs: [...reads].sort() } : {};
 }

@@ -57,6 +57,9 @@ describe('HttpBackend over the browser host', () => {
   it("navigates into the sample's If branches; outer tensors are visible there", async () => {
     const g = await backend.getGraph(sample.modelId, []);
     const ifNode = g.nodes.find((n) => n.opType === 'If')!;
+    // The branches read the head's logits: the view draws that as an edge into the If.
+    expect(ifNode.implicitInputs).toEqual(['logits']);
+    expect(g.nodes.find((n) => n.opType === 'Gemm')!.implicitInputs).toBeUndefined();
     const then = await backend.getGraph(sample.modelId, [{ nodeId: ifNode.id, attribute: 'then_branch' }]);
     expect(then.name).toBe('then_softmax');
     expect(then.nodes.map((n) => [n.opType, n.attributes])).toEqual([['Softmax', { axis: '1' }]]);
