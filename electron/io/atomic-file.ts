@@ -6,10 +6,11 @@ const COPY_PIECE = 16 << 20;
 /** writev takes at most IOV_MAX (1024 on Linux) buffers per call. */
 const WRITEV_BATCH = 512;
 /**
- * Bytes per write call. One writev of a whole 1 GB model costs Linux (6.x, ext4) about twice the
- * CPU of the same bytes written in pieces of a few MiB, and varies far more from run to run.
+ * Segments this large (tensors) are written alone, with pwrite; smaller ones are gathered into
+ * writev calls. Linux (6.x, ext4) spends two to three times the CPU copying the same bytes when
+ * they come through a multi-buffer writev rather than plain writes, and varies far more.
  */
-const WRITE_MAX = 16 << 20;
+const ALONE_MIN = 1 << 20;
 
 /** A byte range of a file to copy into an AtomicFile at offset `to`. */
 export interface CopyRange {
@@ -54,6 +55,7 @@ export class AtomicFile {
       let batch: Uint8Array[] = [];
       let want = 0;
       const flush = async (): Promise<void> => {
+        if (batch.length === 0) return;
         const { bytesWritten } = await this.fh.writev(batch, pos);
         if (bytesWritten !== want) await this.finishShortWrite(batch, pos, bytesWritten);
         pos += want;
@@ -61,16 +63,17 @@ export class AtomicFile {
         want = 0;
       };
       for (const s of segments) {
-        // Large tensors go out in pieces of at most WRITE_MAX, small segments a batch at a time.
-        for (let at = 0; at < s.length; ) {
-          const n = Math.min(s.length - at, WRITE_MAX - want);
-          batch.push(at === 0 && n === s.length ? s : s.subarray(at, at + n));
-          want += n;
-          at += n;
-          if (want >= WRITE_MAX || batch.length >= WRITEV_BATCH) await flush();
+        if (s.length >= ALONE_MIN) {
+          await flush();
+          await this.writeAt(s, pos);
+          pos += s.length;
+          continue;
         }
+        batch.push(s);
+        want += s.length;
+        if (batch.length >= WRITEV_BATCH) await flush();
       }
-      if (batch.length) await flush();
+      await flush();
       return pos;
     });
   }

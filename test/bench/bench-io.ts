@@ -247,6 +247,7 @@ async function intoPageCache(paths: string[]): Promise<void> {
 async function measure(job: Job): Promise<Measured> {
   if ('path' in job) await intoPageCache([job.path, `${job.path}.data`]);
   if (job.kind === 'save' || job.kind === 'writeFile') {
+    await mkdir(resolve(job.out, '..'), { recursive: true });
     await rm(job.out, { force: true });
     await rm(`${job.out}.data`, { force: true });
   }
@@ -279,7 +280,8 @@ async function main(): Promise<void> {
   const withOrt = process.env.BENCH_IO_ORT !== '0';
   const dir = resolve(process.env.BENCH_IO_DIR ?? join('bench-data', `io-${mb}`));
   const models = await prepareModels(dir, mb);
-  const out = join(dir, 'out');
+  // Per run, so that two runs sharing the models do not remove each other's outputs.
+  const out = join(dir, `out-${process.pid}`);
   await mkdir(out, { recursive: true });
   const size = (await stat(models.single)).size;
   const extSize = await fileBytes(models.external);

@@ -10,7 +10,7 @@ import { isDeterministic } from './deterministic-ops.js';
 
 // Two deterministic nodes with the same op, domain, inputs and attributes compute the same
 // outputs; the later one goes and its readers read the earlier one's outputs. Nodes are keyed by
-// op, domain, inputs and a hash of their encoded attributes (sorted by name), and visited in
+// op, domain, inputs and their encoded attributes (sorted by name), and visited in
 // topological order, so a merge lets the readers of both merge in the same sweep.
 
 // Swapping the inputs of these gives the same bits for every value.
@@ -21,12 +21,6 @@ const COMMUTATIVE_ON_INTEGERS: ReadonlySet<string> = new Set(['Add', 'Mul']);
 function attributeBytes(n: IrNode): Uint8Array {
   const sorted = [...n.attributes].sort((a, b) => ((a.name ?? '') < (b.name ?? '') ? -1 : (a.name ?? '') > (b.name ?? '') ? 1 : 0));
   return concatSegments(sorted.flatMap((a) => encodeMessage(Attribute, a)));
-}
-
-function hashBytes(b: Uint8Array): number {
-  let h = 0x811c9dc5 ^ b.length;
-  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
-  return h >>> 0;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -86,20 +80,26 @@ export const commonSubexpressionElimination: Pass = {
   numerics: 'exact',
   repeat: true,
   run(ctx) {
-    const seen = new Map<string, { node: IrNode; attrs: Uint8Array }[]>();
+    // Keyed by op and inputs first: most nodes have no twin there, so their attributes are
+    // encoded only when one shows up.
+    const seen = new Map<string, { node: IrNode; attrs?: Uint8Array }[]>();
+    const bytesOf = (e: { node: IrNode; attrs?: Uint8Array }) => (e.attrs ??= attributeBytes(e.node));
     let merged = 0;
     for (const n of orderNodes(ctx.graph)) {
       if (!isDeterministic(n)) continue;
-      const attrs = attributeBytes(n);
-      const key = `${inputKey(ctx, n)}\0${hashBytes(attrs)}`;
+      const key = inputKey(ctx, n);
       const earlier = seen.get(key);
-      const twin = earlier?.find((e) => sameBytes(e.attrs, attrs));
+      if (!earlier) {
+        seen.set(key, [{ node: n }]);
+        continue;
+      }
+      const entry = { node: n, attrs: attributeBytes(n) };
+      const twin = earlier.find((e) => sameBytes(bytesOf(e), entry.attrs));
       if (twin && merge(ctx, twin.node, n)) {
         merged++;
         continue;
       }
-      if (earlier) earlier.push({ node: n, attrs });
-      else seen.set(key, [{ node: n, attrs }]);
+      earlier.push(entry);
     }
     return merged;
   },
