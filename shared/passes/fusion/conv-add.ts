@@ -1,24 +1,8 @@
-import type { Match } from '../../rewrite/pattern.js';
 import { op } from '../../rewrite/pattern.js';
-import type { PassContext } from '../../rewrite/pass.js';
 import { patternPass } from '../../rewrite/pattern-pass.js';
-import { perChannelValues } from './channel-broadcast.js';
-import { convParams, foldIntoConv, type ConvParams } from './conv-channel-fold.js';
-import { floatConstant } from './float-constants.js';
+import { convChannelOperand, foldIntoConv } from './conv-channel-fold.js';
 
 const pattern = op('Add', [op('Conv', ['x', 'const:w', 'const:b?'], { as: 'conv' }), 'const:c'], { as: 'add', commutative: true });
-
-// Before opset 7 Add broadcast only with broadcast=1 and aligned at `axis`; those legacy
-// attributes are not worth modelling, so an Add carrying any attribute is left alone.
-function plan(m: Match, ctx: PassContext): { p: ConvParams; shift: Float64Array } | undefined {
-  if (m.nodes.add!.attributes.length) return undefined;
-  const p = convParams(ctx, m.nodes.conv!);
-  const c = floatConstant(ctx, m.values.c);
-  if (!p || !c || c.elemType !== p.w.elemType || !c.data.every(Number.isFinite)) return undefined;
-  // The Conv output has the weight's rank: [N, M, spatial...].
-  const shift = perChannelValues(c, p.w.dims.length, 1, p.layout.channels);
-  return shift && { p, shift };
-}
 
 /** Conv + Add(per-channel or scalar constant) folded into the Conv's bias. */
 export const fuseConvAdd = patternPass({
@@ -33,10 +17,10 @@ export const fuseConvAdd = patternPass({
   rules: [
     {
       pattern,
-      guard: (m, ctx) => plan(m, ctx) !== undefined,
+      guard: (m, ctx) => convChannelOperand(m, ctx, 'add') !== undefined,
       rewrite(m, ctx) {
-        const { p, shift } = plan(m, ctx)!;
-        return { nodes: [foldIntoConv(ctx, m.nodes.conv!, p, { shift }, m.root.outputs[0]!)] };
+        const { p, values } = convChannelOperand(m, ctx, 'add')!;
+        return { nodes: [foldIntoConv(ctx, m.nodes.conv!, p, { shift: values }, m.root.outputs[0]!)] };
       },
     },
   ],

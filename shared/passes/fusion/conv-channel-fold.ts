@@ -1,6 +1,8 @@
 import type { NodeSpec } from '../../ir/graph.js';
 import type { IrNode } from '../../ir/node.js';
 import type { PassContext } from '../../rewrite/pass.js';
+import type { Match } from '../../rewrite/pattern.js';
+import { perChannelValues } from './channel-broadcast.js';
 import { convWeightLayout, scaleOutputChannels, type ConvWeightLayout } from './conv-weights.js';
 import { addFloatConstant, floatConstant, type FloatConstant } from './float-constants.js';
 
@@ -47,4 +49,22 @@ export function foldIntoConv(ctx: PassContext, conv: IrNode, p: ConvParams, fold
     inputs.push(addFloatConstant(ctx, `${base}_B_fused`, w.elemType, [layout.channels], bias));
   }
   return { opType: conv.opType, domain: conv.domain, name: conv.name, inputs, outputs: [output], attributes: conv.attributes };
+}
+
+/**
+ * For a Conv (captured `conv`) followed by an elementwise op (captured `opName`) with a constant
+ * operand (value `c`): the Conv's parameters and that constant per output channel, when it is a
+ * finite float of the weight's type broadcasting per channel or as a scalar. Before opset 7 such
+ * ops broadcast only with legacy attributes, not worth modelling: an op carrying any is left
+ * alone. Non-finite values are too: ∞·0 inside the convolution's sum would give NaN where the
+ * original gives ∞ or 0.
+ */
+export function convChannelOperand(m: Match, ctx: PassContext, opName: string): { p: ConvParams; values: Float64Array } | undefined {
+  if (m.nodes[opName]!.attributes.length) return undefined;
+  const p = convParams(ctx, m.nodes.conv!);
+  const c = floatConstant(ctx, m.values.c);
+  if (!p || !c || c.elemType !== p.w.elemType || !c.data.every(Number.isFinite)) return undefined;
+  // The Conv output has the weight's rank: [N, M, spatial...].
+  const values = perChannelValues(c, p.w.dims.length, 1, p.layout.channels);
+  return values && { p, values };
 }

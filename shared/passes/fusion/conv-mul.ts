@@ -1,23 +1,8 @@
-import type { Match } from '../../rewrite/pattern.js';
 import { op } from '../../rewrite/pattern.js';
-import type { PassContext } from '../../rewrite/pass.js';
 import { patternPass } from '../../rewrite/pattern-pass.js';
-import { perChannelValues } from './channel-broadcast.js';
-import { convParams, foldIntoConv, type ConvParams } from './conv-channel-fold.js';
-import { floatConstant } from './float-constants.js';
+import { convChannelOperand, foldIntoConv } from './conv-channel-fold.js';
 
 const pattern = op('Mul', [op('Conv', ['x', 'const:w', 'const:b?'], { as: 'conv' }), 'const:c'], { as: 'mul', commutative: true });
-
-// Legacy (opset < 7) broadcast attributes are left alone, as in fuse-conv-add. Non-finite factors
-// are too: ∞·0 inside the convolution's sum would give NaN where the original gives ∞ or 0.
-function plan(m: Match, ctx: PassContext): { p: ConvParams; scale: Float64Array } | undefined {
-  if (m.nodes.mul!.attributes.length) return undefined;
-  const p = convParams(ctx, m.nodes.conv!);
-  const c = floatConstant(ctx, m.values.c);
-  if (!p || !c || c.elemType !== p.w.elemType || !c.data.every(Number.isFinite)) return undefined;
-  const scale = perChannelValues(c, p.w.dims.length, 1, p.layout.channels);
-  return scale && { p, scale };
-}
 
 /** Conv + Mul(per-channel or scalar constant) folded into the Conv's weights and bias. */
 export const fuseConvMul = patternPass({
@@ -32,10 +17,10 @@ export const fuseConvMul = patternPass({
   rules: [
     {
       pattern,
-      guard: (m, ctx) => plan(m, ctx) !== undefined,
+      guard: (m, ctx) => convChannelOperand(m, ctx, 'mul') !== undefined,
       rewrite(m, ctx) {
-        const { p, scale } = plan(m, ctx)!;
-        return { nodes: [foldIntoConv(ctx, m.nodes.conv!, p, { scale }, m.root.outputs[0]!)] };
+        const { p, values } = convChannelOperand(m, ctx, 'mul')!;
+        return { nodes: [foldIntoConv(ctx, m.nodes.conv!, p, { scale: values }, m.root.outputs[0]!)] };
       },
     },
   ],
