@@ -8,6 +8,7 @@ import { concatSegments } from '../../../shared/proto/wire-writer.js';
 import { ortFuseBiasGelu } from '../../../shared/passes/fusion/ort-bias-gelu.js';
 import { runPasses } from '../../../shared/rewrite/pass-manager.js';
 import { mulberry32 } from '../../../shared/verify/prng.js';
+import { expectClose, outputs } from '../../helpers/ort-compare.js';
 
 ort.env.logLevel = 'error';
 const H = 16;
@@ -52,18 +53,7 @@ function feedsFor(m: IrModel, seed: number): Record<string, ort.Tensor> {
   );
 }
 
-async function outputs(m: IrModel, feeds: Record<string, ort.Tensor>, level: 'disabled' | 'all' = 'disabled'): Promise<Record<string, Float32Array>> {
-  const s = await ort.InferenceSession.create(concatSegments(encodeModel(m.toProto())), { graphOptimizationLevel: level });
-  const out = await s.run(feeds);
-  await s.release();
-  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.data as Float32Array]));
-}
 
-function expectClose(actual: Float32Array, expected: Float32Array): void {
-  expect(actual.length).toBe(expected.length);
-  const bad = Array.from(expected).findIndex((e, i) => !(Math.abs(actual[i]! - e) <= 1e-4 + 1e-3 * Math.abs(e)));
-  expect(bad, `element ${bad}: ${actual[bad]} vs ${expected[bad]}`).toBe(-1);
-}
 
 const ops = (m: IrModel) => [...m.graph.nodes].map((n) => `${n.domain ? `${n.domain}:` : ''}${n.opType}`);
 
