@@ -1,5 +1,5 @@
 // The preload of every workbench window. It runs sandboxed, so it may require only 'electron'
-// (types from the rest of the project are erased). It exposes exactly the Backend's methods as
+// (types from the rest of the project are erased). It exposes exactly the API table's methods as
 // `window.workbench`; each answers with the host's response envelope, which the renderer checks.
 import { contextBridge, ipcRenderer } from 'electron';
 import type { WorkbenchBridge } from '../../shared/protocol/bridge.js';
@@ -11,10 +11,10 @@ type Channel = import('../../shared/protocol/bridge.js').MethodChannel;
 const call = (channel: Channel, params: unknown) => ipcRenderer.invoke(channel, params);
 
 const bridge: WorkbenchBridge = {
-  initialModel: () => call('workbench:initialModel', {}),
-  openModel: (source) => call('workbench:openModel', { source }),
-  getGraph: (modelId, path) => call('workbench:getGraph', { modelId, path }),
-  getTensor: (modelId, path, name) => call('workbench:getTensor', { modelId, path, name }),
+  initialModel: (params) => call('workbench:initialModel', params),
+  openModel: (params) => call('workbench:openModel', params),
+  getGraphPart: (params) => call('workbench:getGraphPart', params),
+  getTensor: (params) => call('workbench:getTensor', params),
   onProgress(listener) {
     const forward = (_event: Electron.IpcRendererEvent, message: unknown) => listener(message);
     ipcRenderer.on(EVENTS, forward);

@@ -1,5 +1,6 @@
 import type { Backend, GraphInfo, GraphPath, OpenedModelInfo, ProgressEvent, TensorInfo } from '../../shared/protocol/backend.js';
 import type { WorkbenchBridge } from '../../shared/protocol/bridge.js';
+import { backendOver, type MethodName, type MethodParams, type MethodResult } from '../../shared/protocol/methods.js';
 import { parseEvent, unwrapResponse } from '../../shared/protocol/wire.js';
 
 /**
@@ -7,22 +8,31 @@ import { parseEvent, unwrapResponse } from '../../shared/protocol/wire.js';
  * envelopes; results are checked here and errors rethrown as WorkbenchErrors, as over HTTP.
  */
 export class IpcBackend implements Backend {
-  constructor(private readonly bridge: WorkbenchBridge) {}
+  private readonly calls: Omit<Backend, 'onProgress'>;
 
-  async initialModel(): Promise<OpenedModelInfo | null> {
-    return unwrapResponse('initialModel', await this.bridge.initialModel());
+  constructor(private readonly bridge: WorkbenchBridge) {
+    this.calls = backendOver((method, params) => this.call(method, params));
   }
 
-  async openModel(source: { path: string } | { name: string; bytes: Uint8Array }): Promise<OpenedModelInfo> {
-    return unwrapResponse('openModel', await this.bridge.openModel(source));
+  private async call<M extends MethodName>(method: M, params: MethodParams<M>): Promise<MethodResult<M>> {
+    const send = this.bridge[method] as (p: MethodParams<M>) => Promise<unknown>;
+    return unwrapResponse(method, await send(params));
   }
 
-  async getGraph(modelId: string, path: GraphPath): Promise<GraphInfo> {
-    return unwrapResponse('getGraph', await this.bridge.getGraph(modelId, path));
+  initialModel(): Promise<OpenedModelInfo | null> {
+    return this.calls.initialModel();
   }
 
-  async getTensor(modelId: string, path: GraphPath, name: string): Promise<TensorInfo> {
-    return unwrapResponse('getTensor', await this.bridge.getTensor(modelId, path, name));
+  openModel(source: { path: string } | { name: string; bytes: Uint8Array }): Promise<OpenedModelInfo> {
+    return this.calls.openModel(source);
+  }
+
+  getGraph(modelId: string, path: GraphPath): Promise<GraphInfo> {
+    return this.calls.getGraph(modelId, path);
+  }
+
+  getTensor(modelId: string, path: GraphPath, name: string): Promise<TensorInfo> {
+    return this.calls.getTensor(modelId, path, name);
   }
 
   onProgress(listener: (e: ProgressEvent) => void): () => void {

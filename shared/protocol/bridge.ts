@@ -1,15 +1,12 @@
-import type { Backend } from './backend.js';
-import type { MethodName } from './methods.js';
+import type { MethodName, MethodParams, MethodResult } from './methods.js';
 import type { WireResponse } from './wire.js';
 
-// The Electron preload's bridge (`window.workbench`): exactly the Backend's methods, with the
-// same arguments, each answering with a response envelope (a class like WorkbenchError cannot
-// cross contextBridge; renderer/backend/ipc-backend.ts unwraps and checks it).
-
-type Enveloped<F> = F extends (...args: infer A) => Promise<infer R> ? (...args: A) => Promise<WireResponse<R>> : never;
+// The Electron preload's bridge (`window.workbench`): exactly the methods of the API table, each
+// taking its params object and answering with a response envelope (a class like WorkbenchError
+// cannot cross contextBridge; renderer/backend/ipc-backend.ts unwraps and checks it).
 
 /** What the preload exposes as `window.workbench`. */
-export type WorkbenchBridge = { [K in Exclude<keyof Backend, 'onProgress'>]: Enveloped<Backend[K]> } & {
+export type WorkbenchBridge = { [M in MethodName]: (params: MethodParams<M>) => Promise<WireResponse<MethodResult<M>>> } & {
   /** Calls `listener` with each progress event message (unchecked: the renderer checks it); returns an unsubscribe. */
   onProgress(listener: (message: unknown) => void): () => void;
 };

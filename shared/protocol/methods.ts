@@ -1,8 +1,9 @@
 import './zod-config.js';
 import { z } from 'zod';
 import type { Backend } from './backend.js';
+import { assembleGraph, graphPart } from './graph-parts.js';
 import {
-  graphInfoSchema,
+  graphPartSchema,
   graphPathSchema,
   modelIdSchema,
   openedModelInfoSchema,
@@ -31,9 +32,10 @@ export const methods = {
     params: z.strictObject({ source: modelSourceSchema }),
     result: openedModelInfoSchema,
   },
-  getGraph: {
-    params: z.strictObject({ modelId: modelIdSchema, path: graphPathSchema }),
-    result: graphInfoSchema,
+  /** A graph in parts (see graph-parts.ts); Backend.getGraph puts them together. */
+  getGraphPart: {
+    params: z.strictObject({ modelId: modelIdSchema, path: graphPathSchema, part: z.number().int().nonnegative().max(1 << 20) }),
+    result: graphPartSchema,
   },
   getTensor: {
     params: z.strictObject({ modelId: modelIdSchema, path: graphPathSchema, name: z.string().max(4096) }),
@@ -65,7 +67,7 @@ export function handlersFor(backend: Omit<Backend, 'onProgress'>): MethodHandler
   return {
     initialModel: () => backend.initialModel(),
     openModel: ({ source }) => backend.openModel(source),
-    getGraph: ({ modelId, path }) => backend.getGraph(modelId, path),
+    getGraphPart: async ({ modelId, path, part }) => graphPart(await backend.getGraph(modelId, path), part),
     getTensor: ({ modelId, path, name }) => backend.getTensor(modelId, path, name),
   };
 }
@@ -75,7 +77,7 @@ export function backendOver(call: <M extends MethodName>(method: M, params: Meth
   return {
     initialModel: () => call('initialModel', {}),
     openModel: (source) => call('openModel', { source }),
-    getGraph: (modelId, path) => call('getGraph', { modelId, path }),
+    getGraph: (modelId, path) => assembleGraph((part) => call('getGraphPart', { modelId, path, part })),
     getTensor: (modelId, path, name) => call('getTensor', { modelId, path, name }),
   };
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ModelSummary, ValueSummary } from '../onnx/model-summary.js';
 import { graphNodesSchema, graphValuesSchema } from './fast-checks.js';
 import type { GraphInfo, GraphNodeInfo, GraphPath, GraphValueInfo, OpenedModelInfo, ProgressEvent, TensorInfo } from './backend.js';
+import type { GraphPart } from './graph-parts.js';
 
 // Zod schemas of the Backend's JSON types. Each is annotated with the TypeScript type it checks,
 // so a field added to one and not the other is a compile error.
@@ -87,6 +88,12 @@ export const graphInfoSchema: z.ZodType<GraphInfo> = z.object({
   outputs: z.array(z.string()),
   initializers: z.array(z.object({ name: z.string(), elemType: z.string(), dims: z.array(count) })),
   values: graphValuesSchema,
+});
+
+export const graphPartSchema: z.ZodType<GraphPart> = z.object({
+  parts: count.min(1),
+  totals: z.object({ nodes: count, values: count, initializers: count }),
+  graph: graphInfoSchema,
 });
 
 export const tensorInfoSchema: z.ZodType<TensorInfo> = z.object({

@@ -1,29 +1,34 @@
-import type { Backend, GraphInfo, OpenedModelInfo, TensorInfo } from '../../shared/protocol/backend.js';
+import type { Backend } from '../../shared/protocol/backend.js';
+import { HttpBackend } from '../../renderer/backend/http-backend.js';
 
-// The Backend the view benchmark builds into the renderer in place of renderer/backend/: it reads
-// the model summary and graph the benchmark wrote as JSON (fetched and parsed on the page, as the
-// HTTP transport does), so the measurement covers the renderer, not a particular host.
+// The Backend the view benchmark builds into the renderer in place of renderer/backend/: the
+// page's own HTTP transport (parsing, checking, the graph in parts), with its requests answered
+// from the files the benchmark wrote, so the measurement covers the renderer and its transport,
+// not a particular host.
 
 interface PageGlobals {
-  location: { search: string };
+  location: { search: string; origin: string };
 }
 
-const params = new URLSearchParams((globalThis as unknown as PageGlobals).location.search);
-const base = `./bench-data/${params.get('model') ?? 'missing'}`;
+const { location } = globalThis as unknown as PageGlobals;
+const model = new URLSearchParams(location.search).get('model') ?? 'missing';
 
-async function json<T>(url: string): Promise<T> {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`bench backend: ${url}: ${response.status}`);
-  return (await response.json()) as T;
-}
+/** POST /api/<method> becomes GET ./bench-data/<model>.<method>[.<part>].json. */
+const fetchFile: typeof fetch = (input, init) => {
+  const url = new URL(String(input));
+  const method = url.pathname.replace(/^\/api\//, '');
+  const part = method === 'getGraphPart' ? `.${(JSON.parse(String(init?.body)) as { part: number }).part}` : '';
+  return fetch(`./bench-data/${model}.${method}${part}.json`);
+};
 
 /** The benchmark's Backend (same name as renderer/backend/index.ts exports). */
 export function createBackend(): Backend {
+  const http = new HttpBackend({ origin: location.origin, token: 'bench', fetch: fetchFile });
   return {
-    initialModel: () => json<OpenedModelInfo>(`${base}.model.json`),
+    initialModel: () => http.initialModel(),
     openModel: () => Promise.reject(new Error('bench backend: opening files is not measured here')),
-    getGraph: () => json<GraphInfo>(`${base}.graph.json`),
-    getTensor: (_modelId, _path, name): Promise<TensorInfo> =>
+    getGraph: (modelId, path) => http.getGraph(modelId, path),
+    getTensor: (_modelId, _path, name) =>
       Promise.resolve({ name, elemType: 'float', dims: [1], byteSize: 4, external: false, stats: null, histogram: null, first: [0] }),
     onProgress: () => () => {},
   };

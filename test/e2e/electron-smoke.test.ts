@@ -38,7 +38,7 @@ describe.skipIf(why !== undefined)('Electron app (smoke)', () => {
       expect(await page.getByRole('button', { name: 'graph node stem/Conv' }).count()).toBe(1);
       // The page has the bridge and nothing of Node.
       expect(await page.evaluate(() => Object.keys((globalThis as unknown as { workbench: object }).workbench).sort())).toEqual([
-        'getGraph',
+        'getGraphPart',
         'getTensor',
         'initialModel',
         'onProgress',

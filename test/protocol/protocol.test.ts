@@ -23,15 +23,16 @@ describe('request validation', () => {
     expect(parseParams('openModel', { source: { path: '/m.onnx' } })).toEqual({ source: { path: '/m.onnx' } });
     const bytes = new Uint8Array([1, 2]);
     expect(parseParams('openModel', { source: { name: 'm.onnx', bytes } }).source).toEqual({ name: 'm.onnx', bytes });
-    expect(parseParams('getGraph', { modelId: 'a', path: [{ nodeId: 3, attribute: 'then_branch' }] }).path[0]!.nodeId).toBe(3);
+    expect(parseParams('getGraphPart', { modelId: 'a', path: [{ nodeId: 3, attribute: 'then_branch' }], part: 2 }).path[0]!.nodeId).toBe(3);
     expect(parseParams('getTensor', { modelId: 'a', path: [], name: 'w' }).name).toBe('w');
   });
 
   const malformed: [string, keyof typeof methods, unknown, RegExp][] = [
-    ['params that are not an object', 'getGraph', 'x', /^bad parameters for getGraph: \(top level\): .*object/i],
-    ['a missing field', 'getGraph', { path: [] }, /^bad parameters for getGraph: modelId: /],
-    ['a field of the wrong type', 'getGraph', { modelId: 7, path: [] }, /^bad parameters for getGraph: modelId: .*string/i],
-    ['a path step with a negative node id', 'getGraph', { modelId: 'a', path: [{ nodeId: -1, attribute: 'body' }] }, /^bad parameters for getGraph: path\.0\.nodeId: /],
+    ['params that are not an object', 'getGraphPart', 'x', /^bad parameters for getGraphPart: \(top level\): .*object/i],
+    ['a missing field', 'getGraphPart', { path: [], part: 0 }, /^bad parameters for getGraphPart: modelId: /],
+    ['a field of the wrong type', 'getGraphPart', { modelId: 7, path: [], part: 0 }, /^bad parameters for getGraphPart: modelId: .*string/i],
+    ['a path step with a negative node id', 'getGraphPart', { modelId: 'a', path: [{ nodeId: -1, attribute: 'body' }], part: 0 }, /^bad parameters for getGraphPart: path\.0\.nodeId: /],
+    ['a fractional part', 'getGraphPart', { modelId: 'a', path: [], part: 1.5 }, /^bad parameters for getGraphPart: part: /],
     ['a fractional subgraph index', 'getTensor', { modelId: 'a', path: [{ nodeId: 1, attribute: 'g', index: 0.5 }], name: 'w' }, /path\.0\.index: /],
     ['an unknown field', 'getTensor', { modelId: 'a', path: [], name: 'w', extra: 1 }, /^bad parameters for getTensor: .*extra/],
     ['an empty model id', 'getTensor', { modelId: '', path: [], name: 'w' }, /modelId: /],
@@ -88,7 +89,7 @@ describe('dispatch', () => {
   });
 
   it('carries a WorkbenchError as {code, message}, and other errors as one INTERNAL line', async () => {
-    expect(await dispatch(handlers, 'getGraph', { modelId: 'm', path: [] })).toEqual({
+    expect(await dispatch(handlers, 'getGraphPart', { modelId: 'm', path: [], part: 0 })).toEqual({
       ok: false,
       error: { code: 'BAD_GRAPH_PATH', message: 'no subgraph #9.body' },
     });
@@ -99,7 +100,7 @@ describe('dispatch', () => {
 
 describe('responses and events where they arrive', () => {
   it('rethrows an error envelope as a WorkbenchError with its code', () => {
-    const e = rejection(() => unwrapResponse('getGraph', { ok: false, error: { code: 'UNKNOWN_MODEL', message: 'no open model "x"' } }));
+    const e = rejection(() => unwrapResponse('getGraphPart', { ok: false, error: { code: 'UNKNOWN_MODEL', message: 'no open model "x"' } }));
     expect([e.code, e.message]).toEqual(['UNKNOWN_MODEL', 'no open model "x"']);
   });
 
@@ -107,7 +108,7 @@ describe('responses and events where they arrive', () => {
     const e = rejection(() => unwrapResponse('getTensor', { ok: true, result: { name: 'w' } }));
     expect(e.code).toBe('BAD_RESPONSE');
     expect(e.message).toMatch(/^bad result from getTensor: elemType: /);
-    expect(rejection(() => unwrapResponse('getGraph', 'nonsense')).code).toBe('BAD_RESPONSE');
+    expect(rejection(() => unwrapResponse('getGraphPart', 'nonsense')).code).toBe('BAD_RESPONSE');
   });
 
   it('keeps NaN and infinities through JSON', () => {
@@ -174,7 +175,8 @@ describe('fast checks of long arrays agree with the per-element schemas', () => 
   }
 
   it('name the element and field of the first problem', () => {
-    const e = rejection(() => parseResult('getGraph', { path: [], name: 'g', nodes: [node, { ...node, inputs: ['a', 5] }], inputs: [], outputs: [], initializers: [], values: [] }));
-    expect(e.message).toBe('bad result from getGraph: nodes.1.inputs.1: expected a string');
+    const graph = { path: [], name: 'g', nodes: [node, { ...node, inputs: ['a', 5] }], inputs: [], outputs: [], initializers: [], values: [] };
+    const e = rejection(() => parseResult('getGraphPart', { parts: 1, totals: { nodes: 2, values: 0, initializers: 0 }, graph }));
+    expect(e.message).toBe('bad result from getGraphPart: graph.nodes.1.inputs.1: expected a string');
   });
 });

@@ -92,6 +92,20 @@ describe('HttpBackend over the browser host', () => {
     }
   });
 
+  it('reads a graph larger than one part whole, in order', async () => {
+    // A chain of Relu nodes: 20,000 nodes and values take three parts of GRAPH_PART_ITEMS.
+    const count = 20_000;
+    const nodes = Array.from({ length: count }, (_, i) => node('Relu', [i ? `v${i - 1}` : 'x'], [i === count - 1 ? 'y' : `v${i}`], {}, { name: `relu${i}` }));
+    const m = model(graph({ nodes, inputs: [valueInfo('x', ElemType.FLOAT, [4])], outputs: [valueInfo('y', ElemType.FLOAT, [4])] }));
+    const info = await backend.openModel({ name: 'chain.onnx', bytes: modelBytes(m) });
+    const g = await backend.getGraph(info.modelId, []);
+    expect(g.nodes).toHaveLength(count);
+    expect(g.nodes.map((n) => n.name)).toEqual(nodes.map((n) => n.name));
+    expect(new Set(g.nodes.map((n) => n.id)).size).toBe(count);
+    expect(g.values.find((v) => v.name === 'v12345')).toEqual({ name: 'v12345', elemType: 'float', shape: [4], source: 'inferred' });
+    expect(g.values.length).toBeGreaterThanOrEqual(count + 1);
+  });
+
   it('rethrows the host’s errors as WorkbenchErrors with their codes', async () => {
     const fail = (p: Promise<unknown>) => p.then(() => expect.unreachable(), (e: unknown) => e as WorkbenchError);
     const badPath = await fail(backend.getGraph(sample.modelId, [{ nodeId: 99999, attribute: 'body' }]));
