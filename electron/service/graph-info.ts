@@ -3,9 +3,10 @@ import type { Graph } from '../../shared/ir/graph.js';
 import { elemTypeName } from '../../shared/onnx/element-types.js';
 import { summarizeValue, type ValueSummary } from '../../shared/onnx/model-summary.js';
 import type { TensorProto, ValueInfoProto } from '../../shared/onnx/proto-types.js';
-import type { GraphInfo, GraphPath, GraphValueInfo } from '../../shared/protocol/backend.js';
+import { FUNCTION_BODY, type GraphInfo, type GraphNodeInfo, type GraphPath, type GraphValueInfo } from '../../shared/protocol/backend.js';
 import { typeToProto, type ValueType } from '../../shared/shape/index.js';
 import { attributeText } from './attribute-text.js';
+import type { FunctionBodies } from './function-bodies.js';
 
 /** The inferred type of a value as seen from a graph, when shape inference ran. */
 export type InferredType = (graph: Graph, value: string) => ValueType | undefined;
@@ -72,8 +73,20 @@ function valueInfo(graph: Graph, name: string, inferred: InferredType | undefine
   return { name, elemType: 'unknown', shape: null, source: 'unknown' };
 }
 
+/** A node's subgraphs, and the body of the local function it calls as one more. */
+function subgraphsOf(node: IrNode, functions: FunctionBodies | undefined): GraphNodeInfo['subgraphs'] {
+  const held = node.subgraphs.map((s) => ({
+    attribute: s.attribute,
+    ...(s.index !== undefined ? { index: s.index } : {}),
+    name: s.graph.name,
+    nodeCount: s.graph.nodeCount,
+  }));
+  const body = functions?.bodyOf(node);
+  return body ? [...held, { attribute: FUNCTION_BODY, name: body.name, nodeCount: body.nodeCount }] : held;
+}
+
 /** A graph as the view needs it: nodes with attribute text, and the type of every value it uses. */
-export function graphInfo(graph: Graph, path: GraphPath, inferred: InferredType | undefined): GraphInfo {
+export function graphInfo(graph: Graph, path: GraphPath, inferred: InferredType | undefined, functions?: FunctionBodies): GraphInfo {
   const names = new Set<string>();
   const declarations = declarationsOf();
   const add = (n: string | undefined) => {
@@ -94,12 +107,7 @@ export function graphInfo(graph: Graph, path: GraphPath, inferred: InferredType 
       inputs: [...node.inputs],
       outputs: [...node.outputs],
       attributes,
-      subgraphs: node.subgraphs.map((s) => ({
-        attribute: s.attribute,
-        ...(s.index !== undefined ? { index: s.index } : {}),
-        name: s.graph.name,
-        nodeCount: s.graph.nodeCount,
-      })),
+      subgraphs: subgraphsOf(node, functions),
       ...implicitInputsOf(node),
     });
   }

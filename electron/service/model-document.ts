@@ -2,9 +2,10 @@ import type { Graph } from '../../shared/ir/graph.js';
 import { WorkbenchError } from '../../shared/errors.js';
 import { summarizeModel } from '../../shared/onnx/model-summary.js';
 import type { TensorProto } from '../../shared/onnx/proto-types.js';
-import type { GraphInfo, GraphPath, OpenedModelInfo, TensorInfo } from '../../shared/protocol/backend.js';
+import { FUNCTION_BODY, type GraphInfo, type GraphPath, type OpenedModelInfo, type TensorInfo } from '../../shared/protocol/backend.js';
 import { inferShapes, type ShapeInference } from '../../shared/shape/index.js';
 import type { OpenedModel } from '../io/open-model.js';
+import { FunctionBodies } from './function-bodies.js';
 import { graphInfo, type InferredType } from './graph-info.js';
 import { findTensor, tensorInfo } from './tensor-info.js';
 
@@ -29,6 +30,7 @@ export class ModelDocument {
   private readonly graphs = new Map<string, { version: number; info: GraphInfo }>();
   private readonly tensors = new WeakMap<TensorProto, Promise<TensorInfo>>();
   private lastUsed = Date.now();
+  private functionBodies: FunctionBodies | undefined;
 
   constructor(
     readonly id: string,
@@ -60,14 +62,24 @@ export class ModelDocument {
     let graph = this.model.ir.graph;
     path.forEach((step, i) => {
       const node = graph.node(step.nodeId);
-      const sub = node?.subgraphs.find((s) => s.attribute === step.attribute && s.index === step.index);
+      const sub =
+        step.attribute === FUNCTION_BODY && step.index === undefined && node
+          ? this.functions.bodyOf(node)
+          : node?.subgraphs.find((s) => s.attribute === step.attribute && s.index === step.index)?.graph;
       if (!sub) {
         const where = describePath(path.slice(0, i + 1));
-        throw new WorkbenchError('BAD_GRAPH_PATH', `${this.origin.name}: no subgraph ${where} (${node ? `node ${node.label} has no such attribute` : `no node #${step.nodeId} there`})`);
+        const why = !node ? `no node #${step.nodeId} there` : step.attribute === FUNCTION_BODY ? `node ${node.label} calls no local function` : `node ${node.label} has no such attribute`;
+        throw new WorkbenchError('BAD_GRAPH_PATH', `${this.origin.name}: no subgraph ${where} (${why})`);
       }
-      graph = sub.graph;
+      graph = sub;
     });
     return graph;
+  }
+
+  /** The bodies of the model's local functions, built when first entered. */
+  private get functions(): FunctionBodies {
+    this.functionBodies ??= new FunctionBodies(this.model.ir);
+    return this.functionBodies;
   }
 
   /** Whether the next graph() call runs shape inference (the model is new or was edited). */
@@ -100,7 +112,7 @@ export class ModelDocument {
     const graph = this.graphAt(path);
     const inference = this.shapeInference();
     const inferred: InferredType | undefined = inference && ((g, v) => inference.typeOf(g, v));
-    const info = graphInfo(graph, path, inferred);
+    const info = graphInfo(graph, path, inferred, this.functions);
     this.graphs.set(key, { version, info });
     return info;
   }

@@ -1,6 +1,7 @@
 import { allScopes, ancestorScopes, defaultExpansion } from '../../shared/layout/index.js';
 import type { Backend, GraphNodeInfo, OpenedModelInfo } from '../../shared/protocol/backend.js';
 import { nextTask, runSliced } from '../graph/steps.js';
+import { subgraphTitle } from '../graph/value-labels.js';
 import { prepareGraphSteps, type PreparedGraph } from '../graph/view-graph.js';
 import { searchGraph } from '../search/search-index.js';
 import { currentPath, type AppStore, type Crumb } from '../state/app-state.js';
@@ -104,12 +105,13 @@ export function createActions(store: AppStore, backend: Backend, mark: Mark = ()
       opened(file.arrayBuffer().then((b) => backend.openModel({ name: file.name, bytes: new Uint8Array(b) }))),
     openPath: (path: string) => opened(backend.openModel({ path })),
 
-    /** Enters a node's subgraph (an If branch, a Loop or Scan body). */
+    /** Enters a node's subgraph (an If branch, a Loop or Scan body, a called function's body). */
     openSubgraph(node: GraphNodeInfo, attribute: string, index?: number) {
       const s = store.get();
       if (!s.model) return Promise.resolve();
       const step = index === undefined ? { nodeId: node.id, attribute } : { nodeId: node.id, attribute, index };
-      const label = `${node.name || `${node.opType}#${node.id}`} › ${attribute}${index === undefined ? '' : `[${index}]`}`;
+      const sub = node.subgraphs.find((g) => g.attribute === attribute && g.index === index);
+      const label = `${node.name || `${node.opType}#${node.id}`} › ${subgraphTitle(sub ?? { attribute, index, name: '' })}`;
       return showGraph(s.model, [...s.crumbs, { label, path: [...currentPath(s), step] }]);
     },
     /** Goes to the graph at a breadcrumb depth (0 is the main graph), focusing the node it was entered from. */

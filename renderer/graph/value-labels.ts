@@ -1,6 +1,7 @@
-import type { GraphValueInfo } from '../../shared/protocol/backend.js';
+import { FUNCTION_BODY, type GraphValueInfo } from '../../shared/protocol/backend.js';
 
-// How values and initializers read in the view: `float[batch×128×768]` on edges, `W⟨64×3×3×3⟩` on nodes.
+// How values, initializers and subgraphs read in the view: `float[batch×128×768]` on edges,
+// `W⟨64×3×3×3⟩` on nodes.
 
 /** Dimensions joined with ×; symbolic dims by name, unknown ones as ?. */
 export function formatDims(shape: readonly (number | string | null)[]): string {
@@ -28,4 +29,10 @@ export function shortName(name: string, max = 14): string {
 /** Approximate width in pixels of text in the view's monospace font. */
 export function textWidth(text: string, fontSize: number): number {
   return text.length * fontSize * 0.6;
+}
+
+/** How a subgraph reads in the panel and the breadcrumb: `then_branch`, `branches[1]`, `function Gelu`. */
+export function subgraphTitle(s: { attribute: string; index?: number; name: string }): string {
+  if (s.attribute === FUNCTION_BODY) return `function ${s.name}`;
+  return `${s.attribute}${s.index !== undefined ? `[${s.index}]` : ''}`;
 }

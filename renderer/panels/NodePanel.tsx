@@ -1,6 +1,6 @@
 import { ancestorScopes } from '../../shared/layout/index.js';
 import type { Backend, GraphNodeInfo, GraphPath } from '../../shared/protocol/backend.js';
-import { valueLabel } from '../graph/value-labels.js';
+import { subgraphTitle, valueLabel } from '../graph/value-labels.js';
 import type { ViewGraph } from '../graph/view-graph.js';
 import { opDescription, opInputName } from '../operators/op-descriptions.js';
 import { TensorStats } from './TensorStats.js';
@@ -144,7 +144,7 @@ function NodeDetails(props: NodePanelProps & { node: GraphNodeInfo }) {
             {node.subgraphs.map((s) => (
               <li key={`${s.attribute}:${s.index ?? ''}`}>
                 <button type="button" onClick={() => props.onOpenSubgraph(node, s.attribute, s.index)}>
-                  {`open ${s.attribute}${s.index !== undefined ? `[${s.index}]` : ''} (${s.nodeCount} node${s.nodeCount === 1 ? '' : 's'})`}
+                  {`open ${subgraphTitle(s)} (${s.nodeCount} node${s.nodeCount === 1 ? '' : 's'})`}
                 </button>
               </li>
             ))}

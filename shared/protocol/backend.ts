@@ -3,8 +3,15 @@ import type { ModelSummary, ValueSummary } from '../onnx/model-summary.js';
 // The one API between the UI and whatever hosts it (Electron IPC or the local HTTP/WebSocket
 // server). Everything here is plain JSON: it crosses a process boundary and is validated there.
 
-/** Identifies a graph inside a model: [] is the main graph; each step enters a node's subgraph. */
+/**
+ * Identifies a graph inside a model: [] is the main graph; each step enters a node's subgraph
+ * (the graph attribute named `attribute`), or with FUNCTION_BODY the body of the model-local
+ * function the node calls.
+ */
 export type GraphPath = { nodeId: number; attribute: string; index?: number }[];
+
+/** The `attribute` of a step into a called function's body (no ONNX attribute can be named so). */
+export const FUNCTION_BODY = '(function)';
 
 export interface OpenedModelInfo {
   modelId: string;
@@ -25,6 +32,7 @@ export interface GraphNodeInfo {
   outputs: string[];
   /** Attribute name → short text (`[1, 1]`, `0.5`, `"SAME"`, `<tensor float [64]>`, `<graph>`). */
   attributes: Record<string, string>;
+  /** Graphs the node holds (If branches, Loop/Scan bodies) and the body of a local function it calls (attribute FUNCTION_BODY). */
   subgraphs: { attribute: string; index?: number; name: string; nodeCount: number }[];
   /**
    * Values of this graph that the node's subgraphs read without the node listing them as inputs

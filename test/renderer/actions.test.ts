@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { WorkbenchService } from '../../electron/service/workbench-service.js';
 import { createActions } from '../../renderer/app/actions.js';
 import { createAppStore } from '../../renderer/state/app-state.js';
-import { scopedModelBytes } from './test-models.js';
+import { FUNCTION_BODY } from '../../shared/protocol/backend.js';
+import { functionModelBytes, scopedModelBytes } from './test-models.js';
 
 // The app's actions against the real workbench service (the Backend the hosts wrap), on a model
 // built in the test: what the store holds after opening, selecting, searching, collapsing and
@@ -105,5 +106,33 @@ describe('app actions', () => {
     expect(s.error).not.toContain('\n');
     expect(s.busy).toBeNull();
     expect(s.graph?.name).toBe('scoped');
+  });
+
+  it("enters the body of a local function a node calls, and a function that body calls", async () => {
+    const bytes = functionModelBytes();
+    await actions.openFile({ name: 'calls.onnx', arrayBuffer: async () => bytes.slice().buffer });
+    const act = store.get().graph!.nodes.find((n) => n.name === 'act')!;
+    expect(act.subgraphs).toEqual([{ attribute: FUNCTION_BODY, name: 'ScaledGelu', nodeCount: 2 }]);
+    expect(store.get().graph!.nodes.find((n) => n.name === 'relu')!.subgraphs).toEqual([]);
+    await actions.openSubgraph(act, FUNCTION_BODY);
+    let s = store.get();
+    expect(s.error).toBeNull();
+    expect(s.crumbs.map((c) => c.label)).toEqual(['calls', 'act › function ScaledGelu']);
+    expect(s.graph?.name).toBe('ScaledGelu');
+    expect([s.graph?.inputs, s.graph?.outputs]).toEqual([['a'], ['b']]);
+    expect(s.graph?.nodes.map((n) => n.name)).toEqual(['erf', 'half']);
+    const half = s.graph!.nodes.find((n) => n.name === 'half')!;
+    await actions.openSubgraph(half, FUNCTION_BODY);
+    s = store.get();
+    expect(s.crumbs.map((c) => c.label)).toEqual(['calls', 'act › function ScaledGelu', 'half › function HalfOf']);
+    expect(s.graph?.nodes.map((n) => n.opType)).toEqual(['Constant', 'Mul']);
+    const constant = await service.getTensor(s.model!.modelId, s.crumbs[2].path, 'half');
+    expect(constant.first).toEqual([0.5]);
+    await actions.goTo(0);
+    expect(store.get().focus).toBe(`n:${act.id}`);
+    const relu = store.get().graph!.nodes.find((n) => n.name === 'relu')!;
+    await expect(service.getGraph(store.get().model!.modelId, [{ nodeId: relu.id, attribute: FUNCTION_BODY }])).rejects.toThrow(
+      `calls.onnx: no subgraph #${relu.id}.(function) (node "relu" (Relu) calls no local function)`,
+    );
   });
 });

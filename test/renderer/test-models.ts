@@ -1,5 +1,5 @@
 import { attrGraph, ElemType, graph, model, modelBytes, node, tensor, valueInfo } from '../../shared/builder/index.js';
-import type { ModelProto } from '../../shared/onnx/proto-types.js';
+import type { FunctionProto, ModelProto } from '../../shared/onnx/proto-types.js';
 
 // Small models for the renderer's tests, built with the model builder: scoped node names like an
 // exporter writes them, initializers on a convolution, a residual edge, and an If whose branches
@@ -47,4 +47,34 @@ export function scopedModel(): ModelProto {
 /** The model's bytes, as a file picker would hand them over. */
 export function scopedModelBytes(): Uint8Array {
   return modelBytes(scopedModel());
+}
+
+/**
+ * A model whose main graph calls a local function `ex.ScaledGelu`, whose body calls another,
+ * `ex.HalfOf` (as exporters write functions for modules they keep whole).
+ */
+export function functionModelBytes(): Uint8Array {
+  const halfOf: FunctionProto = {
+    name: 'HalfOf',
+    domain: 'ex',
+    input: ['v'],
+    output: ['h'],
+    node: [node('Constant', [], ['half'], { value: tensor('half', F, [], [0.5]) }), node('Mul', ['v', 'half'], ['h'])],
+    opsetImport: [{ domain: '', version: 17 }],
+  };
+  const scaledGelu: FunctionProto = {
+    name: 'ScaledGelu',
+    domain: 'ex',
+    input: ['a'],
+    output: ['b'],
+    node: [node('Erf', ['a'], ['e'], undefined, { name: 'erf' }), node('HalfOf', ['e'], ['b'], undefined, { name: 'half', domain: 'ex' })],
+    opsetImport: [{ domain: '', version: 17 }, { domain: 'ex', version: 1 }],
+  };
+  const g = graph({
+    name: 'calls',
+    nodes: [node('ScaledGelu', ['x'], ['y'], undefined, { name: 'act', domain: 'ex' }), node('Relu', ['y'], ['z'], undefined, { name: 'relu' })],
+    inputs: [valueInfo('x', F, [2])],
+    outputs: [valueInfo('z', F, [2])],
+  });
+  return modelBytes(model(g, { opset: [{ domain: '', version: 17 }, { domain: 'ex', version: 1 }], functions: [scaledGelu, halfOf] }));
 }
