@@ -122,6 +122,27 @@ describe('common-subexpression-elimination', () => {
     expect(opsOf(m)).toEqual(['Constant', 'Add', 'Add']);
   });
 
+  it('merges among many Constants only the equal ones (grouped by attributes, not compared pairwise)', async () => {
+    const nodes: NodeProto[] = [];
+    let sum = 'x';
+    for (let i = 0; i < 300; i++) {
+      nodes.push(node('Constant', [], [`c${i}`], { value: tensor(`v${i}`, F, [3], [i % 100, 1, 2]) }));
+      nodes.push(node('Add', [sum, `c${i}`], [i === 299 ? 'y' : `s${i}`]));
+      sum = `s${i}`;
+    }
+    const { model: m, matches } = await optimizeAndCompare(simple(nodes, ['y']), [cse]);
+    expect(matches).toBe(200);
+    expect(opsOf(m).filter((op) => op === 'Constant')).toHaveLength(100);
+  });
+
+  it('merges a float Add with its twin in the same order, never with the swapped one', async () => {
+    const floats = [valueInfo('p', F, [4]), valueInfo('q', F, [4])];
+    const nodes = [node('Add', ['p', 'q'], ['a']), node('Add', ['q', 'p'], ['b']), node('Add', ['p', 'q'], ['c']), node('Sum', ['a', 'b', 'c'], ['y'])];
+    const { model: m, matches } = await optimizeAndCompare(simple(nodes, ['y'], floats), [cse]);
+    expect(matches).toBe(1);
+    expect(wiring(m)).toEqual(['Add(p,q)->a', 'Add(q,p)->b', 'Sum(a,b,a)->y']);
+  });
+
   it('does nothing to a pair not wholly inside the selection', async () => {
     const m = new IrModel(simple([node('Relu', ['x'], ['a'], {}, { name: 'r1' }), node('Relu', ['x'], ['b']), node('Add', ['a', 'b'], ['y'])], ['y']));
     const r1 = [...m.graph.nodes].find((n) => n.name === 'r1')!.id;
