@@ -3,7 +3,7 @@ import type { TensorProto } from '../../shared/onnx/proto-types.js';
 import { listModelTensors } from '../../shared/onnx/map-tensors.js';
 import type { OpenedModel } from '../io/open-model.js';
 import { OrtConstantEvaluator } from '../runtime/evaluate-node.js';
-import { inferTypes } from './type-inference.js';
+import { inferTypes } from '../../shared/rewrite/shape-facts.js';
 
 /** What the optimizer needs from the host for one model, and how to release it. */
 export interface OptimizationSetup {

@@ -134,7 +134,16 @@ export async function runPasses(model: IrModel, passes: readonly Pass[], options
     for (let i = 0; i < MAX_REPEATS; i++) {
       let changed = 0;
       await model.journal.transactionAsync(pass.name, async () => {
-        for (const g of [...allGraphs(model.graph)]) changed += await pass.run(contextFor(g));
+        // A rewrite may take a subgraph out of the model (an If replaced by its branch's nodes):
+        // graphs listed before it are checked again after every graph that changed.
+        const graphs = [...allGraphs(model.graph)];
+        let attached: Set<Graph> | undefined;
+        for (const g of graphs) {
+          if (attached && !attached.has(g)) continue;
+          const n = await pass.run(contextFor(g));
+          if (n) attached = new Set(allGraphs(model.graph));
+          changed += n;
+        }
       });
       total += changed;
       if (changed) facts.invalidate();

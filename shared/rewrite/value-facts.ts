@@ -17,8 +17,22 @@ export interface TensorFacts {
   shape: Dim[] | null;
 }
 
-/** Infers types for every value of a model; plugged in by whoever has shape inference. */
-export type TypeInference = (model: IrModel) => (graph: Graph, value: string) => TypeProto | undefined;
+/** The statically known contents of a small value: numbers, or symbolic/unknown (string/null) elements. */
+export interface KnownContents {
+  readonly shape: readonly number[];
+  readonly data: readonly (number | string | null)[];
+}
+
+/** What an inference says about the values of a model. */
+export interface InferredFacts {
+  /** A value's type as seen from `graph`. */
+  type(graph: Graph, value: string): TypeProto | undefined;
+  /** A small value's contents where inference can know them (shape data and arithmetic on it). */
+  known?(graph: Graph, value: string): KnownContents | undefined;
+}
+
+/** Infers types (and known contents) of every value of a model; plugged in by whoever has shape inference. */
+export type TypeInference = (model: IrModel) => InferredFacts;
 
 function fromTypeProto(t: TypeProto | undefined): TensorFacts | undefined {
   const tt = t?.tensorType;
@@ -55,7 +69,7 @@ function constantAttributeTensor(a: AttributeProto): TensorProto | undefined {
  * make a pass quadratic, and a rewrite keeps the types of the values it leaves in place.
  */
 export class ValueFacts {
-  private inferred: ((graph: Graph, value: string) => TypeProto | undefined) | undefined;
+  private inferred: InferredFacts | undefined;
   private readonly decoded = new Map<TensorProto, TensorValues | null>();
 
   constructor(
@@ -116,14 +130,28 @@ export class ValueFacts {
   tensor(graph: Graph, value: string): TensorFacts | undefined {
     const c = this.constant(graph, value);
     if (c) return { elemType: c.dataType ?? 0, shape: (c.dims ?? []).map(Number) };
-    if (this.infer && !this.inferred) this.inferred = this.infer(this.model);
-    const inferred = fromTypeProto(this.inferred?.(graph, value));
+    const inferred = fromTypeProto(this.inference()?.type(graph, value));
     if (inferred) return inferred;
     for (let g: Graph | undefined = graph; g; g = g.parent) {
       const declared = g.valueInfo(value) ?? g.inputs.find((i) => i.name === value) ?? g.outputs.find((o) => o.name === value);
       if (declared) return fromTypeProto(declared.type);
     }
     return undefined;
+  }
+
+  private inference(): InferredFacts | undefined {
+    if (this.infer && !this.inferred) this.inferred = this.infer(this.model);
+    return this.inferred;
+  }
+
+  /**
+   * The contents of a value when inference knows every element as a number (a Shape of a
+   * value whose dims are static, a Gather of one known dim...); undefined otherwise.
+   */
+  knownNumbers(graph: Graph, value: string): { shape: readonly number[]; data: readonly number[] } | undefined {
+    const k = this.inference()?.known?.(graph, value);
+    if (!k || !k.data.every((d): d is number => typeof d === 'number')) return undefined;
+    return { shape: k.shape, data: k.data };
   }
 
   /** The shape of a value when every dimension is a known number. */

@@ -5,6 +5,7 @@ import { constantFolding } from './constant-folding.js';
 import { deadCodeElimination } from './dead-code.js';
 import { duplicateInitializers } from './duplicate-initializers.js';
 import { identityElimination } from './identity-elimination.js';
+import { ifElimination } from './if-elimination.js';
 import { noopElimination } from './noop-elimination.js';
 import { reshapeMerge } from './reshape-merge.js';
 import { shapeFolding } from './shape-folding.js';
@@ -19,6 +20,7 @@ export {
   deadCodeElimination,
   duplicateInitializers,
   identityElimination,
+  ifElimination,
   noopElimination,
   reshapeMerge,
   shapeFolding,
@@ -29,7 +31,8 @@ export {
 
 /**
  * The cleanup passes in the order they run best: pass-throughs go first (they expose pairs to
- * merge), then pairs merge, then shapes and constants fold (folding makes duplicates), then
+ * merge), then pairs merge, then shapes and constants fold (folding makes duplicates, and
+ * settles the conditions of Ifs that then give way to the branch they take), then
  * duplicates merge (identical weights first, so that the nodes reading them become identical),
  * and what is left unread goes last.
  */
@@ -42,6 +45,7 @@ export const CLEANUP_PASSES: readonly Pass[] = [
   castMerge,
   shapeFolding,
   constantFolding,
+  ifElimination,
   duplicateInitializers,
   commonSubexpressionElimination,
   deadCodeElimination,

@@ -1,7 +1,10 @@
 import { tensor } from '../../builder/index.js';
 import { attrInt } from '../../ir/attribute-values.js';
-import { ElemType } from '../../onnx/element-types.js';
-import type { Pass } from '../../rewrite/pass.js';
+import type { IrNode } from '../../ir/node.js';
+import { ElemType, isIntegerType } from '../../onnx/element-types.js';
+import type { TensorProto } from '../../onnx/proto-types.js';
+import type { Pass, PassContext } from '../../rewrite/pass.js';
+import { isDeterministic } from './deterministic-ops.js';
 import { replaceWithConstants } from './replace-with-constants.js';
 
 // Shape's start/end (opset 15) select dims the way Python slices do: negative counts from the
@@ -11,10 +14,38 @@ function clampIndex(i: number, rank: number): number {
   return Math.min(Math.max(x, 0), rank);
 }
 
-/** Replaces Shape and Size by int64 constants where the dims they return are all known. */
+// Shape or Size, folded from the input's type: only the dims they return need to be known.
+function shapeOrSizeValue(ctx: PassContext, n: IrNode): TensorProto | undefined {
+  const shape = ctx.facts.tensor(ctx.graph, n.inputs[0]!)?.shape;
+  if (!shape) return undefined;
+  const out = n.outputs[0]!;
+  const rank = shape.length;
+  const dims = n.opType === 'Size' ? shape : shape.slice(clampIndex(attrInt(n, 'start', 0), rank), clampIndex(attrInt(n, 'end', rank), rank));
+  if (!dims.every((d): d is number => typeof d === 'number')) return undefined;
+  return n.opType === 'Size'
+    ? tensor(out, ElemType.INT64, [], [dims.reduce((a, b) => a * BigInt(b), 1n)])
+    : tensor(out, ElemType.INT64, [dims.length], dims);
+}
+
+// Any other node whose outputs inference knows element by element (shape arithmetic: Gather,
+// Slice, Concat, Squeeze, Cast, Equal... on shapes). Integers and booleans only: inference
+// computes in doubles, which is exact for them but not for float32 math.
+function knownOutputs(ctx: PassContext, n: IrNode): (TensorProto | undefined)[] | undefined {
+  if (n.subgraphs.length || !isDeterministic(n) || n.opType === 'Constant') return undefined;
+  const values: (TensorProto | undefined)[] = [];
+  for (const out of n.outputs) {
+    const type = out ? ctx.facts.tensor(ctx.graph, out)?.elemType : undefined;
+    const known = out ? ctx.facts.knownNumbers(ctx.graph, out) : undefined;
+    const fits = type !== undefined && (isIntegerType(type) || type === ElemType.BOOL) && known?.data.every(Number.isSafeInteger);
+    values.push(fits ? tensor(out, type, known!.shape, type === ElemType.BOOL ? known!.data.map((d) => d !== 0) : known!.data) : undefined);
+  }
+  return values.some(Boolean) ? values : undefined;
+}
+
+/** Replaces Shape, Size and shape arithmetic on them by constants where inference knows their values. */
 export const shapeFolding: Pass = {
   name: 'shape-folding',
-  description: 'replaces Shape (within its start/end) and Size by int64 initializers where every dimension they report is known',
+  description: 'replaces Shape and Size where the dims they report are known, and integer/bool shape arithmetic whose values inference knows, by initializers',
   target: 'portable',
   requires: [],
   numerics: 'exact',
@@ -22,19 +53,9 @@ export const shapeFolding: Pass = {
     const g = ctx.graph;
     let folded = 0;
     for (const n of [...g.nodes]) {
-      if ((n.domain !== '' && n.domain !== 'ai.onnx') || (n.opType !== 'Shape' && n.opType !== 'Size') || !n.inputs[0]) continue;
-      const shape = ctx.facts.tensor(g, n.inputs[0])?.shape;
-      if (!shape) continue;
-      const out = n.outputs[0]!;
-      // Shape needs only the dims it returns to be known; Size needs them all.
-      const rank = shape.length;
-      const dims = n.opType === 'Size' ? shape : shape.slice(clampIndex(attrInt(n, 'start', 0), rank), clampIndex(attrInt(n, 'end', rank), rank));
-      if (!dims.every((d): d is number => typeof d === 'number')) continue;
-      const value =
-        n.opType === 'Size'
-          ? tensor(out, ElemType.INT64, [], [dims.reduce((a, b) => a * BigInt(b), 1n)])
-          : tensor(out, ElemType.INT64, [dims.length], dims);
-      if (replaceWithConstants(ctx, n, [value])) folded++;
+      if (n.domain !== '' && n.domain !== 'ai.onnx') continue;
+      const values = (n.opType === 'Shape' || n.opType === 'Size') && n.inputs[0] ? [shapeOrSizeValue(ctx, n)] : knownOutputs(ctx, n);
+      if (values && replaceWithConstants(ctx, n, values)) folded++;
     }
     return folded;
   },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ElemType, graph, model, node, tensor, valueInfo } from '../../../shared/builder/index.js';
+import { attrGraph, ElemType, graph, model, node, tensor, valueInfo } from '../../../shared/builder/index.js';
 import { IrModel } from '../../../shared/ir/model.js';
 import { CLEANUP_PASSES } from '../../../shared/passes/cleanup/index.js';
 import { runPasses } from '../../../shared/rewrite/pass-manager.js';
@@ -7,6 +7,9 @@ import { bytesOf, evaluator, opsOf, optimizeAndCompare } from './harness.js';
 
 const F = ElemType.FLOAT;
 const ints = (name: string, v: number[]) => tensor(name, ElemType.INT64, [v.length], v);
+
+// A branch of an If: its op applied to the outer value `sum`.
+const branch = (op: string) => graph({ name: op, nodes: [node(op, ['sum'], [`${op}_out`])], outputs: [valueInfo(`${op}_out`, F)] });
 
 // One model with work for every cleanup pass.
 function everything() {
@@ -31,7 +34,11 @@ function everything() {
         node('Add', ['c2', 'nw1'], ['a1']),
         node('Add', ['c2', 'nw2'], ['a2']),
         node('Mul', ['a1', 'a2'], ['m']),
-        node('Add', ['m', 'shape_sum'], ['y']),
+        node('Add', ['m', 'shape_sum'], ['sum']),
+        // x is declared [2, 3]: the exporter's check on its first dim always holds.
+        node('Gather', ['shape', 'idx0'], ['d0'], { axis: 0 }),
+        node('Equal', ['d0', 'two'], ['is2']),
+        node('If', ['is2'], ['y'], { then_branch: attrGraph(branch('Neg')), else_branch: attrGraph(branch('Abs')) }),
         node('Exp', ['x'], ['unread']),
       ],
       inputs: [valueInfo('x', F, [2, 3])],
@@ -40,6 +47,8 @@ function everything() {
         ints('s1', [6]),
         ints('s2', [3, 2]),
         ints('ax0', [0]),
+        tensor('idx0', ElemType.INT64, [], [0]),
+        tensor('two', ElemType.INT64, [], [2]),
         tensor('w1', F, [3, 2], [1, 2, 3, 4, 5, 6]),
         tensor('w2', F, [3, 2], [1, 2, 3, 4, 5, 6]),
         tensor('unused', F, [1], [0]),
@@ -53,7 +62,7 @@ describe('CLEANUP_PASSES', () => {
   it('lists every cleanup pass once, each exact and described in one line', () => {
     const names = CLEANUP_PASSES.map((p) => p.name);
     expect(new Set(names).size).toBe(names.length);
-    expect(names).toHaveLength(12);
+    expect(names).toHaveLength(13);
     for (const p of CLEANUP_PASSES) {
       expect(p.numerics, p.name).toBe('exact');
       expect(p.target, p.name).toBe('portable');
@@ -65,7 +74,7 @@ describe('CLEANUP_PASSES', () => {
     const { model: m, result } = await optimizeAndCompare(everything(), CLEANUP_PASSES);
     const fired = Object.fromEntries(result.passes.map((p) => [p.name, p.matches]));
     for (const p of CLEANUP_PASSES) expect(fired[p.name], p.name).toBeGreaterThan(0);
-    expect(opsOf(m)).toEqual(['Reshape', 'Unsqueeze', 'Add', 'Mul', 'Add']);
+    expect(opsOf(m)).toEqual(['Reshape', 'Unsqueeze', 'Add', 'Mul', 'Add', 'Neg']);
     // Folded values keep the names of the outputs they replace; the merged Unsqueeze's axes are new.
     expect([...m.graph.initializers.keys()].sort()).toEqual(['nw1', 's2', 'shape_sum', 'unsqueeze_axes']);
   });

@@ -5,9 +5,7 @@ import { IrModel } from '../../../shared/ir/model.js';
 import { decodeModel } from '../../../shared/onnx/model-codec.js';
 import { CLEANUP_PASSES } from '../../../shared/passes/cleanup/index.js';
 import { runPasses } from '../../../shared/rewrite/pass-manager.js';
-import type { TypeInference } from '../../../shared/rewrite/value-facts.js';
-import { inferShapes } from '../../../shared/shape/infer.js';
-import { typeToProto } from '../../../shared/shape/types.js';
+import { inferTypes } from '../../../shared/rewrite/shape-facts.js';
 import {
   compareTensor,
   decodePbValue,
@@ -31,14 +29,6 @@ import { bytesOf, evaluator } from './harness.js';
 
 const GROUPS: readonly CaseGroup[] = ['simple', 'pytorch-converted', 'pytorch-operator', 'light', 'node'];
 
-// Until the pass manager's callers plug inference in themselves.
-const inferTypes: TypeInference = (model) => {
-  const inference = inferShapes(model);
-  return (graph, value) => {
-    const t = inference.typeOf(graph, value);
-    return t && typeToProto(t);
-  };
-};
 const cases = listCases().filter((c) => GROUPS.includes(c.group) && !RUNTIME_SKIPS.has(`${c.group}/${c.name}`));
 const totals = new Map<CaseGroup, { cases: number; before: number; after: number; changed: number }>();
 const matchesByPass = new Map<string, number>();

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ElemType, graph, model, node, valueInfo, type DimSpec } from '../../../shared/builder/index.js';
+import { ElemType, graph, model, node, tensor, valueInfo, type DimSpec } from '../../../shared/builder/index.js';
 import { IrModel } from '../../../shared/ir/model.js';
 import type { NodeProto } from '../../../shared/onnx/proto-types.js';
 import { shapeFolding } from '../../../shared/passes/cleanup/shape-folding.js';
 import { runPasses } from '../../../shared/rewrite/pass-manager.js';
+import { inferTypes } from '../../../shared/rewrite/shape-facts.js';
 import { tensorValues } from '../../../shared/verify/tensor-data.js';
 import { opsOf, optimizeAndCompare } from './harness.js';
 
@@ -62,5 +63,38 @@ describe('shape-folding', () => {
     const m = new IrModel(around(node('Shape', [], []), [2, 3, 4]));
     const relu = [...m.graph.nodes].find((n) => n.opType === 'Relu')!.id;
     expect((await runPasses(m, [shapeFolding], { target: 'portable', scope: [relu] })).passes[0]!.matches).toBe(0);
+  });
+
+  it('with inference plugged in, folds integer and bool arithmetic on known dims, never float math or unknown dims', async () => {
+    // x: [N, 3, 4]. Gather(shape, 1) = 3 and Equal(3, 3) are known; Gather(shape, 0) is N;
+    // Cast(shape → float) is known too, but float math is left to onnxruntime.
+    const I = ElemType.INT64;
+    const proto = model(
+      graph({
+        nodes: [
+          node('Shape', ['x'], ['s']),
+          node('Gather', ['s', 'one'], ['d1'], { axis: 0 }),
+          node('Equal', ['d1', 'three'], ['is3']),
+          node('Gather', ['s', 'zero'], ['d0'], { axis: 0 }),
+          node('Concat', ['d1', 'd0'], ['mixed'], { axis: 0 }),
+          node('Cast', ['d1'], ['d1f'], { to: F }),
+          node('Identity', ['is3'], ['y_bool']),
+          node('Identity', ['mixed'], ['y_mixed']),
+          node('Identity', ['d1f'], ['y_float']),
+        ],
+        inputs: [valueInfo('x', F, ['N', 3, 4])],
+        outputs: [valueInfo('y_bool', ElemType.BOOL), valueInfo('y_mixed', I), valueInfo('y_float', F)],
+        initializers: [tensor('one', I, [1], [1]), tensor('zero', I, [1], [0]), tensor('three', I, [1], [3])],
+      }),
+      { opset: 17 },
+    );
+    const { model: m, matches } = await optimizeAndCompare(proto, [shapeFolding], { inferTypes });
+    // Gather(shape, 1), Equal, and the Identity passing Equal's value to a graph output.
+    expect(matches).toBe(3);
+    expect(opsOf(m)).toEqual(['Shape', 'Gather', 'Concat', 'Cast', 'Identity', 'Identity']);
+    expect(m.graph.initializers.get('y_bool')?.dataType).toBe(ElemType.BOOL);
+    expect(folded(m, 'd1')).toEqual([3]);
+    expect(Array.from(tensorValues(m.graph.initializers.get('is3')!) as Uint8Array)).toEqual([1]);
+    expect(m.graph.initializers.get('is3')!.dataType).toBe(ElemType.BOOL);
   });
 });
