@@ -139,6 +139,11 @@ export class ValueFacts {
     return undefined;
   }
 
+  /** What inference knows of a small value's contents: numbers, symbolic dims (strings), unknowns (null). */
+  knownContents(graph: Graph, value: string): KnownContents | undefined {
+    return this.inference()?.known?.(graph, value);
+  }
+
   private inference(): InferredFacts | undefined {
     if (this.infer && !this.inferred) this.inferred = this.infer(this.model);
     return this.inferred;
@@ -149,7 +154,7 @@ export class ValueFacts {
    * value whose dims are static, a Gather of one known dim...); undefined otherwise.
    */
   knownNumbers(graph: Graph, value: string): { shape: readonly number[]; data: readonly number[] } | undefined {
-    const k = this.inference()?.known?.(graph, value);
+    const k = this.knownContents(graph, value);
     if (!k || !k.data.every((d): d is number => typeof d === 'number')) return undefined;
     return { shape: k.shape, data: k.data };
   }

@@ -42,10 +42,31 @@ function knownOutputs(ctx: PassContext, n: IrNode): (TensorProto | undefined)[] 
   return values.some(Boolean) ? values : undefined;
 }
 
+// A Reshape whose target is computed from shapes (Concat(Gather(Shape(x), 0), 200)): where
+// inference knows each element as a number or as the input's own dim at that index, the target
+// becomes a constant, with 0 ("copy the input's dim") for the latter and -1 for at most one
+// other symbolic dim, and the computation goes dead.
+function constantReshapeTarget(ctx: PassContext, n: IrNode): TensorProto | undefined {
+  if (n.opType !== 'Reshape' || attrInt(n, 'allowzero', 0) !== 0 || !n.inputs[1] || ctx.facts.constant(ctx.graph, n.inputs[1])) return undefined;
+  const known = ctx.facts.knownContents(ctx.graph, n.inputs[1]);
+  const input = ctx.facts.tensor(ctx.graph, n.inputs[0]!)?.shape;
+  if (!known || known.shape.length !== 1 || known.data.length === 0) return undefined;
+  let inferred = 0;
+  const target: number[] = [];
+  for (const [i, d] of known.data.entries()) {
+    if (typeof d === 'number' && Number.isSafeInteger(d) && d >= -1) target.push(d);
+    else if (typeof d === 'string' && input?.[i] === d) target.push(0);
+    else if (d !== null) target.push(-1);
+    else return undefined;
+    if (target[i] === -1) inferred++;
+  }
+  return inferred <= 1 ? tensor(`${n.outputs[0] || 'reshape'}_shape`, ElemType.INT64, [target.length], target) : undefined;
+}
+
 /** Replaces Shape, Size and shape arithmetic on them by constants where inference knows their values. */
 export const shapeFolding: Pass = {
   name: 'shape-folding',
-  description: 'replaces Shape and Size where the dims they report are known, and integer/bool shape arithmetic whose values inference knows, by initializers',
+  description: 'replaces Shape, Size, integer/bool shape arithmetic and Reshape targets by initializers where inference knows their values',
   target: 'portable',
   requires: [],
   numerics: 'exact',
@@ -54,6 +75,13 @@ export const shapeFolding: Pass = {
     let folded = 0;
     for (const n of [...g.nodes]) {
       if (n.domain !== '' && n.domain !== 'ai.onnx') continue;
+      const target = constantReshapeTarget(ctx, n);
+      if (target && ctx.inScope([n])) {
+        const name = ctx.addConstant(target);
+        ctx.model.journal.transaction('constant reshape target', () => g.setInput(n, 1, name));
+        folded++;
+        continue;
+      }
       const values = (n.opType === 'Shape' || n.opType === 'Size') && n.inputs[0] ? [shapeOrSizeValue(ctx, n)] : knownOutputs(ctx, n);
       if (values && replaceWithConstants(ctx, n, values)) folded++;
     }

@@ -97,4 +97,36 @@ describe('shape-folding', () => {
     expect(Array.from(tensorValues(m.graph.initializers.get('is3')!) as Uint8Array)).toEqual([1]);
     expect(m.graph.initializers.get('is3')!.dataType).toBe(ElemType.BOOL);
   });
+
+  it('with inference plugged in, makes a Reshape target computed from shapes a constant (0 copies a dim, -1 infers one)', async () => {
+    const I = ElemType.INT64;
+    // target = Concat(Cast(Slice(Cast(Shape(x) → int32), 0:1) → int64), 200), as paddle2onnx writes it.
+    const reshapeOf = (dims: DimSpec[], tail: string[]) =>
+      model(
+        graph({
+          nodes: [
+            node('Shape', ['x'], ['s']),
+            node('Cast', ['s'], ['s32'], { to: ElemType.INT32 }),
+            node('Slice', ['s32', 'zero', 'one'], ['head32']),
+            node('Cast', ['head32'], ['head'], { to: I }),
+            node('Concat', ['head', ...tail], ['target'], { axis: 0 }),
+            node('Reshape', ['x', 'target'], ['y']),
+          ],
+          inputs: [valueInfo('x', F, dims)],
+          outputs: [valueInfo('y', F)],
+          initializers: [tensor('zero', I, [1], [0]), tensor('one', I, [1], [1]), tensor('c200', I, [1], [200]), tensor('neg', I, [1], [-1])],
+        }),
+        { opset: 17 },
+      );
+    const { model: m, matches } = await optimizeAndCompare(reshapeOf(['N', 200, 1, 1], ['c200']), [shapeFolding], { inferTypes });
+    const reshape = [...m.graph.nodes].find((n) => n.opType === 'Reshape')!;
+    expect(folded(m, reshape.inputs[1])).toEqual([0, 200]);
+    expect(matches).toBeGreaterThanOrEqual(1);
+    // A symbolic dim from another index becomes -1; with an explicit -1 as well, two would be unknown.
+    const moved = new IrModel(reshapeOf(['N', 'M'], ['neg']));
+    const swapped = moved.graph.producer('target')!;
+    moved.graph.setInputs(swapped, ['neg', 'head']);
+    await runPasses(moved, [shapeFolding], { target: 'portable', inferTypes });
+    expect([...moved.graph.nodes].find((n) => n.opType === 'Reshape')!.inputs[1]).toBe('target');
+  });
 });
