@@ -146,7 +146,7 @@ export async function runPasses(model: IrModel, passes: readonly Pass[], options
         }
       });
       total += changed;
-      if (changed) facts.invalidate();
+      if (changed && !pass.keepsTypes) facts.invalidate();
       if (!changed || !pass.repeat) break;
     }
     return total;

@@ -52,6 +52,12 @@ export interface Pass {
   readonly numerics: 'exact' | 'reassociation';
   /** Run again until it changes nothing (for passes whose rewrites enable more of themselves). */
   readonly repeat?: boolean;
+  /**
+   * Its rewrites only remove nodes, redirect readers to values of the same type, or turn values
+   * into constants under their own names: every value left has the type and contents it had, so
+   * inferred facts stay valid after it (inference is the costliest step on big graphs).
+   */
+  readonly keepsTypes?: boolean;
   /** Applies the pass to one graph; returns how many rewrites it made. */
   run(ctx: PassContext): number | Promise<number>;
 }

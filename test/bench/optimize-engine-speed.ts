@@ -104,7 +104,8 @@ export async function engineSpeed(dir: string, sizes: readonly number[], log: (s
     if (!existsSync(path)) await writeFile(path, modelBytes(m));
     const r: SizeResult = { size, nodes: m.graph!.node!.length, layers, errors: [] };
     report.sizes.push(r);
-    const reps = size <= 10000 ? 5 : 1;
+    // Two runs at the largest size: the second (warm JIT, like the smaller sizes' medians) is the one compared.
+    const reps = size <= 10000 ? 5 : 2;
     const limit = Math.max(120_000, size * 3) * reps;
     log(`engine: ${r.nodes} nodes (${layers} layers), ${reps} run(s) without the evaluator and ${reps} with it ...`);
     for (const mode of ['no-evaluator', 'evaluator'] as const) {

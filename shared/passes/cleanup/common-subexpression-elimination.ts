@@ -105,6 +105,7 @@ export const commonSubexpressionElimination: Pass = {
   target: 'portable',
   requires: [],
   numerics: 'exact',
+  keepsTypes: true,
   repeat: true,
   run(ctx) {
     // Keyed by op and inputs first: most nodes have no twin there, so their attributes are

@@ -141,6 +141,7 @@ export const constantFolding: Pass = {
   target: 'portable',
   requires: ['runtime'],
   numerics: 'exact',
+  keepsTypes: true,
   repeat: true,
   async run(ctx) {
     const evaluator = ctx.evaluator;

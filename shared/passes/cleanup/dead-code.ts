@@ -13,6 +13,7 @@ export const deadCodeElimination: Pass = {
   target: 'portable',
   requires: [],
   numerics: 'exact',
+  keepsTypes: true,
   run(ctx) {
     const g = ctx.graph;
     let removed = 0;

@@ -102,6 +102,7 @@ export const duplicateInitializers: Pass = {
   target: 'portable',
   requires: [],
   numerics: 'exact',
+  keepsTypes: true,
   run(ctx) {
     const g = ctx.graph;
     let merged = 0;

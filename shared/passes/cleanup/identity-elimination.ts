@@ -30,6 +30,7 @@ export const identityElimination: Pass = {
   target: 'portable',
   requires: [],
   numerics: 'exact',
+  keepsTypes: true,
   run(ctx) {
     const g = ctx.graph;
     let count = 0;

@@ -160,6 +160,7 @@ export const noopElimination: Pass = {
   target: 'portable',
   requires: [],
   numerics: 'exact',
+  keepsTypes: true,
   run(ctx) {
     let count = 0;
     for (const n of [...ctx.graph.nodes]) {

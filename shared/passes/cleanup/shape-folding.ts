@@ -70,6 +70,7 @@ export const shapeFolding: Pass = {
   target: 'portable',
   requires: [],
   numerics: 'exact',
+  keepsTypes: true,
   run(ctx) {
     const g = ctx.graph;
     let folded = 0;

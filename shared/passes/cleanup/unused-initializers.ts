@@ -11,6 +11,7 @@ export const unusedInitializers: Pass = {
   target: 'portable',
   requires: [],
   numerics: 'exact',
+  keepsTypes: true,
   run(ctx) {
     if (ctx.scope) return 0; // initializers belong to no selected node
     const g = ctx.graph;

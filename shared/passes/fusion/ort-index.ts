@@ -1,6 +1,7 @@
 import type { Pass } from '../../rewrite/pass.js';
 import { ortFuseAttention } from './ort-attention.js';
 import { ortFuseBiasGelu } from './ort-bias-gelu.js';
+import { ortFuseConvActivation } from './ort-conv-activation.js';
 import { ortFuseGelu } from './ort-gelu.js';
 import { ortFuseMatMulTranspose } from './ort-matmul-transpose.js';
 import { ortFuseSkipLayerNorm } from './ort-skip-layernorm.js';
@@ -10,4 +11,4 @@ import { ortFuseSkipLayerNorm } from './ort-skip-layernorm.js';
  * attention first (it consumes the MatMul·Transpose and scale that FusedMatMul would otherwise
  * take), Gelu before BiasGelu (which fuses the Gelu it makes).
  */
-export const ORT_FUSIONS: readonly Pass[] = [ortFuseAttention, ortFuseSkipLayerNorm, ortFuseGelu, ortFuseBiasGelu, ortFuseMatMulTranspose];
+export const ORT_FUSIONS: readonly Pass[] = [ortFuseAttention, ortFuseSkipLayerNorm, ortFuseGelu, ortFuseBiasGelu, ortFuseMatMulTranspose, ortFuseConvActivation];

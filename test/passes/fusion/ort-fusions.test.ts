@@ -108,6 +108,7 @@ describe('ORT_FUSIONS', () => {
       'ort-fuse-gelu': 2,
       'ort-fuse-bias-gelu': 2,
       'ort-fuse-matmul-transpose': 0,
+      'ort-fuse-conv-activation': 0,
     });
     const count = new Map<string, number>();
     for (const n of m.graph.nodes) count.set(n.opType, (count.get(n.opType) ?? 0) + 1);
