@@ -1,7 +1,8 @@
 import { WorkbenchError } from '../../shared/errors.js';
-import type { Backend, GraphInfo, GraphPath, OpenedModelInfo, ProgressEvent, TensorInfo } from '../../shared/protocol/backend.js';
-import { backendOver, type MethodName, type MethodParams, type MethodResult } from '../../shared/protocol/methods.js';
+import type { ProgressEvent } from '../../shared/protocol/backend.js';
+import type { MethodName, MethodParams, MethodResult } from '../../shared/protocol/methods.js';
 import { fromJson, parseEvent, unwrapResponse } from '../../shared/protocol/wire.js';
+import { CallBackend } from './call-backend.js';
 
 // Backend over the local server: POST /api/<method> with JSON, POST /api/upload for model bytes,
 // and a WebSocket on /api/events for progress. Written against the few members of fetch and
@@ -29,15 +30,14 @@ const TOKEN_HEADER = 'x-workbench-token';
 /** Wait before reconnecting a dropped event socket (doubling up to the last). */
 const RECONNECT_MS = [500, 1000, 2000, 5000];
 
-export class HttpBackend implements Backend {
-  private readonly calls: Omit<Backend, 'onProgress'>;
+export class HttpBackend extends CallBackend {
   private readonly listeners = new Set<(e: ProgressEvent) => void>();
   private socket: EventSocketLike | undefined;
   private reconnects = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly options: HttpBackendOptions) {
-    this.calls = backendOver((method, params) => this.call(method, params));
+    super();
   }
 
   private async post(path: string, body: string | Uint8Array, type: string): Promise<unknown> {
@@ -61,7 +61,7 @@ export class HttpBackend implements Backend {
     }
   }
 
-  private async call<M extends MethodName>(method: M, params: MethodParams<M>): Promise<MethodResult<M>> {
+  protected async call<M extends MethodName>(method: M, params: MethodParams<M>): Promise<MethodResult<M>> {
     if (method === 'openModel') {
       const { source } = params as MethodParams<'openModel'>;
       if ('bytes' in source) {
@@ -70,22 +70,6 @@ export class HttpBackend implements Backend {
       }
     }
     return unwrapResponse(method, await this.post(`/api/${method}`, JSON.stringify(params), 'application/json'));
-  }
-
-  initialModel(): Promise<OpenedModelInfo | null> {
-    return this.calls.initialModel();
-  }
-
-  openModel(source: { path: string } | { name: string; bytes: Uint8Array }): Promise<OpenedModelInfo> {
-    return this.calls.openModel(source);
-  }
-
-  getGraph(modelId: string, path: GraphPath): Promise<GraphInfo> {
-    return this.calls.getGraph(modelId, path);
-  }
-
-  getTensor(modelId: string, path: GraphPath, name: string): Promise<TensorInfo> {
-    return this.calls.getTensor(modelId, path, name);
   }
 
   onProgress(listener: (e: ProgressEvent) => void): () => void {

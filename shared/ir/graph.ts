@@ -147,6 +147,13 @@ export class Graph {
     return this.consumersOf.get(value) ?? new Set();
   }
 
+  /** Nodes of this graph that hold subgraphs, in node order (found without walking every node). */
+  get subgraphNodes(): IrNode[] {
+    if (this.subgraphHolders.size === 0) return [];
+    if (this.unsorted) this.sortNodes();
+    return [...this.subgraphHolders].sort((a, b) => this.orderKey.get(a)! - this.orderKey.get(b)!);
+  }
+
   /** Nodes of this graph whose subgraphs read `value` from this graph (an If branch using it). */
   subgraphReaders(value: string): IrNode[] {
     if (this.subgraphHolders.size === 0) return [];

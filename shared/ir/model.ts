@@ -73,5 +73,5 @@ export class IrModel {
 /** Every graph of the model: the main graph, then subgraphs depth-first. */
 export function* allGraphs(graph: Graph): Generator<Graph> {
   yield graph;
-  for (const n of graph.nodes) for (const s of n.subgraphs) yield* allGraphs(s.graph);
+  for (const n of graph.subgraphNodes) for (const s of n.subgraphs) yield* allGraphs(s.graph);
 }

@@ -1,0 +1,30 @@
+import type { Backend, GraphInfo, GraphPath, OpenedModelInfo, ProgressEvent, TensorInfo } from '../../shared/protocol/backend.js';
+import { backendOver, type MethodName, type MethodParams, type MethodResult } from '../../shared/protocol/methods.js';
+
+/**
+ * A Backend over a transport's `call` (one method of the API table, its params, its checked
+ * result): what the HTTP and IPC backends share. They add the call and the progress events.
+ */
+export abstract class CallBackend implements Backend {
+  private readonly calls = backendOver((method, params) => this.call(method, params));
+
+  protected abstract call<M extends MethodName>(method: M, params: MethodParams<M>): Promise<MethodResult<M>>;
+
+  abstract onProgress(listener: (e: ProgressEvent) => void): () => void;
+
+  initialModel(): Promise<OpenedModelInfo | null> {
+    return this.calls.initialModel();
+  }
+
+  openModel(source: { path: string } | { name: string; bytes: Uint8Array }): Promise<OpenedModelInfo> {
+    return this.calls.openModel(source);
+  }
+
+  getGraph(modelId: string, path: GraphPath): Promise<GraphInfo> {
+    return this.calls.getGraph(modelId, path);
+  }
+
+  getTensor(modelId: string, path: GraphPath, name: string): Promise<TensorInfo> {
+    return this.calls.getTensor(modelId, path, name);
+  }
+}
