@@ -22,7 +22,7 @@ function namesIn(g: GraphProto, into: Set<string>): void {
 /** Names used inside the subgraphs of `graph`'s nodes other than `except` (the If being removed). */
 function namesInOtherSubgraphs(graph: Graph, except: IrNode): Set<string> {
   const names = new Set<string>();
-  for (const n of graph.nodes) if (n !== except) for (const s of n.subgraphs) namesIn(s.graph.toProto(), names);
+  for (const n of graph.subgraphNodes) if (n !== except) for (const s of n.subgraphs) namesIn(s.graph.toProto(), names);
   return names;
 }
 
@@ -64,6 +64,7 @@ function inline(ctx: PassContext, n: IrNode, branch: Graph): boolean {
   ctx.model.journal.transaction('inline the branch an If takes', () => {
     g.removeNode(n);
     for (const t of proto.initializer ?? []) g.addInitializer({ ...t, name: renamed(map, t.name ?? '') });
+    for (const vi of proto.valueInfo ?? []) if (vi.name) g.setValueInfo({ ...vi, name: renamed(map, vi.name) });
     for (const p of nodes) {
       g.addNode({ opType: p.opType ?? '', domain: p.domain ?? '', name: p.name ?? '', inputs: p.input ?? [], outputs: p.output ?? [], attributes: p.attribute ?? [] }, [n]);
     }

@@ -54,9 +54,10 @@ function constantReshapeTarget(ctx: PassContext, n: IrNode): TensorProto | undef
   let inferred = 0;
   const target: number[] = [];
   for (const [i, d] of known.data.entries()) {
-    if (typeof d === 'number' && Number.isSafeInteger(d) && d >= -1) target.push(d);
-    else if (typeof d === 'string' && input?.[i] === d) target.push(0);
-    else if (d !== null) target.push(-1);
+    if (typeof d === 'number') {
+      if (!Number.isSafeInteger(d) || d < -1) return undefined;
+      target.push(d);
+    } else if (typeof d === 'string') target.push(input?.[i] === d ? 0 : -1);
     else return undefined;
     if (target[i] === -1) inferred++;
   }
