@@ -1,11 +1,15 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkbenchService } from '../../electron/service/workbench-service.js';
 import type { TensorInfo } from '../../shared/protocol/backend.js';
+import { functionModelBytes } from '../renderer/test-models.js';
 import { checkPrerequisites, cspViolations, launchBrowser, SAMPLE, screenshot, serve, SILERO_V5, type Browser, type Served } from './harness.js';
 
 // The workbench in Chromium against `onnx-workbench serve`, as a user drives it: open models with
 // the file picker, count nodes, search and select, read the node panel, enter an If branch and
-// come back. The page is found by its accessible names (roles and labels), as a screen reader would.
+// a called function's body and come back. The page is found by its accessible names (roles and labels), as a screen reader would.
 
 /** Numbers as the panel prints them (5 significant digits). */
 function shown(v: number): string {
@@ -97,6 +101,27 @@ describe('workbench in Chromium (onnx-workbench serve)', () => {
     await expect.poll(() => page().locator('output[aria-label="node count"]').textContent(), { timeout: 10_000 }).toBe('17 nodes');
     expect(await crumbs.getByRole('listitem').count()).toBe(1);
     await screenshot(page(), '05-back-in-main-graph');
+  });
+
+  it('enters the body of a local function a node calls', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'e2e-functions-'));
+    try {
+      const path = join(dir, 'calls.onnx');
+      await writeFile(path, functionModelBytes());
+      await openByPicker(path);
+      await expect.poll(() => page().locator('output[aria-label="node count"]').textContent(), { timeout: 20_000 }).toBe('2 nodes');
+      await page().getByRole('button', { name: 'graph node act' }).click();
+      const panel = page().getByRole('region', { name: 'node panel' });
+      await panel.getByRole('button', { name: /^open function ScaledGelu \(2 nodes\)/ }).click();
+      await expect.poll(() => page().getByRole('button', { name: 'graph node erf' }).count(), { timeout: 10_000 }).toBe(1);
+      const crumbs = page().getByRole('navigation', { name: 'breadcrumb' });
+      await expect.poll(() => crumbs.textContent()).toContain('act › function ScaledGelu');
+      await screenshot(page(), '06-inside-function-body');
+      await crumbs.getByRole('button').first().click();
+      await expect.poll(() => page().getByRole('button', { name: 'graph node relu' }).count(), { timeout: 10_000 }).toBe(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('ran without console errors, failed requests or Content-Security-Policy violations', async () => {
