@@ -110,11 +110,28 @@ export class ModelDocument {
     const cached = this.graphs.get(key);
     if (cached?.version === version) return cached.info;
     const graph = this.graphAt(path);
-    const inference = this.shapeInference();
-    const inferred: InferredType | undefined = inference && ((g, v) => inference.typeOf(g, v));
-    const info = graphInfo(graph, path, inferred, this.functions);
+    const info = graphInfo(graph, path, this.typesAt(path), this.functions);
     this.graphs.set(key, { version, info });
     return info;
+  }
+
+  /**
+   * Inferred types for the graph at `path`: the model's inference, or inside a called function's
+   * body, inference on the body with the call's input types (found the same way, step by step).
+   */
+  private typesAt(path: GraphPath): InferredType | undefined {
+    const last = path.length - 1;
+    if (path.every((s) => s.attribute !== FUNCTION_BODY)) {
+      const inference = this.shapeInference();
+      return inference && ((g, v) => inference.typeOf(g, v));
+    }
+    if (path[last]!.attribute !== FUNCTION_BODY) return undefined; // a subgraph inside a body: declared types only
+    const caller = this.graphAt(path.slice(0, last));
+    const call = caller.node(path[last]!.nodeId)!;
+    const callerTypes = this.typesAt(path.slice(0, last));
+    const body = this.functions.bodyOf(call)!;
+    const types = this.functions.typesAtCall(call, call.inputs.map((v) => (v ? callerTypes?.(caller, v) : undefined)));
+    return types && ((g, v) => (g === body ? types(v) : undefined));
   }
 
   tensor(path: GraphPath, name: string): Promise<TensorInfo> {

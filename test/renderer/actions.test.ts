@@ -121,11 +121,14 @@ describe('app actions', () => {
     expect(s.graph?.name).toBe('ScaledGelu');
     expect([s.graph?.inputs, s.graph?.outputs]).toEqual([['a'], ['b']]);
     expect(s.graph?.nodes.map((n) => n.name)).toEqual(['erf', 'half']);
+    // Types inside the body come from the call: x is float[2].
+    expect(s.graph?.values.find((v) => v.name === 'e')).toEqual({ name: 'e', elemType: 'float', shape: [2], source: 'inferred' });
     const half = s.graph!.nodes.find((n) => n.name === 'half')!;
     await actions.openSubgraph(half, FUNCTION_BODY);
     s = store.get();
     expect(s.crumbs.map((c) => c.label)).toEqual(['calls', 'act › function ScaledGelu', 'half › function HalfOf']);
     expect(s.graph?.nodes.map((n) => n.opType)).toEqual(['Constant', 'Mul']);
+    expect(s.graph?.values.find((v) => v.name === 'h')).toMatchObject({ elemType: 'float', shape: [2] });
     const constant = await service.getTensor(s.model!.modelId, s.crumbs[2].path, 'half');
     expect(constant.first).toEqual([0.5]);
     await actions.goTo(0);
