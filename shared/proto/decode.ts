@@ -1,6 +1,7 @@
 import { PackedValues, readScalar, type NumericKind } from './packed-values.js';
 import { wireTypeOf, type FieldDef, type MessageDef } from './schema.js';
 import { WireError, WireReader, WireType } from './wire-reader.js';
+import { decodeUtf8Lossless } from './utf8-escape.js';
 
 /** Fields of a message this schema does not know, as their raw bytes (tag included), in order. */
 export const UNKNOWN_FIELDS: unique symbol = Symbol('unknownFields');
@@ -17,8 +18,6 @@ export interface DecodedMessage {
 /** Nesting beyond this is treated as hostile input (graphs in attributes recurse). */
 const MAX_DEPTH = 100;
 
-const utf8 = new TextDecoder('utf-8');
-
 /**
  * Recently decoded short strings, by a hash of their bytes. Names repeat throughout a model
  * (every value is written by one node and read by others, tensor names, external-data keys), so
@@ -34,7 +33,7 @@ const viewOf = Uint8Array.prototype.subarray;
 
 function decodeString(buf: Uint8Array, start: number, end: number): string {
   const n = end - start;
-  if (n > INTERN_MAX) return utf8.decode(buf.subarray(start, end));
+  if (n > INTERN_MAX) return decodeUtf8Lossless(buf.subarray(start, end));
   // The hash stays below 2^22 so that it is a small integer throughout: a cold decode runs in
   // V8's interpreter, where larger intermediate values (Math.imul, FNV) are boxed per byte.
   let h = n;
@@ -44,7 +43,7 @@ function decodeString(buf: Uint8Array, start: number, end: number): string {
     bits |= c;
     h = (h * 31 + c) & 0x3fffff;
   }
-  if (bits >= 0x80) return utf8.decode(buf.subarray(start, end));
+  if (bits >= 0x80) return decodeUtf8Lossless(buf.subarray(start, end));
   const slot = (h ^ (h >> 11)) & (INTERN_SLOTS - 1);
   const hit = interned[slot];
   if (hit !== undefined && hit.length === n) {

@@ -1,4 +1,5 @@
 import type { Int64 } from './wire-reader.js';
+import { encodeUtf8Lossless } from './utf8-escape.js';
 
 const CHUNK = 1 << 20;
 // Small messages (one attribute, one node) are encoded by the thousand during optimization: a
@@ -9,7 +10,7 @@ const ZERO_COPY_MIN = 1 << 14;
 
 const utf8 = new TextEncoder();
 
-/** Bytes that a UTF-8 encoding of `s` takes. */
+/** Bytes that a UTF-8 encoding of `s` takes (escaped bytes one each, see utf8-escape.ts). */
 export function utf8Length(s: string): number {
   let n = s.length;
   for (let i = 0; i < s.length; i++) {
@@ -22,7 +23,7 @@ export function utf8Length(s: string): number {
         n += 2; // 4 bytes for 2 UTF-16 units
         i++;
       } else n += 2;
-    } else n += 2;
+    } else if (c < 0xdc80 || c > 0xdcff) n += 2; // a lone U+DC80..U+DCFF is one escaped byte (utf8-escape.ts)
   }
   return n;
 }
@@ -140,8 +141,9 @@ export class WireWriter {
   string(s: string, byteLength: number): void {
     this.uint(byteLength);
     this.ensure(byteLength);
-    const { written } = utf8.encodeInto(s, this.chunk.subarray(this.pos));
-    this.pos += written;
+    const { read, written } = utf8.encodeInto(s, this.chunk.subarray(this.pos));
+    if (read === s.length && written === byteLength) this.pos += written;
+    else this.raw(encodeUtf8Lossless(s)); // escaped bytes: TextEncoder writes U+FFFD for them
   }
 
   /** The written bytes as a list of segments, in order. */

@@ -111,6 +111,32 @@ describe('ONNX codec', () => {
     expect(Buffer.compare(Buffer.from(roundTrip(bytes)), Buffer.from(bytes))).toBe(0);
   });
 
+  it('writes back strings that are not valid UTF-8 byte for byte, and valid ones unchanged', () => {
+    const invalid = [
+      [0xff], // never valid
+      [0xc0, 0xaf], // an overlong '/'
+      [0xe2, 0x82], // a sequence cut short
+      [0xed, 0xa0, 0x80], // a UTF-16 surrogate written as UTF-8
+      [0x61, 0x80, 0x62], // a stray continuation byte between letters
+      [0xf4, 0x90, 0x80, 0x80], // past U+10FFFF
+    ];
+    for (const bad of invalid) {
+      // A node named "é" + the bad bytes + "€😀": op "F", so the name is field 3 of the node.
+      const name = [0xc3, 0xa9, ...bad, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80];
+      const nodeBytes = [...lenField(3, name), ...lenField(4, [0x46])];
+      const bytes = Uint8Array.from([0x08, 8, ...lenField(7, lenField(1, nodeBytes))]);
+      expect(Buffer.compare(Buffer.from(roundTrip(bytes)), Buffer.from(bytes)), bad.join(' ')).toBe(0);
+      const decoded = decodeModel(bytes).graph!.node![0]!.name!;
+      expect(decoded.startsWith('é') && decoded.endsWith('€😀')).toBe(true);
+      expect(decoded).not.toContain('\uFFFD');
+    }
+    const text = 'naïve→名前😀';
+    const m = model(graph({ nodes: [node('Relu', ['x'], ['y'], {}, { name: text })], inputs: ['x'], outputs: ['y'] }));
+    const bytes = modelBytes(m);
+    expect(decodeModel(bytes).graph!.node![0]!.name).toBe(text);
+    expect(Buffer.compare(Buffer.from(roundTrip(bytes)), Buffer.from(bytes))).toBe(0);
+  });
+
   it('does not copy or decode weights when decoding', () => {
     const bytes = modelBytes(everyFieldModel());
     const m = decodeModel(bytes);
