@@ -15,7 +15,7 @@ export class IpcBackend extends CallBackend {
 
   protected async call<M extends MethodName>(method: M, params: MethodParams<M>): Promise<MethodResult<M>> {
     const send = this.bridge[method] as (p: MethodParams<M>) => Promise<unknown>;
-    return unwrapResponse(method, await send(params));
+    return unwrapResponse(method, await send.call(this.bridge, params));
   }
 
   onProgress(listener: (e: ProgressEvent) => void): () => void {
