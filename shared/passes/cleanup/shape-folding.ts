@@ -34,9 +34,10 @@ function knownOutputs(ctx: PassContext, n: IrNode): (TensorProto | undefined)[] 
   if (n.subgraphs.length || !isDeterministic(n) || n.opType === 'Constant') return undefined;
   const values: (TensorProto | undefined)[] = [];
   for (const out of n.outputs) {
-    const type = out ? ctx.facts.tensor(ctx.graph, out)?.elemType : undefined;
+    // Known contents first: few values have them, and asking for a type costs more.
     const known = out ? ctx.facts.knownNumbers(ctx.graph, out) : undefined;
-    const fits = type !== undefined && (isIntegerType(type) || type === ElemType.BOOL) && known?.data.every(Number.isSafeInteger);
+    const type = known && ctx.facts.tensor(ctx.graph, out)?.elemType;
+    const fits = type !== undefined && (isIntegerType(type) || type === ElemType.BOOL) && known!.data.every(Number.isSafeInteger);
     values.push(fits ? tensor(out, type, known!.shape, type === ElemType.BOOL ? known!.data.map((d) => d !== 0) : known!.data) : undefined);
   }
   return values.some(Boolean) ? values : undefined;
