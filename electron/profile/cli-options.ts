@@ -135,6 +135,6 @@ export function latencyLines(r: ProfileReport, label = ''): string[] {
   const provider = p.fallback ? `cpu (fallback from ${p.requested})` : p.used;
   return [
     `${label}end to end: median ${ms(e.medianMs)} ms, p90 ${ms(e.p90Ms)} ms, min ${ms(e.minMs)} ms, max ${ms(e.maxMs)} ms (${r.runs} runs after ${r.warmup} warm-up; ${provider}, optimization ${r.optimization})`,
-    `${label}with the profiler on: median ${ms(e.withProfilerMedianMs)} ms; kernels sum to ${ms(r.kernelSumMs)} ms; ${(r.attribution.coverage * 100).toFixed(1)}% of kernel time attributed to model nodes (${(r.attribution.strictCoverage * 100).toFixed(1)}% without layout reorders), unattributed ${ms(r.unattributedMs)} ms`,
+    `${label}with the profiler on: median ${ms(e.withProfilerMedianMs)} ms; kernels sum to ${ms(r.kernelSumMs)} ms (+ ${ms(r.attribution.launchMs)} ms launching them; traced run ${ms(e.tracedMedianMs)} ms); ${(r.attribution.coverage * 100).toFixed(1)}% of kernel time attributed to model nodes (${(r.attribution.strictCoverage * 100).toFixed(1)}% without layout reorders), unattributed ${ms(r.unattributedMs)} ms`,
   ];
 }

@@ -71,13 +71,16 @@ export function attributeTrace(trace: ParsedTrace, firstRun: number, original: G
   const runs = trace.runs.length - firstRun;
   if (runs <= 0) throw new Error(`the trace holds ${trace.runs.length} runs; expected more than ${firstRun}`);
   const target = kernelTargets(original, runtime);
-  const byName = new Map<string, { events: KernelEvent[]; perRun: number[]; target: KernelTarget }>();
+  const byName = new Map<string, { events: KernelEvent[]; perRun: number[]; launchPerRun: number[]; target: KernelTarget }>();
+  const perRunLaunch = new Array<number>(runs).fill(0);
   for (const k of trace.kernels) {
     if (k.run < firstRun) continue;
     let e = byName.get(k.name);
-    if (!e) byName.set(k.name, (e = { events: [], perRun: new Array<number>(runs).fill(0), target: target(k) }));
+    if (!e) byName.set(k.name, (e = { events: [], perRun: new Array<number>(runs).fill(0), launchPerRun: new Array<number>(runs).fill(0), target: target(k) }));
     e.events.push(k);
     e.perRun[k.run - firstRun]! += k.selfDur / US;
+    e.launchPerRun[k.run - firstRun]! += k.launchDur / US;
+    perRunLaunch[k.run - firstRun]! += k.launchDur / US;
   }
   const nodes: NodeRecord[] = [];
   const perRunTotals = new Array<number>(runs).fill(0);
@@ -106,6 +109,7 @@ export function attributeTrace(trace: ParsedTrace, firstRun: number, original: G
       outputShapes: last.outputShapes,
       memory: last.memory,
       callsPerRun: e.events.length / runs,
+      launchMs: spreadOf(e.launchPerRun).median,
     });
   }
   const kernelSumMs = nodes.reduce((a, n) => a + n.medianMs, 0);
@@ -120,6 +124,7 @@ export function attributeTrace(trace: ParsedTrace, firstRun: number, original: G
   const constants = new Set(original.nodes.filter((n) => isConstantNode(original, n.id)).map((n) => n.id));
   const summary: AttributionSummary = {
     kernelMs,
+    launchMs: spreadOf(perRunLaunch).median,
     attributedMs,
     adjacentMs,
     unattributedMs,

@@ -50,6 +50,12 @@ export interface NodeRecord extends Timing {
   memory: KernelMemory;
   /** Executions per run (more than one inside loops). */
   callsPerRun: number;
+  /**
+   * Median per run of the executor's time just before the kernel started (since the previous
+   * kernel on its thread ended): allocating its outputs and scheduling it. Not in medianMs; a
+   * fusion that removes a kernel saves it too.
+   */
+  launchMs: number;
 }
 
 export interface Aggregate {
@@ -62,6 +68,8 @@ export interface Aggregate {
 export interface AttributionSummary {
   /** Median over runs of the summed kernel self time. */
   kernelMs: number;
+  /** Median over runs of the summed launch times (the executor's time between kernels). */
+  launchMs: number;
   attributedMs: number;
   /** Part of attributedMs that only sits next to a node (layout reorders). */
   adjacentMs: number;

@@ -28,6 +28,12 @@ export interface KernelEvent {
   dur: number;
   /** dur less the kernels nested inside it (an If or Loop runs its subgraph's kernels within its own time). */
   selfDur: number;
+  /**
+   * Time on its thread between the previous top-level kernel of the same run ending and this one
+   * starting: what onnxruntime's executor spends preparing it (allocating outputs, scheduling).
+   * 0 for a run's first kernel (the run's own preamble is not any kernel's) and for nested kernels.
+   */
+  launchDur: number;
   inputShapes: string[];
   outputShapes: string[];
   memory: KernelMemory;
@@ -86,7 +92,10 @@ function memoryOf(args: Record<string, unknown>): KernelMemory {
   return m;
 }
 
-/** Subtracts nested kernels: events on one thread nest like a call stack. */
+/**
+ * Subtracts nested kernels (events on one thread nest like a call stack), and measures each
+ * top-level kernel's launch time from the end of the one before it on that thread.
+ */
 function computeSelfTimes(kernels: KernelEvent[], tids: Map<KernelEvent, unknown>): void {
   const byThread = new Map<unknown, KernelEvent[]>();
   for (const k of kernels) {
@@ -98,10 +107,15 @@ function computeSelfTimes(kernels: KernelEvent[], tids: Map<KernelEvent, unknown
     // Outer events first when two start together, so that the stack holds the enclosing ones.
     list.sort((a, b) => a.ts - b.ts || b.dur - a.dur);
     const stack: KernelEvent[] = [];
+    let previous: KernelEvent | undefined; // the last top-level kernel
     for (const k of list) {
       while (stack.length && stack[stack.length - 1]!.ts + stack[stack.length - 1]!.dur < k.ts + k.dur) stack.pop();
       const parent = stack[stack.length - 1];
       if (parent) parent.selfDur = Math.max(0, parent.selfDur - k.dur);
+      else {
+        if (previous && previous.run === k.run && k.run >= 0) k.launchDur = Math.max(0, k.ts - (previous.ts + previous.dur));
+        previous = k;
+      }
       stack.push(k);
     }
   }
@@ -143,6 +157,7 @@ export function parseTrace(text: string, what = 'profile trace'): ParsedTrace {
       ts,
       dur,
       selfDur: dur,
+      launchDur: 0,
       inputShapes: shapes(args.input_type_shape),
       outputShapes: shapes(args.output_type_shape),
       memory: memoryOf(args),

@@ -74,4 +74,39 @@ describe('onnxruntime trace parsing', () => {
     expect(() => parseTrace('{"nope": 1}', 'trace.json')).toThrow(/trace\.json: not a Chrome trace/);
     expect(() => parseTrace('[{', 'trace.json')).toThrow(/trace\.json: not JSON/);
   });
+
+  it("measures each top-level kernel's launch time from the end of the kernel before it in its run", () => {
+    const k = (name: string, ts: number, dur: number, tid = 1) => ({ cat: 'Node', name: `${name}_kernel_time`, ph: 'X', ts, dur, tid, args: { op_name: 'Op' } });
+    const events = [
+      { cat: 'Session', name: 'model_run', ph: 'X', ts: 0, dur: 100 },
+      k('a', 10, 20), // first of its run: 0
+      k('b', 35, 10), // 5 after a
+      k('if', 50, 40), // 5 after b
+      k('inner', 60, 10), // nested in the If: 0 (the If's self time holds it)
+      k('c', 93, 2), // 3 after the If
+      { cat: 'Session', name: 'model_run', ph: 'X', ts: 200, dur: 50 },
+      k('a', 207, 20), // first of the next run: 0
+      k('b', 231, 10),
+    ];
+    const t = parseTrace(JSON.stringify(events));
+    expect(t.kernels.map((e) => [e.name, e.run, e.launchDur])).toEqual([
+      ['a', 0, 0],
+      ['b', 0, 5],
+      ['if', 0, 5],
+      ['inner', 0, 0],
+      ['c', 0, 3],
+      ['a', 1, 0],
+      ['b', 1, 4],
+    ]);
+  });
+
+  it('reports launch times on a real trace: kernels plus launches stay inside the run', async () => {
+    const x = new ort.Tensor('float32', new Float32Array(2 * 8 * 16 * 16).fill(0.25), [2, 8, 16, 16]);
+    const trace = parseTrace(await profileRuns(convNet(), { x }, 5));
+    const a = attributeTrace(trace, 1, indexGraph(decodeModel(convNet()).graph!), null);
+    expect(a.summary.launchMs).toBeGreaterThan(0);
+    expect(a.nodes.every((n) => n.launchMs >= 0)).toBe(true);
+    const longest = Math.max(...trace.runs.slice(1).map((r) => r.dur / 1000));
+    expect(a.summary.kernelMs + a.summary.launchMs).toBeLessThanOrEqual(longest * 1.0001);
+  });
 });
