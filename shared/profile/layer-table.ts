@@ -1,5 +1,5 @@
 // The per-layer table of a comparison: rows of A nodes and the B nodes they became, with the
-// kernel time of each side. A row is a connected group: B's nodes tied to A's by the matching,
+// kernel time (and the kernels' launch time) of each side. A row is a connected group: B's nodes tied to A's by the matching,
 // and nodes one kernel runs together (a fused kernel on either side) kept in one row, so that no
 // kernel's time is split or counted twice.
 
@@ -47,7 +47,7 @@ export function layerTable(a: GraphIndex, b: GraphIndex, corr: Correspondence, a
   const row = (key: string) => {
     const root = uf.find(key);
     let r = rows.get(root);
-    if (!r) rows.set(root, (r = { aNodes: [], bNodes: [], aMs: 0, bMs: 0, deltaMs: 0, match: 'none' }));
+    if (!r) rows.set(root, (r = { aNodes: [], bNodes: [], aMs: 0, bMs: 0, deltaMs: 0, aLaunchMs: 0, bLaunchMs: 0, match: 'none' }));
     return r;
   };
   for (const n of a.nodes) row(`a:${n.name}`).aNodes.push(n.name);
@@ -57,14 +57,16 @@ export function layerTable(a: GraphIndex, b: GraphIndex, corr: Correspondence, a
     const v = via.get(`b:${n.name}`) ?? 'none';
     if (STRENGTH.indexOf(v) < STRENGTH.indexOf(r.match) || r.match === 'none') r.match = v;
   }
-  const leftover = { aMs: 0, bMs: 0 };
+  const leftover = { aMs: 0, bMs: 0, aLaunchMs: 0, bLaunchMs: 0 };
   for (const k of aKernels) {
-    if (k.originalNodes.length) row(`a:${k.originalNodes[0]}`).aMs += k.medianMs;
-    else leftover.aMs += k.medianMs;
+    const r = k.originalNodes.length ? row(`a:${k.originalNodes[0]}`) : leftover;
+    r.aMs += k.medianMs;
+    r.aLaunchMs += k.launchMs;
   }
   for (const k of bKernels) {
-    if (k.originalNodes.length) row(`b:${k.originalNodes[0]}`).bMs += k.medianMs;
-    else leftover.bMs += k.medianMs;
+    const r = k.originalNodes.length ? row(`b:${k.originalNodes[0]}`) : leftover;
+    r.bMs += k.medianMs;
+    r.bLaunchMs += k.launchMs;
   }
   const out = [...rows.values()].filter((r) => r.aMs > 0 || r.bMs > 0);
   for (const r of out) {

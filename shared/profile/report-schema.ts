@@ -131,6 +131,9 @@ export interface LayerRow {
   aMs: number;
   bMs: number;
   deltaMs: number;
+  /** The launch times (NodeRecord.launchMs) of each side's kernels in the row: a fusion saves them too. */
+  aLaunchMs: number;
+  bLaunchMs: number;
   /** How B's nodes were tied to A's: 'provenance', 'name', 'values', 'structure', or 'none' (only one side has nodes). */
   match: MatchVia;
 }

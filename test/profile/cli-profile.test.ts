@@ -184,6 +184,9 @@ describe('onnx-workbench compare', () => {
     expect(row.bMs).toBeGreaterThan(0);
     expect(c.layers.reduce((s, l) => s + l.aMs, 0)).toBeCloseTo(c.a.kernelSumMs, 6);
     expect(c.layers.reduce((s, l) => s + l.bMs, 0)).toBeCloseTo(c.b.kernelSumMs, 6);
+    // Launch times land in the rows of their kernels: a fusion saves the launch of what it removed.
+    expect(c.layers.reduce((s, l) => s + l.aLaunchMs, 0)).toBeCloseTo(c.a.nodes.reduce((s, n) => s + n.launchMs, 0), 6);
+    expect(c.layers.reduce((s, l) => s + l.bLaunchMs, 0)).toBeCloseTo(c.b.nodes.reduce((s, n) => s + n.launchMs, 0), 6);
     expect(c.structure.fused).toEqual(['bn1']);
     expect(c.structure.changed).toEqual(['conv1']);
     expect(c.structure.removed).toEqual([]);
