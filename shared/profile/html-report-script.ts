@@ -132,7 +132,7 @@ export const REPORT_SCRIPT = String.raw`
       ['optimization', p.optimization],
       ['runs', p.runs + ' measured after ' + p.warmup + ' warm-up'],
       ['end to end', fmt(p.endToEnd.medianMs) + ' ms median, p90 ' + fmt(p.endToEnd.p90Ms) + ' ms (profiler on: ' + fmt(p.endToEnd.withProfilerMedianMs) + ' ms)'],
-      ['kernels', fmt(p.kernelSumMs) + ' ms summed medians, ' + p.nodes.length + ' kernels'],
+      ['kernels', fmt(p.kernelSumMs) + ' ms summed medians, ' + p.nodes.length + ' kernels, ' + fmt(p.attribution.launchMs) + ' ms launching them'],
       ['attributed', pct(p.attribution.coverage) + ' of kernel time (' + pct(p.attribution.strictCoverage) + ' without layout reorders); unattributed ' + fmt(p.unattributedMs) + ' ms'],
     ]);
   }
@@ -142,6 +142,7 @@ export const REPORT_SCRIPT = String.raw`
     { key: 'medianMs', label: 'median ms', num: true, show: fmt }, { key: 'p90Ms', label: 'p90 ms', num: true, show: fmt },
     { key: 'minMs', label: 'min ms', num: true, show: fmt }, { key: 'maxMs', label: 'max ms', num: true, show: fmt },
     { key: 'share', label: 'share', num: true, show: pct },
+    { key: 'launchMs', label: 'launch ms', num: true, show: fmt },
     { key: 'originalNodes', label: 'model nodes', show: function (v) { return v.length ? v.join(', ') : '(unattributed)'; } },
     { key: 'attribution', label: 'matched by' },
   ];
