@@ -60,7 +60,7 @@ function inline(ctx: PassContext, n: IrNode, branch: Graph): boolean {
   for (const v of defined) if (v && (taken.has(v) || g.defines(v))) map.set(v, ctx.freshName(v));
   const nodes = (proto.node ?? []).map((p) => renameNode(p, map));
   const outputs = (proto.output ?? []).map((o) => renamed(map, o.name ?? ''));
-  const passThroughs: [IrNode, string][] = [];
+  const passThroughs: IrNode[] = [];
   ctx.model.journal.transaction('inline the branch an If takes', () => {
     g.removeNode(n);
     for (const t of proto.initializer ?? []) g.addInitializer({ ...t, name: renamed(map, t.name ?? '') });
@@ -71,11 +71,12 @@ function inline(ctx: PassContext, n: IrNode, branch: Graph): boolean {
     n.outputs.forEach((out, i) => {
       if (out === '') return;
       const node = g.addNode({ opType: 'Identity', name: `${n.name || 'If'}/output_${i}`, inputs: [outputs[i]!], outputs: [out] }, [n]);
-      passThroughs.push([node, outputs[i]!]);
+      passThroughs.push(node);
     });
   });
-  // The Identity nodes go where they can (not where a graph output must keep its name).
-  for (const [node, input] of passThroughs) bypassNode(ctx, node, input);
+  // The Identity nodes go where they can (not where a graph output must keep its name). Each
+  // reads its input as it is now: bypassing one may have renamed the value another reads.
+  for (const node of passThroughs) bypassNode(ctx, node, node.inputs[0]!);
   return true;
 }
 
