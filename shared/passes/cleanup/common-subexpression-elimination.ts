@@ -54,7 +54,7 @@ function inputsOf(n: IrNode): string[] {
 const defaultDomain = (n: IrNode) => (n.domain === 'ai.onnx' ? '' : n.domain);
 
 // Nodes whose two inputs may be swapped for some element types are keyed by their sorted inputs;
-// whether a swapped twin really is one is settled when one shows up (see swappable).
+// whether a swapped twin really is one is settled when one shows up (see sameInputs).
 function inputKey(n: IrNode, inputs: string[]): string {
   const mayCommute = inputs.length === 2 && defaultDomain(n) === '' && (COMMUTATIVE.has(n.opType) || COMMUTATIVE_ON_INTEGERS.has(n.opType));
   const keyed = mayCommute ? [...inputs].sort() : inputs;
