@@ -4,7 +4,9 @@
 // does), and encodes back to that byte. Valid UTF-8 never decodes to a lone surrogate, so
 // ordinary strings are unaffected.
 
-const strict = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a string that starts with U+FEFF keeps it (by default TextDecoder drops it).
+const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const utf8 = new TextEncoder();
 
 const ESCAPE_BASE = 0xdc00;
 
@@ -54,7 +56,6 @@ export function decodeUtf8Lossless(bytes: Uint8Array): string {
 
 /** Encodes a string holding escaped bytes: each escape as its byte, the rest as UTF-8. */
 export function encodeUtf8Lossless(s: string): Uint8Array {
-  const utf8 = new TextEncoder();
   const parts: number[] = [];
   let from = 0;
   const flush = (to: number) => {
