@@ -34,6 +34,8 @@ function handlersForWindow(host: IpcHost, models: WindowModels): MethodHandlers 
     },
     getGraph: (modelId, path) => service.getGraph(modelId, path),
     getTensor: (modelId, path, name) => service.getTensor(modelId, path, name),
+    getVerifySettings: (modelId) => service.getVerifySettings(modelId),
+    setVerifySettings: (modelId, settings) => service.setVerifySettings(modelId, settings),
   });
 }
 

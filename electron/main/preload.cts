@@ -15,6 +15,8 @@ const bridge: WorkbenchBridge = {
   openModel: (params) => call('workbench:openModel', params),
   getGraphPart: (params) => call('workbench:getGraphPart', params),
   getTensor: (params) => call('workbench:getTensor', params),
+  getVerifySettings: (params) => call('workbench:getVerifySettings', params),
+  setVerifySettings: (params) => call('workbench:setVerifySettings', params),
   onProgress(listener) {
     const forward = (_event: Electron.IpcRendererEvent, message: unknown) => listener(message);
     ipcRenderer.on(EVENTS, forward);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { readJsonFile, writeJsonFile } from './json-file.js';
+import { readJsonFile, writeJsonFile } from '../io/json-file.js';
 
 /** How many recent files the menu lists. */
 export const MAX_RECENT = 10;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { readJsonFile, writeJsonFile } from './json-file.js';
+import { readJsonFile, writeJsonFile } from '../io/json-file.js';
 
 /** A window's size, place and maximized state. */
 export interface WindowState {

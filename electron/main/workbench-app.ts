@@ -21,7 +21,7 @@ export interface AppPaths {
  * over one WorkbenchService shared by all windows.
  */
 export class WorkbenchApp {
-  private readonly service = new WorkbenchService();
+  private readonly service = new WorkbenchService({ settingsDir: app.getPath('userData') });
   private readonly windows = new Map<number, { window: BrowserWindow; models: WindowModels }>();
   /** Paths the user chose; only these may be opened by path from a window. */
   private readonly chosen = new Set<string>();

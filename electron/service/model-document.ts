@@ -43,6 +43,11 @@ export class ModelDocument {
     return this.lastUsed;
   }
 
+  /** What settings remembered for this model are keyed by: its path, or for uploads its name and size. */
+  get settingsKey(): string {
+    return this.origin.path !== null ? `path:${this.origin.path}` : `upload:${this.origin.name}:${this.model.fileSize}`;
+  }
+
   touch(): void {
     this.lastUsed = Date.now();
   }

@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { basename, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
 import { WorkbenchError } from '../../shared/errors.js';
-import type { Backend, GraphInfo, GraphPath, OpenedModelInfo, ProgressEvent, TensorInfo } from '../../shared/protocol/backend.js';
+import type { Backend, GraphInfo, GraphPath, OpenedModelInfo, ProgressEvent, TensorInfo, VerifySettings, VerifySettingsInfo } from '../../shared/protocol/backend.js';
+import { checkInputSettings } from '../../shared/verify/settings-check.js';
 import { openModel, type OpenedModel } from '../io/open-model.js';
+import { settingsDir } from '../io/settings-dir.js';
 import { ModelDocument, type DocumentOrigin } from './model-document.js';
 import { UploadDir } from './upload-dir.js';
+import { VerifySettingsStore } from './verify-settings-store.js';
 
 /** Graphs with more nodes than this get progress events while their shapes are inferred. */
 const BIG_GRAPH = 2000;
@@ -16,7 +20,11 @@ export interface WorkbenchServiceOptions {
   maxDocuments?: number;
   /** Folder for models that arrive as bytes (default: the OS's temporary folder). */
   tempDir?: string;
+  /** Folder where settings remembered per model are kept (default: settingsDir()). */
+  settingsDir?: string;
 }
+
+const DEFAULT_VERIFY_SETTINGS: VerifySettings = { inputsPath: null, dims: {}, values: {} };
 
 /**
  * The workbench in Node: open documents and what the renderer asks of them. The Electron shell,
@@ -29,12 +37,14 @@ export class WorkbenchService implements Backend {
   private readonly listeners = new Set<(e: ProgressEvent) => void>();
   private readonly uploads: UploadDir;
   private readonly maxDocuments: number;
+  private readonly verifySettings: VerifySettingsStore;
   private initial: Promise<OpenedModelInfo> | undefined;
   private jobs = 0;
 
   constructor(private readonly options: WorkbenchServiceOptions = {}) {
     this.uploads = new UploadDir(options.tempDir);
     this.maxDocuments = Math.max(1, options.maxDocuments ?? 16);
+    this.verifySettings = new VerifySettingsStore(join(options.settingsDir ?? settingsDir(), 'verify-settings.json'));
   }
 
   async initialModel(): Promise<OpenedModelInfo | null> {
@@ -149,6 +159,28 @@ export class WorkbenchService implements Backend {
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  async getVerifySettings(modelId: string): Promise<VerifySettingsInfo> {
+    const remembered = await this.verifySettings.get(this.document(modelId).settingsKey);
+    return { settings: remembered ?? DEFAULT_VERIFY_SETTINGS, remembered: remembered !== undefined };
+  }
+
+  async setVerifySettings(modelId: string, settings: VerifySettings): Promise<VerifySettingsInfo> {
+    const doc = this.document(modelId);
+    const graph = doc.model.ir.graph;
+    checkInputSettings({ input: [...graph.inputs], initializer: [...graph.initializers.values()] }, settings.dims, settings.values);
+    if (settings.inputsPath !== null) {
+      const path = resolve(settings.inputsPath);
+      try {
+        await stat(path);
+      } catch {
+        throw new WorkbenchError('BAD_OPTION', `inputs: ${settings.inputsPath} does not exist (give a .npy or .pb file, or a folder of them)`);
+      }
+      settings = { ...settings, inputsPath: path };
+    }
+    await this.verifySettings.set(doc.settingsKey, settings);
+    return { settings, remembered: true };
   }
 
   /** Closes a document (removing its temporary file, for uploads). Unknown ids are ignored. */

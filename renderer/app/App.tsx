@@ -7,6 +7,7 @@ import { FileOpen, useFileDrop } from '../panels/FileOpen.js';
 import { ModelPanel } from '../panels/ModelPanel.js';
 import { NodePanel } from '../panels/NodePanel.js';
 import { forgetTensorStats } from '../panels/TensorStats.js';
+import { VerifySettingsPanel } from '../panels/VerifySettingsPanel.js';
 import { SearchBox } from '../search/SearchBox.js';
 import { createAppStore, currentPath } from '../state/app-state.js';
 import { useStore } from '../state/use-store.js';
@@ -136,6 +137,7 @@ export function App({ backend, startupError }: Props) {
             />
           ) : null}
           {s.model ? <ModelPanel model={s.model} /> : null}
+          {backend && s.model ? <VerifySettingsPanel backend={backend} model={s.model} /> : null}
         </aside>
       </main>
     </div>

@@ -1,4 +1,4 @@
-import type { Backend, GraphInfo, GraphPath, OpenedModelInfo, ProgressEvent, TensorInfo } from '../../shared/protocol/backend.js';
+import type { Backend, GraphInfo, GraphPath, OpenedModelInfo, ProgressEvent, TensorInfo, VerifySettings, VerifySettingsInfo } from '../../shared/protocol/backend.js';
 import { backendOver, type MethodName, type MethodParams, type MethodResult } from '../../shared/protocol/methods.js';
 
 /**
@@ -26,5 +26,13 @@ export abstract class CallBackend implements Backend {
 
   getTensor(modelId: string, path: GraphPath, name: string): Promise<TensorInfo> {
     return this.calls.getTensor(modelId, path, name);
+  }
+
+  getVerifySettings(modelId: string): Promise<VerifySettingsInfo> {
+    return this.calls.getVerifySettings(modelId);
+  }
+
+  setVerifySettings(modelId: string, settings: VerifySettings): Promise<VerifySettingsInfo> {
+    return this.calls.setVerifySettings(modelId, settings);
   }
 }

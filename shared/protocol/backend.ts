@@ -82,6 +82,25 @@ export interface ProgressEvent {
   message: string;
 }
 
+/**
+ * Where verification takes a model's inputs from, remembered per model by the host: the same
+ * choices as the CLI's `--inputs`, `--dim` and `--value`.
+ */
+export interface VerifySettings {
+  /** A .npy/.pb file or a folder of them on the host; null: inputs are generated from the model's input metadata. */
+  inputsPath: string | null;
+  /** Sizes of symbolic dims by name (`batch`), or of any non-fixed dim as `input[axis]`. */
+  dims: Record<string, number>;
+  /** A number for an input (a scalar such as a sample rate; a tensor is filled with it). */
+  values: Record<string, number>;
+}
+
+/** A model's verification settings and whether they were remembered from before (else the defaults). */
+export interface VerifySettingsInfo {
+  settings: VerifySettings;
+  remembered: boolean;
+}
+
 /** What the renderer may ask of its host. */
 export interface Backend {
   /** Opens a model by path (hosts that can read files) or from bytes the user picked or dropped. */
@@ -90,5 +109,9 @@ export interface Backend {
   initialModel(): Promise<OpenedModelInfo | null>;
   getGraph(modelId: string, path: GraphPath): Promise<GraphInfo>;
   getTensor(modelId: string, path: GraphPath, name: string): Promise<TensorInfo>;
+  /** The verification settings remembered for a model (by path; uploads by name and size). */
+  getVerifySettings(modelId: string): Promise<VerifySettingsInfo>;
+  /** Checks settings against the model's inputs and remembers them; a WorkbenchError names what does not fit. */
+  setVerifySettings(modelId: string, settings: VerifySettings): Promise<VerifySettingsInfo>;
   onProgress(listener: (e: ProgressEvent) => void): () => void;
 }

@@ -9,6 +9,8 @@ import {
   openedModelInfoSchema,
   progressEventSchema,
   tensorInfoSchema,
+  verifySettingsInfoSchema,
+  verifySettingsSchema,
 } from './schemas.js';
 
 // The API as a table: each method's parameters (one object, named fields) and result. Both
@@ -41,6 +43,14 @@ export const methods = {
     params: z.strictObject({ modelId: modelIdSchema, path: graphPathSchema, name: z.string().max(4096) }),
     result: tensorInfoSchema,
   },
+  getVerifySettings: {
+    params: z.strictObject({ modelId: modelIdSchema }),
+    result: verifySettingsInfoSchema,
+  },
+  setVerifySettings: {
+    params: z.strictObject({ modelId: modelIdSchema, settings: verifySettingsSchema }),
+    result: verifySettingsInfoSchema,
+  },
 } as const;
 
 /** Events the host pushes to the renderer (WebSocket / IPC messages): name → payload schema. */
@@ -69,6 +79,8 @@ export function handlersFor(backend: Omit<Backend, 'onProgress'>): MethodHandler
     openModel: ({ source }) => backend.openModel(source),
     getGraphPart: async ({ modelId, path, part }) => graphPart(await backend.getGraph(modelId, path), part),
     getTensor: ({ modelId, path, name }) => backend.getTensor(modelId, path, name),
+    getVerifySettings: ({ modelId }) => backend.getVerifySettings(modelId),
+    setVerifySettings: ({ modelId, settings }) => backend.setVerifySettings(modelId, settings),
   };
 }
 
@@ -79,5 +91,7 @@ export function backendOver(call: <M extends MethodName>(method: M, params: Meth
     openModel: (source) => call('openModel', { source }),
     getGraph: (modelId, path) => assembleGraph((part) => call('getGraphPart', { modelId, path, part })),
     getTensor: (modelId, path, name) => call('getTensor', { modelId, path, name }),
+    getVerifySettings: (modelId) => call('getVerifySettings', { modelId }),
+    setVerifySettings: (modelId, settings) => call('setVerifySettings', { modelId, settings }),
   };
 }

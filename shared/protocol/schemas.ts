@@ -2,7 +2,7 @@ import './zod-config.js';
 import { z } from 'zod';
 import type { ModelSummary, ValueSummary } from '../onnx/model-summary.js';
 import { graphNodesSchema, graphValuesSchema } from './fast-checks.js';
-import type { GraphInfo, GraphNodeInfo, GraphPath, GraphValueInfo, OpenedModelInfo, ProgressEvent, TensorInfo } from './backend.js';
+import type { GraphInfo, GraphNodeInfo, GraphPath, GraphValueInfo, OpenedModelInfo, ProgressEvent, TensorInfo, VerifySettings, VerifySettingsInfo } from './backend.js';
 import type { GraphPart } from './graph-parts.js';
 
 // Zod schemas of the Backend's JSON types. Each is annotated with the TypeScript type it checks,
@@ -122,6 +122,19 @@ export const progressEventSchema: z.ZodType<ProgressEvent> = z.object({
   done: z.number().nonnegative(),
   total: z.number().nonnegative(),
   message: z.string(),
+});
+
+const settingKey = z.string().min(1).max(4096);
+
+export const verifySettingsSchema: z.ZodType<VerifySettings> = z.strictObject({
+  inputsPath: z.string().min(1).max(4096).nullable(),
+  dims: z.record(settingKey, count.max(2 ** 31)),
+  values: z.record(settingKey, z.number().finite()),
+});
+
+export const verifySettingsInfoSchema: z.ZodType<VerifySettingsInfo> = z.object({
+  settings: verifySettingsSchema,
+  remembered: z.boolean(),
 });
 
 /** A WorkbenchError as it crosses a process boundary. */

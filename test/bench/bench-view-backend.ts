@@ -30,6 +30,8 @@ export function createBackend(): Backend {
     getGraph: (modelId, path) => http.getGraph(modelId, path),
     getTensor: (_modelId, _path, name) =>
       Promise.resolve({ name, elemType: 'float', dims: [1], byteSize: 4, external: false, stats: null, histogram: null, first: [0] }),
+    getVerifySettings: () => Promise.resolve({ settings: { inputsPath: null, dims: {}, values: {} }, remembered: false }),
+    setVerifySettings: () => Promise.reject(new Error('bench backend: settings are not measured here')),
     onProgress: () => () => {},
   };
 }

@@ -43,12 +43,12 @@ export interface Served {
   stop(): Promise<void>;
 }
 
-/** Runs `onnx-workbench serve ARGS` and waits for the URL it prints. */
-export function serve(args: string[] = []): Promise<Served> {
+/** Runs `onnx-workbench serve ARGS` and waits for the URL it prints; what it remembers goes to `configDir` (ONNX_WORKBENCH_CONFIG_DIR). */
+export function serve(args: string[] = [], configDir?: string): Promise<Served> {
   const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin', 'onnx-workbench.js'), 'serve', ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, DISPLAY: '', WAYLAND_DISPLAY: '' },
+    env: { ...process.env, DISPLAY: '', WAYLAND_DISPLAY: '', ...(configDir ? { ONNX_WORKBENCH_CONFIG_DIR: configDir } : {}) },
   });
   let text = '';
   const stop = () =>

@@ -23,6 +23,7 @@ describe('workbench in Chromium (onnx-workbench serve)', () => {
   let served: Served;
   let browser: Browser;
   let stemWeight: TensorInfo;
+  let configDir: string;
 
   beforeAll(async () => {
     checkPrerequisites();
@@ -30,13 +31,15 @@ describe('workbench in Chromium (onnx-workbench serve)', () => {
     const sample = await service.openModel({ path: SAMPLE });
     stemWeight = await service.getTensor(sample.modelId, [], 'stem.weight');
     await service.dispose();
-    served = await serve([]); // no MODEL: the bundled sample
+    configDir = await mkdtemp(join(tmpdir(), 'e2e-config-'));
+    served = await serve([], configDir); // no MODEL: the bundled sample
     browser = await launchBrowser();
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
     await served?.stop();
+    if (configDir) await rm(configDir, { recursive: true, force: true });
   });
 
   const page = () => browser.page;
@@ -122,6 +125,32 @@ describe('workbench in Chromium (onnx-workbench serve)', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('remembers the verification inputs of a model and shows them when it is opened again', async () => {
+    await openByPicker(SILERO_V5);
+    await expect.poll(() => page().locator('output[aria-label="node count"]').textContent(), { timeout: 20_000 }).toBe('5 nodes');
+    const panel = page().getByRole('region', { name: 'verification inputs' });
+    const status = panel.locator('output[aria-label="verification settings status"]');
+    await panel.getByRole('textbox', { name: 'dim input[1]' }).fill('512');
+    await panel.getByRole('textbox', { name: 'value sr' }).fill('sixteen');
+    await panel.getByRole('button', { name: 'Remember for this model' }).click();
+    await expect.poll(() => status.textContent()).toBe('value sr: "sixteen" is not a number');
+    await panel.getByRole('textbox', { name: 'value sr' }).fill('16000');
+    await panel.getByRole('button', { name: 'Remember for this model' }).click();
+    await expect.poll(() => status.textContent(), { timeout: 10_000 }).toBe('remembered for this model');
+    await screenshot(page(), '07-verification-inputs-remembered');
+
+    // Another model, then this one again (a new document): its settings come back.
+    await openByPicker(SAMPLE);
+    await expect.poll(() => page().locator('output[aria-label="node count"]').textContent(), { timeout: 20_000 }).toBe('17 nodes');
+    await expect.poll(() => status.textContent(), { timeout: 10_000 }).toBe('');
+    await openByPicker(SILERO_V5);
+    await expect.poll(() => page().locator('output[aria-label="node count"]').textContent(), { timeout: 20_000 }).toBe('5 nodes');
+    await expect.poll(() => status.textContent(), { timeout: 10_000 }).toBe('remembered for this model');
+    expect(await panel.getByRole('textbox', { name: 'dim input[1]' }).inputValue()).toBe('512');
+    expect(await panel.getByRole('textbox', { name: 'value sr' }).inputValue()).toBe('16000');
+    expect(await panel.getByRole('textbox', { name: 'dim state[1]' }).inputValue()).toBe('');
   });
 
   it('ran without console errors, failed requests or Content-Security-Policy violations', async () => {

@@ -68,6 +68,8 @@ describe('dispatch', () => {
       getTensor: async () => {
         throw new TypeError('x is undefined\n    at somewhere');
       },
+      getVerifySettings: async () => ({ settings: { inputsPath: null, dims: {}, values: {} }, remembered: false }),
+      setVerifySettings: async (_id, settings) => ({ settings, remembered: true }),
     }),
   };
 

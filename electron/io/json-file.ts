@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { AtomicFile } from '../io/atomic-file.js';
+import { AtomicFile } from './atomic-file.js';
 
 /** A small JSON file's contents, or undefined when it is missing or unreadable (settings start over). */
 export async function readJsonFile(path: string): Promise<unknown> {
