@@ -10,19 +10,19 @@ import { bypassNode } from './bypass-node.js';
 // are then bypassed where the graph allows.
 
 /** Every value name used in a graph proto and the graphs nested in it. */
-function namesIn(g: GraphProto, into: Set<string>): void {
+export function namesInGraph(g: GraphProto, into: Set<string>): void {
   for (const v of [...(g.input ?? []), ...(g.output ?? []), ...(g.valueInfo ?? [])]) into.add(v.name ?? '');
   for (const t of g.initializer ?? []) into.add(t.name ?? '');
   for (const n of g.node ?? []) {
     for (const v of [...(n.input ?? []), ...(n.output ?? [])]) into.add(v);
-    for (const a of n.attribute ?? []) for (const sub of [...(a.g ? [a.g] : []), ...(a.graphs ?? [])]) namesIn(sub, into);
+    for (const a of n.attribute ?? []) for (const sub of [...(a.g ? [a.g] : []), ...(a.graphs ?? [])]) namesInGraph(sub, into);
   }
 }
 
 /** Names used inside the subgraphs of `graph`'s nodes other than `except` (the node being removed). */
 export function namesInOtherSubgraphs(graph: Graph, except: IrNode): Set<string> {
   const names = new Set<string>();
-  for (const n of graph.subgraphNodes) if (n !== except) for (const s of n.subgraphs) namesIn(s.graph.toProto(), names);
+  for (const n of graph.subgraphNodes) if (n !== except) for (const s of n.subgraphs) namesInGraph(s.graph.toProto(), names);
   return names;
 }
 
@@ -49,13 +49,13 @@ export function addInlinedNode(g: Graph, p: NodeProto, holder: IrNode, name = p.
 }
 
 /**
- * Makes each read output of `holder` an Identity of the value given for it (call inside the
- * transaction that removes `holder`); returns the Identities for `bypassPassThroughs`.
+ * Makes each output of `holder` an Identity of the value given for it, where one is given (call
+ * inside the transaction that removes `holder`); returns the Identities for `bypassPassThroughs`.
  */
-export function addPassThroughs(g: Graph, holder: IrNode, values: readonly string[], kind: string): IrNode[] {
+export function addPassThroughs(g: Graph, holder: IrNode, values: readonly (string | undefined)[], kind: string): IrNode[] {
   const nodes: IrNode[] = [];
   holder.outputs.forEach((out, i) => {
-    if (out === '') return;
+    if (out === '' || values[i] === undefined) return;
     nodes.push(g.addNode({ opType: 'Identity', name: `${holder.name || kind}/output_${i}`, inputs: [values[i]!], outputs: [out] }, [holder]));
   });
   return nodes;
