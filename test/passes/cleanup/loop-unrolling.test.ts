@@ -1,13 +1,17 @@
+import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
+import { toOrtTensor } from '../../../electron/runtime/ort-tensors.js';
 import { attrGraph, ElemType, graph, model, node, tensor, valueInfo } from '../../../shared/builder/index.js';
 import { IrModel } from '../../../shared/ir/model.js';
 import { validateGraph } from '../../../shared/ir/validate.js';
-import type { GraphProto, ModelProto, NodeProto, TensorProto } from '../../../shared/onnx/proto-types.js';
+import { decodeModel } from '../../../shared/onnx/model-codec.js';
+import type { ModelProto, NodeProto, TensorProto } from '../../../shared/onnx/proto-types.js';
 import { loopUnrolling, MAX_TRIPS } from '../../../shared/passes/cleanup/loop-unrolling.js';
 import { runPasses } from '../../../shared/rewrite/pass-manager.js';
 import { inferTypes } from '../../../shared/rewrite/shape-facts.js';
+import { compareTensor, decodePbValue, listCases, readBytes, runtimeInputs, type ConformanceCase } from '../../conformance/conformance-data.js';
 import { tensorNumbers } from '../fusion/fusion-harness.js';
-import { opsOf, optimizeAndCompare } from './harness.js';
+import { bytesOf, opsOf, optimizeAndCompare } from './harness.js';
 
 const F = ElemType.FLOAT;
 const I64 = ElemType.INT64;
@@ -185,4 +189,61 @@ describe('loop-unrolling: Scan', () => {
   });
 });
 
-export type { GraphProto };
+
+// The ONNX conformance models with a Loop or Scan: those that qualify are unrolled and must still
+// give the reference outputs; the Loops take their trip count and condition as graph inputs, so
+// they are refused as they are, and unrolled once those inputs are bound to the test's values.
+describe('loop-unrolling on the conformance models', () => {
+  const caseOf = (name: string) => listCases().find((c) => c.group === 'node' && c.name === name)!;
+  const load = (c: ConformanceCase) => decodeModel(readBytes(c.modelPath));
+
+  async function unrollAndCheck(c: ConformanceCase, proto: ModelProto, bound: readonly string[]): Promise<IrModel> {
+    const inputs = runtimeInputs(load(c).graph!);
+    const ds = c.dataSets[0]!;
+    const feeds: Record<string, ort.Tensor> = {};
+    ds.inputs.forEach((p, k) => {
+      const v = decodePbValue(readBytes(p), inputs[k]!.type, p);
+      if (v.kind === 'tensor' && !bound.includes(inputs[k]!.name!)) feeds[inputs[k]!.name!] = toOrtTensor(v.tensor);
+    });
+    const m = new IrModel(proto);
+    expect((await runPasses(m, [loopUnrolling], { target: 'portable', inferTypes })).passes[0]!.matches).toBe(1);
+    expect(opsOf(m).filter((o) => o === 'Loop' || o === 'Scan')).toEqual([]);
+    const session = await ort.InferenceSession.create(bytesOf(m), { graphOptimizationLevel: 'disabled', logSeverityLevel: 3 });
+    const out = await session.run(feeds);
+    await session.release();
+    const outputs = m.graph.outputs.map((o) => o.name!);
+    ds.outputs.forEach((p, k) => {
+      const ref = decodePbValue(readBytes(p), undefined, p);
+      if (ref.kind !== 'tensor') throw new Error(`${p}: not a tensor`);
+      expect(compareTensor(out[outputs[k]!]!, ref.tensor), `${c.name} ${outputs[k]}`).toBeUndefined();
+    });
+    return m;
+  }
+
+  it('unrolls test_scan9_sum and matches its reference outputs; leaves the Scan-8 of test_scan_sum', async () => {
+    const scan9 = caseOf('test_scan9_sum');
+    await unrollAndCheck(scan9, load(scan9), []);
+    const m = new IrModel(load(caseOf('test_scan_sum')));
+    expect((await runPasses(m, [loopUnrolling], { target: 'portable', inferTypes })).passes[0]!.matches).toBe(0);
+  });
+
+  it('leaves the Loops with a trip count input; unrolls test_loop11 once it is bound, matching the reference', async () => {
+    for (const name of ['test_loop11', 'test_loop13_seq', 'test_loop16_seq_none']) {
+      const m = new IrModel(load(caseOf(name)));
+      expect((await runPasses(m, [loopUnrolling], { target: 'portable', inferTypes })).passes[0]!.matches, name).toBe(0);
+    }
+    const c = caseOf('test_loop11');
+    const proto = load(c);
+    const bound = ['trip_count', 'cond'];
+    const g = proto.graph!;
+    g.initializer = bound.map((name, k) => {
+      const v = decodePbValue(readBytes(c.dataSets[0]!.inputs[k]!), g.input![k]!.type, name);
+      if (v.kind !== 'tensor') throw new Error(name);
+      return { ...v.tensor, name };
+    });
+    g.input = g.input!.filter((i) => !bound.includes(i.name!));
+    const m = await unrollAndCheck(c, proto, bound);
+    // One copy of the body's computing nodes per iteration (the trip count is 5).
+    expect(opsOf(m).filter((o) => o === 'Slice')).toHaveLength(5);
+  });
+});
