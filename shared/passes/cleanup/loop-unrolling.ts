@@ -13,8 +13,9 @@ import { addInlinedNode, addPassThroughs, bypassPassThroughs, namesInGraph, rena
 // the loop would have (the same ops on the same values), and the flat graph lets the other
 // passes (folding, CSE, fusions) and onnxruntime's own optimizer see across iterations.
 
-/** Most iterations unrolled, and most nodes the copies may add in all: unrolling trades file size for speed. */
+/** Most iterations unrolled: unrolling trades file size for speed. */
 export const MAX_TRIPS = 64;
+/** Most nodes the copies of one body may add in all (nested subgraphs' nodes count). */
 export const MAX_UNROLLED_NODES = 2048;
 
 /** What replaces a Loop or Scan: nodes and constants to add, and the value each of its outputs takes. */
