@@ -6,7 +6,7 @@ import { IrModel } from '../../../shared/ir/model.js';
 import { validateGraph } from '../../../shared/ir/validate.js';
 import { decodeModel } from '../../../shared/onnx/model-codec.js';
 import type { ModelProto, NodeProto, TensorProto } from '../../../shared/onnx/proto-types.js';
-import { loopUnrolling, MAX_TRIPS } from '../../../shared/passes/cleanup/loop-unrolling.js';
+import { loopUnrolling, MAX_TRIPS, MAX_UNROLLED_NODES } from '../../../shared/passes/cleanup/loop-unrolling.js';
 import { runPasses } from '../../../shared/rewrite/pass-manager.js';
 import { inferTypes } from '../../../shared/rewrite/shape-facts.js';
 import { compareTensor, decodePbValue, listCases, readBytes, runtimeInputs, type ConformanceCase } from '../../conformance/conformance-data.js';
@@ -152,6 +152,14 @@ describe('loop-unrolling: Loop', () => {
       expect(matches, JSON.stringify(o)).toBe(0);
       expect(count(m, 'Loop')).toBe(1);
     }
+  });
+
+  it(`leaves a Loop whose copies would add more than ${MAX_UNROLLED_NODES} nodes`, async () => {
+    // A body of 46 nodes: 40 iterations fit the budget, 50 do not.
+    const chain = Array.from({ length: 40 }, (_, k) => node('Neg', [k ? `n${k - 1}` : 'acc_out'], [`n${k}`]));
+    const extra = { nodes: chain, accOut: 'n39' };
+    expect((await optimizeAndCompare(loopModel({ trips: 40, extra }), [loopUnrolling], { inferTypes })).matches).toBe(1);
+    expect((await optimizeAndCompare(loopModel({ trips: 50, extra }), [loopUnrolling], { inferTypes })).matches).toBe(0);
   });
 
   it('leaves a Loop outside the selection', async () => {
