@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, runCli } from '../helpers/cli.js';
-import { ElemType, graph, model, modelBytes, node, tensor, valueInfo } from '../../shared/builder/index.js';
+import { attrGraph, ElemType, graph, model, modelBytes, node, tensor, valueInfo } from '../../shared/builder/index.js';
 
 beforeAll(ensureBuilt);
 const cli = runCli;
@@ -55,6 +55,41 @@ describe('onnx-workbench optimize', () => {
     const s = await ort.InferenceSession.create(out);
     const y = await s.run({ x: new ort.Tensor('float32', Float32Array.from([-1, 2, -3, 4]), [1, 4]) });
     expect(Array.from(y.y!.data as Float32Array)).toEqual([0, 2, 0, 4]);
+  });
+
+  it('--preset aggressive unrolls a Loop the default preset leaves, and verifies bit-exact', () => {
+    // acc = Loop(4) { acc · x + float(i) }, with x read from the outer scope.
+    const body = graph({
+      name: 'body',
+      nodes: [node('Identity', ['c_in'], ['c_out']), node('Cast', ['i'], ['fi'], { to: ElemType.FLOAT }), node('Mul', ['acc_in', 'x'], ['ax']), node('Add', ['ax', 'fi'], ['acc_out'])],
+      inputs: [valueInfo('i', ElemType.INT64, []), valueInfo('c_in', ElemType.BOOL, []), valueInfo('acc_in', ElemType.FLOAT, [4])],
+      outputs: [valueInfo('c_out', ElemType.BOOL, []), valueInfo('acc_out', ElemType.FLOAT, [4])],
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'owb-opt-'));
+    const path = join(dir, 'loop.onnx');
+    writeFileSync(
+      path,
+      modelBytes(
+        model(
+          graph({
+            nodes: [node('Loop', ['n', '', 'acc0'], ['acc'], { body: attrGraph(body) }, { name: 'loop' })],
+            inputs: [valueInfo('x', ElemType.FLOAT, [4]), valueInfo('acc0', ElemType.FLOAT, [4])],
+            outputs: [valueInfo('acc', ElemType.FLOAT, [4])],
+            initializers: [tensor('n', ElemType.INT64, [], [4])],
+          }),
+          { opset: 17 },
+        ),
+      ),
+    );
+    const plain = JSON.parse(cli('optimize', path, '-o', join(dir, 'default.onnx'), '--json').out);
+    expect(plain.passes.map((p: { name: string }) => p.name)).not.toContain('loop-unrolling');
+    const r = cli('optimize', path, '-o', join(dir, 'unrolled.onnx'), '--preset', 'aggressive', '--verify', '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.passes.find((p: { name: string }) => p.name === 'loop-unrolling').matches).toBe(1);
+    // Four copies of Mul and Add: each iteration's Cast of its constant number folds, the Identities go.
+    expect(j).toMatchObject({ nodesAfter: 8, verification: { passed: true } });
+    expect(j.verification.outputs).toEqual([expect.objectContaining({ name: 'acc', maxAbsError: 0 })]);
   });
 
   it('--dry-run reports and writes nothing; --nodes limits the rewrite to a selection', () => {

@@ -1,45 +1,12 @@
 import type { Graph } from '../../ir/graph.js';
 import type { IrNode } from '../../ir/node.js';
-import type { AttributeProto, GraphProto, NodeProto } from '../../onnx/proto-types.js';
 import type { Pass, PassContext } from '../../rewrite/pass.js';
-import { bypassNode } from './bypass-node.js';
+import { addInlinedNode, addPassThroughs, bypassPassThroughs, namesInOtherSubgraphs, renamed, renameNode } from './subgraph-inlining.js';
 
 // An If whose condition is a constant always takes the same branch: the branch's nodes and
 // initializers move into the graph of the If, and its outputs become the If's. Exporters write
 // such Ifs for checks on shapes that the model's declared input shapes settle (a rank test, a
 // batch-size test), once shape folding has made the condition a constant.
-
-/** Every value name used in a graph proto and the graphs nested in it. */
-function namesIn(g: GraphProto, into: Set<string>): void {
-  for (const v of [...(g.input ?? []), ...(g.output ?? []), ...(g.valueInfo ?? [])]) into.add(v.name ?? '');
-  for (const t of g.initializer ?? []) into.add(t.name ?? '');
-  for (const n of g.node ?? []) {
-    for (const v of [...(n.input ?? []), ...(n.output ?? [])]) into.add(v);
-    for (const a of n.attribute ?? []) for (const sub of [...(a.g ? [a.g] : []), ...(a.graphs ?? [])]) namesIn(sub, into);
-  }
-}
-
-/** Names used inside the subgraphs of `graph`'s nodes other than `except` (the If being removed). */
-function namesInOtherSubgraphs(graph: Graph, except: IrNode): Set<string> {
-  const names = new Set<string>();
-  for (const n of graph.subgraphNodes) if (n !== except) for (const s of n.subgraphs) namesIn(s.graph.toProto(), names);
-  return names;
-}
-
-const renamed = (map: ReadonlyMap<string, string>, v: string) => map.get(v) ?? v;
-
-/** A graph proto with value names renamed (names it defines itself are never in the map). */
-function renameGraph(g: GraphProto, map: ReadonlyMap<string, string>): GraphProto {
-  const vi = <T extends { name?: string }>(list: T[] | undefined) => list?.map((v) => ({ ...v, name: renamed(map, v.name ?? '') }));
-  return { ...g, input: vi(g.input), output: vi(g.output), valueInfo: vi(g.valueInfo), node: g.node?.map((n) => renameNode(n, map)) };
-}
-
-function renameNode(n: NodeProto, map: ReadonlyMap<string, string>): NodeProto {
-  const attribute = n.attribute?.map(
-    (a): AttributeProto => (a.g || a.graphs ? { ...a, ...(a.g ? { g: renameGraph(a.g, map) } : {}), ...(a.graphs ? { graphs: a.graphs.map((s) => renameGraph(s, map)) } : {}) } : a),
-  );
-  return { ...n, input: n.input?.map((v) => renamed(map, v)), output: n.output?.map((v) => renamed(map, v)), attribute };
-}
 
 /** The branch an If with a constant condition takes, or undefined. */
 function takenBranch(ctx: PassContext, n: IrNode): Graph | undefined {
@@ -60,23 +27,15 @@ function inline(ctx: PassContext, n: IrNode, branch: Graph): boolean {
   for (const v of defined) if (v && (taken.has(v) || g.defines(v))) map.set(v, ctx.freshName(v));
   const nodes = (proto.node ?? []).map((p) => renameNode(p, map));
   const outputs = (proto.output ?? []).map((o) => renamed(map, o.name ?? ''));
-  const passThroughs: IrNode[] = [];
+  let passThroughs: IrNode[] = [];
   ctx.model.journal.transaction('inline the branch an If takes', () => {
     g.removeNode(n);
     for (const t of proto.initializer ?? []) g.addInitializer({ ...t, name: renamed(map, t.name ?? '') });
     for (const vi of proto.valueInfo ?? []) if (vi.name) g.setValueInfo({ ...vi, name: renamed(map, vi.name) });
-    for (const p of nodes) {
-      g.addNode({ opType: p.opType ?? '', domain: p.domain ?? '', name: p.name ?? '', inputs: p.input ?? [], outputs: p.output ?? [], attributes: p.attribute ?? [] }, [n]);
-    }
-    n.outputs.forEach((out, i) => {
-      if (out === '') return;
-      const node = g.addNode({ opType: 'Identity', name: `${n.name || 'If'}/output_${i}`, inputs: [outputs[i]!], outputs: [out] }, [n]);
-      passThroughs.push(node);
-    });
+    for (const p of nodes) addInlinedNode(g, p, n);
+    passThroughs = addPassThroughs(g, n, outputs, 'If');
   });
-  // The Identity nodes go where they can (not where a graph output must keep its name). Each
-  // reads its input as it is now: bypassing one may have renamed the value another reads.
-  for (const node of passThroughs) bypassNode(ctx, node, node.inputs[0]!);
+  bypassPassThroughs(ctx, passThroughs);
   return true;
 }
 

@@ -108,6 +108,7 @@ describe('ORT_FUSIONS', () => {
       'ort-fuse-gelu': 2,
       'ort-fuse-bias-gelu': 2,
       'ort-fuse-matmul-transpose': 0,
+      'ort-fuse-quick-gelu': 0,
       'ort-fuse-conv-activation': 0,
     });
     const count = new Map<string, number>();
