@@ -77,6 +77,22 @@ export class Journal {
   // Inside an open transaction a new one is part of it (`outer` false), and `mark` is where its
   // own changes start: if it throws only they are undone, so a caller that catches the error (a
   // pass skipping a match whose guard failed) is left with no half-edit.
+  /**
+   * Runs `fn` as a transaction, notes what it changed, then rolls it all back: a dry run. The
+   * redo list is left as it was (a committed-then-undone transaction would clear it). Must not be
+   * called inside an open transaction.
+   */
+  async tryAsync<T>(label: string, fn: () => Promise<T>): Promise<{ result: T; diff: JournalDiff }> {
+    if (this.open) throw new Error('a dry run inside a transaction');
+    const scope = this.begin(label);
+    try {
+      const result = await fn();
+      return { result, diff: diffOf([scope.tx.changes]) };
+    } finally {
+      this.abort(scope);
+    }
+  }
+
   private begin(label: string): { tx: { label: string; changes: Change[] }; mark: number; outer: boolean } {
     if (this.open) return { tx: this.open, mark: this.open.changes.length, outer: false };
     this.open = { label, changes: [] };
@@ -127,6 +143,11 @@ export class Journal {
     return this.undone.length > 0;
   }
 
+  /** How many undone transactions redo can bring back. */
+  get redoCount(): number {
+    return this.undone.length;
+  }
+
   /** The current state's number (how many transactions are applied). */
   get state(): number {
     return this.done.length;
@@ -175,25 +196,30 @@ export class Journal {
     if (lo < 0 || hi > this.done.length) {
       throw new WorkbenchError('BAD_STATE', `journal state ${hi} does not exist (0..${this.done.length})`);
     }
-    const added = new Set<NodeId>();
-    const removed = new Set<NodeId>();
-    const changed = new Set<NodeId>();
-    let graphChanged = false;
-    for (const tx of this.done.slice(lo, hi)) {
-      for (const c of tx.changes) {
-        if (c.kind === 'changeGraph') graphChanged = true;
-        if (c.nodeId === undefined) continue;
-        if (c.kind === 'addNode') {
-          if (removed.has(c.nodeId)) removed.delete(c.nodeId);
-          else added.add(c.nodeId);
-        } else if (c.kind === 'removeNode') {
-          if (added.has(c.nodeId)) added.delete(c.nodeId);
-          else removed.add(c.nodeId);
-          changed.delete(c.nodeId);
-        } else if (!added.has(c.nodeId)) changed.add(c.nodeId);
-      }
-    }
-    const forward = { added: [...added], removed: [...removed], changed: [...changed], graphChanged };
+    const forward = diffOf(this.done.slice(lo, hi).map((tx) => tx.changes));
     return from <= to ? forward : { ...forward, added: forward.removed, removed: forward.added };
   }
+}
+
+/** Net effect of change lists applied in order: a node added then removed is neither. */
+function diffOf(lists: readonly (readonly ChangeRecord[])[]): JournalDiff {
+  const added = new Set<NodeId>();
+  const removed = new Set<NodeId>();
+  const changed = new Set<NodeId>();
+  let graphChanged = false;
+  for (const changes of lists) {
+    for (const c of changes) {
+      if (c.kind === 'changeGraph') graphChanged = true;
+      if (c.nodeId === undefined) continue;
+      if (c.kind === 'addNode') {
+        if (removed.has(c.nodeId)) removed.delete(c.nodeId);
+        else added.add(c.nodeId);
+      } else if (c.kind === 'removeNode') {
+        if (added.has(c.nodeId)) added.delete(c.nodeId);
+        else removed.add(c.nodeId);
+        changed.delete(c.nodeId);
+      } else if (!added.has(c.nodeId)) changed.add(c.nodeId);
+    }
+  }
+  return { added: [...added], removed: [...removed], changed: [...changed], graphChanged };
 }
