@@ -13,6 +13,8 @@ export interface IpcHost {
   windowOf(contents: WebContents): WindowModels | undefined;
   /** Whether the user chose this path (command line, dialog, drop, OS, recent files). */
   mayOpen(path: string): boolean;
+  /** Whether the user chose this path to save to (a Save As dialog); absent: saving from a window is refused. */
+  maySave?(path: string): boolean;
   /** Called after a window opened a file by path (for recent files). */
   opened(path: string): void;
 }
@@ -36,6 +38,20 @@ function handlersForWindow(host: IpcHost, models: WindowModels): MethodHandlers 
     getTensor: (modelId, path, name) => service.getTensor(modelId, path, name),
     getVerifySettings: (modelId) => service.getVerifySettings(modelId),
     setVerifySettings: (modelId, settings) => service.setVerifySettings(modelId, settings),
+    listOperations: (p) => service.listOperations(p),
+    previewOperation: (p) => service.previewOperation(p),
+    applyOperation: (p) => service.applyOperation(p),
+    undo: (p) => service.undo(p),
+    redo: (p) => service.redo(p),
+    goToStep: (p) => service.goToStep(p),
+    getHistory: (modelId) => service.getHistory(modelId),
+    // A compromised page must not write anywhere: only where the user chose (a Save As dialog).
+    saveModel: (p) => {
+      if (!host.maySave?.(p.path)) throw new WorkbenchError('NOT_ALLOWED', `${p.path}: the window may save only where the user chose; use File › Save As…`);
+      return service.saveModel(p);
+    },
+    getJob: (jobId) => service.getJob(jobId),
+    cancelJob: (jobId) => service.cancelJob(jobId),
   });
 }
 

@@ -17,6 +17,16 @@ const bridge: WorkbenchBridge = {
   getTensor: (params) => call('workbench:getTensor', params),
   getVerifySettings: (params) => call('workbench:getVerifySettings', params),
   setVerifySettings: (params) => call('workbench:setVerifySettings', params),
+  listOperations: (params) => call('workbench:listOperations', params),
+  previewOperation: (params) => call('workbench:previewOperation', params),
+  applyOperation: (params) => call('workbench:applyOperation', params),
+  undo: (params) => call('workbench:undo', params),
+  redo: (params) => call('workbench:redo', params),
+  goToStep: (params) => call('workbench:goToStep', params),
+  getHistory: (params) => call('workbench:getHistory', params),
+  saveModel: (params) => call('workbench:saveModel', params),
+  getJob: (params) => call('workbench:getJob', params),
+  cancelJob: (params) => call('workbench:cancelJob', params),
   onProgress(listener) {
     const forward = (_event: Electron.IpcRendererEvent, message: unknown) => listener(message);
     ipcRenderer.on(EVENTS, forward);

@@ -6,6 +6,7 @@ import { WorkbenchError } from '../../shared/errors.js';
 import { HOST_FAULT_ENV, HOST_TEST_ENV, type FromHost, type HostRequest, type ToHost } from './host-protocol.js';
 import { measure, RunFailure, type JobContext } from './host-measure.js';
 import { probeProvider } from './host-session.js';
+import { verifyModels } from '../runtime/verify.js';
 
 interface Port {
   post(m: FromHost): void;
@@ -60,6 +61,9 @@ async function handle(p: Port, id: number, req: HostRequest): Promise<unknown> {
       return probeProvider(req.provider, req.deviceId);
     case 'measure':
       return measure(req.job, ctx);
+    case 'verify':
+      ctx.step('verifying outputs', req.job.transformed);
+      return verifyModels(req.job.original, req.job.transformed, { tolerance: req.job.tolerance, ...(req.job.dims ? { dims: req.job.dims } : {}) });
     case 'test-abort':
     case 'test-sleep':
       if (!testing) throw new WorkbenchError('BAD_REQUEST', `host request '${req.kind}' is for tests only`);

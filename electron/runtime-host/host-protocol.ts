@@ -3,6 +3,7 @@
 // typed arrays cross as they are.
 
 import type { InputSpec } from '../../shared/verify/input-spec.js';
+import type { Tolerance, ToleranceName } from '../../shared/verify/tolerance.js';
 
 export type ProviderName = 'cpu' | 'cuda' | 'tensorrt';
 export const PROVIDERS: readonly ProviderName[] = ['cpu', 'cuda', 'tensorrt'];
@@ -74,9 +75,19 @@ export interface ProbeResult {
   reason?: string;
 }
 
+/** Verification of a transformed model against its original (electron/runtime/verify.ts), by paths. */
+export interface VerifyJob {
+  original: string;
+  transformed: string;
+  tolerance: ToleranceName | Tolerance;
+  /** Sizes of symbolic input dims; the rest default to 1 (the result says which). */
+  dims?: Record<string, number>;
+}
+
 export type HostRequest =
   | { kind: 'probe'; provider: ProviderName; deviceId: number }
   | { kind: 'measure'; job: MeasureJob }
+  | { kind: 'verify'; job: VerifyJob }
   /** Test only (the host refuses them unless ONNX_WORKBENCH_HOST_TEST=1): die as a native crash would. */
   | { kind: 'test-abort' }
   /** Test only: block the host's thread for `ms`, as a native hang would. */

@@ -4,7 +4,8 @@
 
 import { WorkbenchError } from '../../shared/errors.js';
 import { forkLauncher, type HostChannel, type HostLauncher } from './host-channel.js';
-import type { FromHost, HostRequest, MeasureJob, MeasureResult, ProbeResult, ProviderName } from './host-protocol.js';
+import type { VerificationResult } from '../../shared/verify/verification-result.js';
+import type { FromHost, HostRequest, MeasureJob, MeasureResult, ProbeResult, ProviderName, VerifyJob } from './host-protocol.js';
 
 /** The run failed (host crash, timeout, cancel, onnxruntime failing mid-run): the CLI exits 1. */
 export class HostFailure extends Error {
@@ -91,6 +92,11 @@ export class RuntimeHost {
 
   measure(job: MeasureJob, options: RequestOptions = {}): Promise<MeasureResult> {
     return this.request<MeasureResult>({ kind: 'measure', job }, options);
+  }
+
+  /** Verifies a transformed model against its original in the host (onnxruntime, its optimizer off). */
+  verify(job: VerifyJob, options: RequestOptions = {}): Promise<VerificationResult> {
+    return this.request<VerificationResult>({ kind: 'verify', job }, options);
   }
 
   /** Sends a request after the ones before it have settled. */

@@ -1,4 +1,5 @@
 import type { Backend, GraphInfo, GraphPath, OpenedModelInfo, ProgressEvent, TensorInfo, VerifySettings, VerifySettingsInfo } from '../../shared/protocol/backend.js';
+import type { ApplyRequest, EditHistory, EditResult, JobInfo, ListOperationsParams, OperationList, OperationPreview, OperationRequest, SavedModel } from '../../shared/protocol/operations-api.js';
 import { backendOver, type MethodName, type MethodParams, type MethodResult } from '../../shared/protocol/methods.js';
 
 /**
@@ -34,5 +35,45 @@ export abstract class CallBackend implements Backend {
 
   setVerifySettings(modelId: string, settings: VerifySettings): Promise<VerifySettingsInfo> {
     return this.calls.setVerifySettings(modelId, settings);
+  }
+
+  listOperations(params: ListOperationsParams): Promise<OperationList> {
+    return this.calls.listOperations(params);
+  }
+
+  previewOperation(params: OperationRequest): Promise<OperationPreview> {
+    return this.calls.previewOperation(params);
+  }
+
+  applyOperation(params: ApplyRequest): Promise<EditResult> {
+    return this.calls.applyOperation(params);
+  }
+
+  undo(params: { modelId: string; version?: number }): Promise<EditResult> {
+    return this.calls.undo(params);
+  }
+
+  redo(params: { modelId: string; version?: number }): Promise<EditResult> {
+    return this.calls.redo(params);
+  }
+
+  goToStep(params: { modelId: string; index: number; version?: number }): Promise<EditResult> {
+    return this.calls.goToStep(params);
+  }
+
+  getHistory(modelId: string): Promise<EditHistory> {
+    return this.calls.getHistory(modelId);
+  }
+
+  saveModel(params: { modelId: string; path: string; overwrite?: boolean }): Promise<SavedModel> {
+    return this.calls.saveModel(params);
+  }
+
+  getJob(jobId: string): Promise<JobInfo> {
+    return this.calls.getJob(jobId);
+  }
+
+  cancelJob(jobId: string): Promise<JobInfo> {
+    return this.calls.cancelJob(jobId);
   }
 }

@@ -1,4 +1,5 @@
 import type { ModelSummary, ValueSummary } from '../onnx/model-summary.js';
+import type { ApplyRequest, EditHistory, EditResult, JobInfo, ListOperationsParams, OperationList, OperationPreview, OperationRequest, SavedModel } from './operations-api.js';
 
 // The one API between the UI and whatever hosts it (Electron IPC or the local HTTP/WebSocket
 // server). Everything here is plain JSON: it crosses a process boundary and is validated there.
@@ -113,5 +114,22 @@ export interface Backend {
   getVerifySettings(modelId: string): Promise<VerifySettingsInfo>;
   /** Checks settings against the model's inputs and remembers them; a WorkbenchError names what does not fit. */
   setVerifySettings(modelId: string, settings: VerifySettings): Promise<VerifySettingsInfo>;
+  /** Operations that apply to a selection (or the whole model), with dry-run counts and the nodes each would change. */
+  listOperations(params: ListOperationsParams): Promise<OperationList>;
+  /** What an operation would change, without changing the model. */
+  previewOperation(params: OperationRequest): Promise<OperationPreview>;
+  /** Applies an operation as one undoable step; its verification runs as a job (jobId in the step). */
+  applyOperation(params: ApplyRequest): Promise<EditResult>;
+  undo(params: { modelId: string; version?: number }): Promise<EditResult>;
+  redo(params: { modelId: string; version?: number }): Promise<EditResult>;
+  /** Undoes or redoes to history state `index` (0: the model as opened). */
+  goToStep(params: { modelId: string; index: number; version?: number }): Promise<EditResult>;
+  getHistory(modelId: string): Promise<EditHistory>;
+  /** Saves the current state (atomic; an existing file only with `overwrite`). */
+  saveModel(params: { modelId: string; path: string; overwrite?: boolean }): Promise<SavedModel>;
+  getJob(jobId: string): Promise<JobInfo>;
+  /** Cancels a running job (a finished one is left as it was). */
+  cancelJob(jobId: string): Promise<JobInfo>;
+  /** Progress of opening, inference and jobs (a job's events carry its jobId). */
   onProgress(listener: (e: ProgressEvent) => void): () => void;
 }

@@ -12,6 +12,7 @@ import {
   verifySettingsInfoSchema,
   verifySettingsSchema,
 } from './schemas.js';
+import { editHistorySchema, editResultSchema, jobInfoSchema, operationListSchema, operationParams, operationPreviewSchema, savedModelSchema } from './operation-schemas.js';
 
 // The API as a table: each method's parameters (one object, named fields) and result. Both
 // transports (Electron IPC, HTTP) validate parameters with it where they arrive in the host and
@@ -51,6 +52,21 @@ export const methods = {
     params: z.strictObject({ modelId: modelIdSchema, settings: verifySettingsSchema }),
     result: verifySettingsInfoSchema,
   },
+  /** Operations that apply to the selection (or the whole model), each with its dry run. */
+  listOperations: { params: operationParams.listOperations, result: operationListSchema },
+  /** What an operation would change; the document is unchanged. */
+  previewOperation: { params: operationParams.previewOperation, result: operationPreviewSchema },
+  /** Applies an operation as one history step (and starts its verification job). */
+  applyOperation: { params: operationParams.applyOperation, result: editResultSchema },
+  undo: { params: operationParams.undoRedo, result: editResultSchema },
+  redo: { params: operationParams.undoRedo, result: editResultSchema },
+  /** Undoes or redoes to history state `index` (0: the model as opened). */
+  goToStep: { params: operationParams.goToStep, result: editResultSchema },
+  getHistory: { params: operationParams.getHistory, result: editHistorySchema },
+  /** Saves the current state atomically (refuses an existing file unless `overwrite`). */
+  saveModel: { params: operationParams.saveModel, result: savedModelSchema },
+  getJob: { params: operationParams.job, result: jobInfoSchema },
+  cancelJob: { params: operationParams.job, result: jobInfoSchema },
 } as const;
 
 /** Events the host pushes to the renderer (WebSocket / IPC messages): name → payload schema. */
@@ -81,6 +97,16 @@ export function handlersFor(backend: Omit<Backend, 'onProgress'>): MethodHandler
     getTensor: ({ modelId, path, name }) => backend.getTensor(modelId, path, name),
     getVerifySettings: ({ modelId }) => backend.getVerifySettings(modelId),
     setVerifySettings: ({ modelId, settings }) => backend.setVerifySettings(modelId, settings),
+    listOperations: (p) => backend.listOperations(p),
+    previewOperation: (p) => backend.previewOperation(p),
+    applyOperation: (p) => backend.applyOperation(p),
+    undo: (p) => backend.undo(p),
+    redo: (p) => backend.redo(p),
+    goToStep: (p) => backend.goToStep(p),
+    getHistory: ({ modelId }) => backend.getHistory(modelId),
+    saveModel: (p) => backend.saveModel(p),
+    getJob: ({ jobId }) => backend.getJob(jobId),
+    cancelJob: ({ jobId }) => backend.cancelJob(jobId),
   };
 }
 
@@ -93,5 +119,15 @@ export function backendOver(call: <M extends MethodName>(method: M, params: Meth
     getTensor: (modelId, path, name) => call('getTensor', { modelId, path, name }),
     getVerifySettings: (modelId) => call('getVerifySettings', { modelId }),
     setVerifySettings: (modelId, settings) => call('setVerifySettings', { modelId, settings }),
+    listOperations: (p) => call('listOperations', p),
+    previewOperation: (p) => call('previewOperation', p),
+    applyOperation: (p) => call('applyOperation', p),
+    undo: (p) => call('undo', p),
+    redo: (p) => call('redo', p),
+    goToStep: (p) => call('goToStep', p),
+    getHistory: (modelId) => call('getHistory', { modelId }),
+    saveModel: (p) => call('saveModel', p),
+    getJob: (jobId) => call('getJob', { jobId }),
+    cancelJob: (jobId) => call('cancelJob', { jobId }),
   };
 }

@@ -32,6 +32,12 @@ export function createBackend(): Backend {
       Promise.resolve({ name, elemType: 'float', dims: [1], byteSize: 4, external: false, stats: null, histogram: null, first: [0] }),
     getVerifySettings: () => Promise.resolve({ settings: { inputsPath: null, dims: {}, values: {} }, remembered: false }),
     setVerifySettings: () => Promise.reject(new Error('bench backend: settings are not measured here')),
+    ...Object.fromEntries(
+      (['listOperations', 'previewOperation', 'applyOperation', 'undo', 'redo', 'goToStep', 'getHistory', 'saveModel', 'getJob', 'cancelJob'] as const).map((m) => [
+        m,
+        () => Promise.reject(new Error(`bench backend: ${m} is not measured here`)),
+      ]),
+    ) as unknown as Pick<Backend, 'listOperations' | 'previewOperation' | 'applyOperation' | 'undo' | 'redo' | 'goToStep' | 'getHistory' | 'saveModel' | 'getJob' | 'cancelJob'>,
     onProgress: () => () => {},
   };
 }

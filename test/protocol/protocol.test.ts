@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WorkbenchError } from '../../shared/errors.js';
-import type { OpenedModelInfo } from '../../shared/protocol/backend.js';
+import type { Backend, OpenedModelInfo } from '../../shared/protocol/backend.js';
 import { handlersFor, methods, type MethodHandlers } from '../../shared/protocol/methods.js';
 import type { z } from 'zod';
 import { graphNodesSchema, graphValuesSchema } from '../../shared/protocol/fast-checks.js';
@@ -56,6 +56,11 @@ describe('request validation', () => {
   });
 });
 
+// The editing rows are exercised against the real service (test/server/operations-api.test.ts).
+const unused = Object.fromEntries(
+  ['listOperations', 'previewOperation', 'applyOperation', 'undo', 'redo', 'goToStep', 'getHistory', 'saveModel', 'getJob', 'cancelJob'].map((m) => [m, () => Promise.reject(new Error(`${m}: not used here`))]),
+) as unknown as Pick<Backend, 'listOperations' | 'previewOperation' | 'applyOperation' | 'undo' | 'redo' | 'goToStep' | 'getHistory' | 'saveModel' | 'getJob' | 'cancelJob'>;
+
 describe('dispatch', () => {
   const info = { modelId: 'm1' } as OpenedModelInfo;
   const handlers: MethodHandlers = {
@@ -70,6 +75,7 @@ describe('dispatch', () => {
       },
       getVerifySettings: async () => ({ settings: { inputsPath: null, dims: {}, values: {} }, remembered: false }),
       setVerifySettings: async (_id, settings) => ({ settings, remembered: true }),
+      ...unused,
     }),
   };
 
