@@ -3,10 +3,18 @@ import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { WorkbenchError } from '../../shared/errors.js';
 import type { Backend, GraphInfo, GraphPath, OpenedModelInfo, ProgressEvent, TensorInfo, VerifySettings, VerifySettingsInfo } from '../../shared/protocol/backend.js';
+import { defaultOperations, type OperationRegistry } from '../../shared/operations/registry.js';
+import type { ApplyRequest, EditHistory, EditResult, JobInfo, ListOperationsParams, OperationList, OperationPreview, OperationRequest, SavedModel } from '../../shared/protocol/operations-api.js';
 import { checkInputSettings } from '../../shared/verify/settings-check.js';
+import type { VerificationResult } from '../../shared/verify/verification-result.js';
 import { openModel, type OpenedModel } from '../io/open-model.js';
 import { settingsDir } from '../io/settings-dir.js';
+import { RuntimeHost } from '../runtime-host/runtime-host.js';
+import { Jobs } from './jobs.js';
 import { ModelDocument, type DocumentOrigin } from './model-document.js';
+import { ModelEditor } from './model-editor.js';
+import { endedVerification, runningVerification } from './step-verification.js';
+import { verifyStep } from './verify-job.js';
 import { UploadDir } from './upload-dir.js';
 import { VerifySettingsStore } from './verify-settings-store.js';
 
@@ -22,6 +30,10 @@ export interface WorkbenchServiceOptions {
   tempDir?: string;
   /** Folder where settings remembered per model are kept (default: settingsDir()). */
   settingsDir?: string;
+  /** The operations offered (default: defaultOperations()). */
+  operations?: OperationRegistry;
+  /** Where verification jobs run onnxruntime (default: a runtime host process started on first use). */
+  runtimeHost?: RuntimeHost;
 }
 
 const DEFAULT_VERIFY_SETTINGS: VerifySettings = { inputsPath: null, dims: {}, values: {} };
@@ -38,6 +50,10 @@ export class WorkbenchService implements Backend {
   private readonly uploads: UploadDir;
   private readonly maxDocuments: number;
   private readonly verifySettings: VerifySettingsStore;
+  private readonly editors = new Map<string, ModelEditor>();
+  private readonly operations: OperationRegistry;
+  private readonly jobList: Jobs;
+  private runtimeHost: RuntimeHost | undefined;
   private initial: Promise<OpenedModelInfo> | undefined;
   private jobs = 0;
 
@@ -45,6 +61,9 @@ export class WorkbenchService implements Backend {
     this.uploads = new UploadDir(options.tempDir);
     this.maxDocuments = Math.max(1, options.maxDocuments ?? 16);
     this.verifySettings = new VerifySettingsStore(join(options.settingsDir ?? settingsDir(), 'verify-settings.json'));
+    this.operations = options.operations ?? defaultOperations();
+    this.jobList = new Jobs((e) => this.emit(e));
+    this.runtimeHost = options.runtimeHost;
   }
 
   async initialModel(): Promise<OpenedModelInfo | null> {
@@ -140,6 +159,8 @@ export class WorkbenchService implements Backend {
   }
 
   async getGraph(modelId: string, path: GraphPath): Promise<GraphInfo> {
+    // An edit or dry run in flight has the model half-changed: read it once that settles.
+    await this.editors.get(modelId)?.idle();
     const doc = this.document(modelId);
     if (doc.inferencePending && doc.model.ir.graph.nodeCount > BIG_GRAPH) {
       // Inference of a big model takes seconds on this thread: say so first, and let the event out.
@@ -153,12 +174,9 @@ export class WorkbenchService implements Backend {
     return doc.graph(path);
   }
 
-  getTensor(modelId: string, path: GraphPath, name: string): Promise<TensorInfo> {
-    try {
-      return this.document(modelId).tensor(path, name);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+  async getTensor(modelId: string, path: GraphPath, name: string): Promise<TensorInfo> {
+    await this.editors.get(modelId)?.idle();
+    return this.document(modelId).tensor(path, name);
   }
 
   async getVerifySettings(modelId: string): Promise<VerifySettingsInfo> {
@@ -183,9 +201,78 @@ export class WorkbenchService implements Backend {
     return { settings, remembered: true };
   }
 
+  /** The editing side of an open document (made on first use). */
+  private editor(modelId: string): ModelEditor {
+    const doc = this.document(modelId);
+    let editor = this.editors.get(modelId);
+    if (!editor) this.editors.set(modelId, (editor = new ModelEditor(doc, this.operations)));
+    return editor;
+  }
+
+  listOperations(p: ListOperationsParams): Promise<OperationList> {
+    return this.editor(p.modelId).list(p);
+  }
+
+  previewOperation(p: OperationRequest): Promise<OperationPreview> {
+    return this.editor(p.modelId).preview(p);
+  }
+
+  /** Applies an operation as one step and, unless `verify` is false, starts its verification job (the answer does not wait for it). */
+  async applyOperation(p: ApplyRequest): Promise<EditResult> {
+    const doc = this.document(p.modelId);
+    const editor = this.editor(p.modelId);
+    const applied = await editor.apply(p);
+    if (p.verify === false) return applied.result;
+    const dims = (await this.verifySettings.get(doc.settingsKey))?.dims ?? {};
+    const host = (this.runtimeHost ??= new RuntimeHost());
+    const job = this.jobList.start<VerificationResult>(
+      'verify',
+      `verify ${applied.record.label}`,
+      (c) => verifyStep(host, { source: doc.model, snapshot: applied.snapshot, tolerance: applied.tolerance, dims, ...(this.options.tempDir ? { tempDir: this.options.tempDir } : {}) }, c),
+      (info, result) => editor.setVerification(applied.record, endedVerification(applied.record.verification, info, result)),
+    );
+    editor.setVerification(applied.record, runningVerification(applied.tolerance, job.jobId));
+    const step = applied.result.step && { ...applied.result.step, verification: applied.record.verification };
+    return { ...applied.result, step, steps: applied.result.steps.map((s) => (s.index === step?.index ? step : s)) };
+  }
+
+  undo(p: { modelId: string; version?: number }): Promise<EditResult> {
+    return this.editor(p.modelId).undo(p.version);
+  }
+
+  redo(p: { modelId: string; version?: number }): Promise<EditResult> {
+    return this.editor(p.modelId).redo(p.version);
+  }
+
+  goToStep(p: { modelId: string; index: number; version?: number }): Promise<EditResult> {
+    return this.editor(p.modelId).goToStep(p.index, p.version);
+  }
+
+  async getHistory(modelId: string): Promise<EditHistory> {
+    return this.editor(modelId).history();
+  }
+
+  saveModel(p: { modelId: string; path: string; overwrite?: boolean }): Promise<SavedModel> {
+    return this.editor(p.modelId).save(resolve(p.path), p.overwrite === true);
+  }
+
+  async getJob(jobId: string): Promise<JobInfo> {
+    return this.jobList.get(jobId);
+  }
+
+  cancelJob(jobId: string): Promise<JobInfo> {
+    return this.jobList.cancel(jobId);
+  }
+
+  /** Resolves when a job has ended (for the CLI and tests; clients poll getJob or watch progress). */
+  waitForJob(jobId: string): Promise<JobInfo> {
+    return this.jobList.wait(jobId);
+  }
+
   /** Closes a document (removing its temporary file, for uploads). Unknown ids are ignored. */
   async closeModel(modelId: string): Promise<void> {
     this.docs.delete(modelId);
+    this.editors.delete(modelId);
     const file = this.uploadFiles.get(modelId);
     this.uploadFiles.delete(modelId);
     if (file) await this.uploads.remove(file);
@@ -208,6 +295,9 @@ export class WorkbenchService implements Backend {
 
   /** Closes every document and removes the temporary folder. */
   async dispose(): Promise<void> {
+    this.jobList.cancelAll();
+    this.runtimeHost?.close();
+    this.editors.clear();
     this.docs.clear();
     this.uploadFiles.clear();
     this.listeners.clear();

@@ -1,0 +1,251 @@
+import { stat } from 'node:fs/promises';
+import { z } from 'zod';
+import { WorkbenchError } from '../../shared/errors.js';
+import type { JournalDiff, NodeId } from '../../shared/ir/journal.js';
+import type { ModelProto } from '../../shared/onnx/proto-types.js';
+import type { OperationRegistry } from '../../shared/operations/registry.js';
+import { applyOperation, checkSelection, dryRunOperation, resolveOperation, type ResolvedOperation } from '../../shared/operations/run-operation.js';
+import { nodeNamesById, withOrigins } from '../../shared/profile/provenance.js';
+import type {
+  ApplyRequest,
+  EditHistory,
+  EditResult,
+  GraphDiff,
+  HistoryStep,
+  ListOperationsParams,
+  OperationInfo,
+  OperationList,
+  OperationPreview,
+  OperationRequest,
+  SavedModel,
+  StepVerification,
+} from '../../shared/protocol/operations-api.js';
+import { countNodes } from '../../shared/rewrite/pass-manager.js';
+import type { ToleranceName } from '../../shared/verify/tolerance.js';
+import { saveModel } from '../io/save-model.js';
+import { optimizationSetup, type OptimizationSetup } from '../optimize/optimization-setup.js';
+import type { ModelDocument } from './model-document.js';
+import { noVerification } from './step-verification.js';
+
+/** A step as the editor keeps it: the history entry less what its place in the history decides. */
+type StepRecord = Omit<HistoryStep, 'index' | 'applied'>;
+
+/** What apply hands the service for the step's verification job. */
+export interface AppliedStep {
+  result: EditResult;
+  record: StepRecord;
+  /** The model as the step left it, with provenance metadata (what a save would write). */
+  snapshot: ModelProto;
+  tolerance: ToleranceName;
+}
+
+function graphDiff(d: JournalDiff): GraphDiff {
+  const sort = (ids: NodeId[]) => [...ids].sort((a, b) => a - b);
+  return { added: sort(d.added), removed: sort(d.removed), changed: sort(d.changed), graphChanged: d.graphChanged };
+}
+
+/**
+ * The editing side of one open document: operations listed, previewed and applied through the
+ * registry, each applied one a step of the model's journal; undo, redo, jumps and saving. Calls
+ * that read or change the model run one at a time (the journal is single-writer, and a dry run
+ * edits the model before rolling back); `idle` lets readers wait for the one in flight.
+ */
+export class ModelEditor {
+  private readonly steps: StepRecord[] = [];
+  private revision = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+  private setup: Promise<OptimizationSetup> | undefined;
+  private originalNames: Map<NodeId, string> | undefined;
+
+  constructor(
+    private readonly doc: ModelDocument,
+    private readonly registry: OperationRegistry,
+  ) {}
+
+  /** The document's edit version (see operations-api.ts). */
+  get version(): number {
+    return this.revision;
+  }
+
+  private get ir() {
+    return this.doc.model.ir;
+  }
+
+  /** Runs `fn` after every call before it has settled. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Resolves once no call is changing the model. */
+  async idle(): Promise<void> {
+    await this.queue;
+  }
+
+  private checkVersion(version: number | undefined): void {
+    if (version !== undefined && version !== this.revision) {
+      throw new WorkbenchError('STALE_VERSION', `${this.doc.origin.name}: the model changed since version ${version} (now ${this.revision}); list or preview again`);
+    }
+  }
+
+  private runtime() {
+    this.setup ??= optimizationSetup(this.doc.model);
+    this.setup.catch(() => (this.setup = undefined));
+    return this.setup.then((s) => s.runOptions);
+  }
+
+  list(p: ListOperationsParams): Promise<OperationList> {
+    return this.exclusive(async () => {
+      checkSelection(this.ir, p.selection);
+      const runtime = await this.runtime();
+      const operations: OperationInfo[] = [];
+      for (const op of this.registry.list()) {
+        const r = resolveOperation(this.registry, this.ir, op.name, {}, p.selection);
+        let effect;
+        try {
+          effect = await dryRunOperation(this.ir, r, runtime);
+        } catch (e) {
+          // An operation whose dry run is refused (a guard or a runtime limit) does not apply here.
+          if (e instanceof WorkbenchError) continue;
+          throw e;
+        }
+        if (!p.all && effect.outcome.matches === 0 && !effect.diff.graphChanged && !effect.diff.removed.length && !effect.diff.changed.length) continue;
+        operations.push({
+          name: op.name,
+          description: op.description,
+          group: op.group,
+          target: op.target ?? null,
+          tolerance: op.tolerance,
+          optionsSchema: z.toJSONSchema(op.options, { unrepresentable: 'any' }),
+          matches: effect.outcome.matches,
+          nodes: [...effect.diff.removed, ...effect.diff.changed].sort((a, b) => a - b),
+          nodesBefore: effect.nodesBefore,
+          nodesAfter: effect.nodesAfter,
+        });
+      }
+      return { version: this.revision, selection: p.selection ?? null, operations };
+    });
+  }
+
+  private resolve(p: OperationRequest): ResolvedOperation {
+    return resolveOperation(this.registry, this.ir, p.name, p.options, p.selection);
+  }
+
+  preview(p: OperationRequest): Promise<OperationPreview> {
+    return this.exclusive(async () => {
+      this.checkVersion(p.version);
+      const r = this.resolve(p);
+      const e = await dryRunOperation(this.ir, r, await this.runtime());
+      const d = graphDiff(e.diff);
+      return {
+        version: this.revision,
+        name: p.name,
+        matches: e.outcome.matches,
+        removed: d.removed,
+        changed: d.changed,
+        addedCount: d.added.length,
+        graphChanged: d.graphChanged,
+        nodesBefore: e.nodesBefore,
+        nodesAfter: e.nodesAfter,
+        tolerance: e.tolerance,
+      };
+    });
+  }
+
+  /** Applies an operation as one step (dropping undone steps, as the journal does). */
+  apply(p: ApplyRequest): Promise<AppliedStep> {
+    return this.exclusive(async () => {
+      this.checkVersion(p.version);
+      const r = this.resolve(p);
+      const runtime = await this.runtime();
+      this.originalNames ??= nodeNamesById(this.ir);
+      const label = p.selection ? `${p.name} (${p.selection.length} selected node${p.selection.length === 1 ? '' : 's'})` : p.name;
+      const e = await applyOperation(this.ir, r, runtime, label);
+      this.steps.length = this.ir.journal.state - 1;
+      const record: StepRecord = {
+        label,
+        operation: p.name,
+        options: r.options as Record<string, unknown>,
+        selection: p.selection ? [...p.selection] : null,
+        matches: e.outcome.matches,
+        nodesBefore: e.nodesBefore,
+        nodesAfter: e.nodesAfter,
+        verification: noVerification(e.tolerance),
+      };
+      this.steps.push(record);
+      this.revision++;
+      const snapshot = withOrigins(this.ir.toProto(), this.ir, this.originalNames);
+      return { result: { ...this.history(), diff: graphDiff(e.diff), step: this.entry(this.steps.length - 1) }, record, snapshot, tolerance: e.tolerance };
+    });
+  }
+
+  /** Sets a step's verification badge (the record stays the same object while the step exists). */
+  setVerification(record: StepRecord, v: StepVerification): void {
+    record.verification = v;
+  }
+
+  undo(version?: number): Promise<EditResult> {
+    return this.exclusive(async () => {
+      if (this.ir.journal.state === 0) throw new WorkbenchError('NOTHING_TO_UNDO', `${this.doc.origin.name}: nothing to undo`);
+      return this.jump(this.ir.journal.state - 1, version);
+    });
+  }
+
+  redo(version?: number): Promise<EditResult> {
+    return this.exclusive(async () => {
+      if (this.ir.journal.redoCount === 0) throw new WorkbenchError('NOTHING_TO_REDO', `${this.doc.origin.name}: nothing to redo`);
+      return this.jump(this.ir.journal.state + 1, version);
+    });
+  }
+
+  goToStep(index: number, version?: number): Promise<EditResult> {
+    return this.exclusive(async () => this.jump(index, version));
+  }
+
+  private jump(index: number, version: number | undefined): EditResult {
+    this.checkVersion(version);
+    const journal = this.ir.journal;
+    const from = journal.state;
+    const last = from + journal.redoCount;
+    if (!Number.isSafeInteger(index) || index < 0 || index > last) {
+      throw new WorkbenchError('BAD_STEP', `${this.doc.origin.name}: no history state ${index} (0 is the model as opened, ${last} the last step)`);
+    }
+    let diff: JournalDiff;
+    if (index <= from) {
+      // The journal diffs only applied states: take it before undoing.
+      diff = journal.diff(from, index);
+      while (journal.state > index) journal.undo();
+    } else {
+      while (journal.state < index) journal.redo();
+      diff = journal.diff(from, index);
+    }
+    if (index !== from) this.revision++;
+    return { ...this.history(), diff: graphDiff(diff), step: null };
+  }
+
+  private entry(i: number): HistoryStep {
+    return { ...this.steps[i]!, index: i + 1, applied: i < this.ir.journal.state };
+  }
+
+  history(): EditHistory {
+    return { version: this.revision, state: this.ir.journal.state, steps: this.steps.map((_, i) => this.entry(i)) };
+  }
+
+  /** Saves the current state with provenance metadata; an existing file only with `overwrite` (the input's own file included). */
+  save(path: string, overwrite: boolean): Promise<SavedModel> {
+    return this.exclusive(async () => {
+      if (!overwrite) {
+        const exists = await stat(path).then(
+          () => true,
+          () => false,
+        );
+        if (exists) throw new WorkbenchError('FILE_EXISTS', `${path}: the file exists (ask to overwrite it explicitly)`);
+      }
+      this.originalNames ??= nodeNamesById(this.ir);
+      const proto = withOrigins(this.ir.toProto(), this.ir, this.originalNames);
+      const r = await saveModel(proto, path, { overwriteInput: overwrite, source: this.doc.model });
+      return { path: r.path, bytes: r.bytes, nodeCount: countNodes(this.ir) };
+    });
+  }
+}
