@@ -209,11 +209,11 @@ export class WorkbenchService implements Backend {
     return editor;
   }
 
-  listOperations(p: ListOperationsParams): Promise<OperationList> {
+  async listOperations(p: ListOperationsParams): Promise<OperationList> {
     return this.editor(p.modelId).list(p);
   }
 
-  previewOperation(p: OperationRequest): Promise<OperationPreview> {
+  async previewOperation(p: OperationRequest): Promise<OperationPreview> {
     return this.editor(p.modelId).preview(p);
   }
 
@@ -236,15 +236,15 @@ export class WorkbenchService implements Backend {
     return { ...applied.result, step, steps: applied.result.steps.map((s) => (s.index === step?.index ? step : s)) };
   }
 
-  undo(p: { modelId: string; version?: number }): Promise<EditResult> {
+  async undo(p: { modelId: string; version?: number }): Promise<EditResult> {
     return this.editor(p.modelId).undo(p.version);
   }
 
-  redo(p: { modelId: string; version?: number }): Promise<EditResult> {
+  async redo(p: { modelId: string; version?: number }): Promise<EditResult> {
     return this.editor(p.modelId).redo(p.version);
   }
 
-  goToStep(p: { modelId: string; index: number; version?: number }): Promise<EditResult> {
+  async goToStep(p: { modelId: string; index: number; version?: number }): Promise<EditResult> {
     return this.editor(p.modelId).goToStep(p.index, p.version);
   }
 
@@ -252,7 +252,7 @@ export class WorkbenchService implements Backend {
     return this.editor(modelId).history();
   }
 
-  saveModel(p: { modelId: string; path: string; overwrite?: boolean }): Promise<SavedModel> {
+  async saveModel(p: { modelId: string; path: string; overwrite?: boolean }): Promise<SavedModel> {
     return this.editor(p.modelId).save(resolve(p.path), p.overwrite === true);
   }
 
@@ -260,12 +260,12 @@ export class WorkbenchService implements Backend {
     return this.jobList.get(jobId);
   }
 
-  cancelJob(jobId: string): Promise<JobInfo> {
+  async cancelJob(jobId: string): Promise<JobInfo> {
     return this.jobList.cancel(jobId);
   }
 
   /** Resolves when a job has ended (for the CLI and tests; clients poll getJob or watch progress). */
-  waitForJob(jobId: string): Promise<JobInfo> {
+  async waitForJob(jobId: string): Promise<JobInfo> {
     return this.jobList.wait(jobId);
   }
 
