@@ -1,4 +1,5 @@
-import { ALL_PASSES, PRESETS } from '../../shared/passes/registry.js';
+import { defaultOperations } from '../../shared/operations/registry.js';
+import { PRESETS } from '../../shared/passes/registry.js';
 import { parseArgs } from './args.js';
 import type { Command } from './command.js';
 
@@ -10,16 +11,21 @@ export const passesCommand: Command = {
   summary: 'list the optimization passes with what they do, their target and what they need',
   async run(argv, io) {
     const args = parseArgs(argv, { json: 'flag' });
-    const list = ALL_PASSES.map((p) => ({
-      name: p.name,
-      description: p.description,
-      target: p.target,
-      requires: [...p.requires],
-      numerics: p.numerics,
-      presets: Object.entries(PRESETS)
-        .filter(([, names]) => names.includes(p.name))
-        .map(([preset]) => preset),
-    }));
+    // The same registry the app lists operations from; passes are its cleanup and fusion entries.
+    const list = defaultOperations()
+      .list()
+      .filter((op) => (op.group === 'cleanup' || op.group === 'fusion') && op.target !== undefined)
+      .map((op) => ({
+        name: op.name,
+        description: op.description,
+        group: op.group,
+        target: op.target!,
+        requires: [...op.requires],
+        numerics: op.tolerance,
+        presets: Object.entries(PRESETS)
+          .filter(([, names]) => names.includes(op.name))
+          .map(([preset]) => preset),
+      }));
     if (args.options.json) {
       io.out(JSON.stringify({ passes: list, presets: PRESETS }, null, 2));
       return 0;
