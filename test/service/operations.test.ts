@@ -169,6 +169,17 @@ describe('operations, history and jobs in the service', () => {
     await service.undo({ modelId });
   });
 
+  it('runs several verification jobs at once, each ending on its own step', async () => {
+    const a = await service.applyOperation({ modelId, name: 'fuse-conv-batchnorm', version: (await service.getHistory(modelId)).version });
+    const b = await service.applyOperation({ modelId, name: 'test:replace-relu', version: a.version });
+    const jobs = [a.step!.verification.jobId!, b.step!.verification.jobId!];
+    expect(new Set(jobs).size).toBe(2);
+    expect((await Promise.all(jobs.map((j) => service.getJob(j)))).map((j) => j.state)).toEqual(['running', 'running']);
+    await Promise.all(jobs.map((j) => service.waitForJob(j)));
+    expect((await service.getHistory(modelId)).steps.map((s) => s.verification.state)).toEqual(['passed', 'failed']);
+    await service.goToStep({ modelId, index: 0 });
+  });
+
   it('refuses stale versions and bad requests, changing nothing', async () => {
     const before = proto();
     const h = await service.getHistory(modelId);
