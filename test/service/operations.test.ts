@@ -131,6 +131,9 @@ describe('operations, history and jobs in the service', () => {
     expect(u.diff.added).toEqual([ids.relu]);
     expect(proto()).toEqual(fused);
     expect(u.steps.map((s) => s.applied)).toEqual([true, false]);
+    // A preview (a dry run) leaves what redo can bring back.
+    await service.previewOperation({ modelId, name: 'test:replace-relu' });
+    expect(u.version).toBe((await service.getHistory(modelId)).version);
     const r = await service.redo({ modelId });
     expect(r.diff).toEqual({ ...second.diff });
     expect(proto()).toEqual(broken);
