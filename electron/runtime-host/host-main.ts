@@ -4,7 +4,7 @@
 
 import { WorkbenchError } from '../../shared/errors.js';
 import { HOST_FAULT_ENV, HOST_TEST_ENV, type FromHost, type HostRequest, type ToHost } from './host-protocol.js';
-import { measure, RunFailure, type JobContext } from './host-measure.js';
+import { measure, RunFailure, toOrt, type JobContext } from './host-measure.js';
 import { probeProvider } from './host-session.js';
 import { verifyModels } from '../runtime/verify.js';
 
@@ -63,7 +63,11 @@ async function handle(p: Port, id: number, req: HostRequest): Promise<unknown> {
       return measure(req.job, ctx);
     case 'verify':
       ctx.step('verifying outputs', req.job.transformed);
-      return verifyModels(req.job.original, req.job.transformed, { tolerance: req.job.tolerance, ...(req.job.dims ? { dims: req.job.dims } : {}) });
+      return verifyModels(req.job.original, req.job.transformed, {
+        tolerance: req.job.tolerance,
+        ...(req.job.dims ? { dims: req.job.dims } : {}),
+        ...(req.job.inputs?.length ? { inputs: Object.fromEntries(req.job.inputs.map((t) => [t.name, toOrt(t)])) } : {}),
+      });
     case 'test-abort':
     case 'test-sleep':
       if (!testing) throw new WorkbenchError('BAD_REQUEST', `host request '${req.kind}' is for tests only`);

@@ -82,6 +82,8 @@ export interface VerifyJob {
   tolerance: ToleranceName | Tolerance;
   /** Sizes of symbolic input dims; the rest default to 1 (the result says which). */
   dims?: Record<string, number>;
+  /** Values for some inputs (the rest are generated). */
+  inputs?: HostTensor[];
 }
 
 export type HostRequest =

@@ -6,8 +6,10 @@ import type { ToleranceName } from '../../shared/verify/tolerance.js';
 import type { VerificationResult } from '../../shared/verify/verification-result.js';
 import type { OpenedModel } from '../io/open-model.js';
 import { saveModel } from '../io/save-model.js';
+import type { VerifySettings } from '../../shared/protocol/backend.js';
 import type { RuntimeHost } from '../runtime-host/runtime-host.js';
 import type { JobControl } from './jobs.js';
+import { settingsInputs } from './verify-inputs.js';
 
 export interface VerifyStepInput {
   /** The document as opened: its file is what the step is compared with. */
@@ -15,7 +17,8 @@ export interface VerifyStepInput {
   /** The model as the step left it (taken when the step was applied). */
   snapshot: ModelProto;
   tolerance: ToleranceName;
-  dims: Record<string, number>;
+  /** The model's verification settings (dims, input values, an inputs file or folder). */
+  settings: VerifySettings;
   /** Where the temporary copy goes (default: the OS's temporary folder). */
   tempDir?: string;
 }
@@ -31,9 +34,11 @@ export async function verifyStep(host: RuntimeHost, input: VerifyStepInput, cont
     control.progress(0, 2, 'writing the edited model');
     const file = join(dir, 'step.onnx');
     await saveModel(input.snapshot, file, { source: input.source });
+    const inputs = await settingsInputs(input.source.proto.graph ?? {}, input.settings);
     control.signal.throwIfAborted();
     control.progress(1, 2, 'running the original and the edited model');
-    return await host.verify({ original: input.source.path, transformed: file, tolerance: input.tolerance, dims: input.dims }, { signal: control.signal });
+    const job = { original: input.source.path, transformed: file, tolerance: input.tolerance, dims: input.settings.dims, inputs };
+    return await host.verify(job, { signal: control.signal });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

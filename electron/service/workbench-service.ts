@@ -223,12 +223,12 @@ export class WorkbenchService implements Backend {
     const editor = this.editor(p.modelId);
     const applied = await editor.apply(p);
     if (p.verify === false) return applied.result;
-    const dims = (await this.verifySettings.get(doc.settingsKey))?.dims ?? {};
+    const settings = (await this.verifySettings.get(doc.settingsKey)) ?? DEFAULT_VERIFY_SETTINGS;
     const host = (this.runtimeHost ??= new RuntimeHost());
     const job = this.jobList.start<VerificationResult>(
       'verify',
       `verify ${applied.record.label}`,
-      (c) => verifyStep(host, { source: doc.model, snapshot: applied.snapshot, tolerance: applied.tolerance, dims, ...(this.options.tempDir ? { tempDir: this.options.tempDir } : {}) }, c),
+      (c) => verifyStep(host, { source: doc.model, snapshot: applied.snapshot, tolerance: applied.tolerance, settings, ...(this.options.tempDir ? { tempDir: this.options.tempDir } : {}) }, c),
       (info, result) => editor.setVerification(applied.record, endedVerification(applied.record.verification, info, result)),
     );
     editor.setVerification(applied.record, runningVerification(applied.tolerance, job.jobId));
