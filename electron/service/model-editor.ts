@@ -52,7 +52,6 @@ function graphDiff(d: JournalDiff): GraphDiff {
  */
 export class ModelEditor {
   private readonly steps: StepRecord[] = [];
-  private revision = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private setup: Promise<OptimizationSetup> | undefined;
   private originalNames: Map<NodeId, string> | undefined;
@@ -62,9 +61,9 @@ export class ModelEditor {
     private readonly registry: OperationRegistry,
   ) {}
 
-  /** The document's edit version (see operations-api.ts). */
+  /** The document's edit version (see operations-api.ts): its journal's version, which dry runs leave as it was. */
   get version(): number {
-    return this.revision;
+    return this.ir.journal.version;
   }
 
   private get ir() {
@@ -84,8 +83,8 @@ export class ModelEditor {
   }
 
   private checkVersion(version: number | undefined): void {
-    if (version !== undefined && version !== this.revision) {
-      throw new WorkbenchError('STALE_VERSION', `${this.doc.origin.name}: the model changed since version ${version} (now ${this.revision}); list or preview again`);
+    if (version !== undefined && version !== this.version) {
+      throw new WorkbenchError('STALE_VERSION', `${this.doc.origin.name}: the model changed since version ${version} (now ${this.version}); list or preview again`);
     }
   }
 
@@ -124,7 +123,7 @@ export class ModelEditor {
           nodesAfter: effect.nodesAfter,
         });
       }
-      return { version: this.revision, selection: p.selection ?? null, operations };
+      return { version: this.version, selection: p.selection ?? null, operations };
     });
   }
 
@@ -139,7 +138,7 @@ export class ModelEditor {
       const e = await dryRunOperation(this.ir, r, await this.runtime());
       const d = graphDiff(e.diff);
       return {
-        version: this.revision,
+        version: this.version,
         name: p.name,
         matches: e.outcome.matches,
         removed: d.removed,
@@ -174,8 +173,7 @@ export class ModelEditor {
         verification: noVerification(e.tolerance),
       };
       this.steps.push(record);
-      this.revision++;
-      const snapshot = withOrigins(this.ir.toProto(), this.ir, this.originalNames);
+            const snapshot = withOrigins(this.ir.toProto(), this.ir, this.originalNames);
       return { result: { ...this.history(), diff: graphDiff(e.diff), step: this.entry(this.steps.length - 1) }, record, snapshot, tolerance: e.tolerance };
     });
   }
@@ -220,7 +218,6 @@ export class ModelEditor {
       while (journal.state < index) journal.redo();
       diff = journal.diff(from, index);
     }
-    if (index !== from) this.revision++;
     return { ...this.history(), diff: graphDiff(diff), step: null };
   }
 
@@ -229,7 +226,7 @@ export class ModelEditor {
   }
 
   history(): EditHistory {
-    return { version: this.revision, state: this.ir.journal.state, steps: this.steps.map((_, i) => this.entry(i)) };
+    return { version: this.version, state: this.ir.journal.state, steps: this.steps.map((_, i) => this.entry(i)) };
   }
 
   /** Saves the current state with provenance metadata; an existing file only with `overwrite` (the input's own file included). */

@@ -39,10 +39,19 @@ export class Journal {
   private open: { label: string; changes: Change[] } | undefined;
   private replaying = false;
   private edits = 0;
+  private key = 0;
 
-  /** Grows with every applied, reverted or replayed change: a cheap key for caches of derived facts. */
+  /**
+   * A key for caches of derived facts: a fresh number after every applied, reverted or replayed
+   * change (numbers are never reused), and back to its old value when a transaction is rolled
+   * back as a whole (a dry run, a failed edit), since the model is then exactly as it was.
+   */
   get version(): number {
-    return this.edits;
+    return this.key;
+  }
+
+  private bump(): void {
+    this.key = ++this.edits;
   }
 
   /** Runs `fn` as one transaction; if it throws, its changes are rolled back. */
@@ -93,10 +102,10 @@ export class Journal {
     }
   }
 
-  private begin(label: string): { tx: { label: string; changes: Change[] }; mark: number; outer: boolean } {
-    if (this.open) return { tx: this.open, mark: this.open.changes.length, outer: false };
+  private begin(label: string): { tx: { label: string; changes: Change[] }; mark: number; outer: boolean; key: number } {
+    if (this.open) return { tx: this.open, mark: this.open.changes.length, outer: false, key: this.key };
     this.open = { label, changes: [] };
-    return { tx: this.open, mark: 0, outer: true };
+    return { tx: this.open, mark: 0, outer: true, key: this.key };
   }
 
   private end({ tx, outer }: { tx: { label: string; changes: Change[] }; outer: boolean }): void {
@@ -108,13 +117,17 @@ export class Journal {
     }
   }
 
-  private abort({ tx, mark, outer }: { tx: { changes: Change[] }; mark: number; outer: boolean }): void {
+  private abort({ tx, mark, outer, key }: { tx: { changes: Change[] }; mark: number; outer: boolean; key: number }): void {
     if (outer) this.open = undefined;
-    this.rollBack(tx.changes.splice(mark));
+    const undone = tx.changes.splice(mark);
+    if (!undone.length) return;
+    this.rollBack(undone);
+    // The whole transaction undone: the model is as it was under `key`.
+    if (outer) this.key = key;
   }
 
   private rollBack(changes: readonly Change[]): void {
-    this.edits++;
+    this.bump();
     this.replaying = true;
     try {
       for (let i = changes.length - 1; i >= 0; i--) changes[i]!.revert();
@@ -131,7 +144,7 @@ export class Journal {
       return;
     }
     change.apply();
-    this.edits++;
+    this.bump();
     this.open.changes.push(change);
   }
 
@@ -179,7 +192,7 @@ export class Journal {
   }
 
   private replay(fn: () => void): void {
-    this.edits++;
+    this.bump();
     if (this.open) throw new Error('undo/redo inside a transaction');
     this.replaying = true;
     try {

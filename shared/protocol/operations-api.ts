@@ -3,8 +3,8 @@ import type { OperationGroup } from '../operations/operation.js';
 // The Backend's part for editing a model: operations (list, preview, apply), the history
 // (undo, redo, jump), saving, and jobs. Plain JSON, like the rest of the API.
 //
-// `version` is the document's edit version: it changes with every apply, undo, redo and jump
-// (not with previews). A request that carries an older one than the document's is refused with
+// `version` is the document's edit version (its journal's version): it changes with every apply,
+// undo, redo and jump, not with previews or refused requests. A request that carries an older one than the document's is refused with
 // STALE_VERSION and changes nothing: what the client listed or previewed is out of date.
 
 /** Nodes added, removed and changed by a step (ids are the graph view's node ids). */

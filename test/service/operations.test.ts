@@ -90,6 +90,8 @@ describe('operations, history and jobs in the service', () => {
     expect(p).toMatchObject({ matches: 1, removed: [ids.conv, ids.bn], changed: [], addedCount: 1, nodesBefore: 3, nodesAfter: 2, tolerance: 'reassociation', version });
     expect(proto()).toEqual(before);
     expect((await service.getHistory(modelId)).version).toBe(version);
+    // The model is as it was, so what the view derived from it (inferred shapes) still holds.
+    expect(service.document(modelId).inferencePending).toBe(false);
     expect((await service.getGraph(modelId, [])).nodes).toHaveLength(3);
   });
 

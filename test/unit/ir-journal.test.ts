@@ -322,3 +322,43 @@ describe('provenance and stable ids', () => {
     expect(ir.findNode(neg.id)).toBeUndefined();
   });
 });
+
+describe('journal versions and dry runs', () => {
+  it('a dry run reports its diff, rolls back, keeps the redo list and the version', async () => {
+    const ir = load();
+    ir.journal.transaction('rename', () => ir.graph.rename(byName(ir, 'neg'), 'negate'));
+    const renamed = bytesOf(ir);
+    ir.journal.undo();
+    const version = ir.journal.version;
+    const before = bytesOf(ir);
+    const { result, diff } = await ir.journal.tryAsync('drop relu', async () => {
+      const relu = byName(ir, 'relu');
+      ir.graph.replaceAllUses('r', 'c');
+      ir.graph.removeNode(relu);
+      return relu.id;
+    });
+    expect(diff.removed).toEqual([result]);
+    expect(diff.changed).toEqual([byName(ir, 'add').id]);
+    expect(bytesOf(ir)).toEqual(before);
+    expect(ir.journal.version).toBe(version);
+    expect(ir.journal.redoCount).toBe(1);
+    ir.journal.redo();
+    expect(bytesOf(ir)).toEqual(renamed);
+  });
+
+  it('a failed transaction leaves the version as it was; later edits get versions never used before', () => {
+    const ir = load();
+    const seen = new Set([ir.journal.version]);
+    const v0 = ir.journal.version;
+    expect(() =>
+      ir.journal.transaction('fails', () => {
+        ir.graph.rename(byName(ir, 'neg'), 'x1');
+        seen.add(ir.journal.version);
+        throw new WorkbenchError('NOPE', 'refused');
+      }),
+    ).toThrow('refused');
+    expect(ir.journal.version).toBe(v0);
+    ir.journal.transaction('rename', () => ir.graph.rename(byName(ir, 'neg'), 'x2'));
+    expect(seen.has(ir.journal.version)).toBe(false);
+  });
+});
