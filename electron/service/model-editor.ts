@@ -37,6 +37,8 @@ export interface AppliedStep {
   /** The model as the step left it, with provenance metadata (what a save would write). */
   snapshot: ModelProto;
   tolerance: ToleranceName;
+  /** Undone steps the new one replaced (their verification jobs are of no more use). */
+  dropped: StepRecord[];
 }
 
 function graphDiff(d: JournalDiff): GraphDiff {
@@ -161,7 +163,7 @@ export class ModelEditor {
       this.originalNames ??= nodeNamesById(this.ir);
       const label = p.selection ? `${p.name} (${p.selection.length} selected node${p.selection.length === 1 ? '' : 's'})` : p.name;
       const e = await applyOperation(this.ir, r, runtime, label);
-      this.steps.length = this.ir.journal.state - 1;
+      const dropped = this.steps.splice(this.ir.journal.state - 1);
       const record: StepRecord = {
         label,
         operation: p.name,
@@ -174,7 +176,7 @@ export class ModelEditor {
       };
       this.steps.push(record);
             const snapshot = withOrigins(this.ir.toProto(), this.ir, this.originalNames);
-      return { result: { ...this.history(), diff: graphDiff(e.diff), step: this.entry(this.steps.length - 1) }, record, snapshot, tolerance: e.tolerance };
+      return { result: { ...this.history(), diff: graphDiff(e.diff), step: this.entry(this.steps.length - 1) }, record, snapshot, tolerance: e.tolerance, dropped };
     });
   }
 

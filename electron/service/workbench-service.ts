@@ -222,6 +222,7 @@ export class WorkbenchService implements Backend {
     const doc = this.document(p.modelId);
     const editor = this.editor(p.modelId);
     const applied = await editor.apply(p);
+    for (const s of applied.dropped) if (s.verification.state === 'running' && s.verification.jobId) void this.jobList.cancel(s.verification.jobId);
     if (p.verify === false) return applied.result;
     const settings = (await this.verifySettings.get(doc.settingsKey)) ?? DEFAULT_VERIFY_SETTINGS;
     const host = (this.runtimeHost ??= new RuntimeHost());

@@ -185,6 +185,15 @@ describe('operations, history and jobs in the service', () => {
     await service.goToStep({ modelId, index: 0 });
   });
 
+  it('a step that replaces undone ones cancels their running verification', async () => {
+    const a = await service.applyOperation({ modelId, name: 'fuse-conv-batchnorm', version: (await service.getHistory(modelId)).version });
+    const undone = await service.undo({ modelId });
+    const b = await service.applyOperation({ modelId, name: 'test:replace-relu', version: undone.version, verify: false });
+    expect(b.steps.map((s) => s.operation)).toEqual(['test:replace-relu']);
+    expect(await service.waitForJob(a.step!.verification.jobId!)).toMatchObject({ state: 'cancelled' });
+    await service.undo({ modelId });
+  });
+
   it('refuses stale versions and bad requests, changing nothing', async () => {
     const before = proto();
     const h = await service.getHistory(modelId);
