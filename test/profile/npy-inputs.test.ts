@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadInputFiles } from '../../electron/profile/input-files.js';
+import { loadInputFiles } from '../../electron/runtime/input-files.js';
 import { ElemType, tensor, valueInfo } from '../../shared/builder/index.js';
 import { encodeTensor } from '../../shared/onnx/model-codec.js';
 import { encodeNpy, parseNpy } from '../../shared/profile/npy.js';

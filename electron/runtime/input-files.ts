@@ -12,7 +12,7 @@ import type { ValueInfoProto } from '../../shared/onnx/proto-types.js';
 import { parseNpy } from '../../shared/profile/npy.js';
 import { fsError } from '../io/fs-errors.js';
 import type { HostTensor } from '../runtime-host/host-protocol.js';
-import { ortTypeOf, toOrtTensor } from '../runtime/ort-tensors.js';
+import { ortTypeOf, toOrtTensor } from './ort-tensors.js';
 
 export interface LoadedInput {
   tensor: HostTensor;
