@@ -1,0 +1,58 @@
+// Command-line options of every command that verifies its result (optimize now; quantize and
+// prune take the same): --verify, --dim, --value, --inputs, parsed into VerifyInputSettings, and
+// the lines that say which inputs the verification ran on.
+
+import { WorkbenchError } from '../../shared/errors.js';
+import type { GraphProto } from '../../shared/onnx/proto-types.js';
+import { checkInputValues, parseValueOption, type VerifyInputSettings } from '../../shared/verify/input-settings.js';
+import type { VerificationResult } from '../../shared/verify/verification-result.js';
+import type { VerifyOptions } from '../runtime/verify.js';
+import { parseDims, type OptionKind, type ParsedArgs } from './args.js';
+
+export const VERIFY_OPTION_SPEC: Record<string, OptionKind> = { verify: 'flag', dim: 'list', value: 'list', inputs: 'string' };
+
+export const VERIFY_OPTIONS_USAGE = '[--verify [--dim name=value] [--value NAME=NUMBER] [--inputs PATH]]';
+
+/** The verification input settings the arguments give; --value and --inputs without --verify are errors. */
+export function verifyInputSettingsFrom(args: ParsedArgs): VerifyInputSettings {
+  const o = args.options;
+  const values: Record<string, number> = {};
+  for (const item of (o.value as string[] | undefined) ?? []) {
+    const [name, value] = parseValueOption(item);
+    if (Object.hasOwn(values, name)) throw new WorkbenchError('BAD_OPTION', `--value ${name} is given twice`);
+    values[name] = value;
+  }
+  if (!o.verify && (Object.keys(values).length || o.inputs !== undefined)) {
+    throw new WorkbenchError('USAGE', `${o.inputs !== undefined ? '--inputs' : '--value'} sets verification inputs; add --verify`);
+  }
+  const settings: VerifyInputSettings = { dims: parseDims(o.dim as string[] | undefined), values };
+  if (typeof o.inputs === 'string') settings.inputsPath = o.inputs;
+  return settings;
+}
+
+/** Checks the settings that need only the model (value names and types), before any work is done. */
+export function checkVerifySettings(graph: GraphProto, settings: VerifyInputSettings): void {
+  checkInputValues(graph, settings.values);
+}
+
+/** The settings as verifyModels options. */
+export function verifyOptionsFrom(settings: VerifyInputSettings): Pick<VerifyOptions, 'dims' | 'values' | 'inputsPath'> {
+  return { dims: settings.dims, values: settings.values, ...(settings.inputsPath !== undefined ? { inputsPath: settings.inputsPath } : {}) };
+}
+
+function inputText(i: VerificationResult['inputSets'][number]['inputs'][number]): string {
+  const value = i.value !== undefined ? ` = ${i.value}` : '';
+  return `${i.name} [${i.shape.join(',')}]${value} (${i.source})`;
+}
+
+/** Which inputs the verification ran on: each set, the dims it set itself, and the tries before that. */
+export function verifyInputLines(v: VerificationResult): string[] {
+  const lines: string[] = [];
+  // Sets that differ only in generated values (seeds) are one line; file sets one line each.
+  const generated = v.inputSets.length > 1 && v.inputSeeds.length === v.inputSets.length;
+  const shown = generated ? v.inputSets.slice(0, 1) : v.inputSets;
+  for (const s of shown) lines.push(`  ${generated ? `input sets 1-${v.inputSets.length} (seeds ${v.inputSeeds.join(', ')})` : s.label}: ${s.inputs.map(inputText).join(', ')}`);
+  const failed = v.attempts.filter((a) => a.error);
+  if (failed.length) lines.push(`  original model failed with unset dims at ${failed.map((a) => a.defaultDim).join(', ')} (${failed[failed.length - 1]!.error}); ran with ${v.attempts[v.attempts.length - 1]!.defaultDim}`);
+  return lines;
+}
