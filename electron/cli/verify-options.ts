@@ -40,9 +40,13 @@ export function verifyOptionsFrom(settings: VerifyInputSettings): Pick<VerifyOpt
   return { dims: settings.dims, values: settings.values, ...(settings.inputsPath !== undefined ? { inputsPath: settings.inputsPath } : {}) };
 }
 
-function inputText(i: VerificationResult['inputSets'][number]['inputs'][number]): string {
-  const value = i.value !== undefined ? ` = ${i.value}` : '';
-  return `${i.name} [${i.shape.join(',')}]${value} (${i.source})`;
+type SetInfo = VerificationResult['inputSets'][number];
+
+// One input as the sets hold it; generated scalars differ per set, so each set's value is listed.
+function inputText(sets: readonly SetInfo[], k: number): string {
+  const i = sets[0]!.inputs[k]!;
+  const values = sets.map((s) => s.inputs[k]?.value).filter((v) => v !== undefined);
+  return `${i.name} [${i.shape.join(',')}]${values.length ? ` = ${values.join(', ')}` : ''} (${i.source})`;
 }
 
 /** Which inputs the verification ran on: each set, the dims it set itself, and the tries before that. */
@@ -50,8 +54,11 @@ export function verifyInputLines(v: VerificationResult): string[] {
   const lines: string[] = [];
   // Sets that differ only in generated values (seeds) are one line; file sets one line each.
   const generated = v.inputSets.length > 1 && v.inputSeeds.length === v.inputSets.length;
-  const shown = generated ? v.inputSets.slice(0, 1) : v.inputSets;
-  for (const s of shown) lines.push(`  ${generated ? `input sets 1-${v.inputSets.length} (seeds ${v.inputSeeds.join(', ')})` : s.label}: ${s.inputs.map(inputText).join(', ')}`);
+  const groups = generated ? [v.inputSets] : v.inputSets.map((s) => [s]);
+  for (const g of groups) {
+    const label = generated ? `input sets 1-${g.length} (seeds ${v.inputSeeds.join(', ')})` : g[0]!.label;
+    lines.push(`  ${label}: ${g[0]!.inputs.map((_, k) => inputText(g, k)).join(', ')}`);
+  }
   const failed = v.attempts.filter((a) => a.error);
   if (failed.length) lines.push(`  original model failed with unset dims at ${failed.map((a) => a.defaultDim).join(', ')} (${failed[failed.length - 1]!.error}); ran with ${v.attempts[v.attempts.length - 1]!.defaultDim}`);
   return lines;
