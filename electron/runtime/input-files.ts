@@ -86,8 +86,9 @@ export function checkAgainstDeclared(name: string, elemType: number, dims: reado
   if (t.elemType !== undefined && t.elemType !== elemType) {
     throw new WorkbenchError('BAD_INPUT', `${source}: input '${name}' is ${elemTypeName(t.elemType)}, the file holds ${elemTypeName(elemType)}`);
   }
-  const want = t.shape?.dim;
-  if (!want) return;
+  // A shape with no dims is a scalar (the dim list is left absent when empty); no shape is unknown rank.
+  if (!t.shape) return;
+  const want = t.shape.dim ?? [];
   const shape = `[${want.map((d) => (d.dimValue !== undefined ? String(d.dimValue) : d.dimParam || '?')).join(', ')}]`;
   if (want.length !== dims.length) throw new WorkbenchError('BAD_INPUT', `${source}: input '${name}' has shape ${shape}, the file holds [${dims.join(', ')}]`);
   want.forEach((d, i) => {

@@ -26,8 +26,8 @@ interface SampleLayout {
 }
 
 function fits(dims: readonly number[], want: ValueInfoProto['type']): boolean {
-  const shape = want?.tensorType?.shape?.dim;
-  if (!shape) return true;
+  if (!want?.tensorType?.shape) return true;
+  const shape = want.tensorType.shape.dim ?? [];
   return shape.length === dims.length && shape.every((d, i) => !(d.dimValue !== undefined && Number(d.dimValue) >= 0) || Number(d.dimValue) === dims[i]);
 }
 

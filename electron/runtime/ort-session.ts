@@ -22,7 +22,7 @@ function condensed(m: string): string {
   let end = 0;
   NESTED.lastIndex = 0;
   for (let r = NESTED.exec(m); r; r = NESTED.exec(m)) {
-    chain.push(`${r[1]} '${r[2]}'`);
+    chain.push(r[2] ? `${r[1]} '${r[2]}'` : r[1]!);
     end = NESTED.lastIndex;
   }
   return chain.length ? `${chain.join(' > ')}: ${m.slice(end)}` : m;

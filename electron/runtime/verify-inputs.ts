@@ -107,6 +107,9 @@ function hostToOrt(t: HostTensor): ort.Tensor {
   return new ort.Tensor(t.type as ort.Tensor.Type, t.data as ort.Tensor.DataType, t.dims);
 }
 
+/** How a retry past the element budget is recorded in the attempts. */
+export const NOT_TRIED = 'not tried';
+
 /** Elements the generated inputs of a plan hold: a retry that would generate more than a budget is not made. */
 export function generatedElements(plan: InputPlan): number {
   return plan.inputs.reduce((sum, s) => sum + s.shape.reduce((a, b) => a * b, 1), 0);
@@ -127,9 +130,11 @@ function howFilled(spec: InputSpec, sets: readonly FeedSet[]): string {
  */
 export function generatedInputsFailure(last: BuiltSets, attempts: readonly VerifyAttempt[], label: string): WorkbenchError {
   const { plan } = last;
-  const tried = attempts.map((a) => a.defaultDim);
-  const lastError = [...attempts].reverse().find((a) => a.error && !a.error.startsWith('not tried'))?.error ?? 'failed';
-  const dims = plan.defaultedDims.length ? `, unset dims ${plan.defaultedDims.join(', ')} tried at ${tried.join(', ')}` : '';
+  const notTried = attempts.find((a) => a.error?.startsWith(NOT_TRIED));
+  const tried = attempts.filter((a) => a !== notTried).map((a) => a.defaultDim);
+  const lastError = [...attempts].reverse().find((a) => a !== notTried)?.error ?? 'failed';
+  const skipped = notTried ? ` (${notTried.defaultDim} ${notTried.error})` : '';
+  const dims = plan.defaultedDims.length ? `, unset dims ${plan.defaultedDims.join(', ')} tried at ${tried.join(', ')}${skipped}` : '';
   const generated = plan.inputs.map((s) => `${s.name} ${elemTypeName(s.elemType)} [${s.shape.join(',')}] ${howFilled(s, last.sets)}`).join('; ');
   const scalars = plan.inputs.filter((s) => s.value === undefined && s.shape.every((d) => d === 1)).map((s) => s.name);
   const fixes = [

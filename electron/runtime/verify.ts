@@ -17,7 +17,7 @@ import { readWholeFile } from '../io/read-file-whole.js';
 import { createCheckSession, releaseSession, runCheckSession, type ModelSource } from './ort-session.js';
 import { loadInputSets } from './input-sets.js';
 import { ortTensorData } from './ort-tensors.js';
-import { buildSets, checkGivenInputs, generatedElements, generatedInputsFailure, planSets } from './verify-inputs.js';
+import { buildSets, checkGivenInputs, generatedElements, generatedInputsFailure, NOT_TRIED, planSets } from './verify-inputs.js';
 
 export interface VerifyOptions {
   tolerance: ToleranceName | Tolerance;
@@ -106,7 +106,7 @@ async function runOriginal(session: ort.InferenceSession, graph: GraphProto, o: 
       if (retry) {
         const elements = generatedElements(planSets(graph, o, files, next));
         if (elements <= RETRY_ELEMENT_BUDGET) continue;
-        attempts.push({ defaultDim: next, error: `not tried: the generated inputs would hold ${elements} elements` });
+        attempts.push({ defaultDim: next, error: `${NOT_TRIED}: the generated inputs would hold ${elements} elements` });
       }
       throw generatedInputsFailure(built, attempts, built.sets.length > 1 ? `${built.sets.length} input sets` : built.sets[0]!.info.label);
     }
