@@ -10,7 +10,7 @@ import { planInputs, runtimeInputs, type InputFill, type InputPlan, type InputSp
 import type { InputSetInfo, VerifiedInput, VerifyAttempt } from '../../shared/verify/verification-result.js';
 import type { HostTensor } from '../runtime-host/host-protocol.js';
 import type { FileInputSet } from './input-sets.js';
-import { generateOrtInputs, ortTensorData } from './ort-tensors.js';
+import { elemTypeOfOrt, generateOrtInputs, ortTensorData } from './ort-tensors.js';
 
 /** What the caller chose about inputs (a subset of VerifyOptions). */
 export interface InputChoices {
@@ -57,7 +57,7 @@ function scalarOf(t: ort.Tensor): number | undefined {
 }
 
 function describe(name: string, t: ort.Tensor, source: string): VerifiedInput {
-  const out: VerifiedInput = { name, type: t.type === 'float32' ? 'float' : t.type, shape: [...t.dims], source };
+  const out: VerifiedInput = { name, type: elemTypeName(elemTypeOfOrt(t.type)), shape: [...t.dims], source };
   const v = scalarOf(t);
   if (v !== undefined) out.value = v;
   return out;
@@ -96,7 +96,8 @@ export function buildSets(graph: GraphProto, o: InputChoices, files: readonly Fi
   }
   const random = plan.inputs.some((s) => s.fill === 'random' && s.value === undefined);
   if (!random) {
-    const label = plan.inputs.length ? `${plan.inputs.some((s) => s.value === undefined) ? plan.inputs[0]!.fill : 'given'} inputs` : 'given inputs';
+    const filled = plan.inputs.find((s) => s.value === undefined);
+    const label = filled ? `${filled.fill} inputs` : 'given inputs';
     return { plan, sets: [set(label, { ...given, ...generateOrtInputs(plan.inputs, 0) })], seeds: [] };
   }
   const seeds = Array.from({ length: o.runs ?? DEFAULT_RUNS }, (_, k) => base + k);
