@@ -59,7 +59,7 @@ function sample(v: LoadedInput, layout: SampleLayout, k: number): LoadedInput {
   const n = layout.dims.reduce((a, b) => a * b, 1);
   const data = v.tensor.data;
   const part = Array.isArray(data) ? data.slice(k * n, (k + 1) * n) : (data as Float32Array).subarray(k * n, (k + 1) * n);
-  return { ...v, tensor: { ...v.tensor, dims: layout.dims, data: part as HostTensor['data'] }, source: `${v.source} [sample ${k}]` };
+  return { ...v, tensor: { ...v.tensor, dims: layout.dims, data: part as HostTensor['data'] }, source: `${v.source} [sample ${k + 1}]` };
 }
 
 /** One folder's (or file's) values, split into its samples. */

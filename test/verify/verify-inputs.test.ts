@@ -187,7 +187,7 @@ describe('verification with --inputs', () => {
     expect(r.runs).toBe(3);
     expect(r.inputSets.map((s) => s.label)).toEqual([1, 2, 3].map((k) => `${basename(dir)} sample ${k} of 3`));
     expect(r.inputSets.map((s) => s.inputs[1]!.value)).toEqual([16000, 16001, 16000]);
-    expect(r.inputSets[1]!.inputs[0]).toMatchObject({ shape: [1, 4], source: `${join(dir, 'x.npy')} [sample 1]` });
+    expect(r.inputSets[1]!.inputs[0]).toMatchObject({ shape: [1, 4], source: `${join(dir, 'x.npy')} [sample 2]` });
 
     const uneven = folder({ 'x.npy': npyFloat([3, 4], (i) => i), 'sr.npy': npyInt64([2], [16000, 16000]) });
     await expect(verifyModels(fixed, fixed, { ...base, inputsPath: uneven })).rejects.toThrow(/'sr' holds 2 samples, 'x' 3; inputs split into samples must hold as many/);
