@@ -42,6 +42,8 @@ export function verifyOptionsFrom(settings: VerifyInputSettings): Pick<VerifyOpt
 
 type SetInfo = VerificationResult['inputSets'][number];
 
+const MAX_SET_LINES = 8;
+
 // One input as the sets hold it; generated scalars differ per set, so each set's value is listed.
 function inputText(sets: readonly SetInfo[], k: number): string {
   const i = sets[0]!.inputs[k]!;
@@ -55,10 +57,13 @@ export function verifyInputLines(v: VerificationResult): string[] {
   // Sets that differ only in generated values (seeds) are one line; file sets one line each.
   const generated = v.inputSets.length > 1 && v.inputSeeds.length === v.inputSets.length;
   const groups = generated ? [v.inputSets] : v.inputSets.map((s) => [s]);
+  // A file of many samples would print a line each; the JSON has them all.
+  const hidden = groups.length > MAX_SET_LINES ? groups.splice(MAX_SET_LINES - 1).length : 0;
   for (const g of groups) {
     const label = generated ? `input sets 1-${g.length} (seeds ${v.inputSeeds.join(', ')})` : g[0]!.label;
     lines.push(`  ${label}: ${g[0]!.inputs.map((_, k) => inputText(g, k)).join(', ')}`);
   }
+  if (hidden) lines.push(`  … and ${hidden} more input sets (--json lists them)`);
   const failed = v.attempts.filter((a) => a.error);
   if (failed.length) lines.push(`  original model failed with unset dims at ${failed.map((a) => a.defaultDim).join(', ')} (${failed[failed.length - 1]!.error}); ran with ${v.attempts[v.attempts.length - 1]!.defaultDim}`);
   return lines;

@@ -94,7 +94,7 @@ async function runOriginal(session: ort.InferenceSession, graph: GraphProto, o: 
     const built = buildSets(graph, o, files, sizes[i]!);
     const results: Record<string, ort.Tensor>[] = [];
     try {
-      for (const s of built.sets) results.push(await runCheckSession(session, s.feeds, built.sets.length > 1 ? `on ${s.info.label}: original` : 'original'));
+      for (const s of built.sets) results.push(await runCheckSession(session, s.feeds, built.sets.length > 1 || files.length ? `on ${s.info.label}: original` : 'original'));
       attempts.push({ defaultDim: sizes[i]! });
       return { built, attempts, results };
     } catch (e) {

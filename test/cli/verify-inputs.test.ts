@@ -78,6 +78,21 @@ describe('optimize --verify inputs', () => {
     ]);
   });
 
+  it('--inputs splits a leading axis of samples into input sets; the text lists the first few', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'owb-vcli-'));
+    const inputs = join(dir, 'samples');
+    mkdirSync(inputs);
+    writeFileSync(join(inputs, 'x.npy'), encodeNpy({ elemType: ElemType.FLOAT, dims: [1, 4], data: Float32Array.of(1, 2, 3, 4) }));
+    writeFileSync(join(inputs, 'sr.npy'), encodeNpy({ elemType: ElemType.INT64, dims: [10], data: new BigInt64Array(10).fill(16000n) }));
+    const r = runCli('optimize', padRate(dir), '-o', join(dir, 'a.onnx'), '--verify', '--inputs', inputs);
+    expect(r.err).toBe('');
+    expect(r.out).toContain('verification (exact, 10 input set(s)): passed');
+    const setLines = r.out.split('\n').filter((l) => l.startsWith('  samples sample '));
+    expect(setLines).toHaveLength(7);
+    expect(setLines[6]).toBe(`  samples sample 7 of 10: x [1,4] (${join(inputs, 'x.npy')}), sr [] = 16000 (${join(inputs, 'sr.npy')} [sample 7])`);
+    expect(r.out).toContain('  … and 3 more input sets (--json lists them)');
+  });
+
   it('bad flags are one line and exit 2, before anything is written', () => {
     const dir = mkdtempSync(join(tmpdir(), 'owb-vcli-'));
     const m = padRate(dir);
