@@ -10,11 +10,12 @@ import { optimizationSetup } from '../optimize/optimization-setup.js';
 import type { VerificationResult } from '../../shared/verify/verification-result.js';
 import { verifyModels } from '../runtime/verify.js';
 import { nodeNamesById, withOrigins } from '../../shared/profile/provenance.js';
-import { onePositional, parseArgs, parseDims } from './args.js';
+import { onePositional, parseArgs } from './args.js';
 import type { Command } from './command.js';
+import { checkVerifySettings, VERIFY_OPTION_SPEC, VERIFY_OPTIONS_USAGE, verifyInputLines, verifyInputSettingsFrom, verifyOptionsFrom } from './verify-options.js';
 
 const USAGE =
-  'onnx-workbench optimize MODEL -o OUT [--target portable|onnxruntime] [--passes a,b,c | --preset NAME] [--nodes ID,...] [--dry-run] [--verify] [--dim name=value] [--json]';
+  `onnx-workbench optimize MODEL -o OUT [--target portable|onnxruntime] [--passes a,b,c | --preset NAME] [--nodes ID,...] [--dry-run] ${VERIFY_OPTIONS_USAGE} [--json]`;
 
 function resolveScope(model: IrModel, spec: string): NodeId[] {
   const byName = new Map<string, NodeId>();
@@ -51,6 +52,7 @@ function verificationText(v: VerificationResult): string {
     const cos = num(o.cosine, (x) => x.toFixed(7));
     lines.push(`  ${o.name}: max abs ${abs}, max rel ${rel}, cosine ${cos}${o.reason ? ` (${o.reason})` : ''}`);
   }
+  lines.push(...verifyInputLines(v));
   if (v.defaultedDims.length) lines.push(`  dims not given (set with --dim): ${v.defaultedDims.map((k) => `${k}=${v.boundDims[k]}`).join(', ')}`);
   return lines.join('\n');
 }
@@ -62,7 +64,7 @@ export const optimizeCommand: Command = {
   async run(argv, io) {
     const args = parseArgs(
       argv,
-      { output: 'string', target: 'string', passes: 'string', preset: 'string', nodes: 'string', 'dry-run': 'flag', verify: 'flag', json: 'flag', dim: 'list', overwrite: 'flag' },
+      { output: 'string', target: 'string', passes: 'string', preset: 'string', nodes: 'string', 'dry-run': 'flag', json: 'flag', overwrite: 'flag', ...VERIFY_OPTION_SPEC },
       { '-o': 'output' },
     );
     const input = onePositional(args, 'MODEL', USAGE);
@@ -77,9 +79,10 @@ export const optimizeCommand: Command = {
     const preset = PRESETS[presetName];
     if (!preset) throw new WorkbenchError('BAD_OPTION', `unknown preset "${presetName}" (${Object.keys(PRESETS).join(', ')})`);
     const passes = pickPasses(ALL_PASSES, args.options.passes ? (args.options.passes as string).split(',').map((s) => s.trim()) : preset);
-    const dims = parseDims(args.options.dim as string[] | undefined);
+    const verifySettings = verifyInputSettingsFrom(args);
 
     const opened = await openModel(input);
+    if (args.options.verify) checkVerifySettings(opened.proto.graph ?? {}, verifySettings);
     const setup = await optimizationSetup(opened);
     const scope = args.options.nodes ? resolveScope(opened.ir, args.options.nodes as string) : undefined;
     const originalNames = nodeNamesById(opened.ir);
@@ -96,7 +99,7 @@ export const optimizeCommand: Command = {
       saved = r.path;
       if (args.options.verify) {
         const numerics = passes.some((p) => p.numerics === 'reassociation' && result.passes.find((x) => x.name === p.name)?.matches) ? 'reassociation' : 'exact';
-        verification = await verifyModels(opened.path, r.path, { tolerance: numerics, dims });
+        verification = await verifyModels(opened.path, r.path, { tolerance: numerics, ...verifyOptionsFrom(verifySettings) });
       }
     }
     await setup.close();

@@ -17,7 +17,7 @@ import { planInputs, runtimeInputs, type InputSpec } from '../../shared/verify/i
 import { openModel, type OpenedModel } from '../io/open-model.js';
 import type { HostTensor, MeasuredModel, MeasureJob } from '../runtime-host/host-protocol.js';
 import type { RuntimeHost } from '../runtime-host/runtime-host.js';
-import { loadInputFiles } from './input-files.js';
+import { loadInputFiles } from '../runtime/input-files.js';
 import { checkProfileOptions, chooseProvider, sessionSettings, type ProfileOptions } from './profile-options.js';
 
 export interface PreparedModel {
