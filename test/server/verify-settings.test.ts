@@ -66,9 +66,9 @@ describe('verification settings per model', () => {
     await service.setVerifySettings(modelId, { ...base, dims: { batch: 3 } });
     const cases: [object, RegExp][] = [
       [{ dims: { seq: 5 } }, /dim 'seq' is not a symbolic dim of any input \(symbolic dims: batch\)/],
-      [{ values: { nope: 1 } }, /value 'nope': not an input of the model \(its inputs: x, sr, flag\)/],
-      [{ values: { sr: 1.5 } }, /value 'sr': the input is int64, so it needs an integer, not 1\.5/],
-      [{ values: { flag: 2 } }, /value 'flag': the input is bool, so it needs 0 or 1, not 2/],
+      [{ values: { nope: 1 } }, /nope=1: the model has no input 'nope' \(its inputs: x, sr, flag\)/],
+      [{ values: { sr: 1.5 } }, /sr=1\.5: input 'sr' is int64, which takes whole numbers/],
+      [{ values: { flag: 2 } }, /flag=2: input 'flag' is bool, which takes 0 or 1/],
       [{ inputsPath: join(dir, 'missing') }, /inputs: .*missing does not exist/],
     ];
     for (const [change, message] of cases) {
