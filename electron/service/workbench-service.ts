@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { WorkbenchError } from '../../shared/errors.js';
-import type { Backend, GraphInfo, GraphPath, OpenedModelInfo, ProgressEvent, TensorInfo, VerifySettings, VerifySettingsInfo } from '../../shared/protocol/backend.js';
+import type { Backend, GraphInfo, GraphPath, OpenedModelInfo, ProgressEvent, TensorInfo, VerifySettingsInfo } from '../../shared/protocol/backend.js';
+import type { VerifyInputSettings } from '../../shared/verify/input-settings.js';
 import { checkInputSettings } from '../../shared/verify/settings-check.js';
 import { openModel, type OpenedModel } from '../io/open-model.js';
 import { settingsDir } from '../io/settings-dir.js';
@@ -24,7 +25,7 @@ export interface WorkbenchServiceOptions {
   settingsDir?: string;
 }
 
-const DEFAULT_VERIFY_SETTINGS: VerifySettings = { inputsPath: null, dims: {}, values: {} };
+const DEFAULT_VERIFY_SETTINGS: VerifyInputSettings = { dims: {}, values: {} };
 
 /**
  * The workbench in Node: open documents and what the renderer asks of them. The Electron shell,
@@ -166,11 +167,11 @@ export class WorkbenchService implements Backend {
     return { settings: remembered ?? DEFAULT_VERIFY_SETTINGS, remembered: remembered !== undefined };
   }
 
-  async setVerifySettings(modelId: string, settings: VerifySettings): Promise<VerifySettingsInfo> {
+  async setVerifySettings(modelId: string, settings: VerifyInputSettings): Promise<VerifySettingsInfo> {
     const doc = this.document(modelId);
     const graph = doc.model.ir.graph;
     checkInputSettings({ input: [...graph.inputs], initializer: [...graph.initializers.values()] }, settings.dims, settings.values);
-    if (settings.inputsPath !== null) {
+    if (settings.inputsPath !== undefined) {
       const path = resolve(settings.inputsPath);
       try {
         await stat(path);
