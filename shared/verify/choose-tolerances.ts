@@ -36,12 +36,12 @@ function passLevel(fired: readonly FiredPass[]): Tolerance {
   return t;
 }
 
-// `what` names the output(s): one output, with the value that makes it low-precision, or all.
-function roundingLevel(base: Tolerance, v: LowPrecisionValue, what: string): Tolerance {
+// `what` names the output(s), `where` the value that makes one low-precision.
+function roundingLevel(base: Tolerance, v: LowPrecisionValue, what: string, where = ''): Tolerance {
   const type = elemTypeName(v.elemType);
   const level = resolveTolerance(`${type}-rounding`);
   level.reason =
-    `${what} computed through ${type}: onnxruntime's CPU provider computes ${type} ops in float32 and rounds to ${type} ` +
+    `${what} computed through ${type}${where}: onnxruntime's CPU provider computes ${type} ops in float32 and rounds to ${type} ` +
     `only where a value must exist in ${type}, which a rewrite can move; within ${ROUNDING_ULPS} ${type} ulps of the values and of the output's range`;
   // Over an exact base the rounding level says all: it is looser in every field.
   return base.name === 'exact' ? { ...looserOf(base, level), name: level.name, reason: level.reason } : looserOf(base, level);
@@ -61,6 +61,6 @@ export function chooseTolerances(fired: readonly FiredPass[], outputs: ReadonlyM
     return { tolerance: roundingLevel(base, first, 'every output is'), outputs: {} };
   }
   const per: Record<string, Tolerance> = {};
-  for (const [name, v] of outputs) if (v) per[name] = roundingLevel(base, v, `'${name}' is (through '${v.value}' from ${v.node})`);
+  for (const [name, v] of outputs) if (v) per[name] = roundingLevel(base, v, `'${name}' is`, ` ('${v.value}' from ${v.node})`);
   return { tolerance: base, outputs: per };
 }

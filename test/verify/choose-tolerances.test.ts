@@ -89,7 +89,7 @@ describe('chooseTolerances', () => {
     expect(c.tolerance).toMatchObject({ ...TOLERANCES.exact });
     expect(Object.keys(c.outputs)).toEqual(['y16']);
     expect(c.outputs.y16).toMatchObject({ ...TOLERANCES['float16-rounding'] });
-    expect(c.outputs.y16!.reason).toMatch(/^'y16' is \(through 'rh' from "n" \(Relu\)\) computed through float16: .* within 8 float16 ulps/);
+    expect(c.outputs.y16!.reason).toMatch(/^'y16' is computed through float16 \('rh' from "n" \(Relu\)\): .* within 8 float16 ulps/);
   });
 
   it('one tolerance for the result when every output goes through float16; over fusions, the looser of both', () => {
