@@ -15,7 +15,8 @@ export const ALL_PASSES: readonly Pass[] = [...CLEANUP_PASSES, ...PORTABLE_FUSIO
 
 /**
  * Named lists of passes. `default`: everything that applies to the run's target (passes for the
- * onnxruntime target are skipped under `portable`) except fusions measured slower on CPU; `cleanup`: no fusions, outputs bit-exact;
+ * onnxruntime target are skipped under `portable`) except fusions measured slower on CPU; `cleanup`: no fusions (outputs
+ * bit-exact but for constant folding's `folding` level);
  * `fusions`: fusions only.
  */
 export const PRESETS: Record<string, readonly string[]> = {

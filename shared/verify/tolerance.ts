@@ -59,9 +59,10 @@ export const TOLERANCES: Readonly<Record<ToleranceName, Readonly<Tolerance>>> = 
   // cosine threshold, so none is set.
   exact: { name: 'exact', atol: 1e-6, rtol: 1e-6, atolOfRange: 0, minCosine: null, maxMismatchFraction: 0 },
   // Constant folding computes the same values, yet onnxruntime multiplies by a constant matrix
-  // (MatMul, Gemm) from a copy it prepacks at load, whose K-blocking is fixed, while a computed
-  // matrix is packed per call in blocks sized to the shape and thread count: the dot products are
-  // summed in other groupings. Measured with builder-made models (a Transpose-fed MatMul, K 256 to
+  // (MatMul, Gemm) from a copy MLAS prepacks at load, with K and N strides chosen then, while a
+  // computed matrix is packed per call with strides sized to each thread's share of N (and a
+  // single row of A takes a kernel with no K blocks at all): the dot products are summed in
+  // other groupings. Measured with builder-made models (a Transpose-fed MatMul, K 256 to
   // 16384, one and two threads): up to 6 float32 eps (2^-23) of the output's range, error norm
   // ~3e-7 of the output's; a 24-layer MatMul/LayerNorm stack ended within 4 eps of its logits'
   // range (1 - cos ≈ 1e-13, as the issue's 15,000-node transformer). 16 eps of the range leave
