@@ -74,6 +74,43 @@ describe('float16 paths: onnxruntime rounds where the graph says', () => {
     expect(d0.maxAbsError).toBeLessThan(moved * 3);
   });
 
+  it('where the output itself is rounded to float16, a moved rounding is an ulp of it, even at elements near zero', async () => {
+    // Two identical Transposes (float16 kernels on the CPU): one feeds a Conv, one is cast to an
+    // output. Apart, the Conv's Transpose runs in float32 between Casts onnxruntime removes; merged,
+    // the Transpose must produce float16 for the Cast, and the Conv reads the rounded values.
+    const H = ElemType.FLOAT16;
+    const F = ElemType.FLOAT;
+    const w = (n: number, s: number) => Array.from({ length: n }, (_, i) => Math.sin(i * 1.7 + s) / 2);
+    const twins = model(
+      graph({
+        nodes: [
+          node('Conv', ['x', 'w1'], ['c1'], { pads: [1, 1, 1, 1] }),
+          node('Relu', ['c1'], ['r1']),
+          node('Transpose', ['r1'], ['t1'], { perm: [0, 1, 3, 2] }),
+          node('Transpose', ['r1'], ['t2'], { perm: [0, 1, 3, 2] }),
+          node('Conv', ['t1', 'w2'], ['c2'], { pads: [1, 1, 1, 1] }),
+          node('Relu', ['c2'], ['r2']),
+          node('Cast', ['r2'], ['y'], { to: F }),
+          node('Cast', ['t2'], ['t'], { to: F }),
+        ],
+        inputs: [valueInfo('x', H, [1, 4, 16, 16])],
+        outputs: [valueInfo('y', F, [1, 8, 16, 16]), valueInfo('t', F, [1, 8, 16, 16])],
+        initializers: [tensor('w1', H, [8, 4, 3, 3], w(288, 1)), tensor('w2', H, [8, 8, 3, 3], w(576, 2))],
+      }),
+    );
+    const { bytes, choice } = await optimized(twins);
+    const exact = await verify(twins, bytes, 'exact');
+    const y = byName(exact, 'y');
+    expect(y.passed).toBe(false);
+    // About one float16 ulp of values near 1, and many times an element near zero.
+    expect(y.maxAbsError).toBeGreaterThan(2 ** -11);
+    expect(y.maxRelError).toBeGreaterThan(0.1);
+    expect(await verifyModels(modelBytes(twins), bytes, { ...base, tolerance: 'reassociation' })).toMatchObject({ passed: false });
+    const r = await verify(twins, bytes, choice);
+    expect(r.tolerance.name).toBe('float16-rounding');
+    expect(r.passed).toBe(true);
+  });
+
   it('a real error in the float16 model beyond a few ulps still fails', async () => {
     const broken = await optimized(unetStyleModel({ elemType: ElemType.FLOAT16, weightDelta: 0.5 }));
     const r = await verify(fp16, broken.bytes, broken.choice);
