@@ -2,7 +2,7 @@
 // widened per output to the rounding of float16/bfloat16 where that output is computed through
 // such values. Float32 paths keep the passes' level as it is.
 
-import { elemTypeName } from '../onnx/element-types.js';
+import { ElemType, elemTypeName } from '../onnx/element-types.js';
 import type { LowPrecisionValue } from './low-precision-outputs.js';
 import { looserOf, resolveTolerance, ROUNDING_ULPS, type PassNumerics, type Tolerance } from './tolerance.js';
 
@@ -40,9 +40,13 @@ function passLevel(fired: readonly FiredPass[]): Tolerance {
 function roundingLevel(base: Tolerance, v: LowPrecisionValue, what: string, where = ''): Tolerance {
   const type = elemTypeName(v.elemType);
   const level = resolveTolerance(`${type}-rounding`);
-  level.reason =
-    `${what} computed through ${type}${where}: onnxruntime's CPU provider computes ${type} ops in float32 and rounds to ${type} ` +
-    `only where a value must exist in ${type}, which a rewrite can move; within ${ROUNDING_ULPS} ${type} ulps of the values and of the output's range`;
+  // onnxruntime's CPU provider upcasts float16 ops (it inserts the Casts itself); bfloat16 runs
+  // only where kernels take it, so there it is the graph's own roundings that rewrites move.
+  const why =
+    v.elemType === ElemType.FLOAT16
+      ? `onnxruntime's CPU provider computes ${type} ops in float32 and rounds to ${type} only where a value must exist in ${type}, which a rewrite can move`
+      : `values are rounded to ${type} wherever the graph holds them in ${type}, which a rewrite can move`;
+  level.reason = `${what} computed through ${type}${where}: ${why}; within ${ROUNDING_ULPS} ${type} ulps of the values and of the output's range`;
   // Over an exact base the rounding level says all: it is looser in every field.
   return base.name === 'exact' ? { ...looserOf(base, level), name: level.name, reason: level.reason } : looserOf(base, level);
 }

@@ -102,6 +102,13 @@ describe('chooseTolerances', () => {
     expect(fused).toMatchObject({ atol: 1e-4, rtol: TOLERANCES['float16-rounding'].rtol, minCosine: 0.99999 });
     expect(fused.reason).toMatch(/^fusions reorder float math \(fuse-matmul-add\); every output is computed through float16/);
   });
+
+  it('bfloat16 paths get bfloat16 ulps, with their own reason', () => {
+    const c = chooseTolerances([foldPass], outputs([['a', { elemType: BF, value: 'p', node: '#1 (MatMul)' }], ['b', undefined]]));
+    expect(c.tolerance).toMatchObject({ ...TOLERANCES.folding });
+    expect(c.outputs.a).toMatchObject({ name: 'folding+bfloat16-rounding', rtol: TOLERANCES['bfloat16-rounding'].rtol, atolOfRange: TOLERANCES['bfloat16-rounding'].atolOfRange });
+    expect(c.outputs.a!.reason).toMatch(/; 'a' is computed through bfloat16 \('p' from #1 \(MatMul\)\): values are rounded to bfloat16 wherever the graph holds them/);
+  });
 });
 
 describe('the rounding levels', () => {
