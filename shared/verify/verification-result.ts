@@ -17,6 +17,8 @@ export interface OutputVerification {
   passed: boolean;
   /** The first failing input set's reason, prefixed with which set when there were several. */
   reason?: string;
+  /** The tolerance this output was compared with, where it is not the result's (a float16 path, say). */
+  tolerance?: Tolerance;
 }
 
 /** One input of one input set: its shape and where its values came from. */
@@ -48,6 +50,7 @@ export interface VerifyAttempt {
 
 export interface VerificationResult {
   passed: boolean;
+  /** The tolerance outputs were compared with, unless their own says otherwise; its reason says why. */
   tolerance: Tolerance;
   outputs: OutputVerification[];
   /** The size used for every symbolic or unknown input dim (unknown ones keyed `input[axis]`). */
