@@ -64,9 +64,10 @@ export const rename: SurgeryEdit<RenameOptions> = {
     if (!/^\d+$/.test(from) && !nodeNames(model).has(from)) throw new WorkbenchError('UNKNOWN_NAME', `no value or node named "${from}"`);
     const { node, graph } = findNode(model, from);
     if (nodeNames(model).has(to)) refuse(label, `a node named "${to}" already exists`);
-    return runEdit(model, 'rename', `rename node ${node.label} to "${to}"`, () => {
+    const was = node.label;
+    return runEdit(model, 'rename', `rename node ${was} to "${to}"`, () => {
       graph.rename(node, to);
-      return `node ${node.label} is now "${to}"`;
+      return `node ${was} is now "${to}"`;
     });
   },
 };
