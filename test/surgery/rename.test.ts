@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ElemType, graph, model, node, scalar, tensor, valueInfo } from '../../shared/builder/index.js';
+import { ElemType, graph, model, node, tensor, valueInfo } from '../../shared/builder/index.js';
 import { WorkbenchError } from '../../shared/errors.js';
 import { rename } from '../../shared/surgery/index.js';
 import { applyAndCheckUndo, expectRefused, floats, load, run } from './helpers.js';
