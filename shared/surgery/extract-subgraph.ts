@@ -35,7 +35,7 @@ export const extractSubgraph: SurgeryEdit<ExtractSubgraphOptions> = {
     { name: 'outputs', type: 'values', description: 'values that become the graph outputs' },
   ],
   apply(model, options) {
-    const label = `extract ${options.inputs.join(',')} → ${options.outputs.join(',')}`;
+    const label = `extract ${options.inputs.length ? options.inputs.join(',') : '(no inputs)'} → ${options.outputs.join(',')}`;
     if (!options.outputs.length) refuse(label, 'no output value given');
     const g = model.graph;
     for (const v of options.inputs) mainGraphValue(model, v, 'input');
