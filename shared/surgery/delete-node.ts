@@ -13,7 +13,8 @@ export interface DeleteNodeOptions {
  * where the two have the same element type and compatible shapes; its other outputs must be
  * unread. When its output is a graph output, that output keeps its name where it can (the input's
  * producer is renamed to it, as identity-elimination does); where the input is a graph input or
- * an initializer, the graph output becomes the input value.
+ * an initializer, the graph output becomes the input value (refused in a subgraph whose output
+ * would become an outer value: onnxruntime wants such outputs produced inside the subgraph).
  */
 export const deleteNode: SurgeryEdit<DeleteNodeOptions> = {
   name: 'delete-node',
@@ -44,6 +45,8 @@ export const deleteNode: SurgeryEdit<DeleteNodeOptions> = {
         return `deleted ${node.label}; readers of "${output}" now read "${input}"`;
       }
       if (g.isGraphOutput(input)) refuse(label, `its output "${output}" and its input "${input}" are both graph outputs`);
+      // onnxruntime refuses a subgraph output that is an outer value returned directly.
+      if (g.parent && !g.defines(input)) refuse(label, `its output "${output}" is an output of subgraph "${g.name}" and "${input}" comes from outside it`);
       const producer = g.producer(input);
       g.removeNode(node);
       g.removeValueInfos(others);

@@ -1,3 +1,4 @@
+import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { ElemType, graph, model, node, scalar, tensor, valueInfo } from '../../shared/builder/index.js';
 import { deleteNode } from '../../shared/surgery/index.js';
@@ -106,5 +107,45 @@ describe('delete-node', () => {
     );
     expectRefused(m, () => deleteNode.apply(m, { node: 'const' }), /"const" \(Constant\) refused: it has no input to give the readers of "k"/);
     expectRefused(m, () => deleteNode.apply(m, { node: 'id' }), /"id" \(Identity\) refused: .*"y" and its input "a" are both graph outputs/);
+  });
+});
+
+describe('delete-node in a subgraph', () => {
+  // x → Relu → a → If(cond) { then: Identity(a) → t1 → Neg → t; else: Identity(a) → e }
+  const withIf = () =>
+    model(
+      graph({
+        nodes: [
+          node('Relu', ['x'], ['a'], {}, { name: 'relu' }),
+          node(
+            'If',
+            ['cond'],
+            ['y'],
+            {
+              then_branch: graph({ name: 'then', nodes: [node('Identity', ['a'], ['t1'], {}, { name: 'then_id' }), node('Neg', ['t1'], ['t'], {}, { name: 'neg' })], outputs: [valueInfo('t', F, [3])] }),
+              else_branch: graph({ name: 'else', nodes: [node('Identity', ['a'], ['e'], {}, { name: 'else_id' })], outputs: [valueInfo('e', F, [3])] }),
+            },
+            { name: 'branch' },
+          ),
+        ],
+        inputs: [valueInfo('x', F, [3]), valueInfo('cond', ElemType.BOOL, [])],
+        outputs: [valueInfo('y', F, [3])],
+      }),
+    );
+
+  it('reconnects readers inside the branch to the outer value; onnxruntime agrees', async () => {
+    const proto = withIf();
+    const feeds = { x: floats([3]), cond: new ort.Tensor('bool', Uint8Array.from([1]), []) };
+    const expected = await run(proto, feeds);
+    const m = load(proto);
+    applyAndCheckUndo(m, () => deleteNode.apply(m, { node: 'then_id' }));
+    const thenGraph = [...m.graph.nodes][1]!.subgraphs[0]!.graph;
+    expect([...thenGraph.nodes].map((n) => [n.name, n.inputs[0]])).toEqual([['neg', 'a']]);
+    expect(await run(m, feeds)).toEqual(expected);
+  });
+
+  it('refuses to make a branch output an outer value', () => {
+    const m = load(withIf());
+    expectRefused(m, () => deleteNode.apply(m, { node: 'else_id' }), /"else_id" \(Identity\) refused: its output "e" is an output of subgraph "else" and "a" comes from outside it/);
   });
 });
