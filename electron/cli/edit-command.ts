@@ -11,18 +11,19 @@ import {
   parseShapeText,
   rename,
   setAttribute,
+  setInitializer,
   type EditReport,
 } from '../../shared/surgery/index.js';
-import { findNode, valueNames } from '../../shared/surgery/find-node.js';
+import { findNode, graphDefining, valueNames } from '../../shared/surgery/find-node.js';
 import { openModel } from '../io/open-model.js';
 import { saveModel } from '../io/save-model.js';
 import { onePositional, parseArgs, type OptionKind } from './args.js';
 import type { Command } from './command.js';
 
 const USAGE =
-  'onnx-workbench edit MODEL -o OUT [--delete NODE] [--delete-subtree NODE] [--extract IN,...:OUT,...] [--rename A=B] [--set-attr NODE.attr=VALUE] [--input-shape NAME=1x3x224x224] [--add-output VALUE] [--overwrite] [--json]';
+  'onnx-workbench edit MODEL -o OUT [--delete NODE] [--delete-subtree NODE] [--extract IN,...:OUT,...] [--rename A=B] [--set-attr NODE.attr=VALUE] [--set-init NAME=[v,...]] [--input-shape NAME=1x3x224x224] [--add-output VALUE] [--overwrite] [--json]';
 
-const EDIT_OPTIONS = ['delete', 'delete-subtree', 'extract', 'rename', 'set-attr', 'input-shape', 'add-output'] as const;
+const EDIT_OPTIONS = ['delete', 'delete-subtree', 'extract', 'rename', 'set-attr', 'set-init', 'input-shape', 'add-output'] as const;
 type EditOption = (typeof EDIT_OPTIONS)[number];
 
 function nodeExists(model: IrModel, key: string): boolean {
@@ -73,6 +74,11 @@ function applyOne(model: IrModel, option: EditOption, arg: string): EditReport {
       if (!parts || dot <= 0 || dot === parts[0].length - 1) throw bad('NODE.attr=VALUE');
       return setAttribute.apply(model, { node: parts[0].slice(0, dot), attribute: parts[0].slice(dot + 1), value: parts[1] });
     }
+    case 'set-init': {
+      const parts = splitAt(arg, '=', (l) => graphDefining(model, l)?.initializers.has(l) === true);
+      if (!parts || parts[0] === '') throw bad('NAME=[v,...]');
+      return setInitializer.apply(model, { initializer: parts[0], values: parts[1] });
+    }
     case 'input-shape': {
       // Shapes never hold '=', input names might.
       const i = arg.lastIndexOf('=');
@@ -87,7 +93,7 @@ function applyOne(model: IrModel, option: EditOption, arg: string): EditReport {
 export const editCommand: Command = {
   name: 'edit',
   usage: USAGE,
-  summary: 'graph surgery: delete nodes or subtrees, extract a subgraph, rename, set attributes or input shapes, add outputs (applied in order, each validated)',
+  summary: 'graph surgery: delete nodes or subtrees, extract a subgraph, rename, set attributes, small initializers or input shapes, add outputs (applied in order, each validated)',
   async run(argv, io) {
     const spec: Record<string, OptionKind> = { output: 'string', json: 'flag', overwrite: 'flag' };
     for (const o of EDIT_OPTIONS) spec[o] = 'list';

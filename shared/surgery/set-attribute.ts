@@ -2,6 +2,7 @@ import { attr, attrFloat, attrFloats, attrInts, attrStrings } from '../builder/a
 import { AttrType, type AttributeProto } from '../onnx/proto-types.js';
 import type { SurgeryEdit } from './edit.js';
 import { findNode } from './find-node.js';
+import { INT_TEXT, listItems, parseFloatText } from './parse-values.js';
 import { refuse, runEdit } from './run-edit.js';
 
 export interface SetAttributeOptions {
@@ -26,22 +27,6 @@ function typeOf(a: AttributeProto): number {
   return AttrType.UNDEFINED;
 }
 
-const INT = /^[+-]?\d+$/;
-const FLOAT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^[+-]?(inf|infinity|nan)$/i;
-
-function parseFloatText(s: string): number | undefined {
-  if (!FLOAT.test(s)) return undefined;
-  const lower = s.toLowerCase().replace(/^\+/, '');
-  if (lower.endsWith('nan')) return NaN;
-  if (lower.includes('inf')) return lower.startsWith('-') ? -Infinity : Infinity;
-  return Number(s);
-}
-
-function listItems(text: string): string[] {
-  const inner = text.trim().replace(/^\[(.*)\]$/s, '$1').trim();
-  return inner === '' ? [] : inner.split(',').map((s) => s.trim());
-}
-
 /** The attribute `name` of type `type` holding `text`, or the reason the text does not fit. */
 function parseValue(name: string, type: number, text: string): AttributeProto | string {
   try {
@@ -56,7 +41,7 @@ function parseValue(name: string, type: number, text: string): AttributeProto | 
 function parseTyped(name: string, type: number, text: string): AttributeProto | string {
   switch (type) {
     case AttrType.INT:
-      return INT.test(text.trim()) ? attr(name, BigInt(text.trim())) : 'it is not a whole number';
+      return INT_TEXT.test(text.trim()) ? attr(name, BigInt(text.trim())) : 'it is not a whole number';
     case AttrType.FLOAT: {
       const f = parseFloatText(text.trim());
       return f === undefined ? 'it is not a number' : attr(name, attrFloat(f));
@@ -65,7 +50,7 @@ function parseTyped(name: string, type: number, text: string): AttributeProto | 
       return attr(name, text);
     case AttrType.INTS: {
       const items = listItems(text);
-      return items.every((s) => INT.test(s)) ? attr(name, attrInts(items.map((s) => BigInt(s)))) : 'it is not a list of whole numbers like [1,2]';
+      return items.every((s) => INT_TEXT.test(s)) ? attr(name, attrInts(items.map((s) => BigInt(s)))) : 'it is not a list of whole numbers like [1,2]';
     }
     case AttrType.FLOATS: {
       const items = listItems(text).map(parseFloatText);

@@ -98,6 +98,14 @@ describe('onnx-workbench edit', () => {
     expect(extracted).toEqual({ m: original.m });
   });
 
+  it('--set-init replaces the values of a small initializer', async () => {
+    const { input, out } = fresh();
+    const r = runCli('edit', input, '-o', out, '--set-init', 'w=[0.5, 0.5, 0.5, 0.5]');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/--set-init w=\[0\.5, 0\.5, 0\.5, 0\.5\]: initializer "w" \(float\[4\]\) = \[0\.5, 0\.5, 0\.5, 0\.5\]/);
+    expect((await runModel(out)).y).toEqual(Array.from(xs, (v) => Math.max(v, 0) * 0.5));
+  });
+
   it('--input-shape makes the batch symbolic; the model runs with batch 3', async () => {
     const { input, out } = fresh();
     const r = runCli('edit', input, '-o', out, '--input-shape', 'x=Nx4');
@@ -130,6 +138,8 @@ describe('onnx-workbench edit', () => {
     [['--rename', 'r'], /--rename needs OLD=NEW/],
     [['--set-attr', 'leaky.alpha=fast'], /--set-attr leaky.alpha=fast: .*"fast" does not fit the float attribute/],
     [['--set-attr', 'leaky=1'], /--set-attr needs NODE\.attr=VALUE/],
+    [['--set-init', 'w=[1,2]'], /--set-init w=\[1,2\]: set initializer "w" refused: it holds 4 value\(s\) \(shape \[4\]\), and 2 were given/],
+    [['--set-init', '=1'], /--set-init needs NAME=\[v,\.\.\.\]/],
     [['--input-shape', 'x=1x4x?x'], /"" is not a size, a name or \?/],
     [['--input-shape', 'x=4'], /--input-shape x=4: .*refused: shape inference fails after it at "side" \(ReduceMean\)/],
     [['--add-output', 'ghost'], /--add-output ghost: value "ghost": no such value in the main graph/],
