@@ -154,6 +154,13 @@ describe('onnx-workbench edit', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('is listed in the help, with its usage', () => {
+    expect(runCli('help').out).toMatch(/onnx-workbench edit MODEL -o OUT \[--delete NODE\]/);
+    const r = runCli('edit', '--help');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/--extract IN,\.\.\.:OUT,\.\.\..*--input-shape NAME=1x3x224x224/);
+  });
+
   it('missing -o or model is a usage error', () => {
     expect(runCli('edit', 'm.onnx', '--delete', 'a')).toMatchObject({ code: 2, err: expect.stringMatching(/missing -o OUT/) });
     expect(runCli('edit', '-o', 'x.onnx')).toMatchObject({ code: 2, err: expect.stringMatching(/missing MODEL/) });
