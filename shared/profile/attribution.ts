@@ -7,7 +7,7 @@ import { isConstantNode, type GraphIndex } from './graph-index.js';
 import type { Aggregate, AttributionSummary, NodeRecord, NodeSum } from './report-schema.js';
 import { spreadOf } from './stats.js';
 import type { KernelEvent, ParsedTrace } from './trace.js';
-import { checkNodeSum, meanAt, typicalRuns } from './typical-runs.js';
+import { checkNodeSum, typicalRuns, typicalValue } from './typical-runs.js';
 
 export interface Attribution {
   nodes: NodeRecord[];
@@ -119,8 +119,8 @@ export function attributeTrace(trace: ParsedTrace, firstRun: number, original: G
       memory: last.memory,
       callsPerRun: e.events.length / runs,
       launchMs: spreadOf(e.launchPerRun).median,
-      typicalMs: meanAt(e.perRun, typical),
-      typicalLaunchMs: meanAt(e.launchPerRun, typical),
+      typicalMs: typicalValue(e.perRun, typical),
+      typicalLaunchMs: typicalValue(e.launchPerRun, typical),
     });
   }
   const kernelSumMs = nodes.reduce((a, n) => a + n.typicalMs, 0);
@@ -155,6 +155,6 @@ export function attributeTrace(trace: ParsedTrace, firstRun: number, original: G
     kernelSumMs,
     kernelMedianSumMs: nodes.reduce((a, n) => a + n.medianMs, 0),
     tracedRunMs,
-    nodeSum: checkNodeSum(kernelSumMs, launchSumMs, tracedRunMs, typical.length),
+    nodeSum: checkNodeSum(kernelSumMs, launchSumMs, tracedRunMs, typical.indices.length),
   };
 }

@@ -2,40 +2,54 @@
 // kernel's time is bimodal: usually short, now and then long because a worker thread was
 // descheduled and the others waited for it. Which kernel gets the long time differs from run to
 // run, so every kernel's median is a short time, and the medians add up to far less than a
-// typical run (ResNet-50 on two busy cores: 18.6 of 33 ms). Users read the table as "where my
+// typical run (ResNet-50 at the default threads on two cores: 18.6 of 33 ms). Users read the table as "where my
 // run's time goes", so its figures must add up to a run.
 //
-// Chosen: average each kernel over the typical runs, those whose traced total lies nearest the
-// median run. Averages over one set of runs add up exactly to that set's mean total, and a set
-// chosen near the median has a mean total near the median: the sum holds by construction, on a
-// quiet machine (all runs are typical: the figures are plain means) and on a busy one alike.
-// Not chosen: scaling each run's kernels to the run's total (it bends every kernel by the
-// delays of others), or one kernel's median times a factor (one factor for kernels that wait
-// and kernels that do not).
+// Chosen: the typical runs are the middle half of the measured runs, ranked by onnxruntime's
+// span of each run; a kernel's figure is its mean over them, scaled by one factor common to all
+// kernels: the median run over the typical runs' mean run (near 1: they are the middle runs).
+// Means over one set of runs add up exactly to that set's mean kernel and launch time, so the
+// table adds up to
+//   median run × (the part of the typical runs spent in kernels and their launches)
+// by construction, on a quiet machine and a busy one alike: it falls short of the median run
+// only by the time a run spends outside any kernel and its launch, which is what the 10% check
+// is left to catch. Half the runs, not only the few nearest the median, keep each figure an
+// average over many runs: on a busy machine no two runs take the same time, and a stall lands
+// on a different kernel in each run (a figure from one run would say which kernel that run's
+// stall hit). Not chosen: the kernels' medians (each the fast mode, the sum far short of a
+// run); the runs nearest the median without scaling (on a busy two-core machine often a single
+// run: measured under two busy processes, the mean of even the middle three runs was over 5%
+// from the median); scaling each run to the median run (a factor per run, far from 1 for the
+// fast and slow runs, where one factor for the middle half stays near 1).
 
 import type { NodeSum } from './report-schema.js';
 import { spreadOf } from './stats.js';
 
-/** A run counts as typical when its total is within this fraction of the median run. */
-export const TYPICAL_BAND = 0.05;
 /** The per-node figures should add up to within this fraction of the median run. */
 export const SUM_TOLERANCE = 0.1;
 
+/** The runs the per-node figures average, and the factor from their mean run to the median run. */
+export interface TypicalRuns {
+  /** Run indices, ascending. */
+  indices: number[];
+  scale: number;
+}
+
 /**
- * Indices (ascending) of the typical runs among `totals`: the middle run by rank (the middle two
- * for an even count, whose mean is the median) and every run within TYPICAL_BAND of the median.
- * Their mean total is therefore within TYPICAL_BAND of the median, however the runs spread.
+ * The middle half of the runs by `spans` (rounded up so that as many runs lie above them as
+ * below: the middle one or two at least, all of them for three runs or fewer), and the median
+ * span over their mean span.
  */
-export function typicalRuns(totals: readonly number[]): number[] {
-  if (totals.length === 0) return [];
-  const median = spreadOf(totals).median;
-  const byRank = totals.map((t, i) => ({ t, i })).sort((a, b) => a.t - b.t || a.i - b.i);
-  const mid = (totals.length - 1) / 2;
-  const keep = new Set([byRank[Math.floor(mid)]!.i, byRank[Math.ceil(mid)]!.i]);
-  totals.forEach((t, i) => {
-    if (Math.abs(t - median) <= TYPICAL_BAND * Math.abs(median)) keep.add(i);
-  });
-  return [...keep].sort((a, b) => a - b);
+export function typicalRuns(spans: readonly number[]): TypicalRuns {
+  const n = spans.length;
+  if (n === 0) return { indices: [], scale: 1 };
+  let k = Math.ceil(n / 2);
+  if ((n - k) % 2) k++;
+  const lo = (n - k) / 2;
+  const byRank = spans.map((t, i) => ({ t, i })).sort((a, b) => a.t - b.t || a.i - b.i);
+  const indices = byRank.slice(lo, lo + k).map((x) => x.i).sort((a, b) => a - b);
+  const mean = meanAt(spans, indices);
+  return { indices, scale: mean > 0 ? spreadOf(spans).median / mean : 1 };
 }
 
 /** Mean of `values` at `indices` (NaN when there are none). */
@@ -44,6 +58,11 @@ export function meanAt(values: readonly number[], indices: readonly number[]): n
   let s = 0;
   for (const i of indices) s += values[i]!;
   return s / indices.length;
+}
+
+/** A per-run figure (a kernel's time in each run) as the typical runs give it. */
+export function typicalValue(perRun: readonly number[], t: TypicalRuns): number {
+  return meanAt(perRun, t.indices) * t.scale;
 }
 
 /** What the per-node table adds up to, beside the run it describes (fields as in NodeSum). */

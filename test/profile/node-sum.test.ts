@@ -6,7 +6,7 @@ import { indexGraph } from '../../shared/profile/graph-index.js';
 import { layerTable } from '../../shared/profile/layer-table.js';
 import { correspond } from '../../shared/profile/graph-correspondence.js';
 import { parseTrace } from '../../shared/profile/trace.js';
-import { checkNodeSum, meanAt, SUM_TOLERANCE, TYPICAL_BAND, typicalRuns } from '../../shared/profile/typical-runs.js';
+import { checkNodeSum, meanAt, SUM_TOLERANCE, typicalRuns, typicalValue } from '../../shared/profile/typical-runs.js';
 import { mulberry32 } from '../../shared/verify/prng.js';
 
 // The per-node figures that add up to a run, on synthetic traces shaped like a busy machine's:
@@ -61,28 +61,30 @@ const median = (xs: number[]) => {
 };
 
 describe('typical runs', () => {
-  it('takes the middle run(s) and every run within the band of the median, so their mean is near the median', () => {
-    // Odd count: the middle run and those within 5% of it.
-    expect(typicalRuns([30, 10, 20, 20.5, 40])).toEqual([2, 3]);
-    // Even count with a gap: no run is near the median (20); the middle two average to it exactly.
-    const gap = [10, 30, 10, 30];
-    const t = typicalRuns(gap);
-    expect(t).toEqual([1, 2]);
-    expect(meanAt(gap, t)).toBe(20);
-    // A quiet machine: every run is typical, and the figures are plain means.
-    expect(typicalRuns([10, 10.1, 9.9, 10.2, 10])).toEqual([0, 1, 2, 3, 4]);
-    expect(typicalRuns([])).toEqual([]);
-    expect(typicalRuns([7])).toEqual([0]);
+  it('are the middle half of the runs by rank, as many above as below, scaled from their mean to the median', () => {
+    expect(typicalRuns([30, 10, 20, 20.5, 40])).toEqual({ indices: [0, 2, 3], scale: 20.5 / ((30 + 20 + 20.5) / 3) });
+    // Two modes: the middle two runs are one of each, and their mean is the median.
+    expect(typicalRuns([10, 30, 10, 30])).toEqual({ indices: [1, 2], scale: 1 });
+    expect(typicalRuns([6, 1, 5, 2, 4, 3]).indices).toEqual([2, 3, 4, 5]);
+    expect(typicalRuns([3, 1, 2]).indices).toEqual([0, 1, 2]);
+    expect(typicalRuns([7])).toEqual({ indices: [0], scale: 1 });
+    expect(typicalRuns([])).toEqual({ indices: [], scale: 1 });
   });
 
-  it('keeps the mean of the typical runs within the band of the median, whatever the spread', () => {
+  it('give per-run figures that add up to the median run less the part of the typical runs they do not cover', () => {
     const rand = mulberry32(7);
-    for (let trial = 0; trial < 200; trial++) {
+    for (let trial = 0; trial < 300; trial++) {
       const n = 1 + Math.floor(rand() * 40);
-      // Bimodal run totals: fast runs and runs two to four times slower.
-      const totals = Array.from({ length: n }, () => (rand() < 0.5 ? 10 + rand() : 20 + 20 * rand()));
-      const m = median(totals);
-      expect(Math.abs(meanAt(totals, typicalRuns(totals)) - m)).toBeLessThanOrEqual(TYPICAL_BAND * m + 1e-9);
+      // Bimodal run spans (fast runs and runs two to four times slower), 90-100% of each in three kernels.
+      const spans = Array.from({ length: n }, () => (rand() < 0.5 ? 10 + rand() : 20 + 20 * rand()));
+      const kernels = [0.2, 0.3, 0.5].map((part) => spans.map((s) => s * part * (0.9 + 0.1 * rand())));
+      const t = typicalRuns(spans);
+      const m = median(spans);
+      expect(t.indices.length).toBeGreaterThanOrEqual(Math.min(n, Math.ceil(n / 2)));
+      expect(typicalValue(spans, t)).toBeCloseTo(m, 9);
+      const sum = kernels.reduce((a, k) => a + typicalValue(k, t), 0);
+      expect(sum).toBeLessThanOrEqual(m * (1 + 1e-9));
+      expect(sum).toBeGreaterThanOrEqual(m * 0.9 * (1 - 1e-9));
     }
   });
 
@@ -119,10 +121,10 @@ describe('per-node figures on a bimodal trace', () => {
     expect(a.kernelMedianSumMs / run).toBeLessThan(0.6);
     // The figures are means over the typical runs: they add up to those runs' kernel time plus launches.
     const typical = typicalRuns(trace.runs.map((r) => r.dur / 1000));
-    expect(typical.length).toBeGreaterThanOrEqual(1);
+    expect(typical.indices).toHaveLength(10);
     for (const n of a.nodes) {
       const i = Number(n.name.slice(1));
-      expect(n.typicalMs).toBeCloseTo(meanAt(s.times.map((row) => row[i]! / 1000), typical), 9);
+      expect(n.typicalMs).toBeCloseTo(meanAt(s.times.map((row) => row[i]! / 1000), typical.indices) * typical.scale, 9);
       // The spread over all runs stays: the fast time as min and median, the stalled one as max.
       expect(n.minMs).toBeLessThanOrEqual(n.typicalMs);
       expect(n.maxMs).toBeGreaterThanOrEqual(n.typicalMs);
@@ -131,9 +133,9 @@ describe('per-node figures on a bimodal trace', () => {
     }
     expect(a.kernelSumMs).toBeCloseTo(a.nodes.reduce((x, n) => x + n.typicalMs, 0), 9);
     expect(a.nodeSum.kernelMs).toBe(a.kernelSumMs);
-    expect(a.nodeSum.launchMs).toBeCloseTo(0.02 * (KERNELS - 1), 9);
+    expect(a.nodeSum.launchMs).toBeCloseTo(0.02 * (KERNELS - 1) * typical.scale, 9);
     expect(a.nodeSum.runMedianMs).toBe(run);
-    expect(a.nodeSum.typicalRuns).toBe(typical.length);
+    expect(a.nodeSum.typicalRuns).toBe(10);
     expect(Math.abs(a.nodeSum.difference)).toBeLessThanOrEqual(SUM_TOLERANCE);
     expect(a.nodeSum.addsUp).toBe(true);
     // Shares and op-type totals follow the same figures; the table is ordered by them.
@@ -149,14 +151,15 @@ describe('per-node figures on a bimodal trace', () => {
       const p = 0.05 + (seed % 8) * 0.1;
       const runs = 3 + (seed % 13);
       const a = attributeTrace(parseTrace(bimodalTrace(runs + 1, randomly(p, seed), 2000 + 300 * seed).text), 1, index, null);
-      expect(Math.abs(a.nodeSum.difference), `seed ${seed}`).toBeLessThanOrEqual(TYPICAL_BAND + 0.01);
+      // Only the 20 µs of each run outside kernels and launches is missing.
+      expect(Math.abs(a.nodeSum.difference), `seed ${seed}`).toBeLessThanOrEqual(0.01);
     }
   });
 
   it('are plain means on a quiet machine', () => {
     const s = bimodalTrace(6, () => false, 0);
     const a = attributeTrace(parseTrace(s.text), 0, index, null);
-    expect(a.nodeSum.typicalRuns).toBe(6);
+    expect(a.nodeSum.typicalRuns).toBe(4);
     for (const n of a.nodes) expect(n.typicalMs).toBeCloseTo(n.medianMs, 9);
     expect(a.kernelSumMs).toBeCloseTo(a.kernelMedianSumMs, 9);
   });
