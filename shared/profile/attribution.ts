@@ -155,6 +155,6 @@ export function attributeTrace(trace: ParsedTrace, firstRun: number, original: G
     kernelSumMs,
     kernelMedianSumMs: nodes.reduce((a, n) => a + n.medianMs, 0),
     tracedRunMs,
-    nodeSum: checkNodeSum(kernelSumMs, launchSumMs, tracedRunMs, typical.indices.length),
+    nodeSum: checkNodeSum(kernelSumMs, launchSumMs, tracedRunMs, typical),
   };
 }

@@ -90,8 +90,10 @@ export interface NodeSum {
   difference: number;
   /** |difference| <= 0.1. */
   addsUp: boolean;
-  /** How many measured runs the typical figures average. */
+  /** How many measured runs the typical figures average (the middle half by their traced span). */
   typicalRuns: number;
+  /** The factor the typical figures were scaled by: the median run over the typical runs' mean run. */
+  scale: number;
   /** Why the figures do not add up, in one line (only when addsUp is false). */
   warning?: string;
 }

@@ -66,11 +66,11 @@ export function typicalValue(perRun: readonly number[], t: TypicalRuns): number 
 }
 
 /** What the per-node table adds up to, beside the run it describes (fields as in NodeSum). */
-export function checkNodeSum(kernelMs: number, launchMs: number, runMedianMs: number, typicalRunCount: number): NodeSum {
+export function checkNodeSum(kernelMs: number, launchMs: number, runMedianMs: number, typical: TypicalRuns): NodeSum {
   const totalMs = kernelMs + launchMs;
   const difference = runMedianMs > 0 ? totalMs / runMedianMs - 1 : 0;
   const addsUp = Math.abs(difference) <= SUM_TOLERANCE;
-  const sum: NodeSum = { kernelMs, launchMs, totalMs, runMedianMs, difference, addsUp, typicalRuns: typicalRunCount };
+  const sum: NodeSum = { kernelMs, launchMs, totalMs, runMedianMs, difference, addsUp, typicalRuns: typical.indices.length, scale: typical.scale };
   if (!addsUp) {
     const pct = `${Math.abs(difference * 100).toFixed(0)}%`;
     const why =

@@ -89,13 +89,14 @@ describe('typical runs', () => {
   });
 
   it('flags a sum more than 10% off the run, with a one-line reason either way', () => {
-    expect(checkNodeSum(9, 0.5, 10, 3)).toMatchObject({ totalMs: 9.5, addsUp: true, typicalRuns: 3 });
-    expect(checkNodeSum(9, 0.5, 10, 3).warning).toBeUndefined();
-    const short = checkNodeSum(5, 0.5, 10, 3);
+    const t = { indices: [1, 2, 3], scale: 1.01 };
+    expect(checkNodeSum(9, 0.5, 10, t)).toMatchObject({ totalMs: 9.5, addsUp: true, typicalRuns: 3, scale: 1.01 });
+    expect(checkNodeSum(9, 0.5, 10, t).warning).toBeUndefined();
+    const short = checkNodeSum(5, 0.5, 10, t);
     expect(short.addsUp).toBe(false);
     expect(short.difference).toBeCloseTo(-0.45, 12);
     expect(short.warning).toMatch(/^the per-node times add up to 5\.50 ms, 45% less than the median run \(10\.00 ms\): /);
-    const over = checkNodeSum(12, 0, 10, 3);
+    const over = checkNodeSum(12, 0, 10, t);
     expect(over.addsUp).toBe(false);
     expect(over.warning).toMatch(/20% more than the median run .*overlap/);
     expect(SUM_TOLERANCE).toBe(0.1);
