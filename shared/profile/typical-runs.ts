@@ -65,6 +65,8 @@ export function typicalValue(perRun: readonly number[], t: TypicalRuns): number 
   return meanAt(perRun, t.indices) * t.scale;
 }
 
+const ms = (x: number) => (x >= 100 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3));
+
 /** What the per-node table adds up to, beside the run it describes (fields as in NodeSum). */
 export function checkNodeSum(kernelMs: number, launchMs: number, runMedianMs: number, typical: TypicalRuns): NodeSum {
   const totalMs = kernelMs + launchMs;
@@ -77,7 +79,7 @@ export function checkNodeSum(kernelMs: number, launchMs: number, runMedianMs: nu
       difference > 0
         ? 'kernels ran at the same time (parallel execution), so their times overlap'
         : 'the rest of a run is spent outside any kernel and its launch (onnxruntime feeding inputs, returning outputs, or waiting)';
-    sum.warning = `the per-node times add up to ${totalMs.toFixed(2)} ms, ${pct} ${difference > 0 ? 'more' : 'less'} than the median run (${runMedianMs.toFixed(2)} ms): ${why}`;
+    sum.warning = `the per-node times add up to ${ms(totalMs)} ms, ${pct} ${difference > 0 ? 'more' : 'less'} than the median run (${ms(runMedianMs)} ms): ${why}`;
   }
   return sum;
 }

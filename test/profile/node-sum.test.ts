@@ -99,6 +99,7 @@ describe('typical runs', () => {
     const over = checkNodeSum(12, 0, 10, t);
     expect(over.addsUp).toBe(false);
     expect(over.warning).toMatch(/20% more than the median run .*overlap/);
+    expect(checkNodeSum(0.05, 0.01, 0.123, t).warning).toMatch(/add up to 0\.060 ms, 51% less than the median run \(0\.123 ms\)/);
     expect(SUM_TOLERANCE).toBe(0.1);
   });
 });
