@@ -140,7 +140,7 @@ export function latencyLines(r: ProfileReport, label = ''): string[] {
   const provider = p.fallback ? `cpu (fallback from ${p.requested})` : p.used;
   return [
     `${label}end to end: median ${ms(e.medianMs)} ms, p90 ${ms(e.p90Ms)} ms, min ${ms(e.minMs)} ms, max ${ms(e.maxMs)} ms (${r.runs} runs after ${r.warmup} warm-up; ${provider}, optimization ${r.optimization})`,
-    `${label}with the profiler on: median ${ms(e.withProfilerMedianMs)} ms, traced run median ${ms(s.runMedianMs)} ms; per-node times sum to ${ms(s.totalMs)} ms (kernels ${ms(s.kernelMs)} + launching them ${ms(s.launchMs)}; ${signedPct(s.difference)} of the run; means over the middle ${s.typicalRuns} of ${r.runs} runs, scaled ×${s.scale.toFixed(3)} to the median run; kernel medians sum to ${ms(r.kernelMedianSumMs)} ms)`,
+    `${label}with the profiler on: median ${ms(e.withProfilerMedianMs)} ms, traced run median ${ms(s.runMedianMs)} ms; per-node times sum to ${ms(s.totalMs)} ms (kernels ${ms(s.kernelMs)} + launching them ${ms(s.launchMs)}; ${signedPct(s.difference)} of the run, ${ms(s.outsideMs)} ms of a run outside any kernel; means over the middle ${s.typicalRuns} of ${r.runs} runs, scaled ×${s.scale.toFixed(3)}; kernel medians sum to ${ms(r.kernelMedianSumMs)} ms)`,
     `${label}attribution: ${(r.attribution.coverage * 100).toFixed(1)}% of kernel time attributed to model nodes (${(r.attribution.strictCoverage * 100).toFixed(1)}% without layout reorders), unattributed ${ms(r.unattributedMs)} ms`,
   ];
 }

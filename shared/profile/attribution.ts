@@ -79,6 +79,8 @@ export function attributeTrace(trace: ParsedTrace, firstRun: number, original: G
   const target = kernelTargets(original, runtime);
   const byName = new Map<string, { events: KernelEvent[]; perRun: number[]; launchPerRun: number[]; target: KernelTarget }>();
   const perRunLaunch = new Array<number>(runs).fill(0);
+  // What the node table describes of each run: its kernels' self time and their launches.
+  const perRunNodes = new Array<number>(runs).fill(0);
   for (const k of trace.kernels) {
     if (k.run < firstRun) continue;
     let e = byName.get(k.name);
@@ -87,10 +89,13 @@ export function attributeTrace(trace: ParsedTrace, firstRun: number, original: G
     e.perRun[k.run - firstRun]! += k.selfDur / US;
     e.launchPerRun[k.run - firstRun]! += k.launchDur / US;
     perRunLaunch[k.run - firstRun]! += k.launchDur / US;
+    perRunNodes[k.run - firstRun]! += (k.selfDur + k.launchDur) / US;
   }
-  // The typical runs are chosen by onnxruntime's own span of each run (what a user calls a run).
   const runSpans = trace.runs.slice(firstRun).map((r) => r.dur / US);
-  const typical = typicalRuns(runSpans);
+  const tracedRunMs = spreadOf(runSpans).median;
+  // Medians, so that a stall now and then outside every kernel neither counts nor shifts the target.
+  const outsideMs = spreadOf(runSpans.map((s, r) => Math.max(0, s - perRunNodes[r]!))).median;
+  const typical = typicalRuns(perRunNodes, Math.max(0, tracedRunMs - outsideMs));
   const nodes: NodeRecord[] = [];
   const perRunTotals = new Array<number>(runs).fill(0);
   const perRunUnattributed = new Array<number>(runs).fill(0);
@@ -127,7 +132,6 @@ export function attributeTrace(trace: ParsedTrace, firstRun: number, original: G
   const launchSumMs = nodes.reduce((a, n) => a + n.typicalLaunchMs, 0);
   for (const n of nodes) n.share = kernelSumMs > 0 ? n.typicalMs / kernelSumMs : 0;
   nodes.sort((a, b) => b.typicalMs - a.typicalMs || b.medianMs - a.medianMs);
-  const tracedRunMs = spreadOf(runSpans).median;
 
   const kernelMs = spreadOf(perRunTotals).median;
   const unattributedMs = spreadOf(perRunUnattributed).median;
@@ -155,6 +159,6 @@ export function attributeTrace(trace: ParsedTrace, firstRun: number, original: G
     kernelSumMs,
     kernelMedianSumMs: nodes.reduce((a, n) => a + n.medianMs, 0),
     tracedRunMs,
-    nodeSum: checkNodeSum(kernelSumMs, launchSumMs, tracedRunMs, typical),
+    nodeSum: checkNodeSum(kernelSumMs, launchSumMs, tracedRunMs, outsideMs, typical),
   };
 }

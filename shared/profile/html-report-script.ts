@@ -136,7 +136,7 @@ export const REPORT_SCRIPT = String.raw`
       ['optimization', p.optimization],
       ['runs', p.runs + ' measured after ' + p.warmup + ' warm-up'],
       ['end to end', fmt(p.endToEnd.medianMs) + ' ms median, p90 ' + fmt(p.endToEnd.p90Ms) + ' ms (profiler on: ' + fmt(p.endToEnd.withProfilerMedianMs) + ' ms)'],
-      ['per-node sum', s ? fmt(s.totalMs) + ' ms (kernels ' + fmt(s.kernelMs) + ' + launching them ' + fmt(s.launchMs) + ') vs a traced run of ' + fmt(s.runMedianMs) + ' ms median: ' + signedPct(s.difference) + (s.addsUp ? ', adds up' : ', does not add up') + ' (means over the middle ' + s.typicalRuns + ' of ' + p.runs + ' runs, scaled ×' + s.scale.toFixed(3) + ' to the median run)' : '–'],
+      ['per-node sum', s ? fmt(s.totalMs) + ' ms (kernels ' + fmt(s.kernelMs) + ' + launching them ' + fmt(s.launchMs) + ') vs a traced run of ' + fmt(s.runMedianMs) + ' ms median: ' + signedPct(s.difference) + (s.addsUp ? ', adds up' : ', does not add up') + '; ' + fmt(s.outsideMs) + ' ms of a run outside any kernel (means over the middle ' + s.typicalRuns + ' of ' + p.runs + ' runs, scaled ×' + s.scale.toFixed(3) + ')' : '–'],
       ['kernels', p.nodes.length + ' kernels; their medians sum to ' + fmt(p.kernelMedianSumMs) + ' ms, ' + fmt(p.attribution.launchMs) + ' ms launching them per run'],
       ['attributed', pct(p.attribution.coverage) + ' of kernel time (' + pct(p.attribution.strictCoverage) + ' without layout reorders); unattributed ' + fmt(p.unattributedMs) + ' ms'],
     ]);

@@ -86,13 +86,15 @@ export interface NodeSum {
   totalMs: number;
   /** The median traced run (endToEnd.tracedMedianMs). */
   runMedianMs: number;
+  /** Median over runs of a run's time outside any kernel and its launch (before the first, after the last). */
+  outsideMs: number;
   /** totalMs / runMedianMs - 1 (negative: the table falls short of a run). */
   difference: number;
   /** |difference| <= 0.1. */
   addsUp: boolean;
-  /** How many measured runs the typical figures average (the middle half by their traced span). */
+  /** How many measured runs the typical figures average (the middle half by their kernel and launch time). */
   typicalRuns: number;
-  /** The factor the typical figures were scaled by: the median run over the typical runs' mean run. */
+  /** The factor the typical figures were scaled by: (runMedianMs - outsideMs) over the typical runs' mean kernel and launch time. */
   scale: number;
   /** Why the figures do not add up, in one line (only when addsUp is false). */
   warning?: string;
