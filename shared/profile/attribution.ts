@@ -93,7 +93,9 @@ export function attributeTrace(trace: ParsedTrace, firstRun: number, original: G
   }
   const runSpans = trace.runs.slice(firstRun).map((r) => r.dur / US);
   const tracedRunMs = spreadOf(runSpans).median;
-  // Medians, so that a stall now and then outside every kernel neither counts nor shifts the target.
+  // Medians, so that a stall now and then outside every kernel neither counts nor shifts the
+  // target. Sessions run their kernels one after another (sequential execution): a run's kernels
+  // and launches fit inside its span.
   const outsideMs = spreadOf(runSpans.map((s, r) => Math.max(0, s - perRunNodes[r]!))).median;
   const typical = typicalRuns(perRunNodes, Math.max(0, tracedRunMs - outsideMs));
   const nodes: NodeRecord[] = [];
