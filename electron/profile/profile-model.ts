@@ -105,6 +105,8 @@ export async function buildProfileReport(
       tracedMedianMs: a.tracedRunMs,
     },
     kernelSumMs: a.kernelSumMs,
+    kernelMedianSumMs: a.kernelMedianSumMs,
+    nodeSum: a.nodeSum,
     nodes: a.nodes,
     unattributedMs: a.summary.unattributedMs,
     attribution: a.summary,
