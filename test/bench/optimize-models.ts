@@ -27,7 +27,7 @@ export interface BenchModel {
   checks(): InputSet[];
 }
 
-const FORMAT = 3; // bump when a generator changes
+const FORMAT = 4; // bump when a generator changes
 
 function floats(dims: number[], seed: number, low = -1, high = 1): ort.Tensor {
   const r = mulberry32(seed);

@@ -1,6 +1,8 @@
 // A small ConvNeXt-like CNN as torch.onnx exports the reference implementation (opset 17):
 // a 4×4 stride-4 stem, blocks of depthwise Conv 7×7 → Transpose to channels-last → LayerNorm →
-// pointwise Linear (MatMul + Add bias) → GELU (erf form) → Linear → layer-scale Mul →
+// pointwise Linear (MatMul of the transposed weight + Add bias, as the dynamo exporter writes it;
+// the biases zero, as an untrained torchvision ConvNeXt has them) → GELU (erf form) → Linear →
+// layer-scale Mul →
 // Transpose back → residual Add, and downsampling layers whose LayerNorm is written out over the
 // channel axis (channels-first: ReduceMean over axis 1, the affine part as [C,1,1] constants)
 // before a 2×2 stride-2 Conv. Head: mean over H and W → LayerNorm → Gemm. The channels-last
@@ -11,7 +13,7 @@ import { attrFloat, graph, model, valueInfo } from '../../../shared/builder/inde
 import { ElemType } from '../../../shared/onnx/element-types.js';
 import type { ModelProto } from '../../../shared/onnx/proto-types.js';
 import { GraphWriter } from './graph-writer.js';
-import { gelu, layerNorm, linear } from './transformer-layer.js';
+import { gelu, layerNorm, linearTransposed } from './transformer-layer.js';
 
 export interface ConvNextShape {
   dims: readonly number[];
@@ -19,9 +21,12 @@ export interface ConvNextShape {
   classes: number;
   /** The channels-last LayerNorm written out (ReduceMean ... Add) rather than LayerNormalization. */
   decomposed: boolean;
+  /** The pointwise Linears' bias value (torchvision initializes them to zero); random when undefined. */
+  linearBias?: number;
 }
 
-export const CONVNEXT_SHAPE: ConvNextShape = { dims: [24, 48, 96, 192], depths: [2, 2, 4, 2], classes: 100, decomposed: false };
+// The last stage's Linear weights (384 × 1536 floats) are over the optimizer's 1 MiB fold limit.
+export const CONVNEXT_SHAPE: ConvNextShape = { dims: [48, 96, 192, 384], depths: [2, 2, 4, 2], classes: 100, decomposed: false, linearBias: 0 };
 
 /** LayerNorm over the channel axis of [N, C, H, W], as the reference ConvNeXt writes it by hand. */
 function channelsFirstLayerNorm(w: GraphWriter, p: string, x: string, c: number): string {
@@ -49,12 +54,12 @@ function conv(w: GraphWriter, p: string, x: string, cin: number, cout: number, k
   return w.op('Conv', [x, weight, bias], { kernel_shape: [k, k], strides: [stride, stride], pads: [pad, pad, pad, pad], dilations: [1, 1], group }, `${p}/Conv`);
 }
 
-function block(w: GraphWriter, p: string, x: string, c: number, decomposed: boolean): string {
+function block(w: GraphWriter, p: string, x: string, c: number, s: ConvNextShape): string {
   const dw = conv(w, `${p}.dwconv`, x, c, c, 7, 1, c);
   const nhwc = w.op('Transpose', [dw], { perm: [0, 2, 3, 1] });
-  const normed = channelsLastLayerNorm(w, `${p}.norm`, nhwc, c, decomposed);
-  const up = gelu(w, linear(w, `${p}.pwconv1`, normed, c, 4 * c));
-  const down = linear(w, `${p}.pwconv2`, up, 4 * c, c);
+  const normed = channelsLastLayerNorm(w, `${p}.norm`, nhwc, c, s.decomposed);
+  const up = gelu(w, linearTransposed(w, `${p}.pwconv1`, normed, c, 4 * c, s.linearBias));
+  const down = linearTransposed(w, `${p}.pwconv2`, up, 4 * c, c, s.linearBias);
   const scaled = w.op('Mul', [w.weight(`${p}.gamma`, [c], 0.1, 0.3), down]);
   const nchw = w.op('Transpose', [scaled], { perm: [0, 3, 1, 2] });
   return w.op('Add', [x, nchw]);
@@ -68,7 +73,7 @@ export function convnextLike(s: ConvNextShape = CONVNEXT_SHAPE, seed = 5): Model
       const normed = channelsFirstLayerNorm(w, `downsample_layers.${stage}.0`, h, s.dims[stage - 1]!);
       h = conv(w, `downsample_layers.${stage}.1`, normed, s.dims[stage - 1]!, c, 2, 2);
     }
-    for (let b = 0; b < s.depths[stage]!; b++) h = block(w, `stages.${stage}.${b}`, h, c, s.decomposed);
+    for (let b = 0; b < s.depths[stage]!; b++) h = block(w, `stages.${stage}.${b}`, h, c, s);
   });
   const last = s.dims[s.dims.length - 1]!;
   const pooled = w.op('ReduceMean', [h], { axes: [-2, -1], keepdims: 0 });

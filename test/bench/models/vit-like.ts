@@ -1,7 +1,8 @@
 // A small ViT-like image classifier as torch.onnx exports the Hugging Face implementation
 // (opset 17): a patch Conv → Flatten → Transpose to [batch, patches, hidden], the class token
 // expanded to the batch and Concat'ed in front, position embeddings added, pre-norm encoder
-// layers (LayerNorm → q/k/v MatMul + Add → heads split by Reshape / Transpose, keys transposed
+// layers (LayerNorm → q/k/v Linear, MatMul of the transposed weight + Add as the dynamo exporter
+// writes it → heads split by Reshape / Transpose, keys transposed
 // again for QKᵀ, Softmax, context Transpose / Reshape back, output projection, residual Add,
 // LayerNorm → MLP with GELU → residual Add), the final LayerNorm and a Gemm on the class token.
 // LayerNorm written out (ReduceMean ... Add) as older exports do. Input [batch, 3, size, size]
@@ -11,7 +12,7 @@ import { attrFloat, graph, model, valueInfo } from '../../../shared/builder/inde
 import { ElemType } from '../../../shared/onnx/element-types.js';
 import type { ModelProto } from '../../../shared/onnx/proto-types.js';
 import { GraphWriter } from './graph-writer.js';
-import { gelu, layerNorm, linear } from './transformer-layer.js';
+import { gelu, layerNorm, linearTransposed as linear } from './transformer-layer.js';
 
 export interface VitShape {
   image: number;
@@ -22,7 +23,8 @@ export interface VitShape {
   classes: number;
 }
 
-export const VIT_SHAPE: VitShape = { image: 64, patch: 8, hidden: 96, heads: 4, layers: 4, classes: 100 };
+// The MLP weights (288 × 1152 floats) are over the optimizer's 1 MiB fold limit.
+export const VIT_SHAPE: VitShape = { image: 64, patch: 8, hidden: 288, heads: 6, layers: 4, classes: 100 };
 
 /** `x.size(axis)` as a 1-element int64 tensor, as torch exports it for a view. */
 function sizeOf(w: GraphWriter, x: string, axis: number): string {
