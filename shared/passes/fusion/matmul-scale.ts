@@ -1,0 +1,86 @@
+import type { IrNode } from '../../ir/node.js';
+import type { Match, OpPattern } from '../../rewrite/pattern.js';
+import { op } from '../../rewrite/pattern.js';
+import type { PassContext } from '../../rewrite/pass.js';
+import type { Rule } from '../../rewrite/pattern-pass.js';
+import { patternPass } from '../../rewrite/pattern-pass.js';
+import { perChannelValues } from './channel-broadcast.js';
+import { addFloatConstant, floatConstant } from './float-constants.js';
+
+// A scale per output column after a Linear, the layer scale of ConvNeXt and CaiT blocks
+// (x·W + b)·γ, is x·(W·γ) + b·γ: the Mul folds into the constant weight and bias. Both orders of
+// Mul and Add operands, with or without the bias.
+
+const matmul = op('MatMul', ['x', 'const:w'], { as: 'mm' });
+const WITH_BIAS: OpPattern = op('Mul', [op('Add', [matmul, 'const:b'], { as: 'add', commutative: true }), 'const:s'], { as: 'mul', commutative: true });
+const WITHOUT_BIAS: OpPattern = op('Mul', [matmul, 'const:s'], { as: 'mul', commutative: true });
+
+interface Plan {
+  elemType: number;
+  weight: { dims: number[]; data: Float64Array };
+  scale: Float64Array;
+  bias?: Float64Array;
+}
+
+// A constant read only by the matched node: folding into it replaces it rather than adding a
+// scaled copy beside the original.
+function soleReader(ctx: PassContext, value: string, reader: IrNode): boolean {
+  const g = ctx.graph;
+  return g.initializers.has(value) && !g.isGraphInput(value) && !g.usedOutside(value, new Set([reader]));
+}
+
+function plan(m: Match, ctx: PassContext): Plan | undefined {
+  const mm = m.nodes.mm!;
+  const w = floatConstant(ctx, m.values.w);
+  if (!w || w.dims.length !== 2 || !soleReader(ctx, m.values.w!, mm)) return undefined;
+  const channels = w.dims[1]!;
+  // The product's rank tells how the scale broadcasts; it must vary along the last axis only
+  // (or not at all) and add no dims, or the Mul's result would be larger than the product.
+  const rank = ctx.facts.tensor(ctx.graph, mm.outputs[0]!)?.shape?.length;
+  if (rank === undefined || rank < 1) return undefined;
+  const s = floatConstant(ctx, m.values.s);
+  if (!s || s.elemType !== w.elemType) return undefined;
+  const scale = perChannelValues(s, rank, rank - 1, channels);
+  if (!scale || !scale.every(Number.isFinite)) return undefined;
+  const p: Plan = { elemType: w.elemType, weight: { dims: w.dims.slice(), data: w.data }, scale };
+  if (m.values.b !== undefined) {
+    const b = floatConstant(ctx, m.values.b);
+    if (!b || b.elemType !== w.elemType || !soleReader(ctx, m.values.b, m.nodes.add!)) return undefined;
+    const bias = perChannelValues(b, rank, rank - 1, channels);
+    if (!bias) return undefined;
+    p.bias = bias;
+  }
+  return p;
+}
+
+function rewrite(m: Match, ctx: PassContext) {
+  const p = plan(m, ctx)!;
+  const [rows, cols] = p.weight.dims as [number, number];
+  const scaled = new Float64Array(rows * cols);
+  for (let i = 0; i < scaled.length; i++) scaled[i] = p.weight.data[i]! * p.scale[i % cols]!;
+  const weight = addFloatConstant(ctx, `${m.values.w}_scaled`, p.elemType, [rows, cols], scaled);
+  const out = m.root.outputs[0]!;
+  const mm = m.nodes.mm!;
+  if (!p.bias) return { nodes: [{ opType: 'MatMul', name: mm.name, inputs: [m.values.x!, weight], outputs: [out] }] };
+  const bias = addFloatConstant(ctx, `${m.values.b}_scaled`, p.elemType, [cols], p.bias.map((v, j) => v * p.scale[j]!));
+  const product = ctx.freshName(mm.outputs[0]!);
+  return {
+    nodes: [
+      { opType: 'MatMul', name: mm.name, inputs: [m.values.x!, weight], outputs: [product] },
+      { opType: 'Add', name: m.nodes.add!.name, inputs: [product, bias], outputs: [out] },
+    ],
+  };
+}
+
+const rule = (pattern: OpPattern): Rule => ({ pattern, guard: (m, ctx) => plan(m, ctx) !== undefined, rewrite });
+
+/** MatMul(x, W) [+ b] followed by a Mul by a per-column constant, folded into W and b. */
+export const fuseMatMulScale = patternPass({
+  name: 'fuse-matmul-scale',
+  description:
+    'folds a Mul by a constant that varies along the last axis only (a layer scale) after MatMul(x, W) or MatMul(x, W) + b, ' +
+    'with W 2-D and constant, into W and b (W·γ, b·γ per column) when only that MatMul reads them',
+  target: 'portable',
+  numerics: 'reassociation',
+  rules: [rule(WITH_BIAS), rule(WITHOUT_BIAS)],
+});
