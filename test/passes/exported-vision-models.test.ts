@@ -1,6 +1,7 @@
 // The default preset (portable) on the ConvNeXt- and ViT-like models bench:optimize measures,
 // written small: what torch's exporters leave there (weights transposed in the graph and over the
-// fold size limit, zero biases, layer scales after a Linear) is gone, and outputs still match
+// fold size limit, zero biases, layer scales after a Linear, LayerNorms over the channel axis
+// written out) is gone, and outputs still match
 // onnxruntime's on the original at two input sizes (dynamic dims stay dynamic).
 
 import * as ort from 'onnxruntime-node';
@@ -61,8 +62,11 @@ describe('the default preset on ConvNeXt- and ViT-like exports', () => {
     expect(leftovers(model)).toEqual([]);
     expect(fired.get('arithmetic-identity-elimination')).toBe(2 * blocks);
     expect(fired.get('fuse-matmul-scale')).toBe(blocks);
-    // What is left of Transpose: the two around each block's channels-last part.
-    expect(count(model, 'Transpose')).toBe(2 * blocks);
+    // The channels-first LayerNorms (stem and three downsamplings) become LayerNormalization
+    // between two Transposes; those and the two around each block's channels-last part are left.
+    expect(count(model, 'ReduceMean')).toBe(1); // the head's mean over H and W
+    expect(count(model, 'LayerNormalization')).toBe(blocks + 4 + 1);
+    expect(count(model, 'Transpose')).toBe(2 * blocks + 2 * 4);
     await expectSameOutputs(proto, model, { input: image([1, 3, 64, 64], 1) });
     await expectSameOutputs(proto, model, { input: image([2, 3, 40, 56], 2) });
   });
