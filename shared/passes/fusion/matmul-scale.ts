@@ -5,7 +5,7 @@ import type { PassContext } from '../../rewrite/pass.js';
 import type { Rule } from '../../rewrite/pattern-pass.js';
 import { patternPass } from '../../rewrite/pattern-pass.js';
 import { perChannelValues } from './channel-broadcast.js';
-import { addFloatConstant, floatConstant } from './float-constants.js';
+import { addFloatConstant, floatConstant, FOLDABLE_FLOAT_TYPES } from './float-constants.js';
 
 // A scale per output column after a Linear, the layer scale of ConvNeXt and CaiT blocks
 // (x·W + b)·γ, is x·(W·γ) + b·γ: the Mul folds into the constant weight and bias. Both orders of
@@ -17,7 +17,8 @@ const WITHOUT_BIAS: OpPattern = op('Mul', [matmul, 'const:s'], { as: 'mul', comm
 
 interface Plan {
   elemType: number;
-  weight: { dims: number[]; data: Float64Array };
+  /** W's dims; its values are decoded only when rewriting (weights are large, guards run often). */
+  weightDims: [number, number];
   scale: Float64Array;
   bias?: Float64Array;
 }
@@ -31,21 +32,23 @@ function soleReader(ctx: PassContext, value: string, reader: IrNode): boolean {
 
 function plan(m: Match, ctx: PassContext): Plan | undefined {
   const mm = m.nodes.mm!;
-  const w = floatConstant(ctx, m.values.w);
-  if (!w || w.dims.length !== 2 || !soleReader(ctx, m.values.w!, mm)) return undefined;
-  const channels = w.dims[1]!;
+  const w = ctx.facts.constant(ctx.graph, m.values.w!);
+  const elemType = w?.dataType ?? 0;
+  const dims = (w?.dims ?? []).map(Number);
+  if (!w || !FOLDABLE_FLOAT_TYPES.has(elemType) || dims.length !== 2 || !soleReader(ctx, m.values.w!, mm)) return undefined;
+  const channels = dims[1]!;
   // The product's rank tells how the scale broadcasts; it must vary along the last axis only
   // (or not at all) and add no dims, or the Mul's result would be larger than the product.
   const rank = ctx.facts.tensor(ctx.graph, mm.outputs[0]!)?.shape?.length;
   if (rank === undefined || rank < 1) return undefined;
   const s = floatConstant(ctx, m.values.s);
-  if (!s || s.elemType !== w.elemType) return undefined;
+  if (!s || s.elemType !== elemType) return undefined;
   const scale = perChannelValues(s, rank, rank - 1, channels);
   if (!scale || !scale.every(Number.isFinite)) return undefined;
-  const p: Plan = { elemType: w.elemType, weight: { dims: w.dims.slice(), data: w.data }, scale };
+  const p: Plan = { elemType, weightDims: [dims[0]!, channels], scale };
   if (m.values.b !== undefined) {
     const b = floatConstant(ctx, m.values.b);
-    if (!b || b.elemType !== w.elemType || !soleReader(ctx, m.values.b, m.nodes.add!)) return undefined;
+    if (!b || b.elemType !== elemType || !soleReader(ctx, m.values.b, m.nodes.add!)) return undefined;
     const bias = perChannelValues(b, rank, rank - 1, channels);
     if (!bias) return undefined;
     p.bias = bias;
@@ -55,9 +58,11 @@ function plan(m: Match, ctx: PassContext): Plan | undefined {
 
 function rewrite(m: Match, ctx: PassContext) {
   const p = plan(m, ctx)!;
-  const [rows, cols] = p.weight.dims as [number, number];
+  const w = floatConstant(ctx, m.values.w);
+  if (!w) return undefined; // values not at hand (external data the host has not loaded)
+  const [rows, cols] = p.weightDims;
   const scaled = new Float64Array(rows * cols);
-  for (let i = 0; i < scaled.length; i++) scaled[i] = p.weight.data[i]! * p.scale[i % cols]!;
+  for (let i = 0; i < scaled.length; i++) scaled[i] = w.data[i]! * p.scale[i % cols]!;
   const weight = addFloatConstant(ctx, `${m.values.w}_scaled`, p.elemType, [rows, cols], scaled);
   const out = m.root.outputs[0]!;
   const mm = m.nodes.mm!;
