@@ -82,6 +82,16 @@ describe('the default preset on ConvNeXt- and ViT-like exports', () => {
     await expectSameOutputs(proto, model, { input: image([2, 3, 48, 48], 3) });
   });
 
+  it('ConvNeXt-like as torchvision writes it: the layer scale after the permute back folds into the Linear too', async () => {
+    const shape = { dims: [8, 16, 24, 32], depths: [1, 1, 2, 1], classes: 10, decomposed: false, torchvision: true };
+    const blocks = shape.depths.reduce((a, b) => a + b, 0);
+    const proto = convnextLike(shape);
+    const { model, fired } = await optimize(proto);
+    expect(fired.get('fuse-matmul-scale')).toBe(blocks);
+    expect([...model.graph.nodes].filter((n) => n.opType === 'Mul' && n.inputs.some((v) => v.endsWith('layer_scale')))).toEqual([]);
+    await expectSameOutputs(proto, model, { input: image([2, 3, 48, 64], 6) });
+  });
+
   it('ViT-like: weight Transposes fold over the limit; outputs match at two batch sizes', async () => {
     const shape = { image: 32, patch: 8, hidden: 48, heads: 4, layers: 2, classes: 10 };
     const proto = vitLike(shape);

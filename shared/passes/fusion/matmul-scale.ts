@@ -1,3 +1,5 @@
+import { attrInts } from '../../ir/attribute-values.js';
+import type { NodeSpec } from '../../ir/graph.js';
 import type { IrNode } from '../../ir/node.js';
 import type { Match, OpPattern } from '../../rewrite/pattern.js';
 import { op } from '../../rewrite/pattern.js';
@@ -9,11 +11,14 @@ import { addFloatConstant, floatConstant, FOLDABLE_FLOAT_TYPES } from './float-c
 
 // A scale per output column after a Linear, the layer scale of ConvNeXt and CaiT blocks
 // (x·W + b)·γ, is x·(W·γ) + b·γ: the Mul folds into the constant weight and bias. Both orders of
-// Mul and Add operands, with or without the bias.
+// Mul and Add operands, with or without the bias, and with a Transpose between the Linear and the
+// Mul (torchvision's ConvNeXt permutes back to channels-first, then scales by γ of shape [C,1,1]).
 
 const matmul = op('MatMul', ['x', 'const:w'], { as: 'mm' });
-const WITH_BIAS: OpPattern = op('Mul', [op('Add', [matmul, 'const:b'], { as: 'add', commutative: true }), 'const:s'], { as: 'mul', commutative: true });
-const WITHOUT_BIAS: OpPattern = op('Mul', [matmul, 'const:s'], { as: 'mul', commutative: true });
+const biased = op('Add', [matmul, 'const:b'], { as: 'add', commutative: true });
+const scaled = (product: OpPattern): OpPattern => op('Mul', [product, 'const:s'], { as: 'mul', commutative: true });
+const transposed = (product: OpPattern): OpPattern => op('Transpose', [product], { as: 't' });
+const PATTERNS: OpPattern[] = [biased, matmul, transposed(biased), transposed(matmul)].map(scaled);
 
 interface Plan {
   elemType: number;
@@ -41,9 +46,12 @@ function plan(m: Match, ctx: PassContext): Plan | undefined {
   // (or not at all) and add no dims, or the Mul's result would be larger than the product.
   const rank = ctx.facts.tensor(ctx.graph, mm.outputs[0]!)?.shape?.length;
   if (rank === undefined || rank < 1) return undefined;
+  // Where the product's last axis is when the Mul sees it.
+  const axis = m.nodes.t ? movedLastAxis(m.nodes.t, rank) : rank - 1;
+  if (axis === undefined) return undefined;
   const s = floatConstant(ctx, m.values.s);
   if (!s || s.elemType !== elemType) return undefined;
-  const scale = perChannelValues(s, rank, rank - 1, channels);
+  const scale = perChannelValues(s, rank, axis, channels);
   if (!scale || !scale.every(Number.isFinite)) return undefined;
   const p: Plan = { elemType, weightDims: [dims[0]!, channels], scale };
   if (m.values.b !== undefined) {
@@ -56,6 +64,13 @@ function plan(m: Match, ctx: PassContext): Plan | undefined {
   return p;
 }
 
+// The axis of a Transpose's output that its input's last axis goes to (without perm, it reverses).
+function movedLastAxis(t: IrNode, rank: number): number | undefined {
+  const perm = attrInts(t, 'perm') ?? Array.from({ length: rank }, (_, i) => rank - 1 - i);
+  if (perm.length !== rank || new Set(perm).size !== rank || perm.some((p) => !Number.isInteger(p) || p < 0 || p >= rank)) return undefined;
+  return perm.indexOf(rank - 1);
+}
+
 function rewrite(m: Match, ctx: PassContext) {
   const p = plan(m, ctx)!;
   const w = floatConstant(ctx, m.values.w);
@@ -64,17 +79,23 @@ function rewrite(m: Match, ctx: PassContext) {
   const scaled = new Float64Array(rows * cols);
   for (let i = 0; i < scaled.length; i++) scaled[i] = w.data[i]! * p.scale[i % cols]!;
   const weight = addFloatConstant(ctx, `${m.values.w}_scaled`, p.elemType, [rows, cols], scaled);
-  const out = m.root.outputs[0]!;
   const mm = m.nodes.mm!;
-  if (!p.bias) return { nodes: [{ opType: 'MatMul', name: mm.name, inputs: [m.values.x!, weight], outputs: [out] }] };
-  const bias = addFloatConstant(ctx, `${m.values.b}_scaled`, p.elemType, [cols], p.bias.map((v, j) => v * p.scale[j]!));
-  const product = ctx.freshName(mm.outputs[0]!);
-  return {
-    nodes: [
+  const t = m.nodes.t;
+  const out = m.root.outputs[0]!;
+  // The Linear's result: the Mul's output, or the Transpose's input when one follows.
+  const linearOut = t ? ctx.freshName(t.inputs[0]!) : out;
+  const nodes: NodeSpec[] = [];
+  if (!p.bias) nodes.push({ opType: 'MatMul', name: mm.name, inputs: [m.values.x!, weight], outputs: [linearOut] });
+  else {
+    const bias = addFloatConstant(ctx, `${m.values.b}_scaled`, p.elemType, [cols], p.bias.map((v, j) => v * p.scale[j]!));
+    const product = ctx.freshName(mm.outputs[0]!);
+    nodes.push(
       { opType: 'MatMul', name: mm.name, inputs: [m.values.x!, weight], outputs: [product] },
-      { opType: 'Add', name: m.nodes.add!.name, inputs: [product, bias], outputs: [out] },
-    ],
-  };
+      { opType: 'Add', name: m.nodes.add!.name, inputs: [product, bias], outputs: [linearOut] },
+    );
+  }
+  if (t) nodes.push({ opType: 'Transpose', name: t.name, inputs: [linearOut], outputs: [out], attributes: [...t.attributes] });
+  return { nodes };
 }
 
 const rule = (pattern: OpPattern): Rule => ({ pattern, guard: (m, ctx) => plan(m, ctx) !== undefined, rewrite });
@@ -84,8 +105,9 @@ export const fuseMatMulScale = patternPass({
   name: 'fuse-matmul-scale',
   description:
     'folds a Mul by a constant that varies along the last axis only (a layer scale) after MatMul(x, W) or MatMul(x, W) + b, ' +
-    'with W 2-D and constant, into W and b (W·γ, b·γ per column) when only that MatMul reads them',
+    'with W 2-D and constant, into W and b (W·γ, b·γ per column) when only that MatMul reads them; also through a Transpose ' +
+    'between them, the constant varying along the axis the last one moved to',
   target: 'portable',
   numerics: 'reassociation',
-  rules: [rule(WITH_BIAS), rule(WITHOUT_BIAS)],
+  rules: PATTERNS.map(rule),
 });

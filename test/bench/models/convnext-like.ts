@@ -23,13 +23,22 @@ export interface ConvNextShape {
   decomposed: boolean;
   /** The pointwise Linears' bias value (torchvision initializes them to zero); random when undefined. */
   linearBias?: number;
+  /**
+   * torchvision's layout instead of the reference one: the layer scale [C,1,1] applied after the
+   * permute back, and the channels-first LayerNorm as permute → LayerNormalization → permute.
+   */
+  torchvision?: boolean;
 }
 
 // The last stage's Linear weights (384 × 1536 floats) are over the optimizer's 1 MiB fold limit.
 export const CONVNEXT_SHAPE: ConvNextShape = { dims: [48, 96, 192, 384], depths: [2, 2, 4, 2], classes: 100, decomposed: false, linearBias: 0 };
 
-/** LayerNorm over the channel axis of [N, C, H, W], as the reference ConvNeXt writes it by hand. */
-function channelsFirstLayerNorm(w: GraphWriter, p: string, x: string, c: number): string {
+/** LayerNorm over the channel axis of [N, C, H, W], as the reference ConvNeXt writes it by hand (or torchvision's LayerNorm2d). */
+function channelsFirstLayerNorm(w: GraphWriter, p: string, x: string, c: number, torchvision = false): string {
+  if (torchvision) {
+    const normed = channelsLastLayerNorm(w, p, w.op('Transpose', [x], { perm: [0, 2, 3, 1] }), c, false);
+    return w.op('Transpose', [normed], { perm: [0, 3, 1, 2] });
+  }
   const mean = w.op('ReduceMean', [x], { axes: [1], keepdims: 1 });
   const diff = w.op('Sub', [x, mean]);
   const variance = w.op('ReduceMean', [w.op('Pow', [diff, w.scalar(2)])], { axes: [1], keepdims: 1 });
@@ -60,6 +69,10 @@ function block(w: GraphWriter, p: string, x: string, c: number, s: ConvNextShape
   const normed = channelsLastLayerNorm(w, `${p}.norm`, nhwc, c, s.decomposed);
   const up = gelu(w, linearTransposed(w, `${p}.pwconv1`, normed, c, 4 * c, s.linearBias));
   const down = linearTransposed(w, `${p}.pwconv2`, up, 4 * c, c, s.linearBias);
+  if (s.torchvision) {
+    const nchw = w.op('Transpose', [down], { perm: [0, 3, 1, 2] });
+    return w.op('Add', [w.op('Mul', [w.weight(`${p}.layer_scale`, [c, 1, 1], 0.1, 0.3), nchw]), x]);
+  }
   const scaled = w.op('Mul', [w.weight(`${p}.gamma`, [c], 0.1, 0.3), down]);
   const nchw = w.op('Transpose', [scaled], { perm: [0, 3, 1, 2] });
   return w.op('Add', [x, nchw]);
@@ -67,10 +80,10 @@ function block(w: GraphWriter, p: string, x: string, c: number, s: ConvNextShape
 
 export function convnextLike(s: ConvNextShape = CONVNEXT_SHAPE, seed = 5): ModelProto {
   const w = new GraphWriter(seed);
-  let h = channelsFirstLayerNorm(w, 'downsample_layers.0.1', conv(w, 'downsample_layers.0.0', 'input', 3, s.dims[0]!, 4, 4), s.dims[0]!);
+  let h = channelsFirstLayerNorm(w, 'downsample_layers.0.1', conv(w, 'downsample_layers.0.0', 'input', 3, s.dims[0]!, 4, 4), s.dims[0]!, s.torchvision);
   s.dims.forEach((c, stage) => {
     if (stage > 0) {
-      const normed = channelsFirstLayerNorm(w, `downsample_layers.${stage}.0`, h, s.dims[stage - 1]!);
+      const normed = channelsFirstLayerNorm(w, `downsample_layers.${stage}.0`, h, s.dims[stage - 1]!, s.torchvision);
       h = conv(w, `downsample_layers.${stage}.1`, normed, s.dims[stage - 1]!, c, 2, 2);
     }
     for (let b = 0; b < s.depths[stage]!; b++) h = block(w, `stages.${stage}.${b}`, h, c, s);

@@ -19,6 +19,8 @@ interface Options {
   /** γ is a graph input, not a constant. */
   scaleAsInput?: boolean;
   weightDims?: number[];
+  /** A Transpose between the Linear and the Mul: its perm, or 'reverse' for none given. */
+  transpose?: number[] | 'reverse';
 }
 
 // A ConvNeXt block's end in channels-last layout: x [2, 5, 5, 8] · W [8, 6] (+ b [6]) · γ.
@@ -32,7 +34,12 @@ function linearScale(o: Options = {}): ModelProto {
   const pair = (a: string, b: string) => (o.swap ? [b, a] : [a, b]);
   const nodes = [node('MatMul', ['x', 'W'], ['p'], {}, { name: 'mm' })];
   if (o.bias !== false) nodes.push(node('Add', pair('p', 'b'), ['q'], {}, { name: 'add' }));
-  nodes.push(node('Mul', pair(o.bias !== false ? 'q' : 'p', 'g'), ['y'], {}, { name: 'mul' }));
+  let linear = o.bias !== false ? 'q' : 'p';
+  if (o.transpose) {
+    nodes.push(node('Transpose', [linear], ['t'], o.transpose === 'reverse' ? {} : { perm: o.transpose }, { name: 'transpose' }));
+    linear = 't';
+  }
+  nodes.push(node('Mul', pair(linear, 'g'), ['y'], {}, { name: 'mul' }));
   const outputs = [valueInfo('y', F, null)];
   const extra = (op: string, input: string, out: string) => {
     nodes.push(node(op, [input], [out]));
@@ -58,6 +65,32 @@ describe('fuse-matmul-scale', () => {
         expect(weights, what).toHaveLength(o.bias === false ? 1 : 2);
         await expectSameOutputs(proto, m);
       }
+    }
+  });
+
+  it('folds a scale after a Transpose back to channels-first (torchvision ConvNeXt: γ [C,1,1]); outputs match', async () => {
+    const cases: Options[] = [
+      { transpose: [0, 3, 1, 2], scaleShape: [6, 1, 1] },
+      { transpose: [0, 3, 1, 2], scaleShape: [1, 6, 1, 1], bias: false },
+      { transpose: [0, 3, 1, 2], scaleShape: [], swap: true },
+      { transpose: 'reverse', scaleShape: [6, 1, 1, 1] },
+    ];
+    for (const o of cases) {
+      const proto = linearScale(o);
+      const { ops, model: m, matches } = await fuse(proto, [fuseMatMulScale], { inferTypes });
+      expect(matches, JSON.stringify(o)).toBe(1);
+      expect(ops, JSON.stringify(o)).toEqual(o.bias === false ? ['MatMul', 'Transpose'] : ['MatMul', 'Add', 'Transpose']);
+      await expectSameOutputs(proto, m);
+    }
+  });
+
+  it('leaves a scale after a Transpose that varies along another axis than the one the columns moved to', async () => {
+    // [2,6,5,5] scaled along W or H; [6,5,5,2] (reversed) along the batch axis.
+    for (const o of [{ transpose: [0, 3, 1, 2], scaleShape: [5] }, { transpose: [0, 3, 1, 2], scaleShape: [5, 1] }, { transpose: 'reverse' as const, scaleShape: [2] }]) {
+      const proto = linearScale(o);
+      const { matches, model: m } = await fuse(proto, [fuseMatMulScale], { inferTypes });
+      expect(matches, JSON.stringify(o)).toBe(0);
+      await expectSameOutputs(proto, m);
     }
   });
 
