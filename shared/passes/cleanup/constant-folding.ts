@@ -115,7 +115,8 @@ function freedBytes(ctx: PassContext, n: IrNode): number {
   let freed = 0;
   for (const v of new Set(n.inputs)) {
     const t = v === '' ? undefined : g.initializers.get(v);
-    if (!t || g.isGraphInput(v) || g.usedOutside(v, new Set([n]))) continue;
+    // External data stays under the limit: its folded result would be held in the model's message.
+    if (!t || t.dataLocation === 1 || g.isGraphInput(v) || g.usedOutside(v, new Set([n]))) continue;
     freed += tensorBytes(t) ?? 0;
   }
   return freed;
