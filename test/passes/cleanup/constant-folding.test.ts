@@ -155,6 +155,19 @@ describe('constant-folding', () => {
     expect(ev.asked.sort()).toEqual(['Transpose']);
   });
 
+  it('keeps the size limit for a weight in external data', async () => {
+    const inline = floats('wt', [4, 3]);
+    const external = { ...inline, rawData: undefined, dataLocation: 1, externalData: [{ key: 'location', value: 'w.data' }, { key: 'offset', value: '0' }, { key: 'length', value: '48' }] };
+    const proto = (wt: TensorProto) => simple([node('Transpose', ['wt'], ['w'], { perm: [1, 0] }), node('MatMul', ['x', 'w'], ['y'])], [wt]);
+    const run = async (wt: TensorProto) => {
+      const m = new IrModel(proto(wt));
+      await runPasses(m, [constantFolding], { target: 'portable', evaluator, inferTypes, foldSizeLimit: 20, externalBytes: (t) => (t.name === 'wt' ? inline.rawData : undefined) });
+      return opsOf(m);
+    };
+    expect(await run(inline)).toEqual(['MatMul']);
+    expect(await run(external)).toEqual(['Transpose', 'MatMul']);
+  });
+
   it('does nothing outside the selection, and nothing without a runtime', async () => {
     const proto = simple([node('Neg', ['w'], ['n'], {}, { name: 'neg' }), node('Add', ['x', 'n'], ['y'])], [floats('w', [2, 3])]);
     const m = new IrModel(proto);
