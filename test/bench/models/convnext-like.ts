@@ -2,12 +2,12 @@
 // a 4×4 stride-4 stem, blocks of depthwise Conv 7×7 → Transpose to channels-last → LayerNorm →
 // pointwise Linear (MatMul of the transposed weight + Add bias, as the dynamo exporter writes it;
 // the biases zero, as an untrained torchvision ConvNeXt has them) → GELU (erf form) → Linear →
-// layer-scale Mul →
-// Transpose back → residual Add, and downsampling layers whose LayerNorm is written out over the
-// channel axis (channels-first: ReduceMean over axis 1, the affine part as [C,1,1] constants)
-// before a 2×2 stride-2 Conv. Head: mean over H and W → LayerNorm → Gemm. The channels-last
-// LayerNorm is LayerNormalization (torch at opset 17) or, with `decomposed`, written out as older
-// exports do. Input [batch, 3, height, width], all three symbolic.
+// layer-scale Mul → Transpose back → residual Add, and downsampling layers whose LayerNorm is
+// written out over the channel axis (channels-first: ReduceMean over axis 1, the affine part as
+// [C,1,1] constants) before a 2×2 stride-2 Conv. Head: mean over H and W → LayerNorm → Gemm.
+// The channels-last LayerNorm is LayerNormalization (torch at opset 17) or, with `decomposed`,
+// written out as older exports do; `torchvision` switches to torchvision's layout. Input
+// [batch, 3, height, width], all three symbolic.
 
 import { attrFloat, graph, model, valueInfo } from '../../../shared/builder/index.js';
 import { ElemType } from '../../../shared/onnx/element-types.js';

@@ -1,12 +1,12 @@
 // A small ViT-like image classifier as torch.onnx exports the Hugging Face implementation
-// (opset 17): a patch Conv → Flatten → Transpose to [batch, patches, hidden], the class token
-// expanded to the batch and Concat'ed in front, position embeddings added, pre-norm encoder
-// layers (LayerNorm → q/k/v Linear, MatMul of the transposed weight + Add as the dynamo exporter
-// writes it → heads split by Reshape / Transpose, keys transposed
-// again for QKᵀ, Softmax, context Transpose / Reshape back, output projection, residual Add,
-// LayerNorm → MLP with GELU → residual Add), the final LayerNorm and a Gemm on the class token.
-// LayerNorm written out (ReduceMean ... Add) as older exports do. Input [batch, 3, size, size]
-// with a symbolic batch (the position embeddings fix the image size).
+// (opset 17): a patch Conv → Reshape (flatten(2)) → Transpose to [batch, patches, hidden], the
+// class token expanded to the batch and Concat'ed in front, position embeddings added, pre-norm
+// encoder layers (LayerNorm → q/k/v Linears, written as MatMul of the transposed weight + Add as
+// the dynamo exporter writes Linear on 3-D inputs → heads split by Reshape / Transpose, keys
+// transposed again for QKᵀ, Softmax, context Transpose / Reshape back, output projection,
+// residual Add, LayerNorm → MLP with GELU → residual Add), the final LayerNorm and a Gemm on the
+// class token. LayerNorm written out (ReduceMean ... Add) as older exports do. Input
+// [batch, 3, size, size] with a symbolic batch (the position embeddings fix the image size).
 
 import { attrFloat, graph, model, valueInfo } from '../../../shared/builder/index.js';
 import { ElemType } from '../../../shared/onnx/element-types.js';
