@@ -6,6 +6,8 @@ export type OptionKind = 'flag' | 'string' | 'count' | 'list';
 export interface ParsedArgs {
   positional: string[];
   options: Record<string, string | boolean | string[] | undefined>;
+  /** Every option that took a value, in command-line order (for commands whose options apply in order). */
+  sequence: { name: string; value: string }[];
 }
 
 /**
@@ -15,6 +17,7 @@ export interface ParsedArgs {
 export function parseArgs(argv: readonly string[], spec: Record<string, OptionKind>, aliases: Record<string, string> = {}): ParsedArgs {
   const positional: string[] = [];
   const options: ParsedArgs['options'] = {};
+  const sequence: ParsedArgs['sequence'] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--') {
@@ -40,10 +43,11 @@ export function parseArgs(argv: readonly string[], spec: Record<string, OptionKi
     if (kind === 'count' && !/^\d+$/.test(value)) {
       throw new WorkbenchError('BAD_OPTION', `option ${rawName} needs a non-negative whole number, not "${value}"`);
     }
+    sequence.push({ name, value });
     if (kind === 'list') ((options[name] ??= []) as string[]).push(value);
     else options[name] = value;
   }
-  return { positional, options };
+  return { positional, options, sequence };
 }
 
 /** The one positional argument a command needs, or a usage error naming it. */

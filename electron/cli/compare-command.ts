@@ -1,5 +1,5 @@
 import { compareModels } from '../profile/compare-models.js';
-import { latencyLines, profileOptionsFrom, progressPrinter, reportPathsFrom, RUN_OPTION_SPEC, RUN_OPTIONS_USAGE } from '../profile/cli-options.js';
+import { latencyLines, nodeSumWarnings, profileOptionsFrom, progressPrinter, reportPathsFrom, RUN_OPTION_SPEC, RUN_OPTIONS_USAGE } from '../profile/cli-options.js';
 import { writeReports } from '../profile/report-files.js';
 import { HostFailure, RuntimeHost } from '../runtime-host/runtime-host.js';
 import { WorkbenchError } from '../../shared/errors.js';
@@ -53,6 +53,7 @@ export const compareCommand: Command = {
       const written = await writeReports(report, reportPathsFrom(args));
       if (args.options.json === '-') io.out(JSON.stringify(report, null, 2));
       else for (const line of summary(report, top)) io.out(line);
+      for (const line of [...nodeSumWarnings(report.a, 'model A: '), ...nodeSumWarnings(report.b, 'model B: ')]) io.err(line);
       for (const line of written) io.err(line);
       return 0;
     } catch (e) {

@@ -2,13 +2,14 @@ import { WorkbenchError } from '../../shared/errors.js';
 import type { Command, CommandIO } from './command.js';
 import { compareCommand } from './compare-command.js';
 import { convertCommand } from './convert-command.js';
+import { editCommand } from './edit-command.js';
 import { inspectCommand } from './inspect-command.js';
 import { optimizeCommand } from './optimize-command.js';
 import { passesCommand } from './passes-command.js';
 import { profileCommand } from './profile-command.js';
 import { serveCommand } from './serve-command.js';
 
-const COMMANDS: Command[] = [inspectCommand, convertCommand, optimizeCommand, passesCommand, profileCommand, compareCommand, serveCommand];
+const COMMANDS: Command[] = [inspectCommand, convertCommand, optimizeCommand, editCommand, passesCommand, profileCommand, compareCommand, serveCommand];
 
 function help(): string {
   return [

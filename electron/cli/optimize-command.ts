@@ -7,14 +7,16 @@ import type { Target } from '../../shared/rewrite/pass.js';
 import { openModel } from '../io/open-model.js';
 import { saveModel } from '../io/save-model.js';
 import { optimizationSetup } from '../optimize/optimization-setup.js';
+import { toleranceChooser } from '../optimize/tolerance-chooser.js';
 import type { VerificationResult } from '../../shared/verify/verification-result.js';
 import { verifyModels } from '../runtime/verify.js';
 import { nodeNamesById, withOrigins } from '../../shared/profile/provenance.js';
-import { onePositional, parseArgs, parseDims } from './args.js';
+import { onePositional, parseArgs } from './args.js';
 import type { Command } from './command.js';
+import { checkVerifySettings, VERIFY_OPTION_SPEC, VERIFY_OPTIONS_USAGE, verifyInputLines, verifyInputSettingsFrom, verifyOptionsFrom } from './verify-options.js';
 
 const USAGE =
-  'onnx-workbench optimize MODEL -o OUT [--target portable|onnxruntime] [--passes a,b,c | --preset NAME] [--nodes ID,...] [--dry-run] [--verify] [--dim name=value] [--json]';
+  `onnx-workbench optimize MODEL -o OUT [--target portable|onnxruntime] [--passes a,b,c | --preset NAME] [--nodes ID,...] [--dry-run] ${VERIFY_OPTIONS_USAGE} [--json]`;
 
 function resolveScope(model: IrModel, spec: string): NodeId[] {
   const byName = new Map<string, NodeId>();
@@ -45,12 +47,16 @@ function table(r: RunResult): string {
 function verificationText(v: VerificationResult): string {
   const num = (x: number | null, f: (x: number) => string) => (x === null ? 'n/a' : f(x));
   const lines = [`verification (${v.tolerance.name}, ${v.runs} input set(s)): ${v.passed ? 'passed' : 'FAILED'}${v.reason ? `: ${v.reason}` : ''}`];
+  if (v.tolerance.reason) lines.push(`  tolerance ${v.tolerance.name}: ${v.tolerance.reason}`);
   for (const o of v.outputs) {
     const abs = num(o.maxAbsError, (x) => x.toExponential(2));
     const rel = num(o.maxRelError, (x) => x.toExponential(2));
     const cos = num(o.cosine, (x) => x.toFixed(7));
-    lines.push(`  ${o.name}: max abs ${abs}, max rel ${rel}, cosine ${cos}${o.reason ? ` (${o.reason})` : ''}`);
+    const own = o.tolerance ? `, tolerance ${o.tolerance.name}` : '';
+    lines.push(`  ${o.name}: max abs ${abs}, max rel ${rel}, cosine ${cos}${own}${o.reason ? ` (${o.reason})` : ''}`);
   }
+  lines.push(...verifyInputLines(v));
+  for (const o of v.outputs) if (o.tolerance?.reason) lines.push(`  tolerance ${o.tolerance.name} for ${o.name}: ${o.tolerance.reason}`);
   if (v.defaultedDims.length) lines.push(`  dims not given (set with --dim): ${v.defaultedDims.map((k) => `${k}=${v.boundDims[k]}`).join(', ')}`);
   return lines.join('\n');
 }
@@ -62,7 +68,7 @@ export const optimizeCommand: Command = {
   async run(argv, io) {
     const args = parseArgs(
       argv,
-      { output: 'string', target: 'string', passes: 'string', preset: 'string', nodes: 'string', 'dry-run': 'flag', verify: 'flag', json: 'flag', dim: 'list', overwrite: 'flag' },
+      { output: 'string', target: 'string', passes: 'string', preset: 'string', nodes: 'string', 'dry-run': 'flag', json: 'flag', overwrite: 'flag', ...VERIFY_OPTION_SPEC },
       { '-o': 'output' },
     );
     const input = onePositional(args, 'MODEL', USAGE);
@@ -77,12 +83,14 @@ export const optimizeCommand: Command = {
     const preset = PRESETS[presetName];
     if (!preset) throw new WorkbenchError('BAD_OPTION', `unknown preset "${presetName}" (${Object.keys(PRESETS).join(', ')})`);
     const passes = pickPasses(ALL_PASSES, args.options.passes ? (args.options.passes as string).split(',').map((s) => s.trim()) : preset);
-    const dims = parseDims(args.options.dim as string[] | undefined);
+    const verifySettings = verifyInputSettingsFrom(args);
 
     const opened = await openModel(input);
+    if (args.options.verify) checkVerifySettings(opened.proto.graph ?? {}, verifySettings);
     const setup = await optimizationSetup(opened);
     const scope = args.options.nodes ? resolveScope(opened.ir, args.options.nodes as string) : undefined;
     const originalNames = nodeNamesById(opened.ir);
+    const chooseTolerances = args.options.verify ? toleranceChooser(opened.ir, passes) : undefined;
     const result = await runPasses(opened.ir, passes, { target, dryRun, ...(scope ? { scope } : {}), ...setup.runOptions });
 
     let saved: string | undefined;
@@ -95,8 +103,8 @@ export const optimizeCommand: Command = {
       });
       saved = r.path;
       if (args.options.verify) {
-        const numerics = passes.some((p) => p.numerics === 'reassociation' && result.passes.find((x) => x.name === p.name)?.matches) ? 'reassociation' : 'exact';
-        verification = await verifyModels(opened.path, r.path, { tolerance: numerics, dims });
+        const { tolerance, outputs } = chooseTolerances!(result);
+        verification = await verifyModels(opened.path, r.path, { tolerance, outputTolerances: outputs, ...verifyOptionsFrom(verifySettings) });
       }
     }
     await setup.close();

@@ -1,4 +1,4 @@
-import { latencyLines, profileOptionsFrom, progressPrinter, reportPathsFrom, RUN_OPTION_SPEC, RUN_OPTIONS_USAGE, topNodesTable } from '../profile/cli-options.js';
+import { latencyLines, nodeSumWarnings, profileOptionsFrom, progressPrinter, reportPathsFrom, RUN_OPTION_SPEC, RUN_OPTIONS_USAGE, topNodesTable } from '../profile/cli-options.js';
 import { prepareModel, profileModel } from '../profile/profile-model.js';
 import { writeReports } from '../profile/report-files.js';
 import { HostFailure, RuntimeHost } from '../runtime-host/runtime-host.js';
@@ -35,6 +35,7 @@ export const profileCommand: Command = {
         io.out(topNodesTable(report, top));
         for (const line of latencyLines(report)) io.out(line);
       }
+      for (const line of nodeSumWarnings(report)) io.err(line);
       for (const line of written) io.err(line);
       return 0;
     } catch (e) {

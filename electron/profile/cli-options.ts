@@ -111,30 +111,41 @@ function short(s: string, n: number): string {
 
 /** The top-N nodes table. */
 export function topNodesTable(r: ProfileReport, top: number): string {
-  const head = ['#', 'kernel', 'op type', 'provider', 'median ms', 'p90 ms', 'share', 'model nodes'];
+  // "ms" is the typical time (the one that adds up to a run); median and p90 show its spread.
+  const head = ['#', 'kernel', 'op type', 'provider', 'ms', 'median ms', 'p90 ms', 'share', 'model nodes'];
   const rows = r.nodes.slice(0, top).map((n, i) => [
     String(i + 1),
     short(n.name, 36),
     n.opType,
     n.provider.replace('ExecutionProvider', ''),
+    ms(n.typicalMs),
     ms(n.medianMs),
     ms(n.p90Ms),
     `${(n.share * 100).toFixed(1)}%`,
     short(n.originalNodes.join(',') || '(unattributed)', 48),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const numeric = new Set([0, 4, 5, 6]);
+  const numeric = new Set([0, 4, 5, 6, 7]);
   const line = (cells: string[]) => cells.map((c, i) => (numeric.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
   return [line(head), ...rows.map(line)].join('\n');
 }
 
-/** End-to-end latency and attribution lines. */
+const signedPct = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(1)}%`;
+
+/** End-to-end latency, what the node table adds up to, and attribution lines. */
 export function latencyLines(r: ProfileReport, label = ''): string[] {
   const e = r.endToEnd;
   const p = r.provider;
+  const s = r.nodeSum;
   const provider = p.fallback ? `cpu (fallback from ${p.requested})` : p.used;
   return [
     `${label}end to end: median ${ms(e.medianMs)} ms, p90 ${ms(e.p90Ms)} ms, min ${ms(e.minMs)} ms, max ${ms(e.maxMs)} ms (${r.runs} runs after ${r.warmup} warm-up; ${provider}, optimization ${r.optimization})`,
-    `${label}with the profiler on: median ${ms(e.withProfilerMedianMs)} ms; kernels sum to ${ms(r.kernelSumMs)} ms (+ ${ms(r.attribution.launchMs)} ms launching them; traced run ${ms(e.tracedMedianMs)} ms); ${(r.attribution.coverage * 100).toFixed(1)}% of kernel time attributed to model nodes (${(r.attribution.strictCoverage * 100).toFixed(1)}% without layout reorders), unattributed ${ms(r.unattributedMs)} ms`,
+    `${label}with the profiler on: median ${ms(e.withProfilerMedianMs)} ms, traced run median ${ms(s.runMedianMs)} ms; per-node times sum to ${ms(s.totalMs)} ms (kernels ${ms(s.kernelMs)} + launching them ${ms(s.launchMs)}; ${signedPct(s.difference)} of the run, ${ms(s.outsideMs)} ms of a run outside any kernel; means over the middle ${s.typicalRuns} of ${r.runs} runs, scaled ×${s.scale.toFixed(3)}; kernel medians sum to ${ms(r.kernelMedianSumMs)} ms)`,
+    `${label}attribution: ${(r.attribution.coverage * 100).toFixed(1)}% of kernel time attributed to model nodes (${(r.attribution.strictCoverage * 100).toFixed(1)}% without layout reorders), unattributed ${ms(r.unattributedMs)} ms`,
   ];
+}
+
+/** A warning line when the node table does not add up to the run (for stderr). */
+export function nodeSumWarnings(r: ProfileReport, label = ''): string[] {
+  return r.nodeSum.warning ? [`warning: ${label}${r.nodeSum.warning}`] : [];
 }

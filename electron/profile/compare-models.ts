@@ -16,7 +16,7 @@ import { resolveTolerance } from '../../shared/verify/tolerance.js';
 import type { MeasuredModel } from '../runtime-host/host-protocol.js';
 import type { RuntimeHost } from '../runtime-host/runtime-host.js';
 import { hostTensorData } from './host-tensor-data.js';
-import { checkAgainstDeclared } from './input-files.js';
+import { checkAgainstDeclared } from '../runtime/input-files.js';
 import { buildProfileReport, measureJob, planModelInputs, prepareModel, withWorkDir, type PlannedInputs, type PreparedModel } from './profile-model.js';
 import { checkProfileOptions, chooseProvider, type ProfileOptions } from './profile-options.js';
 

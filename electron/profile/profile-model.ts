@@ -17,7 +17,7 @@ import { planInputs, runtimeInputs, type InputSpec } from '../../shared/verify/i
 import { openModel, type OpenedModel } from '../io/open-model.js';
 import type { HostTensor, MeasuredModel, MeasureJob } from '../runtime-host/host-protocol.js';
 import type { RuntimeHost } from '../runtime-host/runtime-host.js';
-import { loadInputFiles } from './input-files.js';
+import { loadInputFiles } from '../runtime/input-files.js';
 import { checkProfileOptions, chooseProvider, sessionSettings, type ProfileOptions } from './profile-options.js';
 
 export interface PreparedModel {
@@ -105,6 +105,8 @@ export async function buildProfileReport(
       tracedMedianMs: a.tracedRunMs,
     },
     kernelSumMs: a.kernelSumMs,
+    kernelMedianSumMs: a.kernelMedianSumMs,
+    nodeSum: a.nodeSum,
     nodes: a.nodes,
     unattributedMs: a.summary.unattributedMs,
     attribution: a.summary,

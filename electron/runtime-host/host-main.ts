@@ -4,7 +4,7 @@
 
 import { WorkbenchError } from '../../shared/errors.js';
 import { HOST_FAULT_ENV, HOST_TEST_ENV, type FromHost, type HostRequest, type ToHost } from './host-protocol.js';
-import { measure, RunFailure, toOrt, type JobContext } from './host-measure.js';
+import { measure, RunFailure, type JobContext } from './host-measure.js';
 import { probeProvider } from './host-session.js';
 import { verifyModels } from '../runtime/verify.js';
 
@@ -65,8 +65,9 @@ async function handle(p: Port, id: number, req: HostRequest): Promise<unknown> {
       ctx.step('verifying outputs', req.job.transformed);
       return verifyModels(req.job.original, req.job.transformed, {
         tolerance: req.job.tolerance,
-        ...(req.job.dims ? { dims: req.job.dims } : {}),
-        ...(req.job.inputs?.length ? { inputs: Object.fromEntries(req.job.inputs.map((t) => [t.name, toOrt(t)])) } : {}),
+        ...(req.job.outputTolerances ? { outputTolerances: req.job.outputTolerances } : {}),
+        ...(req.job.inputs ? { dims: req.job.inputs.dims, values: req.job.inputs.values } : {}),
+        ...(req.job.inputs?.inputsPath !== undefined ? { inputsPath: req.job.inputs.inputsPath } : {}),
       });
     case 'test-abort':
     case 'test-sleep':

@@ -41,8 +41,7 @@ interface Prepared {
   outputs: HostTensor[];
 }
 
-/** A tensor that crossed the process boundary, as onnxruntime takes it. */
-export function toOrt(t: HostTensor): ort.Tensor {
+function toOrt(t: HostTensor): ort.Tensor {
   return new ort.Tensor(t.type as ort.Tensor.Type, t.data as ort.Tensor.DataType, t.dims);
 }
 

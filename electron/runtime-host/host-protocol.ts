@@ -3,6 +3,7 @@
 // typed arrays cross as they are.
 
 import type { InputSpec } from '../../shared/verify/input-spec.js';
+import type { VerifyInputSettings } from '../../shared/verify/input-settings.js';
 import type { Tolerance, ToleranceName } from '../../shared/verify/tolerance.js';
 
 export type ProviderName = 'cpu' | 'cuda' | 'tensorrt';
@@ -80,10 +81,10 @@ export interface VerifyJob {
   original: string;
   transformed: string;
   tolerance: ToleranceName | Tolerance;
-  /** Sizes of symbolic input dims; the rest default to 1 (the result says which). */
-  dims?: Record<string, number>;
-  /** Values for some inputs (the rest are generated). */
-  inputs?: HostTensor[];
+  /** Tolerances of some outputs, by name, in place of `tolerance`. */
+  outputTolerances?: Record<string, Tolerance>;
+  /** Where inputs come from (dims, values, an inputs file or folder); the rest are generated. */
+  inputs?: VerifyInputSettings;
 }
 
 export type HostRequest =

@@ -13,9 +13,24 @@ export interface CheckSessionOptions {
   intraOpThreads?: number;
 }
 
+// onnxruntime repeats this for every If/Loop/Scan around a failing node, so the node that failed
+// comes last and long messages lose it to shortening: keep the chain of nodes and the last message.
+const NESTED = /Non-zero status code returned while running (\S+) node\. Name:'([^']*)' Status Message: /y;
+
+function condensed(m: string): string {
+  const chain: string[] = [];
+  let end = 0;
+  NESTED.lastIndex = 0;
+  for (let r = NESTED.exec(m); r; r = NESTED.exec(m)) {
+    chain.push(r[2] ? `${r[1]} '${r[2]}'` : r[1]!);
+    end = NESTED.lastIndex;
+  }
+  return chain.length ? `${chain.join(' > ')}: ${m.slice(end)}` : m;
+}
+
 /** onnxruntime's message on one line, shortened: its messages can quote whole graphs. */
 export function ortMessage(e: unknown): string {
-  const m = (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ').trim();
+  const m = condensed((e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ').trim());
   return m.length > 500 ? `${m.slice(0, 500)}…` : m;
 }
 

@@ -8,16 +8,21 @@ import { WorkbenchError } from '../../shared/errors.js';
 import { decodeModel } from '../../shared/onnx/model-codec.js';
 import type { GraphProto } from '../../shared/onnx/proto-types.js';
 import { compareTensors } from '../../shared/verify/compare.js';
-import { planInputs, runtimeInputs, type InputFill, type InputPlan, type ValueRange } from '../../shared/verify/input-spec.js';
+import { checkInputValues } from '../../shared/verify/input-settings.js';
+import { DEFAULT_DIM, runtimeInputs, type InputFill, type ValueRange } from '../../shared/verify/input-spec.js';
 import { resolveTolerance, type Tolerance, type ToleranceName } from '../../shared/verify/tolerance.js';
-import { mergeComparisons, outputFailure, type VerificationResult } from '../../shared/verify/verification-result.js';
+import { mergeComparisons, outputFailure, type VerificationResult, type VerifyAttempt } from '../../shared/verify/verification-result.js';
 import { fsError } from '../io/fs-errors.js';
 import { readWholeFile } from '../io/read-file-whole.js';
 import { createCheckSession, releaseSession, runCheckSession, type ModelSource } from './ort-session.js';
-import { generateOrtInputs, ortTensorData } from './ort-tensors.js';
+import { loadInputSets } from './input-sets.js';
+import { ortTensorData } from './ort-tensors.js';
+import { buildSets, checkGivenInputs, generatedElements, generatedInputsFailure, NOT_TRIED, planSets } from './verify-inputs.js';
 
 export interface VerifyOptions {
   tolerance: ToleranceName | Tolerance;
+  /** Tolerances of some outputs, by name, in place of `tolerance` (see chooseTolerances). */
+  outputTolerances?: Record<string, ToleranceName | Tolerance>;
   /** Sizes of symbolic input dims (see planInputs); the rest default to 1 and are reported. */
   dims?: Record<string, number>;
   /** Seed of the first input set; set k uses seed + k. Defaults to 0. */
@@ -27,13 +32,26 @@ export interface VerifyOptions {
   range?: ValueRange;
   /** Values for some or all inputs; the others are generated. */
   inputs?: Record<string, ort.Tensor>;
+  /** Input values from files: a file, a folder of them, or a folder of folders (see input-sets.ts). */
+  inputsPath?: string;
+  /** One number per input (`--value`): a scalar's value, or what every element of a larger input takes. */
+  values?: Record<string, number>;
+  /**
+   * Sizes tried in turn for the dims nobody bound when the original model fails on generated
+   * inputs (a reflect Pad or an STFT needs more than one sample); RETRY_DIMS when not given.
+   */
+  retryDims?: readonly number[];
   /** Input sets to run; defaults to 2 when values are random, else 1 (more would repeat the same run). */
   runs?: number;
   /** Threads per operator; onnxruntime's default when not given. */
   intraOpThreads?: number;
 }
 
-const DEFAULT_RUNS = 2;
+/** Larger sizes for unset dims, tried after DEFAULT_DIM fails: past most windows and kernels, and small enough to run fast. */
+export const RETRY_DIMS: readonly number[] = [16, 512];
+
+/** A retry whose generated inputs would hold more elements than this is not made (an image at 512 x 512 x 512, say). */
+export const RETRY_ELEMENT_BUDGET = 2 ** 24;
 
 async function graphOf(model: ModelSource, role: string): Promise<GraphProto> {
   let bytes: Uint8Array;
@@ -55,24 +73,6 @@ function checkOptions(o: VerifyOptions): void {
   if (o.seed !== undefined && !(Number.isSafeInteger(o.seed) && o.seed >= 0)) throw new WorkbenchError('BAD_OPTION', `seed: ${o.seed} is not a non-negative integer`);
 }
 
-/** Input sets: the given values, plus generated ones with a seed per set. */
-function inputSets(plan: InputPlan, o: VerifyOptions): { feeds: Record<string, ort.Tensor>[]; seeds: number[]; labels: string[] } {
-  const given = o.inputs ?? {};
-  const random = plan.inputs.some((s) => s.fill === 'random');
-  if (!random) {
-    const feeds = { ...given, ...generateOrtInputs(plan.inputs, 0) };
-    return { feeds: [feeds], seeds: [], labels: [plan.inputs.length ? `${plan.inputs[0]!.fill} inputs` : 'given inputs'] };
-  }
-  const runs = o.runs ?? DEFAULT_RUNS;
-  const base = o.seed ?? 0;
-  const seeds = Array.from({ length: runs }, (_, k) => base + k);
-  return {
-    feeds: seeds.map((s) => ({ ...given, ...generateOrtInputs(plan.inputs, s) })),
-    seeds,
-    labels: seeds.map((s, k) => `input set ${k + 1} (seed ${s})`),
-  };
-}
-
 /** Runs `use` with a session of `model`, released afterwards whatever happens. */
 async function withSession<T>(model: ModelSource, role: string, o: VerifyOptions, use: (s: ort.InferenceSession) => Promise<T>): Promise<T> {
   let session: ort.InferenceSession | undefined;
@@ -84,14 +84,35 @@ async function withSession<T>(model: ModelSource, role: string, o: VerifyOptions
   }
 }
 
-function planFor(graph: GraphProto, o: VerifyOptions): InputPlan {
-  const given = Object.keys(o.inputs ?? {});
-  const declared = runtimeInputs(graph).map((i) => i.name ?? '');
-  const unknown = given.filter((k) => !declared.includes(k));
-  if (unknown.length) {
-    throw new WorkbenchError('BAD_OPTION', `inputs: '${unknown[0]}' is not an input of the original model (its inputs: ${declared.join(', ') || 'none'})`);
+/** The original's outputs on every set; on generated inputs that make it fail, retried with larger unset dims. */
+async function runOriginal(session: ort.InferenceSession, graph: GraphProto, o: VerifyOptions) {
+  const declared = runtimeInputs(graph);
+  checkInputValues(graph, o.values ?? {});
+  const files = o.inputsPath ? await loadInputSets(o.inputsPath, declared, [...Object.keys(o.values ?? {}), ...Object.keys(o.inputs ?? {})]) : [];
+  checkGivenInputs(graph, o, files);
+  const sizes = [DEFAULT_DIM, ...(o.retryDims ?? RETRY_DIMS)];
+  const attempts: VerifyAttempt[] = [];
+  for (let i = 0; ; i++) {
+    const built = buildSets(graph, o, files, sizes[i]!);
+    const results: Record<string, ort.Tensor>[] = [];
+    try {
+      for (const s of built.sets) results.push(await runCheckSession(session, s.feeds, built.sets.length > 1 || files.length ? `on ${s.info.label}: original` : 'original'));
+      attempts.push({ defaultDim: sizes[i]! });
+      return { built, attempts, results };
+    } catch (e) {
+      if (!(e instanceof WorkbenchError && e.code === 'RUNTIME_FAILED') || !built.plan.inputs.length) throw e;
+      attempts.push({ defaultDim: sizes[i]!, error: e.message.replace(/^.*?onnxruntime failed to run it: /, '') });
+      // Only dims nobody set can grow; the next size must also stay within the budget.
+      const next = sizes[i + 1];
+      const retry = built.plan.defaultedDims.length > 0 && next !== undefined;
+      if (retry) {
+        const elements = generatedElements(planSets(graph, o, files, next));
+        if (elements <= RETRY_ELEMENT_BUDGET) continue;
+        attempts.push({ defaultDim: next, error: `${NOT_TRIED}: the generated inputs would hold ${elements} elements` });
+      }
+      throw generatedInputsFailure(built, attempts, built.sets.length > 1 ? `${built.sets.length} input sets` : built.sets[0]!.info.label);
+    }
   }
-  return planInputs(graph, { dims: o.dims, fill: o.fill, range: o.range, skip: given });
 }
 
 /**
@@ -102,26 +123,28 @@ function planFor(graph: GraphProto, o: VerifyOptions): InputPlan {
  */
 export async function verifyModels(original: ModelSource, transformed: ModelSource, options: VerifyOptions): Promise<VerificationResult> {
   const tolerance = resolveTolerance(options.tolerance);
+  const own = new Map(Object.entries(options.outputTolerances ?? {}).map(([name, t]) => [name, resolveTolerance(t)]));
   checkOptions(options);
 
   // One model at a time, so two large models are never loaded together. The original's session
   // is made before its graph is read for inputs: onnxruntime judges the model first.
   const orig = await withSession(original, 'original', options, async (session) => {
-    const plan = planFor(await graphOf(original, 'original'), options);
-    const sets = inputSets(plan, options);
-    const results: Record<string, ort.Tensor>[] = [];
-    for (const f of sets.feeds) results.push(await runCheckSession(session, f, 'original'));
-    return { plan, sets, outputNames: session.outputNames, results };
+    const run = await runOriginal(session, await graphOf(original, 'original'), options);
+    return { ...run, outputNames: session.outputNames };
   });
-  const { feeds, seeds, labels } = orig.sets;
+  const { plan, sets, seeds } = orig.built;
+  const feeds = sets.map((s) => s.feeds);
+  const labels = sets.map((s) => s.info.label);
   const result: VerificationResult = {
     passed: false,
     tolerance,
     outputs: [],
-    boundDims: orig.plan.boundDims,
-    defaultedDims: orig.plan.defaultedDims,
+    boundDims: plan.boundDims,
+    defaultedDims: plan.defaultedDims,
     inputSeeds: seeds,
     runs: feeds.length,
+    inputSets: sets.map((s) => s.info),
+    attempts: orig.attempts,
   };
 
   const trans = await withSession(transformed, 'transformed', options, async (session) => {
@@ -148,8 +171,9 @@ export async function verifyModels(original: ModelSource, transformed: ModelSour
       result.outputs.push(outputFailure(name, 'missing from the transformed model'));
       continue;
     }
-    const comparisons = orig.results.map((r, k) => compareTensors(ortTensorData(r[name]!), ortTensorData(trans.results[k]![name]!), tolerance));
-    result.outputs.push(mergeComparisons(name, comparisons, labels));
+    const t = own.get(name) ?? tolerance;
+    const comparisons = orig.results.map((r, k) => compareTensors(ortTensorData(r[name]!), ortTensorData(trans.results[k]![name]!), t));
+    result.outputs.push({ ...mergeComparisons(name, comparisons, labels), ...(own.has(name) ? { tolerance: t } : {}) });
   }
   result.passed = result.outputs.length > 0 && result.outputs.every((o) => o.passed);
   return result;

@@ -21,7 +21,7 @@ import type {
   StepVerification,
 } from '../../shared/protocol/operations-api.js';
 import { countNodes } from '../../shared/rewrite/pass-manager.js';
-import type { ToleranceName } from '../../shared/verify/tolerance.js';
+import type { ToleranceChoice } from '../../shared/verify/choose-tolerances.js';
 import { saveModel } from '../io/save-model.js';
 import { optimizationSetup, type OptimizationSetup } from '../optimize/optimization-setup.js';
 import type { ModelDocument } from './model-document.js';
@@ -36,7 +36,7 @@ export interface AppliedStep {
   record: StepRecord;
   /** The model as the step left it, with provenance metadata (what a save would write). */
   snapshot: ModelProto;
-  tolerance: ToleranceName;
+  tolerance: ToleranceChoice;
   /** Undone steps the new one replaced (their verification jobs are of no more use). */
   dropped: StepRecord[];
 }
@@ -149,7 +149,7 @@ export class ModelEditor {
         graphChanged: d.graphChanged,
         nodesBefore: e.nodesBefore,
         nodesAfter: e.nodesAfter,
-        tolerance: e.tolerance,
+        tolerance: e.tolerance.tolerance.name,
       };
     });
   }
@@ -172,7 +172,7 @@ export class ModelEditor {
         matches: e.outcome.matches,
         nodesBefore: e.nodesBefore,
         nodesAfter: e.nodesAfter,
-        verification: noVerification(e.tolerance),
+        verification: noVerification(e.tolerance.tolerance.name),
       };
       this.steps.push(record);
             const snapshot = withOrigins(this.ir.toProto(), this.ir, this.originalNames);

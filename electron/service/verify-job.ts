@@ -2,23 +2,22 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ModelProto } from '../../shared/onnx/proto-types.js';
-import type { ToleranceName } from '../../shared/verify/tolerance.js';
+import type { ToleranceChoice } from '../../shared/verify/choose-tolerances.js';
+import type { VerifyInputSettings } from '../../shared/verify/input-settings.js';
 import type { VerificationResult } from '../../shared/verify/verification-result.js';
 import type { OpenedModel } from '../io/open-model.js';
 import { saveModel } from '../io/save-model.js';
-import type { VerifySettings } from '../../shared/protocol/backend.js';
 import type { RuntimeHost } from '../runtime-host/runtime-host.js';
 import type { JobControl } from './jobs.js';
-import { settingsInputs } from './verify-inputs.js';
 
 export interface VerifyStepInput {
   /** The document as opened: its file is what the step is compared with. */
   source: OpenedModel;
   /** The model as the step left it (taken when the step was applied). */
   snapshot: ModelProto;
-  tolerance: ToleranceName;
+  tolerance: ToleranceChoice;
   /** The model's verification settings (dims, input values, an inputs file or folder). */
-  settings: VerifySettings;
+  settings: VerifyInputSettings;
   /** Where the temporary copy goes (default: the OS's temporary folder). */
   tempDir?: string;
 }
@@ -34,10 +33,10 @@ export async function verifyStep(host: RuntimeHost, input: VerifyStepInput, cont
     control.progress(0, 2, 'writing the edited model');
     const file = join(dir, 'step.onnx');
     await saveModel(input.snapshot, file, { source: input.source });
-    const inputs = await settingsInputs(input.source.proto.graph ?? {}, input.settings);
     control.signal.throwIfAborted();
     control.progress(1, 2, 'running the original and the edited model');
-    const job = { original: input.source.path, transformed: file, tolerance: input.tolerance, dims: input.settings.dims, inputs };
+    const { tolerance, outputs } = input.tolerance;
+    const job = { original: input.source.path, transformed: file, tolerance, outputTolerances: outputs, inputs: input.settings };
     return await host.verify(job, { signal: control.signal });
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { VerifySettings } from '../../shared/protocol/backend.js';
+import type { VerifyInputSettings } from '../../shared/verify/input-settings.js';
 import { verifySettingsSchema } from '../../shared/protocol/schemas.js';
 import { readJsonFile, writeJsonFile } from '../io/json-file.js';
 
@@ -13,15 +13,15 @@ export const MAX_REMEMBERED = 200;
  * do not parse are dropped one by one); writes are atomic and one at a time.
  */
 export class VerifySettingsStore {
-  private entries: Map<string, VerifySettings> | undefined;
+  private entries: Map<string, VerifyInputSettings> | undefined;
   private writing: Promise<void> = Promise.resolve();
 
   constructor(private readonly file: string) {}
 
-  private async load(): Promise<Map<string, VerifySettings>> {
+  private async load(): Promise<Map<string, VerifyInputSettings>> {
     if (this.entries) return this.entries;
     const data = await readJsonFile(this.file);
-    const entries = new Map<string, VerifySettings>();
+    const entries = new Map<string, VerifyInputSettings>();
     if (data && typeof data === 'object' && !Array.isArray(data)) {
       for (const [key, value] of Object.entries(data)) {
         const parsed = verifySettingsSchema.safeParse(value);
@@ -32,12 +32,12 @@ export class VerifySettingsStore {
     return this.entries;
   }
 
-  async get(key: string): Promise<VerifySettings | undefined> {
+  async get(key: string): Promise<VerifyInputSettings | undefined> {
     return (await this.load()).get(key);
   }
 
   /** Remembers `settings` for `key` (as the newest entry) and writes the file. */
-  async set(key: string, settings: VerifySettings): Promise<void> {
+  async set(key: string, settings: VerifyInputSettings): Promise<void> {
     const entries = await this.load();
     entries.delete(key);
     entries.set(key, settings);

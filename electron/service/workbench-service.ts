@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { WorkbenchError } from '../../shared/errors.js';
-import type { Backend, GraphInfo, GraphPath, OpenedModelInfo, ProgressEvent, TensorInfo, VerifySettings, VerifySettingsInfo } from '../../shared/protocol/backend.js';
 import { defaultOperations, type OperationRegistry } from '../../shared/operations/registry.js';
+import type { Backend, GraphInfo, GraphPath, OpenedModelInfo, ProgressEvent, TensorInfo, VerifySettingsInfo } from '../../shared/protocol/backend.js';
 import type { ApplyRequest, EditHistory, EditResult, JobInfo, ListOperationsParams, OperationList, OperationPreview, OperationRequest, SavedModel } from '../../shared/protocol/operations-api.js';
+import type { VerifyInputSettings } from '../../shared/verify/input-settings.js';
 import { checkInputSettings } from '../../shared/verify/settings-check.js';
 import type { VerificationResult } from '../../shared/verify/verification-result.js';
 import { openModel, type OpenedModel } from '../io/open-model.js';
@@ -36,7 +37,7 @@ export interface WorkbenchServiceOptions {
   runtimeHost?: RuntimeHost;
 }
 
-const DEFAULT_VERIFY_SETTINGS: VerifySettings = { inputsPath: null, dims: {}, values: {} };
+const DEFAULT_VERIFY_SETTINGS: VerifyInputSettings = { dims: {}, values: {} };
 
 /**
  * The workbench in Node: open documents and what the renderer asks of them. The Electron shell,
@@ -184,11 +185,11 @@ export class WorkbenchService implements Backend {
     return { settings: remembered ?? DEFAULT_VERIFY_SETTINGS, remembered: remembered !== undefined };
   }
 
-  async setVerifySettings(modelId: string, settings: VerifySettings): Promise<VerifySettingsInfo> {
+  async setVerifySettings(modelId: string, settings: VerifyInputSettings): Promise<VerifySettingsInfo> {
     const doc = this.document(modelId);
     const graph = doc.model.ir.graph;
     checkInputSettings({ input: [...graph.inputs], initializer: [...graph.initializers.values()] }, settings.dims, settings.values);
-    if (settings.inputsPath !== null) {
+    if (settings.inputsPath !== undefined) {
       const path = resolve(settings.inputsPath);
       try {
         await stat(path);
@@ -232,7 +233,7 @@ export class WorkbenchService implements Backend {
       (c) => verifyStep(host, { source: doc.model, snapshot: applied.snapshot, tolerance: applied.tolerance, settings, ...(this.options.tempDir ? { tempDir: this.options.tempDir } : {}) }, c),
       (info, result) => editor.setVerification(applied.record, endedVerification(applied.record.verification, info, result)),
     );
-    editor.setVerification(applied.record, runningVerification(applied.tolerance, job.jobId));
+    editor.setVerification(applied.record, runningVerification(applied.tolerance.tolerance.name, job.jobId));
     const step = applied.result.step && { ...applied.result.step, verification: applied.record.verification };
     return { ...applied.result, step, steps: applied.result.steps.map((s) => (s.index === step?.index ? step : s)) };
   }

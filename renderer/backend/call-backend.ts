@@ -1,5 +1,6 @@
-import type { Backend, GraphInfo, GraphPath, OpenedModelInfo, ProgressEvent, TensorInfo, VerifySettings, VerifySettingsInfo } from '../../shared/protocol/backend.js';
+import type { Backend, GraphInfo, GraphPath, OpenedModelInfo, ProgressEvent, TensorInfo, VerifySettingsInfo } from '../../shared/protocol/backend.js';
 import type { ApplyRequest, EditHistory, EditResult, JobInfo, ListOperationsParams, OperationList, OperationPreview, OperationRequest, SavedModel } from '../../shared/protocol/operations-api.js';
+import type { VerifyInputSettings } from '../../shared/verify/input-settings.js';
 import { backendOver, type MethodName, type MethodParams, type MethodResult } from '../../shared/protocol/methods.js';
 
 /**
@@ -33,7 +34,7 @@ export abstract class CallBackend implements Backend {
     return this.calls.getVerifySettings(modelId);
   }
 
-  setVerifySettings(modelId: string, settings: VerifySettings): Promise<VerifySettingsInfo> {
+  setVerifySettings(modelId: string, settings: VerifyInputSettings): Promise<VerifySettingsInfo> {
     return this.calls.setVerifySettings(modelId, settings);
   }
 

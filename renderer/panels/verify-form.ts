@@ -1,5 +1,5 @@
 import type { ModelSummary } from '../../shared/onnx/model-summary.js';
-import type { VerifySettings } from '../../shared/protocol/backend.js';
+import type { VerifyInputSettings } from '../../shared/verify/input-settings.js';
 
 // What the verification settings form asks for, derived from the model's inputs, and the form's
 // text fields turned into settings (or a message naming the field that is not a number).
@@ -34,13 +34,13 @@ export interface VerifyForm {
 }
 
 /** The form showing `settings`. */
-export function formOf(settings: VerifySettings): VerifyForm {
+export function formOf(settings: VerifyInputSettings): VerifyForm {
   const text = (r: Record<string, number>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)]));
-  return { source: settings.inputsPath === null ? 'generated' : 'files', inputsPath: settings.inputsPath ?? '', dims: text(settings.dims), values: text(settings.values) };
+  return { source: settings.inputsPath === undefined ? 'generated' : 'files', inputsPath: settings.inputsPath ?? '', dims: text(settings.dims), values: text(settings.values) };
 }
 
 /** The settings a form says, or the first problem (an empty field means "not set"). */
-export function settingsOf(form: VerifyForm): { settings: VerifySettings } | { problem: string } {
+export function settingsOf(form: VerifyForm): { settings: VerifyInputSettings } | { problem: string } {
   if (form.source === 'files' && !form.inputsPath.trim()) return { problem: 'inputs: give the path of a .npy or .pb file, or of a folder of them' };
   const dims: Record<string, number> = {};
   for (const [k, text] of Object.entries(form.dims)) {
@@ -56,5 +56,5 @@ export function settingsOf(form: VerifyForm): { settings: VerifySettings } | { p
     if (!Number.isFinite(n)) return { problem: `value ${k}: "${text}" is not a number` };
     values[k] = n;
   }
-  return { settings: { inputsPath: form.source === 'files' ? form.inputsPath.trim() : null, dims, values } };
+  return { settings: { ...(form.source === 'files' ? { inputsPath: form.inputsPath.trim() } : {}), dims, values } };
 }

@@ -417,6 +417,13 @@ export class Graph {
     this.setProtoField('valueInfo', [...list, ...vis]);
   }
 
+  /** Drops the type/shape annotations of these values (a renamed or removed value's). */
+  removeValueInfos(names: Iterable<string>): void {
+    const drop = new Set(names);
+    const list = this.proto.valueInfo ?? [];
+    if (list.some((v) => drop.has(v.name ?? ''))) this.setProtoField('valueInfo', list.filter((v) => !drop.has(v.name ?? '')));
+  }
+
   addInitializer(tensor: TensorProto): void {
     const name = tensor.name ?? '';
     const before = this.inits.get(name);

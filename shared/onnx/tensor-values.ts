@@ -351,10 +351,11 @@ export function encodeRawValues(elemType: ElemTypeCode, values: EncodableValues)
   switch (elemType) {
     case ElemType.FLOAT:
     case ElemType.COMPLEX64:
-      return leBytes(values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>, Number));
+      // A Float64Array converts natively (round to nearest, as Number → float32 does), without a call per element.
+      return leBytes(values instanceof Float32Array ? values : values instanceof Float64Array ? new Float32Array(values) : Float32Array.from(values as ArrayLike<number>, Number));
     case ElemType.DOUBLE:
     case ElemType.COMPLEX128:
-      return leBytes(values instanceof Float64Array ? values : Float64Array.from(values as ArrayLike<number>, Number));
+      return leBytes(values instanceof Float64Array ? values : values instanceof Float32Array ? new Float64Array(values) : Float64Array.from(values as ArrayLike<number>, Number));
     case ElemType.INT64:
     case ElemType.UINT64: {
       const signed = elemType === ElemType.INT64;

@@ -3,6 +3,7 @@ import type { NodeId } from '../ir/journal.js';
 import type { IrModel } from '../ir/model.js';
 import type { RunOptions } from '../rewrite/pass-manager.js';
 import type { Target } from '../rewrite/pass.js';
+import type { ToleranceChoice } from '../verify/choose-tolerances.js';
 import type { ToleranceName } from '../verify/tolerance.js';
 
 // An operation is anything a user applies to a model from the CLI, the app's panels or a recipe:
@@ -33,8 +34,8 @@ export interface OperationContext<O> {
 export interface OperationOutcome {
   /** Rewrites made (0: nothing applied). */
   matches: number;
-  /** The tolerance this outcome needs where it depends on what fired (a preset); else the operation's own. */
-  tolerance?: ToleranceName;
+  /** The tolerances this outcome needs where they depend on what fired and on the outputs' precision; else the operation's own. */
+  tolerance?: ToleranceChoice;
   /** Per-part counts (the passes of a preset). */
   parts?: { name: string; matches: number }[];
 }

@@ -6,7 +6,8 @@ import { loopUnrolling } from '../passes/cleanup/loop-unrolling.js';
 import { ALL_PASSES, PRESETS } from '../passes/registry.js';
 import { pickPasses, runPasses } from '../rewrite/pass-manager.js';
 import type { Pass, Target } from '../rewrite/pass.js';
-import type { ToleranceName } from '../verify/tolerance.js';
+import { chooseTolerances } from '../verify/choose-tolerances.js';
+import { lowPrecisionOutputs } from '../verify/low-precision-outputs.js';
 import { anyOperation, type Operation, type OperationContext, type OperationOutcome } from './operation.js';
 
 // Today's passes and presets as operations: the pass manager does the work, this file only says
@@ -38,11 +39,14 @@ function watched(pass: Pass, ctx: OperationContext<unknown>, step: () => number,
 async function runList(passes: readonly Pass[], target: Target, ctx: OperationContext<unknown>, label: string): Promise<OperationOutcome> {
   let seen = 0;
   const list = passes.map((p) => watched(p, ctx, () => ++seen, passes.length));
+  // Read before the passes rewrite the model: which outputs float16/bfloat16 values feed.
+  const precision = lowPrecisionOutputs(ctx.model);
   const r = await runPasses(ctx.model, list, { target, ...ctx.runtime, ...(ctx.scope ? { scope: ctx.scope } : {}) });
   throwIfCancelled(ctx.signal, label);
   ctx.progress(passes.length, passes.length, label);
   const fired = passes.filter((p) => r.passes.find((x) => x.name === p.name)?.matches);
-  const tolerance: ToleranceName = fired.some((p) => p.numerics === 'reassociation') ? 'reassociation' : 'exact';
+  // The same choice `optimize --verify` makes: the loosest fired pass's level, widened per low-precision output.
+  const tolerance = chooseTolerances(fired, precision);
   return { matches: fired.reduce((n, p) => n + r.passes.find((x) => x.name === p.name)!.matches, 0), tolerance, parts: r.passes.map((p) => ({ name: p.name, matches: p.matches })) };
 }
 
@@ -70,13 +74,13 @@ const PRESET_TEXT: Record<string, string> = {
 /** A preset (a named list of passes) as an operation `preset:<name>`; option `target` as the CLI's --target. */
 export function presetOperation(name: string, passNames: readonly string[]): Operation<z.infer<typeof presetOptions>> {
   const passes = pickPasses(ALL_PASSES, passNames);
-  const reassociates = passes.some((p) => p.numerics === 'reassociation');
+  const loosest = (['reassociation', 'folding', 'exact'] as const).find((n) => passes.some((p) => p.numerics === n)) ?? 'exact';
   return {
     name: `preset:${name}`,
     description: `preset "${name}": ${PRESET_TEXT[name] ?? `${passes.length} passes`}`,
     group: 'preset',
     options: presetOptions,
-    tolerance: reassociates ? 'reassociation' : 'exact',
+    tolerance: loosest,
     requires: [...new Set(passes.flatMap((p) => p.requires))],
     run: (ctx) => runList(passes, ctx.options.target, ctx, `preset:${name}`),
   };

@@ -3,7 +3,8 @@ import type { JournalDiff, NodeId } from '../ir/journal.js';
 import type { IrModel } from '../ir/model.js';
 import { describeZodError } from '../protocol/wire.js';
 import { countNodes } from '../rewrite/pass-manager.js';
-import type { ToleranceName } from '../verify/tolerance.js';
+import type { ToleranceChoice } from '../verify/choose-tolerances.js';
+import { resolveTolerance } from '../verify/tolerance.js';
 import type { Operation, OperationOutcome, OperationRuntime } from './operation.js';
 import type { OperationRegistry } from './registry.js';
 
@@ -30,8 +31,8 @@ export interface OperationEffect {
   diff: JournalDiff;
   nodesBefore: number;
   nodesAfter: number;
-  /** The tolerance verification should use for this result. */
-  tolerance: ToleranceName;
+  /** The tolerances verification should use for this result. */
+  tolerance: ToleranceChoice;
 }
 
 /** Checks that every selected node exists; a WorkbenchError names the first that does not. */
@@ -71,7 +72,7 @@ export async function dryRunOperation(model: IrModel, r: ResolvedOperation, runt
     nodesAfter = countNodes(model);
     return o;
   });
-  return { outcome, diff, nodesBefore, nodesAfter, tolerance: outcome.tolerance ?? r.op.tolerance };
+  return { outcome, diff, nodesBefore, nodesAfter, tolerance: outcome.tolerance ?? { tolerance: resolveTolerance(r.op.tolerance), outputs: {} } };
 }
 
 /**
@@ -88,5 +89,5 @@ export async function applyOperation(model: IrModel, r: ResolvedOperation, runti
     throw new WorkbenchError('NOT_APPLICABLE', `operation ${r.op.name} changes nothing ${where}`);
   }
   const diff = model.journal.diff(state, model.journal.state);
-  return { outcome, diff, nodesBefore, nodesAfter: countNodes(model), tolerance: outcome.tolerance ?? r.op.tolerance };
+  return { outcome, diff, nodesBefore, nodesAfter: countNodes(model), tolerance: outcome.tolerance ?? { tolerance: resolveTolerance(r.op.tolerance), outputs: {} } };
 }

@@ -16,7 +16,8 @@ export const ALL_PASSES: readonly Pass[] = [...CLEANUP_PASSES, loopUnrolling, ..
 
 /**
  * Named lists of passes. `default`: everything that applies to the run's target (passes for the
- * onnxruntime target are skipped under `portable`) except fusions measured slower on CPU; `cleanup`: no fusions, outputs bit-exact;
+ * onnxruntime target are skipped under `portable`) except fusions measured slower on CPU; `cleanup`: no fusions (outputs
+ * bit-exact but for constant folding's `folding` level);
  * `fusions`: fusions only; `aggressive`: the default and loop unrolling (the unrolled loops' nodes then
  * fold and fuse in the pass manager's next rounds).
  */

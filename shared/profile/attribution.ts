@@ -4,19 +4,24 @@
 
 import { correspond, type MatchVia } from './graph-correspondence.js';
 import { isConstantNode, type GraphIndex } from './graph-index.js';
-import type { Aggregate, AttributionSummary, NodeRecord } from './report-schema.js';
+import type { Aggregate, AttributionSummary, NodeRecord, NodeSum } from './report-schema.js';
 import { spreadOf } from './stats.js';
 import type { KernelEvent, ParsedTrace } from './trace.js';
+import { checkNodeSum, typicalRuns, typicalValue } from './typical-runs.js';
 
 export interface Attribution {
   nodes: NodeRecord[];
   summary: AttributionSummary;
   byOpType: Aggregate[];
   byProvider: Aggregate[];
-  /** Sum of the kernels' median times. */
+  /** Sum of the kernels' typical times (what the node table adds up to, launches aside). */
   kernelSumMs: number;
+  /** Sum of the kernels' median times. */
+  kernelMedianSumMs: number;
   /** Median of onnxruntime's model_run spans over the measured runs. */
   tracedRunMs: number;
+  /** The node table's sum (typical times and launches) against tracedRunMs. */
+  nodeSum: NodeSum;
 }
 
 interface KernelTarget {
@@ -52,13 +57,14 @@ function aggregate(nodes: readonly NodeRecord[], key: (n: NodeRecord) => string,
   const acc = new Map<string, Aggregate>();
   for (const n of nodes) {
     const k = key(n);
-    const a = acc.get(k) ?? { key: k, medianMs: 0, share: 0, kernels: 0 };
+    const a = acc.get(k) ?? { key: k, medianMs: 0, typicalMs: 0, share: 0, kernels: 0 };
     a.medianMs += n.medianMs;
+    a.typicalMs += n.typicalMs;
     a.kernels++;
     acc.set(k, a);
   }
-  for (const a of acc.values()) a.share = total > 0 ? a.medianMs / total : 0;
-  return [...acc.values()].sort((a, b) => b.medianMs - a.medianMs);
+  for (const a of acc.values()) a.share = total > 0 ? a.typicalMs / total : 0;
+  return [...acc.values()].sort((a, b) => b.typicalMs - a.typicalMs);
 }
 
 const US = 1000;
@@ -73,6 +79,8 @@ export function attributeTrace(trace: ParsedTrace, firstRun: number, original: G
   const target = kernelTargets(original, runtime);
   const byName = new Map<string, { events: KernelEvent[]; perRun: number[]; launchPerRun: number[]; target: KernelTarget }>();
   const perRunLaunch = new Array<number>(runs).fill(0);
+  // What the node table describes of each run: its kernels' self time and their launches.
+  const perRunNodes = new Array<number>(runs).fill(0);
   for (const k of trace.kernels) {
     if (k.run < firstRun) continue;
     let e = byName.get(k.name);
@@ -81,7 +89,15 @@ export function attributeTrace(trace: ParsedTrace, firstRun: number, original: G
     e.perRun[k.run - firstRun]! += k.selfDur / US;
     e.launchPerRun[k.run - firstRun]! += k.launchDur / US;
     perRunLaunch[k.run - firstRun]! += k.launchDur / US;
+    perRunNodes[k.run - firstRun]! += (k.selfDur + k.launchDur) / US;
   }
+  const runSpans = trace.runs.slice(firstRun).map((r) => r.dur / US);
+  const tracedRunMs = spreadOf(runSpans).median;
+  // Medians, so that a stall now and then outside every kernel neither counts nor shifts the
+  // target. Sessions run their kernels one after another (sequential execution): a run's kernels
+  // and launches fit inside its span.
+  const outsideMs = spreadOf(runSpans.map((s, r) => Math.max(0, s - perRunNodes[r]!))).median;
+  const typical = typicalRuns(perRunNodes, Math.max(0, tracedRunMs - outsideMs));
   const nodes: NodeRecord[] = [];
   const perRunTotals = new Array<number>(runs).fill(0);
   const perRunUnattributed = new Array<number>(runs).fill(0);
@@ -110,11 +126,14 @@ export function attributeTrace(trace: ParsedTrace, firstRun: number, original: G
       memory: last.memory,
       callsPerRun: e.events.length / runs,
       launchMs: spreadOf(e.launchPerRun).median,
+      typicalMs: typicalValue(e.perRun, typical),
+      typicalLaunchMs: typicalValue(e.launchPerRun, typical),
     });
   }
-  const kernelSumMs = nodes.reduce((a, n) => a + n.medianMs, 0);
-  for (const n of nodes) n.share = kernelSumMs > 0 ? n.medianMs / kernelSumMs : 0;
-  nodes.sort((a, b) => b.medianMs - a.medianMs);
+  const kernelSumMs = nodes.reduce((a, n) => a + n.typicalMs, 0);
+  const launchSumMs = nodes.reduce((a, n) => a + n.typicalLaunchMs, 0);
+  for (const n of nodes) n.share = kernelSumMs > 0 ? n.typicalMs / kernelSumMs : 0;
+  nodes.sort((a, b) => b.typicalMs - a.typicalMs || b.medianMs - a.medianMs);
 
   const kernelMs = spreadOf(perRunTotals).median;
   const unattributedMs = spreadOf(perRunUnattributed).median;
@@ -134,13 +153,14 @@ export function attributeTrace(trace: ParsedTrace, firstRun: number, original: G
     constantNodes: [...constants].filter((id) => !seen.has(original.nodes[id]!.name)).length,
     nodesWithoutKernel: original.nodes.filter((n) => !seen.has(n.name) && !constants.has(n.id)).map((n) => n.name),
   };
-  const runSpans = trace.runs.slice(firstRun).map((r) => r.dur / US);
   return {
     nodes,
     summary,
     byOpType: aggregate(nodes, (n) => n.opType, kernelSumMs),
     byProvider: aggregate(nodes, (n) => n.provider, kernelSumMs),
     kernelSumMs,
-    tracedRunMs: spreadOf(runSpans).median,
+    kernelMedianSumMs: nodes.reduce((a, n) => a + n.medianMs, 0),
+    tracedRunMs,
+    nodeSum: checkNodeSum(kernelSumMs, launchSumMs, tracedRunMs, outsideMs, typical),
   };
 }

@@ -124,30 +124,37 @@ export const REPORT_SCRIPT = String.raw`
     parent.appendChild(dl);
   }
 
+  function signedPct(x) { return !isFinite(x) ? '–' : (x >= 0 ? '+' : '−') + Math.abs(x * 100).toFixed(1) + '%'; }
+
   function profileFacts(parent, p) {
     var prov = p.provider.used + (p.provider.fallback ? ' (fallback from ' + p.provider.requested + ': ' + p.provider.reason + ')' : '');
+    var s = p.nodeSum;
+    if (s && !s.addsUp) parent.appendChild(el('p', { class: 'warning node-sum-warning', role: 'alert' }, 'Warning: ' + s.warning));
     facts(parent, [
       ['model', p.model],
       ['provider', prov],
       ['optimization', p.optimization],
       ['runs', p.runs + ' measured after ' + p.warmup + ' warm-up'],
       ['end to end', fmt(p.endToEnd.medianMs) + ' ms median, p90 ' + fmt(p.endToEnd.p90Ms) + ' ms (profiler on: ' + fmt(p.endToEnd.withProfilerMedianMs) + ' ms)'],
-      ['kernels', fmt(p.kernelSumMs) + ' ms summed medians, ' + p.nodes.length + ' kernels, ' + fmt(p.attribution.launchMs) + ' ms launching them'],
+      ['per-node sum', s ? fmt(s.totalMs) + ' ms (kernels ' + fmt(s.kernelMs) + ' + launching them ' + fmt(s.launchMs) + ') vs a traced run of ' + fmt(s.runMedianMs) + ' ms median: ' + signedPct(s.difference) + (s.addsUp ? ', adds up' : ', does not add up') + '; ' + fmt(s.outsideMs) + ' ms of a run outside any kernel (means over the middle ' + s.typicalRuns + ' of ' + p.runs + ' runs, scaled ×' + s.scale.toFixed(3) + ')' : '–'],
+      ['kernels', p.nodes.length + ' kernels; their medians sum to ' + fmt(p.kernelMedianSumMs) + ' ms, ' + fmt(p.attribution.launchMs) + ' ms launching them per run'],
       ['attributed', pct(p.attribution.coverage) + ' of kernel time (' + pct(p.attribution.strictCoverage) + ' without layout reorders); unattributed ' + fmt(p.unattributedMs) + ' ms'],
     ]);
   }
 
   var NODE_COLUMNS = [
     { key: 'name', label: 'kernel' }, { key: 'opType', label: 'op type' }, { key: 'provider', label: 'provider' },
+    { key: 'typicalMs', label: 'ms', num: true, show: fmt },
     { key: 'medianMs', label: 'median ms', num: true, show: fmt }, { key: 'p90Ms', label: 'p90 ms', num: true, show: fmt },
     { key: 'minMs', label: 'min ms', num: true, show: fmt }, { key: 'maxMs', label: 'max ms', num: true, show: fmt },
     { key: 'share', label: 'share', num: true, show: pct },
-    { key: 'launchMs', label: 'launch ms', num: true, show: fmt },
+    { key: 'typicalLaunchMs', label: 'launch ms', num: true, show: fmt },
     { key: 'originalNodes', label: 'model nodes', show: function (v) { return v.length ? v.join(', ') : '(unattributed)'; } },
     { key: 'attribution', label: 'matched by' },
   ];
   var AGG_COLUMNS = [
-    { key: 'key', label: 'op type' }, { key: 'medianMs', label: 'median ms', num: true, show: fmt },
+    { key: 'key', label: 'op type' }, { key: 'typicalMs', label: 'ms', num: true, show: fmt },
+    { key: 'medianMs', label: 'summed medians ms', num: true, show: fmt },
     { key: 'share', label: 'share', num: true, show: pct }, { key: 'kernels', label: 'kernels', num: true },
   ];
 
@@ -156,10 +163,10 @@ export const REPORT_SCRIPT = String.raw`
     var top = section(parent, tag + 'top nodes');
     barChart(top, p.nodes.slice(0, 20).map(function (n) {
       var nodes = n.originalNodes.length ? n.originalNodes.join(', ') : '(unattributed) ' + n.name;
-      return { label: nodes + ' (' + n.opType + ')', value: n.medianMs, title: 'kernel ' + n.name + ' (' + n.opType + ', ' + n.provider + ') = ' + (n.originalNodes.join(', ') || 'unattributed') };
+      return { label: nodes + ' (' + n.opType + ')', value: n.typicalMs, title: 'kernel ' + n.name + ' (' + n.opType + ', ' + n.provider + ') = ' + (n.originalNodes.join(', ') || 'unattributed') };
     }), { cls: 'bars top-nodes' });
     var ops = section(parent, tag + 'time by operator type');
-    barChart(ops, p.byOpType.map(function (a) { return { label: a.key + ' (' + a.kernels + ')', value: a.medianMs }; }), { cls: 'bars op-types' });
+    barChart(ops, p.byOpType.map(function (a) { return { label: a.key + ' (' + a.kernels + ')', value: a.typicalMs }; }), { cls: 'bars op-types' });
     table(ops, AGG_COLUMNS, p.byOpType);
     var all = section(parent, tag + 'all kernels');
     table(all, NODE_COLUMNS, p.nodes, 500);

@@ -19,6 +19,7 @@ th[aria-sort=ascending]::after { content: ' ▲'; } th[aria-sort=descending]::af
 td { padding: 3px 6px; border-top: 1px solid #eef1f5; vertical-align: top; overflow-wrap: anywhere; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .note { color: #5a6475; font-size: 12px; }
+.warning { color: #9c2b23; background: #fdecea; border-left: 4px solid #d9534f; padding: 6px 10px; }
 `;
 
 // Inline script text must not close its element early: '</script' and '<!--' are escaped.

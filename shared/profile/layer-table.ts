@@ -1,7 +1,9 @@
 // The per-layer table of a comparison: rows of A nodes and the B nodes they became, with the
-// kernel time (and the kernels' launch time) of each side. A row is a connected group: B's nodes tied to A's by the matching,
-// and nodes one kernel runs together (a fused kernel on either side) kept in one row, so that no
-// kernel's time is split or counted twice.
+// kernel time (and the kernels' launch time) of each side. The times are the profiles' typical
+// times (NodeRecord.typicalMs), so that a side's rows add up to its run as its profile does. A
+// row is a connected group: B's nodes tied to A's by the matching, and nodes one kernel runs
+// together (a fused kernel on either side) kept in one row, so that no kernel's time is split or
+// counted twice.
 
 import type { Correspondence, MatchVia } from './graph-correspondence.js';
 import type { GraphIndex } from './graph-index.js';
@@ -60,13 +62,13 @@ export function layerTable(a: GraphIndex, b: GraphIndex, corr: Correspondence, a
   const leftover = { aMs: 0, bMs: 0, aLaunchMs: 0, bLaunchMs: 0 };
   for (const k of aKernels) {
     const r = k.originalNodes.length ? row(`a:${k.originalNodes[0]}`) : leftover;
-    r.aMs += k.medianMs;
-    r.aLaunchMs += k.launchMs;
+    r.aMs += k.typicalMs;
+    r.aLaunchMs += k.typicalLaunchMs;
   }
   for (const k of bKernels) {
     const r = k.originalNodes.length ? row(`b:${k.originalNodes[0]}`) : leftover;
-    r.bMs += k.medianMs;
-    r.bLaunchMs += k.launchMs;
+    r.bMs += k.typicalMs;
+    r.bLaunchMs += k.typicalLaunchMs;
   }
   const out = [...rows.values()].filter((r) => r.aMs > 0 || r.bMs > 0);
   for (const r of out) {

@@ -48,7 +48,7 @@ export function netronAttachment(report: ProfileReport, original: GraphIndex): {
       if (done.has(node)) continue;
       done.add(node);
       const group = k.originalNodes.length > 1;
-      metrics.push({ kind: 'node', target: node, name: group ? 'kernel time, fused group (ms)' : 'time (ms)', value: round(k.medianMs), type: 'float32' });
+      metrics.push({ kind: 'node', target: node, name: group ? 'kernel time, fused group (ms)' : 'time (ms)', value: round(k.typicalMs), type: 'float32' });
       metrics.push({ kind: 'node', target: node, name: 'p90 (ms)', value: round(k.p90Ms), type: 'float32' });
       metrics.push({ kind: 'node', target: node, name: 'share', value: round(k.share), type: 'percentage' });
       metadata.push({ kind: 'node', target: node, name: 'kernel', value: `${k.name} (${k.opType}, ${k.provider})` });

@@ -16,16 +16,16 @@ function lines(rows: (string | number | null | undefined)[][]): string {
 /** Columns of the profile CSV, in order (documented in the README). */
 export const PROFILE_CSV_COLUMNS = [
   'rank', 'name', 'opType', 'provider', 'medianMs', 'p90Ms', 'minMs', 'maxMs', 'share', 'callsPerRun',
-  'attribution', 'originalNodes', 'inputShapes', 'outputShapes', 'outputBytes',
+  'attribution', 'originalNodes', 'inputShapes', 'outputShapes', 'outputBytes', 'typicalMs',
 ] as const;
 
-/** One row per kernel, slowest first. */
+/** One row per kernel, slowest first (by typicalMs, the figure that adds up to a run). */
 export function profileCsv(r: ProfileReport): string {
   return lines([
     [...PROFILE_CSV_COLUMNS],
     ...r.nodes.map((n, i) => [
       i + 1, n.name, n.opType, n.provider, n.medianMs, n.p90Ms, n.minMs, n.maxMs, n.share, n.callsPerRun,
-      n.attribution, n.originalNodes.join(';'), n.inputShapes.join(';'), n.outputShapes.join(';'), n.memory.outputBytes,
+      n.attribution, n.originalNodes.join(';'), n.inputShapes.join(';'), n.outputShapes.join(';'), n.memory.outputBytes, n.typicalMs,
     ]),
   ]);
 }

@@ -1,6 +1,6 @@
 // The JSON reports of `profile` and `compare` (schema version 1). Field names are a published
 // interface (the README's "Reports" section documents them): add fields, never rename or drop.
-// Times are milliseconds; `share` is a fraction of the summed kernel medians (0..1).
+// Times are milliseconds; `share` is a fraction of kernelSumMs, the summed typical times (0..1).
 
 import type { MatchVia } from './graph-correspondence.js';
 import type { KernelMemory } from './trace.js';
@@ -51,18 +51,53 @@ export interface NodeRecord extends Timing {
   /** Executions per run (more than one inside loops). */
   callsPerRun: number;
   /**
+   * The kernel's mean time over the typical runs (those nearest the median run; see
+   * typical-runs.ts): the figure the tables show and `share` divides, which adds up to a run
+   * where the medians (bimodal on a busy machine) do not.
+   */
+  typicalMs: number;
+  /**
    * Median per run of the executor's time just before the kernel started (since the previous
    * kernel on its thread ended): allocating its outputs and scheduling it. Not in medianMs; a
    * fusion that removes a kernel saves it too.
    */
   launchMs: number;
+  /** The launch time's mean over the typical runs (as typicalMs). */
+  typicalLaunchMs: number;
 }
 
 export interface Aggregate {
   key: string;
+  /** Sum of the kernels' medians. */
   medianMs: number;
+  /** Sum of the kernels' typicalMs (what `share` and the order follow). */
+  typicalMs: number;
   share: number;
   kernels: number;
+}
+
+/** What the per-node table adds up to, beside the run it describes. */
+export interface NodeSum {
+  /** Sum of the kernels' typicalMs (kernelSumMs). */
+  kernelMs: number;
+  /** Sum of the kernels' typicalLaunchMs. */
+  launchMs: number;
+  /** kernelMs + launchMs. */
+  totalMs: number;
+  /** The median traced run (endToEnd.tracedMedianMs). */
+  runMedianMs: number;
+  /** Median over runs of a run's time outside any kernel and its launch (before the first, after the last). */
+  outsideMs: number;
+  /** totalMs / runMedianMs - 1 (negative: the table falls short of a run). */
+  difference: number;
+  /** |difference| <= 0.1. */
+  addsUp: boolean;
+  /** How many measured runs the typical figures average (the middle half by their kernel and launch time). */
+  typicalRuns: number;
+  /** The factor the typical figures were scaled by: (runMedianMs - outsideMs) over the typical runs' mean kernel and launch time. */
+  scale: number;
+  /** Why the figures do not add up, in one line (only when addsUp is false). */
+  warning?: string;
 }
 
 export interface AttributionSummary {
@@ -105,8 +140,12 @@ export interface ProfileReport {
   inputs: InputInfo[];
   seed: number;
   endToEnd: EndToEnd;
-  /** Sum of the kernel medians (what the node table adds up to). */
+  /** Sum of the kernels' typicalMs (what the node table adds up to, launches aside). */
   kernelSumMs: number;
+  /** Sum of the kernels' medians (kernelSumMs before typicalMs: short of a run on a busy machine). */
+  kernelMedianSumMs: number;
+  /** The node table's sum against the median run, flagged when they differ by more than 10%. */
+  nodeSum: NodeSum;
   nodes: NodeRecord[];
   unattributedMs: number;
   attribution: AttributionSummary;
@@ -128,10 +167,11 @@ export interface OutputAgreement {
 export interface LayerRow {
   aNodes: string[];
   bNodes: string[];
+  /** The typicalMs of A's kernels in the row (bMs: B's). */
   aMs: number;
   bMs: number;
   deltaMs: number;
-  /** The launch times (NodeRecord.launchMs) of each side's kernels in the row: a fusion saves them too. */
+  /** The launch times (NodeRecord.typicalLaunchMs) of each side's kernels in the row: a fusion saves them too. */
   aLaunchMs: number;
   bLaunchMs: number;
   /** How B's nodes were tied to A's: 'provenance', 'name', 'values', 'structure', or 'none' (only one side has nodes). */

@@ -1,4 +1,5 @@
 import type { ModelSummary, ValueSummary } from '../onnx/model-summary.js';
+import type { VerifyInputSettings } from '../verify/input-settings.js';
 import type { ApplyRequest, EditHistory, EditResult, JobInfo, ListOperationsParams, OperationList, OperationPreview, OperationRequest, SavedModel } from './operations-api.js';
 
 // The one API between the UI and whatever hosts it (Electron IPC or the local HTTP/WebSocket
@@ -83,22 +84,9 @@ export interface ProgressEvent {
   message: string;
 }
 
-/**
- * Where verification takes a model's inputs from, remembered per model by the host: the same
- * choices as the CLI's `--inputs`, `--dim` and `--value`.
- */
-export interface VerifySettings {
-  /** A .npy/.pb file or a folder of them on the host; null: inputs are generated from the model's input metadata. */
-  inputsPath: string | null;
-  /** Sizes of symbolic dims by name (`batch`), or of any non-fixed dim as `input[axis]`. */
-  dims: Record<string, number>;
-  /** A number for an input (a scalar such as a sample rate; a tensor is filled with it). */
-  values: Record<string, number>;
-}
-
 /** A model's verification settings and whether they were remembered from before (else the defaults). */
 export interface VerifySettingsInfo {
-  settings: VerifySettings;
+  settings: VerifyInputSettings;
   remembered: boolean;
 }
 
@@ -113,7 +101,7 @@ export interface Backend {
   /** The verification settings remembered for a model (by path; uploads by name and size). */
   getVerifySettings(modelId: string): Promise<VerifySettingsInfo>;
   /** Checks settings against the model's inputs and remembers them; a WorkbenchError names what does not fit. */
-  setVerifySettings(modelId: string, settings: VerifySettings): Promise<VerifySettingsInfo>;
+  setVerifySettings(modelId: string, settings: VerifyInputSettings): Promise<VerifySettingsInfo>;
   /** Operations that apply to a selection (or the whole model), with dry-run counts and the nodes each would change. */
   listOperations(params: ListOperationsParams): Promise<OperationList>;
   /** What an operation would change, without changing the model. */

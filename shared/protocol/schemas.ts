@@ -2,7 +2,8 @@ import './zod-config.js';
 import { z } from 'zod';
 import type { ModelSummary, ValueSummary } from '../onnx/model-summary.js';
 import { graphNodesSchema, graphValuesSchema } from './fast-checks.js';
-import type { GraphInfo, GraphNodeInfo, GraphPath, GraphValueInfo, OpenedModelInfo, ProgressEvent, TensorInfo, VerifySettings, VerifySettingsInfo } from './backend.js';
+import type { GraphInfo, GraphNodeInfo, GraphPath, GraphValueInfo, OpenedModelInfo, ProgressEvent, TensorInfo, VerifySettingsInfo } from './backend.js';
+import type { VerifyInputSettings } from '../verify/input-settings.js';
 import type { GraphPart } from './graph-parts.js';
 
 // Zod schemas of the Backend's JSON types. Each is annotated with the TypeScript type it checks,
@@ -126,8 +127,8 @@ export const progressEventSchema: z.ZodType<ProgressEvent> = z.object({
 
 const settingKey = z.string().min(1).max(4096);
 
-export const verifySettingsSchema: z.ZodType<VerifySettings> = z.strictObject({
-  inputsPath: z.string().min(1).max(4096).nullable(),
+export const verifySettingsSchema: z.ZodType<VerifyInputSettings> = z.strictObject({
+  inputsPath: z.string().min(1).max(4096).optional(),
   dims: z.record(settingKey, count.max(2 ** 31)),
   values: z.record(settingKey, z.number().finite()),
 });

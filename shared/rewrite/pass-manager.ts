@@ -47,7 +47,7 @@ export interface RunResult {
 const DEFAULT_FOLD_LIMIT = 1 << 20;
 const MAX_REPEATS = 20;
 
-/** Nodes in every graph of the model (main graph and subgraphs). */
+/** Nodes of the model, its subgraphs' included. */
 export function countNodes(model: IrModel): number {
   let n = 0;
   for (const g of allGraphs(model.graph)) n += g.nodeCount;

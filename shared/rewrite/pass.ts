@@ -4,6 +4,7 @@ import type { IrModel } from '../ir/model.js';
 import type { IrNode } from '../ir/node.js';
 import type { TensorProto } from '../onnx/proto-types.js';
 import type { ConstantEvaluator } from '../verify/constant-evaluator.js';
+import type { PassNumerics } from '../verify/tolerance.js';
 import type { ValueFacts } from './value-facts.js';
 
 /**
@@ -46,10 +47,12 @@ export interface Pass {
   /** What it needs to do anything: 'shapes', 'runtime', or nothing. */
   readonly requires: readonly ('shapes' | 'runtime')[];
   /**
-   * How closely outputs must match after it: `exact` for rewrites that compute the same
-   * arithmetic, `reassociation` for fusions that reorder float math (folded weights, fused kernels).
+   * How closely outputs must match after it (the tolerance level of that name): `exact` for
+   * rewrites that compute the same arithmetic in the same order, `folding` for values made
+   * constant (onnxruntime then sums products with them in other groupings), `reassociation` for
+   * fusions that reorder float math (folded weights, fused kernels).
    */
-  readonly numerics: 'exact' | 'reassociation';
+  readonly numerics: PassNumerics;
   /** Run again until it changes nothing (for passes whose rewrites enable more of themselves). */
   readonly repeat?: boolean;
   /**

@@ -28,7 +28,7 @@ export interface PatternPassSpec {
   description: string;
   target: Target;
   requires?: readonly ('shapes' | 'runtime')[];
-  numerics: 'exact' | 'reassociation';
+  numerics: Pass['numerics'];
   /** Minimum ai.onnx opset of the model for the pass to run (the ops it emits exist from there). */
   minOpset?: number;
   /** Contrib domain versions it needs, e.g. { 'com.microsoft': 1 }. */

@@ -23,6 +23,8 @@ export interface InputSpec {
   shape: number[];
   fill: InputFill;
   range: ValueRange;
+  /** The value of every element, when the user gave one (`--value`): it replaces the fill. */
+  value?: number;
 }
 
 export interface InputPlanOptions {
@@ -36,13 +38,17 @@ export interface InputPlanOptions {
   range?: ValueRange;
   /** Inputs whose values the caller gives: they are not planned. */
   skip?: readonly string[];
+  /** One number per input, which every element takes (checked against its type by the caller). */
+  values?: Readonly<Record<string, number>>;
+  /** Size of the dims nobody bound; DEFAULT_DIM when not given (verification retries with larger ones). */
+  defaultDim?: number;
 }
 
 export interface InputPlan {
   inputs: InputSpec[];
   /** The value used for every symbolic or unknown dim (unknown ones keyed `input[axis]`). */
   boundDims: Record<string, number>;
-  /** Keys of boundDims that nobody bound and so took DEFAULT_DIM. */
+  /** Keys of boundDims that nobody bound and so took the default size. */
   defaultedDims: string[];
 }
 
@@ -107,7 +113,7 @@ function checkDimValues(dims: Readonly<Record<string, number>>): void {
 
 /**
  * Describes the inputs to generate for `graph`: symbolic dims take the user's `dims`, other
- * non-fixed dims DEFAULT_DIM (reported in defaultedDims). A dims entry no input uses is an error.
+ * non-fixed dims `defaultDim` (reported in defaultedDims). A dims entry no input uses is an error.
  */
 export function planInputs(graph: GraphProto, options: InputPlanOptions = {}): InputPlan {
   const dims = options.dims ?? {};
@@ -118,8 +124,11 @@ export function planInputs(graph: GraphProto, options: InputPlanOptions = {}): I
   const used = new Set<string>();
   const boundDims: Record<string, number> = {};
   const defaulted = new Set<string>();
+  const defaultDim = options.defaultDim ?? DEFAULT_DIM;
+  if (!Number.isSafeInteger(defaultDim) || defaultDim < 1) throw new WorkbenchError('BAD_OPTION', `default dim ${defaultDim} is not a positive size`);
+  const values = options.values ?? {};
   const bind = (key: string, value: number | undefined): number => {
-    const v = value ?? DEFAULT_DIM;
+    const v = value ?? defaultDim;
     boundDims[key] = v;
     if (value === undefined) defaulted.add(key);
     return v;
@@ -157,7 +166,9 @@ export function planInputs(graph: GraphProto, options: InputPlanOptions = {}): I
       }
       return bind(positional, undefined);
     });
-    inputs.push({ name, elemType, shape, fill, range: resolveRange(name, elemType, options.range) });
+    const spec: InputSpec = { name, elemType, shape, fill, range: resolveRange(name, elemType, options.range) };
+    if (Object.hasOwn(values, name)) spec.value = values[name]!;
+    inputs.push(spec);
   }
   const unused = Object.keys(dims).filter((k) => !used.has(k));
   if (unused.length) {

@@ -24,6 +24,7 @@ function elementCountOf(spec: InputSpec): number {
 // Numbers to encode: floats in [low, high), integers in [low, high) (the range is already integral for them).
 function values(spec: InputSpec, n: number, seed: number): Float64Array {
   const out = new Float64Array(n);
+  if (spec.value !== undefined) return out.fill(spec.value);
   if (spec.fill !== 'random') return out.fill(spec.fill === 'ones' ? 1 : 0);
   const rng = mulberry32(seed);
   const { low, high } = spec.range;

@@ -17,10 +17,40 @@ export interface OutputVerification {
   passed: boolean;
   /** The first failing input set's reason, prefixed with which set when there were several. */
   reason?: string;
+  /** The tolerance this output was compared with, where it is not the result's (a float16 path, say). */
+  tolerance?: Tolerance;
+}
+
+/** One input of one input set: its shape and where its values came from. */
+export interface VerifiedInput {
+  name: string;
+  /** Element type name (float, int64, ...). */
+  type: string;
+  shape: number[];
+  /** The file it was read from (with the sample when a file held several), 'given', '--value', or the fill (random, zeros, ones). */
+  source: string;
+  /** The value of a one-element input (a scalar such as a sample rate), given or generated: one a user may need to set. */
+  value?: number;
+}
+
+/** One input set run through both models. */
+export interface InputSetInfo {
+  /** Its folder or file (and sample), or `input set k (seed s)` when generated. */
+  label: string;
+  inputs: VerifiedInput[];
+}
+
+/** One try of the original model on its inputs; a failed try on generated inputs is retried with larger unset dims. */
+export interface VerifyAttempt {
+  /** The size the dims nobody bound took. */
+  defaultDim: number;
+  /** What stopped it (onnxruntime's message, or why it was not run); absent when the original ran. */
+  error?: string;
 }
 
 export interface VerificationResult {
   passed: boolean;
+  /** The tolerance outputs were compared with, unless their own says otherwise; its reason says why. */
   tolerance: Tolerance;
   outputs: OutputVerification[];
   /** The size used for every symbolic or unknown input dim (unknown ones keyed `input[axis]`). */
@@ -31,6 +61,10 @@ export interface VerificationResult {
   inputSeeds: number[];
   /** Input sets run. */
   runs: number;
+  /** Each input set: where it came from, and each input's shape, source and (for one-element inputs) value. */
+  inputSets: InputSetInfo[];
+  /** The tries of the original model, the last the one that ran (or failed for good). */
+  attempts: VerifyAttempt[];
   /** A failure of the model as a whole (its inputs changed), beside the per-output ones. */
   reason?: string;
 }

@@ -30,7 +30,7 @@ export function createBackend(): Backend {
     getGraph: (modelId, path) => http.getGraph(modelId, path),
     getTensor: (_modelId, _path, name) =>
       Promise.resolve({ name, elemType: 'float', dims: [1], byteSize: 4, external: false, stats: null, histogram: null, first: [0] }),
-    getVerifySettings: () => Promise.resolve({ settings: { inputsPath: null, dims: {}, values: {} }, remembered: false }),
+    getVerifySettings: () => Promise.resolve({ settings: { dims: {}, values: {} }, remembered: false }),
     setVerifySettings: () => Promise.reject(new Error('bench backend: settings are not measured here')),
     ...Object.fromEntries(
       (['listOperations', 'previewOperation', 'applyOperation', 'undo', 'redo', 'goToStep', 'getHistory', 'saveModel', 'getJob', 'cancelJob'] as const).map((m) => [

@@ -144,6 +144,17 @@ function outputsText(v: VersionResult): string {
   return o.ok ? `ok${err}` : `WRONG${err}`;
 }
 
+/** Node counts by operator for the operators whose count differs between versions. */
+function opTypeTable(versions: readonly VersionResult[]): string {
+  const withFacts = versions.filter((v) => v.facts);
+  const types = [...new Set(withFacts.flatMap((v) => Object.keys(v.facts!.ops)))].sort();
+  const count = (v: VersionResult, t: string) => v.facts!.ops[t] ?? 0;
+  const differing = types.filter((t) => withFacts.some((v) => count(v, t) !== count(withFacts[0]!, t)));
+  if (!differing.length) return '  node counts by operator: the same in every version';
+  const rows = differing.map((t) => [t, ...withFacts.map((v) => String(count(v, t)))]);
+  return `  node counts by operator (those that differ between versions):\n${table(['operator', ...withFacts.map((v) => v.label)], rows)}`;
+}
+
 export function printModel(r: ModelResult, out: (s: string) => void): void {
   const orig = r.versions[0]!;
   out(`\n${r.key}: ${r.source}`);
@@ -171,6 +182,7 @@ export function printModel(r: ModelResult, out: (s: string) => void): void {
     for (const p of v.problems) out(`  ${v.label}: ${p}`);
     if (v.note && v.kind === 'python') out(`  ${v.label}: ${v.note}`);
   }
+  out(opTypeTable(r.versions));
   for (const v of r.versions.filter((x) => x.passes)) {
     const fired = v.passes!.filter((p) => p.matches > 0).map((p) => `${p.name} ${p.matches}`);
     out(`  ${v.label} passes: ${fired.join(', ') || '(none fired)'}`);

@@ -12,6 +12,8 @@ export interface ModelFacts {
   mainNodes: number;
   /** Node counts per non-standard domain (com.microsoft, com.microsoft.nchwc, ...). */
   customOps: Record<string, number>;
+  /** Node counts per operator (domain-qualified outside the standard ones), subgraphs included. */
+  ops: Record<string, number>;
   /** Runtime inputs and outputs: name → dims, a dim as its number, its symbol, or '?'. */
   inputs: Map<string, string[]>;
   outputs: Map<string, string[]>;
@@ -40,17 +42,21 @@ export function modelFacts(m: ModelProto): ModelFacts {
   const g = m.graph ?? {};
   let nodes = 0;
   const customOps: Record<string, number> = {};
+  const ops: Record<string, number> = {};
   for (const sg of graphsOf(g)) {
     for (const n of sg.node ?? []) {
       nodes++;
       const d = n.domain ?? '';
       if (!STANDARD.has(d)) customOps[d] = (customOps[d] ?? 0) + 1;
+      const key = STANDARD.has(d) ? (n.opType ?? '') : `${d}:${n.opType ?? ''}`;
+      ops[key] = (ops[key] ?? 0) + 1;
     }
   }
   return {
     nodes,
     mainNodes: g.node?.length ?? 0,
     customOps,
+    ops,
     inputs: new Map(runtimeInputs(g).map((v) => [v.name ?? '', dimsOf(v)])),
     outputs: new Map((g.output ?? []).map((v) => [v.name ?? '', dimsOf(v)])),
   };

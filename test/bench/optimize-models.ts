@@ -1,6 +1,6 @@
 // The models whose optimization the benchmark measures, and the inputs each runs on: the real
 // models npm packages ship (PaddleOCR det/rec/cls, Silero VAD v5 and legacy) and generated
-// ResNet- and BERT-like ones (written under bench-data/ on first use).
+// ResNet-, BERT-, ConvNeXt- and ViT-like ones (written under bench-data/ on first use).
 
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -11,7 +11,9 @@ import type { ModelProto } from '../../shared/onnx/proto-types.js';
 import { mulberry32 } from '../../shared/verify/prng.js';
 import type { InputSet } from './optimize-latency.js';
 import { bertLike } from './models/bert-like.js';
+import { convnextLike } from './models/convnext-like.js';
 import { resnetLike } from './models/resnet-like.js';
+import { VIT_SHAPE, vitLike } from './models/vit-like.js';
 
 export interface BenchModel {
   key: string;
@@ -25,7 +27,7 @@ export interface BenchModel {
   checks(): InputSet[];
 }
 
-const FORMAT = 2; // bump when a generator changes
+const FORMAT = 4; // bump when a generator changes
 
 function floats(dims: number[], seed: number, low = -1, high = 1): ort.Tensor {
   const r = mulberry32(seed);
@@ -57,6 +59,7 @@ export async function benchModels(root: string, dir: string): Promise<BenchModel
   const vad = (f: string) => resolve(root, 'node_modules/@ricky0123/vad-web/dist', f);
   const sr = (rate = 16000) => new ort.Tensor('int64', BigInt64Array.from([BigInt(rate)]), []);
   const seq = 128;
+  const image = VIT_SHAPE.image;
   return [
     {
       key: 'ppocr-det',
@@ -111,6 +114,22 @@ export async function benchModels(root: string, dir: string): Promise<BenchModel
       inputText: 'input [1,3,128,128]',
       feeds: () => ({ input: floats([1, 3, 128, 128], 6) }),
       checks: () => [{ label: 'input [2,3,97,64]', feeds: { input: floats([2, 3, 97, 64], 16) } }],
+    },
+    {
+      key: 'convnext-like',
+      source: 'generated (test/bench/models/convnext-like.ts)',
+      path: await generated(dir, 'convnext-like', () => convnextLike()),
+      inputText: 'input [1,3,128,128]',
+      feeds: () => ({ input: floats([1, 3, 128, 128], 7) }),
+      checks: () => [{ label: 'input [2,3,96,64]', feeds: { input: floats([2, 3, 96, 64], 17) } }],
+    },
+    {
+      key: 'vit-like',
+      source: 'generated (test/bench/models/vit-like.ts)',
+      path: await generated(dir, 'vit-like', () => vitLike()),
+      inputText: `pixel_values [1,3,${image},${image}]`,
+      feeds: () => ({ pixel_values: floats([1, 3, image, image], 8) }),
+      checks: () => [{ label: `pixel_values [3,3,${image},${image}]`, feeds: { pixel_values: floats([3, 3, image, image], 18) } }],
     },
     {
       key: 'bert-like',

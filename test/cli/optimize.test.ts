@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, runCli } from '../helpers/cli.js';
 import { attrGraph, ElemType, graph, model, modelBytes, node, tensor, valueInfo } from '../../shared/builder/index.js';
+import { unetStyleModel } from '../verify/unet-style-model.js';
 
 beforeAll(ensureBuilt);
 const cli = runCli;
@@ -90,6 +91,40 @@ describe('onnx-workbench optimize', () => {
     // Four copies of Mul and Add: each iteration's Cast of its constant number folds, the Identities go.
     expect(j).toMatchObject({ nodesAfter: 8, verification: { passed: true } });
     expect(j.verification.outputs).toEqual([expect.objectContaining({ name: 'acc', maxAbsError: 0 })]);
+  });
+
+  it('--verify names its tolerance and why: float16 paths within float16 ulps, float32 ones exact (text and JSON)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'owb-opt-'));
+    const fp16 = join(dir, 'unet16.onnx');
+    writeFileSync(fp16, modelBytes(unetStyleModel({ elemType: ElemType.FLOAT16 })));
+    const text = cli('optimize', fp16, '-o', join(dir, 'out16.onnx'), '--preset', 'cleanup', '--verify');
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(/^verification \(float16-rounding, 2 input set\(s\)\): passed$/m);
+    expect(text.out).toMatch(/^ {2}tolerance float16-rounding: every output is computed through float16: onnxruntime's CPU provider/m);
+
+    // A float32 output beside a float16 one: the result stays exact, the float16 output gets its own.
+    const mixed = join(dir, 'mixed.onnx');
+    const F = ElemType.FLOAT;
+    const m = model(
+      graph({
+        nodes: [
+          node('Identity', ['x'], ['x1']),
+          node('Relu', ['x1'], ['y32']),
+          node('Cast', ['x1'], ['xh'], { to: ElemType.FLOAT16 }),
+          node('Sigmoid', ['xh'], ['sh'], {}, { name: 'sigmoid_h' }),
+          node('Cast', ['sh'], ['y16'], { to: F }),
+        ],
+        inputs: [valueInfo('x', F, [2, 4])],
+        outputs: [valueInfo('y32', F, [2, 4]), valueInfo('y16', F, [2, 4])],
+      }),
+    );
+    writeFileSync(mixed, modelBytes(m));
+    const r = cli('optimize', mixed, '-o', join(dir, 'out.onnx'), '--verify', '--json');
+    expect(r.code).toBe(0);
+    const v = JSON.parse(r.out).verification;
+    expect(v.tolerance).toMatchObject({ name: 'exact', atol: 1e-6, reason: 'only rewrites that keep every float operation and its order (identity-elimination)' });
+    expect(v.outputs[0]).not.toHaveProperty('tolerance');
+    expect(v.outputs[1].tolerance).toMatchObject({ name: 'float16-rounding', reason: expect.stringMatching(/^'y16' is computed through float16 \('(xh|sh)' from .*\): onnxruntime/) });
   });
 
   it('--dry-run reports and writes nothing; --nodes limits the rewrite to a selection', () => {

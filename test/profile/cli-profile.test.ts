@@ -41,7 +41,8 @@ describe('onnx-workbench profile', () => {
   it('prints the top nodes and latency, progress on stderr, and writes JSON, CSV, HTML and Netron reports', () => {
     const r = cli(['profile', model, ...QUICK, '--dim', 'batch=2', '--json', out('p.json'), '--csv', out('p.csv'), '--html', out('p.html'), '--netron', out('p.netron.json')]);
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toMatch(/^ *# +kernel +op type +provider +median ms +p90 ms +share +model nodes/);
+    expect(r.out).toMatch(/^ *# +kernel +op type +provider +ms +median ms +p90 ms +share +model nodes/);
+    expect(r.out).toMatch(/traced run median [\d.]+ ms; per-node times sum to [\d.]+ ms \(kernels [\d.]+ \+ launching them [\d.]+; [+−][\d.]+% of the run, [\d.]+ ms of a run outside any kernel; means over the middle 3 of 3 runs/);
     expect(r.out).toMatch(/end to end: median [\d.]+ ms, p90 [\d.]+ ms/);
     expect(r.err).toMatch(/warming up: 1\/4 runs \(convnet\.onnx\)/);
     expect(r.err).toMatch(/measuring: 4\/4 runs/);
@@ -56,6 +57,14 @@ describe('onnx-workbench profile', () => {
       expect(n.p90Ms).toBeGreaterThanOrEqual(n.medianMs);
     }
     expect(report.nodes.reduce((a, n) => a + n.share, 0)).toBeCloseTo(1, 6);
+    // The table's figures (typicalMs) add up to kernelSumMs, and with the launches to nodeSum, beside the run's median.
+    expect(report.nodes.reduce((a, n) => a + n.typicalMs, 0)).toBeCloseTo(report.kernelSumMs, 9);
+    expect(report.kernelMedianSumMs).toBeCloseTo(report.nodes.reduce((a, n) => a + n.medianMs, 0), 9);
+    expect(report.nodeSum).toMatchObject({ kernelMs: report.kernelSumMs, runMedianMs: report.endToEnd.tracedMedianMs, typicalRuns: 3 });
+    expect(report.nodeSum.totalMs).toBeCloseTo(report.kernelSumMs + report.nodes.reduce((a, n) => a + n.typicalLaunchMs, 0), 9);
+    expect(report.nodeSum.addsUp).toBe(Math.abs(report.nodeSum.difference) <= 0.1);
+    // The flag is a warning line on stderr, there exactly when the JSON says the figures do not add up.
+    expect(/^warning: the per-node times add up to /m.test(r.err)).toBe(!report.nodeSum.addsUp);
     // onnxruntime fuses Conv+BN+Relu: one kernel for the three nodes the user sees.
     expect(report.nodes.map((n) => n.originalNodes.join('+'))).toContain('conv1+bn1+relu1');
     expect(report.byOpType.map((a) => a.key)).toContain('Conv');
@@ -185,8 +194,8 @@ describe('onnx-workbench compare', () => {
     expect(c.layers.reduce((s, l) => s + l.aMs, 0)).toBeCloseTo(c.a.kernelSumMs, 6);
     expect(c.layers.reduce((s, l) => s + l.bMs, 0)).toBeCloseTo(c.b.kernelSumMs, 6);
     // Launch times land in the rows of their kernels: a fusion saves the launch of what it removed.
-    expect(c.layers.reduce((s, l) => s + l.aLaunchMs, 0)).toBeCloseTo(c.a.nodes.reduce((s, n) => s + n.launchMs, 0), 6);
-    expect(c.layers.reduce((s, l) => s + l.bLaunchMs, 0)).toBeCloseTo(c.b.nodes.reduce((s, n) => s + n.launchMs, 0), 6);
+    expect(c.layers.reduce((s, l) => s + l.aLaunchMs, 0)).toBeCloseTo(c.a.nodeSum.launchMs, 6);
+    expect(c.layers.reduce((s, l) => s + l.bLaunchMs, 0)).toBeCloseTo(c.b.nodeSum.launchMs, 6);
     expect(c.structure.fused).toEqual(['bn1']);
     expect(c.structure.changed).toEqual(['conv1']);
     expect(c.structure.removed).toEqual([]);
@@ -231,6 +240,13 @@ describe('the HTML report in Chromium', () => {
     await firstTable.locator('th').nth(1).click();
     expect(await firstTable.locator('th[aria-sort]').count()).toBe(1);
     if (kind === 'profile') expect(await page.locator('th', { hasText: 'launch ms' }).count()).toBe(1);
+    // The node table's sum beside the run's median (for compare, one per side), flagged when they differ by over 10%.
+    const report = JSON.parse(readFileSync(join(dir, kind === 'profile' ? 'p.json' : 'c.json'), 'utf8')) as ProfileReport | CompareReport;
+    const sides = 'a' in report ? [report.a, report.b] : [report];
+    expect(await page.locator('dt', { hasText: 'per-node sum' }).count()).toBe(sides.length);
+    const sum = page.locator('dd', { hasText: /ms \(kernels .* vs a traced run of .* ms median/ });
+    expect(await sum.first().textContent()).toContain(sides[0]!.nodeSum.addsUp ? ', adds up' : ', does not add up');
+    expect(await page.locator('.node-sum-warning').count()).toBe(sides.filter((s) => !s.nodeSum.addsUp).length);
     mkdirSync(RESULTS, { recursive: true });
     await page.screenshot({ path: join(RESULTS, `${kind}-report.png`), fullPage: false });
     expect(problems).toEqual([]);

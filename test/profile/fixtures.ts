@@ -70,6 +70,49 @@ export function convNet(): Uint8Array {
   );
 }
 
+/**
+ * A ResNet-like stack: x[1,c,size,size] → Conv+Relu stem → `blocks` residual blocks (Conv → Relu
+ * → Conv → Add → Relu) → GlobalAveragePool → Flatten → Gemm. At c = 32, size = 56 each 3×3
+ * convolution is 58 MFLOP: kernels of about a millisecond, as in a real CNN.
+ */
+export function residualConvNet(blocks = 3, c = 32, size = 56): Uint8Array {
+  const conv = (name: string, x: string, y: string, seed: number) => ({
+    node: node('Conv', [x, `${name}_w`, `${name}_b`], [y], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, { name }),
+    init: [weights(`${name}_w`, [c, c, 3, 3], seed, 0.05), weights(`${name}_b`, [c], seed + 1, 0.05)],
+  });
+  const parts = [conv('stem', 'x', 's0', 1)];
+  const nodes = [parts[0]!.node, node('Relu', ['s0'], ['r0'], {}, { name: 'stem_relu' })];
+  let x = 'r0';
+  for (let b = 1; b <= blocks; b++) {
+    const c1 = conv(`block${b}_conv1`, x, `b${b}_c1`, 10 * b);
+    const c2 = conv(`block${b}_conv2`, `b${b}_r1`, `b${b}_c2`, 10 * b + 5);
+    parts.push(c1, c2);
+    nodes.push(
+      c1.node,
+      node('Relu', [`b${b}_c1`], [`b${b}_r1`], {}, { name: `block${b}_relu1` }),
+      c2.node,
+      node('Add', [`b${b}_c2`, x], [`b${b}_s`], {}, { name: `block${b}_add` }),
+      node('Relu', [`b${b}_s`], [`b${b}_out`], {}, { name: `block${b}_relu2` }),
+    );
+    x = `b${b}_out`;
+  }
+  nodes.push(
+    node('GlobalAveragePool', [x], ['pooled'], {}, { name: 'pool' }),
+    node('Flatten', ['pooled'], ['flat'], { axis: 1 }, { name: 'flatten' }),
+    node('Gemm', ['flat', 'fc_w', 'fc_b'], ['logits'], { transB: 1 }, { name: 'fc' }),
+  );
+  return modelBytes(
+    model(
+      graph({
+        nodes,
+        inputs: [valueInfo('x', ElemType.FLOAT, [1, c, size, size])],
+        outputs: [valueInfo('logits', ElemType.FLOAT, [1, 10])],
+        initializers: [...parts.flatMap((p) => p.init), weights('fc_w', [10, c], 99), weights('fc_b', [10], 100)],
+      }),
+    ),
+  );
+}
+
 /** y = If(cond, Relu(x) * 2, Neg(x)): kernels of a subgraph run inside the If's own event. */
 export function ifModel(): Uint8Array {
   const thenBranch = graph({

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadInputFiles } from '../../electron/profile/input-files.js';
+import { loadInputFiles } from '../../electron/runtime/input-files.js';
 import { ElemType, tensor, valueInfo } from '../../shared/builder/index.js';
 import { encodeTensor } from '../../shared/onnx/model-codec.js';
 import { encodeNpy, parseNpy } from '../../shared/profile/npy.js';
@@ -92,6 +92,9 @@ describe('input files', () => {
     await expect(loadInputFiles(folder({ 'image.npy': wrongRank, 'scale.pb': scalePb }), declared)).rejects.toThrow(/has shape \[batch, 3, 4, 4\], the file holds \[3, 4, 4\]/);
     const wrongType = encodeNpy({ elemType: ElemType.DOUBLE, dims: [1, 3, 4, 4], data: new Float64Array(48) });
     await expect(loadInputFiles(folder({ 'image.npy': wrongType, 'scale.pb': scalePb }), declared)).rejects.toThrow(/input 'image' is float, the file holds double/);
+    // A scalar input (its shape has no dims) refuses a file holding a vector.
+    const scales = concatSegments(encodeTensor(tensor('scale', ElemType.INT64, [2], [3, 4])));
+    await expect(loadInputFiles(folder({ 'image.npy': image, 'scale.pb': scales }), declared)).rejects.toThrow(/scale\.pb: input 'scale' has shape \[\], the file holds \[2\]/);
     await expect(loadInputFiles(folder({ 'image.npy': image }), declared)).rejects.toThrow(/no value for input 'scale'/);
     await expect(loadInputFiles(folder({ 'image.npy': image, 'scale.pb': scalePb, 'extra.npy': image }), declared)).rejects.toThrow(/extra\.npy: matches no input/);
     await expect(loadInputFiles(join(tmpdir(), 'owb-no-such-folder'), declared)).rejects.toThrow(/owb-no-such-folder/);

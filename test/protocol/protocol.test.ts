@@ -73,7 +73,7 @@ describe('dispatch', () => {
       getTensor: async () => {
         throw new TypeError('x is undefined\n    at somewhere');
       },
-      getVerifySettings: async () => ({ settings: { inputsPath: null, dims: {}, values: {} }, remembered: false }),
+      getVerifySettings: async () => ({ settings: { dims: {}, values: {} }, remembered: false }),
       setVerifySettings: async (_id, settings) => ({ settings, remembered: true }),
       ...unused,
     }),

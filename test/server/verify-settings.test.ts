@@ -38,8 +38,8 @@ describe('verification settings per model', () => {
     const settingsDir = join(dir, 'config');
     const first = new WorkbenchService({ settingsDir });
     const a = await first.openModel({ path: modelPath });
-    expect(await first.getVerifySettings(a.modelId)).toEqual({ settings: { inputsPath: null, dims: {}, values: {} }, remembered: false });
-    const settings = { inputsPath: null, dims: { batch: 2, 'x[1]': 512 }, values: { sr: 16000, flag: 1 } };
+    expect(await first.getVerifySettings(a.modelId)).toEqual({ settings: { dims: {}, values: {} }, remembered: false });
+    const settings = { dims: { batch: 2, 'x[1]': 512 }, values: { sr: 16000, flag: 1 } };
     expect(await first.setVerifySettings(a.modelId, settings)).toEqual({ settings, remembered: true });
     await first.dispose();
 
@@ -51,7 +51,7 @@ describe('verification settings per model', () => {
     expect((await second.getVerifySettings(other.modelId)).remembered).toBe(false);
     // Uploads are remembered by name and size.
     const up = await second.openModel({ name: 'inputs.onnx', bytes: inputsModel() });
-    await second.setVerifySettings(up.modelId, { inputsPath: null, dims: { batch: 4 }, values: {} });
+    await second.setVerifySettings(up.modelId, { dims: { batch: 4 }, values: {} });
     const again = await second.openModel({ name: 'inputs.onnx', bytes: inputsModel() });
     expect((await second.getVerifySettings(again.modelId)).settings.dims).toEqual({ batch: 4 });
     await second.dispose();
@@ -62,13 +62,13 @@ describe('verification settings per model', () => {
   it('refuses settings that do not fit the model, naming the dim, input or path, and keeps the old ones', async () => {
     const service = new WorkbenchService({ settingsDir: join(dir, 'refuse') });
     const { modelId } = await service.openModel({ path: modelPath });
-    const base = { inputsPath: null, dims: {}, values: {} };
+    const base = { dims: {}, values: {} };
     await service.setVerifySettings(modelId, { ...base, dims: { batch: 3 } });
     const cases: [object, RegExp][] = [
       [{ dims: { seq: 5 } }, /dim 'seq' is not a symbolic dim of any input \(symbolic dims: batch\)/],
-      [{ values: { nope: 1 } }, /value 'nope': not an input of the model \(its inputs: x, sr, flag\)/],
-      [{ values: { sr: 1.5 } }, /value 'sr': the input is int64, so it needs an integer, not 1\.5/],
-      [{ values: { flag: 2 } }, /value 'flag': the input is bool, so it needs 0 or 1, not 2/],
+      [{ values: { nope: 1 } }, /nope=1: the model has no input 'nope' \(its inputs: x, sr, flag\)/],
+      [{ values: { sr: 1.5 } }, /sr=1\.5: input 'sr' is int64, which takes whole numbers/],
+      [{ values: { flag: 2 } }, /flag=2: input 'flag' is bool, which takes 0 or 1/],
       [{ inputsPath: join(dir, 'missing') }, /inputs: .*missing does not exist/],
     ];
     for (const [change, message] of cases) {
@@ -82,15 +82,15 @@ describe('verification settings per model', () => {
 
   it('starts over from a damaged file, keeping entries that still parse, and forgets the oldest beyond its limit', async () => {
     const file = join(dir, 'damaged.json');
-    await writeFile(file, JSON.stringify({ 'path:/a': { inputsPath: null, dims: { n: 'x' }, values: {} }, 'path:/b': { inputsPath: null, dims: { n: 2 }, values: {} } }));
+    await writeFile(file, JSON.stringify({ 'path:/a': { dims: { n: 'x' }, values: {} }, 'path:/b': { dims: { n: 2 }, values: {} } }));
     const store = new VerifySettingsStore(file);
     expect(await store.get('path:/a')).toBeUndefined();
-    expect(await store.get('path:/b')).toEqual({ inputsPath: null, dims: { n: 2 }, values: {} });
+    expect(await store.get('path:/b')).toEqual({ dims: { n: 2 }, values: {} });
     await writeFile(join(dir, 'garbage.json'), '{not json');
     expect(await new VerifySettingsStore(join(dir, 'garbage.json')).get('path:/b')).toBeUndefined();
 
     const bounded = new VerifySettingsStore(join(dir, 'bounded.json'));
-    await Promise.all(Array.from({ length: MAX_REMEMBERED + 5 }, (_, i) => bounded.set(`path:/m${i}`, { inputsPath: null, dims: { n: i }, values: {} })));
+    await Promise.all(Array.from({ length: MAX_REMEMBERED + 5 }, (_, i) => bounded.set(`path:/m${i}`, { dims: { n: i }, values: {} })));
     const kept = Object.keys(JSON.parse(await readFile(join(dir, 'bounded.json'), 'utf8')) as object);
     expect(kept).toHaveLength(MAX_REMEMBERED);
     expect(kept[0]).toBe('path:/m5');
@@ -107,8 +107,8 @@ describe('verification settings form', () => {
   });
 
   it('turns typed text into settings and names the field that is not a number', () => {
-    const form = formOf({ inputsPath: null, dims: { batch: 2 }, values: {} });
-    expect(settingsOf({ ...form, dims: { batch: '4', seq: '' }, values: { sr: '16000' } })).toEqual({ settings: { inputsPath: null, dims: { batch: 4 }, values: { sr: 16000 } } });
+    const form = formOf({ dims: { batch: 2 }, values: {} });
+    expect(settingsOf({ ...form, dims: { batch: '4', seq: '' }, values: { sr: '16000' } })).toEqual({ settings: { dims: { batch: 4 }, values: { sr: 16000 } } });
     expect(settingsOf({ ...form, dims: { batch: '2.5' } })).toEqual({ problem: 'dim batch: "2.5" is not a size (a whole number, 0 or more)' });
     expect(settingsOf({ ...form, values: { sr: 'abc' } })).toEqual({ problem: 'value sr: "abc" is not a number' });
     expect(settingsOf({ ...form, source: 'files', inputsPath: ' ' })).toMatchObject({ problem: expect.stringMatching(/^inputs:/) });

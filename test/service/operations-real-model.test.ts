@@ -75,11 +75,12 @@ describe('operations on Silero VAD v5', () => {
     // Generated inputs give `sr` a random value the model cannot run with: the job says why.
     const unset = await run();
     expect(unset.state).toBe('error');
-    expect(unset.message).toMatch(/original model: onnxruntime failed to run it/);
+    expect(unset.message).toMatch(/^original model: onnxruntime failed on generated inputs .*set values with --value \(sr=NUMBER\)/);
     // A 16 kHz window of 512 samples, as the VAD is fed.
-    await service.setVerifySettings(modelId, { inputsPath: null, dims: { 'input[0]': 1, 'input[1]': 512, 'state[1]': 1 }, values: { sr: 16000 } });
+    await service.setVerifySettings(modelId, { dims: { 'input[0]': 1, 'input[1]': 512, 'state[1]': 1 }, values: { sr: 16000 } });
     const v = await run();
-    expect(v).toMatchObject({ state: 'passed', tolerance: 'exact' });
+    // Constant folding fired: onnxruntime may group a constant matrix's sums differently.
+    expect(v).toMatchObject({ state: 'passed', tolerance: 'folding' });
     expect(v.outputs.map((o) => o.name)).toEqual(['output', 'stateN']);
   });
 });

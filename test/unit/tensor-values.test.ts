@@ -606,3 +606,18 @@ describe('decoding views into a Node Buffer (how model files are read)', () => {
     expect(copied[0]).toBe(0); // a copy, not a view of the file
   });
 });
+
+describe('float and double raw encoding from typed arrays', () => {
+  it('rounds a Float64Array to float32 as it rounds a plain array of the same numbers', () => {
+    // Near-ties, sub-normals, overflow to Infinity, NaN, −0.
+    const values = [1 + 2 ** -24, 1 + 2 ** -24 + 2 ** -40, 1 - 2 ** -25, 2 ** -149 * 1.5, 3.5e38, -0, NaN, Math.PI, -1e-300];
+    const fromPlain = encodeRawValues(ElemType.FLOAT, values);
+    expect(encodeRawValues(ElemType.FLOAT, Float64Array.from(values))).toEqual(fromPlain);
+    expect(Array.from(decodeRawValues(ElemType.FLOAT, fromPlain, values.length) as Float32Array)).toEqual(Array.from(Float32Array.from(values)));
+  });
+
+  it('widens a Float32Array to double exactly', () => {
+    const f = Float32Array.from([0.1, -3.4e38, 1e-45, NaN]);
+    expect(encodeRawValues(ElemType.DOUBLE, f)).toEqual(encodeRawValues(ElemType.DOUBLE, Array.from(f)));
+  });
+});

@@ -156,7 +156,7 @@ describe('tolerance levels', () => {
   });
 
   it('levels are ordered: each passes whatever a stricter one passes', () => {
-    const order = [TOLERANCES.exact, TOLERANCES.reassociation, TOLERANCES.fp16, TOLERANCES.int8];
+    const order = [TOLERANCES.exact, TOLERANCES.folding, TOLERANCES.reassociation, TOLERANCES.fp16, TOLERANCES.int8];
     for (let k = 1; k < order.length; k++) {
       expect(order[k]!.rtol).toBeGreaterThanOrEqual(order[k - 1]!.rtol);
       expect(order[k]!.maxMismatchFraction).toBeGreaterThanOrEqual(order[k - 1]!.maxMismatchFraction);
@@ -175,7 +175,7 @@ describe('tolerance levels', () => {
 
   it('resolves names and checks custom tolerances', () => {
     expect(resolveTolerance('fp16')).toEqual(TOLERANCES.fp16);
-    expect(() => resolveTolerance('tight')).toThrow(new WorkbenchError('BAD_OPTION', "tolerance 'tight': expected one of exact, reassociation, fp16, int8"));
+    expect(() => resolveTolerance('tight')).toThrow(new WorkbenchError('BAD_OPTION', "tolerance 'tight': expected one of exact, folding, reassociation, fp16, int8, float16-rounding, bfloat16-rounding"));
     expect(resolveTolerance({ ...loose, name: '' }).name).toBe('custom');
     expect(() => resolveTolerance({ ...loose, atol: -1 })).toThrow(/tolerance atol: -1 is not a number/);
     expect(() => resolveTolerance({ ...loose, minCosine: 2 })).toThrow(/minCosine/);

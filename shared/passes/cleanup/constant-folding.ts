@@ -104,6 +104,24 @@ function predictedBytes(ctx: PassContext, n: IrNode): number | undefined {
   return total;
 }
 
+/**
+ * Bytes of the initializers only this node reads: folding it leaves them unread, so results up to
+ * that size do not grow the model (Transpose or Reshape of a weight, a weight times a scalar),
+ * whatever the size limit. Exporters leave such nodes on weights larger than the limit
+ * (torch.onnx's dynamo exporter writes Linear on 3-D and 4-D inputs as MatMul(x, Transpose(W))).
+ */
+function freedBytes(ctx: PassContext, n: IrNode): number {
+  const g = ctx.graph;
+  let freed = 0;
+  for (const v of new Set(n.inputs)) {
+    const t = v === '' ? undefined : g.initializers.get(v);
+    // External data stays under the limit: its folded result would be held in the model's message.
+    if (!t || t.dataLocation === 1 || g.isGraphInput(v) || g.usedOutside(v, new Set([n]))) continue;
+    freed += tensorBytes(t) ?? 0;
+  }
+  return freed;
+}
+
 // The evaluator takes tensors whose bytes are in the message: external data comes in as raw_data
 // when the host has loaded it (else the evaluator refuses it, and the node stays).
 function inMemory(ctx: PassContext, t: TensorProto): TensorProto {
@@ -137,10 +155,14 @@ function wasRefused(n: IrNode, limit: number, inputs: readonly (TensorProto | un
 /** Replaces nodes whose inputs are all constant by initializers holding their outputs, evaluated by the runtime. */
 export const constantFolding: Pass = {
   name: 'constant-folding',
-  description: 'evaluates deterministic nodes whose inputs are all constant and replaces them by initializers (up to the fold size limit)',
+  description:
+    'evaluates deterministic nodes whose inputs are all constant and replaces them by initializers (up to the fold size limit, ' +
+    'or to the size of the initializers only they read)',
   target: 'portable',
   requires: ['runtime'],
-  numerics: 'exact',
+  // Not `exact`: a MatMul or Gemm whose matrix becomes constant sums its products in other
+  // groupings (onnxruntime prepacks constant matrices); see the `folding` level in tolerance.ts.
+  numerics: 'folding',
   keepsTypes: true,
   repeat: true,
   async run(ctx) {
@@ -151,7 +173,7 @@ export const constantFolding: Pass = {
     const given = new Set<IrNode>(); // evaluated or skipped once in this run: not tried again
     let folded = 0;
     for (;;) {
-      const wave: { node: IrNode; inputs: (TensorProto | undefined)[] }[] = [];
+      const wave: { node: IrNode; inputs: (TensorProto | undefined)[]; limit: number }[] = [];
       for (const n of [...ctx.graph.nodes]) {
         if (given.has(n) || !foldable(ctx, n)) continue;
         given.add(n);
@@ -164,15 +186,19 @@ export const constantFolding: Pass = {
         }
         const predicted = predictedBytes(ctx, n);
         const inputs = n.inputs.map((v) => (v === '' ? undefined : ctx.facts.constant(ctx.graph, v)));
-        if ((predicted === undefined || predicted <= ctx.foldSizeLimit) && !wasRefused(n, ctx.foldSizeLimit, inputs)) wave.push({ node: n, inputs });
+        const limit = Math.max(ctx.foldSizeLimit, freedBytes(ctx, n));
+        if ((predicted === undefined || predicted <= limit) && !wasRefused(n, limit, inputs)) wave.push({ node: n, inputs, limit });
       }
       if (wave.length === 0) break;
       const requests: EvaluationRequest[] = wave.map(({ node, inputs }) => ({ node: node.proto, inputs: inputs.map((t) => t && inMemory(ctx, t)) }));
       const outcomes = await evaluator.evaluateMany(requests, evalCtx);
-      for (const [i, { node, inputs }] of wave.entries()) {
+      for (const [i, { node, inputs, limit }] of wave.entries()) {
         const o = outcomes[i];
-        if (!o?.ok || o.outputs.some((t) => t !== undefined && (tensorBytes(t) ?? Infinity) > ctx.foldSizeLimit)) {
-          refused.set(node, { limit: ctx.foldSizeLimit, inputs });
+        const bytes = o?.ok ? o.outputs.reduce((sum, t) => sum + (t === undefined ? 0 : (tensorBytes(t) ?? Infinity)), 0) : Infinity;
+        // Each output within the limit, or all of them within what the fold frees.
+        const fits = o?.ok && (o.outputs.every((t) => t === undefined || (tensorBytes(t) ?? Infinity) <= ctx.foldSizeLimit) || bytes <= limit);
+        if (!fits) {
+          refused.set(node, { limit, inputs });
         } else if (replaceWithConstants(ctx, node, o.outputs)) folded++;
       }
     }

@@ -1,4 +1,5 @@
 import type { Pass } from '../../rewrite/pass.js';
+import { arithmeticIdentityElimination } from './arithmetic-identity.js';
 import { castMerge } from './cast-merge.js';
 import { commonSubexpressionElimination } from './common-subexpression-elimination.js';
 import { constantFolding } from './constant-folding.js';
@@ -14,6 +15,7 @@ import { transposeMerge } from './transpose-merge.js';
 import { unusedInitializers } from './unused-initializers.js';
 
 export {
+  arithmeticIdentityElimination,
   castMerge,
   commonSubexpressionElimination,
   constantFolding,
@@ -39,6 +41,7 @@ export {
 export const CLEANUP_PASSES: readonly Pass[] = [
   identityElimination,
   noopElimination,
+  arithmeticIdentityElimination,
   transposeMerge,
   reshapeMerge,
   squeezeUnsqueezeMerge,

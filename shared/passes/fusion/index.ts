@@ -7,13 +7,15 @@ import { fuseGelu } from './gelu.js';
 import { fuseGemmBatchNorm } from './gemm-batchnorm.js';
 import { fuseLayerNorm } from './layernorm.js';
 import { fuseMatMulAddGemm } from './matmul-add-gemm.js';
+import { fuseMatMulScale } from './matmul-scale.js';
 import { fusePadConv } from './pad-conv.js';
 import { fuseTransposeGemm } from './transpose-gemm.js';
 
 /**
  * The fusions that emit standard ONNX only, in an order where one enables the next: Pad into
  * Conv first, then what follows a Conv (BatchNormalization, Mul, Add; a BatchNormalization
- * exported as Mul + Add folds in two steps), then MatMul + Add into Gemm before what Gemm absorbs.
+ * exported as Mul + Add folds in two steps), then a scale after MatMul (+ bias) into its weights,
+ * then MatMul + Add into Gemm before what Gemm absorbs.
  */
 export const PORTABLE_FUSIONS: readonly Pass[] = [
   fusePadConv,
@@ -21,6 +23,7 @@ export const PORTABLE_FUSIONS: readonly Pass[] = [
   fuseConvTransposeBatchNorm,
   fuseConvMul,
   fuseConvAdd,
+  fuseMatMulScale,
   fuseMatMulAddGemm,
   fuseTransposeGemm,
   fuseGemmBatchNorm,

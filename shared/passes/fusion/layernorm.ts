@@ -1,4 +1,4 @@
-import { attr, attrFloat as floatAttr } from '../../builder/index.js';
+import { attr, attrFloat as floatAttr, attrInts as intsAttr } from '../../builder/index.js';
 import { attrInt, attrInts } from '../../ir/attribute-values.js';
 import { ElemType } from '../../onnx/element-types.js';
 import type { IrNode } from '../../ir/node.js';
@@ -45,10 +45,17 @@ function normalizedAxes(ctx: PassContext, n: IrNode, rank: number): number[] | u
 }
 
 interface Plan {
+  /** The first normalized axis of x. */
   axis: number;
   epsilon: number;
   elemType: number;
   normalizedShape: number[];
+  /**
+   * When the normalized axes are a block before the last axis (a channels-first LayerNorm over
+   * axis 1 of [N, C, H, W]): the perm that moves them last, for Transpose → LayerNormalization →
+   * Transpose back.
+   */
+  perm?: number[];
 }
 
 // A constant operand of an elementwise op must not add dims to x's, or the result's shape changes.
@@ -62,10 +69,13 @@ function plan(m: Match, ctx: PassContext): Plan | undefined {
   const meanAxes = normalizedAxes(ctx, m.nodes.mean!, rank);
   const varAxes = normalizedAxes(ctx, m.nodes.variance!, rank);
   if (!meanAxes || !varAxes || meanAxes.join() !== varAxes.join() || meanAxes.length === 0) return undefined;
-  // LayerNormalization normalizes over the trailing dims from `axis` on.
-  const axis = rank - meanAxes.length;
+  // LayerNormalization normalizes over the trailing dims from `axis` on; a contiguous block of
+  // axes before the last one is moved there by a Transpose.
+  const axis = meanAxes[0]!;
   if (meanAxes.some((a, i) => a !== axis + i)) return undefined;
-  const normalizedShape = shape.slice(axis);
+  const end = axis + meanAxes.length;
+  const normalizedShape = shape.slice(axis, end);
+  const perm = end === rank ? undefined : [...Array.from({ length: rank }, (_, i) => i).filter((i) => i < axis || i >= end), ...meanAxes];
   if (!normalizedShape.every((d): d is number => typeof d === 'number')) return undefined;
   const eps = floatScalar(ctx, m.values.eps);
   if (!eps || eps.elemType !== x.elemType || !fitsRank(eps.dims, rank) || !Number.isFinite(eps.data[0])) return undefined;
@@ -75,22 +85,23 @@ function plan(m: Match, ctx: PassContext): Plan | undefined {
     if (!two || !v || v.length !== 1 || v[0] !== 2 || !fitsRank((two.dims ?? []).map(Number), rank)) return undefined;
   }
   for (const name of ['gamma', 'beta'] as const) {
-    if (m.values[name] !== undefined && !affineParameter(ctx, m.values[name], x.elemType, shape.length, normalizedShape)) return undefined;
+    if (m.values[name] !== undefined && !affineParameter(ctx, m.values[name], x.elemType, shape.length, axis, normalizedShape)) return undefined;
   }
-  return { axis, epsilon: eps.data[0]!, elemType: x.elemType, normalizedShape };
+  return { axis, epsilon: eps.data[0]!, elemType: x.elemType, normalizedShape, ...(perm ? { perm } : {}) };
 }
 
-// γ and β must vary only over the normalized dims: right-aligned, a dim before `axis` must be 1,
-// one from `axis` on 1 or the normalized size. Returned expanded to the normalized shape.
-function affineParameter(ctx: PassContext, value: string, elemType: number, rank: number, normalizedShape: number[]): Float64Array | undefined {
+// γ and β must vary only over the normalized dims: right-aligned, a dim outside the normalized
+// block [axis, axis + its length) must be 1, one inside 1 or the normalized size. Returned
+// expanded to the normalized shape.
+function affineParameter(ctx: PassContext, value: string, elemType: number, rank: number, axis: number, normalizedShape: number[]): Float64Array | undefined {
   const c = floatConstant(ctx, value);
   if (!c || c.elemType !== elemType || !fitsRank(c.dims, rank)) return undefined;
-  const axis = rank - normalizedShape.length;
+  const end = axis + normalizedShape.length;
   const offset = rank - c.dims.length;
   for (let i = 0; i < c.dims.length; i++) {
     const d = c.dims[i]!;
     const target = offset + i;
-    if (d !== 1 && (target < axis || d !== normalizedShape[target - axis])) return undefined;
+    if (d !== 1 && (target < axis || target >= end || d !== normalizedShape[target - axis])) return undefined;
   }
   const size = normalizedShape.reduce((a, b) => a * b, 1);
   const out = new Float64Array(size);
@@ -102,7 +113,7 @@ function affineParameter(ctx: PassContext, value: string, elemType: number, rank
     for (let j = normalizedShape.length - 1; j >= 0; j--) {
       const coord = rest % normalizedShape[j]!;
       rest = Math.floor(rest / normalizedShape[j]!);
-      const ci = c.dims.length - (normalizedShape.length - j);
+      const ci = c.dims.length - (rank - axis - j);
       if (ci >= 0) {
         const d = c.dims[ci]!;
         if (d !== 1) index += coord * stride;
@@ -114,25 +125,39 @@ function affineParameter(ctx: PassContext, value: string, elemType: number, rank
   return out;
 }
 
-function affineInput(ctx: PassContext, m: Match, name: 'gamma' | 'beta', p: Plan): string {
+function affineInput(ctx: PassContext, m: Match, name: 'gamma' | 'beta', p: Plan, rank: number): string {
   const value = m.values[name]!;
   const dims = ctx.facts.tensor(ctx.graph, value)?.shape;
-  if (dims && dims.join() === p.normalizedShape.join()) return value;
-  const rank = p.axis + p.normalizedShape.length;
-  return addFloatConstant(ctx, `${value}_expanded`, p.elemType, p.normalizedShape, affineParameter(ctx, value, p.elemType, rank, p.normalizedShape)!);
+  if (!p.perm && dims && dims.join() === p.normalizedShape.join()) return value;
+  return addFloatConstant(ctx, `${value}_expanded`, p.elemType, p.normalizedShape, affineParameter(ctx, value, p.elemType, rank, p.axis, p.normalizedShape)!);
 }
 
 function rewrite(m: Match, ctx: PassContext) {
   const p = plan(m, ctx)!;
+  const rank = ctx.facts.tensor(ctx.graph, m.values.x!)!.shape!.length;
   const size = p.normalizedShape.reduce((a, b) => a * b, 1);
   const scale =
-    m.values.gamma !== undefined ? affineInput(ctx, m, 'gamma', p) : addFloatConstant(ctx, 'layernorm_ones', p.elemType, p.normalizedShape, new Float64Array(size).fill(1));
-  const inputs = [m.values.x!, scale];
-  if (m.values.beta !== undefined) inputs.push(affineInput(ctx, m, 'beta', p));
-  const attributes = [attr('axis', p.axis), attr('epsilon', floatAttr(p.epsilon))];
+    m.values.gamma !== undefined
+      ? affineInput(ctx, m, 'gamma', p, rank)
+      : addFloatConstant(ctx, 'layernorm_ones', p.elemType, p.normalizedShape, new Float64Array(size).fill(1));
+  const name = m.nodes.sub!.name;
+  const out = m.root.outputs[0]!;
+  const x = p.perm ? ctx.freshName(`${out}_moved`) : m.values.x!;
+  const inputs = [x, scale];
+  if (m.values.beta !== undefined) inputs.push(affineInput(ctx, m, 'beta', p, rank));
+  const attributes = [attr('axis', rank - p.normalizedShape.length), attr('epsilon', floatAttr(p.epsilon))];
   // The first stage (mean, variance) runs in stash_type, float by default: keep double in double.
   if (p.elemType === ElemType.DOUBLE) attributes.push(attr('stash_type', ElemType.DOUBLE));
-  return { nodes: [{ opType: 'LayerNormalization', name: m.nodes.sub!.name, inputs, outputs: [m.root.outputs[0]!], attributes }] };
+  if (!p.perm) return { nodes: [{ opType: 'LayerNormalization', name, inputs, outputs: [out], attributes }] };
+  const normed = ctx.freshName(`${out}_normalized`);
+  const inverse = p.perm.map((_, i) => p.perm!.indexOf(i));
+  return {
+    nodes: [
+      { opType: 'Transpose', name: `${name}_to_last`, inputs: [m.values.x!], outputs: [x], attributes: [attr('perm', intsAttr(p.perm))] },
+      { opType: 'LayerNormalization', name, inputs, outputs: [normed], attributes },
+      { opType: 'Transpose', name: `${name}_back`, inputs: [normed], outputs: [out], attributes: [attr('perm', intsAttr(inverse))] },
+    ],
+  };
 }
 
 const RULES: { affine: Affine; rule: Rule }[] = [];
@@ -168,7 +193,8 @@ export const fuseLayerNorm = patternPass({
   description:
     'turns ReduceMean → Sub → Pow 2 (or d·d) → ReduceMean → Add ε → Sqrt → Div (or ·Reciprocal) → ·γ → +β over the trailing ' +
     'axes (keepdims=1, constant ε, γ, β; float/double/float16) into LayerNormalization, opset 17+ (onnxruntime fuses this ' +
-    'itself at session creation, LayerNormFusion)',
+    'itself at session creation, LayerNormFusion); over a block of axes before the last (a channels-first LayerNorm) into ' +
+    'Transpose → LayerNormalization → Transpose back (onnxruntime does not)',
   target: 'portable',
   numerics: 'reassociation',
   minOpset: 17,

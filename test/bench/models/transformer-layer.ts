@@ -35,6 +35,17 @@ export function linear(w: GraphWriter, p: string, x: string, din: number, dout: 
   return w.op('Add', [w.op('MatMul', [x, W], {}, `${p}/MatMul`), b], {}, `${p}/Add`);
 }
 
+/**
+ * `x @ Wᵀ + b` with W stored [dout, din] and transposed in the graph, as torch.onnx's dynamo
+ * exporter writes Linear on inputs of rank 3 or more (its own folding leaves large weights be).
+ * `bias`: the bias's values, or random ones.
+ */
+export function linearTransposed(w: GraphWriter, p: string, x: string, din: number, dout: number, bias?: number): string {
+  const W = w.op('Transpose', [w.weight(`${p}.weight`, [dout, din], 1 / Math.sqrt(din))], { perm: [1, 0] });
+  const b = bias === undefined ? w.weight(`${p}.bias`, [dout], 0.02) : w.weight(`${p}.bias`, [dout], 0, bias);
+  return w.op('Add', [w.op('MatMul', [x, W], {}, `${p}/MatMul`), b], {}, `${p}/Add`);
+}
+
 /** LayerNorm over the last axis, decomposed as torch exports it below opset 17's LayerNormalization. */
 export function layerNorm(w: GraphWriter, p: string, x: string, hidden: number): string {
   const mean = w.op('ReduceMean', [x], { axes: [-1], keepdims: 1 });

@@ -34,7 +34,8 @@ function everything() {
         node('Add', ['c2', 'nw1'], ['a1']),
         node('Add', ['c2', 'nw2'], ['a2']),
         node('Mul', ['a1', 'a2'], ['m']),
-        node('Add', ['m', 'shape_sum'], ['sum']),
+        node('Add', ['m', 'shape_sum'], ['sum0']),
+        node('Mul', ['sum0', 'one'], ['sum']),
         // x is declared [2, 3]: the exporter's check on its first dim always holds.
         node('Gather', ['shape', 'idx0'], ['d0'], { axis: 0 }),
         node('Equal', ['d0', 'two'], ['is2']),
@@ -52,19 +53,20 @@ function everything() {
         tensor('w1', F, [3, 2], [1, 2, 3, 4, 5, 6]),
         tensor('w2', F, [3, 2], [1, 2, 3, 4, 5, 6]),
         tensor('unused', F, [1], [0]),
+        tensor('one', F, [], [1]),
       ],
-      valueInfo: [valueInfo('t2', F, [2, 3]), valueInfo('u2', F, [1, 1, 3, 2])],
+      valueInfo: [valueInfo('t2', F, [2, 3]), valueInfo('u2', F, [1, 1, 3, 2]), valueInfo('sum0', F, [1, 1, 3, 2])],
     }),
   );
 }
 
 describe('CLEANUP_PASSES', () => {
-  it('lists every cleanup pass once, each exact and described in one line', () => {
+  it('lists every cleanup pass once, each exact (folding: its own level) and described in one line', () => {
     const names = CLEANUP_PASSES.map((p) => p.name);
     expect(new Set(names).size).toBe(names.length);
-    expect(names).toHaveLength(13);
+    expect(names).toHaveLength(14);
     for (const p of CLEANUP_PASSES) {
-      expect(p.numerics, p.name).toBe('exact');
+      expect(p.numerics, p.name).toBe(p.name === 'constant-folding' ? 'folding' : 'exact');
       expect(p.target, p.name).toBe('portable');
       expect(p.description, p.name).toMatch(/^[^\n]{20,200}$/);
     }

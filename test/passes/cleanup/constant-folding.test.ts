@@ -3,7 +3,9 @@ import { ElemType, graph, model, node, tensor, valueInfo } from '../../../shared
 import { IrModel } from '../../../shared/ir/model.js';
 import type { NodeProto, TensorProto, ValueInfoProto } from '../../../shared/onnx/proto-types.js';
 import { constantFolding } from '../../../shared/passes/cleanup/constant-folding.js';
+import { unusedInitializers } from '../../../shared/passes/cleanup/unused-initializers.js';
 import { runPasses } from '../../../shared/rewrite/pass-manager.js';
+import { inferTypes } from '../../../shared/rewrite/shape-facts.js';
 import type { ConstantEvaluator } from '../../../shared/verify/constant-evaluator.js';
 import { evaluator, opsOf, optimizeAndCompare } from './harness.js';
 
@@ -116,6 +118,54 @@ describe('constant-folding', () => {
     const { model: m } = await optimizeAndCompare(proto, [constantFolding], { evaluator: ev, foldSizeLimit: 40 });
     expect(ev.asked.sort()).toEqual(['Concat', 'Neg', 'ReduceSum']);
     expect(opsOf(m).sort()).toEqual(['Concat', 'ConstantOfShape', 'Expand', 'Range', 'ReduceSum', 'ReduceSum', 'ReduceSum', 'ReduceSum', 'ReduceSum', 'Sum', 'Tile']);
+  });
+
+  it('folds over the size limit where the result takes no more than the initializers only that node reads', async () => {
+    // x [2,3] · Transpose(wt [4,3]) as torch's dynamo exporter writes Linear; the shared weight
+    // `s` is also read by a Neg, and Tile and Cast to double make results larger than their input.
+    const proto = simple(
+      [
+        node('Transpose', ['wt'], ['w'], { perm: [1, 0] }),
+        node('MatMul', ['x', 'w'], ['h']),
+        node('Transpose', ['s'], ['sT'], { perm: [1, 0] }),
+        node('Neg', ['s'], ['sN']),
+        node('MatMul', ['h', 'sT'], ['h2']),
+        node('MatMul', ['h', 'sN'], ['h3']),
+        node('Tile', ['u', 'reps'], ['uT']),
+        node('Cast', ['v'], ['vD'], { to: ElemType.DOUBLE }),
+        node('Cast', ['vD'], ['vF'], { to: F }),
+        node('Mul', ['h2', 'uT'], ['p']),
+        node('Add', ['p', 'h3'], ['q']),
+        node('Add', ['q', 'vF'], ['y']),
+      ],
+      [floats('wt', [4, 3]), floats('s', [4, 4]), ints('reps', [1, 4]), floats('u', [2, 1]), floats('v', [2, 4])],
+    );
+    const ev = spy();
+    const { model: m } = await optimizeAndCompare(proto, [constantFolding, unusedInitializers], { evaluator: ev, foldSizeLimit: 20, inferTypes });
+    // The Transpose of wt (48 bytes, over 20) folds: wt goes unread. The Transpose and Neg of s
+    // (64 bytes each) do not: s stays read by the other. The Tile (u and reps, 24 bytes → 32) and
+    // the Cast to double (32 → 64) would grow the model; the second Cast then has no constant input.
+    expect(opsOf(m).filter((o) => o === 'Transpose')).toEqual(['Transpose']);
+    expect(opsOf(m)).toContain('Tile');
+    expect(opsOf(m).filter((o) => o === 'Cast')).toEqual(['Cast', 'Cast']);
+    // wt is left unread and goes: the model holds no more weight bytes than before.
+    expect(m.graph.initializers.has('wt')).toBe(false);
+    expect(m.graph.initializers.get('w')?.dims).toEqual([3, 4]);
+    // With shapes known, every size is told before evaluating: only the Transpose of wt is run.
+    expect(ev.asked.sort()).toEqual(['Transpose']);
+  });
+
+  it('keeps the size limit for a weight in external data', async () => {
+    const inline = floats('wt', [4, 3]);
+    const external = { ...inline, rawData: undefined, dataLocation: 1, externalData: [{ key: 'location', value: 'w.data' }, { key: 'offset', value: '0' }, { key: 'length', value: '48' }] };
+    const proto = (wt: TensorProto) => simple([node('Transpose', ['wt'], ['w'], { perm: [1, 0] }), node('MatMul', ['x', 'w'], ['y'])], [wt]);
+    const run = async (wt: TensorProto) => {
+      const m = new IrModel(proto(wt));
+      await runPasses(m, [constantFolding], { target: 'portable', evaluator, inferTypes, foldSizeLimit: 20, externalBytes: (t) => (t.name === 'wt' ? inline.rawData : undefined) });
+      return opsOf(m);
+    };
+    expect(await run(inline)).toEqual(['MatMul']);
+    expect(await run(external)).toEqual(['Transpose', 'MatMul']);
   });
 
   it('does nothing outside the selection, and nothing without a runtime', async () => {

@@ -112,8 +112,38 @@ describe('fuse-layernorm', () => {
     expect((await fuse(layerNorm({ epsAfterSqrt: true }), [fuseLayerNorm])).matches).toBe(0);
   });
 
-  it('does not fire on axes that are not the trailing ones, differ between the means, or keepdims=0', async () => {
-    expect((await fuse(layerNorm({ axes: [1] }), [fuseLayerNorm])).matches).toBe(0);
+  it('normalizes a block of axes before the last (channels-first) between two Transposes, γ/β expanded; outputs match', async () => {
+    const cases: Options[] = [
+      { axes: [1], gammaShape: [3, 1] },
+      { axes: [1], gammaShape: [3, 1, 1], xShape: [2, 3, 5, 4], square: 'mul', divide: 'reciprocal' },
+      { axes: [1, 2], gammaShape: [3, 5, 1], xShape: [2, 3, 5, 4] },
+      { axes: [0], gammaShape: [2, 1, 1] },
+    ];
+    for (const o of cases) {
+      const proto = layerNorm(o);
+      const { ops, model: m } = await fuse(proto, [fuseLayerNorm]);
+      expect(ops, JSON.stringify(o)).toEqual(['Transpose', 'LayerNormalization', 'Transpose']);
+      const [to, ln, back] = [...m.graph.nodes];
+      const rank = (o.xShape ?? [2, 3, 8]).length;
+      const perm = to!.attribute('perm')!.ints!.map(Number);
+      // The normalized axes move last, in order, and come back.
+      expect(perm.slice(rank - o.axes!.length)).toEqual(o.axes);
+      expect(back!.attribute('perm')!.ints!.map((v, i) => perm[Number(v)] === i)).not.toContain(false);
+      expect(ln!.attribute('axis')!.i).toBe(rank - o.axes!.length);
+      expect(back!.outputs).toEqual(['y']);
+      await expectSameOutputs(proto, m);
+    }
+  });
+
+  it('normalizes a channels-first block with symbolic batch and spatial dims', async () => {
+    const proto = layerNorm({ axes: [1], gammaShape: [3, 1, 1], xShape: null });
+    proto.graph!.input = [valueInfo('x', ElemType.FLOAT, ['batch', 3, 'height', 'width'])];
+    const { ops, model: m } = await fuse(proto, [fuseLayerNorm]);
+    expect(ops).toEqual(['Transpose', 'LayerNormalization', 'Transpose']);
+    await expectSameOutputs(proto, m);
+  });
+
+  it('does not fire on axes that are not contiguous, differ between the means, or keepdims=0', async () => {
     expect((await fuse(layerNorm({ axes: [0, 2] }), [fuseLayerNorm])).matches).toBe(0);
     expect((await fuse(layerNorm({ varAxes: [1, 2] }), [fuseLayerNorm])).matches).toBe(0);
     expect((await fuse(layerNorm({ keepdims: 0 }), [fuseLayerNorm])).matches).toBe(0);

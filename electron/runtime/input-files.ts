@@ -1,7 +1,8 @@
 // Input values from files: a .npy or .pb (TensorProto) file, or a folder of them. A file names
 // its input by its TensorProto name, by its file name (`<input>.npy`), or by position
 // (`input_<k>.npy` / `input_<k>.pb`, the ONNX test-data convention). Each value is checked
-// against the model's declared type and shape before anything runs.
+// against the model's declared type and shape before anything runs. `output_<k>.pb` files (the
+// expected outputs in an ONNX test-data folder) are skipped unless an input has that name.
 
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
@@ -12,7 +13,7 @@ import type { ValueInfoProto } from '../../shared/onnx/proto-types.js';
 import { parseNpy } from '../../shared/profile/npy.js';
 import { fsError } from '../io/fs-errors.js';
 import type { HostTensor } from '../runtime-host/host-protocol.js';
-import { ortTypeOf, toOrtTensor } from '../runtime/ort-tensors.js';
+import { ortTypeOf, toOrtTensor } from './ort-tensors.js';
 
 export interface LoadedInput {
   tensor: HostTensor;
@@ -48,6 +49,13 @@ async function readValue(path: string): Promise<FileValue> {
   return { path, ...(proto.name ? { ownName: proto.name } : {}), elemType: proto.dataType ?? 0, tensor: { name: '', type: t.type, dims: [...t.dims], data: t.data as HostTensor['data'] } };
 }
 
+export interface LoadInputOptions {
+  /** Inputs that may have no file: the caller gives them another way (verification's --value). */
+  optional?: readonly string[];
+  /** Leave the shape check to the caller, which reads a leading axis of samples (input-sets.ts). */
+  samples?: boolean;
+}
+
 async function filesAt(path: string): Promise<string[]> {
   let isDir: boolean;
   try {
@@ -78,8 +86,9 @@ export function checkAgainstDeclared(name: string, elemType: number, dims: reado
   if (t.elemType !== undefined && t.elemType !== elemType) {
     throw new WorkbenchError('BAD_INPUT', `${source}: input '${name}' is ${elemTypeName(t.elemType)}, the file holds ${elemTypeName(elemType)}`);
   }
-  const want = t.shape?.dim;
-  if (!want) return;
+  // A shape with no dims is a scalar (the dim list is left absent when empty); no shape is unknown rank.
+  if (!t.shape) return;
+  const want = t.shape.dim ?? [];
   const shape = `[${want.map((d) => (d.dimValue !== undefined ? String(d.dimValue) : d.dimParam || '?')).join(', ')}]`;
   if (want.length !== dims.length) throw new WorkbenchError('BAD_INPUT', `${source}: input '${name}' has shape ${shape}, the file holds [${dims.join(', ')}]`);
   want.forEach((d, i) => {
@@ -93,18 +102,19 @@ export function checkAgainstDeclared(name: string, elemType: number, dims: reado
  * Loads the values at `path` (a file or a folder) for the model's runtime inputs `declared`.
  * Every declared input must get exactly one value; a file that fits none is an error.
  */
-export async function loadInputFiles(path: string, declared: readonly ValueInfoProto[]): Promise<Map<string, LoadedInput>> {
+export async function loadInputFiles(path: string, declared: readonly ValueInfoProto[], options: LoadInputOptions = {}): Promise<Map<string, LoadedInput>> {
   const names = declared.map((d) => d.name ?? '');
-  const files = await filesAt(path);
+  const files = (await filesAt(path)).filter((f) => !/^output_\d+\.pb$/i.test(basename(f)) || names.includes(basename(f).slice(0, -3)));
   const out = new Map<string, LoadedInput>();
   for (const f of files) {
     const v = await readValue(f);
     const name = nameFor(v, names, files.length === 1);
     if (out.has(name)) throw new WorkbenchError('BAD_INPUT', `--inputs ${path}: two files give input '${name}' (${basename(out.get(name)!.source)}, ${basename(f)})`);
-    checkAgainstDeclared(name, v.elemType, v.tensor.dims, declared[names.indexOf(name)]!, basename(f));
+    if (!options.samples) checkAgainstDeclared(name, v.elemType, v.tensor.dims, declared[names.indexOf(name)]!, basename(f));
     out.set(name, { tensor: { ...v.tensor, name }, elemType: v.elemType, source: f });
   }
-  const missing = names.filter((n) => !out.has(n));
+  const optional = new Set(options.optional ?? []);
+  const missing = names.filter((n) => !out.has(n) && !optional.has(n));
   if (missing.length) throw new WorkbenchError('MISSING_INPUT', `--inputs ${path}: no value for input '${missing[0]}' (the model's inputs: ${names.join(', ')})`);
   return out;
 }
