@@ -4,6 +4,7 @@ import { WorkbenchError } from '../../shared/errors.js';
 import type { JournalDiff, NodeId } from '../../shared/ir/journal.js';
 import type { ModelProto } from '../../shared/onnx/proto-types.js';
 import type { OperationRegistry } from '../../shared/operations/registry.js';
+import type { Operation } from '../../shared/operations/operation.js';
 import { applyOperation, checkSelection, dryRunOperation, resolveOperation, type ResolvedOperation } from '../../shared/operations/run-operation.js';
 import { nodeNamesById, withOrigins } from '../../shared/profile/provenance.js';
 import type {
@@ -36,7 +37,8 @@ export interface AppliedStep {
   record: StepRecord;
   /** The model as the step left it, with provenance metadata (what a save would write). */
   snapshot: ModelProto;
-  tolerance: ToleranceChoice;
+  /** Null: the operation is meant to change outputs, and is not verified. */
+  tolerance: ToleranceChoice | null;
   /** Undone steps the new one replaced (their verification jobs are of no more use). */
   dropped: StepRecord[];
 }
@@ -102,31 +104,47 @@ export class ModelEditor {
       const runtime = await this.runtime();
       const operations: OperationInfo[] = [];
       for (const op of this.registry.list()) {
-        const r = resolveOperation(this.registry, this.ir, op.name, {}, p.selection);
+        const options = op.optionsFor ? op.optionsFor(this.ir, p.selection) : {};
         let effect;
         try {
-          effect = await dryRunOperation(this.ir, r, runtime);
+          if (options === undefined) throw new WorkbenchError('NEEDS_OPTIONS', `${op.name} needs options`);
+          effect = await dryRunOperation(this.ir, resolveOperation(this.registry, this.ir, op.name, options, p.selection), runtime);
         } catch (e) {
-          // An operation whose dry run is refused (a guard or a runtime limit) does not apply here.
-          if (e instanceof WorkbenchError) continue;
-          throw e;
+          // An operation whose dry run is refused (a guard, a runtime limit, options only the
+          // user can give) does not apply here; `all` lists it with nothing found.
+          if (!(e instanceof WorkbenchError)) throw e;
+          if (p.all) operations.push(this.info(op, options === undefined ? null : (options as Record<string, unknown>)));
+          continue;
         }
-        if (!p.all && effect.outcome.matches === 0 && !effect.diff.graphChanged && !effect.diff.removed.length && !effect.diff.changed.length) continue;
+        const d = effect.diff;
+        if (!p.all && effect.outcome.matches === 0 && !d.graphChanged && !d.removed.length && !d.changed.length) continue;
         operations.push({
-          name: op.name,
-          description: op.description,
-          group: op.group,
-          target: op.target ?? null,
-          tolerance: op.tolerance,
-          optionsSchema: z.toJSONSchema(op.options, { unrepresentable: 'any' }),
+          ...this.info(op, options as Record<string, unknown>),
           matches: effect.outcome.matches,
-          nodes: [...effect.diff.removed, ...effect.diff.changed].sort((a, b) => a - b),
+          nodes: [...d.removed, ...d.changed].sort((a, b) => a - b),
           nodesBefore: effect.nodesBefore,
           nodesAfter: effect.nodesAfter,
         });
       }
       return { version: this.version, selection: p.selection ?? null, operations };
     });
+  }
+
+  private info(op: Operation<unknown>, options: Record<string, unknown> | null): OperationInfo {
+    const nodes = countNodes(this.ir);
+    return {
+      name: op.name,
+      description: op.description,
+      group: op.group,
+      target: op.target ?? null,
+      tolerance: op.tolerance,
+      optionsSchema: z.toJSONSchema(op.options, { unrepresentable: 'any' }),
+      options,
+      matches: 0,
+      nodes: [],
+      nodesBefore: nodes,
+      nodesAfter: nodes,
+    };
   }
 
   private resolve(p: OperationRequest): ResolvedOperation {
@@ -149,7 +167,8 @@ export class ModelEditor {
         graphChanged: d.graphChanged,
         nodesBefore: e.nodesBefore,
         nodesAfter: e.nodesAfter,
-        tolerance: e.tolerance.tolerance.name,
+        tolerance: e.tolerance?.tolerance.name ?? null,
+        summary: e.outcome.summary ?? null,
       };
     });
   }
@@ -172,7 +191,7 @@ export class ModelEditor {
         matches: e.outcome.matches,
         nodesBefore: e.nodesBefore,
         nodesAfter: e.nodesAfter,
-        verification: noVerification(e.tolerance.tolerance.name),
+        verification: noVerification(e.tolerance?.tolerance.name ?? null, e.tolerance ? null : 'not verified: the operation is meant to change what the model computes'),
       };
       this.steps.push(record);
             const snapshot = withOrigins(this.ir.toProto(), this.ir, this.originalNames);

@@ -4,8 +4,8 @@ import type { VerificationResult } from '../../shared/verify/verification-result
 // A history step's verification badge: from "running" to the result of its job, or why it has none.
 
 /** The badge of a step whose verification has not run (or was not asked for). */
-export function noVerification(tolerance: string): StepVerification {
-  return { state: 'none', jobId: null, tolerance, maxAbsError: null, cosine: null, message: null, outputs: [] };
+export function noVerification(tolerance: string | null, message: string | null = null): StepVerification {
+  return { state: 'none', jobId: null, tolerance, maxAbsError: null, cosine: null, message, outputs: [] };
 }
 
 /** The badge while job `jobId` runs. */

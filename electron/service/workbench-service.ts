@@ -224,16 +224,17 @@ export class WorkbenchService implements Backend {
     const editor = this.editor(p.modelId);
     const applied = await editor.apply(p);
     for (const s of applied.dropped) if (s.verification.state === 'running' && s.verification.jobId) void this.jobList.cancel(s.verification.jobId);
-    if (p.verify === false) return applied.result;
+    const choice = applied.tolerance;
+    if (p.verify === false || !choice) return applied.result;
     const settings = (await this.verifySettings.get(doc.settingsKey)) ?? DEFAULT_VERIFY_SETTINGS;
     const host = (this.runtimeHost ??= new RuntimeHost());
     const job = this.jobList.start<VerificationResult>(
       'verify',
       `verify ${applied.record.label}`,
-      (c) => verifyStep(host, { source: doc.model, snapshot: applied.snapshot, tolerance: applied.tolerance, settings, ...(this.options.tempDir ? { tempDir: this.options.tempDir } : {}) }, c),
+      (c) => verifyStep(host, { source: doc.model, snapshot: applied.snapshot, tolerance: choice, settings, ...(this.options.tempDir ? { tempDir: this.options.tempDir } : {}) }, c),
       (info, result) => editor.setVerification(applied.record, endedVerification(applied.record.verification, info, result)),
     );
-    editor.setVerification(applied.record, runningVerification(applied.tolerance.tolerance.name, job.jobId));
+    editor.setVerification(applied.record, runningVerification(choice.tolerance.name, job.jobId));
     const step = applied.result.step && { ...applied.result.step, verification: applied.record.verification };
     return { ...applied.result, step, steps: applied.result.steps.map((s) => (s.index === step?.index ? step : s)) };
   }

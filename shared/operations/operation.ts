@@ -38,6 +38,8 @@ export interface OperationOutcome {
   tolerance?: ToleranceChoice;
   /** Per-part counts (the passes of a preset). */
   parts?: { name: string; matches: number }[];
+  /** One line saying what changed (surgery edits). */
+  summary?: string;
 }
 
 /** One entry of the registry. */
@@ -50,10 +52,19 @@ export interface Operation<O = unknown> {
   readonly target?: Target;
   /** The options it takes; parsed before run (unknown fields refused). */
   readonly options: z.ZodType<O>;
-  /** How closely outputs must match the original's after it (see shared/verify/tolerance.ts). */
-  readonly tolerance: ToleranceName;
+  /**
+   * How closely outputs must match the original's after it (see shared/verify/tolerance.ts);
+   * null for operations meant to change what the model computes (no verification runs).
+   */
+  readonly tolerance: ToleranceName | null;
   /** What it needs from the host beyond the IR ('runtime': onnxruntime to evaluate constants). */
   readonly requires: readonly ('shapes' | 'runtime')[];
+  /**
+   * The options it runs with for a selection (or the whole model, `selection` undefined) when a
+   * panel lists what applies there; undefined where it needs options only the user can give.
+   * Absent: its schema's defaults.
+   */
+  optionsFor?(model: IrModel, selection: readonly NodeId[] | undefined): unknown;
   /**
    * Makes its edits; the caller holds the transaction (so a throw rolls everything back). The
    * applicability rule lives here too: with a scope, a match applies only when every node it

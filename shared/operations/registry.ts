@@ -1,6 +1,7 @@
 import { WorkbenchError } from '../errors.js';
 import { anyOperation, type Operation, type OperationGroup } from './operation.js';
 import { passOperations } from './pass-operations.js';
+import { surgeryOperations } from './surgery-operations.js';
 
 /** The groups in the order the app shows them. */
 export const OPERATION_GROUPS: readonly OperationGroup[] = ['cleanup', 'fusion', 'surgery', 'quantization', 'pruning', 'preset'];
@@ -40,7 +41,7 @@ export class OperationRegistry {
   }
 }
 
-/** The registry with every operation this build has: today the passes and their presets. */
+/** The registry with every operation this build has: the passes, their presets, and the graph-surgery edits. */
 export function defaultOperations(): OperationRegistry {
-  return new OperationRegistry(passOperations());
+  return new OperationRegistry([...passOperations(), ...surgeryOperations()]);
 }

@@ -31,8 +31,8 @@ export interface OperationEffect {
   diff: JournalDiff;
   nodesBefore: number;
   nodesAfter: number;
-  /** The tolerances verification should use for this result. */
-  tolerance: ToleranceChoice;
+  /** The tolerances verification should use for this result; null: none (outputs are meant to change). */
+  tolerance: ToleranceChoice | null;
 }
 
 /** Checks that every selected node exists; a WorkbenchError names the first that does not. */
@@ -50,6 +50,11 @@ export function resolveOperation(registry: OperationRegistry, model: IrModel, na
   const parsed = op.options.safeParse(options ?? {});
   if (!parsed.success) throw new WorkbenchError('BAD_OPTION', describeZodError(`operation ${name}: bad options`, parsed.error));
   return { op, options: parsed.data, scope: checkSelection(model, selection) };
+}
+
+function toleranceOf(op: Operation<unknown>, outcome: OperationOutcome): ToleranceChoice | null {
+  if (outcome.tolerance) return outcome.tolerance;
+  return op.tolerance === null ? null : { tolerance: resolveTolerance(op.tolerance), outputs: {} };
 }
 
 function execute(model: IrModel, r: ResolvedOperation, runtime: OperationRuntime, control: RunControl): Promise<OperationOutcome> {
@@ -72,7 +77,7 @@ export async function dryRunOperation(model: IrModel, r: ResolvedOperation, runt
     nodesAfter = countNodes(model);
     return o;
   });
-  return { outcome, diff, nodesBefore, nodesAfter, tolerance: outcome.tolerance ?? { tolerance: resolveTolerance(r.op.tolerance), outputs: {} } };
+  return { outcome, diff, nodesBefore, nodesAfter, tolerance: toleranceOf(r.op, outcome) };
 }
 
 /**
@@ -89,5 +94,5 @@ export async function applyOperation(model: IrModel, r: ResolvedOperation, runti
     throw new WorkbenchError('NOT_APPLICABLE', `operation ${r.op.name} changes nothing ${where}`);
   }
   const diff = model.journal.diff(state, model.journal.state);
-  return { outcome, diff, nodesBefore, nodesAfter: countNodes(model), tolerance: outcome.tolerance ?? { tolerance: resolveTolerance(r.op.tolerance), outputs: {} } };
+  return { outcome, diff, nodesBefore, nodesAfter: countNodes(model), tolerance: toleranceOf(r.op, outcome) };
 }

@@ -24,8 +24,9 @@ export const operationInfoSchema: z.ZodType<OperationInfo> = z.object({
   description: z.string(),
   group: groupSchema,
   target: z.enum(['portable', 'onnxruntime']).nullable(),
-  tolerance: z.string(),
+  tolerance: z.string().nullable(),
   optionsSchema: z.unknown(),
+  options: z.record(z.string(), z.unknown()).nullable(),
   matches: count,
   nodes: nodeIds,
   nodesBefore: count,
@@ -48,13 +49,14 @@ export const operationPreviewSchema: z.ZodType<OperationPreview> = z.object({
   graphChanged: z.boolean(),
   nodesBefore: count,
   nodesAfter: count,
-  tolerance: z.string(),
+  tolerance: z.string().nullable(),
+  summary: z.string().nullable(),
 });
 
 export const stepVerificationSchema: z.ZodType<StepVerification> = z.object({
   state: z.enum(['none', 'running', 'passed', 'failed', 'cancelled', 'error']),
   jobId: z.string().nullable(),
-  tolerance: z.string(),
+  tolerance: z.string().nullable(),
   maxAbsError: anyNumber.nullable(),
   cosine: anyNumber.nullable(),
   message: z.string().nullable(),

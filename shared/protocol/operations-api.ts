@@ -22,10 +22,12 @@ export interface OperationInfo {
   description: string;
   group: OperationGroup;
   target: 'portable' | 'onnxruntime' | null;
-  /** The verification tolerance it declares (the result may need a tighter one: `exact` when no fusion fired). */
-  tolerance: string;
+  /** The verification tolerance it declares (the result may need another: `exact` when no fusion fired); null: not verified (meant to change outputs). */
+  tolerance: string | null;
   /** JSON Schema of its options. */
   optionsSchema: unknown;
+  /** The options the dry run used (from the selection, or the defaults); null where only the user can give them (listed with `all`). */
+  options: Record<string, unknown> | null;
   /** Rewrites the dry run made (with default options). */
   matches: number;
   /** Existing nodes it would remove or change. */
@@ -53,14 +55,16 @@ export interface OperationPreview {
   graphChanged: boolean;
   nodesBefore: number;
   nodesAfter: number;
-  tolerance: string;
+  tolerance: string | null;
+  /** One line saying what changed, where the operation gives one (surgery edits). */
+  summary: string | null;
 }
 
 /** A verification's state beside its step. */
 export interface StepVerification {
   state: 'none' | 'running' | 'passed' | 'failed' | 'cancelled' | 'error';
   jobId: string | null;
-  tolerance: string;
+  tolerance: string | null;
   /** Worst over the outputs; null until done (or where not comparable). */
   maxAbsError: number | null;
   /** Lowest over the float outputs. */

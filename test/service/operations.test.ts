@@ -9,6 +9,7 @@ import { defaultOperations } from '../../shared/operations/registry.js';
 import type { Operation } from '../../shared/operations/operation.js';
 import { ALL_PASSES, PRESETS } from '../../shared/passes/registry.js';
 import { ORIGINS_KEY } from '../../shared/profile/provenance.js';
+import { SURGERY_EDITS } from '../../shared/surgery/index.js';
 import type { ProgressEvent } from '../../shared/protocol/backend.js';
 import { writeConvBnRelu } from './conv-bn-model.js';
 
@@ -58,9 +59,12 @@ describe('operations, history and jobs in the service', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('the registry holds every pass and preset, each with a group, a description and an options schema', () => {
+  it('the registry holds every pass, preset and surgery edit, each with a group, a description and an options schema', () => {
     const ops = defaultOperations().list();
-    expect(ops.map((o) => o.name)).toEqual([...ALL_PASSES.map((p) => p.name), ...Object.keys(PRESETS).map((k) => `preset:${k}`)]);
+    expect(ops.map((o) => o.name)).toEqual([...ALL_PASSES.map((p) => p.name), ...Object.keys(PRESETS).map((k) => `preset:${k}`), ...SURGERY_EDITS.map((e) => e.name)]);
+    expect(defaultOperations().get('delete-node')).toMatchObject({ group: 'surgery', tolerance: 'exact' });
+    expect(defaultOperations().get('set-attribute').tolerance).toBeNull();
+    expect(defaultOperations().get('extract-subgraph').options.safeParse({ inputs: ['a'], outputs: [] }).success).toBe(false);
     const bn = defaultOperations().get('fuse-conv-batchnorm');
     expect(bn).toMatchObject({ group: 'fusion', target: 'portable', tolerance: 'reassociation' });
     expect(defaultOperations().get('dead-code-elimination')).toMatchObject({ group: 'cleanup', tolerance: 'exact' });
@@ -192,6 +196,32 @@ describe('operations, history and jobs in the service', () => {
     expect(b.steps.map((s) => s.operation)).toEqual(['test:replace-relu']);
     expect(await service.waitForJob(a.step!.verification.jobId!)).toMatchObject({ state: 'cancelled' });
     await service.undo({ modelId });
+  });
+
+  it('offers surgery edits for a one-node selection; unverified where outputs are meant to change', async () => {
+    const list = await service.listOperations({ modelId, selection: [ids.relu!] });
+    expect(list.operations.find((o) => o.name === 'delete-node')).toMatchObject({ group: 'surgery', options: { node: String(ids.relu) }, matches: 1, nodesAfter: 2 });
+    expect(list.operations.map((o) => o.name)).not.toContain('set-attribute');
+    const all = await service.listOperations({ modelId, selection: [ids.relu!], all: true });
+    expect(all.operations.find((o) => o.name === 'set-attribute')).toMatchObject({ options: null, matches: 0, tolerance: null });
+
+    // Deleting the Relu changes the output: verification (bit-exact) says so.
+    const del = await service.applyOperation({ modelId, name: 'delete-node', options: { node: 'relu' }, selection: [ids.relu!], version: list.version });
+    expect(del.diff.removed).toEqual([ids.relu]);
+    await service.waitForJob(del.step!.verification.jobId!);
+    expect((await service.getHistory(modelId)).steps[0]!.verification).toMatchObject({ state: 'failed', tolerance: 'exact' });
+    await service.undo({ modelId });
+
+    const eps = await service.applyOperation({ modelId, name: 'set-attribute', options: { node: 'bn', attribute: 'epsilon', value: '0.001' }, version: (await service.getHistory(modelId)).version });
+    expect(eps.diff.changed).toEqual([ids.bn]);
+    expect(eps.step!.verification).toMatchObject({ state: 'none', jobId: null, tolerance: null, message: expect.stringMatching(/not verified/) });
+    await service.undo({ modelId });
+
+    const h = await service.getHistory(modelId);
+    await expect(service.applyOperation({ modelId, name: 'delete-node', options: { node: 'conv' }, selection: [ids.bn!], version: h.version })).rejects.toMatchObject({ code: 'NOT_APPLICABLE' });
+    await expect(service.applyOperation({ modelId, name: 'delete-node', options: { node: 3 }, version: h.version })).rejects.toMatchObject({ code: 'BAD_OPTION' });
+    await expect(service.applyOperation({ modelId, name: 'delete-node', options: { node: 'conv' }, version: h.version })).rejects.toMatchObject({ code: 'EDIT_REFUSED' });
+    expect(await service.getHistory(modelId)).toEqual(h);
   });
 
   it('refuses stale versions and bad requests, changing nothing', async () => {

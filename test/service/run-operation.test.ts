@@ -19,7 +19,7 @@ describe('run-operation', () => {
     expect(m.journal.state).toBe(1);
     expect(m.journal.history().map((t) => t.label)).toEqual(['fusions']);
     expect(e).toMatchObject({ nodesBefore: 3, nodesAfter: 2, tolerance: { tolerance: { name: 'reassociation' }, outputs: {} } });
-    expect(e.tolerance.tolerance.reason).toMatch(/fuse-conv-batchnorm/);
+    expect(e.tolerance!.tolerance.reason).toMatch(/fuse-conv-batchnorm/);
     expect(e.outcome.parts!.find((p) => p.name === 'fuse-conv-batchnorm')!.matches).toBe(1);
     expect(seen).toContain('fuse-conv-batchnorm');
     expect(seen[seen.length - 1]).toBe('preset:fusions');
