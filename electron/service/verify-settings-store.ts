@@ -13,13 +13,18 @@ export const MAX_REMEMBERED = 200;
  * do not parse are dropped one by one); writes are atomic and one at a time.
  */
 export class VerifySettingsStore {
-  private entries: Map<string, VerifyInputSettings> | undefined;
+  private entries: Promise<Map<string, VerifyInputSettings>> | undefined;
   private writing: Promise<void> = Promise.resolve();
 
   constructor(private readonly file: string) {}
 
-  private async load(): Promise<Map<string, VerifyInputSettings>> {
-    if (this.entries) return this.entries;
+  // One read shared by every caller, so calls made together resume in the order they were made.
+  private load(): Promise<Map<string, VerifyInputSettings>> {
+    this.entries ??= this.read();
+    return this.entries;
+  }
+
+  private async read(): Promise<Map<string, VerifyInputSettings>> {
     const data = await readJsonFile(this.file);
     const entries = new Map<string, VerifyInputSettings>();
     if (data && typeof data === 'object' && !Array.isArray(data)) {
@@ -28,8 +33,7 @@ export class VerifySettingsStore {
         if (parsed.success) entries.set(key, parsed.data);
       }
     }
-    this.entries ??= entries;
-    return this.entries;
+    return entries;
   }
 
   async get(key: string): Promise<VerifyInputSettings | undefined> {

@@ -1,6 +1,6 @@
 // The models whose optimization the benchmark measures, and the inputs each runs on: the real
 // models npm packages ship (PaddleOCR det/rec/cls, Silero VAD v5 and legacy) and generated
-// ResNet-, BERT-, ConvNeXt- and ViT-like ones (written under bench-data/ on first use).
+// ResNet-, EfficientNet-, BERT-, ConvNeXt- and ViT-like ones (written under bench-data/ on first use).
 
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -12,6 +12,7 @@ import { mulberry32 } from '../../shared/verify/prng.js';
 import type { InputSet } from './optimize-latency.js';
 import { bertLike } from './models/bert-like.js';
 import { convnextLike } from './models/convnext-like.js';
+import { efficientnetLike } from './models/efficientnet-like.js';
 import { resnetLike } from './models/resnet-like.js';
 import { VIT_SHAPE, vitLike } from './models/vit-like.js';
 
@@ -122,6 +123,14 @@ export async function benchModels(root: string, dir: string): Promise<BenchModel
       inputText: 'input [1,3,128,128]',
       feeds: () => ({ input: floats([1, 3, 128, 128], 7) }),
       checks: () => [{ label: 'input [2,3,96,64]', feeds: { input: floats([2, 3, 96, 64], 17) } }],
+    },
+    {
+      key: 'efficientnet-like',
+      source: 'generated (test/bench/models/efficientnet-like.ts)',
+      path: await generated(dir, 'efficientnet-like', () => efficientnetLike()),
+      inputText: 'input [1,3,128,128]',
+      feeds: () => ({ input: floats([1, 3, 128, 128], 9) }),
+      checks: () => [{ label: 'input [2,3,96,64]', feeds: { input: floats([2, 3, 96, 64], 19) } }],
     },
     {
       key: 'vit-like',
