@@ -3,6 +3,7 @@ import { WorkbenchError } from '../../shared/errors.js';
 import { methodChannel } from '../../shared/protocol/bridge.js';
 import { handlersFor, methods, type MethodHandlers, type MethodName } from '../../shared/protocol/methods.js';
 import { dispatch } from '../../shared/protocol/wire.js';
+import type { SaveTarget } from '../../shared/protocol/recovery-api.js';
 import type { WorkbenchService } from '../service/workbench-service.js';
 import type { WindowModels } from './window-models.js';
 import { isTrustedSender } from './window-security.js';
@@ -15,13 +16,15 @@ export interface IpcHost {
   mayOpen(path: string): boolean;
   /** Whether the user chose this path to save to (a Save As dialog); absent: saving from a window is refused. */
   maySave?(path: string): boolean;
+  /** Shows the native Save dialog for a window, starting at the service's suggestion; the chosen path becomes one maySave allows. */
+  chooseSavePath?(contents: WebContents, suggestion: SaveTarget): Promise<SaveTarget>;
   /** Called after a window opened a file by path (for recent files). */
   opened(path: string): void;
 }
 
 // A window's view of the service: its own initial model, and paths only where the user chose
 // them. A page that got compromised cannot read arbitrary files through openModel.
-function handlersForWindow(host: IpcHost, models: WindowModels): MethodHandlers {
+function handlersForWindow(host: IpcHost, models: WindowModels, contents: WebContents): MethodHandlers {
   const { service } = host;
   return handlersFor({
     initialModel: () => models.initialModel((path) => service.openPath(path), (id) => service.isOpen(id)),
@@ -52,6 +55,14 @@ function handlersForWindow(host: IpcHost, models: WindowModels): MethodHandlers 
     },
     getJob: (jobId) => service.getJob(jobId),
     cancelJob: (jobId) => service.cancelJob(jobId),
+    getDocumentState: (modelId) => service.getDocumentState(modelId),
+    chooseSavePath: async (modelId) => {
+      const suggestion = await service.chooseSavePath(modelId);
+      return host.chooseSavePath ? host.chooseSavePath(contents, suggestion) : suggestion;
+    },
+    listRecoveries: () => service.listRecoveries(),
+    restoreRecovery: async (id) => models.track(await service.restoreRecovery(id)),
+    discardRecovery: (id) => service.discardRecovery(id),
   });
 }
 
@@ -63,7 +74,7 @@ export function registerIpc(host: IpcHost): void {
       if (!models || !isTrustedSender(event, (contents) => host.windowOf(contents) !== undefined)) {
         return { ok: false, error: { code: 'FORBIDDEN', message: `${method}: refused, the caller is not a workbench window` } };
       }
-      return dispatch(handlersForWindow(host, models), method, params);
+      return dispatch(handlersForWindow(host, models, event.sender), method, params);
     });
   }
 }

@@ -27,6 +27,11 @@ const bridge: WorkbenchBridge = {
   saveModel: (params) => call('workbench:saveModel', params),
   getJob: (params) => call('workbench:getJob', params),
   cancelJob: (params) => call('workbench:cancelJob', params),
+  getDocumentState: (params) => call('workbench:getDocumentState', params),
+  chooseSavePath: (params) => call('workbench:chooseSavePath', params),
+  listRecoveries: (params) => call('workbench:listRecoveries', params),
+  restoreRecovery: (params) => call('workbench:restoreRecovery', params),
+  discardRecovery: (params) => call('workbench:discardRecovery', params),
   onProgress(listener) {
     const forward = (_event: Electron.IpcRendererEvent, message: unknown) => listener(message);
     ipcRenderer.on(EVENTS, forward);

@@ -59,6 +59,8 @@ export class ModelEditor {
   private queue: Promise<unknown> = Promise.resolve();
   private setup: Promise<OptimizationSetup> | undefined;
   private originalNames: Map<NodeId, string> | undefined;
+  /** The history state last saved (-1: never matches, for a document restored from a recovery copy) and the step that led to it. */
+  private saved: { state: number; step: StepRecord | undefined } = { state: 0, step: undefined };
 
   constructor(
     private readonly doc: ModelDocument,
@@ -250,8 +252,30 @@ export class ModelEditor {
     return { version: this.version, state: this.ir.journal.state, steps: this.steps.map((_, i) => this.entry(i)) };
   }
 
-  /** Saves the current state with provenance metadata; an existing file only with `overwrite` (the input's own file included). */
-  save(path: string, overwrite: boolean): Promise<SavedModel> {
+  /** Whether the current state differs from the one last saved (or opened). */
+  get unsaved(): boolean {
+    const state = this.ir.journal.state;
+    return state !== this.saved.state || (state > 0 && this.steps[state - 1] !== this.saved.step);
+  }
+
+  /** Marks the opened state as not saved anywhere (a document restored from a recovery copy). */
+  markUnsaved(): void {
+    this.saved = { state: -1, step: undefined };
+  }
+
+  /** The current state as a save would write it, with the applied steps' labels (for recovery copies). */
+  snapshot(): Promise<{ model: ModelProto; labels: string[] }> {
+    return this.exclusive(async () => {
+      this.originalNames ??= nodeNamesById(this.ir);
+      return { model: withOrigins(this.ir.toProto(), this.ir, this.originalNames), labels: this.steps.slice(0, this.ir.journal.state).map((s) => s.label) };
+    });
+  }
+
+  /**
+   * Saves the current state with provenance metadata; an existing file only with `overwrite` (the
+   * input's own file included); `externalData`: initializers of at least that many bytes go to `<path>.data`.
+   */
+  save(path: string, overwrite: boolean, externalData?: number): Promise<SavedModel> {
     return this.exclusive(async () => {
       if (!overwrite) {
         const exists = await stat(path).then(
@@ -262,7 +286,9 @@ export class ModelEditor {
       }
       this.originalNames ??= nodeNamesById(this.ir);
       const proto = withOrigins(this.ir.toProto(), this.ir, this.originalNames);
-      const r = await saveModel(proto, path, { overwriteInput: overwrite, source: this.doc.model });
+      const r = await saveModel(proto, path, { overwriteInput: overwrite, source: this.doc.model, ...(externalData !== undefined ? { externalData: { threshold: externalData } } : {}) });
+      const state = this.ir.journal.state;
+      this.saved = { state, step: this.steps[state - 1] };
       return { path: r.path, bytes: r.bytes, nodeCount: countNodes(this.ir) };
     });
   }

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { WorkbenchError } from '../../shared/errors.js';
 import { defaultOperations, type OperationRegistry } from '../../shared/operations/registry.js';
 import type { Backend, GraphInfo, GraphPath, OpenedModelInfo, ProgressEvent, TensorInfo, VerifySettingsInfo } from '../../shared/protocol/backend.js';
 import type { ApplyRequest, EditHistory, EditResult, JobInfo, ListOperationsParams, OperationList, OperationPreview, OperationRequest, SavedModel } from '../../shared/protocol/operations-api.js';
+import type { DocumentState, RecoveryInfo, SaveTarget } from '../../shared/protocol/recovery-api.js';
 import type { VerifyInputSettings } from '../../shared/verify/input-settings.js';
 import { checkInputSettings } from '../../shared/verify/settings-check.js';
 import type { VerificationResult } from '../../shared/verify/verification-result.js';
@@ -16,6 +17,8 @@ import { ModelDocument, type DocumentOrigin } from './model-document.js';
 import { ModelEditor } from './model-editor.js';
 import { endedVerification, runningVerification } from './step-verification.js';
 import { verifyStep } from './verify-job.js';
+import { RecoveryStore } from './recovery-store.js';
+import { UnsavedWork, type UnsavedWorkOptions } from './unsaved-work.js';
 import { UploadDir } from './upload-dir.js';
 import { VerifySettingsStore } from './verify-settings-store.js';
 
@@ -35,7 +38,12 @@ export interface WorkbenchServiceOptions {
   operations?: OperationRegistry;
   /** Where verification jobs run onnxruntime (default: a runtime host process started on first use). */
   runtimeHost?: RuntimeHost;
+  /** Recovery copies of unsaved work (kept in `<settingsDir>/recovery`): write delay and size limit. */
+  recovery?: UnsavedWorkOptions;
 }
+
+/** Models at least this big are advised to be saved with external data (protobuf's 2 GiB limit is near). */
+const EXTERNAL_DATA_ADVISED = 1 << 30;
 
 const DEFAULT_VERIFY_SETTINGS: VerifyInputSettings = { dims: {}, values: {} };
 
@@ -54,6 +62,7 @@ export class WorkbenchService implements Backend {
   private readonly editors = new Map<string, ModelEditor>();
   private readonly operations: OperationRegistry;
   private readonly jobList: Jobs;
+  private readonly unsaved: UnsavedWork;
   private runtimeHost: RuntimeHost | undefined;
   private initial: Promise<OpenedModelInfo> | undefined;
   private jobs = 0;
@@ -65,6 +74,7 @@ export class WorkbenchService implements Backend {
     this.operations = options.operations ?? defaultOperations();
     this.jobList = new Jobs((e) => this.emit(e));
     this.runtimeHost = options.runtimeHost;
+    this.unsaved = new UnsavedWork(new RecoveryStore(join(options.settingsDir ?? settingsDir(), 'recovery')), options.recovery);
   }
 
   async initialModel(): Promise<OpenedModelInfo | null> {
@@ -206,7 +216,10 @@ export class WorkbenchService implements Backend {
   private editor(modelId: string): ModelEditor {
     const doc = this.document(modelId);
     let editor = this.editors.get(modelId);
-    if (!editor) this.editors.set(modelId, (editor = new ModelEditor(doc, this.operations)));
+    if (!editor) {
+      this.editors.set(modelId, (editor = new ModelEditor(doc, this.operations)));
+      this.unsaved.track(doc, editor);
+    }
     return editor;
   }
 
@@ -223,6 +236,7 @@ export class WorkbenchService implements Backend {
     const doc = this.document(p.modelId);
     const editor = this.editor(p.modelId);
     const applied = await editor.apply(p);
+    this.unsaved.changed(p.modelId);
     for (const s of applied.dropped) if (s.verification.state === 'running' && s.verification.jobId) void this.jobList.cancel(s.verification.jobId);
     const choice = applied.tolerance;
     if (p.verify === false || !choice) return applied.result;
@@ -240,23 +254,77 @@ export class WorkbenchService implements Backend {
   }
 
   async undo(p: { modelId: string; version?: number }): Promise<EditResult> {
-    return this.editor(p.modelId).undo(p.version);
+    return this.changed(p.modelId, await this.editor(p.modelId).undo(p.version));
   }
 
   async redo(p: { modelId: string; version?: number }): Promise<EditResult> {
-    return this.editor(p.modelId).redo(p.version);
+    return this.changed(p.modelId, await this.editor(p.modelId).redo(p.version));
   }
 
   async goToStep(p: { modelId: string; index: number; version?: number }): Promise<EditResult> {
-    return this.editor(p.modelId).goToStep(p.index, p.version);
+    return this.changed(p.modelId, await this.editor(p.modelId).goToStep(p.index, p.version));
+  }
+
+  private changed<T>(modelId: string, result: T): T {
+    this.unsaved.changed(modelId);
+    return result;
   }
 
   async getHistory(modelId: string): Promise<EditHistory> {
     return this.editor(modelId).history();
   }
 
-  async saveModel(p: { modelId: string; path: string; overwrite?: boolean }): Promise<SavedModel> {
-    return this.editor(p.modelId).save(resolve(p.path), p.overwrite === true);
+  async saveModel(p: { modelId: string; path: string; overwrite?: boolean; externalData?: number }): Promise<SavedModel> {
+    const saved = await this.editor(p.modelId).save(resolve(p.path), p.overwrite === true, p.externalData);
+    await this.unsaved.saved(p.modelId, saved.path);
+    return saved;
+  }
+
+  async getDocumentState(modelId: string): Promise<DocumentState> {
+    this.document(modelId);
+    return this.unsaved.state(modelId, this.editors.get(modelId));
+  }
+
+  /** The browser host cannot show a native dialog: it suggests `<name>.optimized.onnx` beside the original (or the last save) and the page asks. */
+  async chooseSavePath(modelId: string): Promise<SaveTarget> {
+    const doc = this.document(modelId);
+    const state = this.unsaved.state(modelId, this.editors.get(modelId));
+    const from = state.savedPath ?? doc.origin.path ?? resolve(doc.origin.name);
+    const stem = basename(doc.origin.name).replace(/(\.optimized)?\.onnx$/i, '');
+    return { native: false, path: join(dirname(from), `${stem}.optimized.onnx`), suggestExternalData: doc.model.fileSize >= EXTERNAL_DATA_ADVISED };
+  }
+
+  /** Recovery copies left by an earlier run (not those of documents open now). */
+  async listRecoveries(): Promise<RecoveryInfo[]> {
+    const live = this.unsaved.liveEntries();
+    return (await this.unsaved.store.list()).filter((m) => !live.has(m.id)).map(({ file: _file, ...info }) => info);
+  }
+
+  /** Opens a recovery copy as a document whose state is not saved anywhere; its later steps update the same entry. */
+  async restoreRecovery(id: string): Promise<OpenedModelInfo> {
+    const open = this.unsaved.restoredFrom(id);
+    if (open && this.isOpen(open)) return this.document(open).info();
+    const m = await this.unsaved.store.get(id);
+    if (!m) throw new WorkbenchError('UNKNOWN_RECOVERY', `no recovery copy "${id}" (it was restored, saved or discarded)`);
+    const info = await this.open(this.unsaved.store.pathOf(m), { name: m.name, path: m.originalPath }, m.name);
+    const doc = this.document(info.modelId);
+    const editor = new ModelEditor(doc, this.operations);
+    editor.markUnsaved();
+    this.editors.set(doc.id, editor);
+    this.unsaved.track(doc, editor, { entryId: m.id, keep: m.file, labels: m.labels });
+    return info;
+  }
+
+  async discardRecovery(id: string): Promise<RecoveryInfo[]> {
+    const open = this.unsaved.restoredFrom(id);
+    if (open) throw new WorkbenchError('RECOVERY_IN_USE', `recovery copy "${id}" is open as a document; save it or close it`);
+    await this.unsaved.store.remove(id);
+    return this.listRecoveries();
+  }
+
+  /** Resolves once pending recovery copies are written (tests; shutdown). */
+  flushRecovery(): Promise<void> {
+    return this.unsaved.flush();
   }
 
   async getJob(jobId: string): Promise<JobInfo> {
@@ -272,8 +340,12 @@ export class WorkbenchService implements Backend {
     return this.jobList.wait(jobId);
   }
 
-  /** Closes a document (removing its temporary file, for uploads). Unknown ids are ignored. */
-  async closeModel(modelId: string): Promise<void> {
+  /**
+   * Closes a document (removing its temporary file, for uploads). Unknown ids are ignored.
+   * `discardUnsaved`: the user chose to drop unsaved steps; otherwise their recovery copy stays.
+   */
+  async closeModel(modelId: string, discardUnsaved = false): Promise<void> {
+    await this.unsaved.closed(modelId, discardUnsaved);
     this.docs.delete(modelId);
     this.editors.delete(modelId);
     const file = this.uploadFiles.get(modelId);
@@ -298,6 +370,7 @@ export class WorkbenchService implements Backend {
 
   /** Closes every document and removes the temporary folder. */
   async dispose(): Promise<void> {
+    await this.unsaved.flush().catch(() => undefined);
     this.jobList.cancelAll();
     this.runtimeHost?.close();
     this.editors.clear();

@@ -1,5 +1,6 @@
 import type { Backend, GraphInfo, GraphPath, OpenedModelInfo, ProgressEvent, TensorInfo, VerifySettingsInfo } from '../../shared/protocol/backend.js';
 import type { ApplyRequest, EditHistory, EditResult, JobInfo, ListOperationsParams, OperationList, OperationPreview, OperationRequest, SavedModel } from '../../shared/protocol/operations-api.js';
+import type { DocumentState, RecoveryInfo, SaveTarget } from '../../shared/protocol/recovery-api.js';
 import type { VerifyInputSettings } from '../../shared/verify/input-settings.js';
 import { backendOver, type MethodName, type MethodParams, type MethodResult } from '../../shared/protocol/methods.js';
 
@@ -66,7 +67,7 @@ export abstract class CallBackend implements Backend {
     return this.calls.getHistory(modelId);
   }
 
-  saveModel(params: { modelId: string; path: string; overwrite?: boolean }): Promise<SavedModel> {
+  saveModel(params: { modelId: string; path: string; overwrite?: boolean; externalData?: number }): Promise<SavedModel> {
     return this.calls.saveModel(params);
   }
 
@@ -76,5 +77,25 @@ export abstract class CallBackend implements Backend {
 
   cancelJob(jobId: string): Promise<JobInfo> {
     return this.calls.cancelJob(jobId);
+  }
+
+  getDocumentState(modelId: string): Promise<DocumentState> {
+    return this.calls.getDocumentState(modelId);
+  }
+
+  chooseSavePath(modelId: string): Promise<SaveTarget> {
+    return this.calls.chooseSavePath(modelId);
+  }
+
+  listRecoveries(): Promise<RecoveryInfo[]> {
+    return this.calls.listRecoveries();
+  }
+
+  restoreRecovery(id: string): Promise<OpenedModelInfo> {
+    return this.calls.restoreRecovery(id);
+  }
+
+  discardRecovery(id: string): Promise<RecoveryInfo[]> {
+    return this.calls.discardRecovery(id);
   }
 }

@@ -1,5 +1,6 @@
 import type { ModelSummary, ValueSummary } from '../onnx/model-summary.js';
 import type { VerifyInputSettings } from '../verify/input-settings.js';
+import type { DocumentState, RecoveryInfo, SaveTarget } from './recovery-api.js';
 import type { ApplyRequest, EditHistory, EditResult, JobInfo, ListOperationsParams, OperationList, OperationPreview, OperationRequest, SavedModel } from './operations-api.js';
 
 // The one API between the UI and whatever hosts it (Electron IPC or the local HTTP/WebSocket
@@ -114,10 +115,20 @@ export interface Backend {
   goToStep(params: { modelId: string; index: number; version?: number }): Promise<EditResult>;
   getHistory(modelId: string): Promise<EditHistory>;
   /** Saves the current state (atomic; an existing file only with `overwrite`). */
-  saveModel(params: { modelId: string; path: string; overwrite?: boolean }): Promise<SavedModel>;
+  saveModel(params: { modelId: string; path: string; overwrite?: boolean; externalData?: number }): Promise<SavedModel>;
   getJob(jobId: string): Promise<JobInfo>;
   /** Cancels a running job (a finished one is left as it was). */
   cancelJob(jobId: string): Promise<JobInfo>;
+  /** Whether the document has unsaved steps, and the state of its recovery copy. */
+  getDocumentState(modelId: string): Promise<DocumentState>;
+  /** Where to save: a suggestion beside the original (the page asks), or the path chosen in the host's own Save dialog (null: cancelled). */
+  chooseSavePath(modelId: string): Promise<SaveTarget>;
+  /** Recovery copies of unsaved work left by an earlier run, newest first. */
+  listRecoveries(): Promise<RecoveryInfo[]>;
+  /** Opens a recovery copy as a document with unsaved steps. */
+  restoreRecovery(id: string): Promise<OpenedModelInfo>;
+  /** Removes a recovery copy; answers the ones left. */
+  discardRecovery(id: string): Promise<RecoveryInfo[]>;
   /** Progress of opening, inference and jobs (a job's events carry its jobId). */
   onProgress(listener: (e: ProgressEvent) => void): () => void;
 }

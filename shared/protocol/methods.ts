@@ -12,6 +12,7 @@ import {
   verifySettingsInfoSchema,
   verifySettingsSchema,
 } from './schemas.js';
+import { recoveryMethods } from './recovery-api.js';
 import { editHistorySchema, editResultSchema, jobInfoSchema, operationListSchema, operationParams, operationPreviewSchema, savedModelSchema } from './operation-schemas.js';
 
 // The API as a table: each method's parameters (one object, named fields) and result. Both
@@ -64,9 +65,12 @@ export const methods = {
   goToStep: { params: operationParams.goToStep, result: editResultSchema },
   getHistory: { params: operationParams.getHistory, result: editHistorySchema },
   /** Saves the current state atomically (refuses an existing file unless `overwrite`). */
+  /** Saves the current state atomically (refuses an existing file unless `overwrite`; `externalData`: initializers of at least that many bytes go to `<path>.data`). */
   saveModel: { params: operationParams.saveModel, result: savedModelSchema },
   getJob: { params: operationParams.job, result: jobInfoSchema },
   cancelJob: { params: operationParams.job, result: jobInfoSchema },
+  /** Unsaved steps, last save, recovery copy; where to save; recovery copies from an earlier run (recovery-api.ts). */
+  ...recoveryMethods,
 } as const;
 
 /** Events the host pushes to the renderer (WebSocket / IPC messages): name → payload schema. */
@@ -107,6 +111,11 @@ export function handlersFor(backend: Omit<Backend, 'onProgress'>): MethodHandler
     saveModel: (p) => backend.saveModel(p),
     getJob: ({ jobId }) => backend.getJob(jobId),
     cancelJob: ({ jobId }) => backend.cancelJob(jobId),
+    getDocumentState: ({ modelId }) => backend.getDocumentState(modelId),
+    chooseSavePath: ({ modelId }) => backend.chooseSavePath(modelId),
+    listRecoveries: () => backend.listRecoveries(),
+    restoreRecovery: ({ id }) => backend.restoreRecovery(id),
+    discardRecovery: ({ id }) => backend.discardRecovery(id),
   };
 }
 
@@ -129,5 +138,10 @@ export function backendOver(call: <M extends MethodName>(method: M, params: Meth
     saveModel: (p) => call('saveModel', p),
     getJob: (jobId) => call('getJob', { jobId }),
     cancelJob: (jobId) => call('cancelJob', { jobId }),
+    getDocumentState: (modelId) => call('getDocumentState', { modelId }),
+    chooseSavePath: (modelId) => call('chooseSavePath', { modelId }),
+    listRecoveries: () => call('listRecoveries', {}),
+    restoreRecovery: (id) => call('restoreRecovery', { id }),
+    discardRecovery: (id) => call('discardRecovery', { id }),
   };
 }

@@ -120,6 +120,6 @@ export const operationParams = {
   undoRedo: z.strictObject({ modelId: modelIdSchema, version: versionSchema.optional() }),
   goToStep: z.strictObject({ modelId: modelIdSchema, index: count, version: versionSchema.optional() }),
   getHistory: z.strictObject({ modelId: modelIdSchema }),
-  saveModel: z.strictObject({ modelId: modelIdSchema, path: z.string().min(1).max(4096), overwrite: z.boolean().optional() }),
+  saveModel: z.strictObject({ modelId: modelIdSchema, path: z.string().min(1).max(4096), overwrite: z.boolean().optional(), externalData: count.optional() }),
   job: z.strictObject({ jobId: jobIdSchema }),
 };
