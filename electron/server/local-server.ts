@@ -34,6 +34,8 @@ export interface LocalServerOptions {
   rendererDir?: string;
   /** Largest model upload in bytes (default 2 GiB, protobuf's own limit for a model file). */
   uploadLimit?: number;
+  /** Settings and recovery copies (default: settingsDir(), which ONNX_WORKBENCH_CONFIG_DIR sets). */
+  settingsDir?: string;
 }
 
 const GiB = 1024 ** 3;
@@ -59,7 +61,7 @@ export function packageRoot(): string {
 export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
   const token = createToken();
   const rendererDir = options.rendererDir ?? join(packageRoot(), 'dist', 'renderer');
-  const service = new WorkbenchService({ ...(options.model !== undefined ? { initialModel: options.model } : {}) });
+  const service = new WorkbenchService({ ...(options.model !== undefined ? { initialModel: options.model } : {}), ...(options.settingsDir !== undefined ? { settingsDir: options.settingsDir } : {}) });
   try {
     await service.initialModel(); // a bad MODEL is an error now, not when the page asks
   } catch (e) {
