@@ -7,6 +7,8 @@ import type { WorkbenchBridge } from '../../shared/protocol/bridge.js';
 // Checked against shared/protocol/bridge.ts at compile time: the same strings, typed.
 const EVENTS: typeof import('../../shared/protocol/bridge.js').EVENT_CHANNEL = 'workbench:event';
 type Channel = import('../../shared/protocol/bridge.js').MethodChannel;
+const MENU: typeof import('../../shared/protocol/bridge.js').MENU_CHANNEL = 'workbench:menu';
+const MENU_COMMANDS: typeof import('../../shared/protocol/bridge.js').MENU_COMMANDS = ['undo', 'redo', 'saveAs'];
 
 const call = (channel: Channel, params: unknown) => ipcRenderer.invoke(channel, params);
 
@@ -40,3 +42,9 @@ const bridge: WorkbenchBridge = {
 };
 
 contextBridge.exposeInMainWorld('workbench', bridge);
+
+// Menu commands become plain DOM events on the page's window; the page decides what they do
+// (a text field keeps its own undo). See renderer/save/menu-commands.ts.
+ipcRenderer.on(MENU, (_event, command: unknown) => {
+  if (MENU_COMMANDS.some((c) => c === command)) (globalThis as unknown as EventTarget).dispatchEvent(new Event(`workbench-menu:${String(command)}`));
+});

@@ -11,6 +11,9 @@ import { VerifySettingsPanel } from '../panels/VerifySettingsPanel.js';
 import { SearchBox } from '../search/SearchBox.js';
 import { createAppStore, currentPath } from '../state/app-state.js';
 import { useStore } from '../state/use-store.js';
+import { installMenuCommands } from '../save/menu-commands.js';
+import { RecoveryPrompt } from '../save/RecoveryPrompt.js';
+import { SaveControls } from '../save/SaveControls.js';
 import { createActions, type Mark } from './actions.js';
 import { useLayout, useViewGraph } from './use-layout.js';
 
@@ -36,6 +39,7 @@ export function App({ backend, startupError }: Props) {
     void actions.openInitial();
   }, [actions]);
   useEffect(() => backend?.onProgress((progress) => store.set({ progress })), [backend, store]);
+  useEffect(() => installMenuCommands(window), []);
   useEffect(() => forgetTensorStats(), [s.model]);
   useEffect(() => {
     document.title = s.model ? `${s.model.name} — ONNX Workbench` : 'ONNX Workbench';
@@ -84,7 +88,9 @@ export function App({ backend, startupError }: Props) {
         <button type="button" onClick={() => setFitToken((n) => n + 1)} disabled={!scene} aria-label="fit to screen">
           Fit
         </button>
+        {backend && s.model ? <SaveControls backend={backend} modelId={s.model.modelId} onOpenPath={(p) => void actions?.openPath(p)} /> : null}
       </header>
+      {backend && actions ? <RecoveryPrompt backend={backend} onRestore={actions.openRecovery} /> : null}
       <main className="workspace">
         <div className="graph-area">
           {scene && highlights && actions ? (

@@ -104,6 +104,8 @@ export function createActions(store: AppStore, backend: Backend, mark: Mark = ()
     openFile: async (file: { name: string; arrayBuffer(): Promise<ArrayBuffer> }) =>
       opened(file.arrayBuffer().then((b) => backend.openModel({ name: file.name, bytes: new Uint8Array(b) }))),
     openPath: (path: string) => opened(backend.openModel({ path })),
+    /** Opens a recovery copy left by an earlier run (unsaved steps of a crashed or killed app). */
+    openRecovery: (id: string) => opened(backend.restoreRecovery(id)),
 
     /** Enters a node's subgraph (an If branch, a Loop or Scan body, a called function's body). */
     openSubgraph(node: GraphNodeInfo, attribute: string, index?: number) {

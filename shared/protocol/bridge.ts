@@ -22,3 +22,13 @@ export const METHOD_CHANNEL_PREFIX = 'workbench:';
 export function methodChannel(method: MethodName): MethodChannel {
   return `${METHOD_CHANNEL_PREFIX}${method}` as MethodChannel;
 }
+
+/** Commands the Electron menu sends to the focused window (its accelerators reach the menu, not the page). */
+export const MENU_COMMANDS = ['undo', 'redo', 'saveAs'] as const;
+export type MenuCommand = (typeof MENU_COMMANDS)[number];
+/** IPC channel of menu commands (main → preload). */
+export const MENU_CHANNEL = 'workbench:menu';
+/** The DOM event the preload dispatches on `window` for a menu command (plain events cross from the preload's world; their details would not). */
+export function menuEventName(command: MenuCommand): `workbench-menu:${MenuCommand}` {
+  return `workbench-menu:${command}`;
+}
