@@ -41,6 +41,8 @@ export interface Served {
   url: string;
   output: () => string;
   stop(): Promise<void>;
+  /** Kills the server at once (SIGKILL: no shutdown work runs), as a crash would. */
+  kill(): Promise<void>;
 }
 
 /** Runs `onnx-workbench serve ARGS` and waits for the URL it prints; what it remembers goes to `configDir` (ONNX_WORKBENCH_CONFIG_DIR). */
@@ -57,6 +59,12 @@ export function serve(args: string[] = [], configDir?: string): Promise<Served> 
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
     });
+  const kill = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       void stop();
@@ -67,7 +75,7 @@ export function serve(args: string[] = [], configDir?: string): Promise<Served> 
       const url = / at (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(text)?.[1];
       if (url) {
         clearTimeout(timer);
-        resolve({ url, output: () => text, stop });
+        resolve({ url, output: () => text, stop, kill });
       }
     };
     child.stdout!.on('data', onData);

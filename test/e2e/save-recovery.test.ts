@@ -1,0 +1,135 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openModel } from '../../electron/io/open-model.js';
+import { HttpBackend } from '../../renderer/backend/http-backend.js';
+import { writeConvBnRelu } from '../service/conv-bn-model.js';
+import { checkPrerequisites, launchBrowser, screenshot, serve, type Browser, type Served } from './harness.js';
+
+// Save As and recovery in Chromium against `onnx-workbench serve`: steps are applied through
+// the API (the operations panel is another part of the app), the page shows them unsaved, saves
+// them as a new file (asking before replacing one), reopens it; then the server is killed after
+// a step and a new one over the same config folder offers the unsaved work back.
+
+describe('save as and recovery in Chromium', () => {
+  let dir: string;
+  let file: string;
+  let configDir: string;
+  let served: Served | undefined;
+  let browser: Browser;
+
+  const page = () => browser.page;
+  const nodeCount = () => page().locator('output[aria-label="node count"]').textContent();
+  const api = (s: Served) => {
+    const url = new URL(s.url);
+    return new HttpBackend({ origin: url.origin, token: url.searchParams.get('token')! });
+  };
+
+  beforeAll(async () => {
+    checkPrerequisites();
+    dir = await mkdtemp(join(tmpdir(), 'e2e-save-'));
+    configDir = join(dir, 'config');
+    file = join(dir, 'conv-bn-relu.onnx');
+    await writeConvBnRelu(file);
+    served = await serve([file], configDir);
+    browser = await launchBrowser();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await served?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('shows a step applied through the API as unsaved, saves it as a new file (asking before replacing one) and reopens it', async () => {
+    await page().goto(served!.url);
+    await expect.poll(nodeCount, { timeout: 20_000 }).toBe('3 nodes');
+    expect(await page().getByLabel('unsaved changes').count()).toBe(0);
+    expect(await page().getByRole('alertdialog', { name: 'restore unsaved changes' }).count()).toBe(0);
+
+    const backend = api(served!);
+    const { modelId } = (await backend.initialModel())!;
+    const ids = (await backend.getGraph(modelId, [])).nodes.filter((n) => n.name !== 'relu').map((n) => n.id);
+    await backend.applyOperation({ modelId, name: 'fuse-conv-batchnorm', selection: ids, version: (await backend.getHistory(modelId)).version, verify: false });
+    await expect.poll(() => page().getByLabel('unsaved changes').count(), { timeout: 5000 }).toBe(1);
+
+    await page().keyboard.press('Control+Shift+S');
+    const dialog = page().getByRole('dialog', { name: 'save as' });
+    const path = dialog.getByLabel('save path');
+    await expect.poll(() => path.inputValue(), { timeout: 5000 }).toBe(join(dir, 'conv-bn-relu.optimized.onnx'));
+    await screenshot(page(), 'save-01-save-as-dialog');
+
+    // The opened file: the host refuses, the page asks; keeping it changes nothing.
+    await path.fill(file);
+    await dialog.getByRole('button', { name: 'save' }).click();
+    const confirm = dialog.getByRole('alertdialog', { name: 'confirm overwrite' });
+    await expect.poll(() => confirm.textContent(), { timeout: 5000 }).toContain(`${file} already exists. Replace it?`);
+    await screenshot(page(), 'save-02-confirm-overwrite');
+    await confirm.getByRole('button', { name: 'Keep it' }).click();
+    expect((await openModel(file)).ir.graph.nodeCount).toBe(3);
+
+    const out = join(dir, 'fused.onnx');
+    await path.fill(out);
+    await dialog.getByRole('button', { name: 'save' }).click();
+    await expect.poll(() => page().getByRole('status', { name: 'saved' }).textContent(), { timeout: 5000 }).toContain(`Saved 2 nodes`);
+    await expect.poll(() => page().getByLabel('unsaved changes').count(), { timeout: 5000 }).toBe(0);
+    expect(await dialog.count()).toBe(0);
+    expect((await openModel(out)).ir.graph.nodeCount).toBe(2);
+    expect((await backend.getDocumentState(modelId)).savedPath).toBe(out);
+    await screenshot(page(), 'save-03-saved');
+
+    await page().getByRole('button', { name: 'open the saved file' }).click();
+    await expect.poll(nodeCount, { timeout: 20_000 }).toBe('2 nodes');
+    await expect.poll(() => page().getByRole('region', { name: 'model panel' }).textContent()).toContain('fused.onnx');
+  });
+
+  it('asks before a reload drops unsaved steps', async () => {
+    const backend = api(served!);
+    const { modelId } = (await backend.initialModel())!;
+    await backend.applyOperation({ modelId, name: 'delete-node', options: { node: 'relu' }, version: (await backend.getHistory(modelId)).version, verify: false });
+    await page().reload();
+    await expect.poll(nodeCount, { timeout: 20_000 }).toBe('1 node');
+    await expect.poll(() => page().getByLabel('unsaved changes').count(), { timeout: 5000 }).toBe(1);
+    // Chromium asks only on pages the user has interacted with.
+    await page().locator('.graph-area').click({ position: { x: 5, y: 5 } });
+    const asked = page().waitForEvent('dialog', { timeout: 5000 });
+    void page().evaluate(() => location.reload()).catch(() => undefined);
+    const d = await asked;
+    expect(d.type()).toBe('beforeunload');
+    await d.dismiss();
+    await expect.poll(nodeCount).toBe('1 node');
+  });
+
+  it('offers the unsaved step back after the server is killed, and restoring shows the edited model', async () => {
+    const backend = api(served!);
+    const { modelId } = (await backend.initialModel())!;
+    await expect.poll(async () => (await backend.getDocumentState(modelId)).recovery.state, { timeout: 5000 }).toBe('written');
+    await served!.kill();
+    served = await serve([file], configDir);
+
+    await page().goto(served.url);
+    const prompt = page().getByRole('alertdialog', { name: 'restore unsaved changes' });
+    await expect.poll(() => prompt.textContent(), { timeout: 20_000 }).toMatch(/^Restore unsaved changes to conv-bn-relu\.onnx from .+\?/);
+    expect(await prompt.textContent()).toContain('2 steps: fuse-conv-batchnorm (2 selected nodes) → delete-node');
+    // The page opened the original file as the host was started with it.
+    await expect.poll(nodeCount, { timeout: 20_000 }).toBe('3 nodes');
+    await screenshot(page(), 'save-04-restore-prompt');
+
+    await prompt.getByRole('button', { name: 'restore' }).click();
+    await expect.poll(nodeCount, { timeout: 20_000 }).toBe('1 node');
+    await expect.poll(() => page().getByRole('button', { name: /graph node/ }).allTextContents()).toHaveLength(1);
+    await expect.poll(() => page().getByLabel('unsaved changes').count(), { timeout: 5000 }).toBe(1);
+    expect(await prompt.count()).toBe(0);
+    await screenshot(page(), 'save-05-restored');
+
+    // Saved: the copy is gone and a new server offers nothing.
+    await page().getByRole('button', { name: 'save as' }).click();
+    const dialog = page().getByRole('dialog', { name: 'save as' });
+    await dialog.getByLabel('save path').fill(join(dir, 'restored.onnx'));
+    await dialog.getByRole('button', { name: 'save' }).click();
+    await expect.poll(() => page().getByLabel('unsaved changes').count(), { timeout: 5000 }).toBe(0);
+    expect((await openModel(join(dir, 'restored.onnx'))).ir.graph.nodeCount).toBe(1);
+    expect(await api(served).listRecoveries()).toEqual([]);
+  });
+});
