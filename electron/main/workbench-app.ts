@@ -1,6 +1,7 @@
 import { basename, join } from 'node:path';
 import { app, BrowserWindow, dialog, Menu, screen, type WebContents } from 'electron';
-import { EVENT_CHANNEL } from '../../shared/protocol/bridge.js';
+import { EVENT_CHANNEL, MENU_CHANNEL, type MenuCommand } from '../../shared/protocol/bridge.js';
+import type { SaveTarget } from '../../shared/protocol/recovery-api.js';
 import { WorkbenchService } from '../service/workbench-service.js';
 import { menuTemplate } from './app-menu.js';
 import { APP_INDEX_URL } from './app-url.js';
@@ -25,6 +26,10 @@ export class WorkbenchApp {
   private readonly windows = new Map<number, { window: BrowserWindow; models: WindowModels }>();
   /** Paths the user chose; only these may be opened by path from a window. */
   private readonly chosen = new Set<string>();
+  /** Paths the user chose in a Save dialog; only these may be saved to from a window. */
+  private readonly savePaths = new Set<string>();
+  /** Windows whose user chose to leave unsaved steps behind (their recovery copies go with them). */
+  private readonly discarding = new Set<number>();
 
   private constructor(
     private readonly paths: AppPaths,
@@ -41,6 +46,8 @@ export class WorkbenchApp {
       service: shell.service,
       windowOf: (contents) => shell.windows.get(contents.id)?.models,
       mayOpen: (path) => shell.chosen.has(path),
+      maySave: (path) => shell.savePaths.has(path),
+      chooseSavePath: (contents, suggestion) => shell.showSaveDialog(contents, suggestion),
       opened: (path) => void shell.remember(path),
     });
     shell.service.onProgress((data) => {
@@ -88,6 +95,46 @@ export class WorkbenchApp {
     if (!result.canceled) for (const p of result.filePaths) this.open(p);
   }
 
+  /** The native Save dialog, starting at the service's suggestion; it asks about replacing a file itself. */
+  async showSaveDialog(contents: WebContents, suggestion: SaveTarget): Promise<SaveTarget> {
+    const parent = BrowserWindow.fromWebContents(contents);
+    const options: Electron.SaveDialogOptions = {
+      title: 'Save ONNX model as',
+      ...(suggestion.path ? { defaultPath: suggestion.path } : {}),
+      filters: [{ name: 'ONNX models', extensions: ['onnx'] }],
+      properties: ['showOverwriteConfirmation', 'createDirectory'],
+    };
+    const result = parent ? await dialog.showSaveDialog(parent, options) : await dialog.showSaveDialog(options);
+    if (result.canceled || !result.filePath) return { ...suggestion, native: true, path: null };
+    this.savePaths.add(result.filePath);
+    return { ...suggestion, native: true, path: result.filePath };
+  }
+
+  /** Sends a menu command to the focused window's page. */
+  private command(command: MenuCommand): void {
+    const window = BrowserWindow.getFocusedWindow();
+    if (window && this.windows.has(window.webContents.id)) window.webContents.send(MENU_CHANNEL, command);
+  }
+
+  /**
+   * The page's beforeunload guard (it has unsaved steps) stopped a close or reload: ask, now
+   * (preventDefault lets the unload go ahead only while the event is being handled). Leaving
+   * a window drops its unsaved steps and their recovery copy; a reload keeps the documents open.
+   */
+  private confirmLeave(window: BrowserWindow, event: Electron.Event): void {
+    const response = dialog.showMessageBoxSync(window, {
+      type: 'warning',
+      buttons: ['Leave Without Saving', 'Cancel'],
+      defaultId: 1,
+      cancelId: 1,
+      message: 'The model has unsaved changes.',
+      detail: 'Leaving drops the steps not saved. Use File › Save As… to keep them.',
+    });
+    if (response !== 0) return;
+    this.discarding.add(window.webContents.id);
+    event.preventDefault();
+  }
+
   async dispose(): Promise<void> {
     await this.service.dispose();
   }
@@ -109,6 +156,7 @@ export class WorkbenchApp {
       {
         open: () => void this.showOpenDialog(),
         openRecent: (path) => this.open(path),
+        command: (c) => this.command(c),
         clearRecent: () => {
           app.clearRecentDocuments();
           void this.recent.clear().finally(() => this.buildMenu());
@@ -153,9 +201,11 @@ export class WorkbenchApp {
       const bounds = window.getNormalBounds();
       void this.windowState.save({ ...bounds, maximized: window.isMaximized() }).catch(() => undefined);
     });
+    window.webContents.on('will-prevent-unload', (event) => this.confirmLeave(window, event));
     window.on('closed', () => {
       this.windows.delete(id);
-      for (const doc of models.documents) void this.service.closeModel(doc);
+      const discard = this.discarding.delete(id);
+      for (const doc of models.documents) void this.service.closeModel(doc, discard);
     });
     void window.loadURL(APP_INDEX_URL);
     return window;

@@ -94,7 +94,7 @@ describe('save as and recovery in Chromium', () => {
     // Chromium asks only on pages the user has interacted with.
     await page().locator('.graph-area').click({ position: { x: 5, y: 5 } });
     const asked = page().waitForEvent('dialog', { timeout: 5000 });
-    void page().evaluate(() => location.reload()).catch(() => undefined);
+    void page().evaluate(() => (globalThis as unknown as { location: { reload(): void } }).location.reload()).catch(() => undefined);
     const d = await asked;
     expect(d.type()).toBe('beforeunload');
     await d.dismiss();

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { menuTemplate } from '../../electron/main/app-menu.js';
+import { menuAction } from '../../renderer/save/menu-action.js';
 import { appUrlFile, isAppUrl } from '../../electron/main/app-url.js';
 import { droppedFilePath, modelPathsFromArgv } from '../../electron/main/command-line.js';
 import { MAX_RECENT, RecentFiles } from '../../electron/main/recent-files.js';
@@ -98,21 +99,54 @@ describe('settings in the user-data folder', () => {
 });
 
 describe('menu and windows', () => {
-  const noop = { open: () => undefined, openRecent: () => undefined, clearRecent: () => undefined };
+  const noop = { open: () => undefined, openRecent: () => undefined, clearRecent: () => undefined, command: () => undefined };
   const labels = (t: ReturnType<typeof menuTemplate>) => t.map((m) => m.label ?? m.role);
 
   it('has Open…, Open Recent and Reload; DevTools only in development', () => {
     const dev = menuTemplate({ recent: ['/m/a.onnx'], isMac: false, dev: true, appName: 'ONNX Workbench' }, noop);
-    expect(labels(dev)).toEqual(['File', 'editMenu', 'View', 'windowMenu']);
+    expect(labels(dev)).toEqual(['File', 'Edit', 'View', 'windowMenu']);
     const file = dev[0]!.submenu as { label?: string; submenu?: { label?: string }[] }[];
     expect(file[0]!.label).toBe('Open…');
     expect(file[1]!.submenu!.map((i) => i.label)).toEqual(['a.onnx — /m/a.onnx', undefined, 'Clear Recent']);
+    expect(file.map((i) => i.label)).toContain('Save As…');
     const roles = (t: ReturnType<typeof menuTemplate>) => (t.find((m) => m.label === 'View')!.submenu as { role?: string }[]).map((i) => i.role);
     expect(roles(dev)).toContain('toggleDevTools');
     expect(roles(dev)).toContain('reload');
     const packaged = menuTemplate({ recent: [], isMac: true, dev: false, appName: 'ONNX Workbench' }, noop);
     expect(roles(packaged)).not.toContain('toggleDevTools');
     expect(labels(packaged)[0]).toBe('ONNX Workbench');
+  });
+
+  it('sends Undo, Redo and Save As to the page, and keeps the text roles in Edit', () => {
+    const sent: string[] = [];
+    const t = menuTemplate({ recent: [], isMac: false, dev: false, appName: 'ONNX Workbench' }, { ...noop, command: (c) => void sent.push(c) });
+    type Item = { label?: string; role?: string; accelerator?: string; click?: () => void };
+    const edit = t.find((m) => m.label === 'Edit')!.submenu as Item[];
+    const file = t.find((m) => m.label === 'File')!.submenu as Item[];
+    const undo = edit.find((i) => i.label === 'Undo')!;
+    const redo = edit.find((i) => i.label === 'Redo')!;
+    const saveAs = file.find((i) => i.label === 'Save As…')!;
+    expect([undo.accelerator, redo.accelerator, saveAs.accelerator]).toEqual(['CmdOrCtrl+Z', 'CmdOrCtrl+Shift+Z', 'CmdOrCtrl+Shift+S']);
+    // Not the undo/redo roles: those would act on the focused text only, never on the model.
+    expect(edit.map((i) => i.role).filter(Boolean)).toEqual(['cut', 'copy', 'paste', 'delete', 'selectAll']);
+    undo.click!();
+    redo.click!();
+    saveAs.click!();
+    expect(sent).toEqual(['undo', 'redo', 'saveAs']);
+    const mac = menuTemplate({ recent: [], isMac: true, dev: false, appName: 'ONNX Workbench' }, noop);
+    expect((mac.find((m) => m.label === 'Edit')!.submenu as Item[]).map((i) => i.role)).toContain('pasteAndMatchStyle');
+  });
+
+  it('a menu command keeps a text field’s own undo, and becomes the page’s shortcut elsewhere', () => {
+    expect(menuAction('undo', { tagName: 'INPUT', type: 'text' })).toEqual({ kind: 'text', command: 'undo' });
+    expect(menuAction('redo', { tagName: 'textarea' })).toEqual({ kind: 'text', command: 'redo' });
+    expect(menuAction('undo', { tagName: 'DIV', isContentEditable: true })).toEqual({ kind: 'text', command: 'undo' });
+    expect(menuAction('undo', { tagName: 'INPUT', type: 'checkbox' })).toMatchObject({ kind: 'key', init: { key: 'z', ctrlKey: true } });
+    expect(menuAction('undo', { tagName: 'INPUT', type: 'text', readOnly: true }).kind).toBe('key');
+    expect(menuAction('redo', { tagName: 'DIV' })).toMatchObject({ kind: 'key', init: { key: 'Z', ctrlKey: true, shiftKey: true } });
+    expect(menuAction('redo', null).kind).toBe('key');
+    // Save As is never the field's: Ctrl+Shift+S from inside a field too.
+    expect(menuAction('saveAs', { tagName: 'INPUT', type: 'text' })).toMatchObject({ kind: 'key', init: { key: 'S', shiftKey: true } });
   });
 
   it('opens a window’s model once, and tracks every document the window opened', async () => {
