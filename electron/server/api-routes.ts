@@ -8,8 +8,10 @@ import { WorkbenchError } from '../../shared/errors.js';
 import type { MethodHandlers } from '../../shared/protocol/methods.js';
 import { dispatch, toWireError } from '../../shared/protocol/wire.js';
 import type { WorkbenchService } from '../service/workbench-service.js';
-import { send, sendEnvelope } from './responses.js';
+import { BASE_HEADERS, send, sendEnvelope } from './responses.js';
 
+/** Path of the download endpoint: POST `?modelId=`, answers the current state's bytes (errors as an envelope). */
+export const DOWNLOAD_PATH = '/api/download';
 /** Path of the upload endpoint: POST raw model bytes, `?name=` the file's name. */
 export const UPLOAD_PATH = '/api/upload';
 
@@ -108,4 +110,22 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, ur
 /** A 405 for API paths asked with anything but POST. */
 export function methodNotAllowed(res: ServerResponse): void {
   send(res, 405, 'text/plain; charset=utf-8', 'the API takes POST requests\n', { allow: 'POST' });
+}
+
+/** POST /api/download?modelId=ID: the document's current state as a model file (attachment). */
+export async function handleDownload(res: ServerResponse, url: URL, options: ApiOptions): Promise<void> {
+  let model;
+  try {
+    model = await options.service.modelBytes(url.searchParams.get('modelId') ?? '');
+  } catch (e) {
+    return sendEnvelope(res, { ok: false, error: toWireError(e) });
+  }
+  res.writeHead(200, {
+    ...BASE_HEADERS,
+    'content-type': 'application/octet-stream',
+    'content-length': String(model.bytes),
+    'content-disposition': `attachment; filename="${model.name.replace(/[^\w.-]/g, '_')}"`,
+  });
+  for (const s of model.segments) if (!res.write(s)) await new Promise((r) => res.once('drain', r));
+  res.end();
 }

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { WorkbenchError } from '../../shared/errors.js';
 import { handlersFor } from '../../shared/protocol/methods.js';
 import { WorkbenchService } from '../service/workbench-service.js';
-import { handleCall, handleUpload, methodNotAllowed, UPLOAD_PATH, type ApiOptions } from './api-routes.js';
+import { DOWNLOAD_PATH, handleCall, handleDownload, handleUpload, methodNotAllowed, UPLOAD_PATH, type ApiOptions } from './api-routes.js';
 import { contentSecurityPolicy } from './content-security-policy.js';
 import { attachEventSocket } from './event-socket.js';
 import { hostAllowed, originAllowed, presentedToken, createToken, tokenMatches } from './request-guard.js';
@@ -92,6 +92,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     if (url.pathname.startsWith('/api/')) {
       if (req.method !== 'POST') return methodNotAllowed(res);
       if (url.pathname === UPLOAD_PATH) return handleUpload(req, res, url, api);
+      if (url.pathname === DOWNLOAD_PATH) return handleDownload(res, url, api);
       return handleCall(req, res, url.pathname.slice('/api/'.length), api);
     }
     if (url.pathname === '/' || url.pathname === '/index.html') {

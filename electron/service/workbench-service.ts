@@ -6,6 +6,9 @@ import { defaultOperations, type OperationRegistry } from '../../shared/operatio
 import type { Backend, GraphInfo, GraphPath, OpenedModelInfo, ProgressEvent, TensorInfo, VerifySettingsInfo } from '../../shared/protocol/backend.js';
 import type { ApplyRequest, EditHistory, EditResult, JobInfo, ListOperationsParams, OperationList, OperationPreview, OperationRequest, SavedModel } from '../../shared/protocol/operations-api.js';
 import type { DocumentState, RecoveryInfo, SaveTarget } from '../../shared/protocol/recovery-api.js';
+import { externalDataOf } from '../../shared/onnx/external-data.js';
+import { mapModelTensors } from '../../shared/onnx/map-tensors.js';
+import { encodeModel } from '../../shared/onnx/model-codec.js';
 import type { VerifyInputSettings } from '../../shared/verify/input-settings.js';
 import { checkInputSettings } from '../../shared/verify/settings-check.js';
 import type { VerificationResult } from '../../shared/verify/verification-result.js';
@@ -292,6 +295,26 @@ export class WorkbenchService implements Backend {
     const from = state.savedPath ?? doc.origin.path ?? resolve(doc.origin.name);
     const stem = basename(doc.origin.name).replace(/(\.optimized)?\.onnx$/i, '');
     return { native: false, path: join(dirname(from), `${stem}.optimized.onnx`), suggestExternalData: doc.model.fileSize >= EXTERNAL_DATA_ADVISED };
+  }
+
+  /**
+   * The current state as one model file's bytes (with provenance), for the browser host's
+   * download: a model with external data, or over protobuf's 2 GiB, must be saved by path.
+   */
+  async modelBytes(modelId: string): Promise<{ name: string; segments: Uint8Array[]; bytes: number }> {
+    const doc = this.document(modelId);
+    const { model } = await this.editor(modelId).snapshot();
+    let external = 0;
+    mapModelTensors(model, (t) => {
+      if (externalDataOf(t)) external++;
+      return t;
+    });
+    if (external) throw new WorkbenchError('NEEDS_SAVE_AS', `${doc.origin.name}: ${external} tensor(s) are in external data files; use Save As to write the model with them`);
+    const segments = encodeModel(model);
+    const bytes = segments.reduce((n, s) => n + s.length, 0);
+    if (bytes > 2 ** 31 - 1) throw new WorkbenchError('NEEDS_SAVE_AS', `${doc.origin.name}: over 2 GiB; use Save As with external data`);
+    const stem = basename(doc.origin.name).replace(/(\.optimized)?\.onnx$/i, '');
+    return { name: `${stem}.optimized.onnx`, segments, bytes };
   }
 
   /** Recovery copies left by an earlier run (not those of documents open now). */

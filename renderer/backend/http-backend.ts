@@ -61,6 +61,24 @@ export class HttpBackend extends CallBackend {
     }
   }
 
+  /** POST /api/download: the model's current state (a JSON envelope answers a refusal). */
+  async downloadModel(modelId: string): Promise<{ name: string; bytes: Uint8Array }> {
+    const doFetch = this.options.fetch ?? fetch;
+    let response: Response;
+    try {
+      response = await doFetch(`${this.options.origin}/api/download?modelId=${encodeURIComponent(modelId)}`, { method: 'POST', headers: { [TOKEN_HEADER]: this.options.token } });
+    } catch (e) {
+      throw new WorkbenchError('HOST_UNREACHABLE', `the workbench server does not answer (was it stopped?): ${(e as Error).message}`);
+    }
+    if (response.status === 401) throw new WorkbenchError('UNAUTHORIZED', "the server refused this page's token; open the URL the server printed");
+    if ((response.headers.get('content-type') ?? '').startsWith('application/json')) {
+      const r = fromJson(await response.text()) as { ok: boolean; error?: { code: string; message: string } };
+      throw new WorkbenchError(r.error?.code ?? 'BAD_RESPONSE', r.error?.message ?? `download answered ${response.status}`);
+    }
+    const name = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1] ?? 'model.onnx';
+    return { name, bytes: new Uint8Array(await response.arrayBuffer()) };
+  }
+
   protected async call<M extends MethodName>(method: M, params: MethodParams<M>): Promise<MethodResult<M>> {
     if (method === 'openModel') {
       const { source } = params as MethodParams<'openModel'>;

@@ -52,6 +52,21 @@ export function SaveControls({ backend, modelId, onOpenPath }: Props) {
     }
   }, [backend, modelId, done]);
 
+  const download = useCallback(async () => {
+    setError(null);
+    try {
+      const { name, bytes } = await backend.downloadModel!(modelId);
+      const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/octet-stream' }));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = name;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  }, [backend, modelId]);
+
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if ((e.ctrlKey || e.metaKey) && e.shiftKey && e.key.toLowerCase() === 's') {
@@ -75,6 +90,11 @@ export function SaveControls({ backend, modelId, onOpenPath }: Props) {
       <button type="button" onClick={() => void saveAs()} aria-label="save as" title="Save As… (Ctrl+Shift+S)">
         Save As…
       </button>
+      {backend.downloadModel ? (
+        <button type="button" onClick={() => void download()} aria-label="download the model" title="Download the current state (the browser saves it)">
+          Download
+        </button>
+      ) : null}
       {saved && !state?.unsaved ? (
         <span className="saved-note" role="status" aria-label="saved">
           {`Saved ${saved.nodeCount} nodes (${formatBytes(saved.bytes)}) to ${saved.path} `}

@@ -129,6 +129,8 @@ export interface Backend {
   restoreRecovery(id: string): Promise<OpenedModelInfo>;
   /** Removes a recovery copy; answers the ones left. */
   discardRecovery(id: string): Promise<RecoveryInfo[]>;
+  /** The current state as a model file's bytes, where the host offers downloads (the browser host; Electron saves with its own dialog). */
+  downloadModel?(modelId: string): Promise<{ name: string; bytes: Uint8Array }>;
   /** Progress of opening, inference and jobs (a job's events carry its jobId). */
   onProgress(listener: (e: ProgressEvent) => void): () => void;
 }

@@ -79,6 +79,14 @@ describe('save as and recovery in Chromium', () => {
     expect((await backend.getDocumentState(modelId)).savedPath).toBe(out);
     await screenshot(page(), 'save-03-saved');
 
+    const downloading = page().waitForEvent('download', { timeout: 10_000 });
+    await page().getByRole('button', { name: 'download the model' }).click();
+    const download = await downloading;
+    expect(download.suggestedFilename()).toBe('conv-bn-relu.optimized.onnx');
+    const downloaded = join(dir, 'downloaded.onnx');
+    await download.saveAs(downloaded);
+    expect((await openModel(downloaded)).ir.graph.nodeCount).toBe(2);
+
     await page().getByRole('button', { name: 'open the saved file' }).click();
     await expect.poll(nodeCount, { timeout: 20_000 }).toBe('2 nodes');
     await expect.poll(() => page().getByRole('region', { name: 'model panel' }).textContent()).toContain('fused.onnx');

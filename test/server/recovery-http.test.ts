@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +48,14 @@ describe('save as and recovery over HTTP', () => {
     await expect(backend.saveModel({ modelId, path: target.path! })).rejects.toMatchObject({ code: 'FILE_EXISTS' });
     expect((await backend.saveModel({ modelId, path: target.path!, overwrite: true })).nodeCount).toBe(2);
     expect(await backend.getDocumentState(modelId)).toMatchObject({ unsaved: false, savedPath: target.path, recovery: { state: 'none' } });
+
+    // The browser host's download: the current state's bytes, a model file with 2 nodes.
+    const dl = await backend.downloadModel(modelId);
+    expect(dl.name).toBe('conv-bn-relu.optimized.onnx');
+    const dlFile = join(dir, 'downloaded.onnx');
+    await writeFile(dlFile, dl.bytes);
+    expect((await openModel(dlFile)).ir.graph.nodeCount).toBe(2);
+    await expect(backend.downloadModel('nope')).rejects.toMatchObject({ code: 'UNKNOWN_MODEL' });
   });
 
   it('a second server over the same settings folder offers the first one`s unsaved step and restores it', async () => {
