@@ -368,12 +368,14 @@ export class WorkbenchService implements Backend {
    * `discardUnsaved`: the user chose to drop unsaved steps; otherwise their recovery copy stays.
    */
   async closeModel(modelId: string, discardUnsaved = false): Promise<void> {
-    await this.unsaved.closed(modelId, discardUnsaved);
+    // Gone from the maps at once (eviction counts on it), the recovery copy settled after.
     this.docs.delete(modelId);
     this.editors.delete(modelId);
+    const copy = this.unsaved.closed(modelId, discardUnsaved);
     const file = this.uploadFiles.get(modelId);
     this.uploadFiles.delete(modelId);
     if (file) await this.uploads.remove(file);
+    await copy;
   }
 
   onProgress(listener: (e: ProgressEvent) => void): () => void {

@@ -166,4 +166,15 @@ describe('unsaved work and recovery copies', () => {
     await s.closeModel(b.modelId, true);
     expect((await s.listRecoveries()).map((r) => r.id)).toEqual([a.modelId]);
   });
+
+  it('a document evicted beyond the open-documents limit leaves its unsaved steps as a recovery copy', async () => {
+    const settings = join(dir, 'settings-h');
+    const s = new WorkbenchService({ settingsDir: settings, maxDocuments: 1, recovery: { delayMs: 1000 } });
+    services.push(s);
+    const a = await s.openPath(file);
+    await fuse(s, a.modelId);
+    await s.openPath(file); // evicts a before its copy's delay is over
+    expect(s.isOpen(a.modelId)).toBe(false);
+    await expect.poll(async () => (await s.listRecoveries()).map((r) => r.labels), { timeout: 3000 }).toEqual([['fuse-conv-batchnorm (2 selected nodes)']]);
+  });
 });
