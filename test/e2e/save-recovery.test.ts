@@ -131,8 +131,21 @@ describe('save as and recovery in Chromium', () => {
     expect(await prompt.count()).toBe(0);
     await screenshot(page(), 'save-05-restored');
 
-    // Saved: the copy is gone and a new server offers nothing.
-    await page().getByRole('button', { name: 'save as' }).click();
+    // Saved: the copy is gone and a new server offers nothing. Save As comes here as Electron's
+    // menu sends it (the preload's DOM event); a menu Undo in the search box stays the field's.
+    const search = page().getByRole('searchbox', { name: 'search' });
+    await search.fill('Conv');
+    const keys: string[] = [];
+    await page().exposeFunction('__sawKey', (k: string) => void keys.push(k));
+    await page().evaluate(() => {
+      const w = globalThis as unknown as { addEventListener(t: string, f: (e: { key: string; ctrlKey: boolean }) => void): void; __sawKey(k: string): void };
+      w.addEventListener('keydown', (e) => e.ctrlKey && w.__sawKey(e.key));
+    });
+    await page().evaluate(() => (globalThis as unknown as EventTarget).dispatchEvent(new Event('workbench-menu:undo')));
+    await page().evaluate(() => (globalThis as unknown as EventTarget).dispatchEvent(new Event('workbench-menu:saveAs')));
+    await expect.poll(() => page().getByRole('dialog', { name: 'save as' }).count(), { timeout: 5000 }).toBe(1);
+    // Undo went to the field (no Ctrl+Z reached the page); Save As became Ctrl+Shift+S.
+    expect(keys).toEqual(['S']);
     const dialog = page().getByRole('dialog', { name: 'save as' });
     await dialog.getByLabel('save path').fill(join(dir, 'restored.onnx'));
     await dialog.getByRole('button', { name: 'save' }).click();
