@@ -202,6 +202,8 @@ export class WorkbenchApp {
       void this.windowState.save({ ...bounds, maximized: window.isMaximized() }).catch(() => undefined);
     });
     window.webContents.on('will-prevent-unload', (event) => this.confirmLeave(window, event));
+    // A reload the user let go ahead keeps the window: a later close asks (or keeps the copies) anew.
+    window.webContents.on('did-finish-load', () => this.discarding.delete(id));
     window.on('closed', () => {
       this.windows.delete(id);
       const discard = this.discarding.delete(id);
