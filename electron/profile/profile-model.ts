@@ -45,7 +45,7 @@ export async function prepareModel(path: string, label = basename(path)): Promis
 export async function planModelInputs(graph: GraphProto, o: ProfileOptions): Promise<PlannedInputs> {
   const declared = runtimeInputs(graph);
   const loaded = o.inputsPath ? await loadInputFiles(o.inputsPath, declared) : new Map();
-  const plan = planInputs(graph, { dims: o.dims, fill: o.fill, skip: [...loaded.keys()] });
+  const plan = planInputs(graph, { dims: o.dims, fill: o.fill, skip: [...loaded.keys()], ...(o.values ? { values: o.values } : {}) });
   const info: InputInfo[] = [];
   for (const vi of declared) {
     const name = vi.name ?? '';

@@ -246,6 +246,11 @@ export class ModelEditor {
     return { ...this.steps[i]!, index: i + 1, applied: i < this.ir.journal.state };
   }
 
+  /** The record of history state `index` (1 = after the first step), if there is one. */
+  stepRecord(index: number): StepRecord | undefined {
+    return index >= 1 ? this.steps[index - 1] : undefined;
+  }
+
   history(): EditHistory {
     return { version: this.version, state: this.ir.journal.state, steps: this.steps.map((_, i) => this.entry(i)) };
   }
