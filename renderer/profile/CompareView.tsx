@@ -26,7 +26,7 @@ function LatencyVerdict({ r }: { r: CompareReport }) {
         {`${ms(r.a.endToEnd.medianMs)} → ${ms(r.b.endToEnd.medianMs)} ms)`}
       </p>
       <p className={r.withinNoise ? 'verdict noise' : 'verdict'} aria-label="latency verdict">
-        {r.withinNoise ? `within noise: ${r.verdict}` : r.verdict}
+        {r.verdict}
       </p>
     </div>
   );
@@ -67,7 +67,7 @@ function CompareResult({ r, base }: { r: CompareReport; base: string }) {
           ))}
         </tbody>
       </table>
-      <h3>{`Layers (${r.layers.length}; the ${layers.length} that changed most)`}</h3>
+      <h3>{r.layers.length > layers.length ? `Layers (${r.layers.length}; the ${layers.length} that changed most)` : `Layers (${r.layers.length})`}</h3>
       <div className="node-time-table">
         <table aria-label="layer comparison">
           <thead>

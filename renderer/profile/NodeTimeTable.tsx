@@ -6,10 +6,9 @@ import { kernelNodeIds } from './heat-map.js';
 // selects (and centres) the model nodes the kernel computes; a row whose nodes are selected is
 // marked, and the first such row scrolled into view.
 
-type Column = 'name' | 'opType' | 'typicalMs' | 'share' | 'originalNodes';
+type Column = 'opType' | 'typicalMs' | 'share' | 'originalNodes';
 
 const COLUMNS: { key: Column; label: string; numeric: boolean }[] = [
-  { key: 'name', label: 'kernel', numeric: false },
   { key: 'opType', label: 'op type', numeric: false },
   { key: 'typicalMs', label: 'ms', numeric: true },
   { key: 'share', label: 'share', numeric: true },
@@ -63,8 +62,7 @@ export function NodeTimeTable({ nodes, ids, selection, onPick }: Props) {
           {rows.map(({ r, ids: nodeIds }) => {
             const selected = nodeIds.some((id) => selection.has(id));
             return (
-              <tr key={r.name} aria-selected={selected} className={selected ? 'selected' : undefined} onClick={() => nodeIds.length && onPick(nodeIds)} title={nodeIds.length ? 'select in the graph' : 'computes no node of this graph'}>
-                <td className="mono">{r.name}</td>
+              <tr key={r.name} aria-selected={selected} className={selected ? 'selected' : undefined} onClick={() => nodeIds.length && onPick(nodeIds)} title={`kernel ${r.name}${nodeIds.length ? '' : ' (computes no node of this graph)'}`}>
                 <td>{r.opType}</td>
                 <td className="num">{r.typicalMs.toFixed(3)}</td>
                 <td className="num">{`${(100 * r.share).toFixed(1)}%`}</td>

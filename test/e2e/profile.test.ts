@@ -53,10 +53,11 @@ describe('profile and compare views in Chromium', () => {
 
     // Sorted by time, slowest first: the first row is the hottest kernel.
     const first = table().getByRole('row').nth(1);
-    const node = (await first.locator('td').nth(4).textContent())!.split(', ')[0]!;
+    const node = (await first.locator('td').nth(3).textContent())!.split(', ')[0]!;
     const box = page().getByRole('button', { name: `graph node ${node}`, exact: true });
     expect(await box.locator('rect').getAttribute('fill')).toBe(heatColor(1));
     await expect.poll(() => box.getAttribute('class')).toContain('heat');
+    await panel().getByRole('img', { name: 'time by operator type' }).scrollIntoViewIfNeeded();
     await screenshot(page(), 'profile-01-heat-map');
 
     await first.click();
@@ -67,7 +68,7 @@ describe('profile and compare views in Chromium', () => {
 
     // The other way: a node selected in the graph marks its row.
     const second = table().getByRole('row').nth(2);
-    const other = (await second.locator('td').nth(4).textContent())!.split(', ')[0]!;
+    const other = (await second.locator('td').nth(3).textContent())!.split(', ')[0]!;
     await page().getByRole('button', { name: `graph node ${other}`, exact: true }).click();
     await expect.poll(() => second.getAttribute('aria-selected')).toBe('true');
     expect(await first.getAttribute('aria-selected')).toBe('false');
@@ -82,6 +83,14 @@ describe('profile and compare views in Chromium', () => {
     const rows = table().getByRole('row');
     for (let i = 1; i <= 4; i++) expect(await rows.nth(i).getAttribute('aria-selected')).toBe('true');
     expect(await rows.nth(5).getAttribute('aria-selected')).toBe('false');
+    // Sorting: a click on "ms" turns the order round.
+    const msOf = async (i: number) => Number(await rows.nth(i).locator('td').nth(1).textContent());
+    const n = await rows.count();
+    expect(await msOf(1)).toBeGreaterThanOrEqual(await msOf(n - 1));
+    await table().getByRole('button', { name: /^ms/ }).click();
+    await expect.poll(() => table().locator('th[aria-sort="ascending"]').textContent()).toMatch(/^ms/);
+    expect(await msOf(1)).toBeLessThanOrEqual(await msOf(n - 1));
+    await table().getByRole('button', { name: /^ms/ }).click();
     // The chart has a bar per operator type.
     expect(await panel().getByRole('img', { name: 'time by operator type' }).locator('rect').count()).toBeGreaterThan(2);
   });
