@@ -4,7 +4,7 @@ import { heatColor } from '../graph/heat-color.js';
 import { useStore } from '../state/use-store.js';
 import { CompareView } from './CompareView.js';
 import { ExportButtons } from './ExportButtons.js';
-import { idsByName, topNodeIds } from './heat-map.js';
+import { idsByName, nodeShares, topNodeIds } from './heat-map.js';
 import { JobProgress } from './JobProgress.js';
 import { NodeTimeTable } from './NodeTimeTable.js';
 import { OpTypeChart } from './OpTypeChart.js';
@@ -49,7 +49,8 @@ export function ProfilePanel({ backend, model, graph, atMainGraph, selection, st
     if (report) store.set({ report });
   };
   const report = s.modelId === model.modelId ? s.report : null;
-  const maxShare = report ? Math.max(0, ...report.nodes.map((n) => n.share)) : 0;
+  // The hottest node's share: what the heat map's darkest colour stands for.
+  const maxShare = useMemo(() => (report ? Math.max(0, ...nodeShares(report).values()) : 0), [report]);
 
   return (
     <section className="panel profile-panel" aria-label="profile">

@@ -43,6 +43,13 @@ export function heatOf(view: ViewGraph, ids: ReadonlyMap<string, number>, report
   return { heat: share, maxShare };
 }
 
+/** Each model node's share of the kernel time: the kernels computing it, summed (a layout reorder beside it counts too). */
+export function nodeShares(report: ProfileReport): Map<string, number> {
+  const shares = new Map<string, number>();
+  for (const rec of report.nodes) for (const name of new Set(rec.originalNodes)) shares.set(name, (shares.get(name) ?? 0) + rec.share);
+  return shares;
+}
+
 /** The model nodes of the `n` kernels that take the most time (typicalMs). */
 export function topNodeIds(report: ProfileReport, ids: ReadonlyMap<string, number>, n: number): number[] {
   const kernels = [...report.nodes].sort((a, b) => b.typicalMs - a.typicalMs).slice(0, Math.max(0, n));
