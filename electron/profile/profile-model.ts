@@ -52,7 +52,7 @@ export async function planModelInputs(graph: GraphProto, o: ProfileOptions): Pro
     const l = loaded.get(name);
     const spec = plan.inputs.find((s) => s.name === name);
     if (l) info.push({ name, type: elemTypeName(l.elemType), shape: l.tensor.dims, source: basename(l.source) });
-    else if (spec) info.push({ name, type: elemTypeName(spec.elemType), shape: spec.shape, source: spec.fill });
+    else if (spec) info.push({ name, type: elemTypeName(spec.elemType), shape: spec.shape, source: spec.value !== undefined ? `value ${spec.value}` : spec.fill });
   }
   return { given: [...loaded.values()].map((l) => l.tensor), generate: plan.inputs, info };
 }

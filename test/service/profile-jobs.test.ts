@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkbenchService } from '../../electron/service/workbench-service.js';
 import type { ProgressEvent } from '../../shared/protocol/backend.js';
@@ -110,6 +111,22 @@ describe('profile and compare jobs in the service', () => {
     // The host is usable afterwards.
     const next = await service.startProfile({ modelId, options: small });
     expect((await service.waitForJob(next.jobId)).state).toBe('done');
+  });
+
+  it('takes inputs from the verification settings, or generates them', async () => {
+    const sample = (await service.openPath(fileURLToPath(new URL('../../assets/sample.onnx', import.meta.url)))).modelId;
+    await service.setVerifySettings(sample, { dims: { batch: 2 }, values: { use_softmax: 1 } });
+    const given = await service.startProfile({ modelId: sample, options: { ...small, inputs: 'settings' } });
+    const generated = await service.startProfile({ modelId: sample, options: { ...small, inputs: 'generated' } });
+    await service.waitForJob(given.jobId);
+    await service.waitForJob(generated.jobId);
+    const a = (await service.getProfile(given.jobId)).report!;
+    const b = (await service.getProfile(generated.jobId)).report!;
+    expect(a.inputs.find((i) => i.name === 'image')!.shape).toEqual([2, 3, 32, 32]);
+    expect(a.inputs.find((i) => i.name === 'use_softmax')!.source).toBe('value 1');
+    expect(b.inputs.find((i) => i.name === 'image')!.shape[0]).not.toBe(2);
+    expect(b.inputs.find((i) => i.name === 'use_softmax')!.source).toBe('random');
+    await service.closeModel(sample);
   });
 
   it('names a missing provider and offers the fallback', async () => {
