@@ -1,5 +1,4 @@
-import { CATEGORY_COLORS } from '../operators/categories.js';
-import { heatColor } from './heat-color.js';
+import { boxesByColor } from './box-colors.js';
 import type { Highlights } from './highlights.js';
 import type { Scene } from './scene.js';
 import * as theme from './theme.js';
@@ -13,14 +12,7 @@ import type { ViewTransform } from './viewport.js';
 function fillBoxes(ctx: CanvasRenderingContext2D, scene: Scene, visible: number[], near: boolean, minSize: number, heat: Float32Array | null): void {
   const { items } = scene.view;
   const { x, y } = scene.layout;
-  const byColor = new Map<string, number[]>();
-  for (const i of visible) {
-    const c = heat ? heatColor(heat[i]) : CATEGORY_COLORS[items[i].category];
-    let list = byColor.get(c);
-    if (!list) byColor.set(c, (list = []));
-    list.push(i);
-  }
-  for (const [color, list] of byColor) {
+  for (const [color, list] of boxesByColor(scene, visible, heat)) {
     ctx.fillStyle = color;
     ctx.beginPath();
     for (const i of list) {
