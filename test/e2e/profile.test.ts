@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HttpBackend } from '../../renderer/backend/http-backend.js';
 import { heatColor } from '../../renderer/graph/heat-color.js';
 import type { CompareReport } from '../../shared/profile/report-schema.js';
 import { checkPrerequisites, launchBrowser, screenshot, serve, type Browser, type Served } from './harness.js';
@@ -122,5 +123,29 @@ describe('profile and compare views in Chromium', () => {
     const page2 = await readFile(await (await html).path(), 'utf8');
     expect(page2).toMatch(/^<!doctype html>/i);
     expect(browser.problems).toEqual([]);
+  });
+
+  it('profiles and compares the state after an edit made through the API', async () => {
+    // The operations panel is another part of the app; the same service edit, over HTTP.
+    const url = new URL(served.url);
+    const api = new HttpBackend({ origin: url.origin, token: url.searchParams.get('token')! });
+    const model = (await api.initialModel())!;
+    const history = await api.getHistory(model.modelId);
+    await api.applyOperation({ modelId: model.modelId, name: 'fuse-conv-batchnorm', version: history.version, verify: false });
+
+    await panel().getByRole('button', { name: 'Run profile' }).click();
+    await expect.poll(() => panel().getByLabel('profile summary').textContent(), { timeout: 60_000 }).toContain('(step 1, current)');
+    const ops = await table().locator('tbody tr td:first-child').allTextContents();
+    expect(ops).toContain('Conv');
+    expect(ops).not.toContain('BatchNormalization');
+
+    await panel().getByLabel('compare against').selectOption('original');
+    await panel().getByRole('button', { name: 'Compare' }).click();
+    const fused = panel().getByLabel('fused nodes');
+    await expect.poll(async () => `${await fused.textContent()} ${await panel().getByLabel('removed nodes').textContent()}`, { timeout: 60_000 }).toContain('BatchNormalization');
+    expect(await panel().locator('output[aria-label="latency ratio"]').textContent()).toMatch(/^×\d+\.\d{3}$/);
+    expect(await panel().getByRole('table', { name: 'layer comparison' }).getByText('provenance').count()).toBeGreaterThan(0);
+    await fused.scrollIntoViewIfNeeded();
+    await screenshot(page(), 'profile-04-compare-after-edit');
   });
 });
