@@ -97,6 +97,8 @@ describe('profile and compare views in Chromium', () => {
   });
 
   it('compares the current state with the original and exports the report', async () => {
+    // Interleaved runs of the same model: 20 keep the median ratio near 1 on a busy machine.
+    await panel().getByLabel('runs', { exact: true }).fill('20');
     await panel().getByRole('button', { name: 'Compare' }).click();
     const ratio = panel().locator('output[aria-label="latency ratio"]');
     await expect.poll(() => ratio.count(), { timeout: 60_000 }).toBe(1);
@@ -123,6 +125,23 @@ describe('profile and compare views in Chromium', () => {
     const page2 = await readFile(await (await html).path(), 'utf8');
     expect(page2).toMatch(/^<!doctype html>/i);
     expect(browser.problems).toEqual([]);
+  });
+
+  it('says when a provider is missing here, and runs on CPU when told to fall back', async () => {
+    await panel().getByLabel('provider').selectOption('tensorrt');
+    await panel().getByRole('button', { name: 'Run profile' }).click();
+    const alert = panel().getByRole('alert');
+    const summary = panel().getByLabel('profile summary');
+    await expect.poll(async () => (await alert.count()) > 0 || (await summary.textContent())?.includes('on tensorrt'), { timeout: 60_000 }).toBe(true);
+    if (await alert.count()) {
+      // No TensorRT here (the usual case on this machine): the reason and the way out.
+      expect(await alert.textContent()).toMatch(/^tensorrt: .*fall back to CPU/);
+      await panel().getByLabel('fall back to CPU').check();
+      await panel().getByRole('button', { name: 'Run profile' }).click();
+      await expect.poll(() => summary.textContent(), { timeout: 60_000 }).toMatch(/on cpu \(tensorrt not available: /);
+      await screenshot(page(), 'profile-05-fallback');
+    }
+    await panel().getByLabel('provider').selectOption('cpu');
   });
 
   it('profiles and compares the state after an edit made through the API', async () => {

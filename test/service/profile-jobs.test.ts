@@ -113,6 +113,20 @@ describe('profile and compare jobs in the service', () => {
     expect((await service.waitForJob(next.jobId)).state).toBe('done');
   });
 
+  it('cancels a long comparison: the job ends cancelled, with no report', async () => {
+    const job = await service.startCompare({ modelId, against: 'original', options: { ...small, runs: 100_000 } });
+    await new Promise<void>((resolve) => {
+      const off = service.onProgress((e) => {
+        if (e.jobId === job.jobId && e.done > 0) {
+          off();
+          resolve();
+        }
+      });
+    });
+    expect((await service.cancelJob(job.jobId)).state).toBe('cancelled');
+    expect((await service.getCompare(job.jobId)).report).toBeNull();
+  });
+
   it('takes inputs from the verification settings, or generates them', async () => {
     const sample = (await service.openPath(fileURLToPath(new URL('../../assets/sample.onnx', import.meta.url)))).modelId;
     await service.setVerifySettings(sample, { dims: { batch: 2 }, values: { use_softmax: 1 } });
