@@ -288,12 +288,12 @@ export class WorkbenchService implements Backend {
     const at = index ?? history.state;
     const last = history.steps.length;
     if (at > last) throw new WorkbenchError('BAD_STEP', `${doc.origin.name}: no history state ${at} (0 is the model as opened, ${last} the last step)`);
-    const current = index === undefined ? ', current' : '';
     if (at === 0) return { snapshot: null, label: index === undefined ? doc.origin.name : `${doc.origin.name} (original)` };
+    if (index === undefined) return { snapshot: await editor.snapshot(), label: `${doc.origin.name} (step ${at}, current)` };
     const record = editor.stepRecord(at);
     const snapshot = record && this.stepModels.get(record);
     if (!snapshot) throw new WorkbenchError('BAD_STEP', `${doc.origin.name}: history state ${at} was not kept`);
-    return { snapshot, label: `${doc.origin.name} (step ${at}${current})` };
+    return { snapshot, label: `${doc.origin.name} (step ${at})` };
   }
 
   private async profileInput(modelId: string, options: StartProfileParams['options']): Promise<ProfileJobInput> {
