@@ -52,6 +52,10 @@ function handlersForWindow(host: IpcHost, models: WindowModels): MethodHandlers 
     },
     getJob: (jobId) => service.getJob(jobId),
     cancelJob: (jobId) => service.cancelJob(jobId),
+    startProfile: (p) => service.startProfile(p),
+    getProfile: (jobId) => service.getProfile(jobId),
+    startCompare: (p) => service.startCompare(p),
+    getCompare: (jobId) => service.getCompare(jobId),
   });
 }
 

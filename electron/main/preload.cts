@@ -27,6 +27,10 @@ const bridge: WorkbenchBridge = {
   saveModel: (params) => call('workbench:saveModel', params),
   getJob: (params) => call('workbench:getJob', params),
   cancelJob: (params) => call('workbench:cancelJob', params),
+  startProfile: (params) => call('workbench:startProfile', params),
+  getProfile: (params) => call('workbench:getProfile', params),
+  startCompare: (params) => call('workbench:startCompare', params),
+  getCompare: (params) => call('workbench:getCompare', params),
   onProgress(listener) {
     const forward = (_event: Electron.IpcRendererEvent, message: unknown) => listener(message);
     ipcRenderer.on(EVENTS, forward);

@@ -246,6 +246,19 @@ export class ModelEditor {
     return { ...this.steps[i]!, index: i + 1, applied: i < this.ir.journal.state };
   }
 
+  /** The model as it is now, with provenance metadata (what a save would write). */
+  snapshot(): Promise<ModelProto> {
+    return this.exclusive(async () => {
+      this.originalNames ??= nodeNamesById(this.ir);
+      return withOrigins(this.ir.toProto(), this.ir, this.originalNames);
+    });
+  }
+
+  /** The record of history state `index` (1 = after the first step), if there is one. */
+  stepRecord(index: number): StepRecord | undefined {
+    return index >= 1 ? this.steps[index - 1] : undefined;
+  }
+
   history(): EditHistory {
     return { version: this.version, state: this.ir.journal.state, steps: this.steps.map((_, i) => this.entry(i)) };
   }

@@ -8,6 +8,9 @@ import { ModelPanel } from '../panels/ModelPanel.js';
 import { NodePanel } from '../panels/NodePanel.js';
 import { forgetTensorStats } from '../panels/TensorStats.js';
 import { VerifySettingsPanel } from '../panels/VerifySettingsPanel.js';
+import { ProfilePanel } from '../profile/ProfilePanel.js';
+import { createProfileStore } from '../profile/profile-store.js';
+import { useHeat } from '../profile/use-heat.js';
 import { SearchBox } from '../search/SearchBox.js';
 import { createAppStore, currentPath } from '../state/app-state.js';
 import { useStore } from '../state/use-store.js';
@@ -27,6 +30,7 @@ interface Props {
 
 export function App({ backend, startupError }: Props) {
   const [store] = useState(createAppStore);
+  const [profileStore] = useState(createProfileStore);
   const actions = useMemo(() => (backend ? createActions(store, backend, mark) : null), [store, backend]);
   const s = useStore(store, (state) => state);
   const [fitToken, setFitToken] = useState(0);
@@ -46,9 +50,10 @@ export function App({ backend, startupError }: Props) {
   const view = useViewGraph(s.prepared, s.expanded);
   const layout = useLayout(view, mark);
   const scene = layout.scene && layout.scene.view.prepared === s.prepared ? layout.scene : null;
+  const heat = useHeat(profileStore, scene, s.graph, s.crumbs.length <= 1);
   const highlights = useMemo(
-    () => (scene ? highlightsOf(scene.view, s.selection, s.matches, s.focus) : null),
-    [scene, s.selection, s.matches, s.focus],
+    () => (scene ? { ...highlightsOf(scene.view, s.selection, s.matches, s.focus), heat } : null),
+    [scene, s.selection, s.matches, s.focus, heat],
   );
   const keyOf = (i: number) => scene!.view.items[i].key;
   const onDrawn = useCallback((info: { mode: string }) => mark(`wb:graph-interactive:${info.mode}`), []);
@@ -138,6 +143,21 @@ export function App({ backend, startupError }: Props) {
           ) : null}
           {s.model ? <ModelPanel model={s.model} /> : null}
           {backend && s.model ? <VerifySettingsPanel backend={backend} model={s.model} /> : null}
+          {backend && actions && s.model ? (
+            <ProfilePanel
+              backend={backend}
+              model={s.model}
+              graph={s.graph}
+              atMainGraph={s.crumbs.length <= 1}
+              selection={s.selection}
+              store={profileStore}
+              onPick={(ids) => {
+                actions.jump(`n:${ids[0]}`);
+                actions.selectKeys(ids.map((id) => `n:${id}`), 'add');
+              }}
+              onSelect={(ids) => actions.selectKeys(ids.map((id) => `n:${id}`), 'replace')}
+            />
+          ) : null}
         </aside>
       </main>
     </div>

@@ -1,5 +1,6 @@
 import type { Backend, GraphInfo, GraphPath, OpenedModelInfo, ProgressEvent, TensorInfo, VerifySettingsInfo } from '../../shared/protocol/backend.js';
 import type { ApplyRequest, EditHistory, EditResult, JobInfo, ListOperationsParams, OperationList, OperationPreview, OperationRequest, SavedModel } from '../../shared/protocol/operations-api.js';
+import type { CompareResult, ProfileResult, StartCompareParams, StartProfileParams } from '../../shared/protocol/profile-api.js';
 import type { VerifyInputSettings } from '../../shared/verify/input-settings.js';
 import { backendOver, type MethodName, type MethodParams, type MethodResult } from '../../shared/protocol/methods.js';
 
@@ -76,5 +77,21 @@ export abstract class CallBackend implements Backend {
 
   cancelJob(jobId: string): Promise<JobInfo> {
     return this.calls.cancelJob(jobId);
+  }
+
+  startProfile(params: StartProfileParams): Promise<JobInfo> {
+    return this.calls.startProfile(params);
+  }
+
+  getProfile(jobId: string): Promise<ProfileResult> {
+    return this.calls.getProfile(jobId);
+  }
+
+  startCompare(params: StartCompareParams): Promise<JobInfo> {
+    return this.calls.startCompare(params);
+  }
+
+  getCompare(jobId: string): Promise<CompareResult> {
+    return this.calls.getCompare(jobId);
   }
 }

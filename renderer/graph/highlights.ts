@@ -8,6 +8,8 @@ export interface Highlights {
   selected: Uint8Array;
   matched: Uint8Array;
   focus: number;
+  /** Profile heat map: per box, its time relative to the hottest box (0..1), NaN where none was measured; absent or null: no heat map. */
+  heat?: Float32Array | null;
 }
 
 /** The box showing a key: the node's own box, or the collapsed scope holding it; -1 if none. */

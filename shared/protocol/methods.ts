@@ -13,6 +13,7 @@ import {
   verifySettingsSchema,
 } from './schemas.js';
 import { editHistorySchema, editResultSchema, jobInfoSchema, operationListSchema, operationParams, operationPreviewSchema, savedModelSchema } from './operation-schemas.js';
+import { compareResultSchema, profileParams, profileResultSchema } from './profile-api.js';
 
 // The API as a table: each method's parameters (one object, named fields) and result. Both
 // transports (Electron IPC, HTTP) validate parameters with it where they arrive in the host and
@@ -67,6 +68,12 @@ export const methods = {
   saveModel: { params: operationParams.saveModel, result: savedModelSchema },
   getJob: { params: operationParams.job, result: jobInfoSchema },
   cancelJob: { params: operationParams.job, result: jobInfoSchema },
+  /** Profiles the current state as a job (progress events, cancelJob); getProfile has its report once done. */
+  startProfile: { params: profileParams.startProfile, result: jobInfoSchema },
+  getProfile: { params: profileParams.result, result: profileResultSchema },
+  /** Compares the current state with the file as opened (or a history state) as a job; getCompare has the report. */
+  startCompare: { params: profileParams.startCompare, result: jobInfoSchema },
+  getCompare: { params: profileParams.result, result: compareResultSchema },
 } as const;
 
 /** Events the host pushes to the renderer (WebSocket / IPC messages): name → payload schema. */
@@ -107,6 +114,10 @@ export function handlersFor(backend: Omit<Backend, 'onProgress'>): MethodHandler
     saveModel: (p) => backend.saveModel(p),
     getJob: ({ jobId }) => backend.getJob(jobId),
     cancelJob: ({ jobId }) => backend.cancelJob(jobId),
+    startProfile: (p) => backend.startProfile(p),
+    getProfile: ({ jobId }) => backend.getProfile(jobId),
+    startCompare: (p) => backend.startCompare(p),
+    getCompare: ({ jobId }) => backend.getCompare(jobId),
   };
 }
 
@@ -129,5 +140,9 @@ export function backendOver(call: <M extends MethodName>(method: M, params: Meth
     saveModel: (p) => call('saveModel', p),
     getJob: (jobId) => call('getJob', { jobId }),
     cancelJob: (jobId) => call('cancelJob', { jobId }),
+    startProfile: (p) => call('startProfile', p),
+    getProfile: (jobId) => call('getProfile', { jobId }),
+    startCompare: (p) => call('startCompare', p),
+    getCompare: (jobId) => call('getCompare', { jobId }),
   };
 }

@@ -33,11 +33,11 @@ export function createBackend(): Backend {
     getVerifySettings: () => Promise.resolve({ settings: { dims: {}, values: {} }, remembered: false }),
     setVerifySettings: () => Promise.reject(new Error('bench backend: settings are not measured here')),
     ...Object.fromEntries(
-      (['listOperations', 'previewOperation', 'applyOperation', 'undo', 'redo', 'goToStep', 'getHistory', 'saveModel', 'getJob', 'cancelJob'] as const).map((m) => [
+      (['listOperations', 'previewOperation', 'applyOperation', 'undo', 'redo', 'goToStep', 'getHistory', 'saveModel', 'getJob', 'cancelJob', 'startProfile', 'getProfile', 'startCompare', 'getCompare'] as const).map((m) => [
         m,
         () => Promise.reject(new Error(`bench backend: ${m} is not measured here`)),
       ]),
-    ) as unknown as Pick<Backend, 'listOperations' | 'previewOperation' | 'applyOperation' | 'undo' | 'redo' | 'goToStep' | 'getHistory' | 'saveModel' | 'getJob' | 'cancelJob'>,
+    ) as unknown as Pick<Backend, 'listOperations' | 'previewOperation' | 'applyOperation' | 'undo' | 'redo' | 'goToStep' | 'getHistory' | 'saveModel' | 'getJob' | 'cancelJob' | 'startProfile' | 'getProfile' | 'startCompare' | 'getCompare'>,
     onProgress: () => () => {},
   };
 }

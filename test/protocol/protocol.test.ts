@@ -58,8 +58,8 @@ describe('request validation', () => {
 
 // The editing rows are exercised against the real service (test/server/operations-api.test.ts).
 const unused = Object.fromEntries(
-  ['listOperations', 'previewOperation', 'applyOperation', 'undo', 'redo', 'goToStep', 'getHistory', 'saveModel', 'getJob', 'cancelJob'].map((m) => [m, () => Promise.reject(new Error(`${m}: not used here`))]),
-) as unknown as Pick<Backend, 'listOperations' | 'previewOperation' | 'applyOperation' | 'undo' | 'redo' | 'goToStep' | 'getHistory' | 'saveModel' | 'getJob' | 'cancelJob'>;
+  ['listOperations', 'previewOperation', 'applyOperation', 'undo', 'redo', 'goToStep', 'getHistory', 'saveModel', 'getJob', 'cancelJob', 'startProfile', 'getProfile', 'startCompare', 'getCompare'].map((m) => [m, () => Promise.reject(new Error(`${m}: not used here`))]),
+) as unknown as Pick<Backend, 'listOperations' | 'previewOperation' | 'applyOperation' | 'undo' | 'redo' | 'goToStep' | 'getHistory' | 'saveModel' | 'getJob' | 'cancelJob' | 'startProfile' | 'getProfile' | 'startCompare' | 'getCompare'>;
 
 describe('dispatch', () => {
   const info = { modelId: 'm1' } as OpenedModelInfo;
