@@ -14,6 +14,8 @@ export interface FormField {
   numericItems: boolean;
   description: string;
   required: boolean;
+  /** Whether an empty text is a value (a string schema without a minimum length). */
+  allowsEmpty: boolean;
 }
 
 type Schema = {
@@ -26,6 +28,8 @@ type Schema = {
   properties?: Record<string, Schema>;
   required?: string[];
   description?: string;
+  minLength?: number;
+  default?: unknown;
 };
 
 function asSchema(v: unknown): Schema {
@@ -50,7 +54,7 @@ function choicesOf(s: Schema): string[] | null {
 }
 
 function fieldOf(name: string, s: Schema, required: boolean): FormField {
-  const base = { name, choices: [] as string[], numericItems: false, description: s.description ?? '', required };
+  const base = { name, choices: [] as string[], numericItems: false, description: s.description ?? '', required, allowsEmpty: false };
   const choices = choicesOf(s);
   if (choices) return { ...base, kind: 'select', choices };
   const types = typesOf(s);
@@ -62,14 +66,15 @@ function fieldOf(name: string, s: Schema, required: boolean): FormField {
   if (types.length === 1 && types[0] === 'boolean') return { ...base, kind: 'boolean' };
   if (types.length === 1 && types[0] === 'integer') return { ...base, kind: 'integer' };
   if (types.length === 1 && types[0] === 'number') return { ...base, kind: 'number' };
-  return { ...base, kind: 'text' };
+  return { ...base, kind: 'text', allowsEmpty: !(s.minLength && s.minLength > 0) };
 }
 
 /** The fields of an options schema (an object schema; anything else has no fields). */
 export function formFields(schema: unknown): FormField[] {
   const s = asSchema(schema);
   const required = new Set(s.required ?? []);
-  return Object.entries(s.properties ?? {}).map(([name, p]) => fieldOf(name, asSchema(p), required.has(name)));
+  // zod lists a field with a default as required (it is, in the parsed output); the user may leave it out.
+  return Object.entries(s.properties ?? {}).map(([name, p]) => fieldOf(name, asSchema(p), required.has(name) && asSchema(p).default === undefined));
 }
 
 /** The text a field shows for an option value. */
@@ -98,7 +103,7 @@ export function readForm(fields: FormField[], texts: Record<string, string>): Fo
   const options: Record<string, unknown> = {};
   for (const f of fields) {
     const text = (texts[f.name] ?? '').trim();
-    if (text === '' && f.kind !== 'text' && f.kind !== 'boolean') {
+    if (text === '' && !f.allowsEmpty && f.kind !== 'boolean') {
       if (f.required) return { ok: false, field: f.name, message: `${f.name} is required` };
       continue;
     }
@@ -114,7 +119,7 @@ export function readForm(fields: FormField[], texts: Record<string, string>): Fo
       // Shapes read as 1x3x224x224 too; names are split on commas only (a name may hold an x).
       const parts = f.numericItems ? text.split(/[,x×\s]+/) : text.split(',').map((t) => t.trim());
       options[f.name] = parts.filter((t) => t !== '').map((t) => listItem(f, t));
-    } else if (text !== '' || f.required) options[f.name] = texts[f.name] ?? '';
+    } else if (text !== '' || f.required) options[f.name] = f.kind === 'text' ? (texts[f.name] ?? '') : text;
   }
   return { ok: true, options };
 }
