@@ -21,8 +21,11 @@ export function ContextMenu({ store, actions }: { store: EditStore; actions: Edi
     };
   }, [menu, actions]);
   if (!menu) return null;
+  // Kept inside the window (a keyboard-opened menu starts at a box that may sit near an edge).
+  const left = Math.max(0, Math.min(menu.x, window.innerWidth - 240));
+  const top = Math.max(0, Math.min(menu.y, window.innerHeight - 260));
   return (
-    <div className="context-menu" role="menu" aria-label="node operations" style={{ left: menu.x, top: menu.y }}>
+    <div className="context-menu" role="menu" aria-label="node operations" style={{ left, top }}>
       {menu.operations === null ? <div className="menu-note">Finding what applies…</div> : null}
       {menu.operations?.length === 0 ? <div className="menu-note">Nothing applies to this node.</div> : null}
       {menu.operations?.map((op) => (

@@ -256,6 +256,12 @@ export function GraphView(props: GraphViewProps) {
     } else if (e.key === 'Enter' && focus !== null) {
       e.preventDefault();
       props.onOpen(focus);
+    } else if ((e.key === 'ContextMenu' || (e.shiftKey && e.key === 'F10')) && focus !== null && props.onContextMenu) {
+      // The context menu from the keyboard, for the focused box, opened beside it.
+      e.preventDefault();
+      const r = containerRef.current!.getBoundingClientRect();
+      const t = transform.current;
+      props.onContextMenu(focus, r.left + t.x + scene.layout.x[focus] * t.k, r.top + t.y + scene.layout.y[focus] * t.k);
     } else if (e.key === 'Backspace') {
       e.preventDefault();
       props.onBack();
@@ -296,7 +302,7 @@ export function GraphView(props: GraphViewProps) {
     >
       <p id="graph-help" className="sr-only">
         Arrow keys move between nodes, Enter expands a scope or enters a subgraph, C collapses the scope around a node,
-        Backspace goes up to the enclosing graph, plus and minus zoom, 0 fits the graph. Shift-click adds to the selection,
+        Shift+F10 opens the operations menu for a node, Backspace goes up to the enclosing graph, plus and minus zoom, 0 fits the graph. Shift-click adds to the selection,
         Ctrl-click toggles, shift-drag selects a region.
       </p>
       {svgMode ? (
