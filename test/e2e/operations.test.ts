@@ -161,6 +161,7 @@ describe('editing in Chromium (onnx-workbench serve)', () => {
     await preview.getByRole('button', { name: 'Apply' }).click();
     await expect.poll(nodeCount, { timeout: 30_000 }).toBe('670 nodes');
     await screenshot(page(), 'ops-08-ocr-relu-deleted');
-    expect(browser.problems.filter((p) => !p.includes('HTTP 4'))).toEqual([]);
+    // The one refused request above (422) is expected; nothing else may have failed.
+    expect(browser.problems.filter((p) => !p.includes('422'))).toEqual([]);
   });
 }, 300_000);
