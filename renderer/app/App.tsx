@@ -138,6 +138,8 @@ export function App({ backend, startupError }: Props) {
           ) : null}
         </div>
         <aside className="sidebar">
+          {s.model && edit.actions ? <OperationsPanel store={edit.store} actions={edit.actions} /> : null}
+          {s.model && edit.actions ? <HistoryPanel store={edit.store} actions={edit.actions} /> : null}
           {backend && s.model && view ? (
             <NodePanel
               backend={backend}
@@ -151,8 +153,6 @@ export function App({ backend, startupError }: Props) {
               onJump={(k) => actions?.jump(k)}
             />
           ) : null}
-          {s.model && edit.actions ? <OperationsPanel store={edit.store} actions={edit.actions} /> : null}
-          {s.model && edit.actions ? <HistoryPanel store={edit.store} actions={edit.actions} /> : null}
           {s.model ? <ModelPanel model={s.model} /> : null}
           {backend && s.model ? <VerifySettingsPanel backend={backend} model={s.model} /> : null}
         </aside>
