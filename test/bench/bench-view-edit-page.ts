@@ -13,8 +13,10 @@ interface PageGlobals {
 export interface EditMeasure {
   /** Click on Apply → the edited graph drawn and answering input. */
   ms: number;
-  /** Click → the edited graph prepared (store updated), the rest is layout and drawing. */
+  /** Click → the edited graph received, prepared (store updated), laid out; the rest is the scene and drawing. */
+  receivedMs: number;
   preparedMs: number;
+  laidOutMs: number;
   mode: string;
   longTasks: { start: number; duration: number }[];
   nodeCount: string;
@@ -48,10 +50,12 @@ export async function applyAndMeasure(page: Page, operation: string, timeoutMs =
     return { marks: g.performance.getEntriesByType('mark').map((m) => ({ name: m.name, t: m.startTime })), tasks: g.__longTasks };
   });
   const drawn = marks.filter((m) => m.name.startsWith('wb:graph-interactive'))[before]!;
-  const prepared = marks.find((m) => m.name === 'wb:edit-prepared' && m.t >= t0);
+  const after = (name: string) => (marks.find((m) => m.name === name && m.t >= t0)?.t ?? NaN) - t0;
   return {
     ms: drawn.t - t0,
-    preparedMs: prepared ? prepared.t - t0 : NaN,
+    receivedMs: after('wb:edit-graph-received'),
+    preparedMs: after('wb:edit-prepared'),
+    laidOutMs: after('wb:layout-done'),
     mode: drawn.name.split(':').pop() ?? '?',
     longTasks: tasks.filter((t) => t.start >= t0),
     nodeCount: (await page.locator('output[aria-label="node count"]').textContent()) ?? '',

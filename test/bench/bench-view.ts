@@ -134,7 +134,7 @@ async function main(): Promise<void> {
             `apply ${e.operation} ×${e.matches} (${applied.mode})`,
             ms(applied.ms),
             '',
-            `prepared at ${ms(applied.preparedMs)}`,
+            `graph in ${ms(applied.receivedMs)}, prepared ${ms(applied.preparedMs)}, laid out ${ms(applied.laidOutMs)}`,
             ms(maxTask(applied.longTasks)),
             String(applied.longTasks.filter((t) => t.duration > 200).length),
             '',
