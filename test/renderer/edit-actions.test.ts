@@ -7,7 +7,8 @@ import { createActions } from '../../renderer/app/actions.js';
 import { placeAfterEdit } from '../../renderer/edit/apply-diff.js';
 import { createEditActions } from '../../renderer/edit/edit-actions.js';
 import { createEditStore } from '../../renderer/edit/edit-state.js';
-import { prepareGraph } from '../../renderer/graph/view-graph.js';
+import { highlightsOf, withPreview } from '../../renderer/graph/highlights.js';
+import { buildViewGraph, prepareGraph } from '../../renderer/graph/view-graph.js';
 import { createAppStore } from '../../renderer/state/app-state.js';
 import { defaultOperations } from '../../shared/operations/registry.js';
 import { writeConvBnRelu } from '../service/conv-bn-model.js';
@@ -153,5 +154,17 @@ describe('the place carried across an edit', () => {
     expect(place.focus).toBeNull();
     const kept = placeAfterEdit({ expanded: new Set(), selection: new Set(), focus: 's:/a' }, before, after, { added: [], removed: [], changed: [], graphChanged: false });
     expect(kept.focus).toBe('s:/a');
+  });
+
+  it('marks the boxes a preview would change: the node box, or the collapsed scope hiding it', () => {
+    const g = graph([1, 2, 3], ['/a/x', '/a/y', '/b/z']);
+    const open = buildViewGraph(g, new Set(['/a', '/b']));
+    const plain = highlightsOf(open, new Set(), new Set(), null);
+    expect(withPreview(open, plain, null)).toBe(plain);
+    const marked = withPreview(open, plain, new Set([2]));
+    expect([...marked.preview!].map((f, i) => (f ? open.items[i]!.key : null)).filter(Boolean)).toEqual(['n:2']);
+    const collapsed = buildViewGraph(g, new Set());
+    const scoped = withPreview(collapsed, highlightsOf(collapsed, new Set(), new Set(), null), new Set([3]));
+    expect([...scoped.preview!].map((f, i) => (f ? collapsed.items[i]!.key : null)).filter(Boolean)).toEqual(['s:/b']);
   });
 });
