@@ -72,6 +72,7 @@ function SvgSceneImpl({ scene, highlights, onToggleScope }: Props) {
           const classes = ['box', `box-${item.kind}`];
           if (highlights.selected[i]) classes.push('selected');
           if (highlights.matched[i]) classes.push('matched');
+          if (highlights.preview?.[i]) classes.push('previewed');
           if (highlights.focus === i) classes.push('focused');
           if (highlights.heat) classes.push('heat');
           const io = item.kind === 'input' || item.kind === 'output';

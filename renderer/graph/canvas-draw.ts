@@ -160,6 +160,7 @@ export function drawScene(
     ctx.stroke();
   };
   outline(h.matched, theme.MATCH_FILL, 4);
+  if (h.preview) outline(h.preview, theme.PREVIEW_STROKE, 4);
   outline(h.selected, theme.SELECTED_STROKE, 2.5);
   if (h.focus >= 0 && h.focus < items.length) {
     const i = h.focus;
