@@ -63,6 +63,10 @@ function handlersForWindow(host: IpcHost, models: WindowModels, contents: WebCon
     listRecoveries: () => service.listRecoveries(),
     restoreRecovery: async (id) => models.track(await service.restoreRecovery(id)),
     discardRecovery: (id) => service.discardRecovery(id),
+    startProfile: (p) => service.startProfile(p),
+    getProfile: (jobId) => service.getProfile(jobId),
+    startCompare: (p) => service.startCompare(p),
+    getCompare: (jobId) => service.getCompare(jobId),
   });
 }
 

@@ -34,6 +34,10 @@ const bridge: WorkbenchBridge = {
   listRecoveries: (params) => call('workbench:listRecoveries', params),
   restoreRecovery: (params) => call('workbench:restoreRecovery', params),
   discardRecovery: (params) => call('workbench:discardRecovery', params),
+  startProfile: (params) => call('workbench:startProfile', params),
+  getProfile: (params) => call('workbench:getProfile', params),
+  startCompare: (params) => call('workbench:startCompare', params),
+  getCompare: (params) => call('workbench:getCompare', params),
   onProgress(listener) {
     const forward = (_event: Electron.IpcRendererEvent, message: unknown) => listener(message);
     ipcRenderer.on(EVENTS, forward);

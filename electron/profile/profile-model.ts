@@ -45,14 +45,14 @@ export async function prepareModel(path: string, label = basename(path)): Promis
 export async function planModelInputs(graph: GraphProto, o: ProfileOptions): Promise<PlannedInputs> {
   const declared = runtimeInputs(graph);
   const loaded = o.inputsPath ? await loadInputFiles(o.inputsPath, declared) : new Map();
-  const plan = planInputs(graph, { dims: o.dims, fill: o.fill, skip: [...loaded.keys()] });
+  const plan = planInputs(graph, { dims: o.dims, fill: o.fill, skip: [...loaded.keys()], ...(o.values ? { values: o.values } : {}) });
   const info: InputInfo[] = [];
   for (const vi of declared) {
     const name = vi.name ?? '';
     const l = loaded.get(name);
     const spec = plan.inputs.find((s) => s.name === name);
     if (l) info.push({ name, type: elemTypeName(l.elemType), shape: l.tensor.dims, source: basename(l.source) });
-    else if (spec) info.push({ name, type: elemTypeName(spec.elemType), shape: spec.shape, source: spec.fill });
+    else if (spec) info.push({ name, type: elemTypeName(spec.elemType), shape: spec.shape, source: spec.value !== undefined ? `value ${spec.value}` : spec.fill });
   }
   return { given: [...loaded.values()].map((l) => l.tensor), generate: plan.inputs, info };
 }

@@ -20,6 +20,8 @@ export interface ProfileOptions {
   /** Sizes of symbolic dims (`batch`) or of one input's axis (`x[0]`). */
   dims: Record<string, number>;
   fill: InputFill;
+  /** One number per input that every element takes (the app's verification settings). */
+  values?: Record<string, number>;
   seed: number;
   /** A .npy/.pb file or a folder of them. */
   inputsPath?: string;

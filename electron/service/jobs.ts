@@ -76,6 +76,11 @@ export class Jobs {
     return { ...this.job(jobId).info };
   }
 
+  /** Whether a job is still kept (running, or finished and not yet forgotten). */
+  has(jobId: string): boolean {
+    return this.jobs.has(jobId);
+  }
+
   /** Cancels a running job; a finished one is left as it ended. */
   cancel(jobId: string): Promise<JobInfo> {
     const job = this.job(jobId);

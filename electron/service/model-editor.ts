@@ -248,6 +248,19 @@ export class ModelEditor {
     return { ...this.steps[i]!, index: i + 1, applied: i < this.ir.journal.state };
   }
 
+  /** The model as it is now, with provenance metadata (what a save would write). */
+  snapshot(): Promise<ModelProto> {
+    return this.exclusive(async () => {
+      this.originalNames ??= nodeNamesById(this.ir);
+      return withOrigins(this.ir.toProto(), this.ir, this.originalNames);
+    });
+  }
+
+  /** The record of history state `index` (1 = after the first step), if there is one. */
+  stepRecord(index: number): StepRecord | undefined {
+    return index >= 1 ? this.steps[index - 1] : undefined;
+  }
+
   history(): EditHistory {
     return { version: this.version, state: this.ir.journal.state, steps: this.steps.map((_, i) => this.entry(i)) };
   }
@@ -264,7 +277,7 @@ export class ModelEditor {
   }
 
   /** The current state as a save would write it, with the applied steps' labels (for recovery copies). */
-  snapshot(): Promise<{ model: ModelProto; labels: string[] }> {
+  labelledSnapshot(): Promise<{ model: ModelProto; labels: string[] }> {
     return this.exclusive(async () => {
       this.originalNames ??= nodeNamesById(this.ir);
       return { model: withOrigins(this.ir.toProto(), this.ir, this.originalNames), labels: this.steps.slice(0, this.ir.journal.state).map((s) => s.label) };

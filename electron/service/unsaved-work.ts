@@ -146,7 +146,7 @@ export class UnsavedWork {
       t.recovery = { state: 'skipped', id: null, message: `no recovery copy: ${t.doc.origin.name} is over ${Math.round(this.maxBytes / 2 ** 20)} MiB; save your work` };
       return;
     }
-    const { model, labels } = await t.editor.snapshot();
+    const { model, labels } = await t.editor.labelledSnapshot();
     await this.store.write({ id: t.entryId, name: t.doc.origin.name, originalPath: t.doc.origin.path, labels: [...t.priorLabels, ...labels] }, model, t.doc.model, t.keep);
     t.recovery = { state: 'written', id: t.entryId, message: null };
   }

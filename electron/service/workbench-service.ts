@@ -4,6 +4,9 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { WorkbenchError } from '../../shared/errors.js';
 import { defaultOperations, type OperationRegistry } from '../../shared/operations/registry.js';
 import type { Backend, GraphInfo, GraphPath, OpenedModelInfo, ProgressEvent, TensorInfo, VerifySettingsInfo } from '../../shared/protocol/backend.js';
+import type { ModelProto } from '../../shared/onnx/proto-types.js';
+import type { CompareReport, ProfileReport } from '../../shared/profile/report-schema.js';
+import type { CompareResult, ProfileResult, StartCompareParams, StartProfileParams } from '../../shared/protocol/profile-api.js';
 import type { ApplyRequest, EditHistory, EditResult, JobInfo, ListOperationsParams, OperationList, OperationPreview, OperationRequest, SavedModel } from '../../shared/protocol/operations-api.js';
 import type { DocumentState, RecoveryInfo, SaveTarget } from '../../shared/protocol/recovery-api.js';
 import { externalDataOf } from '../../shared/onnx/external-data.js';
@@ -18,6 +21,7 @@ import { RuntimeHost } from '../runtime-host/runtime-host.js';
 import { Jobs } from './jobs.js';
 import { ModelDocument, type DocumentOrigin } from './model-document.js';
 import { ModelEditor } from './model-editor.js';
+import { compareJob, profileJob, type ModelState, type ProfileJobInput } from './profile-job.js';
 import { endedVerification, runningVerification } from './step-verification.js';
 import { verifyStep } from './verify-job.js';
 import { RecoveryStore } from './recovery-store.js';
@@ -67,6 +71,10 @@ export class WorkbenchService implements Backend {
   private readonly jobList: Jobs;
   private readonly unsaved: UnsavedWork;
   private runtimeHost: RuntimeHost | undefined;
+  /** Each applied step's model (what profiling and comparing run), by its history record. */
+  private readonly stepModels = new WeakMap<object, ModelProto>();
+  /** Reports of finished profile and compare jobs, by jobId (forgotten with the job). */
+  private readonly reports = new Map<string, ProfileReport | CompareReport>();
   private initial: Promise<OpenedModelInfo> | undefined;
   private jobs = 0;
 
@@ -240,6 +248,7 @@ export class WorkbenchService implements Backend {
     const editor = this.editor(p.modelId);
     const applied = await editor.apply(p);
     this.unsaved.changed(p.modelId);
+    this.stepModels.set(applied.record, applied.snapshot);
     for (const s of applied.dropped) if (s.verification.state === 'running' && s.verification.jobId) void this.jobList.cancel(s.verification.jobId);
     const choice = applied.tolerance;
     if (p.verify === false || !choice) return applied.result;
@@ -303,7 +312,7 @@ export class WorkbenchService implements Backend {
    */
   async modelBytes(modelId: string): Promise<{ name: string; segments: Uint8Array[]; bytes: number }> {
     const doc = this.document(modelId);
-    const { model } = await this.editor(modelId).snapshot();
+    const model = await this.editor(modelId).snapshot();
     let external = 0;
     mapModelTensors(model, (t) => {
       if (externalDataOf(t)) external++;
@@ -356,6 +365,66 @@ export class WorkbenchService implements Backend {
 
   async cancelJob(jobId: string): Promise<JobInfo> {
     return this.jobList.cancel(jobId);
+  }
+
+  /** History state `index` of a document (its current one when undefined) as profiling runs it. */
+  private async modelState(modelId: string, index: number | undefined, version: number | undefined): Promise<ModelState> {
+    const doc = this.document(modelId);
+    const editor = this.editor(modelId);
+    await editor.idle();
+    if (version !== undefined && version !== editor.version) {
+      throw new WorkbenchError('STALE_VERSION', `${doc.origin.name}: the model changed since version ${version} (now ${editor.version}); run it again`);
+    }
+    const history = editor.history();
+    const at = index ?? history.state;
+    const last = history.steps.length;
+    if (at > last) throw new WorkbenchError('BAD_STEP', `${doc.origin.name}: no history state ${at} (0 is the model as opened, ${last} the last step)`);
+    if (at === 0) return { snapshot: null, label: index === undefined ? doc.origin.name : `${doc.origin.name} (original)` };
+    if (index === undefined) return { snapshot: await editor.snapshot(), label: `${doc.origin.name} (step ${at}, current)` };
+    const record = editor.stepRecord(at);
+    const snapshot = record && this.stepModels.get(record);
+    if (!snapshot) throw new WorkbenchError('BAD_STEP', `${doc.origin.name}: history state ${at} was not kept`);
+    return { snapshot, label: `${doc.origin.name} (step ${at})` };
+  }
+
+  private async profileInput(modelId: string, options: StartProfileParams['options']): Promise<ProfileJobInput> {
+    const doc = this.document(modelId);
+    const settings = (await this.verifySettings.get(doc.settingsKey)) ?? DEFAULT_VERIFY_SETTINGS;
+    return { source: doc.model, options, settings, ...(this.options.tempDir ? { tempDir: this.options.tempDir } : {}) };
+  }
+
+  /** Profiles the current state as a job; getProfile has its report once it is done. */
+  async startProfile(p: StartProfileParams): Promise<JobInfo> {
+    const state = await this.modelState(p.modelId, undefined, p.version);
+    const input = await this.profileInput(p.modelId, p.options);
+    const host = (this.runtimeHost ??= new RuntimeHost());
+    return this.jobList.start('profile', `profile ${state.label}`, (c) => profileJob(host, input, state, c), (info, report) => this.keepReport(info, report));
+  }
+
+  /** Compares the current state (B) with the file as opened or a history state (A) as a job. */
+  async startCompare(p: StartCompareParams): Promise<JobInfo> {
+    const b = await this.modelState(p.modelId, undefined, p.version);
+    const a = await this.modelState(p.modelId, p.against === 'original' ? 0 : p.against, undefined);
+    const input = await this.profileInput(p.modelId, p.options);
+    const host = (this.runtimeHost ??= new RuntimeHost());
+    return this.jobList.start('compare', `compare ${b.label} with ${a.label}`, (c) => compareJob(host, input, a, b, c), (info, report) => this.keepReport(info, report));
+  }
+
+  private keepReport(info: JobInfo, report: ProfileReport | CompareReport | undefined): void {
+    if (report) this.reports.set(info.jobId, report);
+    for (const id of this.reports.keys()) if (!this.jobList.has(id)) this.reports.delete(id);
+  }
+
+  async getProfile(jobId: string): Promise<ProfileResult> {
+    const job = this.jobList.get(jobId);
+    if (job.kind !== 'profile') throw new WorkbenchError('UNKNOWN_JOB', `job "${jobId}" is a ${job.kind} job, not a profile`);
+    return { job, report: (this.reports.get(jobId) as ProfileReport | undefined) ?? null };
+  }
+
+  async getCompare(jobId: string): Promise<CompareResult> {
+    const job = this.jobList.get(jobId);
+    if (job.kind !== 'compare') throw new WorkbenchError('UNKNOWN_JOB', `job "${jobId}" is a ${job.kind} job, not a comparison`);
+    return { job, report: (this.reports.get(jobId) as CompareReport | undefined) ?? null };
   }
 
   /** Resolves when a job has ended (for the CLI and tests; clients poll getJob or watch progress). */

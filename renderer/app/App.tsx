@@ -1,13 +1,20 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { Backend } from '../../shared/protocol/backend.js';
 import { GraphView } from '../graph/GraphView.js';
-import { highlightsOf } from '../graph/highlights.js';
+import { ContextMenu } from '../edit/ContextMenu.js';
+import { HistoryPanel } from '../edit/HistoryPanel.js';
+import { OperationsPanel } from '../edit/OperationsPanel.js';
+import { useEdit } from '../edit/use-edit.js';
+import { highlightsOf, withPreview } from '../graph/highlights.js';
 import { Breadcrumb } from '../panels/Breadcrumb.js';
 import { FileOpen, useFileDrop } from '../panels/FileOpen.js';
 import { ModelPanel } from '../panels/ModelPanel.js';
 import { NodePanel } from '../panels/NodePanel.js';
 import { forgetTensorStats } from '../panels/TensorStats.js';
 import { VerifySettingsPanel } from '../panels/VerifySettingsPanel.js';
+import { ProfilePanel } from '../profile/ProfilePanel.js';
+import { createProfileStore } from '../profile/profile-store.js';
+import { useHeat } from '../profile/use-heat.js';
 import { SearchBox } from '../search/SearchBox.js';
 import { createAppStore, currentPath } from '../state/app-state.js';
 import { useStore } from '../state/use-store.js';
@@ -30,9 +37,13 @@ interface Props {
 
 export function App({ backend, startupError }: Props) {
   const [store] = useState(createAppStore);
+  const [profileStore] = useState(createProfileStore);
   const actions = useMemo(() => (backend ? createActions(store, backend, mark) : null), [store, backend]);
   const s = useStore(store, (state) => state);
   const [fitToken, setFitToken] = useState(0);
+  const edit = useEdit(store, backend, mark);
+  const editView = useStore(edit.store, (e) => e.editedGraph);
+  const previewNodes = useStore(edit.store, (e) => e.preview?.nodes ?? null);
 
   useEffect(() => {
     if (!actions) return;
@@ -49,10 +60,12 @@ export function App({ backend, startupError }: Props) {
   const dropping = useFileDrop(onFile);
   const view = useViewGraph(s.prepared, s.expanded);
   const layout = useLayout(view, mark);
-  const scene = layout.scene && layout.scene.view.prepared === s.prepared ? layout.scene : null;
+  // After an edit the previous scene stays on screen while the edited graph is laid out.
+  const scene = layout.scene && (layout.scene.view.prepared === s.prepared || editView === s.prepared) ? layout.scene : null;
+  const heat = useHeat(profileStore, scene, s.graph, s.crumbs.length <= 1);
   const highlights = useMemo(
-    () => (scene ? highlightsOf(scene.view, s.selection, s.matches, s.focus) : null),
-    [scene, s.selection, s.matches, s.focus],
+    () => (scene ? { ...withPreview(scene.view, highlightsOf(scene.view, s.selection, s.matches, s.focus), previewNodes), heat } : null),
+    [scene, s.selection, s.matches, s.focus, previewNodes, heat],
   );
   const keyOf = (i: number) => scene!.view.items[i].key;
   const onDrawn = useCallback((info: { mode: string }) => mark(`wb:graph-interactive:${info.mode}`), []);
@@ -108,6 +121,13 @@ export function App({ backend, startupError }: Props) {
               onMove={(i) => actions.move(keyOf(i))}
               onToggleScope={actions.toggleScope}
               onDrawn={onDrawn}
+              keepViewOf={editView}
+              onContextMenu={(i, x, y) => {
+                const key = keyOf(i);
+                if (!key.startsWith('n:')) return;
+                actions.activate(key, 'replace');
+                void edit.actions?.openMenu(Number(key.slice(2)), x, y);
+              }}
             />
           ) : (
             <div className="empty">
@@ -129,6 +149,8 @@ export function App({ backend, startupError }: Props) {
           ) : null}
         </div>
         <aside className="sidebar">
+          {s.model && edit.actions ? <OperationsPanel store={edit.store} actions={edit.actions} /> : null}
+          {s.model && edit.actions ? <HistoryPanel store={edit.store} actions={edit.actions} /> : null}
           {backend && s.model && view ? (
             <NodePanel
               backend={backend}
@@ -144,8 +166,24 @@ export function App({ backend, startupError }: Props) {
           ) : null}
           {s.model ? <ModelPanel model={s.model} /> : null}
           {backend && s.model ? <VerifySettingsPanel backend={backend} model={s.model} /> : null}
+          {backend && actions && s.model ? (
+            <ProfilePanel
+              backend={backend}
+              model={s.model}
+              graph={s.graph}
+              atMainGraph={s.crumbs.length <= 1}
+              selection={s.selection}
+              store={profileStore}
+              onPick={(ids) => {
+                actions.jump(`n:${ids[0]}`);
+                actions.selectKeys(ids.map((id) => `n:${id}`), 'add');
+              }}
+              onSelect={(ids) => actions.selectKeys(ids.map((id) => `n:${id}`), 'replace')}
+            />
+          ) : null}
         </aside>
       </main>
+      {edit.actions ? <ContextMenu store={edit.store} actions={edit.actions} /> : null}
     </div>
   );
 }

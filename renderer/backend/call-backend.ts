@@ -1,6 +1,7 @@
 import type { Backend, GraphInfo, GraphPath, OpenedModelInfo, ProgressEvent, TensorInfo, VerifySettingsInfo } from '../../shared/protocol/backend.js';
 import type { ApplyRequest, EditHistory, EditResult, JobInfo, ListOperationsParams, OperationList, OperationPreview, OperationRequest, SavedModel } from '../../shared/protocol/operations-api.js';
 import type { DocumentState, RecoveryInfo, SaveTarget } from '../../shared/protocol/recovery-api.js';
+import type { CompareResult, ProfileResult, StartCompareParams, StartProfileParams } from '../../shared/protocol/profile-api.js';
 import type { VerifyInputSettings } from '../../shared/verify/input-settings.js';
 import { backendOver, type MethodName, type MethodParams, type MethodResult } from '../../shared/protocol/methods.js';
 
@@ -97,5 +98,21 @@ export abstract class CallBackend implements Backend {
 
   discardRecovery(id: string): Promise<RecoveryInfo[]> {
     return this.calls.discardRecovery(id);
+  }
+
+  startProfile(params: StartProfileParams): Promise<JobInfo> {
+    return this.calls.startProfile(params);
+  }
+
+  getProfile(jobId: string): Promise<ProfileResult> {
+    return this.calls.getProfile(jobId);
+  }
+
+  startCompare(params: StartCompareParams): Promise<JobInfo> {
+    return this.calls.startCompare(params);
+  }
+
+  getCompare(jobId: string): Promise<CompareResult> {
+    return this.calls.getCompare(jobId);
   }
 }

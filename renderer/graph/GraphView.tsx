@@ -33,6 +33,10 @@ export interface GraphViewProps {
   onCollapse(item: number): void;
   onMove(item: number): void;
   onToggleScope(path: string): void;
+  /** A right click on a box (at client coordinates). */
+  onContextMenu?(item: number, clientX: number, clientY: number): void;
+  /** A graph re-prepared after an edit: its scene keeps the current zoom and place. */
+  keepViewOf?: unknown;
   /** Called once a new scene has been drawn and the view answers input. */
   onDrawn(info: { mode: 'svg' | 'canvas' }): void;
 }
@@ -129,12 +133,15 @@ export function GraphView(props: GraphViewProps) {
   const shownScene = useRef<Scene | null>(null);
   useLayoutEffect(() => {
     if (!size.w || shownScene.current === scene) return;
-    const first = shownScene.current === null || shownScene.current.view.prepared !== scene.view.prepared;
+    const edited = shownScene.current !== null && latest.current.keepViewOf === scene.view.prepared;
+    const first = !edited && (shownScene.current === null || shownScene.current.view.prepared !== scene.view.prepared);
     shownScene.current = scene;
     const fit = fitTransform(scene.width, scene.height, size.w, size.h);
     zoomRef.current?.scaleExtent([Math.min(0.05, fit.k / 2), 4]);
     const focus = latest.current.highlights.focus;
-    if (!first && focus >= 0) {
+    if (edited) {
+      // An edit's graph: stay where the user was.
+    } else if (!first && focus >= 0) {
       setTransform(centreOn(scene.layout.x[focus], scene.layout.y[focus], Math.max(transform.current.k, 0.6), size.w, size.h));
     } else setTransform(initialTransform(scene.width, scene.height, size.w, size.h));
     applyTransform();
@@ -198,6 +205,15 @@ export function GraphView(props: GraphViewProps) {
     if (i >= 0) props.onOpen(i);
   };
 
+  const onContextMenu = (e: React.MouseEvent) => {
+    if (!props.onContextMenu) return;
+    const p = toGraph(e.clientX, e.clientY);
+    const i = itemAt(scene, p.x, p.y, 2 / transform.current.k);
+    if (i < 0) return;
+    e.preventDefault();
+    props.onContextMenu(i, e.clientX, e.clientY);
+  };
+
   const onPointerDown = (e: React.PointerEvent<HTMLDivElement>) => {
     if (!e.shiftKey || e.button !== 0) return;
     const r = containerRef.current!.getBoundingClientRect();
@@ -240,6 +256,12 @@ export function GraphView(props: GraphViewProps) {
     } else if (e.key === 'Enter' && focus !== null) {
       e.preventDefault();
       props.onOpen(focus);
+    } else if ((e.key === 'ContextMenu' || (e.shiftKey && e.key === 'F10')) && focus !== null && props.onContextMenu) {
+      // The context menu from the keyboard, for the focused box, opened beside it.
+      e.preventDefault();
+      const r = containerRef.current!.getBoundingClientRect();
+      const t = transform.current;
+      props.onContextMenu(focus, r.left + t.x + scene.layout.x[focus] * t.k, r.top + t.y + scene.layout.y[focus] * t.k);
     } else if (e.key === 'Backspace') {
       e.preventDefault();
       props.onBack();
@@ -275,11 +297,12 @@ export function GraphView(props: GraphViewProps) {
       onKeyDown={onKeyDown}
       onClick={onClick}
       onDoubleClick={onDoubleClick}
+      onContextMenu={onContextMenu}
       onPointerDown={onPointerDown}
     >
       <p id="graph-help" className="sr-only">
         Arrow keys move between nodes, Enter expands a scope or enters a subgraph, C collapses the scope around a node,
-        Backspace goes up to the enclosing graph, plus and minus zoom, 0 fits the graph. Shift-click adds to the selection,
+        Shift+F10 opens the operations menu for a node, Backspace goes up to the enclosing graph, plus and minus zoom, 0 fits the graph. Shift-click adds to the selection,
         Ctrl-click toggles, shift-drag selects a region.
       </p>
       {svgMode ? (

@@ -1,6 +1,7 @@
 import { curveBasis, line } from 'd3';
 import { memo } from 'react';
 import { CATEGORY_COLORS } from '../operators/categories.js';
+import { heatColor } from './heat-color.js';
 import type { Highlights } from './highlights.js';
 import type { Scene } from './scene.js';
 
@@ -71,7 +72,9 @@ function SvgSceneImpl({ scene, highlights, onToggleScope }: Props) {
           const classes = ['box', `box-${item.kind}`];
           if (highlights.selected[i]) classes.push('selected');
           if (highlights.matched[i]) classes.push('matched');
+          if (highlights.preview?.[i]) classes.push('previewed');
           if (highlights.focus === i) classes.push('focused');
+          if (highlights.heat) classes.push('heat');
           const io = item.kind === 'input' || item.kind === 'output';
           return (
             <g
@@ -86,7 +89,7 @@ function SvgSceneImpl({ scene, highlights, onToggleScope }: Props) {
               transform={`translate(${x[i] - item.width / 2},${y[i] - item.height / 2})`}
             >
               <title>{item.title}</title>
-              <rect width={item.width} height={item.height} rx={io ? item.height / 2 : 4} fill={CATEGORY_COLORS[item.category]} />
+              <rect width={item.width} height={item.height} rx={io ? item.height / 2 : 4} fill={highlights.heat ? heatColor(highlights.heat[i]) : CATEGORY_COLORS[item.category]} />
               <text x={item.width / 2} y={item.lines.length || item.kind === 'scope' ? 13 : item.height / 2 + 1} className="box-label">
                 {item.label}
               </text>

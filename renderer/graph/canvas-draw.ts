@@ -1,4 +1,4 @@
-import { CATEGORY_COLORS, type OpCategory } from '../operators/categories.js';
+import { boxesByColor } from './box-colors.js';
 import type { Highlights } from './highlights.js';
 import type { Scene } from './scene.js';
 import * as theme from './theme.js';
@@ -9,18 +9,11 @@ import type { ViewTransform } from './viewport.js';
 // in. Edges that share a source's bus are drawn from where they leave it.
 
 
-function fillBoxes(ctx: CanvasRenderingContext2D, scene: Scene, visible: number[], near: boolean, minSize: number): void {
+function fillBoxes(ctx: CanvasRenderingContext2D, scene: Scene, visible: number[], near: boolean, minSize: number, heat: Float32Array | null): void {
   const { items } = scene.view;
   const { x, y } = scene.layout;
-  const byColor = new Map<OpCategory, number[]>();
-  for (const i of visible) {
-    const c = items[i].category;
-    let list = byColor.get(c);
-    if (!list) byColor.set(c, (list = []));
-    list.push(i);
-  }
-  for (const [category, list] of byColor) {
-    ctx.fillStyle = CATEGORY_COLORS[category];
+  for (const [color, list] of boxesByColor(scene, visible, heat)) {
+    ctx.fillStyle = color;
     ctx.beginPath();
     for (const i of list) {
       const w = Math.max(items[i].width, minSize);
@@ -123,7 +116,7 @@ export function drawScene(
     const hh = items[i].height / 2;
     if (x[i] + hw >= vx0 && x[i] - hw <= vx1 && y[i] + hh >= vy0 && y[i] - hh <= vy1) visible.push(i);
   }
-  fillBoxes(ctx, scene, visible, near, 2 * px);
+  fillBoxes(ctx, scene, visible, near, 2 * px, h.heat ?? null);
 
   if (!near) {
     // Zoomed out, collapsed scopes keep an outline so that a column of them reads as boxes.
@@ -167,6 +160,7 @@ export function drawScene(
     ctx.stroke();
   };
   outline(h.matched, theme.MATCH_FILL, 4);
+  if (h.preview) outline(h.preview, theme.PREVIEW_STROKE, 4);
   outline(h.selected, theme.SELECTED_STROKE, 2.5);
   if (h.focus >= 0 && h.focus < items.length) {
     const i = h.focus;

@@ -8,6 +8,10 @@ export interface Highlights {
   selected: Uint8Array;
   matched: Uint8Array;
   focus: number;
+  /** Profile heat map: per box, its time relative to the hottest box (0..1), NaN where none was measured; absent or null: no heat map. */
+  heat?: Float32Array | null;
+  /** Boxes an operation's preview would remove or change (absent: no preview shown). */
+  preview?: Uint8Array;
 }
 
 /** The box showing a key: the node's own box, or the collapsed scope holding it; -1 if none. */
@@ -33,4 +37,15 @@ export function highlightsOf(view: ViewGraph, selection: ReadonlySet<number>, ma
     if (i >= 0) matched[i] = 1;
   }
   return { selected, matched, focus: focus ? itemIndexOfKey(view, focus) : -1 };
+}
+
+/** Marks the boxes showing the nodes a preview would remove or change. */
+export function withPreview(view: ViewGraph, h: Highlights, nodes: ReadonlySet<number> | null): Highlights {
+  if (!nodes || nodes.size === 0) return h;
+  const preview = new Uint8Array(view.items.length);
+  for (const id of nodes) {
+    const i = view.prepared.nodeIndex.get(id);
+    if (i !== undefined && view.itemOfNode[i] >= 0) preview[view.itemOfNode[i]] = 1;
+  }
+  return { ...h, preview };
 }

@@ -5,6 +5,8 @@ export const EDGE_COLOR = '#8a94a6';
 export const EDGE_ACTIVE = '#1f5fbf';
 export const SELECTED_STROKE = '#1f5fbf';
 export const MATCH_FILL = '#ffe14d';
+/** Nodes an operation's preview would remove or change. */
+export const PREVIEW_STROKE = '#d9480f';
 export const FOCUS_STROKE = '#0b3d91';
 export const NODE_STROKE = '#5b6472';
 export const FRAME_STROKE = '#b8c4d6';

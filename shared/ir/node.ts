@@ -38,6 +38,12 @@ export class IrNode {
     return this.proto.domain ?? '';
   }
 
+  /** Whether the operator is in the default ONNX domain ('' or 'ai.onnx'). */
+  get inDefaultDomain(): boolean {
+    const d = this.domain;
+    return d === '' || d === 'ai.onnx';
+  }
+
   /** Input value names; '' marks an omitted optional input. */
   get inputs(): readonly string[] {
     return this.proto.input ?? [];

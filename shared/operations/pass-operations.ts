@@ -66,7 +66,7 @@ export function passOperation(pass: Pass): Operation<Record<string, never>> {
 
 const PRESET_TEXT: Record<string, string> = {
   default: 'every cleanup, folding and fusion the target allows, except those measured slower on CPU',
-  cleanup: 'cleanups and folding only: outputs stay bit-exact',
+  cleanup: 'cleanups and folding only: no fusions (bit-exact but for constant folding, within its named tolerance)',
   fusions: 'fusions only',
   aggressive: 'the default preset plus loop unrolling (larger files)',
 };

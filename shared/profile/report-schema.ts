@@ -123,7 +123,7 @@ export interface InputInfo {
   name: string;
   type: string;
   shape: number[];
-  /** 'random' | 'zeros' | 'ones' | the file it came from. */
+  /** 'random' | 'zeros' | 'ones' | 'value N' (every element N) | the file it came from. */
   source: string;
 }
 

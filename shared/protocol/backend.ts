@@ -1,6 +1,7 @@
 import type { ModelSummary, ValueSummary } from '../onnx/model-summary.js';
 import type { VerifyInputSettings } from '../verify/input-settings.js';
 import type { DocumentState, RecoveryInfo, SaveTarget } from './recovery-api.js';
+import type { CompareResult, ProfileResult, StartCompareParams, StartProfileParams } from './profile-api.js';
 import type { ApplyRequest, EditHistory, EditResult, JobInfo, ListOperationsParams, OperationList, OperationPreview, OperationRequest, SavedModel } from './operations-api.js';
 
 // The one API between the UI and whatever hosts it (Electron IPC or the local HTTP/WebSocket
@@ -131,6 +132,13 @@ export interface Backend {
   discardRecovery(id: string): Promise<RecoveryInfo[]>;
   /** The current state as a model file's bytes, where the host offers downloads (the browser host; Electron saves with its own dialog). */
   downloadModel?(modelId: string): Promise<{ name: string; bytes: Uint8Array }>;
+  /** Profiles the current state in the runtime host as a job (its jobId in the answer). */
+  startProfile(params: StartProfileParams): Promise<JobInfo>;
+  /** A profile job and its report (null until it is done). */
+  getProfile(jobId: string): Promise<ProfileResult>;
+  /** Compares the current state with the file as opened (or history state N) as a job. */
+  startCompare(params: StartCompareParams): Promise<JobInfo>;
+  getCompare(jobId: string): Promise<CompareResult>;
   /** Progress of opening, inference and jobs (a job's events carry its jobId). */
   onProgress(listener: (e: ProgressEvent) => void): () => void;
 }

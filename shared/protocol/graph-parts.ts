@@ -49,8 +49,12 @@ export function graphPart(info: GraphInfo, part: number, items = GRAPH_PART_ITEM
 export async function assembleGraph(fetchPart: (part: number) => Promise<GraphPart>): Promise<GraphInfo> {
   const first = await fetchPart(0);
   const { nodes, values, initializers } = first.graph;
+  // The other parts are requested together (the transport and the host overlap), used in order.
+  const rest = Array.from({ length: Math.max(0, first.parts - 1) }, (_, i) => fetchPart(i + 1));
+  // Each is awaited below in turn; a rejection of a later one must not go unhandled meanwhile.
+  for (const r of rest) r.catch(() => {});
   for (let part = 1; part < first.parts; part++) {
-    const next = await fetchPart(part);
+    const next = await rest[part - 1]!;
     if (next.parts !== first.parts || JSON.stringify(next.totals) !== JSON.stringify(first.totals)) {
       throw new WorkbenchError('BAD_RESPONSE', 'the graph changed while it was being read; open it again');
     }

@@ -14,6 +14,7 @@ import {
 } from './schemas.js';
 import { recoveryMethods } from './recovery-api.js';
 import { editHistorySchema, editResultSchema, jobInfoSchema, operationListSchema, operationParams, operationPreviewSchema, savedModelSchema } from './operation-schemas.js';
+import { compareResultSchema, profileParams, profileResultSchema } from './profile-api.js';
 
 // The API as a table: each method's parameters (one object, named fields) and result. Both
 // transports (Electron IPC, HTTP) validate parameters with it where they arrive in the host and
@@ -71,6 +72,12 @@ export const methods = {
   cancelJob: { params: operationParams.job, result: jobInfoSchema },
   /** Unsaved steps, last save, recovery copy; where to save; recovery copies from an earlier run (recovery-api.ts). */
   ...recoveryMethods,
+  /** Profiles the current state as a job (progress events, cancelJob); getProfile has its report once done. */
+  startProfile: { params: profileParams.startProfile, result: jobInfoSchema },
+  getProfile: { params: profileParams.result, result: profileResultSchema },
+  /** Compares the current state with the file as opened (or a history state) as a job; getCompare has the report. */
+  startCompare: { params: profileParams.startCompare, result: jobInfoSchema },
+  getCompare: { params: profileParams.result, result: compareResultSchema },
 } as const;
 
 /** Events the host pushes to the renderer (WebSocket / IPC messages): name → payload schema. */
@@ -116,6 +123,10 @@ export function handlersFor(backend: Omit<Backend, 'onProgress'>): MethodHandler
     listRecoveries: () => backend.listRecoveries(),
     restoreRecovery: ({ id }) => backend.restoreRecovery(id),
     discardRecovery: ({ id }) => backend.discardRecovery(id),
+    startProfile: (p) => backend.startProfile(p),
+    getProfile: ({ jobId }) => backend.getProfile(jobId),
+    startCompare: (p) => backend.startCompare(p),
+    getCompare: ({ jobId }) => backend.getCompare(jobId),
   };
 }
 
@@ -143,5 +154,9 @@ export function backendOver(call: <M extends MethodName>(method: M, params: Meth
     listRecoveries: () => call('listRecoveries', {}),
     restoreRecovery: (id) => call('restoreRecovery', { id }),
     discardRecovery: (id) => call('discardRecovery', { id }),
+    startProfile: (p) => call('startProfile', p),
+    getProfile: (jobId) => call('getProfile', { jobId }),
+    startCompare: (p) => call('startCompare', p),
+    getCompare: (jobId) => call('getCompare', { jobId }),
   };
 }

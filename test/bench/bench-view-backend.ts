@@ -13,12 +13,17 @@ interface PageGlobals {
 const { location } = globalThis as unknown as PageGlobals;
 const model = new URLSearchParams(location.search).get('model') ?? 'missing';
 
-/** POST /api/<method> becomes GET ./bench-data/<model>.<method>[.<part>].json. */
+// Once the benchmark's edit is applied, the graph is read from its edited answers.
+let edited = false;
+
+/** POST /api/<method> becomes GET ./bench-data/<model>[.edited].<method>[.<part>].json. */
 const fetchFile: typeof fetch = (input, init) => {
   const url = new URL(String(input));
   const method = url.pathname.replace(/^\/api\//, '');
   const part = method === 'getGraphPart' ? `.${(JSON.parse(String(init?.body)) as { part: number }).part}` : '';
-  return fetch(`./bench-data/${model}.${method}${part}.json`);
+  const state = method === 'getGraphPart' && edited ? '.edited' : '';
+  if (method === 'applyOperation') edited = true;
+  return fetch(`./bench-data/${model}${state}.${method}${part}.json`);
 };
 
 /** The benchmark's Backend (same name as renderer/backend/index.ts exports). */
@@ -32,12 +37,17 @@ export function createBackend(): Backend {
       Promise.resolve({ name, elemType: 'float', dims: [1], byteSize: 4, external: false, stats: null, histogram: null, first: [0] }),
     getVerifySettings: () => Promise.resolve({ settings: { dims: {}, values: {} }, remembered: false }),
     setVerifySettings: () => Promise.reject(new Error('bench backend: settings are not measured here')),
+    // The edit rows: answers the benchmark wrote for one fusion (test/bench/bench-view-edit.ts).
+    listOperations: (p) => http.listOperations(p),
+    previewOperation: (p) => http.previewOperation(p),
+    applyOperation: (p) => http.applyOperation(p),
+    getHistory: (modelId) => http.getHistory(modelId),
     ...Object.fromEntries(
-      (['listOperations', 'previewOperation', 'applyOperation', 'undo', 'redo', 'goToStep', 'getHistory', 'saveModel', 'getJob', 'cancelJob', 'getDocumentState', 'chooseSavePath', 'listRecoveries', 'restoreRecovery', 'discardRecovery'] as const).map((m) => [
+      (['undo', 'redo', 'goToStep', 'saveModel', 'getJob', 'cancelJob', 'startProfile', 'getProfile', 'startCompare', 'getCompare', 'getDocumentState', 'chooseSavePath', 'listRecoveries', 'restoreRecovery', 'discardRecovery'] as const).map((m) => [
         m,
         () => Promise.reject(new Error(`bench backend: ${m} is not measured here`)),
       ]),
-    ) as unknown as Pick<Backend, 'listOperations' | 'previewOperation' | 'applyOperation' | 'undo' | 'redo' | 'goToStep' | 'getHistory' | 'saveModel' | 'getJob' | 'cancelJob' | 'getDocumentState' | 'chooseSavePath' | 'listRecoveries' | 'restoreRecovery' | 'discardRecovery'>,
+    ) as unknown as Pick<Backend, 'undo' | 'redo' | 'goToStep' | 'saveModel' | 'getJob' | 'cancelJob' | 'startProfile' | 'getProfile' | 'startCompare' | 'getCompare' | 'getDocumentState' | 'chooseSavePath' | 'listRecoveries' | 'restoreRecovery' | 'discardRecovery'>,
     onProgress: () => () => {},
   };
 }

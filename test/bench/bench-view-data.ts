@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { modelBytes } from '../../shared/builder/index.js';
 import { IrModel } from '../../shared/ir/model.js';
 import { summarizeModel } from '../../shared/onnx/model-summary.js';
+import type { ModelProto } from '../../shared/onnx/proto-types.js';
 import type { GraphInfo, OpenedModelInfo } from '../../shared/protocol/backend.js';
 import { graphPart, graphPartCount } from '../../shared/protocol/graph-parts.js';
 import { toJson } from '../../shared/protocol/wire.js';
@@ -22,6 +23,10 @@ export interface BenchModel {
   bytes: number;
   /** The model file. */
   file: string;
+  /** The model as built (the edit rows apply a fusion to it). */
+  proto: ModelProto;
+  /** Whether its graph was written with inferred shapes. */
+  infer: boolean;
 }
 
 /**
@@ -49,5 +54,5 @@ export function writeBenchModel(dir: string, name: string, title: string, o: Tra
   }
   const text = JSON.stringify(graph);
   writeFileSync(join(dir, `${name}.graph.json`), text);
-  return { name, title, nodes: graph.nodes.length, graph, bytes: text.length, file: join(dir, `${name}.onnx`) };
+  return { name, title, nodes: graph.nodes.length, graph, bytes: text.length, file: join(dir, `${name}.onnx`), proto, infer };
 }

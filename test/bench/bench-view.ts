@@ -7,6 +7,8 @@ import { chromium, type Browser } from 'playwright-core';
 import { build as viteBuild } from 'vite';
 import { writeBenchModel, type BenchModel } from './bench-view-data.js';
 import { openAndMeasure, panFps, pressAndMeasure, type FpsMeasure, type OpenMeasure } from './bench-view-page.js';
+import { writeEditAnswers, BENCH_FUSION, type BenchEdit } from './bench-view-edit.js';
+import { applyAndMeasure } from './bench-view-edit-page.js';
 import { serveModel } from './bench-view-serve.js';
 import { dagreLayout, ourLayout, VIEW_BUNDLE_ENTRY, type PeerResult } from './bench-view-peer.js';
 
@@ -92,6 +94,10 @@ async function main(): Promise<void> {
   ];
   if (!quick) models.push(writeBenchModel(dataDir, 'gpt100k', '100k GPT-style decoder (855 layers)', { kind: 'decoder', layers: 855 }, false));
 
+  console.log(`running ${BENCH_FUSION} on the models for the edit rows…`);
+  const edits = new Map<string, BenchEdit>();
+  for (const m of models.filter((x) => x.name !== 't1500')) edits.set(m.name, await writeEditAnswers(dataDir, m.name, m.proto, m.graph, m.infer));
+
   const server = await serve(appDir);
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const browser: Browser = await chromium.launch({
@@ -118,6 +124,24 @@ async function main(): Promise<void> {
           await page.waitForTimeout(600);
           const fit = await panFps(page);
           fps = { initial, fit };
+        }
+        // After an edit the view re-reads and re-prepares the graph, keeping scopes and zoom.
+        const e = edits.get(m.name)!;
+        try {
+          const applied = await applyAndMeasure(page, BENCH_FUSION);
+          rows.push([
+            m.title,
+            `apply ${e.operation} ×${e.matches} (${applied.mode})`,
+            ms(applied.ms),
+            '',
+            `graph in ${ms(applied.receivedMs)}, prepared ${ms(applied.preparedMs)}, laid out ${ms(applied.laidOutMs)}`,
+            ms(maxTask(applied.longTasks)),
+            String(applied.longTasks.filter((t) => t.duration > 200).length),
+            '',
+          ]);
+          notes.push(`${m.name}: ${e.operation} removed ${e.removed} nodes and added ${e.added} (${e.nodesBefore} → ${e.nodesAfter}); the page then showed "${applied.nodeCount}"`);
+        } catch (err) {
+          notes.push(`${m.name}: applying ${e.operation} failed: ${(err as Error).message.split('\n')[0]}`);
         }
       }
       await page.close();

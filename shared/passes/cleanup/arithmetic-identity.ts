@@ -76,7 +76,7 @@ export const arithmeticIdentityElimination: Pass = {
   run(ctx) {
     let count = 0;
     for (const n of [...ctx.graph.nodes]) {
-      if (n.domain !== '' && n.domain !== 'ai.onnx') continue;
+      if (!n.inDefaultDomain) continue;
       const x = passedThrough(ctx, n);
       if (x !== undefined && bypassNode(ctx, n, x)) count++;
     }

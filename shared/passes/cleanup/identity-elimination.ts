@@ -4,10 +4,6 @@ import type { IrNode } from '../../ir/node.js';
 import type { Pass, PassContext } from '../../rewrite/pass.js';
 import { bypassNode } from './bypass-node.js';
 
-function isDefaultDomain(n: IrNode): boolean {
-  return n.domain === '' || n.domain === 'ai.onnx';
-}
-
 // Dropout is the identity at inference. From opset 12 training_mode is an input that must be
 // absent or a constant false; before opset 7 the is_test attribute had to say so.
 function dropoutIsIdentity(ctx: PassContext, g: Graph, n: IrNode): boolean {
@@ -35,7 +31,7 @@ export const identityElimination: Pass = {
     const g = ctx.graph;
     let count = 0;
     for (const n of [...g.nodes]) {
-      if (!isDefaultDomain(n) || !n.inputs[0]) continue;
+      if (!n.inDefaultDomain || !n.inputs[0]) continue;
       const passThrough =
         n.opType === 'Identity' ||
         (n.opType === 'Dropout' && dropoutIsIdentity(ctx, g, n)) ||

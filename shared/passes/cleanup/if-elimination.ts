@@ -49,7 +49,7 @@ export const ifElimination: Pass = {
   run(ctx) {
     let count = 0;
     for (const n of [...ctx.graph.nodes]) {
-      if (n.opType !== 'If' || (n.domain !== '' && n.domain !== 'ai.onnx') || !ctx.inScope([n])) continue;
+      if (n.opType !== 'If' || !n.inDefaultDomain || !ctx.inScope([n])) continue;
       const branch = takenBranch(ctx, n);
       if (branch && inline(ctx, n, branch)) count++;
     }

@@ -229,7 +229,7 @@ export const loopUnrolling: Pass = {
   run(ctx) {
     let count = 0;
     for (const n of [...ctx.graph.nodes]) {
-      if ((n.opType !== 'Loop' && n.opType !== 'Scan') || (n.domain !== '' && n.domain !== 'ai.onnx') || !ctx.inScope([n])) continue;
+      if ((n.opType !== 'Loop' && n.opType !== 'Scan') || !n.inDefaultDomain || !ctx.inScope([n])) continue;
       const r = n.opType === 'Loop' ? unrollLoop(ctx, n) : unrollScan(ctx, n);
       if (r) {
         apply(ctx, n, r);

@@ -164,7 +164,7 @@ export const noopElimination: Pass = {
   run(ctx) {
     let count = 0;
     for (const n of [...ctx.graph.nodes]) {
-      if ((n.domain !== '' && n.domain !== 'ai.onnx') || !n.inputs[0]) continue;
+      if (!n.inDefaultDomain || !n.inputs[0]) continue;
       const check = Object.hasOwn(CHECKS, n.opType) ? CHECKS[n.opType] : undefined;
       if (check?.(ctx, n) && bypassNode(ctx, n, n.inputs[0])) count++;
     }

@@ -77,7 +77,7 @@ export const shapeFolding: Pass = {
     const g = ctx.graph;
     let folded = 0;
     for (const n of [...g.nodes]) {
-      if (n.domain !== '' && n.domain !== 'ai.onnx') continue;
+      if (!n.inDefaultDomain) continue;
       const target = constantReshapeTarget(ctx, n);
       if (target && ctx.inScope([n])) {
         const name = ctx.addConstant(target);

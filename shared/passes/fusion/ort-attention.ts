@@ -101,7 +101,7 @@ function plan(m: Match, ctx: PassContext): AttentionPlan | undefined {
 /** The output of an existing Expand of `mask` to the constant shape `target`, if there is one. */
 function expansionOf(ctx: PassContext, mask: string, target: readonly number[]): string | undefined {
   for (const n of ctx.graph.consumers(mask)) {
-    if (n.opType !== 'Expand' || (n.domain !== '' && n.domain !== 'ai.onnx') || n.inputs[0] !== mask) continue;
+    if (n.opType !== 'Expand' || !n.inDefaultDomain || n.inputs[0] !== mask) continue;
     const shape = ctx.facts.numbers(ctx.graph, n.inputs[1] ?? '');
     if (shape && shape.length === target.length && shape.every((d, i) => d === target[i])) return n.outputs[0];
   }
