@@ -7,8 +7,8 @@ import { HttpBackend } from '../../renderer/backend/http-backend.js';
 import { writeConvBnRelu } from '../service/conv-bn-model.js';
 import { checkPrerequisites, launchBrowser, screenshot, serve, type Browser, type Served } from './harness.js';
 
-// Save As and recovery in Chromium against `onnx-workbench serve`: steps are applied through
-// the API (the operations panel is another part of the app), the page shows them unsaved, saves
+// Save As and recovery in Chromium against `onnx-workbench serve`: steps are applied in the
+// window (operations panel, context menu), the page shows them unsaved, saves
 // them as a new file (asking before replacing one), reopens it; then the server is killed after
 // a step and a new one over the same config folder offers the unsaved work back.
 
@@ -42,17 +42,24 @@ describe('save as and recovery in Chromium', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('shows a step applied through the API as unsaved, saves it as a new file (asking before replacing one) and reopens it', async () => {
+  const ops = () => page().getByRole('region', { name: 'operations' });
+  const unsavedMarks = () => page().getByLabel('unsaved changes').count();
+  const menu = (command: string) => page().evaluate((c) => (globalThis as unknown as EventTarget).dispatchEvent(new Event(`workbench-menu:${c}`)), command);
+
+  it('shows a step applied in the window as unsaved, saves it as a new file (asking before replacing one) and reopens it', async () => {
     await page().goto(served!.url);
     await expect.poll(nodeCount, { timeout: 20_000 }).toBe('3 nodes');
-    expect(await page().getByLabel('unsaved changes').count()).toBe(0);
+    expect(await unsavedMarks()).toBe(0);
     expect(await page().getByRole('alertdialog', { name: 'restore unsaved changes' }).count()).toBe(0);
 
-    const backend = api(served!);
-    const { modelId } = (await backend.initialModel())!;
-    const ids = (await backend.getGraph(modelId, [])).nodes.filter((n) => n.name !== 'relu').map((n) => n.id);
-    await backend.applyOperation({ modelId, name: 'fuse-conv-batchnorm', selection: ids, version: (await backend.getHistory(modelId)).version, verify: false });
-    await expect.poll(() => page().getByLabel('unsaved changes').count(), { timeout: 5000 }).toBe(1);
+    await page().getByRole('button', { name: 'graph node conv' }).click();
+    await page().getByRole('button', { name: 'graph node bn' }).click({ modifiers: ['Shift'] });
+    const fusion = ops().getByRole('button', { name: 'operation fuse-conv-batchnorm' });
+    await expect.poll(() => fusion.textContent(), { timeout: 20_000 }).toContain('1 match · 3 → 2 nodes');
+    await fusion.click();
+    await page().getByRole('region', { name: 'preview' }).getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(nodeCount, { timeout: 20_000 }).toBe('2 nodes');
+    await expect.poll(unsavedMarks, { timeout: 5000 }).toBe(1);
 
     await page().keyboard.press('Control+Shift+S');
     const dialog = page().getByRole('dialog', { name: 'save as' });
@@ -73,10 +80,9 @@ describe('save as and recovery in Chromium', () => {
     await path.fill(out);
     await dialog.getByRole('button', { name: 'save' }).click();
     await expect.poll(() => page().getByRole('status', { name: 'saved' }).textContent(), { timeout: 5000 }).toContain(`Saved 2 nodes`);
-    await expect.poll(() => page().getByLabel('unsaved changes').count(), { timeout: 5000 }).toBe(0);
+    await expect.poll(unsavedMarks, { timeout: 5000 }).toBe(0);
     expect(await dialog.count()).toBe(0);
     expect((await openModel(out)).ir.graph.nodeCount).toBe(2);
-    expect((await backend.getDocumentState(modelId)).savedPath).toBe(out);
     await screenshot(page(), 'save-03-saved');
 
     const downloading = page().waitForEvent('download', { timeout: 10_000 });
@@ -90,46 +96,58 @@ describe('save as and recovery in Chromium', () => {
     await page().getByRole('button', { name: 'open the saved file' }).click();
     await expect.poll(nodeCount, { timeout: 20_000 }).toBe('2 nodes');
     await expect.poll(() => page().getByRole('region', { name: 'model panel' }).textContent()).toContain('fused.onnx');
+    expect(await unsavedMarks()).toBe(0);
   });
 
-  it('asks before a reload drops unsaved steps', async () => {
-    const backend = api(served!);
-    const { modelId } = (await backend.initialModel())!;
-    await backend.applyOperation({ modelId, name: 'delete-node', options: { node: 'relu' }, version: (await backend.getHistory(modelId)).version, verify: false });
-    await page().reload();
+  it('tracks unsaved steps through Electron-menu undo and redo, and asks before a reload drops them', async () => {
+    await page().getByRole('button', { name: 'graph node relu' }).click({ button: 'right' });
+    const contextMenu = page().getByRole('menu', { name: 'node operations' });
+    await expect.poll(() => contextMenu.getByRole('menuitem', { name: /Delete node/ }).count(), { timeout: 20_000 }).toBe(1);
+    await contextMenu.getByRole('menuitem', { name: /Delete node/ }).click();
+    await page().getByRole('region', { name: 'preview' }).getByRole('button', { name: 'Apply' }).click();
     await expect.poll(nodeCount, { timeout: 20_000 }).toBe('1 node');
-    await expect.poll(() => page().getByLabel('unsaved changes').count(), { timeout: 5000 }).toBe(1);
-    // Chromium asks only on pages the user has interacted with.
-    await page().locator('.graph-area').click({ position: { x: 5, y: 5 } });
+    await expect.poll(unsavedMarks, { timeout: 5000 }).toBe(1);
+
+    // Edit › Undo as the preload delivers it, with the graph focused: back to the file as opened (clean).
+    await page().getByRole('application', { name: 'graph' }).focus();
+    await menu('undo');
+    await expect.poll(nodeCount, { timeout: 20_000 }).toBe('2 nodes');
+    await expect.poll(unsavedMarks, { timeout: 5000 }).toBe(0);
+    await page().getByRole('application', { name: 'graph' }).focus();
+    await menu('redo');
+    await expect.poll(nodeCount, { timeout: 20_000 }).toBe('1 node');
+    await expect.poll(unsavedMarks, { timeout: 5000 }).toBe(1);
+
+    // Chromium asks only on pages the user has interacted with (the clicks above).
     const asked = page().waitForEvent('dialog', { timeout: 5000 });
     void page().evaluate(() => (globalThis as unknown as { location: { reload(): void } }).location.reload()).catch(() => undefined);
     const d = await asked;
     expect(d.type()).toBe('beforeunload');
     await d.dismiss();
     await expect.poll(nodeCount).toBe('1 node');
+    await screenshot(page(), 'save-04-unsaved-after-redo');
   });
 
   it('offers the unsaved step back after the server is killed, and restoring shows the edited model', async () => {
-    const backend = api(served!);
-    const { modelId } = (await backend.initialModel())!;
-    await expect.poll(async () => (await backend.getDocumentState(modelId)).recovery.state, { timeout: 5000 }).toBe('written');
+    // The copy is written shortly after the step (the mark's tooltip says so): then the host dies.
+    await expect.poll(() => page().getByLabel('unsaved changes').getAttribute('title'), { timeout: 5000 }).toBe('a recovery copy is kept until you save');
     await served!.kill();
     served = await serve([file], configDir);
 
     await page().goto(served.url);
     const prompt = page().getByRole('alertdialog', { name: 'restore unsaved changes' });
-    await expect.poll(() => prompt.textContent(), { timeout: 20_000 }).toMatch(/^Restore unsaved changes to conv-bn-relu\.onnx from .+\?/);
-    expect(await prompt.textContent()).toContain('2 steps: fuse-conv-batchnorm (2 selected nodes) → delete-node');
+    await expect.poll(() => prompt.textContent(), { timeout: 20_000 }).toMatch(/^Restore unsaved changes to fused\.onnx from .+\?/);
+    expect(await prompt.textContent()).toMatch(/1 step: delete-node[^·]* · \/\S*\/fused\.onnx/);
     // The page opened the original file as the host was started with it.
     await expect.poll(nodeCount, { timeout: 20_000 }).toBe('3 nodes');
-    await screenshot(page(), 'save-04-restore-prompt');
+    await screenshot(page(), 'save-05-restore-prompt');
 
     await prompt.getByRole('button', { name: 'restore' }).click();
     await expect.poll(nodeCount, { timeout: 20_000 }).toBe('1 node');
     await expect.poll(() => page().getByRole('button', { name: /graph node/ }).allTextContents()).toHaveLength(1);
     await expect.poll(() => page().getByLabel('unsaved changes').count(), { timeout: 5000 }).toBe(1);
     expect(await prompt.count()).toBe(0);
-    await screenshot(page(), 'save-05-restored');
+    await screenshot(page(), 'save-06-restored');
 
     // Saved: the copy is gone and a new server offers nothing. Save As comes here as Electron's
     // menu sends it (the preload's DOM event); a menu Undo in the search box stays the field's.
@@ -141,8 +159,8 @@ describe('save as and recovery in Chromium', () => {
       const w = globalThis as unknown as { addEventListener(t: string, f: (e: { key: string; ctrlKey: boolean }) => void): void; __sawKey(k: string): void };
       w.addEventListener('keydown', (e) => e.ctrlKey && w.__sawKey(e.key));
     });
-    await page().evaluate(() => (globalThis as unknown as EventTarget).dispatchEvent(new Event('workbench-menu:undo')));
-    await page().evaluate(() => (globalThis as unknown as EventTarget).dispatchEvent(new Event('workbench-menu:saveAs')));
+    await menu('undo');
+    await menu('saveAs');
     await expect.poll(() => page().getByRole('dialog', { name: 'save as' }).count(), { timeout: 5000 }).toBe(1);
     // Undo went to the field (no Ctrl+Z reached the page); Save As became Ctrl+Shift+S.
     expect(keys).toEqual(['S']);
