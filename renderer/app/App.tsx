@@ -14,7 +14,7 @@ import { forgetTensorStats } from '../panels/TensorStats.js';
 import { VerifySettingsPanel } from '../panels/VerifySettingsPanel.js';
 import { ProfilePanel } from '../profile/ProfilePanel.js';
 import { createProfileStore } from '../profile/profile-store.js';
-import { useHeat } from '../profile/use-heat.js';
+import { useDiffMarks, useHeat } from '../profile/use-heat.js';
 import { SearchBox } from '../search/SearchBox.js';
 import { createAppStore, currentPath } from '../state/app-state.js';
 import { useStore } from '../state/use-store.js';
@@ -63,9 +63,10 @@ export function App({ backend, startupError }: Props) {
   // After an edit the previous scene stays on screen while the edited graph is laid out.
   const scene = layout.scene && (layout.scene.view.prepared === s.prepared || editView === s.prepared) ? layout.scene : null;
   const heat = useHeat(profileStore, scene, s.graph, s.crumbs.length <= 1);
+  const diff = useDiffMarks(profileStore, scene, s.graph, s.crumbs.length <= 1);
   const highlights = useMemo(
-    () => (scene ? { ...withPreview(scene.view, highlightsOf(scene.view, s.selection, s.matches, s.focus), previewNodes), heat } : null),
-    [scene, s.selection, s.matches, s.focus, previewNodes, heat],
+    () => (scene ? { ...withPreview(scene.view, highlightsOf(scene.view, s.selection, s.matches, s.focus), previewNodes), heat, ...(diff ? { diff } : {}) } : null),
+    [scene, s.selection, s.matches, s.focus, previewNodes, heat, diff],
   );
   const keyOf = (i: number) => scene!.view.items[i].key;
   const onDrawn = useCallback((info: { mode: string }) => mark(`wb:graph-interactive:${info.mode}`), []);

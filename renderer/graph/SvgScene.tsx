@@ -2,7 +2,7 @@ import { curveBasis, line } from 'd3';
 import { memo } from 'react';
 import { CATEGORY_COLORS } from '../operators/categories.js';
 import { heatColor } from './heat-color.js';
-import type { Highlights } from './highlights.js';
+import { DIFF_ADDED, DIFF_CHANGED, type Highlights } from './highlights.js';
 import type { Scene } from './scene.js';
 
 // The SVG drawing of a small graph: every box is an element with role="button" and an accessible
@@ -73,6 +73,8 @@ function SvgSceneImpl({ scene, highlights, onToggleScope }: Props) {
           if (highlights.selected[i]) classes.push('selected');
           if (highlights.matched[i]) classes.push('matched');
           if (highlights.preview?.[i]) classes.push('previewed');
+          if (highlights.diff?.[i] === DIFF_CHANGED) classes.push('diff-changed');
+          if (highlights.diff?.[i] === DIFF_ADDED) classes.push('diff-added');
           if (highlights.focus === i) classes.push('focused');
           if (highlights.heat) classes.push('heat');
           const io = item.kind === 'input' || item.kind === 'output';

@@ -1,5 +1,5 @@
 import { boxesByColor } from './box-colors.js';
-import type { Highlights } from './highlights.js';
+import { DIFF_ADDED, DIFF_CHANGED, type Highlights } from './highlights.js';
 import type { Scene } from './scene.js';
 import * as theme from './theme.js';
 import type { ViewTransform } from './viewport.js';
@@ -145,11 +145,12 @@ export function drawScene(
   }
 
   // Matches, selection and focus drawn as outlines that stay visible at any zoom.
-  const outline = (flag: Uint8Array, color: string, widthPx: number) => {
+  // Boxes whose flag is `only` (any non-zero flag when not given).
+  const outline = (flag: Uint8Array, color: string, widthPx: number, only?: number) => {
     ctx.beginPath();
     let any = false;
     for (const i of visible) {
-      if (!flag[i]) continue;
+      if (only === undefined ? !flag[i] : flag[i] !== only) continue;
       any = true;
       const pad = 2 * px;
       ctx.rect(x[i] - items[i].width / 2 - pad, y[i] - items[i].height / 2 - pad, items[i].width + 2 * pad, items[i].height + 2 * pad);
@@ -160,6 +161,10 @@ export function drawScene(
     ctx.stroke();
   };
   outline(h.matched, theme.MATCH_FILL, 4);
+  if (h.diff) {
+    outline(h.diff, theme.DIFF_CHANGED_STROKE, 4, DIFF_CHANGED);
+    outline(h.diff, theme.DIFF_ADDED_STROKE, 4, DIFF_ADDED);
+  }
   if (h.preview) outline(h.preview, theme.PREVIEW_STROKE, 4);
   outline(h.selected, theme.SELECTED_STROKE, 2.5);
   if (h.focus >= 0 && h.focus < items.length) {

@@ -12,7 +12,13 @@ export interface Highlights {
   heat?: Float32Array | null;
   /** Boxes an operation's preview would remove or change (absent: no preview shown). */
   preview?: Uint8Array;
+  /** A comparison's graph diff: DIFF_CHANGED or DIFF_ADDED per box (absent: none shown). */
+  diff?: Uint8Array;
 }
+
+/** Flags of Highlights.diff. */
+export const DIFF_CHANGED = 1;
+export const DIFF_ADDED = 2;
 
 /** The box showing a key: the node's own box, or the collapsed scope holding it; -1 if none. */
 export function itemIndexOfKey(view: ViewGraph, key: string): number {
@@ -39,13 +45,17 @@ export function highlightsOf(view: ViewGraph, selection: ReadonlySet<number>, ma
   return { selected, matched, focus: focus ? itemIndexOfKey(view, focus) : -1 };
 }
 
+/** Sets `flag` on the boxes showing the nodes `ids` (a node in a collapsed scope: the scope's box). */
+export function flagBoxes(view: ViewGraph, ids: Iterable<number>, flag: number, into: Uint8Array = new Uint8Array(view.items.length)): Uint8Array {
+  for (const id of ids) {
+    const i = view.prepared.nodeIndex.get(id);
+    if (i !== undefined && view.itemOfNode[i] >= 0) into[view.itemOfNode[i]] = flag;
+  }
+  return into;
+}
+
 /** Marks the boxes showing the nodes a preview would remove or change. */
 export function withPreview(view: ViewGraph, h: Highlights, nodes: ReadonlySet<number> | null): Highlights {
   if (!nodes || nodes.size === 0) return h;
-  const preview = new Uint8Array(view.items.length);
-  for (const id of nodes) {
-    const i = view.prepared.nodeIndex.get(id);
-    if (i !== undefined && view.itemOfNode[i] >= 0) preview[view.itemOfNode[i]] = 1;
-  }
-  return { ...h, preview };
+  return { ...h, preview: flagBoxes(view, nodes, 1) };
 }

@@ -7,6 +7,9 @@ export const SELECTED_STROKE = '#1f5fbf';
 export const MATCH_FILL = '#ffe14d';
 /** Nodes an operation's preview would remove or change. */
 export const PREVIEW_STROKE = '#d9480f';
+/** A comparison's graph diff: nodes changed (or fused into) and nodes added. */
+export const DIFF_CHANGED_STROKE = '#7048e8';
+export const DIFF_ADDED_STROKE = '#2b8a3e';
 export const FOCUS_STROKE = '#0b3d91';
 export const NODE_STROKE = '#5b6472';
 export const FRAME_STROKE = '#b8c4d6';

@@ -104,6 +104,17 @@ function CompareResult({ r, base }: { r: CompareReport; base: string }) {
   );
 }
 
+/** Whether the graph diff is marked on the graph, with the colours' legend. */
+function DiffToggle({ store }: { store: ProfileStore }) {
+  const show = useStore(store, (s) => s.showDiff);
+  return (
+    <label className="diff-legend">
+      <input type="checkbox" aria-label="mark the graph diff on the graph" checked={show} onChange={(e) => store.set({ showDiff: e.target.checked })} /> mark on the graph:{' '}
+      <span className="changed">changed</span>, <span className="added">added</span>
+    </label>
+  );
+}
+
 export function CompareView({ backend, model, store }: { backend: Backend; model: OpenedModelInfo; store: ProfileStore }) {
   const options = useStore(store, (s) => s.options);
   const report = useStore(store, (s) => (s.modelId === model.modelId ? s.compare : null));
@@ -148,7 +159,12 @@ export function CompareView({ backend, model, store }: { backend: Backend; model
         </button>
       </div>
       <JobProgress view={job} label="comparison" />
-      {report ? <CompareResult r={report} base={reportBase(model.name, 'compare')} /> : null}
+      {report ? (
+        <>
+          <DiffToggle store={store} />
+          <CompareResult r={report} base={reportBase(model.name, 'compare')} />
+        </>
+      ) : null}
     </div>
   );
 }

@@ -12,6 +12,8 @@ export interface ProfileState {
   compare: CompareReport | null;
   /** Whether the graph is coloured by the report's times. */
   showHeat: boolean;
+  /** Whether the last comparison's changed and added nodes are marked on the graph. */
+  showDiff: boolean;
 }
 
 export type ProfileStore = Store<ProfileState>;
@@ -20,5 +22,5 @@ export type ProfileStore = Store<ProfileState>;
 export const DEFAULT_PROFILE_OPTIONS: AppProfileOptions = { provider: 'cpu', allowFallback: false, runs: 10, warmup: 2, threads: null, optimization: 'all', inputs: 'settings' };
 
 export function createProfileStore(): ProfileStore {
-  return createStore<ProfileState>({ modelId: null, options: DEFAULT_PROFILE_OPTIONS, report: null, compare: null, showHeat: true });
+  return createStore<ProfileState>({ modelId: null, options: DEFAULT_PROFILE_OPTIONS, report: null, compare: null, showHeat: true, showDiff: true });
 }

@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import type { GraphInfo } from '../../shared/protocol/backend.js';
 import type { Scene } from '../graph/scene.js';
 import { useStore } from '../state/use-store.js';
+import { diffMarksOf } from './diff-marks.js';
 import { heatOf, idsByName } from './heat-map.js';
 import type { ProfileStore } from './profile-store.js';
 
@@ -11,6 +12,16 @@ export function useHeat(store: ProfileStore, scene: Scene | null, graph: GraphIn
   const show = useStore(store, (s) => s.showHeat);
   return useMemo(
     () => (scene && graph && report && show && atMainGraph ? heatOf(scene.view, idsByName(graph), report).heat : null),
+    [scene, graph, report, show, atMainGraph],
+  );
+}
+
+/** The last comparison's graph diff over the graph shown (only the main graph), or null. */
+export function useDiffMarks(store: ProfileStore, scene: Scene | null, graph: GraphInfo | null, atMainGraph: boolean): Uint8Array | null {
+  const report = useStore(store, (s) => s.compare);
+  const show = useStore(store, (s) => s.showDiff);
+  return useMemo(
+    () => (scene && graph && report && show && atMainGraph ? diffMarksOf(scene.view, idsByName(graph), report) : null),
     [scene, graph, report, show, atMainGraph],
   );
 }

@@ -164,7 +164,12 @@ describe('profile and compare views in Chromium', () => {
     await expect.poll(async () => `${await fused.textContent()} ${await panel().getByLabel('removed nodes').textContent()}`, { timeout: 60_000 }).toContain('BatchNormalization');
     expect(await panel().locator('output[aria-label="latency ratio"]').textContent()).toMatch(/^×\d+\.\d{3}$/);
     expect(await panel().getByRole('table', { name: 'layer comparison' }).getByText('provenance').count()).toBeGreaterThan(0);
+    // The four Convs took their BatchNormalizations in: marked changed on the graph until unticked.
+    await expect.poll(() => page().locator('.graph-svg .box.diff-changed').count()).toBe(4);
     await fused.scrollIntoViewIfNeeded();
     await screenshot(page(), 'profile-04-compare-after-edit');
+    await panel().getByLabel('mark the graph diff on the graph').uncheck();
+    await expect.poll(() => page().locator('.graph-svg .box.diff-changed').count()).toBe(0);
+    await panel().getByLabel('mark the graph diff on the graph').check();
   });
 });
