@@ -125,7 +125,8 @@ export function createEditActions(app: AppStore, edit: EditStore, backend: Backe
       const id = modelId();
       if (!id) return;
       const sel = selection ?? edit.get().operations?.selection ?? undefined;
-      const version = edit.get().operations?.version ?? edit.get().history?.version;
+      // The history is re-read after every step, undo and redo; a listing still on its way may be older.
+      const version = edit.get().history?.version ?? edit.get().operations?.version;
       const result = await guarded(`Previewing ${op.name}…`, () =>
         backend.previewOperation({ modelId: id, name: op.name, options, ...(sel ? { selection: sel } : {}), ...(version !== undefined ? { version } : {}) }),
       );

@@ -164,4 +164,37 @@ describe('editing in Chromium (onnx-workbench serve)', () => {
     // The one refused request above (422) is expected; nothing else may have failed.
     expect(browser.problems.filter((p) => !p.includes('422'))).toEqual([]);
   });
+
+  it('PP-OCRv4 det: profiles the edited model on its remembered input sizes, the top row selects its nodes, and compares with the original', async () => {
+    const settings = page().getByRole('region', { name: 'verification inputs' });
+    for (const [dim, size] of [['p2o.DynamicDimension.0', '1'], ['p2o.DynamicDimension.1', '64'], ['p2o.DynamicDimension.2', '96']] as const) {
+      await settings.getByRole('textbox', { name: `dim ${dim}` }).fill(size);
+    }
+    await settings.getByRole('button', { name: 'Remember for this model' }).click();
+    await expect.poll(() => settings.locator('output[aria-label="verification settings status"]').textContent(), { timeout: 10_000 }).toBe('remembered for this model');
+
+    const profile = page().getByRole('region', { name: 'profile' });
+    const table = profile.getByRole('table', { name: 'time per node' });
+    await profile.getByLabel('runs', { exact: true }).fill('3');
+    await profile.getByLabel('warm-up runs').fill('1');
+    await profile.getByLabel('input source').selectOption('settings');
+    await profile.getByRole('button', { name: 'Run profile' }).click();
+    await expect.poll(() => table.getByRole('row').count(), { timeout: 120_000 }).toBeGreaterThan(10);
+    expect(await profile.getByLabel('profile summary').textContent()).toContain('(step 2, current)');
+    // The slowest kernel's model nodes: clicking its row selects them in the graph.
+    const first = table.getByRole('row').nth(1);
+    const nodes = (await first.locator('td').nth(3).textContent())!.split(', ');
+    await first.click();
+    await expect.poll(() => page().getByLabel('selection count').textContent()).toBe(`${nodes.length} selected`);
+    await expect.poll(() => page().getByRole('region', { name: 'node panel' }).textContent()).toContain(nodes[0]!);
+    await screenshot(page(), 'ops-09-ocr-profiled');
+
+    await profile.getByLabel('compare against').selectOption('original');
+    await profile.getByRole('button', { name: 'Compare' }).click();
+    await expect.poll(() => profile.locator('output[aria-label="latency ratio"]').textContent(), { timeout: 120_000 }).toMatch(/^×\d+\.\d{3}$/);
+    // Step 1 fused p2o.Conv.0 with its BatchNormalization: the comparison says so through provenance.
+    expect(await profile.getByLabel('fused nodes').textContent()).toContain('p2o.BatchNormalization.0');
+    await screenshot(page(), 'ops-10-ocr-compared');
+    expect(browser.problems.filter((p) => !p.includes('422'))).toEqual([]);
+  });
 }, 300_000);
