@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import type { HistoryStep, StepVerification } from '../../shared/protocol/operations-api.js';
 import type { ProgressEvent } from '../../shared/protocol/backend.js';
+import { editsText } from '../app/edits-text.js';
 import { useStore } from '../state/use-store.js';
 import type { EditActions } from './edit-actions.js';
 import type { EditStore } from './edit-state.js';
@@ -36,19 +37,13 @@ function Badge({ v, progress, onCancel }: { v: StepVerification; progress: Progr
   );
 }
 
-function isTextField(t: EventTarget | null): boolean {
-  const el = t as HTMLElement | null;
-  if (!el || !el.tagName) return false;
-  return el.isContentEditable || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || (el.tagName === 'INPUT' && !['checkbox', 'radio', 'button'].includes((el as HTMLInputElement).type));
-}
-
 export function HistoryPanel({ store, actions }: { store: EditStore; actions: EditActions }) {
   const s = useStore(store, (x) => x);
   const h = s.history;
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (!(e.ctrlKey || e.metaKey) || isTextField(e.target)) return;
+      if (!(e.ctrlKey || e.metaKey) || editsText(e.target as HTMLElement | null)) return;
       const key = e.key.toLowerCase();
       if (key === 'z' && !e.shiftKey) void actions.undo();
       else if ((key === 'z' && e.shiftKey) || key === 'y') void actions.redo();

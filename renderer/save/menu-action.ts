@@ -1,4 +1,5 @@
 import type { MenuCommand } from '../../shared/protocol/bridge.js';
+import { editsText } from '../app/edits-text.js';
 
 // What a menu command (Electron's Edit › Undo, Redo, File › Save As…) does where the focus is:
 // no DOM here, so the shell's tests check it without a browser.
@@ -21,16 +22,6 @@ const KEYS: Record<MenuCommand, KeyInit> = {
   redo: { key: 'Z', code: 'KeyZ', ctrlKey: true, shiftKey: true },
   saveAs: { key: 'S', code: 'KeyS', ctrlKey: true, shiftKey: true },
 };
-
-/** Whether an element edits text (so it owns undo and redo). */
-export function editsText(el: { tagName?: string; isContentEditable?: boolean; type?: string; readOnly?: boolean } | null): boolean {
-  if (!el) return false;
-  if (el.isContentEditable) return true;
-  const tag = el.tagName?.toUpperCase();
-  if (tag === 'TEXTAREA') return !el.readOnly;
-  if (tag !== 'INPUT') return false;
-  return !el.readOnly && /^(text|search|url|tel|email|password|number|)$/i.test(el.type ?? '');
-}
 
 /** The action for a command with `focused` holding the focus. */
 export function menuAction(command: MenuCommand, focused: Parameters<typeof editsText>[0]): MenuAction {
