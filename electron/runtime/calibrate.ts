@@ -1,0 +1,72 @@
+// Calibration: the float model runs on calibration data with every tensor to be quantized added
+// as an output, and a collector keeps each tensor's range. Data comes from a folder of sample
+// folders (each read as `verify --inputs` reads one) or is generated (poor ranges: the caller
+// warns). A plain async function, so that the runtime host can run it as is.
+
+import type * as ort from 'onnxruntime-node';
+import { WorkbenchError } from '../../shared/errors.js';
+import { encodeModel } from '../../shared/onnx/model-codec.js';
+import type { ModelProto } from '../../shared/onnx/proto-types.js';
+import { concatSegments } from '../../shared/proto/wire-writer.js';
+import { MinMaxCollector, type CalibrationMethod } from '../../shared/quantize/range-collector.js';
+import type { TensorRange } from '../../shared/quantize/static-options.js';
+import { runtimeInputs } from '../../shared/verify/input-spec.js';
+import { loadInputSets } from './input-sets.js';
+import { createCheckSession, releaseSession, runCheckSession } from './ort-session.js';
+import { ortTensorData } from './ort-tensors.js';
+import { buildSets } from './verify-inputs.js';
+
+export interface CalibrationOptions {
+  method: CalibrationMethod;
+  /** A folder of sample folders, a folder of files, or one file (see input-sets.ts); absent: generated inputs. */
+  inputsPath?: string;
+  /** How many generated samples (without inputsPath); 8 when not given. */
+  samples?: number;
+  /** Sizes of symbolic input dims. */
+  dims?: Record<string, number>;
+  intraOpThreads?: number;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number, step: string) => void;
+}
+
+export interface CalibrationResult {
+  method: CalibrationMethod;
+  ranges: Map<string, TensorRange>;
+  samples: number;
+  /** True when the inputs were generated (random), not given. */
+  generated: boolean;
+}
+
+export const DEFAULT_GENERATED_SAMPLES = 8;
+
+/** Calibrates the ranges of `tensors` of the float model `proto`. */
+export async function calibrate(proto: ModelProto, tensors: readonly string[], o: CalibrationOptions): Promise<CalibrationResult> {
+  const graph = proto.graph ?? {};
+  const outputs = new Set((graph.output ?? []).map((v) => v.name));
+  // Names alone: onnxruntime infers an added output's type.
+  const augmented: ModelProto = { ...proto, graph: { ...graph, output: [...(graph.output ?? []), ...tensors.filter((t) => !outputs.has(t)).map((name) => ({ name }))] } };
+  const files = o.inputsPath ? await loadInputSets(o.inputsPath, runtimeInputs(graph)) : [];
+  const samples = o.samples ?? DEFAULT_GENERATED_SAMPLES;
+  if (!files.length && !(Number.isSafeInteger(samples) && samples >= 1)) throw new WorkbenchError('BAD_OPTION', `calibration samples: ${samples} is not a positive integer`);
+  const built = buildSets(graph, { dims: o.dims ?? {}, runs: samples, fill: 'random' }, files, 1);
+  const collector = new MinMaxCollector();
+  let session: ort.InferenceSession | undefined;
+  try {
+    session = await createCheckSession(concatSegments(encodeModel(augmented)), 'calibration', o.intraOpThreads === undefined ? {} : { intraOpThreads: o.intraOpThreads });
+    const total = built.sets.length;
+    for (const [k, s] of built.sets.entries()) {
+      if (o.signal?.aborted) throw new WorkbenchError('CANCELLED', 'calibration: cancelled');
+      o.onProgress?.(k, total, `calibrating on ${s.info.label}`);
+      const result = await runCheckSession(session, s.feeds, `calibration (${s.info.label}): float`, tensors);
+      for (const t of tensors) {
+        const values = ortTensorData(result[t]!).values;
+        if (Array.isArray(values)) continue;
+        collector.add(t, values as ArrayLike<number>);
+      }
+    }
+    o.onProgress?.(total, total, 'calibrated');
+    return { method: o.method, ranges: collector.result(), samples: total, generated: files.length === 0 };
+  } finally {
+    await releaseSession(session);
+  }
+}
