@@ -2,8 +2,8 @@
 // time from their own range (no calibration). MatMul and Gemm become, under the onnxruntime
 // target, one com.microsoft DynamicQuantizeMatMul; portable, the standard DynamicQuantizeLinear →
 // MatMulInteger → Cast → Mul chain (onnxruntime fuses that into the same kernel). Conv, only when
-// asked for, becomes DynamicQuantizeLinear → ConvInteger (uint8 weights, as onnxruntime's CPU
-// kernel takes): measured 5–10x slower than float Conv on CPU, hence not by default.
+// asked for, becomes DynamicQuantizeLinear → ConvInteger (uint8 weights per tensor, as onnxruntime's
+// CPU kernel takes): measured 5–10x slower than float Conv on CPU, hence not by default.
 
 import { attr, tensor } from '../builder/index.js';
 import type { Graph } from '../ir/graph.js';
@@ -99,7 +99,8 @@ export function applyDynamic(model: IrModel, plan: readonly Candidate[], o: Dyna
     }
     // Output channels: the Conv's first axis, a [K, N] weight's second.
     const axis = conv ? 0 : 1;
-    const q = quantizeTensor(values, wdims, { type: conv ? 'uint8' : 'int8', symmetric: !conv, ...(o.perChannel ? { axis } : {}) });
+    // onnxruntime's ConvInteger takes one weight zero point only: Conv is quantized per tensor.
+    const q = quantizeTensor(values, wdims, { type: conv ? 'uint8' : 'int8', symmetric: !conv, ...(o.perChannel && !conv ? { axis } : {}) });
     const perAxis = q.scales.length > 1;
     const qtype = conv ? ElemType.UINT8 : ElemType.INT8;
     const base = p.weight;
@@ -126,9 +127,7 @@ export function applyDynamic(model: IrModel, plan: readonly Candidate[], o: Dyna
         : { opType: 'MatMulInteger', name: fresh(`${name}_MatMulInteger`), inputs: [xq, wq, xz, wz], outputs: [acc] };
       specs.push(core);
       specs.push({ opType: 'Cast', name: fresh(`${name}_Cast`), inputs: [acc], outputs: [accF], attributes: [attr('to', ElemType.FLOAT)] });
-      // A per-channel Conv scale runs along axis 1 of [N, M, H, W]: shaped [M, 1, 1].
-      const wsShaped = conv && perAxis ? init(`${base}_scale_by_channel`, ElemType.FLOAT, [q.scales.length, ...dims.slice(2).map(() => 1)], q.scales) : ws;
-      specs.push({ opType: 'Mul', name: fresh(`${name}_scale_Mul`), inputs: [xs, wsShaped], outputs: [scale] });
+      specs.push({ opType: 'Mul', name: fresh(`${name}_scale_Mul`), inputs: [xs, ws], outputs: [scale] });
       specs.push({ opType: 'Mul', name: fresh(`${name}_Mul`), inputs: [accF, scale], outputs: [scaled] });
       if (p.bias) {
         const bias = conv ? init(`${p.bias}_by_channel`, ElemType.FLOAT, [dims[0]!, ...dims.slice(2).map(() => 1)], floats(p.bias)) : p.bias;

@@ -113,7 +113,7 @@ describe('static int8 quantization (QDQ)', () => {
     await applyOperation(m, resolveOperation(defaultOperations(), m, 'preset:default', {}), runtime, 'optimize');
     const folded = m.toProto();
     expect([...m.graph.nodes].some((n) => n.opType === 'BatchNormalization')).toBe(false);
-    const options = { activationType: 'uint8', symmetric: false, perChannel: true, reduceRange: false, exclude: [] } as const;
+    const options = { activationType: 'uint8' as const, symmetric: false, perChannel: true, reduceRange: false, exclude: [] };
     const needed = staticRangesNeeded(m, options, undefined);
     const dims = { batch: 1, height: 32, width: 32 };
     const cal = await calibrate(folded, needed, { method: 'minmax', samples: 8, dims });
