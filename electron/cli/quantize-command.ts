@@ -89,26 +89,31 @@ export const quantizeCommand: Command = {
     if (o.verify) checkVerifySettings(opened.proto.graph ?? {}, verifySettings);
     const originalNames = nodeNamesById(opened.ir);
     const nodesSpec = o.nodes as string | undefined;
-    const q = await quantizeModel(opened, registry, {
-      mode,
-      options,
-      preprocess: o['no-preprocess'] !== true,
-      ...(nodesSpec ? { scope: (m: typeof opened) => resolveScope(m.ir, nodesSpec) } : {}),
-      calibration: { method: method as CalibrationMethod, dims: verifySettings.dims, ...(typeof o.calibration === 'string' ? { inputsPath: o.calibration } : {}), ...(samples !== undefined ? { samples } : {}) },
-      onProgress: o.json ? undefined : (done, total, step) => done === total || io.err(`${step}: ${done + 1}/${total}`),
-    });
-    const warnings: string[] = [];
-    if (q.calibration?.generated) {
-      warnings.push(`WARNING: calibrated on ${q.calibration.samples} generated (random) input sets: ranges from random data are poor; give --calibration PATH with real samples`);
-    }
-
     const work = await mkdtemp(join(tmpdir(), 'owb-quantize-'));
     const host = new RuntimeHost();
+    // Ctrl+C cancels calibration or measuring in the host instead of orphaning it.
+    const abort = new AbortController();
+    const onInterrupt = () => abort.abort();
+    process.once('SIGINT', onInterrupt);
     try {
+      const q = await quantizeModel(opened, registry, host, {
+        mode,
+        signal: abort.signal,
+        options,
+        preprocess: o['no-preprocess'] !== true,
+        ...(nodesSpec ? { scope: (m: typeof opened) => resolveScope(m.ir, nodesSpec) } : {}),
+        calibration: { method: method as CalibrationMethod, dims: verifySettings.dims, ...(typeof o.calibration === 'string' ? { inputsPath: o.calibration } : {}), ...(samples !== undefined ? { samples } : {}) },
+        onProgress: o.json ? undefined : (done, total, step) => done === total || io.err(`${step}: ${done + 1}/${total}`),
+      });
+      const warnings: string[] = [];
+      if (q.calibration?.generated) {
+        warnings.push(`WARNING: calibrated on ${q.calibration.samples} generated (random) input sets: ranges from random data are poor; give --calibration PATH with real samples`);
+      }
+
       // Measured before saving, so that a slower result is said before it is written.
       const proto = withOrigins(opened.ir.toProto(), opened.ir, originalNames);
       const trial = await saveModel(proto, join(work, 'quantized.onnx'), { source: opened });
-      const latency = await measureQuantized(opened.path, trial.path, { dims: verifySettings.dims, ...(o.runs ? { runs: Number(o.runs) } : {}), ...(o.threads ? { threads: Number(o.threads) } : {}) }, host);
+      const latency = await measureQuantized(opened.path, trial.path, { dims: verifySettings.dims, ...(o.runs ? { runs: Number(o.runs) } : {}), ...(o.threads ? { threads: Number(o.threads) } : {}), signal: abort.signal }, host);
       if (latency.slower) warnings.push(slowerWarning(latency, mode));
       let verification: VerificationResult | undefined;
       if (o.verify) verification = await verifyModels(opened.path, trial.path, { tolerance: 'int8', ...verifyOptionsFrom(verifySettings) });
@@ -152,6 +157,7 @@ export const quantizeCommand: Command = {
       }
       throw e;
     } finally {
+      process.off('SIGINT', onInterrupt);
       host.close();
       await rm(work, { recursive: true, force: true });
     }

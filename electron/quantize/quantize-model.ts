@@ -10,7 +10,10 @@ import { applyOperation, resolveOperation, type OperationEffect } from '../../sh
 import type { CalibrationMethod } from '../../shared/quantize/range-collector.js';
 import type { OpenedModel } from '../io/open-model.js';
 import { optimizationSetup } from '../optimize/optimization-setup.js';
-import { calibrate, type CalibrationResult } from '../runtime/calibrate.js';
+import { encodeModel } from '../../shared/onnx/model-codec.js';
+import { concatSegments } from '../../shared/proto/wire-writer.js';
+import type { CalibrateResult } from '../runtime-host/host-protocol.js';
+import type { RuntimeHost } from '../runtime-host/runtime-host.js';
 
 export interface QuantizeRequest {
   mode: string;
@@ -26,12 +29,12 @@ export interface QuantizeRequest {
 
 export interface QuantizeOutcome {
   effect: OperationEffect;
-  calibration?: CalibrationResult;
+  calibration?: CalibrateResult;
   preprocessed: boolean;
 }
 
 /** Quantizes `opened.ir` in place (preprocessing and the quantization are journal steps). */
-export async function quantizeModel(opened: OpenedModel, registry: OperationRegistry, r: QuantizeRequest): Promise<QuantizeOutcome> {
+export async function quantizeModel(opened: OpenedModel, registry: OperationRegistry, host: RuntimeHost, r: QuantizeRequest): Promise<QuantizeOutcome> {
   const name = `quantize-${r.mode}`;
   if (!registry.has(name)) throw new WorkbenchError('NOT_AVAILABLE', `mode ${r.mode} is not available yet`);
   const setup = await optimizationSetup(opened);
@@ -49,20 +52,24 @@ export async function quantizeModel(opened: OpenedModel, registry: OperationRegi
     }
     const scope = r.scope?.(opened);
     const options = { ...r.options };
-    let calibration: CalibrationResult | undefined;
+    let calibration: CalibrateResult | undefined;
     if (r.mode === 'static') {
       const parsed = resolveOperation(registry, m, name, options, scope).options as StaticOperationOptions;
       const needed = staticRangesNeeded(m, parsed, scope ? new Set(scope) : undefined, setup.runOptions);
       if (!needed.length) throw new WorkbenchError('NOT_APPLICABLE', `quantize --mode static: nothing to quantize${scope ? ' in the selected nodes' : ''} (no Conv, Gemm or MatMul with constant weights)`);
-      calibration = await calibrate(m.toProto(), needed, {
-        method: r.calibration.method,
-        dims: r.calibration.dims,
-        ...(r.calibration.inputsPath !== undefined ? { inputsPath: r.calibration.inputsPath } : {}),
-        ...(r.calibration.samples !== undefined ? { samples: r.calibration.samples } : {}),
-        ...(r.signal ? { signal: r.signal } : {}),
-        ...(r.onProgress ? { onProgress: r.onProgress } : {}),
-      });
-      options.ranges = Object.fromEntries(calibration.ranges);
+      // In the runtime host: onnxruntime runs the float model there, apart from the caller's process.
+      calibration = await host.calibrate(
+        {
+          model: concatSegments(encodeModel(m.toProto())),
+          tensors: needed,
+          method: r.calibration.method,
+          dims: r.calibration.dims,
+          ...(r.calibration.inputsPath !== undefined ? { inputsPath: r.calibration.inputsPath } : {}),
+          ...(r.calibration.samples !== undefined ? { samples: r.calibration.samples } : {}),
+        },
+        { ...(r.signal ? { signal: r.signal } : {}), ...(r.onProgress ? { onProgress: (p) => r.onProgress!(p.done, p.total, p.step) } : {}) },
+      );
+      options.ranges = calibration.ranges;
     }
     const resolved = resolveOperation(registry, m, name, options, scope);
     const effect = await applyOperation(m, resolved, setup.runOptions, name, { ...(r.signal ? { signal: r.signal } : {}), ...(r.onProgress ? { progress: r.onProgress } : {}) });

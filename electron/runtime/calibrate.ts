@@ -26,6 +26,8 @@ export interface CalibrationOptions {
   dims?: Record<string, number>;
   intraOpThreads?: number;
   signal?: AbortSignal;
+  /** The runtime host's cancel check (it has no AbortSignal of the caller's). */
+  cancelled?: () => boolean;
   onProgress?: (done: number, total: number, step: string) => void;
 }
 
@@ -55,7 +57,7 @@ export async function calibrate(proto: ModelProto, tensors: readonly string[], o
     session = await createCheckSession(concatSegments(encodeModel(augmented)), 'calibration', o.intraOpThreads === undefined ? {} : { intraOpThreads: o.intraOpThreads });
     const total = built.sets.length;
     for (const [k, s] of built.sets.entries()) {
-      if (o.signal?.aborted) throw new WorkbenchError('CANCELLED', 'calibration: cancelled');
+      if (o.signal?.aborted || o.cancelled?.()) throw new WorkbenchError('CANCELLED', 'calibration: cancelled');
       o.onProgress?.(k, total, `calibrating on ${s.info.label}`);
       const result = await runCheckSession(session, s.feeds, `calibration (${s.info.label}): float`, tensors);
       for (const t of tensors) {
