@@ -63,6 +63,7 @@ export async function quantizeModel(opened: OpenedModel, registry: OperationRegi
           model: concatSegments(encodeModel(m.toProto())),
           tensors: needed,
           method: r.calibration.method,
+          symmetric: parsed.symmetric,
           dims: r.calibration.dims,
           ...(r.calibration.inputsPath !== undefined ? { inputsPath: r.calibration.inputsPath } : {}),
           ...(r.calibration.samples !== undefined ? { samples: r.calibration.samples } : {}),

@@ -77,6 +77,7 @@ async function handle(p: Port, id: number, req: HostRequest): Promise<unknown> {
       const r = await calibrate(decodeModel(j.model, 'model to calibrate'), j.tensors, {
         method: j.method,
         dims: j.dims,
+        ...(j.symmetric ? { symmetric: true } : {}),
         ...(j.inputsPath !== undefined ? { inputsPath: j.inputsPath } : {}),
         ...(j.samples !== undefined ? { samples: j.samples } : {}),
         cancelled: ctx.cancelled,

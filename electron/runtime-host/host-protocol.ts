@@ -95,6 +95,7 @@ export interface CalibrateJob {
   model: Uint8Array;
   tensors: string[];
   method: CalibrationMethod;
+  symmetric?: boolean;
   inputsPath?: string;
   samples?: number;
   dims: Record<string, number>;

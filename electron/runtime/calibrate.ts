@@ -8,6 +8,7 @@ import { WorkbenchError } from '../../shared/errors.js';
 import { encodeModel } from '../../shared/onnx/model-codec.js';
 import type { ModelProto } from '../../shared/onnx/proto-types.js';
 import { concatSegments } from '../../shared/proto/wire-writer.js';
+import { PercentileCollector } from '../../shared/quantize/percentile-collector.js';
 import { MinMaxCollector, type CalibrationMethod } from '../../shared/quantize/range-collector.js';
 import type { TensorRange } from '../../shared/quantize/static-options.js';
 import { runtimeInputs } from '../../shared/verify/input-spec.js';
@@ -18,6 +19,8 @@ import { buildSets } from './verify-inputs.js';
 
 export interface CalibrationOptions {
   method: CalibrationMethod;
+  /** Symmetric activation ranges (percentile then histograms |x|). */
+  symmetric?: boolean;
   /** A folder of sample folders, a folder of files, or one file (see input-sets.ts); absent: generated inputs. */
   inputsPath?: string;
   /** How many generated samples (without inputsPath); 8 when not given. */
@@ -51,23 +54,34 @@ export async function calibrate(proto: ModelProto, tensors: readonly string[], o
   const samples = o.samples ?? DEFAULT_GENERATED_SAMPLES;
   if (!files.length && !(Number.isSafeInteger(samples) && samples >= 1)) throw new WorkbenchError('BAD_OPTION', `calibration samples: ${samples} is not a positive integer`);
   const built = buildSets(graph, { dims: o.dims ?? {}, runs: samples, fill: 'random' }, files, 1);
-  const collector = new MinMaxCollector();
+  const minmax = new MinMaxCollector();
   let session: ort.InferenceSession | undefined;
   try {
     session = await createCheckSession(concatSegments(encodeModel(augmented)), 'calibration', o.intraOpThreads === undefined ? {} : { intraOpThreads: o.intraOpThreads });
-    const total = built.sets.length;
-    for (const [k, s] of built.sets.entries()) {
-      if (o.signal?.aborted || o.cancelled?.()) throw new WorkbenchError('CANCELLED', 'calibration: cancelled');
-      o.onProgress?.(k, total, `calibrating on ${s.info.label}`);
-      const result = await runCheckSession(session, s.feeds, `calibration (${s.info.label}): float`, tensors);
-      for (const t of tensors) {
-        const values = ortTensorData(result[t]!).values;
-        if (Array.isArray(values)) continue;
-        collector.add(t, values as ArrayLike<number>);
+    const s = session;
+    // Percentile histograms span each tensor's full range: a MinMax pass first, then a second one.
+    const passes = o.method === 'percentile' ? 2 : 1;
+    const total = built.sets.length * passes;
+    const pass = async (k: number, take: (name: string, values: ArrayLike<number>) => void) => {
+      for (const [i, set] of built.sets.entries()) {
+        if (o.signal?.aborted || o.cancelled?.()) throw new WorkbenchError('CANCELLED', 'calibration: cancelled');
+        o.onProgress?.(k * built.sets.length + i, total, `calibrating${passes > 1 ? ` (pass ${k + 1} of ${passes})` : ''} on ${set.info.label}`);
+        const result = await runCheckSession(s, set.feeds, `calibration (${set.info.label}): float`, tensors);
+        for (const t of tensors) {
+          const values = ortTensorData(result[t]!).values;
+          if (!Array.isArray(values)) take(t, values as ArrayLike<number>);
+        }
       }
+    };
+    await pass(0, (t, v) => minmax.add(t, v));
+    let ranges = minmax.result();
+    if (o.method === 'percentile') {
+      const histograms = new PercentileCollector(ranges, o.symmetric ?? false);
+      await pass(1, (t, v) => histograms.add(t, v));
+      ranges = histograms.result();
     }
     o.onProgress?.(total, total, 'calibrated');
-    return { method: o.method, ranges: collector.result(), samples: total, generated: files.length === 0 };
+    return { method: o.method, ranges, samples: built.sets.length, generated: files.length === 0 };
   } finally {
     await releaseSession(session);
   }

@@ -1,8 +1,8 @@
 import type { TensorRange } from './static-options.js';
 
-/** Calibration methods (Percentile and Entropy are not built yet). */
-export type CalibrationMethod = 'minmax';
-export const CALIBRATION_METHODS: readonly CalibrationMethod[] = ['minmax'];
+/** Calibration methods (Entropy is not built yet). */
+export type CalibrationMethod = 'minmax' | 'percentile';
+export const CALIBRATION_METHODS: readonly CalibrationMethod[] = ['minmax', 'percentile'];
 
 /**
  * MinMax calibration as onnxruntime's MinMaxCalibrater (without moving average): each tensor's

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { paramsForRange, quantizeValue, quantRange, roundHalfEven, scaleZeroPoint } from '../../shared/quantize/quant-params.js';
+import { PercentileCollector } from '../../shared/quantize/percentile-collector.js';
 import { quantizeBias, quantizeTensor } from '../../shared/quantize/quantize-tensor.js';
 
 // Expected values worked out by hand from onnxruntime's formulas (quant_utils.py).
@@ -91,5 +92,31 @@ describe('quantized tensors', () => {
     const one = quantizeBias([0.3, 0.7], 0.1, [0.5]);
     expect(one.scales).toEqual([Math.fround(0.05)]);
     expect(Array.from(one.values)).toEqual([6, 14]);
+  });
+});
+
+describe('percentile calibration', () => {
+  it('cuts (100 − p)/2 % off each side of a histogram spanning the full range', () => {
+    // 0..999 over 1000 bins of width 0.999: one value per bin, cdf[i] = (i + 1)/1000.
+    const values = Float32Array.from({ length: 1000 }, (_, i) => i);
+    const c = new PercentileCollector(new Map([['t', { min: 0, max: 999 }]]), false, 1000);
+    c.add('t', values.subarray(0, 500));
+    c.add('t', values.subarray(500));
+    // p = 99: cut 0.5% per side; the first bin reaching 0.005 is 4 (left edge 3.996), reaching 0.995 is 994 (left edge 993.006).
+    const r = c.result(99).get('t')!;
+    expect(r.min).toBeCloseTo(4 * 0.999, 9);
+    expect(r.max).toBeCloseTo(994 * 0.999, 9);
+  });
+
+  it('symmetric: ± the p-th percentile of |x|, never past the seen range', () => {
+    const values = Float32Array.from({ length: 200 }, (_, i) => (i % 2 ? -1 : 1) * (i / 2));
+    const c = new PercentileCollector(new Map([['t', { min: -99.5, max: 99 }]]), true, 100);
+    c.add('t', values);
+    // |x| = 0, 0.5, …, 99.5 in 100 bins of 0.995 (about two values each): cdf reaches 0.9 at bin 89 (left edge 88.555).
+    const r = c.result(90).get('t')!;
+    expect(r.max).toBeCloseTo(89 * 0.995, 9);
+    expect(r.min).toBeCloseTo(-89 * 0.995, 9);
+    const all = c.result(100).get('t')!;
+    expect(all.max).toBeLessThanOrEqual(99);
   });
 });

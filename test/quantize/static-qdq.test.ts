@@ -120,6 +120,16 @@ describe('static int8 quantization (QDQ)', () => {
     expect(cal.samples).toBe(8);
     expect(cal.generated).toBe(true);
     expect([...cal.ranges.keys()].sort()).toEqual([...needed].sort());
+    // Percentile ranges lie within the MinMax ones, and are narrower somewhere (outliers cut).
+    const pct = await calibrate(folded, needed, { method: 'percentile', samples: 8, dims });
+    let narrower = 0;
+    for (const [t, r] of pct.ranges) {
+      const full = cal.ranges.get(t)!;
+      expect(r.min).toBeGreaterThanOrEqual(full.min);
+      expect(r.max).toBeLessThanOrEqual(full.max);
+      if (r.max < full.max || r.min > full.min) narrower++;
+    }
+    expect(narrower).toBeGreaterThan(0);
     await quantize(m, options, cal.ranges);
     const counts = new Map<string, number>();
     for (const n of m.graph.nodes) counts.set(n.opType, (counts.get(n.opType) ?? 0) + 1);
