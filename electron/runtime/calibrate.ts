@@ -44,6 +44,9 @@ export interface CalibrationResult {
 
 export const DEFAULT_GENERATED_SAMPLES = 8;
 
+/** First seed of generated calibration inputs: apart from verification's and profiling's (0, 1, …), so that a check never runs on a calibration sample. */
+export const CALIBRATION_SEED = 1000;
+
 /** Calibrates the ranges of `tensors` of the float model `proto`. */
 export async function calibrate(proto: ModelProto, tensors: readonly string[], o: CalibrationOptions): Promise<CalibrationResult> {
   const graph = proto.graph ?? {};
@@ -53,7 +56,7 @@ export async function calibrate(proto: ModelProto, tensors: readonly string[], o
   const files = o.inputsPath ? await loadInputSets(o.inputsPath, runtimeInputs(graph)) : [];
   const samples = o.samples ?? DEFAULT_GENERATED_SAMPLES;
   if (!files.length && !(Number.isSafeInteger(samples) && samples >= 1)) throw new WorkbenchError('BAD_OPTION', `calibration samples: ${samples} is not a positive integer`);
-  const built = buildSets(graph, { dims: o.dims ?? {}, runs: samples, fill: 'random' }, files, 1);
+  const built = buildSets(graph, { dims: o.dims ?? {}, runs: samples, fill: 'random', seed: CALIBRATION_SEED }, files, 1);
   const minmax = new MinMaxCollector();
   let session: ort.InferenceSession | undefined;
   try {
