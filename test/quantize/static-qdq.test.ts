@@ -73,6 +73,16 @@ describe('static int8 quantization (QDQ)', () => {
     expect(staticRangesNeeded(m, { activationType: 'uint8', symmetric: false, perChannel: false, reduceRange: false, exclude: ['conv'] }, undefined)).toEqual(['f']);
   });
 
+  it('a selection quantizes only its nodes: the MatMul alone calibrates its own input', () => {
+    const m = new IrModel(convReluMatMul());
+    const mm = [...m.graph.nodes].find((n) => n.name === 'matmul')!;
+    const o = { activationType: 'uint8' as const, symmetric: false, perChannel: false, reduceRange: false, exclude: [] };
+    expect(staticRangesNeeded(m, o, new Set([mm.id]))).toEqual(['f']);
+    // The Conv and its Relu selected: the Relu folds; the Flatten and MatMul stay float, reading the dequantized Relu output.
+    const conv = [...m.graph.nodes].filter((n) => n.name === 'conv' || n.name === 'relu').map((n) => n.id);
+    expect(staticRangesNeeded(m, o, new Set(conv)).sort()).toEqual(['r', 'x']);
+  });
+
   it('writes int8 weights, an int32 bias with scale input × weight scale, and Q/DQ pairs that onnxruntime runs', async () => {
     const proto = convReluMatMul();
     const m = new IrModel(proto);
