@@ -21,7 +21,7 @@ const MODES = ['static', 'dynamic', 'fp16', 'bf16', 'int4'] as const;
 type Mode = (typeof MODES)[number];
 
 const USAGE =
-  `onnx-workbench quantize MODEL -o OUT --mode ${MODES.join('|')} [--calibration PATH] [--samples N] [--method minmax|percentile] [--per-channel] [--activation-type uint8|int8] [--symmetric] [--reduce-range] [--target onnxruntime|portable] [--ops Conv,MatMul,...] [--nodes ID|NAME,...] [--exclude NAME,...] [--no-preprocess] [--runs N] [--threads N] ${VERIFY_OPTIONS_USAGE} [--json]`;
+  `onnx-workbench quantize MODEL -o OUT --mode ${MODES.join('|')} [--calibration PATH] [--samples N] [--method minmax|percentile|entropy] [--per-channel] [--activation-type uint8|int8] [--symmetric] [--reduce-range] [--target onnxruntime|portable] [--ops Conv,MatMul,...] [--nodes ID|NAME,...] [--exclude NAME,...] [--no-preprocess] [--runs N] [--threads N] ${VERIFY_OPTIONS_USAGE} [--json]`;
 
 const STATIC_ONLY = ['calibration', 'samples', 'method', 'activation-type', 'symmetric', 'reduce-range'] as const;
 
@@ -75,7 +75,7 @@ export const quantizeCommand: Command = {
     if (!registry.has(`quantize-${mode}`)) throw new WorkbenchError('NOT_AVAILABLE', `mode ${mode} is not available yet`);
     const method = (o.method as string | undefined) ?? 'minmax';
     if (!(CALIBRATION_METHODS as readonly string[]).includes(method)) {
-      throw new WorkbenchError('BAD_OPTION', method === 'entropy' ? `--method ${method} is not available yet (minmax and percentile are)` : `--method must be minmax, percentile or entropy, not "${method}"`);
+      throw new WorkbenchError('BAD_OPTION', `--method must be minmax, percentile or entropy, not "${method}"`);
     }
     const at = o['activation-type'];
     if (at !== undefined && at !== 'uint8' && at !== 'int8') throw new WorkbenchError('BAD_OPTION', `--activation-type must be uint8 or int8, not "${String(at)}"`);

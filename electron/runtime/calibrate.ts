@@ -8,6 +8,7 @@ import { WorkbenchError } from '../../shared/errors.js';
 import { encodeModel } from '../../shared/onnx/model-codec.js';
 import type { ModelProto } from '../../shared/onnx/proto-types.js';
 import { concatSegments } from '../../shared/proto/wire-writer.js';
+import { EntropyCollector } from '../../shared/quantize/entropy-collector.js';
 import { PercentileCollector } from '../../shared/quantize/percentile-collector.js';
 import { MinMaxCollector, type CalibrationMethod } from '../../shared/quantize/range-collector.js';
 import type { TensorRange } from '../../shared/quantize/static-options.js';
@@ -62,8 +63,8 @@ export async function calibrate(proto: ModelProto, tensors: readonly string[], o
   try {
     session = await createCheckSession(concatSegments(encodeModel(augmented)), 'calibration', o.intraOpThreads === undefined ? {} : { intraOpThreads: o.intraOpThreads });
     const s = session;
-    // Percentile histograms span each tensor's full range: a MinMax pass first, then a second one.
-    const passes = o.method === 'percentile' ? 2 : 1;
+    // Histograms (percentile, entropy) span each tensor's full range: a MinMax pass first, then a second one.
+    const passes = o.method === 'minmax' ? 1 : 2;
     const total = built.sets.length * passes;
     const pass = async (k: number, take: (name: string, values: ArrayLike<number>) => void) => {
       for (const [i, set] of built.sets.entries()) {
@@ -78,8 +79,8 @@ export async function calibrate(proto: ModelProto, tensors: readonly string[], o
     };
     await pass(0, (t, v) => minmax.add(t, v));
     let ranges = minmax.result();
-    if (o.method === 'percentile') {
-      const histograms = new PercentileCollector(ranges, o.symmetric ?? false);
+    if (o.method !== 'minmax') {
+      const histograms = o.method === 'percentile' ? new PercentileCollector(ranges, o.symmetric ?? false) : new EntropyCollector(ranges);
       await pass(1, (t, v) => histograms.add(t, v));
       ranges = histograms.result();
     }

@@ -1,8 +1,8 @@
 import type { TensorRange } from './static-options.js';
 
-/** Calibration methods (Entropy is not built yet). */
-export type CalibrationMethod = 'minmax' | 'percentile';
-export const CALIBRATION_METHODS: readonly CalibrationMethod[] = ['minmax', 'percentile'];
+/** Calibration methods. */
+export type CalibrationMethod = 'minmax' | 'percentile' | 'entropy';
+export const CALIBRATION_METHODS: readonly CalibrationMethod[] = ['minmax', 'percentile', 'entropy'];
 
 /**
  * MinMax calibration as onnxruntime's MinMaxCalibrater (without moving average): each tensor's

@@ -76,6 +76,11 @@ describe('quantize CLI', () => {
     const j = JSON.parse(p.out) as QuantizeJson;
     expect(j.calibration).toEqual({ method: 'percentile', samples: 3, generated: false });
     expect(j.outputs[0]!.cosine!).toBeGreaterThan(0.99);
+    const e = runCli('quantize', resnet, '-o', join(dir, 'static-kl.onnx'), '--mode', 'static', '--calibration', cal, '--method', 'entropy', ...DIMS, '--runs', '3', '--json');
+    expect(e.code, e.err).toBe(0);
+    const k = JSON.parse(e.out) as QuantizeJson;
+    expect(k.calibration).toEqual({ method: 'entropy', samples: 3, generated: false });
+    expect(k.outputs[0]!.cosine!).toBeGreaterThan(0.99);
   });
 
   it('dynamic with Conv on a conv net: the slower result is said with the measured figure, and flagged in JSON', () => {
@@ -97,7 +102,6 @@ describe('quantize CLI', () => {
     const cases: [string[], RegExp][] = [
       [['--mode', 'int3'], /--mode must be one of static, dynamic, fp16, bf16, int4/],
       [[], /missing --mode/],
-      [['--mode', 'static', '--method', 'entropy'], /--method entropy is not available yet \(minmax and percentile are\)/],
       [['--mode', 'static', '--method', 'mean'], /--method must be minmax, percentile or entropy/],
       [['--mode', 'static', '--activation-type', 'int16'], /--activation-type must be uint8 or int8/],
       [['--mode', 'dynamic', '--calibration', dir], /--calibration applies to --mode static only/],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { paramsForRange, quantizeValue, quantRange, roundHalfEven, scaleZeroPoint } from '../../shared/quantize/quant-params.js';
+import { EntropyCollector, entropyThreshold } from '../../shared/quantize/entropy-collector.js';
 import { PercentileCollector } from '../../shared/quantize/percentile-collector.js';
 import { quantizeBias, quantizeTensor } from '../../shared/quantize/quantize-tensor.js';
 
@@ -118,5 +119,30 @@ describe('percentile calibration', () => {
     expect(r.min).toBeCloseTo(-89 * 0.995, 9);
     const all = c.result(100).get('t')!;
     expect(all.max).toBeLessThanOrEqual(99);
+  });
+});
+
+describe('entropy calibration', () => {
+  it('picks the window whose 8-bit model diverges least (worked by hand on 4 bins, 2 quantized)', () => {
+    // Candidates (onnxruntime's windows of 2i + 1 bins from the middle, clipped): i = 1 takes bins 1..3, i = 2 all four.
+    // [0, 8, 8, 0], i = 1: p = [8, 8, 0], q = [8, 8, 0]: KL 0. i = 2: p = [0, 8, 8, 0] against q = [8, 8, 8, 8]
+    // (each merged pair's 8 set on both its bins, the zero one too): KL ≈ ln 2. Bins 1..3 win: edges -1 and 2.
+    expect(entropyThreshold([0, 8, 8, 0], [-2, -1, 0, 1, 2], 2)).toEqual([-1, 2]);
+    // [1, 8, 8, 1], i = 1: p = [9, 8, 1] against q = [8, 9, 0]: KL ≈ 0.46 (the 1 in bin 3 has no q). i = 2: q = trunc(9/2) = 4
+    // everywhere against p = [1, 8, 8, 1]: KL = 2(1/18)ln((1/18)/.25) + 2(8/18)ln((8/18)/.25) ≈ 0.344. The full window wins.
+    expect(entropyThreshold([1, 8, 8, 1], [-2, -1, 0, 1, 2], 2)).toEqual([-2, 2]);
+    // Mass in the tails: cutting them costs more than the full window's coarser grid.
+    expect(entropyThreshold([8, 1, 1, 8], [-2, -1, 0, 1, 2], 2)).toEqual([-2, 2]);
+  });
+
+  it('cuts a rare outlier off a tensor and stays within the seen range', () => {
+    const values = Float32Array.from({ length: 20000 }, (_, i) => Math.sin(i) * 0.5);
+    values[7] = 8; // one outlier
+    const c = new EntropyCollector(new Map([['t', { min: -0.5, max: 8 }]]));
+    c.add('t', values);
+    const r = c.result().get('t')!;
+    expect(r.max).toBeLessThan(2);
+    expect(r.max).toBeGreaterThanOrEqual(0.45);
+    expect(r.min).toBeGreaterThanOrEqual(-0.5);
   });
 });
