@@ -3,9 +3,9 @@ import type { QuantType } from './quant-params.js';
 /** The ops static quantization handles, by how it treats them. */
 export const CORE_OPS = ['Conv', 'Gemm', 'MatMul'] as const;
 /** Ops whose output takes its input's scale and zero point (they only move or pick values). */
-export const SAME_PARAMS_OPS = ['MaxPool', 'Reshape', 'Transpose', 'Flatten', 'Squeeze', 'Unsqueeze'] as const;
+export const SAME_PARAMS_OPS = ['MaxPool', 'Reshape', 'Transpose', 'Flatten', 'Squeeze', 'Unsqueeze', 'Resize', 'Pad', 'Slice'] as const;
 /** Ops whose inputs and output are each quantized with their own range (onnxruntime has int8 kernels for them). */
-export const OWN_PARAMS_OPS = ['Add', 'Mul', 'Concat', 'GlobalAveragePool', 'AveragePool'] as const;
+export const OWN_PARAMS_OPS = ['Add', 'Mul', 'Concat', 'GlobalAveragePool', 'AveragePool', 'Sigmoid', 'Softmax', 'LeakyRelu'] as const;
 /** Activations folded into the quantized output of the node before them (asymmetric activations only). */
 export const FOLDED_ACTIVATIONS = ['Relu', 'Clip'] as const;
 

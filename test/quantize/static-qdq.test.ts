@@ -117,6 +117,39 @@ describe('static int8 quantization (QDQ)', () => {
     }
   });
 
+  it('keeps chains quantized through Sigmoid, Mul (swish), Resize and Concat; onnxruntime runs the result within cosine 0.99', async () => {
+    const w1 = tensor('w1', ElemType.FLOAT, [8, 4, 3, 3], random(288, 21).map((v) => v * 0.3));
+    const w2 = tensor('w2', ElemType.FLOAT, [4, 16, 1, 1], random(64, 22).map((v) => v * 0.3));
+    const proto = model(
+      graph({
+        nodes: [
+          node('Conv', ['x', 'w1'], ['c'], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, { name: 'conv1' }),
+          node('Sigmoid', ['c'], ['s'], {}, { name: 'sigmoid' }),
+          node('Mul', ['c', 's'], ['m'], {}, { name: 'swish' }),
+          node('Resize', ['m', '', 'scales'], ['u'], { mode: 'nearest' }, { name: 'up' }),
+          node('Resize', ['c', '', 'scales'], ['uc'], { mode: 'nearest' }, { name: 'up_c' }),
+          node('Concat', ['u', 'uc'], ['cat'], { axis: 1 }, { name: 'cat' }),
+          node('Conv', ['cat', 'w2'], ['c2'], { kernel_shape: [1, 1] }, { name: 'conv2' }),
+          node('Softmax', ['c2'], ['y'], { axis: 1 }, { name: 'softmax' }),
+        ],
+        inputs: [valueInfo('x', ElemType.FLOAT, [1, 4, 8, 8])],
+        outputs: [valueInfo('y', ElemType.FLOAT, [1, 4, 16, 16])],
+        initializers: [w1, w2, tensor('scales', ElemType.FLOAT, [4], [1, 1, 2, 2])],
+      }),
+      { opset: 17 },
+    );
+    const m = new IrModel(proto);
+    const options = { activationType: 'uint8' as const, symmetric: false, perChannel: true, reduceRange: false, exclude: [] };
+    // The Softmax's output is the graph's: it stays float, the rest of the chain is quantized.
+    const needed = staticRangesNeeded(m, options, undefined);
+    expect(needed.sort()).toEqual(['c', 'c2', 'cat', 'm', 's', 'x']);
+    const cal = await calibrate(m.toProto(), needed, { method: 'minmax', samples: 4, dims: {} });
+    const e = await quantize(m, options, cal.ranges);
+    expect(e.outcome.matches).toBe(8);
+    const feeds = { x: new ort.Tensor('float32', random(256, 5), [1, 4, 8, 8]) };
+    expect(cosineSimilarity(await run(m.toProto(), feeds, 'all'), await run(proto, feeds))).toBeGreaterThan(0.99);
+  });
+
   it('a builder-made ResNet-like model, calibrated on generated data, keeps cosine ≥ 0.99', async () => {
     const proto = resnetLike({ widths: [8, 16], blocksPerStage: 1, classes: 10 }, 5);
     const m = new IrModel(proto);
