@@ -58,6 +58,16 @@ describe('quantize CLI', () => {
     await s.release();
   });
 
+  it('static: --samples sets the generated calibration inputs; --no-preprocess quantizes the model as it is', () => {
+    const r = runCli('quantize', resnet, '-o', join(dir, 'raw.onnx'), '--mode', 'static', '--samples', '2', '--no-preprocess', ...DIMS, '--runs', '3', '--json');
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out) as QuantizeJson & { preprocessed: boolean };
+    expect(j.calibration).toEqual({ method: 'minmax', samples: 2, generated: true });
+    expect(j.preprocessed).toBe(false);
+    // BatchNormalization left between each Conv and its Relu: no Relu folds, yet every Conv is quantized.
+    expect(j.quantizedNodes).toBeGreaterThanOrEqual(7);
+  });
+
   it('static: calibration from a folder of sample folders uses every sample', () => {
     const cal = join(dir, 'calibration');
     const random = mulberry32(5);
@@ -108,6 +118,8 @@ describe('quantize CLI', () => {
       [['--mode', 'static', '--ops', 'Softmax'], /ops/],
       [['--mode', 'static', '--nodes', 'no-such-node'], /--nodes: no node with id or name "no-such-node"/],
       [['--mode', 'static', '--target', 'portable'], /--target applies to --mode dynamic only/],
+      [['--mode', 'static', '--samples', '0'], /--samples must be 1 or more/],
+      [['--mode', 'static', '--samples', '2', '--calibration', dir], /--samples sets how many inputs to generate/],
     ];
     for (const [args, message] of cases) {
       const r = runCli('quantize', resnet, '-o', join(dir, 'bad.onnx'), ...args);
