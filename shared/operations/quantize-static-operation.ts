@@ -60,7 +60,7 @@ export function staticRangesNeeded(model: IrModel, options: StaticOperationOptio
 
 export const quantizeStaticOperation: Operation<StaticOperationOptions> = {
   name: 'quantize-static',
-  description: 'static int8 quantization (QDQ): Conv, Gemm, MatMul and the ops between them, weights int8, activations from calibrated ranges',
+  description: 'static int8 quantization (QDQ): Conv, ConvTranspose, Gemm, MatMul and the ops between them, weights int8, activations from calibrated ranges',
   group: 'quantization',
   target: 'portable',
   options: staticOptionsSchema,

@@ -1,7 +1,7 @@
 import type { QuantType } from './quant-params.js';
 
 /** The ops static quantization handles, by how it treats them. */
-export const CORE_OPS = ['Conv', 'Gemm', 'MatMul'] as const;
+export const CORE_OPS = ['Conv', 'ConvTranspose', 'Gemm', 'MatMul'] as const;
 /** Ops whose output takes its input's scale and zero point (they only move or pick values). */
 export const SAME_PARAMS_OPS = ['MaxPool', 'Reshape', 'Transpose', 'Flatten', 'Squeeze', 'Unsqueeze', 'Resize', 'Pad', 'Slice'] as const;
 /** Ops whose inputs and output are each quantized with their own range (onnxruntime has int8 kernels for them). */

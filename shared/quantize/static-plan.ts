@@ -108,6 +108,8 @@ export function planStatic(model: IrModel, o: StaticQuantOptions, scope: Readonl
       const weight = floatInitializer(g, w);
       const rank = weight ? (g.initializers.get(w!)!.dims ?? []).length : 0;
       if (n.opType === 'Conv' && !(weight && rank >= 3)) continue;
+      // ConvTranspose weights are [C, M/group, k…]: per-channel (axis 1) holds output channels only without groups.
+      if (n.opType === 'ConvTranspose' && !(weight && rank >= 3 && Number(n.attribute('group')?.i ?? 1) === 1)) continue;
       if (n.opType === 'Gemm' && !(weight && rank === 2)) continue;
       // MatMul: a constant [K, N] weight, or a second activation already quantized (attention scores).
       if (n.opType === 'MatMul' && !(weight ? rank === 2 : w && quantized(w))) continue;
@@ -117,7 +119,7 @@ export function planStatic(model: IrModel, o: StaticQuantOptions, scope: Readonl
       plan.nodes.push(n);
       own(x);
       if (weight) {
-        const axis = n.opType === 'Conv' ? 0 : n.opType === 'Gemm' && Number(n.attribute('transB')?.i ?? 0) === 1 ? 0 : 1;
+        const axis = n.opType === 'Conv' ? 0 : n.opType === 'ConvTranspose' ? 1 : n.opType === 'Gemm' && Number(n.attribute('transB')?.i ?? 0) === 1 ? 0 : 1;
         plan.weights.push({ node: n, input: 1, axis, role: 'weight' });
         const biasDims = b ? (g.initializers.get(b)?.dims ?? []) : [];
         if (b && floatInitializer(g, b) && biasDims.length === 1) {

@@ -150,6 +150,29 @@ describe('static int8 quantization (QDQ)', () => {
     expect(cosineSimilarity(await run(m.toProto(), feeds, 'all'), await run(proto, feeds))).toBeGreaterThan(0.99);
   });
 
+  it('ConvTranspose: per-channel weights along axis 1 (its output channels), bias int32; onnxruntime runs it', async () => {
+    const proto = model(
+      graph({
+        nodes: [node('ConvTranspose', ['x', 'w', 'b'], ['t'], { kernel_shape: [2, 2], strides: [2, 2] }, { name: 'up' }), node('Relu', ['t'], ['y'], {}, { name: 'relu' })],
+        inputs: [valueInfo('x', ElemType.FLOAT, [1, 4, 6, 6])],
+        outputs: [valueInfo('y', ElemType.FLOAT, [1, 3, 12, 12])],
+        initializers: [tensor('w', ElemType.FLOAT, [4, 3, 2, 2], random(48, 31)), tensor('b', ElemType.FLOAT, [3], [0.1, 0, -0.1])],
+      }),
+      { opset: 17 },
+    );
+    const m = new IrModel(proto);
+    const options = { activationType: 'uint8' as const, symmetric: false, perChannel: true, reduceRange: false, exclude: [] };
+    const needed = staticRangesNeeded(m, options, undefined);
+    expect(needed.sort()).toEqual(['t', 'x']);
+    const cal = await calibrate(m.toProto(), needed, { method: 'minmax', samples: 4, dims: {} });
+    await quantize(m, options, cal.ranges);
+    const dq = [...m.graph.nodes].find((n) => n.outputs[0] === 'w_dequantized')!;
+    expect(Number(dq.attribute('axis')!.i)).toBe(1);
+    expect(m.graph.initializers.get('w_scale')!.dims).toEqual([3]);
+    const feeds = { x: new ort.Tensor('float32', random(144, 8), [1, 4, 6, 6]) };
+    for (const level of ['disabled', 'all'] as const) expect(cosineSimilarity(await run(m.toProto(), feeds, level), await run(proto, feeds))).toBeGreaterThan(0.99);
+  });
+
   it('a builder-made ResNet-like model, calibrated on generated data, keeps cosine ≥ 0.99', async () => {
     const proto = resnetLike({ widths: [8, 16], blocksPerStage: 1, classes: 10 }, 5);
     const m = new IrModel(proto);
