@@ -56,7 +56,7 @@ export async function quantizeModel(opened: OpenedModel, registry: OperationRegi
     if (r.mode === 'static') {
       const parsed = resolveOperation(registry, m, name, options, scope).options as StaticOperationOptions;
       const needed = staticRangesNeeded(m, parsed, scope ? new Set(scope) : undefined, setup.runOptions);
-      if (!needed.length) throw new WorkbenchError('NOT_APPLICABLE', `quantize --mode static: nothing to quantize${scope ? ' in the selected nodes' : ''} (no Conv, Gemm or MatMul with constant weights)`);
+      if (!needed.length) throw new WorkbenchError('NOT_APPLICABLE', `quantize --mode static: nothing to quantize${scope ? ' in the selected nodes' : ''} (no Conv, ConvTranspose, Gemm or MatMul with constant weights among the allowed ops)`);
       // In the runtime host: onnxruntime runs the float model there, apart from the caller's process.
       calibration = await host.calibrate(
         {
