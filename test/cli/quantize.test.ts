@@ -116,7 +116,7 @@ describe('quantize CLI', () => {
       [['--mode', 'static', '--activation-type', 'int16'], /--activation-type must be uint8 or int8/],
       [['--mode', 'dynamic', '--calibration', dir], /--calibration applies to --mode static only/],
       [['--mode', 'static', '--ops', 'Gelu'], /ops/],
-      [['--mode', 'static', '--ops', 'Softmax'], /nothing to quantize \(no Conv, Gemm or MatMul with constant weights\)/],
+      [['--mode', 'static', '--ops', 'Softmax'], /nothing to quantize \(no Conv, ConvTranspose, Gemm or MatMul with constant weights among the allowed ops\)/],
       [['--mode', 'static', '--nodes', 'no-such-node'], /--nodes: no node with id or name "no-such-node"/],
       [['--mode', 'static', '--target', 'portable'], /--target applies to --mode dynamic only/],
       [['--mode', 'static', '--samples', '0'], /--samples must be 1 or more/],
