@@ -18,7 +18,8 @@ import { checkVerifySettings, VERIFY_OPTION_SPEC, VERIFY_OPTIONS_USAGE, verifyIn
 const USAGE =
   `onnx-workbench optimize MODEL -o OUT [--target portable|onnxruntime] [--passes a,b,c | --preset NAME] [--nodes ID,...] [--dry-run] ${VERIFY_OPTIONS_USAGE} [--json]`;
 
-function resolveScope(model: IrModel, spec: string): NodeId[] {
+/** `--nodes ID|NAME,...` as node ids, or a WorkbenchError naming the unknown one. */
+export function resolveScope(model: IrModel, spec: string): NodeId[] {
   const byName = new Map<string, NodeId>();
   const ids = new Set<NodeId>();
   for (const g of allGraphs(model.graph)) {
@@ -44,7 +45,8 @@ function table(r: RunResult): string {
   return [line(head), ...rows.map(line), `nodes: ${r.nodesBefore} → ${r.nodesAfter}`].join('\n');
 }
 
-function verificationText(v: VerificationResult): string {
+/** A verification result as the lines `optimize --verify` prints. */
+export function verificationText(v: VerificationResult): string {
   const num = (x: number | null, f: (x: number) => string) => (x === null ? 'n/a' : f(x));
   const lines = [`verification (${v.tolerance.name}, ${v.runs} input set(s)): ${v.passed ? 'passed' : 'FAILED'}${v.reason ? `: ${v.reason}` : ''}`];
   if (v.tolerance.reason) lines.push(`  tolerance ${v.tolerance.name}: ${v.tolerance.reason}`);

@@ -7,6 +7,8 @@ import { HOST_FAULT_ENV, HOST_TEST_ENV, type FromHost, type HostRequest, type To
 import { measure, RunFailure, type JobContext } from './host-measure.js';
 import { probeProvider } from './host-session.js';
 import { verifyModels } from '../runtime/verify.js';
+import { calibrate } from '../runtime/calibrate.js';
+import { decodeModel } from '../../shared/onnx/model-codec.js';
 
 interface Port {
   post(m: FromHost): void;
@@ -69,6 +71,20 @@ async function handle(p: Port, id: number, req: HostRequest): Promise<unknown> {
         ...(req.job.inputs ? { dims: req.job.inputs.dims, values: req.job.inputs.values } : {}),
         ...(req.job.inputs?.inputsPath !== undefined ? { inputsPath: req.job.inputs.inputsPath } : {}),
       });
+    case 'calibrate': {
+      ctx.step('calibrating');
+      const j = req.job;
+      const r = await calibrate(decodeModel(j.model, 'model to calibrate'), j.tensors, {
+        method: j.method,
+        dims: j.dims,
+        ...(j.symmetric ? { symmetric: true } : {}),
+        ...(j.inputsPath !== undefined ? { inputsPath: j.inputsPath } : {}),
+        ...(j.samples !== undefined ? { samples: j.samples } : {}),
+        cancelled: ctx.cancelled,
+        onProgress: (done, total, step) => ctx.progress(done, total, step),
+      });
+      return { method: r.method, ranges: Object.fromEntries(r.ranges), samples: r.samples, generated: r.generated };
+    }
     case 'test-abort':
     case 'test-sleep':
       if (!testing) throw new WorkbenchError('BAD_REQUEST', `host request '${req.kind}' is for tests only`);

@@ -2,6 +2,8 @@
 // structured clone (child_process 'advanced' serialization, or Electron's utilityProcess), so
 // typed arrays cross as they are.
 
+import type { CalibrationMethod } from '../../shared/quantize/range-collector.js';
+import type { TensorRange } from '../../shared/quantize/static-options.js';
 import type { InputSpec } from '../../shared/verify/input-spec.js';
 import type { VerifyInputSettings } from '../../shared/verify/input-settings.js';
 import type { Tolerance, ToleranceName } from '../../shared/verify/tolerance.js';
@@ -87,10 +89,31 @@ export interface VerifyJob {
   inputs?: VerifyInputSettings;
 }
 
+/** Calibration of a float model's tensors (electron/runtime/calibrate.ts) in the host. */
+export interface CalibrateJob {
+  /** The float model as prepared for quantization (encoded). */
+  model: Uint8Array;
+  tensors: string[];
+  method: CalibrationMethod;
+  symmetric?: boolean;
+  inputsPath?: string;
+  samples?: number;
+  dims: Record<string, number>;
+}
+
+/** Calibrated ranges by tensor name, and what they came from. */
+export interface CalibrateResult {
+  method: CalibrationMethod;
+  ranges: Record<string, TensorRange>;
+  samples: number;
+  generated: boolean;
+}
+
 export type HostRequest =
   | { kind: 'probe'; provider: ProviderName; deviceId: number }
   | { kind: 'measure'; job: MeasureJob }
   | { kind: 'verify'; job: VerifyJob }
+  | { kind: 'calibrate'; job: CalibrateJob }
   /** Test only (the host refuses them unless ONNX_WORKBENCH_HOST_TEST=1): die as a native crash would. */
   | { kind: 'test-abort' }
   /** Test only: block the host's thread for `ms`, as a native hang would. */

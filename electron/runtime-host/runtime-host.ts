@@ -5,7 +5,7 @@
 import { WorkbenchError } from '../../shared/errors.js';
 import { forkLauncher, type HostChannel, type HostLauncher } from './host-channel.js';
 import type { VerificationResult } from '../../shared/verify/verification-result.js';
-import type { FromHost, HostRequest, MeasureJob, MeasureResult, ProbeResult, ProviderName, VerifyJob } from './host-protocol.js';
+import type { CalibrateJob, CalibrateResult, FromHost, HostRequest, MeasureJob, MeasureResult, ProbeResult, ProviderName, VerifyJob } from './host-protocol.js';
 
 /** The run failed (host crash, timeout, cancel, onnxruntime failing mid-run): the CLI exits 1. */
 export class HostFailure extends Error {
@@ -97,6 +97,11 @@ export class RuntimeHost {
   /** Verifies a transformed model against its original in the host (onnxruntime, its optimizer off). */
   verify(job: VerifyJob, options: RequestOptions = {}): Promise<VerificationResult> {
     return this.request<VerificationResult>({ kind: 'verify', job }, options);
+  }
+
+  /** Calibrates a float model's tensors in the host (MinMax over the calibration samples). */
+  calibrate(job: CalibrateJob, options: RequestOptions = {}): Promise<CalibrateResult> {
+    return this.request<CalibrateResult>({ kind: 'calibrate', job }, options);
   }
 
   /** Sends a request after the ones before it have settled. */

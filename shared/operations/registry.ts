@@ -1,6 +1,8 @@
 import { WorkbenchError } from '../errors.js';
 import { anyOperation, type Operation, type OperationGroup } from './operation.js';
 import { passOperations } from './pass-operations.js';
+import { quantizeDynamicOperation } from './quantize-dynamic-operation.js';
+import { quantizeStaticOperation } from './quantize-static-operation.js';
 import { surgeryOperations } from './surgery-operations.js';
 
 /** The groups in the order the app shows them. */
@@ -43,5 +45,5 @@ export class OperationRegistry {
 
 /** The registry with every operation this build has: the passes, their presets, and the graph-surgery edits. */
 export function defaultOperations(): OperationRegistry {
-  return new OperationRegistry([...passOperations(), ...surgeryOperations()]);
+  return new OperationRegistry([...passOperations(), ...surgeryOperations(), anyOperation(quantizeStaticOperation), anyOperation(quantizeDynamicOperation)]);
 }

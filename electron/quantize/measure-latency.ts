@@ -1,0 +1,52 @@
+// Latency of the original and the quantized model, measured as `compare` measures (one host job,
+// interleaved runs on the same inputs, onnxruntime's optimizer on as deployed), for the verdict
+// the quantize command prints before it saves.
+
+import { compareModels } from '../profile/compare-models.js';
+import { DEFAULT_OPTIONS, type ProfileOptions } from '../profile/profile-options.js';
+import type { RuntimeHost } from '../runtime-host/runtime-host.js';
+
+/** Measured latency before and after (medians, ms), their ratio, and whether after is slower beyond noise. */
+export interface QuantizeLatency {
+  before: number;
+  after: number;
+  ratio: number;
+  /** compare's verdict line (ratio, p-value, runs). */
+  verdict: string;
+  slower: boolean;
+  /** Outputs' cosine between the two models on the measured inputs, by output name. */
+  cosine: Record<string, number | null>;
+  top1Agreement: Record<string, number | null>;
+}
+
+export interface LatencyOptions {
+  dims: Record<string, number>;
+  runs?: number;
+  warmup?: number;
+  threads?: number;
+  inputsPath?: string;
+  signal?: AbortSignal;
+}
+
+/** Measures `quantized` against `original` (both paths). */
+export async function measureQuantized(original: string, quantized: string, o: LatencyOptions, host: RuntimeHost): Promise<QuantizeLatency> {
+  const options: ProfileOptions = {
+    ...DEFAULT_OPTIONS,
+    dims: o.dims,
+    runs: o.runs ?? 20,
+    warmup: o.warmup ?? DEFAULT_OPTIONS.warmup,
+    ...(o.threads !== undefined ? { intraOpThreads: o.threads } : {}),
+    ...(o.inputsPath !== undefined ? { inputsPath: o.inputsPath } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+  };
+  const r = await compareModels(original, quantized, options, host);
+  return {
+    before: r.a.endToEnd.medianMs,
+    after: r.b.endToEnd.medianMs,
+    ratio: r.latencyRatio,
+    verdict: r.verdict,
+    slower: !r.withinNoise && r.latencyRatio > 1,
+    cosine: Object.fromEntries(r.outputs.map((x) => [x.name, x.cosine])),
+    top1Agreement: Object.fromEntries(r.outputs.map((x) => [x.name, x.top1Agreement])),
+  };
+}

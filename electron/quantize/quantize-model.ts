@@ -1,0 +1,81 @@
+// The quantize pipeline before measuring: the model prepared as onnxruntime's quant_pre_process
+// prepares it (cleanups and fusions: BatchNormalization folded into Conv, MatMul + Add into Gemm),
+// ranges calibrated where the mode needs them, then the registry's `quantize-<mode>` applied.
+
+import { WorkbenchError } from '../../shared/errors.js';
+import type { NodeId } from '../../shared/ir/journal.js';
+import { staticRangesNeeded, type StaticOperationOptions } from '../../shared/operations/quantize-static-operation.js';
+import type { OperationRegistry } from '../../shared/operations/registry.js';
+import { applyOperation, resolveOperation, type OperationEffect } from '../../shared/operations/run-operation.js';
+import type { CalibrationMethod } from '../../shared/quantize/range-collector.js';
+import type { OpenedModel } from '../io/open-model.js';
+import { optimizationSetup } from '../optimize/optimization-setup.js';
+import { encodeModel } from '../../shared/onnx/model-codec.js';
+import { concatSegments } from '../../shared/proto/wire-writer.js';
+import type { CalibrateResult } from '../runtime-host/host-protocol.js';
+import type { RuntimeHost } from '../runtime-host/runtime-host.js';
+
+export interface QuantizeRequest {
+  mode: string;
+  /** The operation's options (calibrated ranges are added for static). */
+  options: Record<string, unknown>;
+  /** Resolves --nodes on the prepared model (names survive fusions; ids do not). */
+  scope?: (opened: OpenedModel) => NodeId[] | undefined;
+  preprocess: boolean;
+  calibration: { method: CalibrationMethod; inputsPath?: string; samples?: number; dims: Record<string, number> };
+  onProgress?: (done: number, total: number, step: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface QuantizeOutcome {
+  effect: OperationEffect;
+  calibration?: CalibrateResult;
+  preprocessed: boolean;
+}
+
+/** Quantizes `opened.ir` in place (preprocessing and the quantization are journal steps). */
+export async function quantizeModel(opened: OpenedModel, registry: OperationRegistry, host: RuntimeHost, r: QuantizeRequest): Promise<QuantizeOutcome> {
+  const name = `quantize-${r.mode}`;
+  if (!registry.has(name)) throw new WorkbenchError('NOT_AVAILABLE', `mode ${r.mode} is not available yet`);
+  const setup = await optimizationSetup(opened);
+  try {
+    const m = opened.ir;
+    let preprocessed = false;
+    if (r.preprocess) {
+      const pre = resolveOperation(registry, m, 'preset:default', {});
+      try {
+        await applyOperation(m, pre, setup.runOptions, 'prepare for quantization', r.signal ? { signal: r.signal } : {});
+        preprocessed = true;
+      } catch (e) {
+        if (!(e instanceof WorkbenchError && e.code === 'NOT_APPLICABLE')) throw e;
+      }
+    }
+    const scope = r.scope?.(opened);
+    const options = { ...r.options };
+    let calibration: CalibrateResult | undefined;
+    if (r.mode === 'static') {
+      const parsed = resolveOperation(registry, m, name, options, scope).options as StaticOperationOptions;
+      const needed = staticRangesNeeded(m, parsed, scope ? new Set(scope) : undefined, setup.runOptions);
+      if (!needed.length) throw new WorkbenchError('NOT_APPLICABLE', `quantize --mode static: nothing to quantize${scope ? ' in the selected nodes' : ''} (no Conv, ConvTranspose, Gemm or MatMul with constant weights among the allowed ops)`);
+      // In the runtime host: onnxruntime runs the float model there, apart from the caller's process.
+      calibration = await host.calibrate(
+        {
+          model: concatSegments(encodeModel(m.toProto())),
+          tensors: needed,
+          method: r.calibration.method,
+          symmetric: parsed.symmetric,
+          dims: r.calibration.dims,
+          ...(r.calibration.inputsPath !== undefined ? { inputsPath: r.calibration.inputsPath } : {}),
+          ...(r.calibration.samples !== undefined ? { samples: r.calibration.samples } : {}),
+        },
+        { ...(r.signal ? { signal: r.signal } : {}), ...(r.onProgress ? { onProgress: (p) => r.onProgress!(p.done, p.total, p.step) } : {}) },
+      );
+      options.ranges = calibration.ranges;
+    }
+    const resolved = resolveOperation(registry, m, name, options, scope);
+    const effect = await applyOperation(m, resolved, setup.runOptions, name, { ...(r.signal ? { signal: r.signal } : {}), ...(r.onProgress ? { progress: r.onProgress } : {}) });
+    return { effect, preprocessed, ...(calibration ? { calibration } : {}) };
+  } finally {
+    await setup.close();
+  }
+}

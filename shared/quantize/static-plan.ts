@@ -1,0 +1,150 @@
+// Which nodes static quantization turns to int8 and which tensors need ranges for it. Reading
+// only: plan first (calibration asks for the ranges of `rangesNeeded`), then insert-qdq.ts
+// applies the plan.
+
+import { ElemType } from '../onnx/element-types.js';
+import type { Graph } from '../ir/graph.js';
+import type { NodeId } from '../ir/journal.js';
+import type { IrModel } from '../ir/model.js';
+import type { IrNode } from '../ir/node.js';
+import { orderNodes } from '../ir/topo-order.js';
+import { CORE_OPS, FOLDED_ACTIVATIONS, OWN_PARAMS_OPS, SAME_PARAMS_OPS, STATIC_OPS, type StaticQuantOptions } from './static-options.js';
+
+/** A quantized weight (or bias) input of a core node. */
+export interface WeightUse {
+  node: IrNode;
+  input: number;
+  /** Per-channel axis of the weight (output channels), or of the bias (0). */
+  axis: number;
+  role: 'weight' | 'bias';
+}
+
+/** A tensor that gets a QuantizeLinear/DequantizeLinear pair: calibrated itself, or sharing another's parameters. */
+export type TensorQuant = { own: true } | { own: false; sameAs: string };
+
+/** What static quantization will do to a graph. */
+export interface StaticPlan {
+  /** Nodes run quantized (core and between ops), in graph order. */
+  nodes: IrNode[];
+  /** Relu/Clip nodes removed, their range taken by the producer's quantized output. */
+  folds: { producer: IrNode; activation: IrNode }[];
+  /** Activation tensors that get Q/DQ pairs, by name (the name after folds). */
+  tensors: Map<string, TensorQuant>;
+  /** Weight and bias inputs quantized to initializers. */
+  weights: WeightUse[];
+  /** The core node's activation input, whose scale the bias scale multiplies. */
+  biasInput: Map<IrNode, string>;
+}
+
+const CORE = new Set<string>(CORE_OPS);
+const SAME = new Set<string>(SAME_PARAMS_OPS);
+const OWN = new Set<string>(OWN_PARAMS_OPS);
+const FOLDED = new Set<string>(FOLDED_ACTIVATIONS);
+
+/** The names of the tensors calibration must give ranges for. */
+export function rangesNeeded(plan: StaticPlan): string[] {
+  return [...plan.tensors].filter(([, q]) => q.own).map(([name]) => name);
+}
+
+function floatInitializer(g: Graph, value: string | undefined): boolean {
+  if (!value) return false;
+  const t = g.initializers.get(value);
+  return !!t && t.dataType === ElemType.FLOAT && !g.isGraphInput(value);
+}
+
+function isConstant(g: Graph, value: string): boolean {
+  return g.initializers.has(value) && !g.isGraphInput(value);
+}
+
+// A Clip folds when its bounds are absent or constants with min ≤ 0 ≤ max: the quantized range,
+// widened to include 0, then clips as it did. Values are read by the caller's `scalar`.
+function foldable(g: Graph, act: IrNode, scalar: (v: string) => number | undefined): boolean {
+  if (act.opType === 'Relu') return true;
+  const [, lo, hi] = act.inputs;
+  const min = lo ? scalar(lo) : -Infinity;
+  const max = hi ? scalar(hi) : Infinity;
+  return min !== undefined && max !== undefined && min <= 0 && max >= 0 && (!lo || isConstant(g, lo)) && (!hi || isConstant(g, hi));
+}
+
+/**
+ * Plans static quantization of the main graph. A node is quantized when its op is allowed,
+ * it is in `scope` (when given) and not excluded (by name or id): Conv/Gemm/MatMul with constant
+ * float weights; the ops between them only where an input is already quantized, so that chains
+ * stay integer and no lone op pays a Q/DQ pair for nothing.
+ */
+export function planStatic(model: IrModel, o: StaticQuantOptions, scope: ReadonlySet<NodeId> | undefined, scalar: (v: string) => number | undefined): StaticPlan {
+  const g = model.graph;
+  const allowed = new Set(o.ops ?? STATIC_OPS);
+  const excluded = new Set(o.exclude);
+  const may = (n: IrNode) => allowed.has(n.opType) && n.inDefaultDomain && (!scope || scope.has(n.id)) && !excluded.has(n.name) && !excluded.has(String(n.id));
+  const plan: StaticPlan = { nodes: [], folds: [], tensors: new Map(), weights: [], biasInput: new Map() };
+  const own = (t: string) => {
+    if (!plan.tensors.has(t)) plan.tensors.set(t, { own: true });
+  };
+  const quantized = (t: string) => plan.tensors.has(t);
+  const folded = new Set<IrNode>();
+
+  // The output a quantized node's result goes out as: its own, or that of a Relu/Clip folded into it.
+  const output = (n: IrNode): string | undefined => {
+    const out = n.outputs[0]!;
+    if (g.isGraphOutput(out)) return undefined;
+    const readers = [...g.consumers(out)];
+    const act = readers.length === 1 && g.subgraphReaders(out).length === 0 ? readers[0]! : undefined;
+    // Folded, the activation's clipping is done by the quantized output: a graph output has none.
+    if (act && FOLDED.has(act.opType) && may(act) && !o.symmetric && foldable(g, act, scalar) && act.inputs[0] === out && !g.isGraphOutput(act.outputs[0]!)) {
+      plan.folds.push({ producer: n, activation: act });
+      folded.add(act);
+      return act.outputs[0]!;
+    }
+    return out;
+  };
+
+  // Producers first: a node joins when its input is quantized already (fusions append their nodes last).
+  for (const n of orderNodes(g)) {
+    if (folded.has(n) || !may(n) || n.outputs.length !== 1 && !(n.opType === 'MaxPool' && !n.outputs[1])) continue;
+    const [x, w, b] = n.inputs;
+    if (CORE.has(n.opType)) {
+      if (!x || isConstant(g, x)) continue;
+      const weight = floatInitializer(g, w);
+      const rank = weight ? (g.initializers.get(w!)!.dims ?? []).length : 0;
+      if (n.opType === 'Conv' && !(weight && rank >= 3)) continue;
+      // ConvTranspose weights are [C, M/group, k…]: per-channel (axis 1) holds output channels only without groups.
+      if (n.opType === 'ConvTranspose' && !(weight && rank >= 3 && Number(n.attribute('group')?.i ?? 1) === 1)) continue;
+      if (n.opType === 'Gemm' && !(weight && rank === 2)) continue;
+      // MatMul: a constant [K, N] weight, or a second activation already quantized (attention scores).
+      if (n.opType === 'MatMul' && !(weight ? rank === 2 : w && quantized(w))) continue;
+      if (b && !floatInitializer(g, b)) {
+        if (n.opType !== 'Gemm') continue;
+      }
+      plan.nodes.push(n);
+      own(x);
+      if (weight) {
+        const axis = n.opType === 'Conv' ? 0 : n.opType === 'ConvTranspose' ? 1 : n.opType === 'Gemm' && Number(n.attribute('transB')?.i ?? 0) === 1 ? 0 : 1;
+        plan.weights.push({ node: n, input: 1, axis, role: 'weight' });
+        const biasDims = b ? (g.initializers.get(b)?.dims ?? []) : [];
+        if (b && floatInitializer(g, b) && biasDims.length === 1) {
+          plan.weights.push({ node: n, input: 2, axis: 0, role: 'bias' });
+          plan.biasInput.set(n, x);
+        }
+      } else own(w!);
+      const out = output(n);
+      if (out) own(out);
+      continue;
+    }
+    if (SAME.has(n.opType)) {
+      if (!x || !quantized(x) || g.isGraphOutput(n.outputs[0]!)) continue;
+      plan.nodes.push(n);
+      plan.tensors.set(n.outputs[0]!, { own: false, sameAs: x });
+      continue;
+    }
+    if (OWN.has(n.opType)) {
+      const inputs = n.inputs.filter((v) => v);
+      if (!inputs.some(quantized) || inputs.some((v) => isConstant(g, v)) || inputs.length !== n.inputs.length) continue;
+      plan.nodes.push(n);
+      inputs.forEach(own);
+      const out = output(n);
+      if (out) own(out);
+    }
+  }
+  return plan;
+}

@@ -1,0 +1,209 @@
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { ElemType, graph, model, node, tensor, valueInfo } from '../../shared/builder/index.js';
+import { IrModel } from '../../shared/ir/model.js';
+import { encodeModel } from '../../shared/onnx/model-codec.js';
+import type { ModelProto } from '../../shared/onnx/proto-types.js';
+import { staticRangesNeeded } from '../../shared/operations/quantize-static-operation.js';
+import { defaultOperations } from '../../shared/operations/registry.js';
+import { applyOperation, resolveOperation } from '../../shared/operations/run-operation.js';
+import { concatSegments } from '../../shared/proto/wire-writer.js';
+import { inferTypes } from '../../shared/rewrite/shape-facts.js';
+import { decodeTensor } from '../../shared/rewrite/value-facts.js';
+import { compareTensors } from '../../shared/verify/compare.js';
+import { resolveTolerance } from '../../shared/verify/tolerance.js';
+import { calibrate } from '../../electron/runtime/calibrate.js';
+import { OrtConstantEvaluator } from '../../electron/runtime/evaluate-node.js';
+import { resnetLike } from '../bench/models/resnet-like.js';
+
+const runtime = { inferTypes, evaluator: new OrtConstantEvaluator() };
+
+async function run(proto: ModelProto, feeds: Record<string, ort.Tensor>, level: 'disabled' | 'all' = 'disabled'): Promise<Float32Array> {
+  const s = await ort.InferenceSession.create(concatSegments(encodeModel(proto)), { graphOptimizationLevel: level, intraOpNumThreads: 1 });
+  const out = await s.run(feeds);
+  await s.release();
+  return out[s.outputNames[0]!]!.data as Float32Array;
+}
+
+// The cosine the `int8` verification level computes.
+function cosineSimilarity(actual: Float32Array, expected: Float32Array): number {
+  const data = (v: Float32Array) => ({ elemType: ElemType.FLOAT, dims: [v.length], values: v });
+  return compareTensors(data(expected), data(actual), resolveTolerance('int8')).cosine!;
+}
+
+function random(n: number, seed: number): Float32Array {
+  let x = seed;
+  return Float32Array.from({ length: n }, () => {
+    x = (x * 1103515245 + 12345) % 2 ** 31;
+    return (x / 2 ** 31) * 2 - 1;
+  });
+}
+
+// x [1,2,4,4] → Conv (2→3, 1×1, bias) → Relu → Flatten → MatMul [48, 4] → y
+function convReluMatMul(): ModelProto {
+  const w = [0.5, -1, 0.25, 0.125, 1, -0.5];
+  return model(
+    graph({
+      nodes: [
+        node('Conv', ['x', 'w', 'b'], ['c'], { kernel_shape: [1, 1] }, { name: 'conv' }),
+        node('Relu', ['c'], ['r'], {}, { name: 'relu' }),
+        node('Flatten', ['r'], ['f'], { axis: 1 }, { name: 'flatten' }),
+        node('MatMul', ['f', 'm'], ['y'], {}, { name: 'matmul' }),
+      ],
+      inputs: [valueInfo('x', ElemType.FLOAT, [1, 2, 4, 4])],
+      outputs: [valueInfo('y', ElemType.FLOAT, [1, 4])],
+      initializers: [tensor('w', ElemType.FLOAT, [3, 2, 1, 1], w), tensor('b', ElemType.FLOAT, [3], [0.1, -0.2, 0.3]), tensor('m', ElemType.FLOAT, [48, 4], random(192, 7))],
+    }),
+    { opset: 17 },
+  );
+}
+
+async function quantize(m: IrModel, options: Record<string, unknown>, ranges: Map<string, { min: number; max: number }>) {
+  const r = resolveOperation(defaultOperations(), m, 'quantize-static', { ...options, ranges: Object.fromEntries(ranges) });
+  return applyOperation(m, r, runtime, 'quantize');
+}
+
+describe('static int8 quantization (QDQ)', () => {
+  it('plans the ranges it needs: Relu folded into the Conv, Flatten sharing its input parameters', () => {
+    const m = new IrModel(convReluMatMul());
+    expect(staticRangesNeeded(m, { activationType: 'uint8', symmetric: false, perChannel: false, reduceRange: false, exclude: [] }, undefined).sort()).toEqual(['r', 'x']);
+    // Symmetric activations cannot fold the Relu (it stays float): the Conv output and the MatMul input get their own ranges.
+    expect(staticRangesNeeded(m, { activationType: 'int8', symmetric: true, perChannel: false, reduceRange: false, exclude: [] }, undefined).sort()).toEqual(['c', 'f', 'x']);
+    // Excluding the Conv leaves only the MatMul, whose input (after a Flatten of a float Relu) is calibrated itself.
+    expect(staticRangesNeeded(m, { activationType: 'uint8', symmetric: false, perChannel: false, reduceRange: false, exclude: ['conv'] }, undefined)).toEqual(['f']);
+  });
+
+  it('a selection quantizes only its nodes: the MatMul alone calibrates its own input', () => {
+    const m = new IrModel(convReluMatMul());
+    const mm = [...m.graph.nodes].find((n) => n.name === 'matmul')!;
+    const o = { activationType: 'uint8' as const, symmetric: false, perChannel: false, reduceRange: false, exclude: [] };
+    expect(staticRangesNeeded(m, o, new Set([mm.id]))).toEqual(['f']);
+    // The Conv and its Relu selected: the Relu folds; the Flatten and MatMul stay float, reading the dequantized Relu output.
+    const conv = [...m.graph.nodes].filter((n) => n.name === 'conv' || n.name === 'relu').map((n) => n.id);
+    expect(staticRangesNeeded(m, o, new Set(conv)).sort()).toEqual(['r', 'x']);
+  });
+
+  it('writes int8 weights, an int32 bias with scale input × weight scale, and Q/DQ pairs that onnxruntime runs', async () => {
+    const proto = convReluMatMul();
+    const m = new IrModel(proto);
+    const ranges = new Map([['x', { min: -1, max: 2 }], ['r', { min: 0, max: 3 }]]);
+    const e = await quantize(m, { perChannel: true }, ranges);
+    expect(e.outcome.matches).toBe(3); // Conv, Flatten, MatMul
+    const ops = [...m.graph.nodes].map((n) => n.opType);
+    expect(ops).not.toContain('Relu');
+    expect(ops.filter((o) => o === 'QuantizeLinear')).toHaveLength(3); // x, r, f
+    const inits = m.graph.initializers;
+    // Per channel, symmetric int8: channel scales max|w|/127 → w/scale = ±127 at each channel's largest weight.
+    const wq = inits.get('w_quantized')!;
+    expect(wq.dataType).toBe(ElemType.INT8);
+    expect(Array.from(decodeTensor(wq, () => undefined) as Int8Array)).toEqual([64, -127, 127, 64, 127, -64]);
+    const ws = Array.from(decodeTensor(inits.get('w_scale')!, () => undefined) as Float32Array);
+    expect(ws).toEqual([1 / 127, 0.25 / 127, 1 / 127].map(Math.fround));
+    // x in [-1, 2] as uint8: scale 3/255; the bias scale is that times each weight scale.
+    const xs = (decodeTensor(inits.get('x_scale')!, () => undefined) as Float32Array)[0]!;
+    expect(xs).toBe(Math.fround(3 / 255));
+    const bs = Array.from(decodeTensor(inits.get('b_scale')!, () => undefined) as Float32Array);
+    expect(bs).toEqual(ws.map((s) => Math.fround(xs * s)));
+    const bq = Array.from(decodeTensor(inits.get('b_quantized')!, () => undefined) as Int32Array);
+    expect(bq).toEqual([0.1, -0.2, 0.3].map((b, i) => Math.round(b / bs[i]!)));
+    expect(inits.has('w')).toBe(false); // float weights gone
+
+    const x = random(32, 3).map((v) => v * 1.5 + 0.5);
+    const feeds = { x: new ort.Tensor('float32', x, [1, 2, 4, 4]) };
+    const want = await run(proto, feeds);
+    for (const level of ['disabled', 'all'] as const) {
+      const got = await run(m.toProto(), feeds, level);
+      expect(cosineSimilarity(got, want)).toBeGreaterThan(0.999);
+    }
+  });
+
+  it('keeps chains quantized through Sigmoid, Mul (swish), Resize and Concat; onnxruntime runs the result within cosine 0.99', async () => {
+    const w1 = tensor('w1', ElemType.FLOAT, [8, 4, 3, 3], random(288, 21).map((v) => v * 0.3));
+    const w2 = tensor('w2', ElemType.FLOAT, [4, 16, 1, 1], random(64, 22).map((v) => v * 0.3));
+    const proto = model(
+      graph({
+        nodes: [
+          node('Conv', ['x', 'w1'], ['c'], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, { name: 'conv1' }),
+          node('Sigmoid', ['c'], ['s'], {}, { name: 'sigmoid' }),
+          node('Mul', ['c', 's'], ['m'], {}, { name: 'swish' }),
+          node('Resize', ['m', '', 'scales'], ['u'], { mode: 'nearest' }, { name: 'up' }),
+          node('Resize', ['c', '', 'scales'], ['uc'], { mode: 'nearest' }, { name: 'up_c' }),
+          node('Concat', ['u', 'uc'], ['cat'], { axis: 1 }, { name: 'cat' }),
+          node('Conv', ['cat', 'w2'], ['c2'], { kernel_shape: [1, 1] }, { name: 'conv2' }),
+          node('Softmax', ['c2'], ['y'], { axis: 1 }, { name: 'softmax' }),
+        ],
+        inputs: [valueInfo('x', ElemType.FLOAT, [1, 4, 8, 8])],
+        outputs: [valueInfo('y', ElemType.FLOAT, [1, 4, 16, 16])],
+        initializers: [w1, w2, tensor('scales', ElemType.FLOAT, [4], [1, 1, 2, 2])],
+      }),
+      { opset: 17 },
+    );
+    const m = new IrModel(proto);
+    const options = { activationType: 'uint8' as const, symmetric: false, perChannel: true, reduceRange: false, exclude: [] };
+    // The Softmax's output is the graph's: it stays float, the rest of the chain is quantized.
+    const needed = staticRangesNeeded(m, options, undefined);
+    expect(needed.sort()).toEqual(['c', 'c2', 'cat', 'm', 's', 'x']);
+    const cal = await calibrate(m.toProto(), needed, { method: 'minmax', samples: 4, dims: {} });
+    const e = await quantize(m, options, cal.ranges);
+    expect(e.outcome.matches).toBe(8);
+    const feeds = { x: new ort.Tensor('float32', random(256, 5), [1, 4, 8, 8]) };
+    expect(cosineSimilarity(await run(m.toProto(), feeds, 'all'), await run(proto, feeds))).toBeGreaterThan(0.99);
+  });
+
+  it('ConvTranspose: per-channel weights along axis 1 (its output channels), bias int32; onnxruntime runs it', async () => {
+    const proto = model(
+      graph({
+        nodes: [node('ConvTranspose', ['x', 'w', 'b'], ['t'], { kernel_shape: [2, 2], strides: [2, 2] }, { name: 'up' }), node('Relu', ['t'], ['y'], {}, { name: 'relu' })],
+        inputs: [valueInfo('x', ElemType.FLOAT, [1, 4, 6, 6])],
+        outputs: [valueInfo('y', ElemType.FLOAT, [1, 3, 12, 12])],
+        initializers: [tensor('w', ElemType.FLOAT, [4, 3, 2, 2], random(48, 31)), tensor('b', ElemType.FLOAT, [3], [0.1, 0, -0.1])],
+      }),
+      { opset: 17 },
+    );
+    const m = new IrModel(proto);
+    const options = { activationType: 'uint8' as const, symmetric: false, perChannel: true, reduceRange: false, exclude: [] };
+    const needed = staticRangesNeeded(m, options, undefined);
+    expect(needed.sort()).toEqual(['t', 'x']);
+    const cal = await calibrate(m.toProto(), needed, { method: 'minmax', samples: 4, dims: {} });
+    await quantize(m, options, cal.ranges);
+    const dq = [...m.graph.nodes].find((n) => n.outputs[0] === 'w_dequantized')!;
+    expect(Number(dq.attribute('axis')!.i)).toBe(1);
+    expect(m.graph.initializers.get('w_scale')!.dims).toEqual([3]);
+    const feeds = { x: new ort.Tensor('float32', random(144, 8), [1, 4, 6, 6]) };
+    for (const level of ['disabled', 'all'] as const) expect(cosineSimilarity(await run(m.toProto(), feeds, level), await run(proto, feeds))).toBeGreaterThan(0.99);
+  });
+
+  it('a builder-made ResNet-like model, calibrated on generated data, keeps cosine ≥ 0.99', async () => {
+    const proto = resnetLike({ widths: [8, 16], blocksPerStage: 1, classes: 10 }, 5);
+    const m = new IrModel(proto);
+    await applyOperation(m, resolveOperation(defaultOperations(), m, 'preset:default', {}), runtime, 'optimize');
+    const folded = m.toProto();
+    expect([...m.graph.nodes].some((n) => n.opType === 'BatchNormalization')).toBe(false);
+    const options = { activationType: 'uint8' as const, symmetric: false, perChannel: true, reduceRange: false, exclude: [] };
+    const needed = staticRangesNeeded(m, options, undefined);
+    const dims = { batch: 1, height: 32, width: 32 };
+    const cal = await calibrate(folded, needed, { method: 'minmax', samples: 8, dims });
+    expect(cal.samples).toBe(8);
+    expect(cal.generated).toBe(true);
+    expect([...cal.ranges.keys()].sort()).toEqual([...needed].sort());
+    // Percentile ranges lie within the MinMax ones, and are narrower somewhere (outliers cut).
+    const pct = await calibrate(folded, needed, { method: 'percentile', samples: 8, dims });
+    let narrower = 0;
+    for (const [t, r] of pct.ranges) {
+      const full = cal.ranges.get(t)!;
+      expect(r.min).toBeGreaterThanOrEqual(full.min);
+      expect(r.max).toBeLessThanOrEqual(full.max);
+      if (r.max < full.max || r.min > full.min) narrower++;
+    }
+    expect(narrower).toBeGreaterThan(0);
+    await quantize(m, options, cal.ranges);
+    const counts = new Map<string, number>();
+    for (const n of m.graph.nodes) counts.set(n.opType, (counts.get(n.opType) ?? 0) + 1);
+    expect(counts.get('Relu') ?? 0).toBe(0);
+    expect(counts.get('QuantizeLinear')).toBeGreaterThan(5);
+    const feeds = { input: new ort.Tensor('float32', random(3 * 32 * 32, 11), [1, 3, 32, 32]) };
+    const want = await run(proto, feeds);
+    const got = await run(m.toProto(), feeds, 'all');
+    expect(cosineSimilarity(got, want)).toBeGreaterThanOrEqual(0.99);
+  });
+});
