@@ -1,6 +1,7 @@
 import { WorkbenchError } from '../errors.js';
 import { anyOperation, type Operation, type OperationGroup } from './operation.js';
 import { passOperations } from './pass-operations.js';
+import { halfOperation } from './quantize-float-operations.js';
 import { surgeryOperations } from './surgery-operations.js';
 
 /** The groups in the order the app shows them. */
@@ -43,5 +44,5 @@ export class OperationRegistry {
 
 /** The registry with every operation this build has: the passes, their presets, and the graph-surgery edits. */
 export function defaultOperations(): OperationRegistry {
-  return new OperationRegistry([...passOperations(), ...surgeryOperations()]);
+  return new OperationRegistry([...passOperations(), ...surgeryOperations(), anyOperation(halfOperation('fp16')), anyOperation(halfOperation('bf16'))]);
 }
