@@ -42,7 +42,10 @@ export function removeRedundantCasts(graph: Graph, typeOf: (v: string) => number
       const input = n.inputs[0] ?? '';
       if (to === undefined || !input) continue;
       if (typeOf(input) === to) {
-        if (bypass(graph, n, input)) (removed++, (changed = true));
+        if (bypass(graph, n, input)) {
+          removed++;
+          changed = true;
+        }
         continue;
       }
       const first = graph.producer(input);
