@@ -62,7 +62,7 @@ export function halfOperation(kind: HalfKind): Operation<HalfOptions> {
         `${plural(r.convertedNodes, 'node')} to ${typeName}`,
         `${plural(r.keptNodes, 'node')} kept in float32`,
         `${plural(r.castsInserted - removed, 'Cast')} added`,
-        `${plural(r.clamped, 'weight value')} clamped to ±${format.max}`,
+        `${plural(r.clamped, 'weight value')} clamped to ±${Number(format.max.toPrecision(5))}`,
       ];
       if (r.flushed) parts.push(`${plural(r.flushed, 'tiny weight value')} now 0`);
       if (r.subgraphNodesKept) parts.push(`${plural(r.subgraphNodesKept, 'node')} inside If/Loop/Scan bodies left in float32`);
