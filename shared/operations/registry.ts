@@ -2,6 +2,7 @@ import { WorkbenchError } from '../errors.js';
 import { anyOperation, type Operation, type OperationGroup } from './operation.js';
 import { passOperations } from './pass-operations.js';
 import { halfOperation } from './quantize-float-operations.js';
+import { int4Operation } from './quantize-int4-operation.js';
 import { surgeryOperations } from './surgery-operations.js';
 
 /** The groups in the order the app shows them. */
@@ -44,5 +45,5 @@ export class OperationRegistry {
 
 /** The registry with every operation this build has: the passes, their presets, and the graph-surgery edits. */
 export function defaultOperations(): OperationRegistry {
-  return new OperationRegistry([...passOperations(), ...surgeryOperations(), anyOperation(halfOperation('fp16')), anyOperation(halfOperation('bf16'))]);
+  return new OperationRegistry([...passOperations(), ...surgeryOperations(), anyOperation(halfOperation('fp16')), anyOperation(halfOperation('bf16')), anyOperation(int4Operation())]);
 }
