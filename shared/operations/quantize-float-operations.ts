@@ -16,6 +16,7 @@ const options = z.strictObject({
   blockOps: z.array(z.string().min(1)).default([]).describe('operator types kept in float32, besides the default list'),
   defaultBlockList: z.boolean().default(true).describe(`also keep the default list in float32 (${DEFAULT_OP_BLOCK_LIST.join(', ')})`),
   blockNodes: z.array(z.string().min(1)).default([]).describe('names of nodes kept in float32'),
+  outOfRange: z.enum(['keep', 'clamp']).default('keep').describe('nodes whose weights exceed the format\'s range: keep them in float32, or clamp those values to its largest'),
   provider: z.enum(['cpu', 'gpu']).default('cpu').describe('where the result will run: onnxruntime CPU has 16-bit kernels for few ops'),
 });
 
@@ -42,13 +43,16 @@ export function halfOperation(kind: HalfKind): Operation<HalfOptions> {
     options,
     tolerance: kind,
     requires: ['shapes'],
+    // Not offered by itself when a panel lists what applies: a dry run re-encodes every weight
+    // (seconds on a large model), and precision is the user's choice rather than a suggestion.
+    optionsFor: () => undefined,
     async run(ctx) {
       const { model, options: o } = ctx;
       ctx.progress(0, 2, `converting to ${typeName}`);
       const infer = ctx.runtime.inferTypes ?? inferTypes;
       const facts = new ValueFacts(model, infer, ctx.runtime.externalBytes);
       const blockOps = new Set([...(o.defaultBlockList ? DEFAULT_OP_BLOCK_LIST : []), ...o.blockOps]);
-      const r = convertToHalf(model, facts, { format, blockOps, blockNodes: o.blockNodes, scope: ctx.scope });
+      const r = convertToHalf(model, facts, { format, blockOps, blockNodes: o.blockNodes, scope: ctx.scope, outOfRange: o.outOfRange });
       if (!r.convertedNodes && !r.convertedWeights) {
         const where = ctx.scope ? 'in the selection' : 'in the model';
         throw new WorkbenchError('NOT_APPLICABLE', `quantize-${kind}: no float32 computation to convert ${where}`);
@@ -64,6 +68,7 @@ export function halfOperation(kind: HalfKind): Operation<HalfOptions> {
         `${plural(r.castsInserted - removed, 'Cast')} added`,
         `${plural(r.clamped, 'weight value')} clamped to ±${Number(format.max.toPrecision(5))}`,
       ];
+      if (r.keptForRange) parts.push(`${plural(r.keptForRange, 'node')} kept in float32 for weights beyond ±${Number(format.max.toPrecision(5))}`);
       if (r.flushed) parts.push(`${plural(r.flushed, 'tiny weight value')} now 0`);
       if (r.subgraphNodesKept) parts.push(`${plural(r.subgraphNodesKept, 'node')} inside If/Loop/Scan bodies left in float32`);
       const summary = `${parts.join(', ')}${o.provider === 'cpu' ? `; ${GPU_NOTE[kind]}` : ''}`;
@@ -75,6 +80,7 @@ export function halfOperation(kind: HalfKind): Operation<HalfOptions> {
           { name: 'kept-nodes', matches: r.keptNodes },
           { name: 'converted-weights', matches: r.convertedWeights },
           { name: 'clamped-values', matches: r.clamped },
+          { name: 'kept-for-range', matches: r.keptForRange },
           { name: 'casts-inserted', matches: r.castsInserted },
           { name: 'casts-removed', matches: removed },
         ],

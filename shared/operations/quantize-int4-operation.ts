@@ -28,6 +28,9 @@ export function int4Operation(): Operation<Int4OperationOptions> {
     // 4-bit weights move outputs by about as much as int8 activations do (cosine ≥ 0.99).
     tolerance: 'int8',
     requires: ['shapes'],
+    // Not offered by itself when a panel lists what applies: a dry run re-encodes every weight
+    // (seconds on a large model), and precision is the user's choice rather than a suggestion.
+    optionsFor: () => undefined,
     async run(ctx) {
       const o = ctx.options;
       if (o.target !== 'onnxruntime') {

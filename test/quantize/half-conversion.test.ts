@@ -64,8 +64,12 @@ describe('quantize-fp16', () => {
     await expect(applyTo(mlpModel(), 'quantize-fp16', { blockNodes: ['nope'] })).rejects.toMatchObject({ code: 'BAD_OPTION', message: expect.stringContaining('"nope"') });
   });
 
-  it('clamps weights beyond float16 range to ±65504 and counts them', async () => {
-    const { m, effect } = await applyTo(mlpModel({ bigWeight: true }), 'quantize-fp16');
+  it('keeps a node whose weights exceed float16 range in float32, or clamps them to ±65504 when asked, counting them', async () => {
+    const kept = await applyTo(mlpModel({ bigWeight: true }), 'quantize-fp16');
+    expect(kept.effect.outcome.summary).toMatch(/1 node kept in float32 for weights beyond ±65504/);
+    expect(kept.m.graph.initializers.get('W1')!.dataType).toBe(ElemType.FLOAT);
+    expect(kept.m.toProto().graph!.node!.find((n) => n.name === 'mm1')!.input).toEqual(['x', 'W1']);
+    const { m, effect } = await applyTo(mlpModel({ bigWeight: true }), 'quantize-fp16', { outOfRange: 'clamp' });
     expect(effect.outcome.parts!.find((x) => x.name === 'clamped-values')!.matches).toBe(1);
     expect(effect.outcome.summary).toMatch(/1 weight value clamped to ±65504/);
     const w1 = tensorValues(m.graph.initializers.get('W1')!) as Float32Array;

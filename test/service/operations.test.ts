@@ -61,7 +61,7 @@ describe('operations, history and jobs in the service', () => {
 
   it('the registry holds every pass, preset and surgery edit, each with a group, a description and an options schema', () => {
     const ops = defaultOperations().list();
-    expect(ops.map((o) => o.name)).toEqual([...ALL_PASSES.map((p) => p.name), ...Object.keys(PRESETS).map((k) => `preset:${k}`), ...SURGERY_EDITS.map((e) => e.name)]);
+    expect(ops.map((o) => o.name)).toEqual([...ALL_PASSES.map((p) => p.name), ...Object.keys(PRESETS).map((k) => `preset:${k}`), ...SURGERY_EDITS.map((e) => e.name), 'quantize-fp16', 'quantize-bf16', 'quantize-int4']);
     expect(defaultOperations().get('delete-node')).toMatchObject({ group: 'surgery', tolerance: 'exact' });
     expect(defaultOperations().get('set-attribute').tolerance).toBeNull();
     expect(defaultOperations().get('extract-subgraph').options.safeParse({ inputs: ['a'], outputs: [] }).success).toBe(false);

@@ -28,6 +28,11 @@ export interface HalfConversionOptions {
   blockNodes: readonly string[];
   /** Only these nodes are converted; undefined: the whole main graph. */
   scope: ReadonlySet<NodeId> | undefined;
+  /**
+   * A node with a constant input beyond the format's range: 'keep' leaves it in float32 (its
+   * weights exact), 'clamp' converts it with those values clamped to ±max.
+   */
+  outOfRange: 'keep' | 'clamp';
 }
 
 /** What the conversion did. */
@@ -40,6 +45,8 @@ export interface HalfConversionReport {
   convertedWeights: number;
   /** Weight values beyond the format's range, clamped to its largest finite value. */
   clamped: number;
+  /** Nodes left in float32 because a constant input of theirs exceeds the format's range (outOfRange 'keep'). */
+  keptForRange: number;
   /** Nonzero weight values too small for the format (now 0). */
   flushed: number;
   castsInserted: number;
@@ -84,7 +91,7 @@ export function convertToHalf(model: IrModel, facts: ValueFacts, options: HalfCo
   const typeOf = (v: string): number | undefined => (v === '' ? undefined : facts.tensor(g, v)?.elemType);
   const isConstant = (v: string): boolean => facts.constant(g, v) !== undefined;
   const names = new FreshNames(model);
-  const report: HalfConversionReport = { convertedNodes: 0, keptNodes: 0, subgraphNodesKept: 0, convertedWeights: 0, clamped: 0, flushed: 0, castsInserted: 0 };
+  const report: HalfConversionReport = { convertedNodes: 0, keptNodes: 0, subgraphNodesKept: 0, convertedWeights: 0, clamped: 0, keptForRange: 0, flushed: 0, castsInserted: 0 };
 
   const blockedNames = new Set(options.blockNodes);
   const byName = new Set([...g.nodes].map((n) => n.name));
@@ -95,6 +102,13 @@ export function convertToHalf(model: IrModel, facts: ValueFacts, options: HalfCo
   const shapeNodes = shapeComputations(g, typeOf, isConstant);
   const touchesFloat = (n: IrNode): boolean =>
     n.outputs.some((v) => typeOf(v) === F32) || n.inputs.some((v, i) => typeOf(v) === F32 && inputRule(n.opType, i) !== 'any');
+  // Whether a node reads a float32 constant holding a finite value the format cannot.
+  const readsOutOfRange = (n: IrNode): boolean =>
+    n.inputs.some((v) => {
+      const t = v ? facts.constant(g, v) : undefined;
+      const values = t && isFloat32Tensor(t) ? facts.values(t) : undefined;
+      return values instanceof Float32Array && values.some((x) => Math.abs(x) > format.max && Math.abs(x) !== Infinity);
+    });
   const convert = new Set<IrNode>();
   for (const n of g.nodes) {
     for (const s of n.subgraphs) report.subgraphNodesKept += nodesIn(s.graph);
@@ -109,7 +123,10 @@ export function convertToHalf(model: IrModel, facts: ValueFacts, options: HalfCo
       !blockedNames.has(n.name) &&
       !shapeNodes.has(n) &&
       (!options.scope || options.scope.has(n.id));
-    if (eligible) convert.add(n);
+    if (eligible && options.outOfRange === 'keep' && readsOutOfRange(n)) {
+      report.keptForRange++;
+      report.keptNodes++;
+    } else if (eligible) convert.add(n);
     else report.keptNodes++;
   }
 
