@@ -7,7 +7,12 @@ import { DEFAULT_OP_BLOCK_LIST } from '../quantize/float/op-rules.js';
 import { removeRedundantCasts } from '../quantize/float/remove-redundant-casts.js';
 import { inferTypes } from '../rewrite/shape-facts.js';
 import { ValueFacts } from '../rewrite/value-facts.js';
-import type { Operation } from './operation.js';
+import type { NodeId } from '../ir/journal.js';
+import { IrModel } from '../ir/model.js';
+import { orderNodes } from '../ir/topo-order.js';
+import { searchMixedPrecision, type MixedPrecisionResult } from '../quantize/float/mixed-precision.js';
+import { resolveTolerance } from '../verify/tolerance.js';
+import type { Operation, OperationContext } from './operation.js';
 import { throwIfCancelled } from './pass-operations.js';
 
 // float16 and bfloat16 conversion as operations `quantize-fp16` and `quantize-bf16`.
@@ -17,6 +22,8 @@ const options = z.strictObject({
   defaultBlockList: z.boolean().default(true).describe(`also keep the default list in float32 (${DEFAULT_OP_BLOCK_LIST.join(', ')})`),
   blockNodes: z.array(z.string().min(1)).default([]).describe('names of nodes kept in float32'),
   outOfRange: z.enum(['keep', 'clamp']).default('keep').describe('nodes whose weights exceed the format\'s range: keep them in float32, or clamp those values to its largest'),
+  mixedPrecision: z.boolean().default(false).describe('keep in float32 the nodes (found by bisection, running the model) without which outputs leave the tolerance'),
+  mixedPrecisionTolerance: z.string().min(1).optional().describe('tolerance level the mixed-precision search keeps outputs within (default: fp16 or bf16)'),
   provider: z.enum(['cpu', 'gpu']).default('cpu').describe('where the result will run: onnxruntime CPU has 16-bit kernels for few ops'),
 });
 
@@ -29,6 +36,31 @@ const GPU_NOTE: Record<HalfKind, string> = {
 
 function plural(n: number, what: string): string {
   return `${n} ${what}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * The mixed-precision search on a copy of the model, mapped back to the model's own nodes: the
+ * scope to convert (the selection, or every main-graph node, less the nodes kept) and their labels.
+ */
+async function mixedPrecision(ctx: OperationContext<HalfOptions>, kind: HalfKind, convert: (m: IrModel, scope: ReadonlySet<NodeId> | undefined) => NodeId[]) {
+  const runModel = ctx.runtime.runModel;
+  if (!runModel) throw new WorkbenchError('NEEDS_RUNTIME', `quantize-${kind}: mixed precision runs the model to compare outputs, and this host lends no model runner`);
+  const tolerance = resolveTolerance(ctx.options.mixedPrecisionTolerance ?? kind);
+  // A fresh IR of the saved form numbers main-graph nodes in that form's order, which is orderNodes'.
+  const own = orderNodes(ctx.model.graph);
+  const base = ctx.model.toProto();
+  const fresh = [...new IrModel(base).graph.nodes].map((n) => n.id);
+  const toFresh = new Map(own.map((n, i) => [n.id, fresh[i]!]));
+  const fromFresh = new Map(own.map((n, i) => [fresh[i]!, n]));
+  const scope = ctx.scope ? new Set([...ctx.scope].flatMap((id) => (toFresh.has(id) ? [toFresh.get(id)!] : []))) : undefined;
+  const result: MixedPrecisionResult = await searchMixedPrecision(base, convert, runModel, tolerance, {
+    ...(scope ? { scope } : {}),
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    progress: (runs, message) => ctx.progress(0, 2, `mixed precision, run ${runs}: ${message}`),
+  });
+  const kept = new Set(result.keep.map((id) => fromFresh.get(id)!.id));
+  const allowed = ctx.scope ?? new Set(own.map((n) => n.id));
+  return { result, tolerance: tolerance.name, kept: result.keep.map((id) => fromFresh.get(id)!.label), scope: new Set([...allowed].filter((id) => !kept.has(id))) };
 }
 
 /** The float16 or bfloat16 conversion as an operation. */
@@ -52,7 +84,10 @@ export function halfOperation(kind: HalfKind): Operation<HalfOptions> {
       const infer = ctx.runtime.inferTypes ?? inferTypes;
       const facts = new ValueFacts(model, infer, ctx.runtime.externalBytes);
       const blockOps = new Set([...(o.defaultBlockList ? DEFAULT_OP_BLOCK_LIST : []), ...o.blockOps]);
-      const r = convertToHalf(model, facts, { format, blockOps, blockNodes: o.blockNodes, scope: ctx.scope, outOfRange: o.outOfRange });
+      const convert = (m: IrModel, scope: ReadonlySet<NodeId> | undefined, f = new ValueFacts(m, infer, ctx.runtime.externalBytes)) =>
+        convertToHalf(m, f, { format, blockOps, blockNodes: o.blockNodes, scope, outOfRange: o.outOfRange });
+      const amp = o.mixedPrecision ? await mixedPrecision(ctx, kind, (m, scope) => convert(m, scope).convertedIds) : undefined;
+      const r = convert(model, amp?.scope ?? ctx.scope, facts);
       if (!r.convertedNodes && !r.convertedWeights) {
         const where = ctx.scope ? 'in the selection' : 'in the model';
         throw new WorkbenchError('NOT_APPLICABLE', `quantize-${kind}: no float32 computation to convert ${where}`);
@@ -68,6 +103,7 @@ export function halfOperation(kind: HalfKind): Operation<HalfOptions> {
         `${plural(r.castsInserted - removed, 'Cast')} added`,
         `${plural(r.clamped, 'weight value')} clamped to ±${Number(format.max.toPrecision(5))}`,
       ];
+      if (amp) parts.push(`mixed precision: ${plural(amp.result.keep.length, 'node')} kept in float32 (${amp.kept.slice(0, 5).join(', ')}${amp.kept.length > 5 ? ', …' : ''}) after ${plural(amp.result.runs, 'run')}, within ${amp.tolerance}`);
       if (r.keptForRange) parts.push(`${plural(r.keptForRange, 'node')} kept in float32 for weights beyond ±${Number(format.max.toPrecision(5))}`);
       if (r.flushed) parts.push(`${plural(r.flushed, 'tiny weight value')} now 0`);
       if (r.subgraphNodesKept) parts.push(`${plural(r.subgraphNodesKept, 'node')} inside If/Loop/Scan bodies left in float32`);
@@ -83,6 +119,7 @@ export function halfOperation(kind: HalfKind): Operation<HalfOptions> {
           { name: 'kept-for-range', matches: r.keptForRange },
           { name: 'casts-inserted', matches: r.castsInserted },
           { name: 'casts-removed', matches: removed },
+          ...(amp ? [{ name: 'mixed-precision-kept', matches: amp.result.keep.length }] : []),
         ],
       };
     },

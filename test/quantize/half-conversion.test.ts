@@ -1,10 +1,12 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { attrGraph, graph, model, node, tensor, valueInfo } from '../../shared/builder/index.js';
+import { IrModel } from '../../shared/ir/model.js';
 import { ElemType } from '../../shared/onnx/element-types.js';
 import type { ModelProto, NodeProto } from '../../shared/onnx/proto-types.js';
 import { bfloat16ToFloat32, float32ToBfloat16Bits } from '../../shared/onnx/small-floats.js';
 import { defaultOperations } from '../../shared/operations/registry.js';
+import { applyOperation, resolveOperation } from '../../shared/operations/run-operation.js';
 import { tensorValues } from '../../shared/verify/tensor-data.js';
 import { mlpModel, randomValues } from './float-models.js';
 import { applyTo, bytesOf, compareOutputs, run } from './half-helpers.js';
@@ -207,5 +209,49 @@ describe('quantize-bf16', () => {
     const c = compareOutputs((await run(float, { x })).probs!, (await run(rounded, { x })).probs!, 'bf16');
     expect(c.passed, c.reason).toBe(true);
     expect(c.maxAbsError).toBeGreaterThan(0);
+  });
+});
+
+describe('mixed precision', () => {
+  // y = ((relu(x) + 1000.3) - 1000.25) * 2. float16 holds 1000.3 as 1000.5 and 1000.25 as 1000,
+  // so converting either weight moves y by 0.25 or more: the Add and the Sub (their weights with
+  // them) must stay float32; Relu and Mul convert. (onnxruntime CPU computes these ops in float32
+  // whatever the model says, so the weights' rounding is what its runs show.)
+  const cancelling = model(
+    graph({
+      inputs: [valueInfo('x', ElemType.FLOAT, [64])],
+      outputs: [valueInfo('y', ElemType.FLOAT, [64])],
+      initializers: [tensor('c1', ElemType.FLOAT, [], [1000.3]), tensor('c2', ElemType.FLOAT, [], [1000.25]), tensor('two', ElemType.FLOAT, [], [2])],
+      nodes: [
+        node('Relu', ['x'], ['r'], {}, { name: 'relu' }),
+        node('Add', ['r', 'c1'], ['a'], {}, { name: 'add' }),
+        node('Sub', ['a', 'c2'], ['s'], {}, { name: 'sub' }),
+        node('Mul', ['s', 'two'], ['y'], {}, { name: 'mul' }),
+      ],
+    }),
+  );
+  const feeds = { x: new ort.Tensor('float32', randomValues(64, 21), [64]) };
+  const runModel = async (p: ModelProto) => {
+    const out = await run(p, feeds);
+    return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { elemType: ElemType.FLOAT, dims: t.dims, values: t.data as Float32Array }]));
+  };
+
+  it('keeps in float32 the nodes, found by bisection, without which outputs leave the tolerance', async () => {
+    const plain = await applyTo(cancelling, 'quantize-fp16');
+    const want = (await run(cancelling, feeds)).y!;
+    expect(compareOutputs(want, (await run(plain.m.toProto(), feeds)).y!, 'fp16').passed).toBe(false);
+    const m = new IrModel(cancelling);
+    const effect = await applyOperation(m, resolveOperation(defaultOperations(), m, 'quantize-fp16', { mixedPrecision: true }), { runModel }, 'amp');
+    expect(effect.outcome.summary).toMatch(/mixed precision: 2 nodes kept in float32 \("add" \(Add\), "sub" \(Sub\)\) after \d+ runs, within fp16/);
+    const p = m.toProto();
+    const c = compareOutputs(want, (await run(p, feeds)).y!, 'fp16');
+    expect(c.passed, c.reason).toBe(true);
+    const inputs = (name: string) => p.graph!.node!.find((n) => n.name === name)!.input!;
+    expect(inputs('mul')[0]).toMatch(/_fp16$/); // Mul reads a float16 copy of s
+    expect(p.graph!.initializer!.filter((t) => t.dataType === ElemType.FLOAT).map((t) => t.name).sort()).toEqual(['c1', 'c2']);
+  });
+
+  it('is refused where the host lends no model runner', async () => {
+    await expect(applyTo(cancelling, 'quantize-fp16', { mixedPrecision: true })).rejects.toMatchObject({ code: 'NEEDS_RUNTIME' });
   });
 });

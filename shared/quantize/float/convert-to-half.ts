@@ -45,6 +45,8 @@ export interface HalfConversionReport {
   convertedWeights: number;
   /** Weight values beyond the format's range, clamped to its largest finite value. */
   clamped: number;
+  /** Ids of the (non-Constant) nodes converted, in graph order. */
+  convertedIds: NodeId[];
   /** Nodes left in float32 because a constant input of theirs exceeds the format's range (outOfRange 'keep'). */
   keptForRange: number;
   /** Nonzero weight values too small for the format (now 0). */
@@ -91,7 +93,7 @@ export function convertToHalf(model: IrModel, facts: ValueFacts, options: HalfCo
   const typeOf = (v: string): number | undefined => (v === '' ? undefined : facts.tensor(g, v)?.elemType);
   const isConstant = (v: string): boolean => facts.constant(g, v) !== undefined;
   const names = new FreshNames(model);
-  const report: HalfConversionReport = { convertedNodes: 0, keptNodes: 0, subgraphNodesKept: 0, convertedWeights: 0, clamped: 0, keptForRange: 0, flushed: 0, castsInserted: 0 };
+  const report: HalfConversionReport = { convertedIds: [], convertedNodes: 0, keptNodes: 0, subgraphNodesKept: 0, convertedWeights: 0, clamped: 0, keptForRange: 0, flushed: 0, castsInserted: 0 };
 
   const blockedNames = new Set(options.blockNodes);
   const byName = new Set([...g.nodes].map((n) => n.name));
@@ -172,7 +174,8 @@ export function convertToHalf(model: IrModel, facts: ValueFacts, options: HalfCo
     const v = n.outputs[0] ?? '';
     const t = constantTensor(n);
     const reads = values.get(v);
-    if (!t || !reads || !onlyHalfReaders(v, reads) || blockedNames.has(n.name) || (options.scope && !options.scope.has(n.id))) continue;
+    // A Constant follows its readers, selected or not: it is a weight, converted when only converted nodes read it.
+    if (!t || !reads || !onlyHalfReaders(v, reads) || blockedNames.has(n.name)) continue;
     const { name: _n, ...half } = halfTensor(t, '') ?? {};
     if (!half.dataType) continue;
     for (const a of n.attributes) g.removeAttribute(n, a.name ?? '');
@@ -225,6 +228,7 @@ export function convertToHalf(model: IrModel, facts: ValueFacts, options: HalfCo
     }
   }
   report.convertedNodes += convert.size;
+  report.convertedIds = [...convert].map((n) => n.id);
   // Their old float32 annotations would contradict the new types.
   g.removeValueInfos(retyped.filter((v) => g.valueInfo(v)));
   return report;
