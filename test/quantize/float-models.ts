@@ -41,3 +41,26 @@ export function mlpModel(options: { bigWeight?: boolean } = {}): ModelProto {
     }),
   );
 }
+
+/**
+ * y = ((relu(x) + 1000.3) - 1000.25) * 2 on x[64]. float16 holds 1000.3 as 1000.5 and 1000.25 as
+ * 1000, so converting either weight moves y by 0.25 or more: mixed precision must keep the Add
+ * and the Sub (their weights with them) in float32; Relu and Mul convert. (onnxruntime CPU
+ * computes these ops in float32 whatever the model says, so the weights' rounding is what its
+ * runs show.)
+ */
+export function cancellingModel(): ModelProto {
+  return model(
+    graph({
+      inputs: [valueInfo('x', ElemType.FLOAT, [64])],
+      outputs: [valueInfo('y', ElemType.FLOAT, [64])],
+      initializers: [tensor('c1', ElemType.FLOAT, [], [1000.3]), tensor('c2', ElemType.FLOAT, [], [1000.25]), tensor('two', ElemType.FLOAT, [], [2])],
+      nodes: [
+        node('Relu', ['x'], ['r'], {}, { name: 'relu' }),
+        node('Add', ['r', 'c1'], ['a'], {}, { name: 'add' }),
+        node('Sub', ['a', 'c2'], ['s'], {}, { name: 'sub' }),
+        node('Mul', ['s', 'two'], ['y'], {}, { name: 'mul' }),
+      ],
+    }),
+  );
+}

@@ -8,7 +8,7 @@ import { bfloat16ToFloat32, float32ToBfloat16Bits } from '../../shared/onnx/smal
 import { defaultOperations } from '../../shared/operations/registry.js';
 import { applyOperation, resolveOperation } from '../../shared/operations/run-operation.js';
 import { tensorValues } from '../../shared/verify/tensor-data.js';
-import { mlpModel, randomValues } from './float-models.js';
+import { cancellingModel, mlpModel, randomValues } from './float-models.js';
 import { applyTo, bytesOf, compareOutputs, run } from './half-helpers.js';
 
 // float16/bfloat16 conversion (quantize-fp16, quantize-bf16) on builder-made models, checked by
@@ -213,23 +213,7 @@ describe('quantize-bf16', () => {
 });
 
 describe('mixed precision', () => {
-  // y = ((relu(x) + 1000.3) - 1000.25) * 2. float16 holds 1000.3 as 1000.5 and 1000.25 as 1000,
-  // so converting either weight moves y by 0.25 or more: the Add and the Sub (their weights with
-  // them) must stay float32; Relu and Mul convert. (onnxruntime CPU computes these ops in float32
-  // whatever the model says, so the weights' rounding is what its runs show.)
-  const cancelling = model(
-    graph({
-      inputs: [valueInfo('x', ElemType.FLOAT, [64])],
-      outputs: [valueInfo('y', ElemType.FLOAT, [64])],
-      initializers: [tensor('c1', ElemType.FLOAT, [], [1000.3]), tensor('c2', ElemType.FLOAT, [], [1000.25]), tensor('two', ElemType.FLOAT, [], [2])],
-      nodes: [
-        node('Relu', ['x'], ['r'], {}, { name: 'relu' }),
-        node('Add', ['r', 'c1'], ['a'], {}, { name: 'add' }),
-        node('Sub', ['a', 'c2'], ['s'], {}, { name: 'sub' }),
-        node('Mul', ['s', 'two'], ['y'], {}, { name: 'mul' }),
-      ],
-    }),
-  );
+  const cancelling = cancellingModel();
   const feeds = { x: new ort.Tensor('float32', randomValues(64, 21), [64]) };
   const runModel = async (p: ModelProto) => {
     const out = await run(p, feeds);
