@@ -132,3 +132,18 @@ describe('quantize-int4', () => {
     await expect(applyTo(matmulModel(64, 8), 'quantize-int4', { blockSize: 16 })).rejects.toMatchObject({ code: 'BAD_OPTION' });
   });
 });
+
+describe('IR version 3 models (initializers listed as graph inputs)', () => {
+  it('quantize-int4 and quantize-fp16 keep the input list matching the initializers, and onnxruntime loads the results', async () => {
+    const float = { ...matmulModel(64, 8), irVersion: 3 };
+    float.graph = { ...float.graph!, input: [...float.graph!.input!, valueInfo('W', ElemType.FLOAT, [64, 8]), valueInfo('b', ElemType.FLOAT, [8])] };
+    const feeds = { x: new ort.Tensor('float32', randomValues(3 * 64, 13), [3, 64]) };
+    const want = (await run(float, feeds)).y!;
+    const int4 = (await applyTo(float, 'quantize-int4')).m.toProto();
+    expect(int4.graph!.input!.map((i) => i.name)).toEqual(['x', 'b', 'W_q4', 'W_scales']);
+    expect(compareOutputs(want, (await run(int4, feeds)).y!, 'int8').cosine).toBeGreaterThanOrEqual(0.99);
+    const half = (await applyTo(float, 'quantize-fp16')).m.toProto();
+    expect(half.graph!.input!.map((i) => [i.name, i.type!.tensorType!.elemType])).toEqual([['x', ElemType.FLOAT], ['W', ElemType.FLOAT16], ['b', ElemType.FLOAT16]]);
+    expect(compareOutputs(want, (await run(half, feeds)).y!, 'fp16').passed).toBe(true);
+  });
+});

@@ -6,6 +6,7 @@ import type { IrNode } from '../../ir/node.js';
 import { ElemType } from '../../onnx/element-types.js';
 import { AttrType, type AttributeProto, type TensorProto } from '../../onnx/proto-types.js';
 import type { ValueFacts } from '../../rewrite/value-facts.js';
+import { syncInitializerInputs } from '../initializer-inputs.js';
 import { FreshNames } from './fresh-names.js';
 import type { HalfFormat } from './half-format.js';
 import { isFloat32Tensor, toHalfTensor } from './half-tensor.js';
@@ -183,15 +184,19 @@ export function convertToHalf(model: IrModel, facts: ValueFacts, options: HalfCo
     halfValues.add(v);
     report.convertedNodes++;
   }
+  const retypedInits: TensorProto[] = [];
   for (const [name, t] of [...g.initializers]) {
     const reads = values.get(name);
-    if (!reads || g.isGraphInput(name) || !isFloat32Tensor(t) || !onlyHalfReaders(name, reads)) continue;
+    // An initializer callers may override (a graph input too, from IR version 4) is an input.
+    if (!reads || !isConstant(name) || !isFloat32Tensor(t) || !onlyHalfReaders(name, reads)) continue;
     const half = halfTensor(t, name);
     if (!half) continue;
     g.removeInitializer(name);
     g.addInitializer(half);
+    retypedInits.push(half);
     halfValues.add(name);
   }
+  syncInitializerInputs(model, retypedInits);
 
   // Casts where a reader needs the other precision.
   const cast = (from: string, to: string, type: number, like: string): void => {

@@ -7,6 +7,7 @@ import { AttrType, type AttributeProto, type TensorProto } from '../../onnx/prot
 import { encodeRawValues } from '../../onnx/tensor-values.js';
 import type { ValueFacts } from '../../rewrite/value-facts.js';
 import { FreshNames } from '../float/fresh-names.js';
+import { syncInitializerInputs } from '../initializer-inputs.js';
 import { quantizeInt4Blocks } from './block-quantize.js';
 
 // MatMul with a constant 2-D float32 weight → com.microsoft MatMulNBits (4 bits, weight only).
@@ -69,14 +70,10 @@ export function matmulsToNBits(model: IrModel, facts: ValueFacts, options: Int4O
     const base = b.replace(/[^A-Za-z0-9_.]/g, '_');
     const packed = names.take(`${base}_q4`);
     const scales = names.take(`${base}_scales`);
-    g.addInitializer(raw(packed, ElemType.UINT8, [cols, q.blocks, options.blockSize / 2], q.packed));
-    g.addInitializer(raw(scales, ElemType.FLOAT, [cols, q.blocks], encodeRawValues(ElemType.FLOAT, q.scales)));
-    const inputs = [a, packed, scales];
-    if (q.zeroPoints) {
-      const zp = names.take(`${base}_zp`);
-      g.addInitializer(raw(zp, ElemType.UINT8, [cols, Math.ceil(q.blocks / 2)], q.zeroPoints));
-      inputs.push(zp);
-    }
+    const added = [raw(packed, ElemType.UINT8, [cols, q.blocks, options.blockSize / 2], q.packed), raw(scales, ElemType.FLOAT, [cols, q.blocks], encodeRawValues(ElemType.FLOAT, q.scales))];
+    if (q.zeroPoints) added.push(raw(names.take(`${base}_zp`), ElemType.UINT8, [cols, Math.ceil(q.blocks / 2)], q.zeroPoints));
+    for (const t of added) g.addInitializer(t);
+    const inputs = [a, ...added.map((t) => t.name!)];
     const attributes = [int('K', k), int('N', cols), int('bits', 4), int('block_size', options.blockSize)];
     if (options.accuracyLevel) attributes.push(int('accuracy_level', options.accuracyLevel));
     g.replaceNodes([n], [{ opType: 'MatMulNBits', domain: 'com.microsoft', name: n.name || undefined, inputs, outputs: [...n.outputs], attributes }]);
@@ -84,10 +81,12 @@ export function matmulsToNBits(model: IrModel, facts: ValueFacts, options: Int4O
     report.weightBytesBefore += 4 * k * cols;
     report.weightBytesAfter += q.packed.length + 4 * q.scales.length + (q.zeroPoints?.length ?? 0);
     // The float32 weight goes when nothing else reads it.
-    if (g.consumers(b).size || g.isGraphOutput(b) || g.subgraphReaders(b).length) continue;
+    const unread = !g.consumers(b).size && !g.isGraphOutput(b) && !g.subgraphReaders(b).length;
     const constant = g.producer(b);
-    if (constant) g.removeNode(constant);
-    else if (g.initializers.has(b)) g.removeInitializer(b);
+    if (unread && constant) g.removeNode(constant);
+    const dropInit = unread && !constant && g.initializers.has(b);
+    if (dropInit) g.removeInitializer(b);
+    syncInitializerInputs(model, added, dropInit ? [b] : []);
   }
   if (report.converted) model.addOpsetImport('com.microsoft', 1);
   return report;
