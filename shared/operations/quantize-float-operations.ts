@@ -7,8 +7,10 @@ import { DEFAULT_OP_BLOCK_LIST } from '../quantize/float/op-rules.js';
 import { removeRedundantCasts } from '../quantize/float/remove-redundant-casts.js';
 import { inferTypes } from '../rewrite/shape-facts.js';
 import { ValueFacts } from '../rewrite/value-facts.js';
+import type { Graph } from '../ir/graph.js';
 import type { NodeId } from '../ir/journal.js';
-import { IrModel } from '../ir/model.js';
+import type { IrNode } from '../ir/node.js';
+import { allGraphs, IrModel } from '../ir/model.js';
 import { orderNodes } from '../ir/topo-order.js';
 import { searchMixedPrecision, type MixedPrecisionResult } from '../quantize/float/mixed-precision.js';
 import { resolveTolerance } from '../verify/tolerance.js';
@@ -39,19 +41,30 @@ function plural(n: number, what: string): string {
 }
 
 /**
+ * The nodes of a model paired with those of a fresh IR of its saved form: that form writes each
+ * graph's nodes in orderNodes' order, and the fresh IR numbers them in the order it reads them.
+ */
+function pairNodes(own: Graph, fresh: Graph, maps = { toFresh: new Map<NodeId, NodeId>(), fromFresh: new Map<NodeId, IrNode>() }) {
+  const theirs = [...fresh.nodes];
+  orderNodes(own).forEach((n, i) => {
+    const f = theirs[i]!;
+    maps.toFresh.set(n.id, f.id);
+    maps.fromFresh.set(f.id, n);
+    n.subgraphs.forEach((s, k) => pairNodes(s.graph, f.subgraphs[k]!.graph, maps));
+  });
+  return maps;
+}
+
+/**
  * The mixed-precision search on a copy of the model, mapped back to the model's own nodes: the
- * scope to convert (the selection, or every main-graph node, less the nodes kept) and their labels.
+ * scope to convert (the selection, or every node, less the nodes kept) and their labels.
  */
 async function mixedPrecision(ctx: OperationContext<HalfOptions>, kind: HalfKind, convert: (m: IrModel, scope: ReadonlySet<NodeId> | undefined) => NodeId[]) {
   const runModel = ctx.runtime.runModel;
   if (!runModel) throw new WorkbenchError('NEEDS_RUNTIME', `quantize-${kind}: mixed precision runs the model to compare outputs, and this host lends no model runner`);
   const tolerance = resolveTolerance(ctx.options.mixedPrecisionTolerance ?? kind);
-  // A fresh IR of the saved form numbers main-graph nodes in that form's order, which is orderNodes'.
-  const own = orderNodes(ctx.model.graph);
   const base = ctx.model.toProto();
-  const fresh = [...new IrModel(base).graph.nodes].map((n) => n.id);
-  const toFresh = new Map(own.map((n, i) => [n.id, fresh[i]!]));
-  const fromFresh = new Map(own.map((n, i) => [fresh[i]!, n]));
+  const { toFresh, fromFresh } = pairNodes(ctx.model.graph, new IrModel(base).graph);
   const scope = ctx.scope ? new Set([...ctx.scope].flatMap((id) => (toFresh.has(id) ? [toFresh.get(id)!] : []))) : undefined;
   const result: MixedPrecisionResult = await searchMixedPrecision(base, convert, runModel, tolerance, {
     ...(scope ? { scope } : {}),
@@ -59,7 +72,7 @@ async function mixedPrecision(ctx: OperationContext<HalfOptions>, kind: HalfKind
     progress: (runs, message) => ctx.progress(0, 2, `mixed precision, run ${runs}: ${message}`),
   });
   const kept = new Set(result.keep.map((id) => fromFresh.get(id)!.id));
-  const allowed = ctx.scope ?? new Set(own.map((n) => n.id));
+  const allowed = ctx.scope ?? new Set(toFresh.keys());
   return { result, tolerance: tolerance.name, kept: result.keep.map((id) => fromFresh.get(id)!.label), scope: new Set([...allowed].filter((id) => !kept.has(id))) };
 }
 
@@ -95,7 +108,8 @@ export function halfOperation(kind: HalfKind): Operation<HalfOptions> {
       throwIfCancelled(ctx.signal, `quantize-${kind}`);
       ctx.progress(1, 2, 'removing redundant Casts');
       const after = new ValueFacts(model, infer, ctx.runtime.externalBytes);
-      const removed = removeRedundantCasts(model.graph, (v) => after.tensor(model.graph, v)?.elemType);
+      let removed = 0;
+      for (const g of [...allGraphs(model.graph)]) removed += removeRedundantCasts(g, (v) => after.tensor(g, v)?.elemType);
       ctx.progress(2, 2, `quantize-${kind}`);
       const parts = [
         `${plural(r.convertedNodes, 'node')} to ${typeName}`,
@@ -106,7 +120,6 @@ export function halfOperation(kind: HalfKind): Operation<HalfOptions> {
       if (amp) parts.push(`mixed precision: ${plural(amp.result.keep.length, 'node')} kept in float32 (${amp.kept.slice(0, 5).join(', ')}${amp.kept.length > 5 ? ', …' : ''}) after ${plural(amp.result.runs, 'run')}, within ${amp.tolerance}`);
       if (r.keptForRange) parts.push(`${plural(r.keptForRange, 'node')} kept in float32 for weights beyond ±${Number(format.max.toPrecision(5))}`);
       if (r.flushed) parts.push(`${plural(r.flushed, 'tiny weight value')} now 0`);
-      if (r.subgraphNodesKept) parts.push(`${plural(r.subgraphNodesKept, 'node')} inside If/Loop/Scan bodies left in float32`);
       const summary = `${parts.join(', ')}${o.provider === 'cpu' ? `; ${GPU_NOTE[kind]}` : ''}`;
       return {
         matches: r.convertedNodes,

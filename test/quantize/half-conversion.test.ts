@@ -140,7 +140,7 @@ describe('quantize-fp16', () => {
     expect(c.passed, c.reason).toBe(true);
   });
 
-  it('leaves If branches in float32 and converts around them', async () => {
+  it('converts inside If branches too, their outputs kept float32 as the If declares them', async () => {
     const branch = (op: string) => graph({ name: op, outputs: [valueInfo(`o_${op}`, ElemType.FLOAT, [2, 128])], nodes: [node(op, ['logits'], [`o_${op}`])] });
     const base = mlpModel();
     const g = base.graph!;
@@ -155,8 +155,17 @@ describe('quantize-fp16', () => {
       },
     };
     const { m, effect } = await applyTo(proto, 'quantize-fp16');
-    expect(effect.outcome.summary).toMatch(/2 nodes inside If\/Loop\/Scan bodies left in float32/);
     const p = m.toProto();
+    const ifNode = p.graph!.node!.find((n) => n.opType === 'If')!;
+    for (const branch of ifNode.attribute!.map((a) => a.g!)) {
+      // Cast in, the op, Cast out: the branch computes in float16 and returns float32.
+      expect(branch.node!.map((n) => [n.opType, n.opType === 'Cast' ? Number(n.attribute![0]!.i) : null])).toEqual([
+        ['Cast', ElemType.FLOAT16],
+        [branch.name, null],
+        ['Cast', ElemType.FLOAT],
+      ]);
+    }
+    expect(effect.outcome.matches).toBe(7); // 5 outer nodes (mm1, add1, relu, mm2, add2) and one per branch
     for (const flag of [true, false]) {
       const feeds = { x, flag: new ort.Tensor('bool', [flag], []) };
       const c = compareOutputs((await run(proto, feeds)).z!, (await run(p, feeds)).z!, 'fp16');

@@ -2,12 +2,16 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
+import { ortModelRunner } from '../../electron/quantize/model-runner.js';
+import { IrModel } from '../../shared/ir/model.js';
 import { decodeModel } from '../../shared/onnx/model-codec.js';
 import type { ModelProto } from '../../shared/onnx/proto-types.js';
+import { defaultOperations } from '../../shared/operations/registry.js';
+import { applyOperation, resolveOperation } from '../../shared/operations/run-operation.js';
 import { randomValues } from './float-models.js';
 import { applyTo, bytesOf, compareOutputs, run } from './half-helpers.js';
 
-// quantize-fp16 and quantize-int4 on PaddleOCR's npm-shipped models, run in onnxruntime CPU
+// quantize-fp16 and quantize-int4 on npm-shipped models (PaddleOCR, Silero VAD), run in onnxruntime CPU
 // against the float32 originals on the same seeded input.
 
 const asset = (name: string): ModelProto =>
@@ -51,5 +55,35 @@ describe('quantization of PaddleOCR models', () => {
     const [want, got] = [await run(float, feeds), await run(m.toProto(), feeds)];
     const name = Object.keys(want)[0]!;
     expect(compareOutputs(want[name]!, got[name]!, 'int8').cosine).toBeGreaterThanOrEqual(0.99);
+  });
+});
+
+describe('float16 with mixed precision on Silero VAD v5 (If branches per sample rate, an LSTM state)', () => {
+  const vad = decodeModel(new Uint8Array(readFileSync(fileURLToPath(new URL('../../node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx', import.meta.url)))));
+  const feeds = (rate: bigint, samples: number) => ({
+    input: new ort.Tensor('float32', Float32Array.from({ length: samples }, (_, k) => Math.sin(k / 7) * 0.3), [1, samples]),
+    state: new ort.Tensor('float32', new Float32Array(256), [2, 1, 128]),
+    sr: new ort.Tensor('int64', BigInt64Array.from([rate]), []),
+  });
+
+  it('converted whole, the state drifts past the fp16 bound; the search keeps the STFT Conv in float32 and both outputs pass', async () => {
+    const at16k = feeds(16000n, 512);
+    const want = await run(vad, at16k);
+    const plain = (await applyTo(vad, 'quantize-fp16')).m.toProto();
+    const drift = await run(plain, at16k);
+    expect(compareOutputs(want.output!, drift.output!, 'fp16').passed).toBe(true);
+    expect(compareOutputs(want.stateN!, drift.stateN!, 'fp16').passed).toBe(false);
+
+    const m = new IrModel(vad);
+    const runModel = ortModelRunner(vad.graph!, { inputs: at16k });
+    const effect = await applyOperation(m, resolveOperation(defaultOperations(), m, 'quantize-fp16', { mixedPrecision: true }), { runModel }, 'amp');
+    expect(effect.outcome.summary).toMatch(/mixed precision: \d+ nodes? kept in float32 \(.*stft\/Conv/);
+    const mixed = m.toProto();
+    const got = await run(mixed, at16k);
+    for (const name of ['output', 'stateN']) expect(compareOutputs(want[name]!, got[name]!, 'fp16').passed, name).toBe(true);
+    // The 8 kHz branch, converted too, still runs and agrees.
+    const at8k = feeds(8000n, 256);
+    const [want8, got8] = [await run(vad, at8k), await run(mixed, at8k)];
+    expect(compareOutputs(want8.output!, got8.output!, 'fp16').passed).toBe(true);
   });
 });

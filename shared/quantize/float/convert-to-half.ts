@@ -1,7 +1,7 @@
 import { WorkbenchError } from '../../errors.js';
 import type { Graph } from '../../ir/graph.js';
 import type { NodeId } from '../../ir/journal.js';
-import type { IrModel } from '../../ir/model.js';
+import { allGraphs, type IrModel } from '../../ir/model.js';
 import type { IrNode } from '../../ir/node.js';
 import { ElemType } from '../../onnx/element-types.js';
 import { AttrType, type AttributeProto, type TensorProto } from '../../onnx/proto-types.js';
@@ -13,7 +13,7 @@ import { isFloat32Tensor, toHalfTensor } from './half-tensor.js';
 import { inputRule } from './op-rules.js';
 import { shapeComputations } from './shape-computations.js';
 
-// Converting float32 computations of the main graph to float16 or bfloat16. Each float32 value
+// Converting float32 computations of every graph to float16 or bfloat16. Each float32 value
 // ends up with one precision: half where its producer is converted (or it is a weight that only
 // converted nodes read), float32 otherwise. Where a reader needs the other precision a Cast is
 // inserted, one per value and direction; the original name always keeps the float32 version
@@ -27,7 +27,7 @@ export interface HalfConversionOptions {
   blockOps: ReadonlySet<string>;
   /** Names of nodes left in float32 (each must exist). */
   blockNodes: readonly string[];
-  /** Only these nodes are converted; undefined: the whole main graph. */
+  /** Only these nodes are converted; undefined: the whole model. */
   scope: ReadonlySet<NodeId> | undefined;
   /**
    * A node with a constant input beyond the format's range: 'keep' leaves it in float32 (its
@@ -41,8 +41,6 @@ export interface HalfConversionReport {
   convertedNodes: number;
   /** Nodes with float32 values left in float32 (blocked, shape arithmetic, unknown types, outside the selection). */
   keptNodes: number;
-  /** Nodes inside If/Loop/Scan bodies, all left as they were. */
-  subgraphNodesKept: number;
   convertedWeights: number;
   /** Weight values beyond the format's range, clamped to its largest finite value. */
   clamped: number;
@@ -78,29 +76,35 @@ function tensorAttribute(name: string, t: TensorProto): AttributeProto {
   return { name, type: AttrType.TENSOR, t };
 }
 
-function nodesIn(graph: Graph): number {
-  let count = 0;
-  for (const n of graph.nodes) {
-    count++;
-    for (const s of n.subgraphs) count += nodesIn(s.graph);
+/** Converts every graph of the model in place, subgraph bodies included (its edits go to the caller's transaction). */
+export function convertToHalf(model: IrModel, facts: ValueFacts, options: HalfConversionOptions): HalfConversionReport {
+  const names = new FreshNames(model);
+  const report: HalfConversionReport = { convertedIds: [], convertedNodes: 0, keptNodes: 0, convertedWeights: 0, clamped: 0, keptForRange: 0, flushed: 0, castsInserted: 0 };
+  const graphs = [...allGraphs(model.graph)];
+  const blockedNames = new Set(options.blockNodes);
+  const byName = new Set(graphs.flatMap((g) => [...g.nodes].map((n) => n.name)));
+  for (const name of blockedNames) {
+    if (!byName.has(name)) throw new WorkbenchError('BAD_OPTION', `blockNodes: no node named "${name}" in the model`);
   }
-  return count;
+  // Types are read before anything changes (inference is cached), so every graph sees the model as it was.
+  for (const g of graphs) convertGraph(model, g, facts, options, { names, report, blockedNames });
+  return report;
 }
 
-/** Converts the main graph in place (its edits go to the caller's transaction). */
-export function convertToHalf(model: IrModel, facts: ValueFacts, options: HalfConversionOptions): HalfConversionReport {
-  const g = model.graph;
+interface ConversionState {
+  names: FreshNames;
+  report: HalfConversionReport;
+  blockedNames: ReadonlySet<string>;
+}
+
+// One graph: its outputs and formal inputs keep float32 (an If's branches must agree with the
+// If, a Loop body's carried values with the Loop), values it reads from enclosing graphs are
+// float32 there (their converted producers keep the float32 name for subgraph readers).
+function convertGraph(model: IrModel, g: Graph, facts: ValueFacts, options: HalfConversionOptions, state: ConversionState): void {
   const { format } = options;
+  const { names, report, blockedNames } = state;
   const typeOf = (v: string): number | undefined => (v === '' ? undefined : facts.tensor(g, v)?.elemType);
   const isConstant = (v: string): boolean => facts.constant(g, v) !== undefined;
-  const names = new FreshNames(model);
-  const report: HalfConversionReport = { convertedIds: [], convertedNodes: 0, keptNodes: 0, subgraphNodesKept: 0, convertedWeights: 0, clamped: 0, keptForRange: 0, flushed: 0, castsInserted: 0 };
-
-  const blockedNames = new Set(options.blockNodes);
-  const byName = new Set([...g.nodes].map((n) => n.name));
-  for (const name of blockedNames) {
-    if (!byName.has(name)) throw new WorkbenchError('BAD_OPTION', `blockNodes: no node named "${name}" in the main graph`);
-  }
 
   const shapeNodes = shapeComputations(g, typeOf, isConstant);
   const touchesFloat = (n: IrNode): boolean =>
@@ -114,7 +118,6 @@ export function convertToHalf(model: IrModel, facts: ValueFacts, options: HalfCo
     });
   const convert = new Set<IrNode>();
   for (const n of g.nodes) {
-    for (const s of n.subgraphs) report.subgraphNodesKept += nodesIn(s.graph);
     if (n.opType === 'Constant' && n.inDefaultDomain) continue; // decided by its readers below
     if (!touchesFloat(n)) continue;
     const allTyped = [...n.inputs, ...n.outputs].every((v) => v === '' || typeOf(v) !== undefined);
@@ -148,7 +151,7 @@ export function convertToHalf(model: IrModel, facts: ValueFacts, options: HalfCo
   const onlyHalfReaders = (v: string, reads: readonly Read[]): boolean =>
     !readOutside(v) && reads.some((r) => r.need === 'half') && reads.every((r) => r.need !== 'float');
 
-  // Every float32 value of the main graph with its readers, read before anything changes.
+  // Every float32 value of the graph (and those it reads from enclosing ones) with its readers, read before anything changes.
   const values = new Map<string, Read[]>();
   const note = (v: string): void => {
     if (v !== '' && !values.has(v) && typeOf(v) === F32) values.set(v, readsOf(v));
@@ -156,6 +159,7 @@ export function convertToHalf(model: IrModel, facts: ValueFacts, options: HalfCo
   for (const i of g.inputs) note(i.name ?? '');
   for (const k of g.initializers.keys()) note(k);
   for (const n of g.nodes) n.outputs.forEach(note);
+  for (const n of g.nodes) for (const v of n.inputs) if (v !== '' && !g.defines(v)) note(v);
 
   const halfValues = new Set<string>();
   for (const n of convert) for (const v of n.outputs) if (values.has(v)) halfValues.add(v);
@@ -196,7 +200,7 @@ export function convertToHalf(model: IrModel, facts: ValueFacts, options: HalfCo
     retypedInits.push(half);
     halfValues.add(name);
   }
-  syncInitializerInputs(model, retypedInits);
+  if (g === model.graph) syncInitializerInputs(model, retypedInits);
 
   // Casts where a reader needs the other precision.
   const cast = (from: string, to: string, type: number, like: string): void => {
@@ -233,8 +237,7 @@ export function convertToHalf(model: IrModel, facts: ValueFacts, options: HalfCo
     }
   }
   report.convertedNodes += convert.size;
-  report.convertedIds = [...convert].map((n) => n.id);
+  report.convertedIds.push(...[...convert].map((n) => n.id));
   // Their old float32 annotations would contradict the new types.
   g.removeValueInfos(retyped.filter((v) => g.valueInfo(v)));
-  return report;
 }
