@@ -173,6 +173,30 @@ describe('quantize-fp16', () => {
     }
   });
 
+  it('converts a Loop body, its carried value kept float32 across iterations', async () => {
+    const body = graph({
+      name: 'body',
+      inputs: [valueInfo('i', ElemType.INT64, []), valueInfo('cond', ElemType.BOOL, []), valueInfo('v', ElemType.FLOAT, [4])],
+      outputs: [valueInfo('cond_out', ElemType.BOOL, []), valueInfo('v_out', ElemType.FLOAT, [4])],
+      nodes: [node('Identity', ['cond'], ['cond_out']), node('Mul', ['v', 'w'], ['vw'], {}, { name: 'mul' }), node('Add', ['vw', 'v'], ['v_out'], {}, { name: 'add' })],
+    });
+    const proto = model(
+      graph({
+        inputs: [valueInfo('v0', ElemType.FLOAT, [4])],
+        outputs: [valueInfo('vn', ElemType.FLOAT, [4])],
+        initializers: [tensor('n', ElemType.INT64, [], [3]), tensor('yes', ElemType.BOOL, [], [1]), tensor('w', ElemType.FLOAT, [4], [0.5, -0.25, 0.1, 1.5])],
+        nodes: [node('Loop', ['n', 'yes', 'v0'], ['vn'], { body: attrGraph(body) })],
+      }),
+    );
+    const { m, effect } = await applyTo(proto, 'quantize-fp16');
+    expect(effect.outcome.matches).toBe(2);
+    const loopBody = m.toProto().graph!.node![0]!.attribute![0]!.g!;
+    expect(loopBody.node!.filter((n) => n.opType === 'Cast').map((n) => Number(n.attribute![0]!.i))).toEqual([ElemType.FLOAT16, ElemType.FLOAT16, ElemType.FLOAT]);
+    const feeds = { v0: new ort.Tensor('float32', Float32Array.from([1, 2, -3, 0.5]), [4]) };
+    const c = compareOutputs((await run(proto, feeds)).vn!, (await run(m.toProto(), feeds)).vn!, 'fp16');
+    expect(c.passed, c.reason).toBe(true);
+  });
+
   it('says the result is meant for a GPU provider unless told it will run on one; a model with nothing to convert is refused', async () => {
     expect((await applyTo(mlpModel(), 'quantize-fp16')).effect.outcome.summary).toMatch(/meant for a GPU provider/);
     expect((await applyTo(mlpModel(), 'quantize-fp16', { provider: 'gpu' })).effect.outcome.summary).not.toMatch(/GPU/);
