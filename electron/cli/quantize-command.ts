@@ -21,7 +21,7 @@ const MODES = ['static', 'dynamic', 'fp16', 'bf16', 'int4'] as const;
 type Mode = (typeof MODES)[number];
 
 const USAGE =
-  `onnx-workbench quantize MODEL -o OUT --mode ${MODES.join('|')} [--calibration PATH] [--samples N] [--method minmax|percentile|entropy] [--per-channel] [--activation-type uint8|int8] [--symmetric] [--reduce-range] [--target onnxruntime|portable] [--ops Conv,MatMul,...] [--nodes ID|NAME,...] [--exclude NAME,...] [--no-preprocess] [--runs N] [--threads N] ${VERIFY_OPTIONS_USAGE} [--json]`;
+  `onnx-workbench quantize MODEL -o OUT --mode ${MODES.join('|')} [--calibration PATH] [--samples N] [--method minmax|percentile|entropy] [--per-channel] [--activation-type uint8|int8] [--symmetric] [--reduce-range] [--target onnxruntime|portable] [--ops Conv,MatMul,...] [--nodes ID|NAME,...] [--exclude NAME,...] [--no-preprocess] [--auto-mixed-precision [--tolerance LEVEL]] [--runs N] [--threads N] ${VERIFY_OPTIONS_USAGE} [--json]`;
 
 const STATIC_ONLY = ['calibration', 'samples', 'method', 'activation-type', 'symmetric', 'reduce-range'] as const;
 
@@ -33,6 +33,9 @@ function operationOptions(mode: Mode, o: Record<string, unknown>): Record<string
     const stray = STATIC_ONLY.find((k) => o[k] !== undefined);
     if (stray) throw new WorkbenchError('USAGE', `--${stray} applies to --mode static only`);
   }
+  const amp = o['auto-mixed-precision'] === true;
+  if ((amp || o.tolerance !== undefined) && mode !== 'fp16' && mode !== 'bf16') throw new WorkbenchError('USAGE', '--auto-mixed-precision and --tolerance apply to --mode fp16 and bf16');
+  if (o.tolerance !== undefined && !amp) throw new WorkbenchError('USAGE', '--tolerance sets what --auto-mixed-precision keeps outputs within; add --auto-mixed-precision');
   if (o.target !== undefined && mode !== 'dynamic') throw new WorkbenchError('USAGE', '--target applies to --mode dynamic only');
   const ops = list(o.ops);
   const exclude = list(o.exclude);
@@ -42,7 +45,7 @@ function operationOptions(mode: Mode, o: Record<string, unknown>): Record<string
   }
   if (mode === 'dynamic') return { ...common, perChannel: o['per-channel'] === true, ...(o.target ? { target: o.target } : {}) };
   if (o['per-channel']) throw new WorkbenchError('USAGE', `--per-channel applies to --mode static and dynamic`);
-  return common;
+  return { ...common, ...(amp ? { mixedPrecision: true } : {}), ...(typeof o.tolerance === 'string' ? { mixedPrecisionTolerance: o.tolerance } : {}) };
 }
 
 const ms = (x: number) => (x >= 100 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3));
@@ -60,7 +63,7 @@ export const quantizeCommand: Command = {
       argv,
       {
         output: 'string', mode: 'string', calibration: 'string', samples: 'count', method: 'string', 'per-channel': 'flag', 'activation-type': 'string', symmetric: 'flag',
-        'reduce-range': 'flag', ops: 'string', nodes: 'string', exclude: 'string', 'no-preprocess': 'flag', target: 'string', runs: 'count', threads: 'count', json: 'flag', overwrite: 'flag', ...VERIFY_OPTION_SPEC,
+        'reduce-range': 'flag', ops: 'string', nodes: 'string', exclude: 'string', 'no-preprocess': 'flag', target: 'string', 'auto-mixed-precision': 'flag', tolerance: 'string', runs: 'count', threads: 'count', json: 'flag', overwrite: 'flag', ...VERIFY_OPTION_SPEC,
       },
       { '-o': 'output' },
     );
@@ -100,7 +103,9 @@ export const quantizeCommand: Command = {
         mode,
         signal: abort.signal,
         options,
-        preprocess: o['no-preprocess'] !== true,
+        // int4 rewrites MatMuls; the default preset would first fuse MatMul + Add into Gemm, which it does not take.
+        preprocess: o['no-preprocess'] !== true && mode !== 'int4',
+        verifyInputs: { dims: verifySettings.dims, values: verifySettings.values },
         ...(nodesSpec ? { scope: (m: typeof opened) => resolveScope(m.ir, nodesSpec) } : {}),
         calibration: { method: method as CalibrationMethod, dims: verifySettings.dims, ...(typeof o.calibration === 'string' ? { inputsPath: o.calibration } : {}), ...(samples !== undefined ? { samples } : {}) },
         onProgress: o.json ? undefined : (done, total, step) => done === total || io.err(`${step}: ${done + 1}/${total}`),
@@ -113,10 +118,10 @@ export const quantizeCommand: Command = {
       // Measured before saving, so that a slower result is said before it is written.
       const proto = withOrigins(opened.ir.toProto(), opened.ir, originalNames);
       const trial = await saveModel(proto, join(work, 'quantized.onnx'), { source: opened });
-      const latency = await measureQuantized(opened.path, trial.path, { dims: verifySettings.dims, ...(o.runs ? { runs: Number(o.runs) } : {}), ...(o.threads ? { threads: Number(o.threads) } : {}), signal: abort.signal }, host);
+      const latency = await measureQuantized(opened.path, trial.path, { dims: verifySettings.dims, values: verifySettings.values, ...(verifySettings.inputsPath !== undefined ? { inputsPath: verifySettings.inputsPath } : {}), ...(o.runs ? { runs: Number(o.runs) } : {}), ...(o.threads ? { threads: Number(o.threads) } : {}), signal: abort.signal }, host);
       if (latency.slower) warnings.push(slowerWarning(latency, mode));
       let verification: VerificationResult | undefined;
-      if (o.verify) verification = await verifyModels(opened.path, trial.path, { tolerance: 'int8', ...verifyOptionsFrom(verifySettings) });
+      if (o.verify) verification = await verifyModels(opened.path, trial.path, { tolerance: registry.get(`quantize-${mode}`).tolerance ?? 'int8', ...verifyOptionsFrom(verifySettings) });
       if (!o.json) for (const w of warnings) io.err(w);
       const saved = await saveModel(proto, output, { overwriteInput: o.overwrite === true, source: opened });
       const report = {

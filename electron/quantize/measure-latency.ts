@@ -21,6 +21,8 @@ export interface QuantizeLatency {
 
 export interface LatencyOptions {
   dims: Record<string, number>;
+  /** `--value` numbers, as verification takes them. */
+  values?: Record<string, number>;
   runs?: number;
   warmup?: number;
   threads?: number;
@@ -33,6 +35,7 @@ export async function measureQuantized(original: string, quantized: string, o: L
   const options: ProfileOptions = {
     ...DEFAULT_OPTIONS,
     dims: o.dims,
+    ...(o.values && Object.keys(o.values).length ? { values: o.values } : {}),
     runs: o.runs ?? 20,
     warmup: o.warmup ?? DEFAULT_OPTIONS.warmup,
     ...(o.threads !== undefined ? { intraOpThreads: o.threads } : {}),

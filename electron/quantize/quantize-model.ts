@@ -14,6 +14,7 @@ import { encodeModel } from '../../shared/onnx/model-codec.js';
 import { concatSegments } from '../../shared/proto/wire-writer.js';
 import type { CalibrateResult } from '../runtime-host/host-protocol.js';
 import type { RuntimeHost } from '../runtime-host/runtime-host.js';
+import { ortModelRunner } from './model-runner.js';
 
 export interface QuantizeRequest {
   mode: string;
@@ -22,6 +23,8 @@ export interface QuantizeRequest {
   /** Resolves --nodes on the prepared model (names survive fusions; ids do not). */
   scope?: (opened: OpenedModel) => NodeId[] | undefined;
   preprocess: boolean;
+  /** Sizes and values the mixed-precision search runs candidates on (as verification takes them). */
+  verifyInputs?: { dims: Record<string, number>; values: Record<string, number> };
   calibration: { method: CalibrationMethod; inputsPath?: string; samples?: number; dims: Record<string, number> };
   onProgress?: (done: number, total: number, step: string) => void;
   signal?: AbortSignal;
@@ -73,7 +76,9 @@ export async function quantizeModel(opened: OpenedModel, registry: OperationRegi
       options.ranges = calibration.ranges;
     }
     const resolved = resolveOperation(registry, m, name, options, scope);
-    const effect = await applyOperation(m, resolved, setup.runOptions, name, { ...(r.signal ? { signal: r.signal } : {}), ...(r.onProgress ? { progress: r.onProgress } : {}) });
+    // The mixed-precision search runs each candidate in onnxruntime, in this process.
+    const runtime = { ...setup.runOptions, runModel: ortModelRunner({ input: [...m.graph.inputs], initializer: [...m.graph.initializers.values()] }, r.verifyInputs ?? {}) };
+    const effect = await applyOperation(m, resolved, runtime, name, { ...(r.signal ? { signal: r.signal } : {}), ...(r.onProgress ? { progress: r.onProgress } : {}) });
     return { effect, preprocessed, ...(calibration ? { calibration } : {}) };
   } finally {
     await setup.close();

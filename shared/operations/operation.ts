@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { NodeId } from '../ir/journal.js';
 import type { IrModel } from '../ir/model.js';
+import type { ModelRunner } from '../quantize/float/mixed-precision.js';
 import type { RunOptions } from '../rewrite/pass-manager.js';
 import type { Target } from '../rewrite/pass.js';
 import type { ToleranceChoice } from '../verify/choose-tolerances.js';
@@ -13,8 +14,11 @@ import type { ToleranceName } from '../verify/tolerance.js';
 /** How the app groups operations in its panel. */
 export type OperationGroup = 'cleanup' | 'fusion' | 'preset' | 'surgery' | 'quantization' | 'pruning';
 
-/** What the host lends an operation: onnxruntime for constant folding, type inference, external tensor bytes. */
-export type OperationRuntime = Pick<RunOptions, 'evaluator' | 'inferTypes' | 'externalBytes'>;
+/**
+ * What the host lends an operation: onnxruntime for constant folding, type inference, external
+ * tensor bytes, and (where it has one) a runner of whole models on fixed inputs (mixed precision).
+ */
+export type OperationRuntime = Pick<RunOptions, 'evaluator' | 'inferTypes' | 'externalBytes'> & { runModel?: ModelRunner };
 
 /** What an operation's run sees. Its edits go to `model` inside a transaction the caller opened. */
 export interface OperationContext<O> {

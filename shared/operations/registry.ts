@@ -1,6 +1,8 @@
 import { WorkbenchError } from '../errors.js';
 import { anyOperation, type Operation, type OperationGroup } from './operation.js';
 import { passOperations } from './pass-operations.js';
+import { halfOperation } from './quantize-float-operations.js';
+import { int4Operation } from './quantize-int4-operation.js';
 import { quantizeDynamicOperation } from './quantize-dynamic-operation.js';
 import { quantizeStaticOperation } from './quantize-static-operation.js';
 import { surgeryOperations } from './surgery-operations.js';
@@ -45,5 +47,13 @@ export class OperationRegistry {
 
 /** The registry with every operation this build has: the passes, their presets, and the graph-surgery edits. */
 export function defaultOperations(): OperationRegistry {
-  return new OperationRegistry([...passOperations(), ...surgeryOperations(), anyOperation(quantizeStaticOperation), anyOperation(quantizeDynamicOperation)]);
+  return new OperationRegistry([
+    ...passOperations(),
+    ...surgeryOperations(),
+    anyOperation(quantizeStaticOperation),
+    anyOperation(quantizeDynamicOperation),
+    anyOperation(halfOperation('fp16')),
+    anyOperation(halfOperation('bf16')),
+    anyOperation(int4Operation()),
+  ]);
 }

@@ -8,7 +8,7 @@
 
 import { WorkbenchError } from '../errors.js';
 
-export type ToleranceName = 'exact' | 'folding' | 'reassociation' | 'fp16' | 'int8' | 'float16-rounding' | 'bfloat16-rounding';
+export type ToleranceName = 'exact' | 'folding' | 'reassociation' | 'fp16' | 'bf16' | 'int8' | 'float16-rounding' | 'bfloat16-rounding';
 
 /** How a pass changes float math (Pass.numerics); each names the level of the same name. */
 export type PassNumerics = 'exact' | 'folding' | 'reassociation';
@@ -83,6 +83,10 @@ export const TOLERANCES: Readonly<Record<ToleranceName, Readonly<Tolerance>>> = 
   // the magnitudes summed into them, not to themselves: hence slack of 1% of the output's range.
   // cosine 0.999: an error norm under ~4.5% of the output's.
   fp16: { name: 'fp16', atol: 1e-3, rtol: 1e-2, atolOfRange: 1e-2, minCosine: 0.999, maxMismatchFraction: 0 },
+  // bfloat16 keeps 8 significant bits (unit roundoff 3.9e-3, 8x float16's) with float32's range:
+  // the same dozen layers of roundoffs scale the elementwise bounds by 8 (capped at 10% of the
+  // range); cosine 0.99: an error norm under ~14% of the output's.
+  bf16: { name: 'bf16', atol: 8e-3, rtol: 8e-2, atolOfRange: 8e-2, minCosine: 0.99, maxMismatchFraction: 0 },
   // int8 quantization rounds every quantized tensor to 1/255 of its range, and errors compound
   // layer to layer; elementwise bounds mean little, the shape of the output does. cosine 0.99 (error
   // norm under ~14%) is the usual acceptance bar for int8 models; 1% of elements (or of integer

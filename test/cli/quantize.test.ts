@@ -1,13 +1,12 @@
 // `onnx-workbench quantize` as a user runs it: static with generated and given calibration data,
 // dynamic, the measured latency and the warning when the result is slower, and option errors.
 
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ElemType, modelBytes } from '../../shared/builder/index.js';
-import { defaultOperations } from '../../shared/operations/registry.js';
 import { encodeNpy } from '../../shared/profile/npy.js';
 import { mulberry32 } from '../../shared/verify/prng.js';
 import { resnetLike } from '../bench/models/resnet-like.js';
@@ -121,6 +120,8 @@ describe('quantize CLI', () => {
       [['--mode', 'static', '--target', 'portable'], /--target applies to --mode dynamic only/],
       [['--mode', 'static', '--samples', '0'], /--samples must be 1 or more/],
       [['--mode', 'static', '--samples', '2', '--calibration', dir], /--samples sets how many inputs to generate/],
+      [['--mode', 'static', '--auto-mixed-precision'], /--auto-mixed-precision and --tolerance apply to --mode fp16 and bf16/],
+      [['--mode', 'fp16', '--tolerance', 'fp16'], /add --auto-mixed-precision/],
     ];
     for (const [args, message] of cases) {
       const r = runCli('quantize', resnet, '-o', join(dir, 'bad.onnx'), ...args);
@@ -131,12 +132,18 @@ describe('quantize CLI', () => {
     expect(existsSync(join(dir, 'bad.onnx'))).toBe(false);
   });
 
-  it('modes another part builds say so until they are registered', () => {
-    for (const mode of ['fp16', 'bf16', 'int4']) {
-      if (defaultOperations().has(`quantize-${mode}`)) continue;
-      const r = runCli('quantize', resnet, '-o', join(dir, 'x.onnx'), '--mode', mode);
-      expect(r.code).toBe(2);
-      expect(r.lines).toEqual([`onnx-workbench: mode ${mode} is not available yet`]);
-    }
+  it('fp16 halves the file, verifies at the fp16 level and says it is meant for a GPU; int4 writes MatMulNBits', () => {
+    const r = runCli('quantize', resnet, '-o', join(dir, 'half.onnx'), '--mode', 'fp16', '--auto-mixed-precision', '--verify', ...DIMS, '--runs', '3', '--json');
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out) as QuantizeJson & { summary?: string };
+    expect(j.sizeBytesAfter / j.sizeBytesBefore).toBeLessThanOrEqual(0.52);
+    expect(j.verification).toMatchObject({ passed: true, tolerance: { name: 'fp16' } });
+    expect(r.out).toMatch(/meant for a GPU provider/);
+    expect(r.out).toMatch(/mixed precision: \d+ nodes? kept in float32/);
+
+    const q = runCli('quantize', resnet, '-o', join(dir, 'int4.onnx'), '--mode', 'int4', '--verify', ...DIMS, '--runs', '3', '--json');
+    expect(q.code, q.err).toBe(0);
+    expect((JSON.parse(q.out) as QuantizeJson).verification).toMatchObject({ passed: true });
+    expect(readFileSync(join(dir, 'int4.onnx')).includes(Buffer.from('MatMulNBits'))).toBe(true);
   });
 });

@@ -63,7 +63,7 @@ describe('operations, history and jobs in the service', () => {
     const ops = defaultOperations().list();
     const quantization = ops.filter((o) => o.group === 'quantization');
     expect(ops.filter((o) => !quantization.includes(o)).map((o) => o.name)).toEqual([...ALL_PASSES.map((p) => p.name), ...Object.keys(PRESETS).map((k) => `preset:${k}`), ...SURGERY_EDITS.map((e) => e.name)]);
-    expect(quantization.map((o) => o.name)).toEqual(expect.arrayContaining(['quantize-static', 'quantize-dynamic']));
+    expect(quantization.map((o) => o.name)).toEqual(expect.arrayContaining(['quantize-static', 'quantize-dynamic', 'quantize-fp16', 'quantize-bf16', 'quantize-int4']));
     expect(defaultOperations().get('quantize-static')).toMatchObject({ tolerance: 'int8' });
     expect(defaultOperations().get('delete-node')).toMatchObject({ group: 'surgery', tolerance: 'exact' });
     expect(defaultOperations().get('set-attribute').tolerance).toBeNull();

@@ -175,7 +175,7 @@ describe('tolerance levels', () => {
 
   it('resolves names and checks custom tolerances', () => {
     expect(resolveTolerance('fp16')).toEqual(TOLERANCES.fp16);
-    expect(() => resolveTolerance('tight')).toThrow(new WorkbenchError('BAD_OPTION', "tolerance 'tight': expected one of exact, folding, reassociation, fp16, int8, float16-rounding, bfloat16-rounding"));
+    expect(() => resolveTolerance('tight')).toThrow(new WorkbenchError('BAD_OPTION', "tolerance 'tight': expected one of exact, folding, reassociation, fp16, bf16, int8, float16-rounding, bfloat16-rounding"));
     expect(resolveTolerance({ ...loose, name: '' }).name).toBe('custom');
     expect(() => resolveTolerance({ ...loose, atol: -1 })).toThrow(/tolerance atol: -1 is not a number/);
     expect(() => resolveTolerance({ ...loose, minCosine: 2 })).toThrow(/minCosine/);
