@@ -1,11 +1,11 @@
 import { compareModels } from '../profile/compare-models.js';
 import { latencyLines, nodeSumWarnings, profileOptionsFrom, progressPrinter, reportPathsFrom, RUN_OPTION_SPEC, RUN_OPTIONS_USAGE } from '../profile/cli-options.js';
 import { writeReports } from '../profile/report-files.js';
-import { HostFailure, RuntimeHost } from '../runtime-host/runtime-host.js';
 import { WorkbenchError } from '../../shared/errors.js';
 import type { CompareReport } from '../../shared/profile/report-schema.js';
 import { parseArgs } from './args.js';
 import type { Command } from './command.js';
+import { withRuntimeHost } from './with-runtime-host.js';
 
 const USAGE = `onnx-workbench compare A.onnx B.onnx ${RUN_OPTIONS_USAGE} [--json OUT|-] [--csv OUT] [--html OUT]`;
 
@@ -42,13 +42,8 @@ export const compareCommand: Command = {
     const onProgress = progressPrinter(io, args.options.quiet === true);
     if (onProgress) options.onProgress = onProgress;
     const top = args.options.top !== undefined ? Number(args.options.top) : 15;
-    const host = new RuntimeHost();
-    // Ctrl+C cancels the job (the host is ended if a run does not stop) instead of orphaning it.
-    const abort = new AbortController();
-    const onInterrupt = () => abort.abort();
-    process.once('SIGINT', onInterrupt);
-    options.signal = abort.signal;
-    try {
+    return withRuntimeHost(io, async (host, signal) => {
+      options.signal = signal;
       const report = await compareModels(a, b, options, host);
       const written = await writeReports(report, reportPathsFrom(args));
       if (args.options.json === '-') io.out(JSON.stringify(report, null, 2));
@@ -56,15 +51,6 @@ export const compareCommand: Command = {
       for (const line of [...nodeSumWarnings(report.a, 'model A: '), ...nodeSumWarnings(report.b, 'model B: ')]) io.err(line);
       for (const line of written) io.err(line);
       return 0;
-    } catch (e) {
-      if (e instanceof HostFailure) {
-        io.err(`onnx-workbench: ${e.message}`);
-        return 1;
-      }
-      throw e;
-    } finally {
-      process.off('SIGINT', onInterrupt);
-      host.close();
-    }
+    });
   },
 };

@@ -1,9 +1,9 @@
 import { latencyLines, nodeSumWarnings, profileOptionsFrom, progressPrinter, reportPathsFrom, RUN_OPTION_SPEC, RUN_OPTIONS_USAGE, topNodesTable } from '../profile/cli-options.js';
 import { prepareModel, profileModel } from '../profile/profile-model.js';
 import { writeReports } from '../profile/report-files.js';
-import { HostFailure, RuntimeHost } from '../runtime-host/runtime-host.js';
 import { onePositional, parseArgs } from './args.js';
 import type { Command } from './command.js';
+import { withRuntimeHost } from './with-runtime-host.js';
 
 const USAGE = `onnx-workbench profile MODEL ${RUN_OPTIONS_USAGE} [--json OUT|-] [--csv OUT] [--html OUT] [--netron OUT]`;
 
@@ -20,13 +20,8 @@ export const profileCommand: Command = {
     const onProgress = progressPrinter(io, quiet);
     if (onProgress) options.onProgress = onProgress;
     const top = args.options.top !== undefined ? Number(args.options.top) : 15;
-    const host = new RuntimeHost();
-    // Ctrl+C cancels the job (the host is ended if a run does not stop) instead of orphaning it.
-    const abort = new AbortController();
-    const onInterrupt = () => abort.abort();
-    process.once('SIGINT', onInterrupt);
-    options.signal = abort.signal;
-    try {
+    return withRuntimeHost(io, async (host, signal) => {
+      options.signal = signal;
       const model = await prepareModel(path);
       const report = await profileModel(model, options, host);
       const written = await writeReports(report, reportPathsFrom(args), model.index);
@@ -38,15 +33,6 @@ export const profileCommand: Command = {
       for (const line of nodeSumWarnings(report)) io.err(line);
       for (const line of written) io.err(line);
       return 0;
-    } catch (e) {
-      if (e instanceof HostFailure) {
-        io.err(`onnx-workbench: ${e.message}`);
-        return 1;
-      }
-      throw e;
-    } finally {
-      process.off('SIGINT', onInterrupt);
-      host.close();
-    }
+    });
   },
 };

@@ -10,10 +10,10 @@ import { openModel } from '../io/open-model.js';
 import { saveModel } from '../io/save-model.js';
 import { measureQuantized, type QuantizeLatency } from '../quantize/measure-latency.js';
 import { quantizeModel } from '../quantize/quantize-model.js';
-import { HostFailure, RuntimeHost } from '../runtime-host/runtime-host.js';
 import { verifyModels } from '../runtime/verify.js';
 import { onePositional, parseArgs } from './args.js';
 import type { Command } from './command.js';
+import { withRuntimeHost } from './with-runtime-host.js';
 import { resolveScope, verificationText } from './optimize-command.js';
 import { checkVerifySettings, VERIFY_OPTION_SPEC, VERIFY_OPTIONS_USAGE, verifyInputSettingsFrom, verifyOptionsFrom } from './verify-options.js';
 
@@ -93,22 +93,18 @@ export const quantizeCommand: Command = {
     const originalNames = nodeNamesById(opened.ir);
     const nodesSpec = o.nodes as string | undefined;
     const work = await mkdtemp(join(tmpdir(), 'owb-quantize-'));
-    const host = new RuntimeHost();
-    // Ctrl+C cancels calibration or measuring in the host instead of orphaning it.
-    const abort = new AbortController();
-    const onInterrupt = () => abort.abort();
-    process.once('SIGINT', onInterrupt);
     try {
-      const q = await quantizeModel(opened, registry, host, {
-        mode,
-        signal: abort.signal,
-        options,
-        // int4 rewrites MatMuls; the default preset would first fuse MatMul + Add into Gemm, which it does not take.
-        preprocess: o['no-preprocess'] !== true && mode !== 'int4',
-        verifyInputs: { dims: verifySettings.dims, values: verifySettings.values },
-        ...(nodesSpec ? { scope: (m: typeof opened) => resolveScope(m.ir, nodesSpec) } : {}),
-        calibration: { method: method as CalibrationMethod, dims: verifySettings.dims, ...(typeof o.calibration === 'string' ? { inputsPath: o.calibration } : {}), ...(samples !== undefined ? { samples } : {}) },
-        onProgress: o.json ? undefined : (done, total, step) => done === total || io.err(`${step}: ${done + 1}/${total}`),
+      return await withRuntimeHost(io, async (host, signal) => {
+        const q = await quantizeModel(opened, registry, host, {
+          mode,
+          signal,
+          options,
+          // int4 rewrites MatMuls; the default preset would first fuse MatMul + Add into Gemm, which it does not take.
+          preprocess: o['no-preprocess'] !== true && mode !== 'int4',
+          verifyInputs: { dims: verifySettings.dims, values: verifySettings.values },
+          ...(nodesSpec ? { scope: (m: typeof opened) => resolveScope(m.ir, nodesSpec) } : {}),
+          calibration: { method: method as CalibrationMethod, dims: verifySettings.dims, ...(typeof o.calibration === 'string' ? { inputsPath: o.calibration } : {}), ...(samples !== undefined ? { samples } : {}) },
+          onProgress: o.json ? undefined : (done, total, step) => done === total || io.err(`${step}: ${done + 1}/${total}`),
       });
       const warnings: string[] = [];
       if (q.calibration?.generated) {
@@ -118,7 +114,7 @@ export const quantizeCommand: Command = {
       // Measured before saving, so that a slower result is said before it is written.
       const proto = withOrigins(opened.ir.toProto(), opened.ir, originalNames);
       const trial = await saveModel(proto, join(work, 'quantized.onnx'), { source: opened });
-      const latency = await measureQuantized(opened.path, trial.path, { dims: verifySettings.dims, values: verifySettings.values, ...(verifySettings.inputsPath !== undefined ? { inputsPath: verifySettings.inputsPath } : {}), ...(o.runs ? { runs: Number(o.runs) } : {}), ...(o.threads ? { threads: Number(o.threads) } : {}), signal: abort.signal }, host);
+      const latency = await measureQuantized(opened.path, trial.path, { dims: verifySettings.dims, values: verifySettings.values, ...(verifySettings.inputsPath !== undefined ? { inputsPath: verifySettings.inputsPath } : {}), ...(o.runs ? { runs: Number(o.runs) } : {}), ...(o.threads ? { threads: Number(o.threads) } : {}), signal: signal }, host);
       if (latency.slower) warnings.push(slowerWarning(latency, mode));
       let verification: VerificationResult | undefined;
       if (o.verify) verification = await verifyModels(opened.path, trial.path, { tolerance: registry.get(`quantize-${mode}`).tolerance ?? 'int8', ...verifyOptionsFrom(verifySettings) });
@@ -155,15 +151,8 @@ export const quantizeCommand: Command = {
         if (verification) io.out(verificationText(verification));
       }
       return verification && !verification.passed ? 1 : 0;
-    } catch (e) {
-      if (e instanceof HostFailure) {
-        io.err(`onnx-workbench: ${e.message}`);
-        return 1;
-      }
-      throw e;
+      });
     } finally {
-      process.off('SIGINT', onInterrupt);
-      host.close();
       await rm(work, { recursive: true, force: true });
     }
   },
