@@ -50,8 +50,14 @@ export function nodeShares(report: ProfileReport): Map<string, number> {
   return shares;
 }
 
-/** The model nodes of the `n` kernels that take the most time (typicalMs). */
+/** The nodes of the graph shown that the `n` slowest kernels (typicalMs) holding any of them compute. */
 export function topNodeIds(report: ProfileReport, ids: ReadonlyMap<string, number>, n: number): number[] {
-  const kernels = [...report.nodes].sort((a, b) => b.typicalMs - a.typicalMs).slice(0, Math.max(0, n));
-  return [...new Set(kernels.flatMap((k) => kernelNodeIds(k, ids)))];
+  // Kernels of nodes the graph shown does not hold (inside an If branch, say) are passed over, so
+  // that the N slowest kernels it can select are selected.
+  const kernels = [...report.nodes]
+    .sort((a, b) => b.typicalMs - a.typicalMs)
+    .map((k) => kernelNodeIds(k, ids))
+    .filter((nodes) => nodes.length > 0)
+    .slice(0, Math.max(0, n));
+  return [...new Set(kernels.flat())];
 }
