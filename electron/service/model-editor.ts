@@ -1,10 +1,8 @@
 import { stat } from 'node:fs/promises';
-import { z } from 'zod';
 import { WorkbenchError } from '../../shared/errors.js';
 import type { JournalDiff, NodeId } from '../../shared/ir/journal.js';
 import type { ModelProto } from '../../shared/onnx/proto-types.js';
 import type { OperationRegistry } from '../../shared/operations/registry.js';
-import type { Operation } from '../../shared/operations/operation.js';
 import { applyOperation, checkSelection, dryRunOperation, resolveOperation, type ResolvedOperation } from '../../shared/operations/run-operation.js';
 import { nodeNamesById, withOrigins } from '../../shared/profile/provenance.js';
 import type {
@@ -27,6 +25,7 @@ import { saveModel } from '../io/save-model.js';
 import { optimizationSetup, type OptimizationSetup } from '../optimize/optimization-setup.js';
 import type { ModelDocument } from './model-document.js';
 import { noVerification } from './step-verification.js';
+import { operationInfo } from '../../shared/operations/operation-info.js';
 
 /** A step as the editor keeps it: the history entry less what its place in the history decides. */
 type StepRecord = Omit<HistoryStep, 'index' | 'applied'>;
@@ -115,38 +114,15 @@ export class ModelEditor {
           // An operation whose dry run is refused (a guard, a runtime limit, options only the
           // user can give) does not apply here; `all` lists it with nothing found.
           if (!(e instanceof WorkbenchError)) throw e;
-          if (p.all) operations.push(this.info(op, options === undefined ? null : (options as Record<string, unknown>)));
+          if (p.all) operations.push(operationInfo(op, options === undefined ? null : (options as Record<string, unknown>), { nodeCount: countNodes(this.ir) }));
           continue;
         }
         const d = effect.diff;
         if (!p.all && effect.outcome.matches === 0 && !d.graphChanged && !d.removed.length && !d.changed.length) continue;
-        operations.push({
-          ...this.info(op, options as Record<string, unknown>),
-          matches: effect.outcome.matches,
-          nodes: [...d.removed, ...d.changed].sort((a, b) => a - b),
-          nodesBefore: effect.nodesBefore,
-          nodesAfter: effect.nodesAfter,
-        });
+        operations.push(operationInfo(op, options as Record<string, unknown>, effect));
       }
       return { version: this.version, selection: p.selection ?? null, operations };
     });
-  }
-
-  private info(op: Operation<unknown>, options: Record<string, unknown> | null): OperationInfo {
-    const nodes = countNodes(this.ir);
-    return {
-      name: op.name,
-      description: op.description,
-      group: op.group,
-      target: op.target ?? null,
-      tolerance: op.tolerance,
-      optionsSchema: z.toJSONSchema(op.options, { unrepresentable: 'any' }),
-      options,
-      matches: 0,
-      nodes: [],
-      nodesBefore: nodes,
-      nodesAfter: nodes,
-    };
   }
 
   private resolve(p: OperationRequest): ResolvedOperation {

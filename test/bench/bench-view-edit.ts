@@ -1,6 +1,5 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { graphInfo } from '../../electron/service/graph-info.js';
 import { IrModel } from '../../shared/ir/model.js';
 import type { ModelProto } from '../../shared/onnx/proto-types.js';
@@ -11,6 +10,7 @@ import { graphPart, graphPartCount } from '../../shared/protocol/graph-parts.js'
 import type { EditResult, HistoryStep, OperationList, OperationPreview } from '../../shared/protocol/operations-api.js';
 import { toJson } from '../../shared/protocol/wire.js';
 import { inferShapes } from '../../shared/shape/index.js';
+import { operationInfo } from '../../shared/operations/operation-info.js';
 
 // The edit rows of the view benchmark: a fusion run here on the benchmark's model with the
 // registry the service uses, and its answers (list, preview, apply with the journal's diff,
@@ -52,25 +52,10 @@ export async function writeEditAnswers(dir: string, name: string, proto: ModelPr
   const resolved = resolveOperation(registry, ir, BENCH_FUSION, {});
   const dry = await dryRunOperation(ir, resolved, {});
   const sort = (ids: readonly number[]) => [...ids].sort((a, b) => a - b);
-  const nodes = sort([...dry.diff.removed, ...dry.diff.changed]);
   const list: OperationList = {
     version: 0,
     selection: null,
-    operations: [
-      {
-        name: op.name,
-        description: op.description,
-        group: op.group,
-        target: op.target ?? null,
-        tolerance: op.tolerance,
-        optionsSchema: z.toJSONSchema(op.options, { unrepresentable: 'any' }),
-        options: {},
-        matches: dry.outcome.matches,
-        nodes,
-        nodesBefore: dry.nodesBefore,
-        nodesAfter: dry.nodesAfter,
-      },
-    ],
+    operations: [operationInfo(op, {}, dry)],
   };
   const preview: OperationPreview = {
     version: 0,
