@@ -1,0 +1,85 @@
+import { decodeUtf8Lossless } from '../proto/utf8-escape.js';
+
+// How names, strings and numbers are written in the text, and read back.
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Words that start a type. A value with one of these names is quoted (onnx.printer does not, and
+ * its text then reads as a type), so that an untyped value list stays unambiguous.
+ */
+export const TYPE_WORDS = new Set(['seq', 'map', 'optional', 'sparse_tensor']);
+
+/** Whether `s` can be written without quotes. */
+export function isIdentifier(s: string): boolean {
+  return IDENT.test(s);
+}
+
+/** A string literal: `"..."` with `"`, `\`, control characters and non-UTF-8 bytes escaped. */
+export function quote(s: string): string {
+  let out = '"';
+  let from = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    let esc: string | undefined;
+    if (c === 34) esc = '\\"';
+    else if (c === 92) esc = '\\\\';
+    else if (c === 10) esc = '\\n';
+    else if (c === 13) esc = '\\r';
+    else if (c === 9) esc = '\\t';
+    else if (c < 0x20 || c === 0x7f) esc = `\\x${c.toString(16).padStart(2, '0')}`;
+    // A lone U+DC80..U+DCFF is a byte that was not valid UTF-8 (see utf8-escape.ts).
+    else if (c >= 0xdc80 && c <= 0xdcff && !(i > 0 && s.charCodeAt(i - 1) >= 0xd800 && s.charCodeAt(i - 1) <= 0xdbff)) esc = `\\x${(c - 0xdc00).toString(16)}`;
+    else if (c === 0x2028 || c === 0x2029) esc = `\\u${c.toString(16)}`;
+    if (esc === undefined) continue;
+    out += s.slice(from, i) + esc;
+    from = i + 1;
+  }
+  return out + s.slice(from) + '"';
+}
+
+/** A bytes value (a STRING attribute, a string tensor element) as a literal. */
+export function quoteBytes(b: Uint8Array): string {
+  return quote(decodeUtf8Lossless(b));
+}
+
+/** A name: bare when it is an identifier (and not a type word), else quoted. */
+export function nameText(s: string, elemTypeWords: ReadonlySet<string>): string {
+  return IDENT.test(s) && !TYPE_WORDS.has(s) && !elemTypeWords.has(s) ? s : quote(s);
+}
+
+function special(x: number): string | undefined {
+  if (Number.isNaN(x)) return 'nan';
+  if (x === Infinity) return 'inf';
+  if (x === -Infinity) return '-inf';
+  if (Object.is(x, -0)) return '-0';
+  return undefined;
+}
+
+/** The shortest decimal that reads back as the same float32 (what onnx.printer writes). */
+export function float32Text(x: number): string {
+  const s = special(x);
+  if (s !== undefined) return s;
+  // Integers and most short decimals print exactly at once; the loop is for the others.
+  const plain = String(x);
+  if (plain.length <= 8) return plain;
+  for (let p = 1; p <= 9; p++) {
+    const t = x.toPrecision(p);
+    if (Math.fround(Number(t)) === x) return String(Number(t));
+  }
+  return plain;
+}
+
+/** The shortest decimal that reads back as the same double. */
+export function float64Text(x: number): string {
+  return special(x) ?? String(x);
+}
+
+/** Reads a number literal as the lexer gave it (also inf, nan, -inf). */
+export function parseFloatLiteral(text: string): number {
+  const t = text.toLowerCase();
+  if (t === 'inf' || t === '+inf' || t === 'infinity' || t === '+infinity') return Infinity;
+  if (t === '-inf' || t === '-infinity') return -Infinity;
+  if (t === 'nan' || t === '+nan' || t === '-nan') return NaN;
+  return Number(text);
+}
