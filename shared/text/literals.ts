@@ -15,8 +15,12 @@ export function isIdentifier(s: string): boolean {
   return IDENT.test(s);
 }
 
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPE = /["\\\x00-\x1f\x7f\u2028\u2029\udc80-\udcff]/;
+
 /** A string literal: `"..."` with `"`, `\`, control characters and non-UTF-8 bytes escaped. */
 export function quote(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return `"${s}"`;
   let out = '"';
   let from = 0;
   for (let i = 0; i < s.length; i++) {
@@ -60,14 +64,41 @@ function special(x: number): string | undefined {
 export function float32Text(x: number): string {
   const s = special(x);
   if (s !== undefined) return s;
-  // Integers and most short decimals print exactly at once; the loop is for the others.
+  // Integers and short decimals are exact at once.
   const plain = String(x);
   if (plain.length <= 8) return plain;
-  for (let p = 1; p <= 9; p++) {
-    const t = x.toPrecision(p);
-    if (Math.fround(Number(t)) === x) return String(Number(t));
+  // Nine significant digits always read back; shorter ones are tried by rounding those digits
+  // (string work: toPrecision per length is several times slower on a model's weights).
+  const e9 = x.toExponential(8);
+  const neg = e9.charCodeAt(0) === 45 ? 1 : 0;
+  const digits = e9[neg]! + e9.slice(neg + 2, neg + 10);
+  const exp = Number(e9.slice(neg + 11));
+  let best = `${e9}`;
+  for (let p = 8; p >= 1; p--) {
+    // The nine digits are rounded already, so the nearest p digits may lie either side of them.
+    const up = digits.charCodeAt(p) >= 53;
+    let c = roundDigits(digits, p, exp, neg === 1, up);
+    if (Math.fround(Number(c)) !== x) {
+      c = roundDigits(digits, p, exp, neg === 1, !up);
+      if (Math.fround(Number(c)) !== x) break;
+    }
+    best = c;
   }
-  return plain;
+  return String(Number(best));
+}
+
+// `digits` (nine, no point) cut to `p`, rounded up or not, as a literal in exponent form.
+function roundDigits(digits: string, p: number, exp: number, negative: boolean, up: boolean): string {
+  let head = digits.slice(0, p);
+  if (up) {
+    let i = p - 1;
+    while (i >= 0 && head[i] === '9') i--;
+    if (i < 0) {
+      head = '1' + '0'.repeat(p - 1);
+      exp++;
+    } else head = head.slice(0, i) + String.fromCharCode(head.charCodeAt(i) + 1) + '0'.repeat(p - 1 - i);
+  }
+  return `${negative ? '-' : ''}${head[0]}.${head.slice(1) || '0'}e${exp}`;
 }
 
 /** The shortest decimal that reads back as the same double. */

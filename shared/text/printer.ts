@@ -44,31 +44,43 @@ export const DEFAULT_MAX_INLINE_ELEMENTS = 100;
 const INDENT = 3;
 
 class Writer {
-  private readonly parts: string[] = [];
+  // One string grown by +=: V8 keeps it as a rope until read, with less garbage than parts + join.
+  private out = '';
   readonly spans: TextSpan[] = [];
   line = 1;
 
   constructor(readonly maxInline: number) {}
 
   w(s: string): void {
-    this.parts.push(s);
+    this.out += s;
   }
 
   nl(): void {
-    this.parts.push('\n');
+    this.out += '\n';
     this.line++;
   }
 
   pad(n: number): void {
-    if (n > 0) this.parts.push(' '.repeat(n));
+    if (n > 0) this.out += ' '.repeat(n);
   }
 
   text(): string {
-    return this.parts.join('');
+    return this.out;
   }
 }
 
-const name = (s: string | undefined) => nameText(s ?? '', ELEM_TYPE_WORDS);
+// Value names repeat (each is written by its producer and every reader): quote each once.
+const nameCache = new Map<string, string>();
+function name(s: string | undefined): string {
+  const key = s ?? '';
+  let t = nameCache.get(key);
+  if (t === undefined) {
+    t = nameText(key, ELEM_TYPE_WORDS);
+    if (nameCache.size > 100_000) nameCache.clear();
+    nameCache.set(key, t);
+  }
+  return t;
+}
 
 function typeOrNothing(t: TypeProto | undefined): string | undefined {
   return t ? typeText(t) : undefined;
