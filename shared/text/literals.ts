@@ -73,7 +73,8 @@ export function float32Text(x: number): string {
   const neg = e9.charCodeAt(0) === 45 ? 1 : 0;
   const digits = e9[neg]! + e9.slice(neg + 2, neg + 10);
   const exp = Number(e9.slice(neg + 11));
-  let best = `${e9}`;
+  let best = e9;
+  let length = 9;
   for (let p = 8; p >= 1; p--) {
     // The nine digits are rounded already, so the nearest p digits may lie either side of them.
     const up = digits.charCodeAt(p) >= 53;
@@ -83,8 +84,12 @@ export function float32Text(x: number): string {
       if (Math.fround(Number(c)) !== x) break;
     }
     best = c;
+    length = p;
   }
-  return String(Number(best));
+  // Of two decimals of that length that read back, onnx.printer (C++ to_chars) writes the one
+  // nearest the value, which is the correctly rounded one.
+  const nearest = x.toPrecision(length);
+  return String(Number(Math.fround(Number(nearest)) === x ? nearest : best));
 }
 
 // `digits` (nine, no point) cut to `p`, rounded up or not, as a literal in exponent form.
