@@ -34,8 +34,24 @@ function tensor(t: TensorProto): unknown {
   const head = { name: t.name ?? '', type: t.dataType ?? 0, dims: (t.dims ?? []).map(String) };
   if (t.dataLocation === 1) return { ...head, external: (t.externalData ?? []).map((e) => `${e.key}=${e.value}`) };
   const v = tensorValues(t);
+  if (!Array.isArray(v) && v.length > 4096) return { ...head, fingerprint: fingerprint(v) };
   const values = Array.isArray(v) ? v.map((b) => Array.from(b).join(' ')) : Array.from(v as ArrayLike<number | bigint>, (x) => (typeof x === 'bigint' ? `${x}n` : num(x)));
   return { ...head, values };
+}
+
+// Large weights: every decoded value's bits mixed into one number (strings of millions of values are slow to compare).
+function fingerprint(v: ArrayLike<number | bigint>): string {
+  const f = new Float64Array(1);
+  const u = new Uint32Array(f.buffer);
+  let a = 0x811c9dc5;
+  let b = 0;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i]!;
+    f[0] = typeof x === 'bigint' ? Number(x) : x;
+    a = Math.imul(a ^ u[0]!, 0x01000193) ^ Math.imul(b ^ u[1]!, 0x5bd1e995);
+    b = (b + a) | 0;
+  }
+  return `${v.length}:${a >>> 0}:${b >>> 0}`;
 }
 
 function attribute(a: AttributeProto): unknown {
