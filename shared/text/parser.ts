@@ -42,7 +42,13 @@ class Parser extends ValueParser {
       const type = this.type();
       return { name: this.name('a value name after its type'), type };
     }
-    return { name: this.name('a value (a type and a name: float[N] x)') };
+    const at = this.peek();
+    const name = this.name('a value (a type and a name: float[N] x)');
+    const n = this.peek();
+    if (at.kind === 'ident' && (this.isPunct('[') || n.kind === 'ident' || n.kind === 'string')) {
+      this.failWith(at, `unknown type '${name}': expected an element type (float, int64, float16, ...) or seq(...), map(...), optional(...), sparse_tensor(...)`);
+    }
+    return { name };
   }
 
   private names(close: string, context: string): string[] {
@@ -101,7 +107,10 @@ class Parser extends ValueParser {
     }
     m.graph = this.graph('');
     const functions: FunctionProto[] = [];
-    while (this.peek().kind !== 'eof') functions.push(this.function());
+    while (this.peek().kind !== 'eof') {
+      if (!this.isPunct('<')) this.fail(this.peek(), "the end of the text, or '<' to start a function");
+      functions.push(this.function());
+    }
     if (functions.length) m.functions = functions;
     return m;
   }
