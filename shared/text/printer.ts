@@ -1,6 +1,6 @@
 import { Graph } from '../ir/graph.js';
 import type { NodeId } from '../ir/journal.js';
-import { IrModel } from '../ir/model.js';
+import { allGraphs, IrModel } from '../ir/model.js';
 import { elemTypeName } from '../onnx/element-types.js';
 import {
   AttrType,
@@ -355,7 +355,9 @@ export function printNodes(from: IrModel | Graph, ids: Iterable<NodeId>, options
     if (g) graphs.add(g);
   }
   const w = writer(options);
-  for (const g of graphs) for (const n of g.nodes) if (want.has(n.id)) printNode(irNode(n), w, 0, `#${n.id}`);
+  // Graphs in model order (the main graph, then subgraphs depth-first), whatever order the ids came in.
+  const ordered = from instanceof Graph ? [from] : [...allGraphs(from.graph)].filter((g) => graphs.has(g));
+  for (const g of ordered) for (const n of g.nodes) if (want.has(n.id)) printNode(irNode(n), w, 0, `#${n.id}`);
   return new PrintedText(w.text(), w.spans);
 }
 
