@@ -121,8 +121,10 @@ export function tokenize(source: string): Token[] {
             const len = esc === 'x' ? 2 : 4;
             const hex = source.slice(i + 2, i + 2 + len);
             if (!new RegExp(`^[0-9a-fA-F]{${len}}$`).test(hex)) fail(i, `bad escape '\\${esc}${hex}': expected ${len} hex digits`);
-            // \xHH is one byte; kept as a code unit below 0x100 and turned back into that byte when encoded.
-            value += String.fromCharCode(parseInt(hex, 16) + (esc === 'x' ? 0xdc00 * Number(parseInt(hex, 16) >= 0x80) : 0));
+            // \xHH is one byte: below 0x80 that character; above, the lone surrogate U+DC80..U+DCFF
+            // that encodeUtf8Lossless turns back into the byte (see proto/utf8-escape.ts).
+            const code = parseInt(hex, 16);
+            value += String.fromCharCode(esc === 'x' && code >= 0x80 ? 0xdc00 + code : code);
             i += 2 + len;
           } else if (Object.hasOwn(ESCAPES, esc)) {
             value += ESCAPES[esc];

@@ -113,7 +113,7 @@ export abstract class ValueParser extends Cursor {
   }
 
   /** Tensor data after the type and name: `{...}`, `ref("digest")` or external data `[...]`. */
-  private tensorData(t: TensorProto, typeAt: Token): TensorProto {
+  private tensorData(t: TensorProto): TensorProto {
     if (this.isWord('ref') && this.isPunct('(', 1)) {
       this.next();
       this.next();
@@ -142,7 +142,7 @@ export abstract class ValueParser extends Cursor {
     });
     const want = typedEntryCount(type, tensorElementCount(t));
     if (entries.length !== want) {
-      this.failWith(open, `${elemTypeName(type)}${typeAt.line ? '' : ''}[${(t.dims ?? []).join(',')}] needs ${want} values, found ${entries.length}`);
+      this.failWith(open, `${elemTypeName(type)}[${(t.dims ?? []).join(',')}] needs ${want} values, found ${entries.length}`);
     }
     setTensorEntries(t, entries);
     return t;
@@ -168,7 +168,6 @@ export abstract class ValueParser extends Cursor {
 
   /** A tensor: `float[2,3] name? {...}` (initializer: `= {...}` after a required name). */
   tensor(initializer: boolean): TensorProto {
-    const typeAt = this.peek();
     const dataType = this.elemType();
     const dims = this.fixedDims();
     const t: TensorProto = dims.length ? { dims, dataType } : { dataType };
@@ -176,7 +175,7 @@ export abstract class ValueParser extends Cursor {
     if ((n.kind === 'ident' && !(n.text === 'ref' && this.isPunct('(', 1))) || n.kind === 'string') t.name = this.name('a name');
     else if (initializer) this.fail(n, "the initializer's name");
     if (initializer) this.expect('=', "before the initializer's values");
-    return this.tensorData(t, typeAt);
+    return this.tensorData(t);
   }
 
   /** `sparse[dims](values, indices)`. */
@@ -278,7 +277,7 @@ export abstract class ValueParser extends Cursor {
     }
   }
 
-  /** `name: type = value`, `name = value` or `name: type = @ref`; `defaultOnly` for a function's attribute list (a bare name). */
+  /** `name: type = value`, `name = value` (type told by the value) or `name: type = @ref`. */
   attribute(prefix: string): AttributeProto {
     const a: AttributeProto = { name: this.name('an attribute name') };
     let kind: number | undefined;

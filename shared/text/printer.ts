@@ -18,7 +18,7 @@ import {
 } from '../onnx/proto-types.js';
 import { attrKind, attrTypeName } from './attribute-kinds.js';
 import { irGraph, irNode, protoGraph, protoNode, type GraphSource, type NodeSource } from './graph-source.js';
-import { float32Text, float64Text, nameText, quote, quoteBytes } from './literals.js';
+import { float32Text, float64Text, isIdentifier, nameText, quote, quoteBytes } from './literals.js';
 import { tensorDigest } from './tensor-digest.js';
 import { entriesAreFloats, tensorElementCount, tensorEntries } from './tensor-entries.js';
 import { PrintedText, type TextSpan } from './text-map.js';
@@ -197,8 +197,11 @@ function attributes(node: NodeSource, w: Writer, indent: number, path: string): 
   w.w('>');
 }
 
+const part = (s: string) => (isIdentifier(s) ? s : quote(s));
+
 function opText(p: NodeProto): string {
-  let s = p.domain ? `${p.domain}.${p.opType ?? ''}` : (p.opType ?? '');
+  // Parts that are not identifiers are quoted (onnx.printer writes them bare, and cannot read them back).
+  let s = p.domain ? `${p.domain.split('.').map(part).join('.')}.${part(p.opType ?? '')}` : part(p.opType ?? '');
   if (p.overload) s += `:${name(p.overload)}`;
   return s;
 }

@@ -1,17 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   attrFloat,
-  attrFloats,
   attrGraph,
   attrGraphs,
-  attrInts,
   attrRef,
   attrSparseTensor,
-  attrStrings,
-  attrTensor,
-  attrTensors,
-  attrTypeProto,
-  attrTypeProtos,
   ElemType,
   graph,
   model,
@@ -32,7 +25,6 @@ import { modelStructure } from './structure.js';
 // by hand (as a user would type them in the editor).
 
 const F = ElemType.FLOAT;
-const utf8 = new TextDecoder();
 
 function ok<T>(r: ParseResult<T>): T {
   if (!r.ok) throw new Error(`${r.error.line}:${r.error.column}: ${r.error.message}`);
@@ -135,6 +127,14 @@ describe('printing', () => {
   it('quotes names that are not identifiers, and names that read as types', () => {
     const m = model(graph({ name: 'main graph', nodes: [node('Relu', ['/in/x.0'], ['float'], undefined, { name: 'a/b' })], inputs: [valueInfo('/in/x.0', F, [1])], outputs: [valueInfo('float', F, [1])] }));
     expect(printModel(m).text).toContain('"main graph" (float[1] "/in/x.0") => (float[1] "float") {\n   ["a/b"] "float" = Relu ("/in/x.0")');
+    roundTrips(m);
+  });
+
+  it('quotes operator and domain parts that are not identifiers, so that they read back', () => {
+    const m = model(graph({ nodes: [node('My-Op', ['x'], ['y'], undefined, { domain: 'org.my-domain' })], inputs: [valueInfo('x', F, [1])], outputs: [valueInfo('y', F, [1])] }), {
+      opset: [{ domain: '', version: 17 }, { domain: 'org.my-domain', version: 1 }],
+    });
+    expect(printModel(m).text).toContain('y = org."my-domain"."My-Op" (x)');
     roundTrips(m);
   });
 
@@ -342,6 +342,3 @@ describe('errors', () => {
     expect(() => parseModelOrThrow('g () => (', 'model.txt')).toThrow(/^model\.txt:1:10: expected/);
   });
 });
-
-// Unused builder helpers are imported for completeness of the attribute kinds above.
-void [attrFloats, attrInts, attrStrings, attrTensor, attrTensors, attrTypeProto, attrTypeProtos, utf8];
