@@ -60,15 +60,47 @@ function special(x: number): string | undefined {
   return undefined;
 }
 
+const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
+
 /** The shortest decimal that reads back as the same float32 (what onnx.printer writes). */
 export function float32Text(x: number): string {
   const s = special(x);
   if (s !== undefined) return s;
+  const ax = Math.abs(x);
+  let e10 = Math.floor(Math.log10(ax));
+  if (e10 < -14 || e10 > 21) return float32TextByStrings(x);
+  if (POW10e(e10 + 1) <= ax) e10++;
+  else if (POW10e(e10) > ax) e10--;
+  // For p = 1, 2, ... digits: the p-digit decimal nearest to x is m·10^k. m·10^k with |k| <= 22
+  // is one correctly rounded operation on exact numbers, so it is the double that parsing the
+  // decimal gives: when it rounds to x as a float32, the decimal reads back, and String() of that
+  // double writes those same digits. Arithmetic only; strings for the result alone.
+  for (let p = 1; p <= 9; p++) {
+    const k = e10 - p + 1;
+    const q = k >= 0 ? ax / POW10[k]! : ax * POW10[-k]!;
+    const m = Math.round(q);
+    const at = (mm: number) => (k >= 0 ? mm * POW10[k]! : mm / POW10[-k]!);
+    let c = at(m);
+    if (Math.fround(c) !== ax) {
+      // The quotient is rounded, so the nearest m may be off by one at a tie: try the other side.
+      c = at(q > m ? m + 1 : m - 1);
+      if (Math.fround(c) !== ax) continue;
+    }
+    return String(x < 0 ? -c : c);
+  }
+  return float32TextByStrings(x);
+}
+
+function POW10e(e: number): number {
+  return e >= 0 ? POW10[e]! : 1 / POW10[-e]!;
+}
+
+// The same by rounding decimal strings, for magnitudes where 10^k is not exact in a double.
+function float32TextByStrings(x: number): string {
   // Integers and short decimals are exact at once.
   const plain = String(x);
   if (plain.length <= 8) return plain;
-  // Nine significant digits always read back; shorter ones are tried by rounding those digits
-  // (string work: toPrecision per length is several times slower on a model's weights).
+  // Nine significant digits always read back; shorter ones are tried by rounding those digits.
   const e9 = x.toExponential(8);
   const neg = e9.charCodeAt(0) === 45 ? 1 : 0;
   const digits = e9[neg]! + e9.slice(neg + 2, neg + 10);

@@ -96,7 +96,17 @@ function dimsOf(t: { dims?: readonly (number | bigint)[] }): string {
   return d.length ? `[${d.join(',')}]` : '';
 }
 
+// Tensors are not changed in place (an edit puts a new TensorProto), so their text is kept: the
+// editor prints again after every edit, and small weights are most of a print's work.
+const valuesText = new WeakMap<TensorProto, string>();
+
 function entriesText(t: TensorProto): string {
+  let text = valuesText.get(t);
+  if (text === undefined) valuesText.set(t, (text = formatEntries(t)));
+  return text;
+}
+
+function formatEntries(t: TensorProto): string {
   const entries = tensorEntries(t);
   const type = t.dataType ?? 0;
   if (type === 8) return (entries as Uint8Array[]).map(quoteBytes).join(', ');

@@ -3,8 +3,9 @@
 // in under 500 ms. The peer in the same run is our binary encoder writing the same model (the
 // other way the workbench serializes it). Also: the text of a 100-node selection and of one
 // layer's worth of nodes, which must not cost a whole-model print. Medians of BENCH_TEXT_RUNS
-// runs (default 9) after 2 warm-up runs; the first (cold) print, which also digests the large
-// initializers, is printed apart.
+// runs (default 9) after 2 warm-up runs. Printed apart: the first print in the process (code not
+// yet optimized by V8), a model whose tensors were not printed before (digests and value texts
+// computed: what opening the editor costs), and printing again (what each edit costs).
 
 import { encodeModel } from '../../shared/onnx/model-codec.js';
 import { IrModel } from '../../shared/ir/model.js';
@@ -42,6 +43,16 @@ function main(): void {
 
   const cold = time(() => printModel(model));
   const text = printModel(model).text;
+  // A model whose tensors the printer has not seen: no digests or value texts kept from before.
+  const fresh = () => new IrModel({ ...proto, graph: { ...proto.graph, initializer: proto.graph!.initializer!.map((t) => ({ ...t })) } });
+  const unseen = (() => {
+    for (let i = 0; i < 2; i++) printModel(fresh());
+    const xs = Array.from({ length: RUNS }, () => {
+      const m = fresh();
+      return time(() => printModel(m));
+    });
+    return { median: median(xs), min: Math.min(...xs), max: Math.max(...xs) };
+  })();
   const print = measure(() => printModel(model));
   const encode = measure(() => encodeModel(proto));
   const lookup = tensorsByDigest(proto);
@@ -54,7 +65,8 @@ function main(): void {
 
   const rows: [string, string, string][] = [
     ['print the model (cold: first print, digests)', fmt(cold), ''],
-    ['print the model', fmt(print.median), `${fmt(print.min)}–${fmt(print.max)}`],
+    ['print a model not printed before', fmt(unseen.median), `${fmt(unseen.min)}–${fmt(unseen.max)}`],
+    ['print the model again (kept tensor texts)', fmt(print.median), `${fmt(print.min)}–${fmt(print.max)}`],
     ['peer: encode the model (binary)', fmt(encode.median), `${fmt(encode.min)}–${fmt(encode.max)}`],
     ['parse the model text', fmt(parse.median), `${fmt(parse.min)}–${fmt(parse.max)}`],
     ['print a 100-node selection', fmt(sel.median), `${fmt(sel.min)}–${fmt(sel.max)}`],
@@ -62,8 +74,9 @@ function main(): void {
   ];
   for (const [a, b, c] of rows) console.log(`${a.padEnd(46)} ${b.padStart(10)}  ${c}`);
   console.log(`text: ${(text.length / 1e6).toFixed(2)} M characters, ${text.split('\n').length} lines`);
-  console.log(`print / encode: ${(print.median / encode.median).toFixed(2)}×`);
-  console.log(`print ${print.median < TARGET_MS ? 'meets' : 'MISSES'} the ${TARGET_MS} ms target (median ${fmt(print.median)}; cold ${fmt(cold)})`);
+  console.log(`print (not printed before) / encode: ${(unseen.median / encode.median).toFixed(2)}×`);
+  const verdict = unseen.median < TARGET_MS ? 'meets' : 'MISSES';
+  console.log(`print ${verdict} the ${TARGET_MS} ms target (median ${fmt(unseen.median)} for a model not printed before; cold process ${fmt(cold)})`);
 }
 
 main();
