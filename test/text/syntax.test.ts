@@ -199,6 +199,32 @@ describe('printing', () => {
     expect(printModel(m, { maxInlineElements: 1000 }).text).toContain('0.14285715');
   });
 
+  it('writes sparse initializers and reads them back', () => {
+    const sp = { values: tensor('s', F, [2], [1, 2]), indices: tensor('', ElemType.INT64, [2], [0, 3]), dims: [4] };
+    const m = model({ ...graph({ nodes: [node('Identity', ['s'], ['y'])], outputs: [valueInfo('y', F, [4])] }), sparseInitializer: [sp] });
+    expect(printModel(m).text).toContain('   sparse[4](float[2] s {1,2}, int64[2] {0,3}) s\n');
+    roundTrips(m);
+  });
+
+  it('gives the lines of each element when parsing as when printing', () => {
+    const branch = graph({ name: 'b', nodes: [node('Neg', ['x'], ['o'])], outputs: [valueInfo('o', F, [1])] });
+    const m = model(
+      graph({
+        nodes: [node('Relu', ['x'], ['r']), node('If', ['c'], ['y'], { then_branch: attrGraph(branch), else_branch: attrGraph(branch) })],
+        inputs: [valueInfo('x', F, [1]), valueInfo('c', ElemType.BOOL, [])],
+        outputs: [valueInfo('y', F, [1])],
+        initializers: [tensor('w', F, [1], [1])],
+        valueInfo: [valueInfo('r', F, [1])],
+      }),
+    );
+    const printed = printModel(m);
+    const parsed = parseModel(printed.text);
+    const strip = (spans: readonly { kind: string; path: string; name: string; startLine: number; endLine: number }[]) =>
+      spans.map(({ kind, path, name, startLine, endLine }) => ({ kind, path, name, startLine, endLine }));
+    expect(parsed.ok && strip(parsed.spans)).toEqual(strip(printed.spans));
+    expect(printed.spans.map((s) => s.path)).toEqual(['initializer/w', 'value_info/r', '0', '1/then_branch/0', '1/then_branch/', '1/else_branch/0', '1/else_branch/', '1', '']);
+  });
+
   it('prints a node list (a selection) and reads it back', () => {
     const nodes = [node('Relu', ['x'], ['y'], undefined, { name: 'r' }), node('Add', ['y', ''], ['z'], { axis: 1 })];
     const printed = printNodeProtos(nodes);
