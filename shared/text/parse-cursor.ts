@@ -20,6 +20,10 @@ export class TextFailure {
   constructor(readonly error: TextError) {}
 }
 
+const INT64_MIN = -(2n ** 63n);
+const UINT64_MAX = 2n ** 64n - 1n;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 function describe(t: Token): string {
   if (t.kind === 'eof') return 'the end of the text';
   if (t.kind === 'string') return `the string ${JSON.stringify(t.text.length > 24 ? `${t.text.slice(0, 24)}…` : t.text)}`;
@@ -107,7 +111,9 @@ export class Cursor {
     if (t.kind !== 'int') this.fail(t, what);
     this.pos++;
     const b = BigInt(t.text);
-    return b >= -BigInt(Number.MAX_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b;
+    // int64 and uint64 (uint64 tensors) are the widest integers ONNX holds.
+    if (b < INT64_MIN || b > UINT64_MAX) this.failWith(t, `${t.text} does not fit in 64 bits`);
+    return b >= -MAX_SAFE && b <= MAX_SAFE ? Number(b) : b;
   }
 
   /** A comma-separated list up to `close` (consumed); `item` reads one element. */

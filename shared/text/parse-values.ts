@@ -26,6 +26,31 @@ import { ELEM_TYPE_WORDS } from './type-text.js';
 export type TensorLookup = ReadonlyMap<string, TensorProto>;
 
 const NUMBER_WORDS = new Set(['inf', 'nan', 'infinity']);
+const MAX_DIM = 2 ** 53;
+
+// Entries of the int32_data-held types; 16- and 8-bit floats are their bit patterns, 4- and
+// 2-bit types packed bytes.
+const INT_RANGE: Readonly<Record<number, readonly [number, number]>> = {
+  [ElemType.BOOL]: [0, 1],
+  [ElemType.INT8]: [-128, 127],
+  [ElemType.UINT8]: [0, 255],
+  [ElemType.INT16]: [-32768, 32767],
+  [ElemType.UINT16]: [0, 65535],
+  [ElemType.INT32]: [-(2 ** 31), 2 ** 31 - 1],
+  [ElemType.UINT32]: [0, 2 ** 32 - 1],
+  [ElemType.FLOAT16]: [0, 65535],
+  [ElemType.BFLOAT16]: [0, 65535],
+  [ElemType.FLOAT8E4M3FN]: [0, 255],
+  [ElemType.FLOAT8E4M3FNUZ]: [0, 255],
+  [ElemType.FLOAT8E5M2]: [0, 255],
+  [ElemType.FLOAT8E5M2FNUZ]: [0, 255],
+  [ElemType.FLOAT8E8M0]: [0, 255],
+  [ElemType.UINT4]: [0, 255],
+  [ElemType.INT4]: [-128, 255],
+  [ElemType.FLOAT4E2M1]: [0, 255],
+  [ElemType.UINT2]: [0, 255],
+  [ElemType.INT2]: [-128, 255],
+};
 
 export abstract class ValueParser extends Cursor {
   constructor(
@@ -98,7 +123,14 @@ export abstract class ValueParser extends Cursor {
 
   private fixedDims(): Int64[] {
     const dims: Int64[] = [];
-    if (this.eat('[')) this.list(']', "in a tensor's dims", () => dims.push(this.integer('a dimension (tensor dims are numbers)')));
+    if (this.eat('[')) {
+      this.list(']', "in a tensor's dims", () => {
+        const at = this.peek();
+        const d = this.integer('a dimension (tensor dims are numbers)');
+        if (d < 0 || d > MAX_DIM) this.failWith(at, `a tensor dimension must be between 0 and 2^53, found ${d}`);
+        dims.push(d);
+      });
+    }
     return dims;
   }
 
@@ -108,7 +140,12 @@ export abstract class ValueParser extends Cursor {
       this.next();
       return parseFloatLiteral(t.text);
     }
-    if (!float && t.kind === 'int') return this.integer('an integer');
+    if (!float && t.kind === 'int') {
+      const v = this.integer('an integer');
+      const range = INT_RANGE[type];
+      if (range && (v < range[0] || v > range[1])) this.failWith(t, `${t.text} is out of range for ${elemTypeName(type)} (${range[0]} to ${range[1]})`);
+      return v;
+    }
     return this.fail(t, float ? 'a number' : `an integer (${elemTypeName(type)} values${type === ElemType.FLOAT16 || type === ElemType.BFLOAT16 ? ' are written as their bits, as onnx does' : ''})`);
   }
 

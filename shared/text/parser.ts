@@ -269,13 +269,19 @@ class Parser extends ValueParser {
 }
 
 function run<T>(source: string, options: ParseOptions, read: (p: Parser) => T): ParseResult<T> {
+  let p: Parser | undefined;
   try {
-    const p = new Parser(source, options.tensors);
+    p = new Parser(source, options.tensors);
     const value = read(p);
     p.end();
     return { ok: true, value, spans: p.spans };
   } catch (e) {
     if (e instanceof TextFailure) return { ok: false, error: e.error };
+    // Types or graphs nested thousands deep overflow the stack: an error of the text, not a crash.
+    if (e instanceof RangeError && p) {
+      const at = p.peek();
+      return { ok: false, error: { line: at.line, column: at.column, message: 'nesting too deep (types or graphs inside one another)' } };
+    }
     throw e;
   }
 }
