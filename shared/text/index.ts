@@ -6,3 +6,4 @@ export { PrintedText, type SpanKind, type TextSpan } from './text-map.js';
 export type { TextError } from './parse-cursor.js';
 export type { TensorLookup } from './parse-values.js';
 export { tensorDigest } from './tensor-digest.js';
+export { parseModelIr } from './parse-ir.js';
