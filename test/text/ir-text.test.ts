@@ -66,6 +66,16 @@ describe('text of the IR', () => {
     expect(printModel(ir).text).toContain('[neg] z = Neg (y)');
   });
 
+  it('prints a subgraph as the IR holds it after an edit inside it, not as the file had it', () => {
+    const ir = ifModel();
+    const then = [...ir.graph.nodes].find((n) => n.opType === 'If')!.subgraphs[0]!.graph;
+    const add = [...then.nodes].find((n) => n.opType === 'Add')!;
+    ir.journal.transaction('rename', () => then.rename(add, 'renamed_add'));
+    const text = printModel(ir).text;
+    expect(text).toContain('      [renamed_add] then_out = Add (x, then_c)');
+    expect(text).not.toContain('then_add');
+  });
+
   it('prints a selection, from any graph of the model, and reads it back', () => {
     const ir = ifModel();
     const relu = [...ir.graph.nodes].find((n) => n.opType === 'Relu')!;
