@@ -5,7 +5,9 @@
 import { WorkbenchError } from '../../shared/errors.js';
 import { forkLauncher, type HostChannel, type HostLauncher } from './host-channel.js';
 import type { VerificationResult } from '../../shared/verify/verification-result.js';
-import type { CalibrateJob, CalibrateResult, FromHost, HostRequest, MeasureJob, MeasureResult, ProbeResult, ProviderName, VerifyJob } from './host-protocol.js';
+import type { CalibrateJob, CalibrateResult, FromHost, HostRequest, MeasureJob, MeasureResult, ProbeResult, ProviderName, SensitivityJob, VerifyJob } from './host-protocol.js';
+import type { LayerSensitivityDetail } from '../runtime/sensitivity-run.js';
+import type { SensitivityReport } from '../../shared/quantize/sensitivity-report.js';
 
 /** The run failed (host crash, timeout, cancel, onnxruntime failing mid-run): the CLI exits 1. */
 export class HostFailure extends Error {
@@ -102,6 +104,11 @@ export class RuntimeHost {
   /** Calibrates a float model's tensors in the host (MinMax over the calibration samples). */
   calibrate(job: CalibrateJob, options: RequestOptions = {}): Promise<CalibrateResult> {
     return this.request<CalibrateResult>({ kind: 'calibrate', job }, options);
+  }
+
+  /** Per-layer sensitivity of a quantized model against its float model, in the host. */
+  sensitivity(job: SensitivityJob, options: RequestOptions = {}): Promise<SensitivityReport & { layers: LayerSensitivityDetail[] }> {
+    return this.request({ kind: 'sensitivity', job }, options);
   }
 
   /** Sends a request after the ones before it have settled. */
