@@ -5,6 +5,7 @@ import { WorkbenchError } from '../../shared/errors.js';
 import { defaultOperations } from '../../shared/operations/registry.js';
 import { nodeNamesById, withOrigins } from '../../shared/profile/provenance.js';
 import { CALIBRATION_METHODS, type CalibrationMethod } from '../../shared/quantize/range-collector.js';
+import type { RegionTiming } from '../../shared/quantize/quantized-regions.js';
 import type { VerificationResult } from '../../shared/verify/verification-result.js';
 import { openModel } from '../io/open-model.js';
 import { saveModel } from '../io/save-model.js';
@@ -52,6 +53,19 @@ const ms = (x: number) => (x >= 100 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.t
 
 function slowerWarning(l: QuantizeLatency, mode: string): string {
   return `WARNING: the quantized model is SLOWER than the original: ${ms(l.after)} ms vs ${ms(l.before)} ms median (${l.ratio.toFixed(2)}x the original's time; ${l.verdict}); --mode ${mode} does not pay off for this model here`;
+}
+
+const REGION_ROWS = 10;
+
+/** The pays-off table: each quantized region's kernel time before and after, largest first. */
+export function regionLines(regions: readonly RegionTiming[]): string[] {
+  if (!regions.length) return [];
+  const shown = regions.slice(0, REGION_ROWS);
+  const width = Math.max(6, ...shown.map((r) => r.node.length));
+  const lines = [`quantized regions (kernel time per run; ${regions.length} in all):`, `  ${'region'.padEnd(width)}  ${'before ms'.padStart(9)}  ${'after ms'.padStart(9)}  ratio`];
+  for (const r of shown) lines.push(`  ${r.node.padEnd(width)}  ${ms(r.beforeMs).padStart(9)}  ${ms(r.afterMs).padStart(9)}  ${r.ratio === null ? 'n/a' : `${r.ratio.toFixed(2)}x${r.ratio > 1 ? ' slower' : ''}`}`);
+  if (regions.length > shown.length) lines.push(`  (${regions.length - shown.length} more in --json)`);
+  return lines;
 }
 
 export const quantizeCommand: Command = {
@@ -135,7 +149,9 @@ export const quantizeCommand: Command = {
         sizeBytesAfter: saved.bytes + (saved.dataBytes ?? 0),
         latency: { before: latency.before, after: latency.after, ratio: latency.ratio, verdict: latency.verdict },
         slower: latency.slower,
-        outputs: Object.keys(latency.cosine).map((name) => ({ name, cosine: latency.cosine[name], top1Agreement: latency.top1Agreement[name] })),
+        outputs: Object.keys(latency.cosine).map((name) => ({ name, cosine: latency.cosine[name], top1Agreement: latency.top1Agreement[name], top5Agreement: latency.top5Agreement[name] ?? null })),
+        regions: latency.regions.map(({ node, opType, beforeMs, afterMs, ratio }) => ({ node, opType, beforeMs, afterMs, ratio })),
+        kernelMs: latency.kernelMs,
         calibration: q.calibration ? { method: q.calibration.method, samples: q.calibration.samples, generated: q.calibration.generated } : null,
         warnings,
         ...(verification ? { verification } : {}),
@@ -146,7 +162,8 @@ export const quantizeCommand: Command = {
         if (report.calibration) io.out(`calibration: ${report.calibration.method} on ${report.calibration.samples} ${report.calibration.generated ? 'generated' : 'given'} samples`);
         io.out(`size: ${report.sizeBytesBefore} → ${report.sizeBytesAfter} bytes (${(report.sizeBytesAfter / report.sizeBytesBefore).toFixed(2)}x)`);
         io.out(`latency: ${ms(latency.before)} → ${ms(latency.after)} ms median, ${(1 / latency.ratio).toFixed(2)}x speed-up (${latency.verdict})`);
-        for (const x of report.outputs) io.out(`output ${x.name}: cosine ${x.cosine === null || x.cosine === undefined ? 'n/a' : x.cosine.toFixed(6)}${typeof x.top1Agreement === 'number' ? `, top-1 agreement ${(x.top1Agreement * 100).toFixed(1)}%` : ''}`);
+        for (const x of report.outputs) io.out(`output ${x.name}: cosine ${x.cosine === null || x.cosine === undefined ? 'n/a' : x.cosine.toFixed(6)}${typeof x.top1Agreement === 'number' ? `, top-1 agreement ${(x.top1Agreement * 100).toFixed(1)}%` : ''}${typeof x.top5Agreement === 'number' ? `, top-5 ${(x.top5Agreement * 100).toFixed(1)}%` : ''}`);
+        for (const line of regionLines(latency.regions)) io.out(line);
         io.out(`wrote ${saved.path}`);
         if (verification) io.out(verificationText(verification));
       }
