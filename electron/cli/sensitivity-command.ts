@@ -6,6 +6,7 @@ import type { SensitivityReport } from '../../shared/quantize/sensitivity-report
 import { openModel } from '../io/open-model.js';
 import { measureSensitivity } from '../quantize/sensitivity.js';
 import { parseArgs } from './args.js';
+import { jsonText } from './json-text.js';
 import type { Command } from './command.js';
 import { checkVerifySettings, verifyInputSettingsFrom } from './verify-options.js';
 import { withRuntimeHost } from './with-runtime-host.js';
@@ -15,11 +16,6 @@ const USAGE = 'onnx-workbench sensitivity FLOAT.onnx QUANT.onnx [--inputs PATH] 
 /** SQNR as printed: `inf` for equal outputs. */
 export function sqnrText(db: number): string {
   return db === Infinity ? 'inf' : db === -Infinity ? '-inf' : db.toFixed(1);
-}
-
-/** The report as JSON: an infinite SQNR (equal outputs) is written as the string "Infinity", since JSON has no number for it. */
-export function sensitivityJson(r: SensitivityReport): string {
-  return JSON.stringify(r, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2);
 }
 
 /** The table: rank, node, op, SQNR, cosine, max abs error. */
@@ -54,7 +50,7 @@ export const sensitivityCommand: Command = {
         ...(args.options.json ? {} : { onProgress: (p) => p.done < p.total && io.err(`${p.step}`) }),
       });
       if (args.options.json) {
-        io.out(sensitivityJson(report));
+        io.out(jsonText(report));
         return 0;
       }
       io.out(`${report.layers.length} quantized layers compared on ${report.samples} input set${report.samples === 1 ? '' : 's'} (worst first):`);
