@@ -214,7 +214,8 @@ export async function autoQuantize<T extends QuantizeTrial>(host: RuntimeHost, r
         return n !== undefined && !keptFloat.has(n) && !tried.has(n);
       });
       const below = open.filter((x) => x.cosine < s.minCosine);
-      for (const x of below.length ? below : open.slice(0, 1)) {
+      // The worst quarter at most per round: errors add up downstream, so the layers after a bad one look bad too.
+      for (const x of below.length ? below.slice(0, Math.max(1, Math.ceil(open.length / 4))) : open.slice(0, 1)) {
         const region = bl.regions.find((r) => r.quantizedNodes.includes(x.quantNode) || r.floatNodes.includes(x.node));
         keep(excludable([x.quantNode, x.node]), {
           node: x.node,
