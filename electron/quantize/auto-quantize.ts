@@ -201,8 +201,9 @@ export async function autoQuantize<T extends QuantizeTrial>(host: RuntimeHost, r
       fresh.push(name);
     };
     for (const r of bl.regions.filter((x) => b.round.slowerRegions.includes(x.node))) {
-      keep(excludable([...r.quantizedNodes, r.node, ...r.floatNodes]), {
-        node: r.node,
+      const name = excludable([...r.quantizedNodes, r.node, ...r.floatNodes]);
+      keep(name, {
+        node: name ?? r.node,
         action: 'kept-float',
         reason: `slower quantized: ${ms(r.afterMs)} ms vs ${ms(r.beforeMs)} ms in float (${r.ratio!.toFixed(2)}x), round ${b.round.round}`,
         measurement: measurement(b.round.round, r, layerOf(r, b.layers)),
@@ -217,12 +218,15 @@ export async function autoQuantize<T extends QuantizeTrial>(host: RuntimeHost, r
       // The worst quarter at most per round: errors add up downstream, so the layers after a bad one look bad too.
       for (const x of below.length ? below.slice(0, Math.max(1, Math.ceil(open.length / 4))) : open.slice(0, 1)) {
         const region = bl.regions.find((r) => r.quantizedNodes.includes(x.quantNode) || r.floatNodes.includes(x.node));
-        keep(excludable([x.quantNode, x.node]), {
-          node: x.node,
+        const name = excludable([x.quantNode, x.node]);
+        // The node left in float computes the compared value (a Conv whose folded Relu's output it is).
+        const at = name === x.node ? '' : ` (at ${x.node})`;
+        keep(name, {
+          node: name ?? x.node,
           action: 'kept-float',
           reason: below.length
-            ? `layer cosine ${cos(x.cosine)} below ${s.minCosine} (output cosine ${cos(bLowest)}), round ${b.round.round}`
-            : `least accurate layer (SQNR ${x.sqnrDb.toFixed(1)} dB) while the output cosine ${cos(bLowest)} is below ${s.minCosine}, round ${b.round.round}`,
+            ? `layer cosine ${cos(x.cosine)}${at} below ${s.minCosine} (output cosine ${cos(bLowest)}), round ${b.round.round}`
+            : `least accurate layer${at} (SQNR ${x.sqnrDb.toFixed(1)} dB) while the output cosine ${cos(bLowest)} is below ${s.minCosine}, round ${b.round.round}`,
           measurement: measurement(b.round.round, region, x),
         });
       }
