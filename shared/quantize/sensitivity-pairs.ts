@@ -53,14 +53,37 @@ function indexNodes(g: GraphProto): { producer: Map<string, NodeProto>; consumer
   return { producer, consumers, names };
 }
 
+// The steps from an integer operator to the float result in a dynamic chain (Cast, the scale's Mul, the bias's Add).
+const CHAIN_OPS = new Set(['Cast', 'Mul', 'Add']);
+const CHAIN_DEPTH = 3;
+
+/**
+ * Whether `n` runs quantized: an integer operator, reading dequantized values, or ending an
+ * integer operator's chain. Chains are made of nodes quantization added (names the float model
+ * lacks): a float Add reading a chain's result (a residual) is not quantized itself.
+ */
+function computesQuantized(n: NodeProto, producer: ReadonlyMap<string, NodeProto>, added: (n: NodeProto) => boolean, depth: number): boolean {
+  const op = n.opType ?? '';
+  if (INTEGER_OPS.has(op)) return true;
+  const chain = depth < CHAIN_DEPTH && CHAIN_OPS.has(op) && added(n);
+  return (n.input ?? []).some((v) => {
+    const p = v ? producer.get(v) : undefined;
+    if (!p) return false;
+    if (p.opType === 'DequantizeLinear' || INTEGER_OPS.has(p.opType ?? '')) return true;
+    return chain && CHAIN_OPS.has(p.opType ?? '') && computesQuantized(p, producer, added, depth + 1);
+  });
+}
+
 /**
  * The float nodes of `float`'s main graph whose first output the quantized model computes in a
  * quantized way (the value goes through a QuantizeLinear/DequantizeLinear pair, is computed by
- * an integer operator or a replacement chain, or reads dequantized values), each with the
+ * an integer operator or at the end of its chain, or from dequantized values), each with the
  * quantized model's tensor to compare it with. In graph order.
  */
 export function sensitivityPairs(float: GraphProto, quant: GraphProto): SensitivityPair[] {
   const q = indexNodes(quant);
+  const floatNames = new Set((float.node ?? []).map(nodeName));
+  const added = (n: NodeProto) => !floatNames.has(q.names.get(n)!);
   const floatInputs = new Set((float.input ?? []).map((v) => v.name));
   const pairs: SensitivityPair[] = [];
   (float.node ?? []).forEach((n, i) => {
@@ -73,11 +96,7 @@ export function sensitivityPairs(float: GraphProto, quant: GraphProto): Sensitiv
       .filter((c) => c.opType === 'QuantizeLinear' && c.input?.[0] === tensor)
       .flatMap((c) => q.consumers.get(c.output?.[0] ?? '') ?? [])
       .find((d) => d.opType === 'DequantizeLinear');
-    const readsQuantized = (qp.input ?? []).some((v) => {
-      const p = v ? q.producer.get(v) : undefined;
-      return !!p && (p.opType === 'DequantizeLinear' || INTEGER_OPS.has(p.opType ?? '') || p.opType === 'Cast' && INTEGER_OPS.has(q.producer.get(p.input?.[0] ?? '')?.opType ?? ''));
-    });
-    const quantized = !!dq || readsQuantized || INTEGER_OPS.has(qp.opType ?? '') || qp.opType !== op || (qp.domain ?? '') !== (n.domain ?? '');
+    const quantized = !!dq || computesQuantized(qp, q.producer, added, 0);
     if (!quantized) return;
     pairs.push({ node: nodeName(n, i), opType: op, tensor, quantTensor: dq?.output?.[0] ?? tensor, quantNode: q.names.get(qp)! });
   });

@@ -65,6 +65,29 @@ describe('sensitivityPairs', () => {
     ]);
     expect(sensitivityPairs(float, float)).toEqual([]);
   });
+
+  it('reads a dynamic MatMulInteger chain at its end, and not a float residual Add after it', () => {
+    const float = graph({
+      nodes: [node('MatMul', ['x', 'w'], ['m'], {}, { name: 'mm' }), node('Add', ['m', 'b'], ['h'], {}, { name: 'bias' }), node('Add', ['h', 'x'], ['y'], {}, { name: 'residual' })],
+      inputs: [valueInfo('x', ElemType.FLOAT, [2, 4])],
+      outputs: [valueInfo('y', ElemType.FLOAT)],
+    });
+    const quant = graph({
+      nodes: [
+        node('DynamicQuantizeLinear', ['x'], ['xq', 'xs', 'xz'], {}, { name: 'mm_DynamicQuantizeLinear' }),
+        node('MatMulInteger', ['xq', 'wq', 'xz', 'wz'], ['acc'], {}, { name: 'mm_MatMulInteger' }),
+        node('Cast', ['acc'], ['accf'], { to: 1 }, { name: 'mm_Cast' }),
+        node('Mul', ['xs', 'ws'], ['s'], {}, { name: 'mm_scale_Mul' }),
+        node('Mul', ['accf', 's'], ['m'], {}, { name: 'mm_Mul' }),
+        node('Add', ['m', 'b'], ['h'], {}, { name: 'bias' }),
+        node('Add', ['h', 'x'], ['y'], {}, { name: 'residual' }),
+      ],
+      inputs: [valueInfo('x', ElemType.FLOAT, [2, 4])],
+      outputs: [valueInfo('y', ElemType.FLOAT)],
+    });
+    // The MatMul's value is the chain's last Mul; the bias Add and the residual Add are float nodes of the float model's own.
+    expect(sensitivityPairs(float, quant)).toEqual([{ node: 'mm', opType: 'MatMul', tensor: 'm', quantTensor: 'm', quantNode: 'mm_Mul' }]);
+  });
 });
 
 // x [1, 4, 16, 16] → conv0 → Relu → two branches: conv_bad (one weight 100, the others ~0.3:
