@@ -141,6 +141,20 @@ describe('measureSensitivity in the runtime host', () => {
     for (const l of r.layers) expect(l.maxAbsError).toBeGreaterThan(0);
   });
 
+  it('reports progress, and a cancelled measurement stops (the host serves the next one)', async () => {
+    const steps: string[] = [];
+    await measureSensitivity(host, floatPath, quantPath, { dims: {}, values: {} }, { onProgress: (p) => steps.push(`${p.done}/${p.total} ${p.step}`) });
+    expect(steps[0]).toBe('0/2 running the float model');
+    expect(steps.filter((x) => x.startsWith('1/2 running the quantized model'))).toHaveLength(2);
+    expect(steps[steps.length - 1]).toBe('2/2 compared');
+    const abort = new AbortController();
+    abort.abort();
+    const e = await measureSensitivity(host, floatPath, quantPath, undefined, { signal: abort.signal }).catch((x: unknown) => x);
+    expect((e as { code?: string }).code).toBe('CANCELLED');
+    const again = await measureSensitivity(host, floatPath, quantPath);
+    expect(again.layers[0]!.node).toBe('conv_bad');
+  });
+
   it('a float model against itself has nothing quantized: a one-line error', async () => {
     const e = await measureSensitivity(host, floatPath, floatPath).catch((x: unknown) => x);
     expect((e as { code?: string }).code).toBe('NOTHING_QUANTIZED');
