@@ -6,8 +6,7 @@ import { WorkbenchError } from '../../shared/errors.js';
 import { forkLauncher, type HostChannel, type HostLauncher } from './host-channel.js';
 import type { VerificationResult } from '../../shared/verify/verification-result.js';
 import type { CalibrateJob, CalibrateResult, FromHost, HostRequest, MeasureJob, MeasureResult, ProbeResult, ProviderName, SensitivityJob, VerifyJob } from './host-protocol.js';
-import type { LayerSensitivityDetail } from '../runtime/sensitivity-run.js';
-import type { SensitivityReport } from '../../shared/quantize/sensitivity-report.js';
+import type { DetailedSensitivityReport } from '../runtime/sensitivity-run.js';
 
 /** The run failed (host crash, timeout, cancel, onnxruntime failing mid-run): the CLI exits 1. */
 export class HostFailure extends Error {
@@ -109,7 +108,7 @@ export class RuntimeHost {
   }
 
   /** Per-layer sensitivity of a quantized model against its float model, in the host. */
-  sensitivity(job: SensitivityJob, options: RequestOptions = {}): Promise<SensitivityReport & { layers: LayerSensitivityDetail[] }> {
+  sensitivity(job: SensitivityJob, options: RequestOptions = {}): Promise<DetailedSensitivityReport> {
     return this.request({ kind: 'sensitivity', job }, options);
   }
 

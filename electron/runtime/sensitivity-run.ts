@@ -23,6 +23,11 @@ import { runOriginal } from './verify.js';
 /** A layer of the report with where its value was read in the quantized model. */
 export type LayerSensitivityDetail = LayerSensitivity & LayerMatch;
 
+/** The report with each layer's quantized node and tensor. */
+export interface DetailedSensitivityReport extends SensitivityReport {
+  layers: LayerSensitivityDetail[];
+}
+
 export interface SensitivityRunOptions {
   inputs?: VerifyInputSettings;
   /** The runtime host's cancel check. */
@@ -54,7 +59,7 @@ function stop(o: SensitivityRunOptions): void {
 }
 
 /** Measures how far each quantized layer of `quant` drifts from `float`'s (worst first). */
-export async function runSensitivity(float: ModelSource, quant: ModelSource, o: SensitivityRunOptions = {}): Promise<SensitivityReport & { layers: LayerSensitivityDetail[] }> {
+export async function runSensitivity(float: ModelSource, quant: ModelSource, o: SensitivityRunOptions = {}): Promise<DetailedSensitivityReport> {
   const fp = await readModel(float, 'float');
   const qp = await readModel(quant, 'quantized');
   const pairs = sensitivityPairs(fp.graph ?? {}, qp.graph ?? {});
