@@ -13,6 +13,7 @@ import { quantizeModel } from '../quantize/quantize-model.js';
 import { verifyModels } from '../runtime/verify.js';
 import { onePositional, parseArgs } from './args.js';
 import type { Command } from './command.js';
+import { CALIBRATION_FLAGS, CALIBRATION_OPTION_SPEC, CALIBRATION_OPTIONS_USAGE, imageSpecFrom, movingAverageFrom } from './calibration-options.js';
 import { withRuntimeHost } from './with-runtime-host.js';
 import { resolveScope, verificationText } from './optimize-command.js';
 import { checkVerifySettings, VERIFY_OPTION_SPEC, VERIFY_OPTIONS_USAGE, verifyInputSettingsFrom, verifyOptionsFrom } from './verify-options.js';
@@ -21,9 +22,9 @@ const MODES = ['static', 'dynamic', 'fp16', 'bf16', 'int4'] as const;
 type Mode = (typeof MODES)[number];
 
 const USAGE =
-  `onnx-workbench quantize MODEL -o OUT --mode ${MODES.join('|')} [--calibration PATH] [--samples N] [--method minmax|percentile|entropy] [--per-channel] [--activation-type uint8|int8] [--symmetric] [--reduce-range] [--target onnxruntime|portable] [--ops Conv,MatMul,...] [--nodes ID|NAME,...] [--exclude NAME,...] [--no-preprocess] [--auto-mixed-precision [--tolerance LEVEL]] [--runs N] [--threads N] ${VERIFY_OPTIONS_USAGE} [--json]`;
+  `onnx-workbench quantize MODEL -o OUT --mode ${MODES.join('|')} [--calibration PATH] ${CALIBRATION_OPTIONS_USAGE} [--samples N] [--method minmax|percentile|entropy] [--per-channel] [--activation-type uint8|int8] [--symmetric] [--reduce-range] [--target onnxruntime|portable] [--ops Conv,MatMul,...] [--nodes ID|NAME,...] [--exclude NAME,...] [--no-preprocess] [--auto-mixed-precision [--tolerance LEVEL]] [--runs N] [--threads N] ${VERIFY_OPTIONS_USAGE} [--json]`;
 
-const STATIC_ONLY = ['calibration', 'samples', 'method', 'activation-type', 'symmetric', 'reduce-range'] as const;
+const STATIC_ONLY = ['calibration', 'samples', 'method', 'activation-type', 'symmetric', 'reduce-range', ...CALIBRATION_FLAGS] as const;
 
 const list = (v: unknown): string[] | undefined => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
 
@@ -63,7 +64,7 @@ export const quantizeCommand: Command = {
       argv,
       {
         output: 'string', mode: 'string', calibration: 'string', samples: 'count', method: 'string', 'per-channel': 'flag', 'activation-type': 'string', symmetric: 'flag',
-        'reduce-range': 'flag', ops: 'string', nodes: 'string', exclude: 'string', 'no-preprocess': 'flag', target: 'string', 'auto-mixed-precision': 'flag', tolerance: 'string', runs: 'count', threads: 'count', json: 'flag', overwrite: 'flag', ...VERIFY_OPTION_SPEC,
+        'reduce-range': 'flag', ops: 'string', nodes: 'string', exclude: 'string', 'no-preprocess': 'flag', target: 'string', 'auto-mixed-precision': 'flag', tolerance: 'string', runs: 'count', threads: 'count', json: 'flag', overwrite: 'flag', ...VERIFY_OPTION_SPEC, ...CALIBRATION_OPTION_SPEC,
       },
       { '-o': 'output' },
     );
@@ -83,6 +84,8 @@ export const quantizeCommand: Command = {
     const at = o['activation-type'];
     if (at !== undefined && at !== 'uint8' && at !== 'int8') throw new WorkbenchError('BAD_OPTION', `--activation-type must be uint8 or int8, not "${String(at)}"`);
     const options = operationOptions(mode as Mode, o);
+    const images = await imageSpecFrom(o);
+    const movingAverage = movingAverageFrom(o, method);
     const verifySettings = verifyInputSettingsFrom(args);
     const samples = typeof o.samples === 'string' ? Number(o.samples) : undefined;
     if (samples !== undefined && samples < 1) throw new WorkbenchError('BAD_OPTION', '--samples must be 1 or more');
@@ -103,7 +106,7 @@ export const quantizeCommand: Command = {
           preprocess: o['no-preprocess'] !== true && mode !== 'int4',
           verifyInputs: { dims: verifySettings.dims, values: verifySettings.values },
           ...(nodesSpec ? { scope: (m: typeof opened) => resolveScope(m.ir, nodesSpec) } : {}),
-          calibration: { method: method as CalibrationMethod, dims: verifySettings.dims, ...(typeof o.calibration === 'string' ? { inputsPath: o.calibration } : {}), ...(samples !== undefined ? { samples } : {}) },
+          calibration: { method: method as CalibrationMethod, dims: verifySettings.dims, ...(typeof o.calibration === 'string' ? { inputsPath: o.calibration } : {}), ...(images ? { images } : {}), ...(movingAverage ? { movingAverage } : {}), ...(samples !== undefined ? { samples } : {}) },
           onProgress: o.json ? undefined : (done, total, step) => done === total || io.err(`${step}: ${done + 1}/${total}`),
       });
       const warnings: string[] = [];
@@ -136,14 +139,14 @@ export const quantizeCommand: Command = {
         latency: { before: latency.before, after: latency.after, ratio: latency.ratio, verdict: latency.verdict },
         slower: latency.slower,
         outputs: Object.keys(latency.cosine).map((name) => ({ name, cosine: latency.cosine[name], top1Agreement: latency.top1Agreement[name] })),
-        calibration: q.calibration ? { method: q.calibration.method, samples: q.calibration.samples, generated: q.calibration.generated } : null,
+        calibration: q.calibration ? { method: q.calibration.method, samples: q.calibration.samples, generated: q.calibration.generated, ...(q.calibration.images ? { images: true } : {}), ...(movingAverage ? { movingAverage } : {}) } : null,
         warnings,
         ...(verification ? { verification } : {}),
       };
       if (o.json) io.out(JSON.stringify(report, null, 2));
       else {
         io.out(`quantize-${mode}: ${report.summary ?? `${report.quantizedNodes} nodes`}${q.preprocessed ? ' (after cleanups and fusions)' : ''}`);
-        if (report.calibration) io.out(`calibration: ${report.calibration.method} on ${report.calibration.samples} ${report.calibration.generated ? 'generated' : 'given'} samples`);
+        if (report.calibration) io.out(`calibration: ${report.calibration.method}${movingAverage ? ` (moving average, constant ${movingAverage.averagingConstant})` : ''} on ${report.calibration.samples} ${report.calibration.generated ? 'generated' : 'given'} samples${report.calibration.images ? ' from images' : ''}`);
         io.out(`size: ${report.sizeBytesBefore} → ${report.sizeBytesAfter} bytes (${(report.sizeBytesAfter / report.sizeBytesBefore).toFixed(2)}x)`);
         io.out(`latency: ${ms(latency.before)} → ${ms(latency.after)} ms median, ${(1 / latency.ratio).toFixed(2)}x speed-up (${latency.verdict})`);
         for (const x of report.outputs) io.out(`output ${x.name}: cosine ${x.cosine === null || x.cosine === undefined ? 'n/a' : x.cosine.toFixed(6)}${typeof x.top1Agreement === 'number' ? `, top-1 agreement ${(x.top1Agreement * 100).toFixed(1)}%` : ''}`);
