@@ -11,10 +11,11 @@ import { lastLine, prepareVenv, py, type Venv } from './optimize-python-peers.js
 export const COMPRESS_PEERS = ['ort-static', 'ort-dynamic', 'occ-fp16', 'ort-int4'] as const;
 export type CompressPeer = (typeof COMPRESS_PEERS)[number];
 
-const PACKAGES = ['onnx', 'onnxruntime', 'onnxconverter-common'];
+// sympy (quant_pre_process's symbolic shape inference) and onnx-ir (the n-bit quantizer) are not pulled in by onnxruntime.
+const PACKAGES = ['onnx', 'onnxruntime', 'onnxconverter-common', 'sympy', 'onnx-ir'];
 
 export function prepareCompressPeers(venvDir: string, log: (line: string) => void): Promise<Venv> {
-  return prepareVenv(venvDir, PACKAGES, ['onnx', 'onnxruntime.quantization', 'onnxconverter_common'], PACKAGES, log);
+  return prepareVenv(venvDir, PACKAGES, ['onnx', 'onnxruntime.quantization', 'onnxconverter_common', 'sympy', 'onnx_ir'], ['onnx', 'onnxruntime', 'onnxconverter-common'], log);
 }
 
 const READER = [
@@ -31,6 +32,18 @@ const READER = [
   '        return next(self.it, None)',
 ].join('\n');
 
+// quant_pre_process as onnxruntime recommends; where its symbolic shape inference gives up
+// (dynamic dims it cannot follow), again without it, as its own error message suggests.
+const PRE = [
+  'pre = sys.argv[2] + ".pre.onnx"',
+  'note = ""',
+  'try:',
+  '    quant_pre_process(sys.argv[1], pre)',
+  'except Exception as e:',
+  '    note = "quant_pre_process needed skip_symbolic_shape=True (" + str(e).splitlines()[0][:80] + ")"',
+  '    quant_pre_process(sys.argv[1], pre, skip_symbolic_shape=True)',
+].join('\n');
+
 // Each: argv = input, output, calibration folder; prints one JSON line last: {"ms": ...}.
 const SCRIPTS: Record<CompressPeer, string> = {
   'ort-static': [
@@ -39,22 +52,20 @@ const SCRIPTS: Record<CompressPeer, string> = {
     'from onnxruntime.quantization import quantize_static, QuantFormat, QuantType, CalibrationMethod',
     'from onnxruntime.quantization.shape_inference import quant_pre_process',
     't = time.perf_counter()',
-    'pre = sys.argv[2] + ".pre.onnx"',
-    'quant_pre_process(sys.argv[1], pre)',
+    PRE,
     'quantize_static(pre, sys.argv[2], Reader(sys.argv[3]), quant_format=QuantFormat.QDQ, per_channel=True, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, calibrate_method=CalibrationMethod.MinMax)',
     'os.remove(pre)',
-    'print(json.dumps({"ms": (time.perf_counter() - t) * 1000}))',
+    'print(json.dumps({"ms": (time.perf_counter() - t) * 1000, "note": note}))',
   ].join('\n'),
   'ort-dynamic': [
     'import sys, os, json, time',
     'from onnxruntime.quantization import quantize_dynamic, QuantType',
     'from onnxruntime.quantization.shape_inference import quant_pre_process',
     't = time.perf_counter()',
-    'pre = sys.argv[2] + ".pre.onnx"',
-    'quant_pre_process(sys.argv[1], pre)',
+    PRE,
     'quantize_dynamic(pre, sys.argv[2], weight_type=QuantType.QInt8)',
     'os.remove(pre)',
-    'print(json.dumps({"ms": (time.perf_counter() - t) * 1000}))',
+    'print(json.dumps({"ms": (time.perf_counter() - t) * 1000, "note": note}))',
   ].join('\n'),
   'occ-fp16': [
     'import sys, json, time, onnx',
@@ -82,6 +93,7 @@ export interface CompressPeerRun {
   ok: boolean;
   ms?: number;
   error?: string;
+  note?: string;
 }
 
 /** Runs one peer on `input` (static: calibrated on the sample folders under `calibration`). */
@@ -91,8 +103,8 @@ export async function runCompressPeer(venv: Venv, peer: CompressPeer, input: str
   try {
     const stdout = await py(venv.python, ['-c', SCRIPTS[peer], input, output, calibration], timeoutMs);
     const lines = stdout.trim().split('\n');
-    const r = JSON.parse(lines[lines.length - 1]!) as { ms: number };
-    return existsSync(output) ? { ok: true, ms: r.ms } : { ok: false, error: 'wrote no model' };
+    const r = JSON.parse(lines[lines.length - 1]!) as { ms: number; note?: string };
+    return existsSync(output) ? { ok: true, ms: r.ms, ...(r.note ? { note: r.note } : {}) } : { ok: false, error: 'wrote no model' };
   } catch (e) {
     return { ok: false, error: lastLine(e) };
   }
