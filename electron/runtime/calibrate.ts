@@ -10,7 +10,7 @@ import type { ModelProto } from '../../shared/onnx/proto-types.js';
 import { concatSegments } from '../../shared/proto/wire-writer.js';
 import { EntropyCollector } from '../../shared/quantize/entropy-collector.js';
 import { PercentileCollector } from '../../shared/quantize/percentile-collector.js';
-import type { ImagePreprocessSpec } from '../../shared/quantize/image-spec.js';
+import { checkImageSpec, type ImagePreprocessSpec } from '../../shared/quantize/image-spec.js';
 import { MinMaxCollector, type CalibrationMethod, type MovingAverageOptions } from '../../shared/quantize/range-collector.js';
 import type { TensorRange } from '../../shared/quantize/static-options.js';
 import { runtimeInputs } from '../../shared/verify/input-spec.js';
@@ -65,7 +65,8 @@ export async function calibrate(proto: ModelProto, tensors: readonly string[], o
   if (o.movingAverage && o.method !== 'minmax') throw new WorkbenchError('BAD_OPTION', `the moving average applies to the minmax method, not ${o.method}`);
   const images = o.inputsPath ? await imageFolder(o.inputsPath) : undefined;
   if (o.images && !images) throw new WorkbenchError('BAD_OPTION', `image preprocessing (--resize, --crop, --mean, …) applies to a calibration folder of PNG/JPEG images; ${o.inputsPath ?? 'generated data'} holds none`);
-  const files = images ? await loadImageSets(images, o.images ?? {}, runtimeInputs(graph)) : o.inputsPath ? await loadInputSets(o.inputsPath, runtimeInputs(graph)) : [];
+  // The spec may come as JSON from the service: checked here, where it is used.
+  const files = images ? await loadImageSets(images, checkImageSpec(o.images ?? {}), runtimeInputs(graph)) : o.inputsPath ? await loadInputSets(o.inputsPath, runtimeInputs(graph)) : [];
   const samples = o.samples ?? DEFAULT_GENERATED_SAMPLES;
   if (!files.length && !(Number.isSafeInteger(samples) && samples >= 1)) throw new WorkbenchError('BAD_OPTION', `calibration samples: ${samples} is not a positive integer`);
   const built = buildSets(graph, { dims: o.dims ?? {}, runs: samples, fill: 'random', seed: CALIBRATION_SEED }, files, 1);

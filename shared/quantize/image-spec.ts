@@ -30,6 +30,10 @@ const bad = (message: string): never => {
   throw new WorkbenchError('BAD_OPTION', `image preprocessing: ${message}`);
 };
 
+const badFlag = (message: string): never => {
+  throw new WorkbenchError('BAD_OPTION', message);
+};
+
 const positiveInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
 
 function size(key: string, v: unknown): number | [number, number] {
@@ -76,7 +80,7 @@ export function checkImageSpec(raw: unknown): ImagePreprocessSpec {
 /** Flag text → spec value: "256" or "224x224" (width × height). */
 export function parseSizeText(flag: string, text: string): number | [number, number] {
   const m = /^(\d+)(?:x(\d+))?$/i.exec(text.trim());
-  if (!m) return bad(`--${flag} must be N or WxH, not "${text}"`);
+  if (!m) return badFlag(`--${flag} must be N or WxH, not "${text}"`);
   return m[2] === undefined ? Number(m[1]) : [Number(m[1]), Number(m[2])];
 }
 
@@ -84,13 +88,13 @@ export function parseSizeText(flag: string, text: string): number | [number, num
 export function parseNumberText(flag: string, text: string): number {
   const m = /^\s*([^/]+?)\s*(?:\/\s*([^/]+?)\s*)?$/.exec(text);
   const v = m ? Number(m[1]) / (m[2] === undefined ? 1 : Number(m[2])) : NaN;
-  if (!Number.isFinite(v)) bad(`--${flag} must be a number (or a/b), not "${text}"`);
+  if (!Number.isFinite(v)) badFlag(`--${flag} must be a number (or a/b), not "${text}"`);
   return v;
 }
 
 /** Flag text → three numbers "0.485,0.456,0.406". */
 export function parseTripleText(flag: string, text: string): number[] {
   const parts = text.split(',').map((s) => Number(s.trim()));
-  if (parts.length !== 3 || parts.some((x) => !Number.isFinite(x))) bad(`--${flag} must be three numbers R,G,B, not "${text}"`);
+  if (parts.length !== 3 || parts.some((x) => !Number.isFinite(x))) badFlag(`--${flag} must be three numbers R,G,B, not "${text}"`);
   return parts;
 }
