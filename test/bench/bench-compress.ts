@@ -17,10 +17,11 @@
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
+import { decodeModel } from '../../shared/onnx/model-codec.js';
 import { outputAgreement } from '../../shared/profile/output-agreement.js';
 import { TOLERANCES } from '../../shared/verify/tolerance.js';
 import { ortTensorData } from '../../electron/runtime/ort-tensors.js';
@@ -40,7 +41,7 @@ const log = (s: string) => console.log(s);
 interface OurVariant {
   key: string;
   label: string;
-  args: (calibration: string) => string[];
+  args: (calibration: string, perChannel: boolean) => string[];
   /** The peer that does the same, if any. */
   peer?: CompressPeer;
   peerLabel?: string;
@@ -51,7 +52,8 @@ interface OurVariant {
 }
 
 const VARIANTS: OurVariant[] = [
-  { key: 'static', label: 'static int8 (QDQ, per-channel, MinMax)', args: (cal) => ['--mode', 'static', '--per-channel', '--calibration', cal], peer: 'ort-static', peerLabel: 'ort quantize_static' },
+  // Per-channel weights where the opset has them (13+), per tensor before: the same for both.
+  { key: 'static', label: 'static int8 (QDQ, MinMax)', args: (cal, perChannel) => ['--mode', 'static', ...(perChannel ? ['--per-channel'] : []), '--calibration', cal], peer: 'ort-static', peerLabel: 'ort quantize_static' },
   { key: 'dynamic', label: 'dynamic int8', args: () => ['--mode', 'dynamic'], peer: 'ort-dynamic', peerLabel: 'ort quantize_dynamic' },
   // Conv too, as onnxruntime's quantize_dynamic does by default: the case where the result is slower and quantize must say so.
   { key: 'dynamic-conv', label: 'dynamic int8 --ops Conv,MatMul,Gemm', args: () => ['--mode', 'dynamic', '--ops', 'Conv,MatMul,Gemm'] },
@@ -59,7 +61,7 @@ const VARIANTS: OurVariant[] = [
   { key: 'int4', label: 'int4 MatMul (block 32)', args: () => ['--mode', 'int4'], peer: 'ort-int4', peerLabel: 'ort MatMul4BitsQuantizer' },
   // Hook for rows without a peer: they run once the CLI offers them (another change adds `--auto`;
   // pruning would add a `prune` command). The targets below pick up the `auto` row by its key.
-  { key: 'auto', label: 'static --auto', args: (cal) => ['--mode', 'static', '--per-channel', '--calibration', cal, '--auto'], available: (help) => /quantize [^\n]*--auto[\s\]]/.test(help) },
+  { key: 'auto', label: 'static --auto', args: (cal, perChannel) => ['--mode', 'static', ...(perChannel ? ['--per-channel'] : []), '--calibration', cal, '--auto'], available: (help) => /quantize [^\n]*--auto[\s\]]/.test(help) },
   { key: 'prune', label: 'pruned', command: 'prune', args: () => [], available: (help) => /onnx-workbench prune /.test(help) },
 ];
 
@@ -86,11 +88,12 @@ interface Row {
   top1?: number | null;
 }
 
-function runOurs(v: OurVariant, model: string, out: string, calibration: string, evalSample: string): Row {
+function runOurs(v: OurVariant, model: string, out: string, calibration: string, perChannel: boolean, evalSample: string): Row {
   const t = performance.now();
   // quantize measures and verifies its result on an evaluation sample (its own check, apart from ours below).
-  const common = v.command ? [] : ['--verify', '--inputs', evalSample, '--runs', '5', '--threads', '1', '--json', '--overwrite'];
-  const argv = [BIN, v.command ?? 'quantize', model, '-o', out, ...v.args(calibration), ...common];
+  // Its own run count (20 by default), as users get it: the slower-warning target is about that.
+  const common = v.command ? [] : ['--verify', '--inputs', evalSample, '--threads', '1', '--json', '--overwrite'];
+  const argv = [BIN, v.command ?? 'quantize', model, '-o', out, ...v.args(calibration, perChannel), ...common];
   const r = spawnSync(process.execPath, argv, { encoding: 'utf8', cwd: ROOT, timeout: 600_000, maxBuffer: 64 << 20 });
   const seconds = (performance.now() - t) / 1000;
   const row: Row = { key: v.key, label: `ours ${v.label}`, by: 'ours', seconds };
@@ -134,15 +137,18 @@ async function benchModel(m: CompressModel, venv: Venv, help: string): Promise<{
   const evalFolders = await writeSamples(m, join(dir, 'eval'), Array.from({ length: nEval }, (_, k) => 5000 + k));
   const evalSamples = Array.from({ length: nEval }, (_, k) => m.sample(5000 + k));
 
+  const opset = Number(decodeModel(await readFile(m.path), m.path).opsetImport?.find((o) => !o.domain)?.version ?? 0);
+  const perChannel = opset >= 13;
+  log(`  opset ${opset}: weights ${perChannel ? 'per channel' : 'per tensor'} (static, ours and onnxruntime's)`);
   const rows: Row[] = [{ key: 'float', label: 'float32 original', by: 'float', path: m.path }];
   for (const v of VARIANTS) {
     if (v.available && !v.available(help)) continue;
-    const row = runOurs(v, m.path, join(dir, `ours-${v.key}.onnx`), calibration, evalFolders[0]!);
+    const row = runOurs(v, m.path, join(dir, `ours-${v.key}.onnx`), calibration, perChannel, evalFolders[0]!);
     rows.push(row);
     log(`  ${row.label}: ${row.error ? `FAILED: ${row.error}` : `done in ${row.seconds!.toFixed(1)} s`}`);
     if (!v.peer) continue;
     const out = join(dir, `${v.peer}.onnx`);
-    const p = await runCompressPeer(venv, v.peer, m.path, out, calibration, 600_000);
+    const p = await runCompressPeer(venv, v.peer, m.path, out, calibration, perChannel, 600_000);
     const prow: Row = { key: v.key, label: v.peerLabel!, by: 'peer', ...(p.ms !== undefined ? { seconds: p.ms / 1000 } : {}), ...(p.note ? { note: p.note } : {}), ...(p.ok ? { path: out } : { error: p.error ?? 'failed' }) };
     rows.push(prow);
     log(`  ${prow.label}: ${prow.error ? `FAILED: ${prow.error}` : `done in ${prow.seconds!.toFixed(1)} s`}`);

@@ -44,7 +44,7 @@ const PRE = [
   '    quant_pre_process(sys.argv[1], pre, skip_symbolic_shape=True)',
 ].join('\n');
 
-// Each: argv = input, output, calibration folder; prints one JSON line last: {"ms": ...}.
+// Each: argv = input, output, calibration folder, per-channel (1/0); prints one JSON line last: {"ms": ...}.
 const SCRIPTS: Record<CompressPeer, string> = {
   'ort-static': [
     'import sys, json, time',
@@ -53,7 +53,7 @@ const SCRIPTS: Record<CompressPeer, string> = {
     'from onnxruntime.quantization.shape_inference import quant_pre_process',
     't = time.perf_counter()',
     PRE,
-    'quantize_static(pre, sys.argv[2], Reader(sys.argv[3]), quant_format=QuantFormat.QDQ, per_channel=True, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, calibrate_method=CalibrationMethod.MinMax)',
+    'quantize_static(pre, sys.argv[2], Reader(sys.argv[3]), quant_format=QuantFormat.QDQ, per_channel=sys.argv[4] == "1", activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, calibrate_method=CalibrationMethod.MinMax)',
     'os.remove(pre)',
     'print(json.dumps({"ms": (time.perf_counter() - t) * 1000, "note": note}))',
   ].join('\n'),
@@ -97,11 +97,11 @@ export interface CompressPeerRun {
 }
 
 /** Runs one peer on `input` (static: calibrated on the sample folders under `calibration`). */
-export async function runCompressPeer(venv: Venv, peer: CompressPeer, input: string, output: string, calibration: string, timeoutMs: number): Promise<CompressPeerRun> {
+export async function runCompressPeer(venv: Venv, peer: CompressPeer, input: string, output: string, calibration: string, perChannel: boolean, timeoutMs: number): Promise<CompressPeerRun> {
   if (!venv.python) return { ok: false, error: venv.unavailable ?? 'not available' };
   await rm(output, { force: true });
   try {
-    const stdout = await py(venv.python, ['-c', SCRIPTS[peer], input, output, calibration], timeoutMs);
+    const stdout = await py(venv.python, ['-c', SCRIPTS[peer], input, output, calibration, perChannel ? '1' : '0'], timeoutMs);
     const lines = stdout.trim().split('\n');
     const r = JSON.parse(lines[lines.length - 1]!) as { ms: number; note?: string };
     return existsSync(output) ? { ok: true, ms: r.ms, ...(r.note ? { note: r.note } : {}) } : { ok: false, error: 'wrote no model' };
