@@ -6,6 +6,7 @@
 
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { lastLine, prepareVenv, py, type Venv } from './optimize-python-peers.js';
 
 export const COMPRESS_PEERS = ['ort-static', 'ort-dynamic', 'occ-fp16', 'ort-int4'] as const;
@@ -96,12 +97,15 @@ export interface CompressPeerRun {
   note?: string;
 }
 
-/** Runs one peer on `input` (static: calibrated on the sample folders under `calibration`). */
+/**
+ * Runs one peer on `input` (static: calibrated on the sample folders under `calibration`), in the
+ * output's folder: quant_pre_process leaves temporary files in its working directory.
+ */
 export async function runCompressPeer(venv: Venv, peer: CompressPeer, input: string, output: string, calibration: string, perChannel: boolean, timeoutMs: number): Promise<CompressPeerRun> {
   if (!venv.python) return { ok: false, error: venv.unavailable ?? 'not available' };
   await rm(output, { force: true });
   try {
-    const stdout = await py(venv.python, ['-c', SCRIPTS[peer], input, output, calibration, perChannel ? '1' : '0'], timeoutMs);
+    const stdout = await py(venv.python, ['-c', SCRIPTS[peer], input, output, calibration, perChannel ? '1' : '0'], timeoutMs, dirname(output));
     const lines = stdout.trim().split('\n');
     const r = JSON.parse(lines[lines.length - 1]!) as { ms: number; note?: string };
     return existsSync(output) ? { ok: true, ms: r.ms, ...(r.note ? { note: r.note } : {}) } : { ok: false, error: 'wrote no model' };

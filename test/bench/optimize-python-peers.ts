@@ -39,8 +39,8 @@ export function lastLine(e: unknown): string {
   return (text[text.length - 1] ?? 'failed').slice(0, 300);
 }
 
-export async function py(python: string, args: string[], timeoutMs: number): Promise<string> {
-  const { stdout } = await run(python, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 << 20 });
+export async function py(python: string, args: string[], timeoutMs: number, cwd?: string): Promise<string> {
+  const { stdout } = await run(python, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 << 20, ...(cwd ? { cwd } : {}) });
   return stdout;
 }
 

@@ -120,7 +120,8 @@ describe('decoding', () => {
     const bytes = jpeg.encode({ width: w, height: h, data: rgba }, 100).data;
     const img = decodeImage(bytes, 'tiny.jpg');
     expect(img).toMatchObject({ width: 16, height: 8 });
-    const at = (x: number, y: number) => Array.from(img.data.slice!((y * w + x) * 3, (y * w + x) * 3 + 3) as ArrayLike<number>);
+    const px = Array.from(img.data);
+    const at = (x: number, y: number) => px.slice((y * w + x) * 3, (y * w + x) * 3 + 3);
     for (const [got, want] of [
       [at(2, 3), [200, 40, 40]],
       [at(13, 5), [30, 90, 220]],
