@@ -80,11 +80,13 @@ async function handle(p: Port, id: number, req: HostRequest): Promise<unknown> {
         dims: j.dims,
         ...(j.symmetric ? { symmetric: true } : {}),
         ...(j.inputsPath !== undefined ? { inputsPath: j.inputsPath } : {}),
+        ...(j.images ? { images: j.images } : {}),
+        ...(j.movingAverage ? { movingAverage: j.movingAverage } : {}),
         ...(j.samples !== undefined ? { samples: j.samples } : {}),
         cancelled: ctx.cancelled,
         onProgress: (done, total, step) => ctx.progress(done, total, step),
       });
-      return { method: r.method, ranges: Object.fromEntries(r.ranges), samples: r.samples, generated: r.generated };
+      return { method: r.method, ranges: Object.fromEntries(r.ranges), samples: r.samples, generated: r.generated, ...(r.images ? { images: true } : {}) };
     }
     case 'sensitivity':
       ctx.step('measuring per-layer sensitivity');
