@@ -9,8 +9,9 @@ import { passesCommand } from './passes-command.js';
 import { profileCommand } from './profile-command.js';
 import { quantizeCommand } from './quantize-command.js';
 import { serveCommand } from './serve-command.js';
+import { serveModelCommand } from './serve-model-command.js';
 
-const COMMANDS: Command[] = [inspectCommand, convertCommand, optimizeCommand, quantizeCommand, editCommand, passesCommand, profileCommand, compareCommand, serveCommand];
+const COMMANDS: Command[] = [inspectCommand, convertCommand, optimizeCommand, quantizeCommand, editCommand, passesCommand, profileCommand, compareCommand, serveCommand, serveModelCommand];
 
 function help(): string {
   return [
