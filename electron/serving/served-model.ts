@@ -47,6 +47,12 @@ export function isBatchable(info: ServedModelInfo): boolean {
 // state → state_out, past → present.
 const NEXT_NAMES = (n: string): string[] => [`${n}N`, `${n}n`, `${n}_out`, `${n}_new`, `next_${n}`, n.replace(/^past/, 'present')];
 
+// Exporters often leave an output's dims free where the input's are fixed (Silero v5: stateN [?,?,?], state [2,?,128]).
+function sameShape(a: ServedValueInfo['shape'], b: ServedValueInfo['shape']): boolean {
+  if (!a || !b) return true;
+  return a.length === b.length && a.every((d, i) => d === null || b[i] === null || d === b[i]);
+}
+
 /**
  * State pairs: those given (`input=output`), else each input with an output of the same type
  * and shape whose name is a usual "next value" name for it.
@@ -61,7 +67,7 @@ export function statePairs(info: ServedModelInfo, given: Record<string, string> 
   }
   const pairs: Record<string, string> = {};
   for (const input of info.inputs) {
-    const out = info.outputs.find((o) => o.name !== input.name && NEXT_NAMES(input.name).includes(o.name) && o.type === input.type && JSON.stringify(o.shape) === JSON.stringify(input.shape));
+    const out = info.outputs.find((o) => o.name !== input.name && NEXT_NAMES(input.name).includes(o.name) && o.type === input.type && sameShape(o.shape, input.shape));
     if (out) pairs[input.name] = out.name;
   }
   return pairs;

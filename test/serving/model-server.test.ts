@@ -104,6 +104,7 @@ describe('refusals: a clear 4xx, and the server stays up', () => {
     ['an unknown output', '/v2/models/fixed/infer', { inputs: [{ name: 'a', datatype: 'FP32', shape: [2, 3], data: [1, 2, 3, 4, 5, 6] }, { name: 'k', datatype: 'INT64', shape: [2, 3], data: [1, 2, 3, 4, 5, 6] }], outputs: [{ name: 'w' }] }, 400, /no output 'w'/],
     ['an unknown model', '/v2/models/nope/infer', convRequest, 404, /no model named 'nope'/],
     ['an unknown version', '/v2/models/conv/versions/9/infer', convRequest, 404, /no version '9'/],
+    ['streams of a model without state', '/v2/models/conv/streams', {}, 400, /no state inputs/],
     ['a body over the limit', '/v2/models/conv/infer', { inputs: [{ name: 'x', datatype: 'FP32', shape: [100, 3, 16, 16], data: Array(76800).fill(0.123456) }] }, 413, /limit/],
   ];
   for (const [what, path, body, status, message] of cases) {
