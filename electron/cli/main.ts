@@ -10,8 +10,9 @@ import { profileCommand } from './profile-command.js';
 import { quantizeCommand } from './quantize-command.js';
 import { serveCommand } from './serve-command.js';
 import { serveModelCommand } from './serve-model-command.js';
+import { loadCommand } from './load-command.js';
 
-const COMMANDS: Command[] = [inspectCommand, convertCommand, optimizeCommand, quantizeCommand, editCommand, passesCommand, profileCommand, compareCommand, serveCommand, serveModelCommand];
+const COMMANDS: Command[] = [inspectCommand, convertCommand, optimizeCommand, quantizeCommand, editCommand, passesCommand, profileCommand, compareCommand, serveCommand, serveModelCommand, loadCommand];
 
 function help(): string {
   return [

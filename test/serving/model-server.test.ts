@@ -42,12 +42,12 @@ describe('KServe v2 endpoints', () => {
     const meta = (await (await fetch(`${server.url}/v2`)).json()) as { name: string; extensions: string[] };
     expect(meta.name).toBe('onnx-workbench');
     expect(meta.extensions).toContain('binary_tensor_data');
-    const conv = await (await fetch(`${server.url}/v2/models/conv`)).json();
+    const conv = (await (await fetch(`${server.url}/v2/models/conv`)).json()) as { outputs: unknown };
     expect(conv).toMatchObject({ name: 'conv', versions: ['1', '2'], platform: 'onnxruntime_onnx', inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 3, 16, 16] }] });
     // The latest version unless one is named.
     expect(conv.outputs).toEqual([{ name: 'y', datatype: 'FP32', shape: [-1, 4, 14, 14] }]);
-    expect((await (await fetch(`${server.url}/v2/models/conv/versions/1`)).json()).outputs[0].shape).toEqual([-1, 8, 14, 14]);
-    expect((await (await fetch(`${server.url}/v2/models/fixed`)).json()).parameters).toEqual({ batchable: false, state: {} });
+    expect(((await (await fetch(`${server.url}/v2/models/conv/versions/1`)).json()) as { outputs: { shape: number[] }[] }).outputs[0]!.shape).toEqual([-1, 8, 14, 14]);
+    expect(((await (await fetch(`${server.url}/v2/models/fixed`)).json()) as { parameters: unknown }).parameters).toEqual({ batchable: false, state: {} });
     expect(await (await fetch(`${server.url}/v2/models/conv/ready`)).json()).toEqual({ name: 'conv', ready: true });
     expect((await fetch(`${server.url}/v2/models/nope/ready`)).status).toBe(404);
   });

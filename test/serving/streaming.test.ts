@@ -24,7 +24,7 @@ function audio(chunks: number, freq: number): Float32Array {
 /** Output probabilities and final state from running the chunks one by one in this process. */
 async function direct(samples: Float32Array): Promise<number[]> {
   const s = await ort.InferenceSession.create(V5);
-  let state = new ort.Tensor('float32', new Float32Array(2 * 128), [2, 1, 128]);
+  let state: ort.Tensor = new ort.Tensor('float32', new Float32Array(2 * 128), [2, 1, 128]);
   const sr = new ort.Tensor('int64', BigInt64Array.from([16000n]), []);
   const probs: number[] = [];
   for (let at = 0; at < samples.length; at += CHUNK) {
