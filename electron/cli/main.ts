@@ -11,8 +11,9 @@ import { quantizeCommand } from './quantize-command.js';
 import { serveCommand } from './serve-command.js';
 import { serveModelCommand } from './serve-model-command.js';
 import { loadCommand } from './load-command.js';
+import { exportServingCommand } from './export-serving-command.js';
 
-const COMMANDS: Command[] = [inspectCommand, convertCommand, optimizeCommand, quantizeCommand, editCommand, passesCommand, profileCommand, compareCommand, serveCommand, serveModelCommand, loadCommand];
+const COMMANDS: Command[] = [inspectCommand, convertCommand, optimizeCommand, quantizeCommand, editCommand, passesCommand, profileCommand, compareCommand, serveCommand, serveModelCommand, loadCommand, exportServingCommand];
 
 function help(): string {
   return [

@@ -13,7 +13,7 @@ import { loadInputFiles } from '../runtime/input-files.js';
 import { ortTypeOfV2 } from './datatypes.js';
 import { HEADER_LENGTH } from './infer-request.js';
 
-interface V2Value {
+export interface V2Value {
   name: string;
   datatype: string;
   shape: number[];
@@ -66,8 +66,13 @@ export async function loadBody(inputs: V2Value[], path: string | undefined, batc
       }),
     );
   }
+  return binaryBody(generateValues(inputs, batch, seed));
+}
+
+/** Seeded values for the inputs (as verification generates them), `batch` rows where the first dim is free, other free dims 1. */
+export function generateValues(inputs: V2Value[], batch: number, seed: number): { name: string; datatype: string; shape: number[]; bytes: Uint8Array }[] {
   const dims = Object.fromEntries(inputs.filter((i) => i.shape.length && i.shape[0]! < 0).map((i) => [`${i.name}[0]`, batch]));
-  const plan = planInputs(graph({ nodes: [], inputs: vis }), { dims });
+  const plan = planInputs(graph({ nodes: [], inputs: declared(inputs) }), { dims });
   const tensors = generateInputs(plan.inputs, seed);
-  return binaryBody(inputs.map((i, k) => ({ name: i.name, datatype: i.datatype, shape: plan.inputs[k]!.shape, bytes: tensors[k]!.rawData ?? new Uint8Array() })));
+  return inputs.map((i, k) => ({ name: i.name, datatype: i.datatype, shape: plan.inputs[k]!.shape, bytes: tensors[k]!.rawData ?? new Uint8Array() }));
 }

@@ -13,7 +13,8 @@ import { AsyncJobs } from './async-jobs.js';
 import { BatchScheduler } from './batch-scheduler.js';
 import { JsonLog, type LogSink } from './json-log.js';
 import { ServerMetrics, type MetricsSnapshot } from './metrics.js';
-import { isBatchable, statePairs, type ModelSpec, type ServedModel } from './served-model.js';
+import { describeModels } from './model-catalog.js';
+import type { ModelSpec, ServedModel } from './served-model.js';
 import { ServingError } from './serving-error.js';
 import { routeRequest, type ServerContext } from './serving-routes.js';
 import { StreamStore } from './streams.js';
@@ -70,16 +71,9 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
   });
   const log = new JsonLog(options.log ?? ((l) => process.stderr.write(l)));
   const metrics = new ServerMetrics();
-  const models: ServedModel[] = [];
+  let models: ServedModel[];
   try {
-    for (const spec of options.models) {
-      if (models.some((m) => m.name === spec.name && m.version === spec.version)) throw new WorkbenchError('BAD_OPTION', `model ${spec.name} version ${spec.version} is given twice`);
-      const info = await scheduler.describe(spec.path, session);
-      const label = `${spec.name}@${spec.version}`;
-      const bad = [...info.inputs, ...info.outputs].find((v) => v.type === 'non-tensor');
-      if (bad) throw new WorkbenchError('UNSUPPORTED_MODEL', `${spec.path}: '${bad.name}' is not a tensor; only tensor inputs and outputs can be served`);
-      models.push({ name: spec.name, version: spec.version, path: spec.path, session, inputs: info.inputs, outputs: info.outputs, batchable: isBatchable(info), state: statePairs(info, spec.state, label) });
-    }
+    models = await describeModels(scheduler, options.models, session);
   } catch (e) {
     scheduler.close();
     throw e;
