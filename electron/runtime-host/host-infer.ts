@@ -15,7 +15,11 @@ function sessionFor(path: string, settings: SessionSettings): Promise<ort.Infere
   const key = JSON.stringify([path, settings]);
   let s = sessions.get(key);
   if (!s) {
-    s = ort.InferenceSession.create(path, sessionOptions(settings)).catch((e: unknown) => {
+    // No spinning between runs: a server idles between requests, and spinning threads would take
+    // the cores its HTTP side (and, on one machine, its clients) need.
+    const options = sessionOptions(settings);
+    options.extra = { ...options.extra, session: { ...(options.extra?.session as object | undefined), intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } };
+    s = ort.InferenceSession.create(path, options).catch((e: unknown) => {
       sessions.delete(key);
       throw new WorkbenchError('RUNTIME_REJECTED', `${path}: onnxruntime cannot load it: ${ortMessage(e)}`);
     });
