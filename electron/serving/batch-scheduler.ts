@@ -92,6 +92,11 @@ export class BatchScheduler {
     return this.queue.length;
   }
 
+  /** Batches running in hosts now. */
+  get runningBatches(): number {
+    return this.running;
+  }
+
   /** Hosts started again after one ended. */
   get restarts(): number {
     return this.instances.reduce((a, i) => a + Math.max(0, i.host.started - 1), 0);

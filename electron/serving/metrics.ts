@@ -32,6 +32,8 @@ export interface MetricsSnapshot {
   uptimeSeconds: number;
   queueDepth: number;
   inFlight: number;
+  /** Batches running in runtime hosts now. */
+  running: number;
   hostRestarts: number;
   models: Record<string, { requests: Record<string, number>; latency: HistogramSnapshot; queueTime: HistogramSnapshot; batchSize: HistogramSnapshot }>;
 }
@@ -53,7 +55,7 @@ export class ServerMetrics {
   private readonly models = new Map<string, ModelFigures>();
   private readonly started = Date.now();
   /** Read when written, so they are never stale. */
-  gauges: { queueDepth: () => number; inFlight: () => number; hostRestarts: () => number } = { queueDepth: () => 0, inFlight: () => 0, hostRestarts: () => 0 };
+  gauges: { queueDepth: () => number; inFlight: () => number; running: () => number; hostRestarts: () => number } = { queueDepth: () => 0, inFlight: () => 0, running: () => 0, hostRestarts: () => 0 };
 
   private figures(model: string): ModelFigures {
     let f = this.models.get(model);
@@ -82,7 +84,7 @@ export class ServerMetrics {
   snapshot(): MetricsSnapshot {
     const models: MetricsSnapshot['models'] = {};
     for (const [m, f] of this.models) models[m] = { requests: Object.fromEntries(f.requests), latency: snap(f.latency), queueTime: snap(f.queueTime), batchSize: snap(f.batchSize) };
-    return { time: Date.now(), uptimeSeconds: (Date.now() - this.started) / 1000, queueDepth: this.gauges.queueDepth(), inFlight: this.gauges.inFlight(), hostRestarts: this.gauges.hostRestarts(), models };
+    return { time: Date.now(), uptimeSeconds: (Date.now() - this.started) / 1000, queueDepth: this.gauges.queueDepth(), inFlight: this.gauges.inFlight(), running: this.gauges.running(), hostRestarts: this.gauges.hostRestarts(), models };
   }
 
   /** Prometheus text exposition format (version 0.0.4). */
@@ -106,6 +108,8 @@ export class ServerMetrics {
     lines.push(`onnx_workbench_queue_depth ${this.gauges.queueDepth()}`);
     head('onnx_workbench_inflight_requests', 'gauge', 'Requests accepted and not yet answered.');
     lines.push(`onnx_workbench_inflight_requests ${this.gauges.inFlight()}`);
+    head('onnx_workbench_running_batches', 'gauge', 'Batches running in runtime hosts.');
+    lines.push(`onnx_workbench_running_batches ${this.gauges.running()}`);
     head('onnx_workbench_runtime_host_restarts_total', 'counter', 'Runtime hosts started again after one died.');
     lines.push(`onnx_workbench_runtime_host_restarts_total ${this.gauges.hostRestarts()}`);
     return `${lines.join('\n')}\n`;

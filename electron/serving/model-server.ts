@@ -83,7 +83,7 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
 
   let inFlight = 0;
   let draining = false;
-  metrics.gauges = { queueDepth: () => scheduler.queueDepth, inFlight: () => inFlight, hostRestarts: () => scheduler.restarts };
+  metrics.gauges = { queueDepth: () => scheduler.queueDepth, inFlight: () => inFlight, running: () => scheduler.runningBatches, hostRestarts: () => scheduler.restarts };
   const ctx: ServerContext = {
     models,
     scheduler,

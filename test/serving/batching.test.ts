@@ -24,7 +24,7 @@ function request(server: ModelServer, rows: number, seed: number): Promise<Respo
 describe('dynamic batching', () => {
   let server: ModelServer;
   beforeAll(async () => {
-    server = await startModelServer({ models: [{ name: 'conv', version: '1', path: paths.conv! }], maxBatch: 8, maxDelayMs: 300, log: () => undefined });
+    server = await startModelServer({ models: [{ name: 'conv', version: '1', path: paths.conv! }], maxBatch: 8, maxDelayMs: 2000, log: () => undefined });
   }, 60_000);
   afterAll(async () => server?.close());
 
@@ -33,7 +33,7 @@ describe('dynamic batching', () => {
     const answers = await Promise.all(rows.map((r, i) => request(server, r, 100 + i)));
     const bodies = await Promise.all(answers.map(async (a) => ((await a.json()) as Answer)));
     expect(answers.map((a) => a.status)).toEqual(rows.map(() => 200));
-    // All five arrive well within the 300 ms wait and hold 8 rows together: one run.
+    // Together they hold 8 rows, max-batch: one run as soon as the last arrives (within the 2 s wait).
     expect(bodies.map((b) => b.parameters.batch_size)).toEqual(rows.map(() => 5));
     for (const [i, r] of rows.entries()) {
       const want = await runDirect(paths.conv!, { x: new ort.Tensor('float32', seeded(r * 3 * 16 * 16, 100 + i), [r, 3, 16, 16]) });
@@ -57,7 +57,7 @@ describe('dynamic batching', () => {
 
 describe('back-pressure and shutdown', () => {
   it('answers 429 with Retry-After when the queue is full, and the queued requests still succeed', async () => {
-    const server = await startModelServer({ models: [{ name: 'conv', version: '1', path: paths.conv! }], maxBatch: 64, maxDelayMs: 1500, maxQueue: 2, log: () => undefined });
+    const server = await startModelServer({ models: [{ name: 'conv', version: '1', path: paths.conv! }], maxBatch: 64, maxDelayMs: 3000, maxQueue: 2, log: () => undefined });
     try {
       const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => request(server, 1, i)));
       const statuses = answers.map((a) => a.status).sort();
@@ -71,9 +71,9 @@ describe('back-pressure and shutdown', () => {
   }, 60_000);
 
   it('finishes the requests it accepted when it shuts down, and takes no new ones', async () => {
-    const server = await startModelServer({ models: [{ name: 'conv', version: '1', path: paths.conv! }], maxBatch: 64, maxDelayMs: 800, log: () => undefined });
+    const server = await startModelServer({ models: [{ name: 'conv', version: '1', path: paths.conv! }], maxBatch: 64, maxDelayMs: 1000, log: () => undefined });
     const accepted = [request(server, 1, 1), request(server, 2, 2)];
-    await new Promise((r) => setTimeout(r, 200));
+    while (server.snapshot().queueDepth < 2) await new Promise((r) => setTimeout(r, 20));
     const closing = server.close();
     const statuses = await Promise.all(accepted.map(async (a) => (await a).status));
     expect(statuses).toEqual([200, 200]);

@@ -40,9 +40,8 @@ it('fails only the request in flight with 503 when its host is killed; the queue
     const before = hostPids();
     expect(before).toHaveLength(1);
     const inFlight = infer();
-    // Wait until the host is inside the request (the server shows it in flight, the queue empty).
-    while (server.snapshot().inFlight < 1) await new Promise((r) => setTimeout(r, 20));
-    await new Promise((r) => setTimeout(r, 300));
+    // Wait until the host is inside the request (its batch is running), then queue one behind it.
+    while (server.snapshot().running < 1) await new Promise((r) => setTimeout(r, 20));
     const queued = infer();
     while (server.snapshot().queueDepth < 1) await new Promise((r) => setTimeout(r, 20));
     process.kill(before[0]!, 'SIGKILL');
