@@ -124,8 +124,38 @@ export interface SensitivityJob {
   inputs?: VerifyInputSettings;
 }
 
+/** A served model's input or output as onnxruntime reports it (null dims: free; null shape: rank unknown). */
+export interface ServedValueInfo {
+  name: string;
+  /** onnxruntime's tensor type name ('float32', 'int64', ...), or 'non-tensor'. */
+  type: string;
+  shape: (number | null)[] | null;
+}
+
+export interface ServedModelInfo {
+  inputs: ServedValueInfo[];
+  outputs: ServedValueInfo[];
+}
+
+/** One inference for the model server (electron/serving): the session is kept in the host between requests. */
+export interface InferJob {
+  model: string;
+  session: SessionSettings;
+  inputs: HostTensor[];
+  /** Outputs to fetch; all when absent. */
+  outputs?: string[];
+}
+
+export interface InferResult {
+  outputs: HostTensor[];
+  /** session.run() wall time in the host (ms). */
+  runMs: number;
+}
+
 export type HostRequest =
   | { kind: 'probe'; provider: ProviderName; deviceId: number }
+  | { kind: 'describe'; model: string; session: SessionSettings }
+  | { kind: 'infer'; job: InferJob }
   | { kind: 'measure'; job: MeasureJob }
   | { kind: 'verify'; job: VerifyJob }
   | { kind: 'calibrate'; job: CalibrateJob }
