@@ -2,11 +2,12 @@ import { select, zoom, zoomIdentity, type ZoomBehavior } from 'd3';
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { modeOf, type SelectMode } from '../state/selection.js';
 import { AccessibleItems } from './AccessibleItems.js';
-import { drawScene } from './canvas-draw.js';
+import { drawScene, type DrawnGeometry } from './canvas-draw.js';
 import type { Highlights } from './highlights.js';
 import { neighbourItem, type Direction } from './keyboard-nav.js';
 import { Minimap } from './Minimap.js';
-import { itemAt, itemsIn, type Scene } from './scene.js';
+import { constantAt, itemAt, itemsIn, type Scene } from './scene.js';
+import { SCOPE_NAME_PX } from './theme.js';
 import { SvgScene } from './SvgScene.js';
 import { centreOn, fitTransform, initialTransform, inView, type ViewTransform } from './viewport.js';
 
@@ -25,6 +26,8 @@ export interface GraphViewProps {
   /** Fits the whole graph whenever this number changes. */
   fitToken: number;
   onActivate(item: number, mode: SelectMode): void;
+  /** A click on a constant drawn inside a box: the Constant node (index in info.nodes). */
+  onActivateNode?(nodeIndex: number, mode: SelectMode): void;
   onRubberBand(items: number[], mode: SelectMode): void;
   onBackground(): void;
   onOpen(item: number): void;
@@ -74,7 +77,11 @@ export function GraphView(props: GraphViewProps) {
       canvas.height = Math.round(h * dpr);
     }
     const ctx = canvas.getContext('2d');
-    if (ctx) drawScene(ctx, latest.current.scene, transform.current, w, h, dpr, latest.current.highlights);
+    if (!ctx) return;
+    const drawn: DrawnGeometry = { labels: [], boxes: [], names: [] };
+    drawScene(ctx, latest.current.scene, transform.current, w, h, dpr, latest.current.highlights, drawn);
+    // The last frame's geometry, for end-to-end tests that measure what was drawn.
+    (canvas as HTMLCanvasElement & { drawn?: DrawnGeometry }).drawn = drawn;
   }, []);
 
   const requestDraw = useCallback(() => {
@@ -84,7 +91,13 @@ export function GraphView(props: GraphViewProps) {
   const applyTransform = useCallback(() => {
     const t = transform.current;
     const g = groupRef.current;
-    if (g) g.setAttribute('transform', `translate(${t.x},${t.y}) scale(${t.k})`);
+    if (g) {
+      g.setAttribute('transform', `translate(${t.x},${t.y}) scale(${t.k})`);
+      // Scope names keep a readable size on screen however far out the view zooms.
+      g.style.setProperty('--scope-name-size', `${Math.max(11, SCOPE_NAME_PX / t.k)}px`);
+      g.style.setProperty('--scope-name-halo', `${3 / t.k}px`);
+    }
+    if (containerRef.current) containerRef.current.dataset.zoom = t.k.toFixed(3);
     if (canvasRef.current) requestDraw();
     for (const l of listeners.current) l(t, sizeRef.current.w, sizeRef.current.h);
     clearTimeout(a11yTimer.current);
@@ -195,7 +208,9 @@ export function GraphView(props: GraphViewProps) {
     }
     const p = toGraph(e.clientX, e.clientY);
     const i = itemAt(scene, p.x, p.y, 2 / transform.current.k);
-    if (i >= 0) props.onActivate(i, modeOf(e));
+    const constant = i >= 0 && props.onActivateNode ? constantAt(scene, i, p.x, p.y) : -1;
+    if (constant >= 0) props.onActivateNode!(constant, modeOf(e));
+    else if (i >= 0) props.onActivate(i, modeOf(e));
     else if (!e.shiftKey && !e.ctrlKey && !e.metaKey) props.onBackground();
   };
 

@@ -31,6 +31,14 @@ export function textWidth(text: string, fontSize: number): number {
   return text.length * fontSize * 0.6;
 }
 
+/** Font size of edge labels, in graph units. */
+export const EDGE_LABEL_FONT = 9;
+
+/** The width of an edge label's box: its text with a pixel on each side (fonts run a little over 0.6 em). */
+export function edgeLabelWidth(label: string): number {
+  return Math.ceil(label.length * EDGE_LABEL_FONT * 0.62) + 2;
+}
+
 /** How a subgraph reads in the panel and the breadcrumb: `then_branch`, `branches[1]`, `function Gelu`. */
 export function subgraphTitle(s: { attribute: string; index?: number; name: string }): string {
   if (s.attribute === FUNCTION_BODY) return `function ${s.name}`;

@@ -1,4 +1,5 @@
 import { buildLayered } from './layered.js';
+import { placeLabels, type LabelPlacement } from './labels.js';
 import { orderLayers } from './order.js';
 import { assignX, assignY } from './position.js';
 import { assignRanks, orientEdges } from './rank.js';
@@ -17,6 +18,7 @@ const DEFAULTS: Required<LayoutOptions> = {
   orderSweeps: 8,
   positionSweeps: 8,
   dummyBudgetPerNode: 4,
+  labelHeight: 12,
 };
 
 /** Fewer sweeps on huge graphs keep the layout of 100,000 nodes within seconds. */
@@ -66,6 +68,20 @@ export function* layoutSteps(input: LayoutInput, options: LayoutOptions = {}): G
   const routes = routeEdges(g, edges, x, y, input.heights);
   let straightEdges = 0;
   for (let j = 0; j < g.straight.length; j++) straightEdges += g.straight[j];
+  const width = maxX - minX + 2 * o.margin;
+  const xs = x.subarray(0, n);
+  const ys = y.subarray(0, n);
+  let labels: LabelPlacement = { labelX: new Float64Array(input.sources.length).fill(NaN), labelY: new Float64Array(input.sources.length).fill(NaN), dropped: 0 };
+  if (input.labelWidths) {
+    yield { phase: 'labels', fraction: 0.95 };
+    const placing = placeLabels(xs, ys, input.widths, input.heights, routes, input.labelWidths, o.labelHeight, width);
+    let placedLabels = placing.next();
+    while (!placedLabels.done) {
+      yield { phase: 'labels', fraction: 0.96 };
+      placedLabels = placing.next();
+    }
+    labels = placedLabels.value;
+  }
   return {
     x: x.slice(0, n),
     y: y.slice(0, n),
@@ -75,9 +91,11 @@ export function* layoutSteps(input: LayoutInput, options: LayoutOptions = {}): G
     pointStart: routes.pointStart,
     drawFrom: routes.drawFrom,
     reversed: edges.reversed,
-    width: maxX - minX + 2 * o.margin,
+    labelX: labels.labelX,
+    labelY: labels.labelY,
+    width,
     height: bottom,
-    stats: { ranks: g.ranks, dummies: g.count - n, crossings: order.crossings, straightEdges },
+    stats: { ranks: g.ranks, dummies: g.count - n, crossings: order.crossings, straightEdges, droppedLabels: labels.dropped },
   };
 }
 

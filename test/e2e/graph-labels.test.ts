@@ -1,0 +1,147 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { modelBytes } from '../../shared/builder/index.js';
+import { fanOutModel } from '../renderer/test-models.js';
+import { checkPrerequisites, launchBrowser, ROOT, screenshot, serve, SILERO_V5, type Browser, type Served } from './harness.js';
+
+// Edge labels as Chromium draws them: on a builder-made graph of 3- to 8-edge fan-outs and on the
+// models npm packages ship, at the zoom that fits the graph and zoomed in, no label's box overlaps
+// another label or a node box. Boxes come from the drawing itself: the SVG elements' client
+// rectangles, or on a canvas the rectangles the last frame drew (the canvas element's `drawn`).
+
+const PADDLE_DET = join(ROOT, 'node_modules', '@gutenye', 'ocr-models', 'assets', 'ch_PP-OCRv4_det_infer.onnx');
+const SHOTS = process.env.WB_VIEW_SHOTS ?? 'view';
+
+interface Box {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+interface Drawn {
+  mode: string;
+  zoom: number;
+  labels: Box[];
+  boxes: Box[];
+}
+
+// Runs in the page (a string: the test's TypeScript has no DOM types). Label and node boxes in
+// screen pixels, from the SVG elements or the canvas's last frame.
+const MEASURE = `(() => {
+  const view = document.querySelector('.graph-view');
+  const zoom = Number(view.dataset.zoom);
+  const area = view.getBoundingClientRect();
+  const rect = (e) => {
+    const r = e.getBoundingClientRect();
+    return { x0: r.left, y0: r.top, x1: r.right, y1: r.bottom };
+  };
+  const inside = (b) => b.x1 > area.left && b.x0 < area.right && b.y1 > area.top && b.y0 < area.bottom;
+  const canvas = view.querySelector('canvas.graph-canvas');
+  if (canvas) {
+    const d = canvas.drawn || { labels: [], boxes: [] };
+    const boxes = (flat) => {
+      const out = [];
+      for (let k = 0; k < flat.length; k += 4) out.push({ x0: area.left + flat[k], y0: area.top + flat[k + 1], x1: area.left + flat[k + 2], y1: area.top + flat[k + 3] });
+      return out;
+    };
+    return { mode: 'canvas', zoom, labels: boxes(d.labels), boxes: boxes(d.boxes) };
+  }
+  const labels = [...view.querySelectorAll('.edge-labels text')].map(rect).filter(inside);
+  const boxes = [...view.querySelectorAll('.nodes > g[role="button"] > rect')].map(rect).filter(inside);
+  return { mode: 'svg', zoom, labels, boxes };
+})()`;
+
+function drawnBoxes(page: Page): Promise<Drawn> {
+  return page.evaluate(MEASURE) as Promise<Drawn>;
+}
+
+/** Pairs of overlapping boxes (by more than half a pixel both ways): label-label and label-node. */
+function overlapsOf(d: Drawn): { labelLabel: number; labelNode: number } {
+  const hit = (a: Box, b: Box) => Math.min(a.x1, b.x1) - Math.max(a.x0, b.x0) > 0.5 && Math.min(a.y1, b.y1) - Math.max(a.y0, b.y0) > 0.5;
+  let labelLabel = 0;
+  let labelNode = 0;
+  d.labels.forEach((a, i) => {
+    for (let j = i + 1; j < d.labels.length; j++) if (hit(a, d.labels[j])) labelLabel++;
+    for (const b of d.boxes) if (hit(a, b)) labelNode++;
+  });
+  return { labelLabel, labelNode };
+}
+
+describe('edge labels in Chromium never overlap', () => {
+  let served: Served;
+  let browser: Browser;
+  let dir: string;
+  let fanOut: string;
+
+  beforeAll(async () => {
+    checkPrerequisites();
+    dir = await mkdtemp(join(tmpdir(), 'e2e-labels-'));
+    fanOut = join(dir, 'fan-out.onnx');
+    await writeFile(fanOut, modelBytes(fanOutModel()));
+    served = await serve([fanOut], join(dir, 'config'));
+    browser = await launchBrowser();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await served?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const page = () => browser.page;
+
+  async function openByPicker(path: string, nodes: string): Promise<void> {
+    const chooser = page().waitForEvent('filechooser');
+    await page().getByText('Open…').click();
+    await (await chooser).setFiles(path);
+    await expect.poll(() => page().locator('output[aria-label="node count"]').textContent(), { timeout: 30_000 }).toBe(nodes);
+  }
+
+  /** Zooms with the keyboard until the scale reaches `atLeast` (0: fit), then waits for the frame. */
+  async function zoomTo(atLeast: number): Promise<number> {
+    const view = page().locator('.graph-view');
+    await view.focus();
+    await page().keyboard.press('0');
+    await page().waitForTimeout(400);
+    for (let i = 0; i < 30 && atLeast > 0; i++) {
+      const k = Number(await view.getAttribute('data-zoom'));
+      if (Number.isNaN(k) ? i >= 6 : k >= atLeast) break;
+      await page().keyboard.press('+');
+      await page().waitForTimeout(200);
+    }
+    await page().waitForTimeout(300);
+    return Number(await view.getAttribute('data-zoom'));
+  }
+
+  async function check(name: string): Promise<void> {
+    for (const [zoom, tag] of [[0, 'fit'], [1.4, 'zoomed']] as const) {
+      const k = await zoomTo(zoom);
+      await screenshot(page(), `${SHOTS}-${name}-${tag}`);
+      const drawn = await drawnBoxes(page());
+      const found = overlapsOf(drawn);
+      console.log(`${name} ${tag} (${drawn.mode}, zoom ${k.toFixed(2)}): ${drawn.labels.length} labels, ${drawn.boxes.length} boxes, overlaps ${JSON.stringify(found)}`);
+      expect(found).toEqual({ labelLabel: 0, labelNode: 0 });
+      if (tag === 'zoomed') expect(drawn.labels.length).toBeGreaterThan(0);
+    }
+  }
+
+  it('on a graph of 3- to 8-edge fan-outs', async () => {
+    await page().goto(served.url);
+    await expect.poll(() => page().locator('output[aria-label="node count"]').textContent(), { timeout: 30_000 }).toBe('98 nodes');
+    await check('fan-out');
+  });
+
+  it('on Silero VAD', async () => {
+    await openByPicker(SILERO_V5, '5 nodes');
+    await check('silero-v5');
+  });
+
+  it('on PaddleOCR’s text detector', async () => {
+    await openByPicker(PADDLE_DET, '672 nodes');
+    await check('paddle-det');
+  });
+});
