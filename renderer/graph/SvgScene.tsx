@@ -59,7 +59,7 @@ function SvgSceneImpl({ scene, highlights, onToggleScope }: Props) {
           const classes = `edge${active ? ' edge-active' : ''}${e.implicit ? ' edge-implicit' : ''}`;
           return (
             <path key={j} d={edgeD(scene, j, active === 1)} className={classes} markerEnd="url(#arrow)">
-              {e.label ? <title>{`${e.value}: ${e.label}`}</title> : null}
+              {e.fullLabel ? <title>{`${e.value}: ${e.fullLabel}`}</title> : null}
             </path>
           );
         })}
@@ -69,7 +69,7 @@ function SvgSceneImpl({ scene, highlights, onToggleScope }: Props) {
           Number.isNaN(scene.labelX[j]) ? null : (
             <text key={j} x={scene.labelX[j] + 1} y={scene.labelY[j]} dominantBaseline="central" className={e.inferred ? 'edge-label inferred' : 'edge-label'}>
               {e.label}
-              <title>{`${e.value}: ${e.label}${e.inferred ? ' (inferred)' : ''}`}</title>
+              <title>{`${e.value}: ${e.fullLabel}${e.inferred ? ' (inferred)' : ''}`}</title>
             </text>
           ),
         )}

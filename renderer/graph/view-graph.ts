@@ -3,7 +3,7 @@ import type { GraphInfo, GraphNodeInfo, GraphValueInfo } from '../../shared/prot
 import { opCategory, type OpCategory } from '../operators/categories.js';
 import { opInputName } from '../operators/op-descriptions.js';
 import { runToEnd } from './steps.js';
-import { edgeLabelWidth, formatDims, initializerLabel, shortName, textWidth, valueLabel } from './value-labels.js';
+import { edgeLabel, edgeLabelWidth, formatDims, initializerLabel, shortName, textWidth, valueLabel } from './value-labels.js';
 
 // What the view draws for a graph and a set of expanded scopes: boxes (nodes, collapsed scopes,
 // graph inputs and outputs) and the edges between them, with the sizes the layout needs. Pure,
@@ -65,7 +65,10 @@ export interface ViewEdge {
   source: number;
   target: number;
   value: string;
+  /** The label drawn: type and shape, long symbolic dims cut short. */
   label: string;
+  /** The whole type and shape (on hover). */
+  fullLabel: string;
   inferred: boolean;
   /** Read by the target's subgraphs, not as a listed input (drawn dashed). */
   implicit: boolean;
@@ -87,6 +90,8 @@ export interface ViewGraph {
 const LABEL_FONT = 11;
 const LINE_FONT = 10;
 const MAX_LINES = 4;
+/** Most room between two output ports of a box. */
+const PORT_STEP = 16;
 /** Height of a line of text inside a box. */
 export const LINE_HEIGHT = 13;
 
@@ -323,7 +328,8 @@ export function* buildViewGraphSteps(p: PreparedGraph, expanded: ReadonlySet<str
       seenHere.push(value);
     }
     const info = p.values.get(value);
-    edges.push({ source, target, value, label: valueLabel(info), inferred: info?.source === 'inferred', implicit });
+    const full = valueLabel(info);
+    edges.push({ source, target, value, label: edgeLabel(info), fullLabel: full, inferred: info?.source === 'inferred', implicit });
   };
   for (let i = 0; i < nodes.length; i++) {
     if ((i & 4095) === 4095) yield;
@@ -371,15 +377,29 @@ export function layoutInputOf(v: ViewGraph): LayoutInput {
   const sources = new Int32Array(v.edges.length);
   const targets = new Int32Array(v.edges.length);
   const labelWidths = new Float64Array(v.edges.length);
-  // One label per value leaving a box: the first of its edges carries it.
+  // One label per value leaving a box: the first of its edges carries it. Each value leaving a
+  // box gets its own port along the bottom, so that the edges (and labels) of a Split fan out.
   const labelled = new Set<string>();
+  const port = new Int32Array(v.edges.length);
+  const ports = new Int32Array(n);
+  const portOf = new Map<string, number>();
   v.edges.forEach((e, j) => {
     sources[j] = e.source;
     targets[j] = e.target;
     const key = `${e.source}\u0000${e.value}`;
+    let at = portOf.get(key);
+    if (at === undefined) portOf.set(key, (at = ports[e.source]++));
+    port[j] = at;
     if (!e.label || labelled.has(key)) return;
     labelled.add(key);
     labelWidths[j] = edgeLabelWidth(e.label);
   });
-  return { widths, heights, sources, targets, labelWidths };
+  const sourceOffsets = new Float64Array(v.edges.length);
+  v.edges.forEach((e, j) => {
+    const k = ports[e.source];
+    if (k < 2 || v.items[e.source].kind !== 'node') return;
+    const step = Math.min(PORT_STEP, (widths[e.source] - 12) / (k - 1));
+    sourceOffsets[j] = (port[j] - (k - 1) / 2) * step;
+  });
+  return { widths, heights, sources, targets, sourceOffsets, labelWidths };
 }

@@ -21,8 +21,12 @@ const NODE_MARGIN = 2;
 const LABEL_MARGIN = 1;
 /** Gap between the edge line and the label, and the step between candidates along the edge. */
 const SIDE_GAP = 3;
-const STEP = 6;
-const MAX_CANDIDATES = 160;
+const STEP = 2;
+const MAX_CANDIDATES = 240;
+/** Right of the line, left of it, then across it (the text then hides a bit of the line, never a node or a label). */
+const SIDES = [1, -1, 0] as const;
+/** An edge heading left takes its label on its left first: the outer side of a fan-out. */
+const SIDES_LEFTWARD = [-1, 1, 0] as const;
 
 class BoxGrid {
   private readonly cells = new Map<number, number[]>();
@@ -113,9 +117,13 @@ export function* placeLabels(
         const py = ay + ((by - ay) * along) / len;
         const y0 = py - half - LABEL_MARGIN;
         const y1 = py + half + LABEL_MARGIN;
-        const right = px + SIDE_GAP;
-        const left = px - SIDE_GAP - w;
-        const at = grid.free(right - LABEL_MARGIN, y0, right + w + LABEL_MARGIN, y1) ? right : grid.free(left - LABEL_MARGIN, y0, left + w + LABEL_MARGIN, y1) ? left : NaN;
+        let at = NaN;
+        for (const side of bx < ax - 1 ? SIDES_LEFTWARD : SIDES) {
+          const x0 = side === 1 ? px + SIDE_GAP : side === -1 ? px - SIDE_GAP - w : px - w / 2;
+          if (!grid.free(x0 - LABEL_MARGIN, y0, x0 + w + LABEL_MARGIN, y1)) continue;
+          at = x0;
+          break;
+        }
         if (Number.isNaN(at)) continue;
         labelX[j] = at;
         labelY[j] = py;

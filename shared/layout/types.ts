@@ -7,6 +7,8 @@ export interface LayoutInput {
   heights: Float64Array;
   sources: Int32Array;
   targets: Int32Array;
+  /** Where each edge leaves its source: x offset from the source's centre (a port per output value); omitted, 0. */
+  sourceOffsets?: Float64Array;
   /** Width of each edge's label (0: no label); omitted, no labels are placed. */
   labelWidths?: Float64Array;
 }
