@@ -7,7 +7,7 @@ import type { Highlights } from './highlights.js';
 import { neighbourItem, type Direction } from './keyboard-nav.js';
 import { Minimap } from './Minimap.js';
 import { constantAt, itemAt, itemsIn, type Scene } from './scene.js';
-import { SCOPE_NAME_PX } from './theme.js';
+import { SCOPE_NAME_PX, SVG_EDGE_LABEL_SCALE } from './theme.js';
 import { SvgScene } from './SvgScene.js';
 import { centreOn, fitTransform, initialTransform, inView, type ViewTransform } from './viewport.js';
 
@@ -96,6 +96,8 @@ export function GraphView(props: GraphViewProps) {
       // Scope names keep a readable size on screen however far out the view zooms.
       g.style.setProperty('--scope-name-size', `${Math.max(11, SCOPE_NAME_PX / t.k)}px`);
       g.style.setProperty('--scope-name-halo', `${3 / t.k}px`);
+      // Text under a few pixels is noise (and Chromium measures it loosely): edge labels go, as on the canvas.
+      g.classList.toggle('far', t.k < SVG_EDGE_LABEL_SCALE);
     }
     if (containerRef.current) containerRef.current.dataset.zoom = t.k.toFixed(3);
     if (canvasRef.current) requestDraw();

@@ -31,3 +31,5 @@ export const SCOPE_NAME_SCALE = 0.8;
 export const SCOPE_NAME_PX = 10;
 export const SCOPE_NAME_MIN_PX = 3;
 export const NAME_HALO = 'rgba(255, 255, 255, 0.85)';
+/** Below this scale the SVG drawing leaves edge labels out (they would be under 3 pixels high). */
+export const SVG_EDGE_LABEL_SCALE = 0.35;
