@@ -57,8 +57,9 @@ export function Minimap({ scene, subscribe, onCenter }: Props) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const viewRef = useRef<HTMLDivElement>(null);
   const s = scaleOf(scene);
-  // A very tall graph still gets a strip wide enough to aim at.
-  const width = Math.max(24, Math.round(scene.width * s));
+  // A very tall graph still gets a strip wide enough to aim at, and room for scope names when it has collapsed scopes.
+  const named = scene.view.items.some((item) => item.kind === 'scope');
+  const width = Math.max(named ? 96 : 24, Math.round(scene.width * s));
   const height = Math.max(24, Math.round(scene.height * s));
 
   useEffect(() => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modelBytes } from '../../shared/builder/index.js';
+import { transformerModel } from '../bench/bench-view-models.js';
 import { fanOutModel } from '../renderer/test-models.js';
 import { checkPrerequisites, launchBrowser, ROOT, screenshot, serve, SILERO_V5, type Browser, type Served } from './harness.js';
 
@@ -76,12 +77,15 @@ describe('edge labels in Chromium never overlap', () => {
   let browser: Browser;
   let dir: string;
   let fanOut: string;
+  let decoder: string;
 
   beforeAll(async () => {
     checkPrerequisites();
     dir = await mkdtemp(join(tmpdir(), 'e2e-labels-'));
     fanOut = join(dir, 'fan-out.onnx');
     await writeFile(fanOut, modelBytes(fanOutModel()));
+    decoder = join(dir, 'decoder.onnx');
+    await writeFile(decoder, modelBytes(transformerModel({ kind: 'decoder', layers: 24, constantNodes: true })));
     served = await serve([fanOut], join(dir, 'config'));
     browser = await launchBrowser();
   }, 120_000);
@@ -175,5 +179,36 @@ describe('edge labels in Chromium never overlap', () => {
     await expect.poll(() => panel.textContent(), { timeout: 20_000 }).toContain('shape');
     expect(await panel.textContent()).toContain(name);
     await screenshot(page(), `${SHOTS}-paddle-det-constant-selected`);
+  });
+
+  it('names collapsed scopes readably when zoomed out to the whole graph', async () => {
+    await openByPicker(decoder, `${transformerModel({ kind: 'decoder', layers: 24, constantNodes: true }).graph!.node!.length} nodes`);
+    // Everything collapsed, then the decoder opened one level: a column of 24 collapsed layers.
+    await page().getByRole('button', { name: 'collapse all scopes' }).click();
+    await page().getByRole('button', { name: 'graph scope /transformer' }).dblclick();
+    await expect.poll(() => page().getByRole('button', { name: 'graph scope /transformer/h.23' }).count(), { timeout: 20_000 }).toBe(1);
+    await page().waitForTimeout(500);
+    const k = await zoomTo(0);
+    await screenshot(page(), `${SHOTS}-decoder-collapsed-fit`);
+    // Per collapsed scope whose box is at least 3 pixels high: the height of its name on screen (0: none drawn).
+    const heights = (await page().evaluate(`(() => {
+      const view = document.querySelector('.graph-view');
+      const canvas = view.querySelector('canvas.graph-canvas');
+      if (canvas) {
+        const d = canvas.drawn;
+        const out = [];
+        for (let k = 0; k < d.names.length; k += 4) out.push(d.names[k + 3] - d.names[k + 1]);
+        return { mode: 'canvas', names: out, boxes: d.boxes.length / 4 };
+      }
+      const out = [];
+      for (const g of view.querySelectorAll('.nodes > g.box-scope')) {
+        if (g.querySelector('rect').getBoundingClientRect().height < 3) continue;
+        out.push(g.querySelector('.box-label').getBoundingClientRect().height);
+      }
+      return { mode: 'svg', names: out };
+    })()`)) as { mode: string; names: number[] };
+    console.log(`decoder fit (${heights.mode}, zoom ${k.toFixed(3)}): ${heights.names.length} scope names, heights ${Math.min(...heights.names).toFixed(1)}–${Math.max(...heights.names).toFixed(1)} px`);
+    expect(heights.names.length).toBeGreaterThanOrEqual(24);
+    expect(Math.min(...heights.names)).toBeGreaterThanOrEqual(9);
   });
 });
