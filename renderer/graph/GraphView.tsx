@@ -202,30 +202,43 @@ export function GraphView(props: GraphViewProps) {
     return { x: (clientX - r.left - t.x) / t.k, y: (clientY - r.top - t.y) / t.k };
   };
 
+  /**
+   * The box (and the constant line in it) an event is on: the SVG element it reached (which also
+   * serves a click an assistive technology sends without coordinates), else the point's geometry.
+   */
+  const hit = (e: React.MouseEvent): { i: number; constant: number } => {
+    const target = e.target as Element;
+    const box = target.closest?.('[data-item]');
+    const p = toGraph(e.clientX, e.clientY);
+    if (box) {
+      const i = Number(box.getAttribute('data-item'));
+      const line = target.closest?.('[data-constant]');
+      return { i, constant: line ? Number(line.getAttribute('data-constant')) : constantAt(scene, i, p.x, p.y) };
+    }
+    const i = itemAt(scene, p.x, p.y, 2 / transform.current.k);
+    return { i, constant: i >= 0 ? constantAt(scene, i, p.x, p.y) : -1 };
+  };
+
   const onClick = (e: React.MouseEvent) => {
     containerRef.current?.focus({ preventScroll: true });
     if (suppressClick.current) {
       suppressClick.current = false;
       return;
     }
-    const p = toGraph(e.clientX, e.clientY);
-    const i = itemAt(scene, p.x, p.y, 2 / transform.current.k);
-    const constant = i >= 0 && props.onActivateNode ? constantAt(scene, i, p.x, p.y) : -1;
-    if (constant >= 0) props.onActivateNode!(constant, modeOf(e));
+    const { i, constant } = hit(e);
+    if (constant >= 0 && props.onActivateNode) props.onActivateNode(constant, modeOf(e));
     else if (i >= 0) props.onActivate(i, modeOf(e));
     else if (!e.shiftKey && !e.ctrlKey && !e.metaKey) props.onBackground();
   };
 
   const onDoubleClick = (e: React.MouseEvent) => {
-    const p = toGraph(e.clientX, e.clientY);
-    const i = itemAt(scene, p.x, p.y, 2 / transform.current.k);
+    const { i } = hit(e);
     if (i >= 0) props.onOpen(i);
   };
 
   const onContextMenu = (e: React.MouseEvent) => {
     if (!props.onContextMenu) return;
-    const p = toGraph(e.clientX, e.clientY);
-    const i = itemAt(scene, p.x, p.y, 2 / transform.current.k);
+    const { i } = hit(e);
     if (i < 0) return;
     e.preventDefault();
     props.onContextMenu(i, e.clientX, e.clientY);

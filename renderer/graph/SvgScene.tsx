@@ -126,7 +126,7 @@ function SvgSceneImpl({ scene, highlights, onToggleScope }: Props) {
                 }
                 const constant = nodes[c];
                 return (
-                  <text key={k} x={item.width / 2} y={at} className="box-line box-constant" role="button" aria-label={`graph constant ${constant.name || constant.outputs[0]}`}>
+                  <text key={k} x={item.width / 2} y={at} className="box-line box-constant" role="button" data-constant={c} aria-label={`graph constant ${constant.name || constant.outputs[0]}`}>
                     {l}
                     <title>{`${constant.outputs[0]} (Constant${constant.name ? ` ${constant.name}` : ''})`}</title>
                   </text>
