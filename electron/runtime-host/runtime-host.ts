@@ -5,7 +5,8 @@
 import { WorkbenchError } from '../../shared/errors.js';
 import { forkLauncher, type HostChannel, type HostLauncher } from './host-channel.js';
 import type { VerificationResult } from '../../shared/verify/verification-result.js';
-import type { CalibrateJob, CalibrateResult, FromHost, HostRequest, MeasureJob, MeasureResult, ProbeResult, ProviderName, VerifyJob } from './host-protocol.js';
+import type { CalibrateJob, CalibrateResult, CollectJob, FromHost, HostRequest, MeasureJob, MeasureResult, ProbeResult, ProviderName, VerifyJob } from './host-protocol.js';
+import type { CollectedActivations } from '../runtime/collect-activations.js';
 
 /** The run failed (host crash, timeout, cancel, onnxruntime failing mid-run): the CLI exits 1. */
 export class HostFailure extends Error {
@@ -102,6 +103,11 @@ export class RuntimeHost {
   /** Calibrates a float model's tensors in the host (MinMax over the calibration samples). */
   calibrate(job: CalibrateJob, options: RequestOptions = {}): Promise<CalibrateResult> {
     return this.request<CalibrateResult>({ kind: 'calibrate', job }, options);
+  }
+
+  /** Runs models on calibration samples in the host and returns chosen tensors' values per sample. */
+  collect(job: CollectJob, options: RequestOptions = {}): Promise<CollectedActivations> {
+    return this.request<CollectedActivations>({ kind: 'collect', job }, options);
   }
 
   /** Sends a request after the ones before it have settled. */
