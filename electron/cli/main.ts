@@ -7,10 +7,11 @@ import { inspectCommand } from './inspect-command.js';
 import { optimizeCommand } from './optimize-command.js';
 import { passesCommand } from './passes-command.js';
 import { profileCommand } from './profile-command.js';
+import { pruneCommand } from './prune-command.js';
 import { quantizeCommand } from './quantize-command.js';
 import { serveCommand } from './serve-command.js';
 
-const COMMANDS: Command[] = [inspectCommand, convertCommand, optimizeCommand, quantizeCommand, editCommand, passesCommand, profileCommand, compareCommand, serveCommand];
+const COMMANDS: Command[] = [inspectCommand, convertCommand, optimizeCommand, quantizeCommand, pruneCommand, editCommand, passesCommand, profileCommand, compareCommand, serveCommand];
 
 function help(): string {
   return [

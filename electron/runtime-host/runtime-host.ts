@@ -51,6 +51,8 @@ interface Pending {
   settled: boolean;
   /** The host process doing it: only its exit fails the request. */
   channel: HostChannel;
+  /** Removes the abort listener: a caller's signal outlives many requests (recovery makes dozens). */
+  unlisten?: () => void;
 }
 
 const ANSI = new RegExp(String.raw`\u001b\[[0-9;]*m`, 'g');
@@ -150,20 +152,18 @@ export class RuntimeHost {
       };
       this.pending.set(id, p);
       this.arm(ch, id, p);
-      options.signal?.addEventListener(
-        'abort',
-        () => {
+      const onAbort = () => {
+        if (p.settled) return;
+        ch.send({ type: 'cancel', id });
+        // A run stuck in native code never reaches the next cancel check: end the host instead.
+        setTimeout(() => {
           if (p.settled) return;
-          ch.send({ type: 'cancel', id });
-          // A run stuck in native code never reaches the next cancel check: end the host instead.
-          setTimeout(() => {
-            if (p.settled) return;
-            this.settle(id, p, new HostFailure('CANCELLED', `cancelled ${doing(p)}`));
-            this.kill(ch);
-          }, this.cancelGraceMs).unref();
-        },
-        { once: true },
-      );
+          this.settle(id, p, new HostFailure('CANCELLED', `cancelled ${doing(p)}`));
+          this.kill(ch);
+        }, this.cancelGraceMs).unref();
+      };
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      p.unlisten = () => options.signal?.removeEventListener('abort', onAbort);
       ch.send({ type: 'request', id, request });
     });
   }
@@ -186,6 +186,7 @@ export class RuntimeHost {
     if (p.settled) return;
     p.settled = true;
     clearTimeout(p.timer);
+    p.unlisten?.();
     this.pending.delete(id);
     if (error) p.reject(error);
     else p.resolve(value);
