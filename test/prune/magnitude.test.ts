@@ -24,7 +24,7 @@ describe('prune-magnitude', () => {
     const after = initOf(p.proto, 'c.w').values;
     expect(zeros(after)).toBe(Math.round(0.3 * before.length));
     const cut = Math.max(...before.filter((_, i) => after[i] === 0).map(Math.abs));
-    expect(before.filter((x, i) => after[i] !== 0).every((x) => Math.abs(x) >= cut)).toBe(true);
+    expect(before.filter((_, i) => after[i] !== 0).every((x) => Math.abs(x) >= cut)).toBe(true);
     after.forEach((x, i) => x !== 0 && expect(x).toBe(before[i]));
     const report = p.effect.outcome.details!.sparsityByLayer as LayerSparsity[];
     expect(report.map((r) => [r.node, r.elements, r.zeros])).toEqual([
