@@ -4,6 +4,7 @@ import { WorkbenchError } from '../errors.js';
 import type { IrNode } from '../ir/node.js';
 import { channelGroups, groupNorms, removeChannels, weakestChannels } from '../prune/channel-prune.js';
 import type { ChannelGroup } from '../prune/channel-groups.js';
+import { liftFloatConstants } from '../prune/lift-constants.js';
 import { inferShapes } from '../shape/index.js';
 import type { Operation } from './operation.js';
 
@@ -56,6 +57,7 @@ export const pruneChannelsOperation: Operation<ChannelOptions> = {
     }
     const allowed = (n: IrNode) => (!ctx.scope || ctx.scope.has(n.id) || !!picked?.has(n.name)) && !o.exclude.includes(n.name);
     ctx.progress(0, 2, 'finding channel groups');
+    liftFloatConstants(g);
     const groups = channelGroups(g, inferShapes(ctx.model), allowed);
     const reports: GroupReport[] = [];
     const plan: { group: ChannelGroup; remove: number[] }[] = [];

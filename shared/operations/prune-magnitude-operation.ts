@@ -1,6 +1,7 @@
 import '../protocol/zod-config.js';
 import { z } from 'zod';
 import { WorkbenchError } from '../errors.js';
+import { liftFloatConstants } from '../prune/lift-constants.js';
 import { globalThreshold, prune2of4, pruneBelow, pruneToSparsity } from '../prune/magnitude.js';
 import { layerWeight, readWeight, writeWeight, type LayerWeight } from '../prune/weights.js';
 import type { Operation } from './operation.js';
@@ -47,6 +48,7 @@ export const pruneMagnitudeOperation: Operation<MagnitudeOptions> = {
     if (o.pattern === '2:4' && o.threshold === 'global') throw new WorkbenchError('BAD_OPTION', 'prune-magnitude: pattern 2:4 takes no global threshold');
     const g = ctx.model.graph;
     const ext = ctx.runtime.externalBytes ?? (() => undefined);
+    liftFloatConstants(g);
     const layers: LayerWeight[] = [];
     const seen = new Set<string>();
     for (const node of g.nodes) {

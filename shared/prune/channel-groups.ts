@@ -65,7 +65,7 @@ class Unsafe extends Error {
 const UNARY = new Set([
   'Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'Elu', 'Selu', 'Celu', 'Softplus', 'Softsign', 'Gelu', 'Erf', 'Exp', 'Log', 'Sqrt',
   'Abs', 'Neg', 'Reciprocal', 'Identity', 'Cast', 'Floor', 'Ceil', 'Round', 'Sin', 'Cos', 'Mish', 'ThresholdedRelu', 'Clip', 'Dropout',
-  'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'LpPool', 'GlobalLpPool', 'Pad', 'ReduceMean', 'ReduceMax', 'ReduceSum', 'ReduceMin',
+  'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'LpPool', 'GlobalLpPool', 'Pad', 'Resize', 'Upsample', 'ReduceMean', 'ReduceMax', 'ReduceSum', 'ReduceMin',
 ]);
 const BINARY = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Sum', 'Mean', 'PRelu']);
 
@@ -214,6 +214,7 @@ export class GroupFinder {
     if (UNARY.has(c.opType)) {
       if (extraOutputs && c.opType !== 'Dropout') throw new Unsafe(c.name, `${c.opType} has a second output`);
       if (c.opType === 'Pad') this.checkPad(c, v);
+      if (c.opType === 'Resize' || c.opType === 'Upsample') this.checkResize(c, v);
       if (c.opType.startsWith('Reduce')) this.checkReduce(c, v);
       if (c.opType === 'Clip') for (const u of c.inputs.slice(1)) if (u && !constantOperand(this.graph, u)) throw new Unsafe(c.name, 'Clip bounds are computed');
       same();
@@ -317,6 +318,14 @@ export class GroupFinder {
     const pads = c.inputs[1] ? constantOperand(this.graph, c.inputs[1])?.values : attrInts(c, 'pads');
     if (!pads || c.inputs[3]) throw new Unsafe(c.name, 'Pad whose pads are computed or given per axes');
     if (pads[r + v.axis] !== 0 || pads[2 * r + v.axis] !== 0) throw new Unsafe(c.name, 'Pad pads the channel axis');
+  }
+
+  // Resizing keeps the channels when its channel scale is 1; sizes name the channel count, which would change.
+  private checkResize(c: IrNode, v: Visit): void {
+    const r = this.rank(v.value, c);
+    const scalesAt = c.opType === 'Upsample' ? 1 : 2;
+    const scales = c.inputs[scalesAt] ? constantOperand(this.graph, c.inputs[scalesAt])?.values : c.attribute('scales')?.floats;
+    if (c.inputs[3] || !scales || scales[r + v.axis] !== 1) throw new Unsafe(c.name, `${c.opType} whose scales are computed, given as sizes, or scale the channels`);
   }
 
   private checkReduce(c: IrNode, v: Visit): void {

@@ -118,4 +118,19 @@ describe('prune-channels adjusts each consumer', () => {
     expect(initOf(p.proto, 'g2').dims).toEqual([3, 2]);
     await expectSameOutputs(p.proto, zeroSlices(zeroSlices(m, 'w2', 0, r1), 'g2', 1, r2), { x: [3, 6] });
   });
+
+  it('Resize by a channel scale of 1, with weights in Constant nodes (as paddle2onnx writes them) lifted to initializers', async () => {
+    const t = new Toy();
+    t.w('c1.w', [4, 2, 1, 1]);
+    const weight = t.inits.pop()!;
+    t.nodes.push({ opType: 'Constant', name: 'wconst', output: ['c1.w'], attribute: [{ name: 'value', type: 4, t: weight }] });
+    const c1 = t.op('Conv', ['x', 'c1.w'], 'c1', { kernel_shape: [1, 1] });
+    const up = t.op('Resize', [c1, '', t.w('scales', [4], [1, 1, 2, 2])], 'up', { mode: 'nearest' });
+    t.conv('y', up, 4, 3, 1);
+    const m = t.model([['x', [1, 2, 3, 3]]], ['y']);
+    const p = await prune(m, 'prune-channels', { channels: { c1: [3] } });
+    expect(initOf(p.proto, 'c1.w').dims).toEqual([3, 2, 1, 1]);
+    expect(initOf(p.proto, 'scales').values).toEqual([1, 1, 2, 2]);
+    await expectSameOutputs(p.proto, zeroSlices(m, 'y.w', 1, [3]), { x: [1, 2, 3, 3] });
+  });
 });

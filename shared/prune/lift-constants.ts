@@ -1,0 +1,20 @@
+// Some exporters (paddle2onnx) write every weight as a Constant node. Pruning slices initializers,
+// so float Constant nodes of rank ≥ 1 become initializers of the same name first (same values).
+
+import type { Graph } from '../ir/graph.js';
+import { ElemType } from '../onnx/element-types.js';
+
+/** Turns float tensor Constant nodes into initializers; returns how many. */
+export function liftFloatConstants(graph: Graph): number {
+  let lifted = 0;
+  for (const node of [...graph.nodes]) {
+    if (node.opType !== 'Constant' || !node.inDefaultDomain) continue;
+    const t = node.attribute('value')?.t;
+    const out = node.outputs[0];
+    if (!t || !out || t.dataType !== ElemType.FLOAT || !(t.dims ?? []).length || graph.isGraphOutput(out)) continue;
+    graph.removeNode(node);
+    graph.addInitializer({ ...t, name: out });
+    lifted++;
+  }
+  return lifted;
+}
