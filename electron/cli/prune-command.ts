@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkbenchError } from '../../shared/errors.js';
+import type { IrModel } from '../../shared/ir/model.js';
 import { summarizeModel } from '../../shared/onnx/model-summary.js';
 import { defaultOperations } from '../../shared/operations/registry.js';
 import { applyOperation, resolveOperation } from '../../shared/operations/run-operation.js';
@@ -67,6 +68,12 @@ function operationOf(o: Record<string, unknown>): { name: string; options: Recor
   return { name: 'prune-magnitude', options: { sparsity, threshold: o.global ? 'global' : 'layer', exclude } };
 }
 
+// Weights in Constant nodes count too (paddle2onnx writes every weight as one).
+const parametersOf = (ir: IrModel) => {
+  const s = summarizeModel(ir);
+  return s.parameterCount + s.constantParameterCount;
+};
+
 const ms = (x: number) => (x >= 100 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3));
 const errText = (e: OutputError) => `relative L2 ${e.relativeL2.toPrecision(3)}, cosine ${e.cosine.toFixed(4)}${e.top1Agreement === null ? '' : `, top-1 ${(e.top1Agreement * 100).toFixed(1)}%`}`;
 
@@ -99,7 +106,7 @@ export const pruneCommand: Command = {
     if (o.verify) checkVerifySettings(opened.proto.graph ?? {}, verifySettings);
     const original = opened.ir.toProto();
     const originalNames = nodeNamesById(opened.ir);
-    const parametersBefore = summarizeModel(opened.ir).parameterCount;
+    const parametersBefore = parametersOf(opened.ir);
     const scope = typeof o.nodes === 'string' ? resolveScope(opened.ir, o.nodes) : undefined;
     const setup = await optimizationSetup(opened);
     const work = await mkdtemp(join(tmpdir(), 'owb-prune-'));
@@ -121,6 +128,7 @@ export const pruneCommand: Command = {
         }
         const warnings: string[] = [];
         if (op.name === 'prune-magnitude') warnings.push('NOTE: zeros alone do not make onnxruntime\'s CPU kernels faster (dense kernels multiply zeros like any number); the latency below is measured, and only a smaller file after compression or a sparse-aware runtime gains from them');
+        if (recovery && !recovery.applied) warnings.push(`WARNING: recovery left the outputs further from the original's on the fit samples (relative L2 ${recovery.errorBefore.relativeL2.toPrecision(3)} → ${recovery.errorAfter.relativeL2.toPrecision(3)}); it was undone and the model is saved as pruned`);
         if (recovery?.generated) warnings.push(`WARNING: recovery fitted on ${recovery.samples} generated (random) input sets; give --calibration PATH with real samples`);
         const proto = withOrigins(opened.ir.toProto(), opened.ir, originalNames);
         const trial = await saveModel(proto, join(work, 'pruned.onnx'), { source: opened });
@@ -139,14 +147,14 @@ export const pruneCommand: Command = {
           nodesBefore: effect.nodesBefore,
           nodesAfter: effect.nodesAfter,
           parametersBefore,
-          parametersAfter: summarizeModel(opened.ir).parameterCount,
+          parametersAfter: parametersOf(opened.ir),
           sizeBytesBefore: opened.fileSize,
           sizeBytesAfter: saved.bytes + (saved.dataBytes ?? 0),
           latency: { before: latency.before, after: latency.after, ratio: latency.ratio, verdict: latency.verdict },
           sparsityByLayer: details.sparsityByLayer ?? (groups ?? []).flatMap((g) => g.sources.map((s) => ({ node: s, channels: g.size, removed: g.removed.length, sparsity: g.removed.length / g.size, ...(g.unsafe ? { skipped: `${g.unsafe.node}: ${g.unsafe.reason}` } : {}) }))),
           ...(groups ? { groups } : {}),
           outputs: Object.keys(latency.cosine).map((name) => ({ name, cosine: latency.cosine[name], top1Agreement: latency.top1Agreement[name] })),
-          recovery: recovery ? { method: recovery.method, samples: recovery.samples, heldOutSamples: recovery.heldOutSamples, generated: recovery.generated, errorBefore: recovery.errorBefore, errorAfter: recovery.errorAfter, heldOutError: recovery.heldOutError, layers: recovery.layers } : null,
+          recovery: recovery ? { method: recovery.method, applied: recovery.applied, samples: recovery.samples, heldOutSamples: recovery.heldOutSamples, generated: recovery.generated, errorBefore: recovery.errorBefore, errorAfter: recovery.errorAfter, heldOutError: recovery.heldOutError, layers: recovery.layers } : null,
           warnings,
           ...(check ? { verification: check } : {}),
         };

@@ -32,6 +32,8 @@ export interface RecoveryReport {
   samples: number;
   heldOutSamples: number;
   generated: boolean;
+  /** False when the recovered model was further from the original on the fit samples than the pruned one: the recovery is then undone (errorAfter is what it reached). */
+  applied: boolean;
   layers: LayerRecovery[];
   errorBefore: OutputError;
   errorAfter: OutputError;
@@ -76,6 +78,8 @@ function steps(m: IrModel, details: Record<string, unknown>): Step[] {
   return out.sort((a, b) => order.get(a.node)! - order.get(b.node)!);
 }
 
+class NotBetter extends Error {}
+
 const encode = (p: ModelProto) => concatSegments(encodeModel(p));
 
 /** Recovers `pruned` in place (one journal step, 'recover'). */
@@ -92,19 +96,30 @@ export async function recoverModel(pruned: IrModel, host: RuntimeHost, r: Recove
   const held = await host.collect({ models: [encode(r.original), encode(pruned.toProto())], tensors: [[], []], split: 'held-out', ...cal }, opts);
   const [original, before] = fit.values as [typeof fit.values[0], typeof fit.values[0]];
   const layers: LayerRecovery[] = [];
-  await pruned.journal.transactionAsync('recover', async () => {
-    for (const [i, s] of plan.entries()) {
-      progress(i + 1, `${s.kind === 'refit' ? 'refitting' : 'correcting the bias of'} ${s.node.name} (${i + 1} of ${plan.length})`);
-      const tensor = s.kind === 'refit' ? s.node.inputs[0]! : s.node.outputs[0]!;
-      const now = await host.collect({ models: [encode(pruned.toProto())], tensors: [[tensor]], split: 'fit', ...cal }, opts);
-      const acts = now.values[0]!.map((v) => v[tensor]!);
-      const want = original.map((v) => v[s.node.outputs[0]!]!);
-      layers.push(s.kind === 'refit' ? refitLayer(pruned.graph, s.node, acts, want, s.keptOut, { ridge: r.ridge ?? 0.1, maxRows: r.maxRows ?? 4096 }) : correctBias(pruned.graph, s.node, want, acts, s.keptOut));
-    }
-  });
-  progress(plan.length + 1, 'measuring the recovered model');
-  const after = await host.collect({ models: [encode(pruned.toProto())], tensors: [[]], split: 'fit', ...cal }, opts);
-  const heldAfter = held.samples ? await host.collect({ models: [encode(pruned.toProto())], tensors: [[]], split: 'held-out', ...cal }, opts) : undefined;
+  const errorBefore = outputError(original, before, outputs);
+  let errorAfter = errorBefore;
+  let applied = true;
+  try {
+    await pruned.journal.transactionAsync('recover', async () => {
+      for (const [i, s] of plan.entries()) {
+        progress(i + 1, `${s.kind === 'refit' ? 'refitting' : 'correcting the bias of'} ${s.node.name} (${i + 1} of ${plan.length})`);
+        const tensor = s.kind === 'refit' ? s.node.inputs[0]! : s.node.outputs[0]!;
+        const now = await host.collect({ models: [encode(pruned.toProto())], tensors: [[tensor]], split: 'fit', ...cal }, opts);
+        const acts = now.values[0]!.map((v) => v[tensor]!);
+        const want = original.map((v) => v[s.node.outputs[0]!]!);
+        layers.push(s.kind === 'refit' ? refitLayer(pruned.graph, s.node, acts, want, s.keptOut, { ridge: r.ridge ?? 0.1, maxRows: r.maxRows ?? 4096 }) : correctBias(pruned.graph, s.node, want, acts, s.keptOut));
+      }
+      progress(plan.length + 1, 'measuring the recovered model');
+      const after = await host.collect({ models: [encode(pruned.toProto())], tensors: [[]], split: 'fit', ...cal }, opts);
+      errorAfter = outputError(original, after.values[0]!, outputs);
+      // Each layer's fit is optimal for its own outputs, not always for the model's: a result worse on the fit samples is not kept.
+      if (errorAfter.relativeL2 > errorBefore.relativeL2) throw new NotBetter();
+    });
+  } catch (e) {
+    if (!(e instanceof NotBetter)) throw e;
+    applied = false;
+  }
+  const heldAfter = held.samples && applied ? await host.collect({ models: [encode(pruned.toProto())], tensors: [[]], split: 'held-out', ...cal }, opts) : undefined;
   progress(total, 'recovered');
   return {
     method: plan.some((s) => s.kind === 'refit') ? 'least-squares' : 'bias-correction',
@@ -112,8 +127,9 @@ export async function recoverModel(pruned: IrModel, host: RuntimeHost, r: Recove
     heldOutSamples: held.samples,
     generated: fit.generated,
     layers,
-    errorBefore: outputError(original, before, outputs),
-    errorAfter: outputError(original, after.values[0]!, outputs),
-    heldOutError: heldAfter ? { before: outputError(held.values[0]!, held.values[1]!, outputs), after: outputError(held.values[0]!, heldAfter.values[0]!, outputs) } : null,
+    applied,
+    errorBefore,
+    errorAfter,
+    heldOutError: held.samples ? { before: outputError(held.values[0]!, held.values[1]!, outputs), after: heldAfter ? outputError(held.values[0]!, heldAfter.values[0]!, outputs) : outputError(held.values[0]!, held.values[1]!, outputs) } : null,
   };
 }
