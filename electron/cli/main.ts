@@ -7,6 +7,7 @@ import { inspectCommand } from './inspect-command.js';
 import { optimizeCommand } from './optimize-command.js';
 import { passesCommand } from './passes-command.js';
 import { profileCommand } from './profile-command.js';
+import { pruneCommand } from './prune-command.js';
 import { quantizeCommand } from './quantize-command.js';
 import { sensitivityCommand } from './sensitivity-command.js';
 import { serveCommand } from './serve-command.js';
@@ -14,7 +15,7 @@ import { serveModelCommand } from './serve-model-command.js';
 import { loadCommand } from './load-command.js';
 import { exportServingCommand } from './export-serving-command.js';
 
-const COMMANDS: Command[] = [inspectCommand, convertCommand, optimizeCommand, quantizeCommand, sensitivityCommand, editCommand, passesCommand, profileCommand, compareCommand, serveCommand, serveModelCommand, loadCommand, exportServingCommand];
+const COMMANDS: Command[] = [inspectCommand, convertCommand, optimizeCommand, quantizeCommand, sensitivityCommand, pruneCommand, editCommand, passesCommand, profileCommand, compareCommand, serveCommand, serveModelCommand, loadCommand, exportServingCommand];
 
 function help(): string {
   return [

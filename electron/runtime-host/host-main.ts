@@ -8,6 +8,7 @@ import { measure, RunFailure, type JobContext } from './host-measure.js';
 import { probeProvider } from './host-session.js';
 import { verifyModels } from '../runtime/verify.js';
 import { calibrate } from '../runtime/calibrate.js';
+import { collectActivations } from '../runtime/collect-activations.js';
 import { decodeModel } from '../../shared/onnx/model-codec.js';
 import { runSensitivity } from '../runtime/sensitivity-run.js';
 import { describeModel, infer } from './host-infer.js';
@@ -102,6 +103,22 @@ async function handle(p: Port, id: number, req: HostRequest): Promise<unknown> {
         cancelled: ctx.cancelled,
         onProgress: (done, total, step) => ctx.progress(done, total, step),
       });
+    case 'collect': {
+      ctx.step('collecting activations');
+      const j = req.job;
+      return collectActivations(
+        j.models.map((m, i) => decodeModel(m, `model ${i + 1} to run`)),
+        j.tensors,
+        {
+          split: j.split,
+          dims: j.dims,
+          ...(j.inputsPath !== undefined ? { inputsPath: j.inputsPath } : {}),
+          ...(j.samples !== undefined ? { samples: j.samples } : {}),
+          cancelled: ctx.cancelled,
+          onProgress: (done, total, step) => ctx.progress(done, total, step),
+        },
+      );
+    }
     case 'test-abort':
     case 'test-sleep':
       if (!testing) throw new WorkbenchError('BAD_REQUEST', `host request '${req.kind}' is for tests only`);

@@ -152,6 +152,18 @@ export interface InferResult {
   runMs: number;
 }
 
+/** Activations of models on calibration samples (electron/runtime/collect-activations.ts), for recovery after pruning. */
+export interface CollectJob {
+  /** Encoded models, run on the same samples. */
+  models: Uint8Array[];
+  /** Per model, the tensors to fetch besides its graph outputs. */
+  tensors: string[][];
+  split: 'fit' | 'held-out';
+  inputsPath?: string;
+  samples?: number;
+  dims: Record<string, number>;
+}
+
 export type HostRequest =
   | { kind: 'probe'; provider: ProviderName; deviceId: number }
   | { kind: 'describe'; model: string; session: SessionSettings }
@@ -160,6 +172,7 @@ export type HostRequest =
   | { kind: 'verify'; job: VerifyJob }
   | { kind: 'calibrate'; job: CalibrateJob }
   | { kind: 'sensitivity'; job: SensitivityJob }
+  | { kind: 'collect'; job: CollectJob }
   /** Test only (the host refuses them unless ONNX_WORKBENCH_HOST_TEST=1): die as a native crash would. */
   | { kind: 'test-abort' }
   /** Test only: block the host's thread for `ms`, as a native hang would. */

@@ -5,8 +5,9 @@
 import { WorkbenchError } from '../../shared/errors.js';
 import { forkLauncher, type HostChannel, type HostLauncher } from './host-channel.js';
 import type { VerificationResult } from '../../shared/verify/verification-result.js';
-import type { CalibrateJob, CalibrateResult, FromHost, HostRequest, MeasureJob, MeasureResult, ProbeResult, ProviderName, SensitivityJob, VerifyJob } from './host-protocol.js';
+import type { CalibrateJob, CalibrateResult, CollectJob, FromHost, HostRequest, MeasureJob, MeasureResult, ProbeResult, ProviderName, SensitivityJob, VerifyJob } from './host-protocol.js';
 import type { DetailedSensitivityReport } from '../runtime/sensitivity-run.js';
+import type { CollectedActivations } from '../runtime/collect-activations.js';
 
 /** The run failed (host crash, timeout, cancel, onnxruntime failing mid-run): the CLI exits 1. */
 export class HostFailure extends Error {
@@ -110,6 +111,11 @@ export class RuntimeHost {
   /** Per-layer sensitivity of a quantized model against its float model, in the host. */
   sensitivity(job: SensitivityJob, options: RequestOptions = {}): Promise<DetailedSensitivityReport> {
     return this.request({ kind: 'sensitivity', job }, options);
+  }
+
+  /** Runs models on calibration samples in the host and returns chosen tensors' values per sample. */
+  collect(job: CollectJob, options: RequestOptions = {}): Promise<CollectedActivations> {
+    return this.request<CollectedActivations>({ kind: 'collect', job }, options);
   }
 
   /** Sends a request after the ones before it have settled. */

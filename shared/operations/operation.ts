@@ -44,6 +44,8 @@ export interface OperationOutcome {
   parts?: { name: string; matches: number }[];
   /** One line saying what changed (surgery edits). */
   summary?: string;
+  /** Operation-specific facts for the caller (pruning: per-layer sparsity, channels removed). */
+  details?: Record<string, unknown>;
 }
 
 /** One entry of the registry. */

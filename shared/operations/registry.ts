@@ -1,6 +1,8 @@
 import { WorkbenchError } from '../errors.js';
 import { anyOperation, type Operation, type OperationGroup } from './operation.js';
 import { passOperations } from './pass-operations.js';
+import { pruneChannelsOperation } from './prune-channels-operation.js';
+import { pruneMagnitudeOperation } from './prune-magnitude-operation.js';
 import { halfOperation } from './quantize-float-operations.js';
 import { int4Operation } from './quantize-int4-operation.js';
 import { quantizeDynamicOperation } from './quantize-dynamic-operation.js';
@@ -55,5 +57,7 @@ export function defaultOperations(): OperationRegistry {
     anyOperation(halfOperation('fp16')),
     anyOperation(halfOperation('bf16')),
     anyOperation(int4Operation()),
+    anyOperation(pruneMagnitudeOperation),
+    anyOperation(pruneChannelsOperation),
   ]);
 }

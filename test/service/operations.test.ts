@@ -61,9 +61,10 @@ describe('operations, history and jobs in the service', () => {
 
   it('the registry holds every pass, preset and surgery edit, each with a group, a description and an options schema', () => {
     const ops = defaultOperations().list();
-    const quantization = ops.filter((o) => o.group === 'quantization');
+    const quantization = ops.filter((o) => o.group === 'quantization' || o.group === 'pruning');
     expect(ops.filter((o) => !quantization.includes(o)).map((o) => o.name)).toEqual([...ALL_PASSES.map((p) => p.name), ...Object.keys(PRESETS).map((k) => `preset:${k}`), ...SURGERY_EDITS.map((e) => e.name)]);
     expect(quantization.map((o) => o.name)).toEqual(expect.arrayContaining(['quantize-static', 'quantize-dynamic', 'quantize-fp16', 'quantize-bf16', 'quantize-int4']));
+    expect(ops.filter((o) => o.group === 'pruning').map((o) => o.name)).toEqual(['prune-magnitude', 'prune-channels']);
     expect(defaultOperations().get('quantize-static')).toMatchObject({ tolerance: 'int8' });
     expect(defaultOperations().get('delete-node')).toMatchObject({ group: 'surgery', tolerance: 'exact' });
     expect(defaultOperations().get('set-attribute').tolerance).toBeNull();

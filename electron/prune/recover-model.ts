@@ -1,0 +1,135 @@
+// Recovery after pruning, without training: calibration samples run in the runtime host through
+// the original and the pruned model, then layer after layer (in graph order, each on the
+// activations of the model as recovered so far) a least-squares refit of each layer whose input
+// channels shrank, or for magnitude pruning a bias correction of each pruned layer. One journal
+// step. The output error is measured before and after, on the fit samples and on held-out ones.
+
+import type { IrModel } from '../../shared/ir/model.js';
+import type { IrNode } from '../../shared/ir/node.js';
+import { encodeModel } from '../../shared/onnx/model-codec.js';
+import type { ModelProto } from '../../shared/onnx/proto-types.js';
+import type { GroupReport } from '../../shared/operations/prune-channels-operation.js';
+import { concatSegments } from '../../shared/proto/wire-writer.js';
+import { outputError, type OutputError } from '../../shared/prune/output-error.js';
+import { correctBias, refitLayer, type LayerRecovery } from '../../shared/prune/refit.js';
+import type { RuntimeHost } from '../runtime-host/runtime-host.js';
+
+export interface RecoverRequest {
+  /** The model before pruning. */
+  original: ModelProto;
+  /** The pruning operation's details (groups for prune-channels, changedLayers for prune-magnitude). */
+  details: Record<string, unknown>;
+  calibration: { inputsPath?: string; samples?: number; dims: Record<string, number> };
+  /** λ of the refit, relative to the mean diagonal of XᵀX (0.1 when not given: the last layers see few rows per sample). */
+  ridge?: number;
+  maxRows?: number;
+  onProgress?: (done: number, total: number, step: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface RecoveryReport {
+  method: 'least-squares' | 'bias-correction';
+  samples: number;
+  heldOutSamples: number;
+  generated: boolean;
+  /** False when the recovered model was further from the original on the fit samples than the pruned one: the recovery is then undone (errorAfter is what it reached). */
+  applied: boolean;
+  layers: LayerRecovery[];
+  errorBefore: OutputError;
+  errorAfter: OutputError;
+  /** On held-out samples, not used by the fit; null when there are none (a single calibration file). */
+  heldOutError: { before: OutputError; after: OutputError } | null;
+}
+
+interface Step {
+  node: IrNode;
+  kind: 'refit' | 'bias';
+  keptOut?: number[];
+}
+
+function steps(m: IrModel, details: Record<string, unknown>): Step[] {
+  const byName = new Map([...m.graph.nodes].map((n) => [n.name, n]));
+  const order = new Map([...m.graph.nodes].map((n, i) => [n, i]));
+  const out: Step[] = [];
+  const groups = details.groups as GroupReport[] | undefined;
+  if (groups) {
+    const kept = new Map<string, number[]>();
+    for (const g of groups) {
+      if (!g.removed.length) continue;
+      const removed = new Set(g.removed);
+      for (const s of g.sources) kept.set(s, [...Array(g.size).keys()].filter((c) => !removed.has(c)));
+    }
+    const seen = new Set<string>();
+    for (const g of groups) {
+      if (!g.removed.length) continue;
+      for (const c of g.consumers) {
+        const node = byName.get(c.node);
+        if (!node || seen.has(c.node)) continue;
+        seen.add(c.node);
+        out.push({ node, kind: 'refit', ...(kept.has(c.node) ? { keptOut: kept.get(c.node)! } : {}) });
+      }
+    }
+  } else {
+    for (const name of (details.changedLayers as string[] | undefined) ?? []) {
+      const node = byName.get(name);
+      if (node) out.push({ node, kind: 'bias' });
+    }
+  }
+  return out.sort((a, b) => order.get(a.node)! - order.get(b.node)!);
+}
+
+class NotBetter extends Error {}
+
+const encode = (p: ModelProto) => concatSegments(encodeModel(p));
+
+/** Recovers `pruned` in place (one journal step, 'recover'). */
+export async function recoverModel(pruned: IrModel, host: RuntimeHost, r: RecoverRequest): Promise<RecoveryReport> {
+  const plan = steps(pruned, r.details);
+  const outputs = (r.original.graph?.output ?? []).map((o) => o.name ?? '');
+  const cal = { dims: r.calibration.dims, ...(r.calibration.inputsPath !== undefined ? { inputsPath: r.calibration.inputsPath } : {}), ...(r.calibration.samples !== undefined ? { samples: r.calibration.samples } : {}) };
+  const opts = r.signal ? { signal: r.signal } : {};
+  const total = plan.length + 3;
+  const progress = (done: number, step: string) => r.onProgress?.(done, total, step);
+  progress(0, 'running the original and the pruned model on the calibration samples');
+  const targets = plan.map((s) => s.node.outputs[0]!);
+  const fit = await host.collect({ models: [encode(r.original), encode(pruned.toProto())], tensors: [targets, []], split: 'fit', ...cal }, opts);
+  const held = await host.collect({ models: [encode(r.original), encode(pruned.toProto())], tensors: [[], []], split: 'held-out', ...cal }, opts);
+  const [original, before] = fit.values as [typeof fit.values[0], typeof fit.values[0]];
+  const layers: LayerRecovery[] = [];
+  const errorBefore = outputError(original, before, outputs);
+  let errorAfter = errorBefore;
+  let applied = true;
+  try {
+    await pruned.journal.transactionAsync('recover', async () => {
+      for (const [i, s] of plan.entries()) {
+        progress(i + 1, `${s.kind === 'refit' ? 'refitting' : 'correcting the bias of'} ${s.node.name} (${i + 1} of ${plan.length})`);
+        const tensor = s.kind === 'refit' ? s.node.inputs[0]! : s.node.outputs[0]!;
+        const now = await host.collect({ models: [encode(pruned.toProto())], tensors: [[tensor]], split: 'fit', ...cal }, opts);
+        const acts = now.values[0]!.map((v) => v[tensor]!);
+        const want = original.map((v) => v[s.node.outputs[0]!]!);
+        layers.push(s.kind === 'refit' ? refitLayer(pruned.graph, s.node, acts, want, s.keptOut, { ridge: r.ridge ?? 0.1, maxRows: r.maxRows ?? 4096 }) : correctBias(pruned.graph, s.node, want, acts, s.keptOut));
+      }
+      progress(plan.length + 1, 'measuring the recovered model');
+      const after = await host.collect({ models: [encode(pruned.toProto())], tensors: [[]], split: 'fit', ...cal }, opts);
+      errorAfter = outputError(original, after.values[0]!, outputs);
+      // Each layer's fit is optimal for its own outputs, not always for the model's: a result worse on the fit samples is not kept.
+      if (errorAfter.relativeL2 > errorBefore.relativeL2) throw new NotBetter();
+    });
+  } catch (e) {
+    if (!(e instanceof NotBetter)) throw e;
+    applied = false;
+  }
+  const heldAfter = held.samples && applied ? await host.collect({ models: [encode(pruned.toProto())], tensors: [[]], split: 'held-out', ...cal }, opts) : undefined;
+  progress(total, 'recovered');
+  return {
+    method: plan.some((s) => s.kind === 'refit') ? 'least-squares' : 'bias-correction',
+    samples: fit.samples,
+    heldOutSamples: held.samples,
+    generated: fit.generated,
+    layers,
+    applied,
+    errorBefore,
+    errorAfter,
+    heldOutError: held.samples ? { before: outputError(held.values[0]!, held.values[1]!, outputs), after: heldAfter ? outputError(held.values[0]!, heldAfter.values[0]!, outputs) : outputError(held.values[0]!, held.values[1]!, outputs) } : null,
+  };
+}

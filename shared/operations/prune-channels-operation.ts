@@ -1,0 +1,93 @@
+import '../protocol/zod-config.js';
+import { z } from 'zod';
+import { WorkbenchError } from '../errors.js';
+import type { IrNode } from '../ir/node.js';
+import { channelGroups, groupNorms, removeChannels, weakestChannels } from '../prune/channel-prune.js';
+import type { ChannelGroup } from '../prune/channel-groups.js';
+import { liftFloatConstants } from '../prune/lift-constants.js';
+import { inferShapes } from '../shape/index.js';
+import type { Operation } from './operation.js';
+
+// Structured channel pruning as an operation: output channels of Conv, ConvTranspose, Gemm and
+// MatMul removed with everything that consumes them, so that the model really shrinks. Coupled
+// layers (residual Adds, x·sigmoid(x)) are pruned as one group. With `channels` the user names
+// the channels; else the weakest by norm go. Its dry run's details list every group with its
+// channel norms, for a view where the user picks channels.
+
+export const channelOptionsSchema = z.strictObject({
+  /** Fraction of each group's channels removed (without `channels`). */
+  sparsity: z.number().min(0).max(0.95).default(0.5),
+  criterion: z.enum(['l1', 'l2']).default('l1'),
+  /** Channels to remove by node name (that node's group; other groups are left alone). */
+  channels: z.record(z.string(), z.array(z.number().int().min(0))).optional(),
+  /** Node names whose output channels are kept (their groups with them). */
+  exclude: z.array(z.string().min(1)).default([]),
+});
+
+export type ChannelOptions = z.infer<typeof channelOptionsSchema>;
+
+/** One group as the details list it. */
+export interface GroupReport {
+  sources: string[];
+  size: number;
+  norms: number[];
+  removed: number[];
+  /** Layers whose input channels shrink, with the value they read. */
+  consumers: { node: string; input: string; output: string }[];
+  unsafe?: { node: string; reason: string };
+}
+
+const names = (g: ChannelGroup) => g.sources.map((s) => s.node.name);
+
+export const pruneChannelsOperation: Operation<ChannelOptions> = {
+  name: 'prune-channels',
+  description: 'structured pruning: removes the weakest output channels (L1/L2 norm, or chosen ones) of Conv, ConvTranspose, Gemm and MatMul and adjusts every consumer, coupled layers as one group; the model shrinks',
+  group: 'pruning',
+  target: 'portable',
+  options: channelOptionsSchema,
+  tolerance: null,
+  requires: [],
+  async run(ctx) {
+    const o = ctx.options;
+    const g = ctx.model.graph;
+    const ext = ctx.runtime.externalBytes ?? (() => undefined);
+    const picked = o.channels ? new Map(Object.entries(o.channels)) : undefined;
+    if (picked) {
+      for (const name of picked.keys()) if (![...g.nodes].some((n) => n.name === name)) throw new WorkbenchError('UNKNOWN_NODE', `prune-channels: no node named "${name}"`);
+    }
+    const allowed = (n: IrNode) => (!ctx.scope || ctx.scope.has(n.id) || !!picked?.has(n.name)) && !o.exclude.includes(n.name);
+    ctx.progress(0, 2, 'finding channel groups');
+    liftFloatConstants(g);
+    const groups = channelGroups(g, inferShapes(ctx.model), allowed);
+    const reports: GroupReport[] = [];
+    const plan: { group: ChannelGroup; remove: number[] }[] = [];
+    for (const group of groups) {
+      const sources = names(group);
+      const chosen = picked ? sources.map((s) => picked.get(s)).find((c) => c !== undefined) : undefined;
+      if (picked && !chosen) continue;
+      if (group.unsafe && picked) throw new WorkbenchError('PRUNE_UNSAFE', `prune-channels: cannot prune ${sources.join(', ')}: ${group.unsafe.node}: ${group.unsafe.reason}`);
+      const norms = group.unsafe ? [] : groupNorms(g, group, o.criterion, ext);
+      const remove = group.unsafe ? [] : chosen ? [...new Set(chosen)].sort((a, b) => a - b) : weakestChannels(norms, o.sparsity);
+      const consumers = group.consumers.map((c) => ({ node: c.node.name, input: c.input, output: c.node.outputs[0]! }));
+      reports.push({ sources, size: group.size, norms, removed: remove, consumers, ...(group.unsafe ? { unsafe: group.unsafe } : {}) });
+      if (remove.length) plan.push({ group, remove });
+    }
+    if (!plan.length) {
+      const blocked = reports.find((r) => r.unsafe);
+      if (blocked) throw new WorkbenchError('PRUNE_UNSAFE', `prune-channels: no group can be pruned; first: ${blocked.sources.join(', ')}: ${blocked.unsafe!.node}: ${blocked.unsafe!.reason}`);
+      return { matches: 0, summary: 'no channels to remove', details: { groups: reports } };
+    }
+    ctx.signal?.throwIfAborted();
+    ctx.progress(1, 2, `removing channels of ${plan.length} groups`);
+    removeChannels(g, plan, ext);
+    ctx.progress(2, 2, 'pruned');
+    const removed = plan.reduce((a, p) => a + p.remove.length, 0);
+    const total = plan.reduce((a, p) => a + p.group.size, 0);
+    const skipped = reports.filter((r) => r.unsafe).length;
+    return {
+      matches: plan.reduce((a, p) => a + p.group.sources.length, 0),
+      summary: `${removed} of ${total} channels removed in ${plan.length} groups (${plan.reduce((a, p) => a + p.group.sources.length, 0)} layers)${skipped ? `; ${skipped} groups left as they are (unsafe consumers)` : ''}`,
+      details: { groups: reports },
+    };
+  },
+};

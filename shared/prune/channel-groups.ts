@@ -1,0 +1,336 @@
+// Which output channels can be removed together. A group starts at one layer's output channels
+// and follows them through every consumer: ops that keep channels as they are (activations,
+// pools, BatchNormalization, per-channel constants, depthwise Convs) carry them on; an
+// elementwise op joining two computed tensors (a residual Add, x · sigmoid(x), a squeeze-excite
+// scale) couples both sides, so their producers join the group; Concat, Flatten and a flattening
+// Reshape carry them at an offset or stride to the next layer, whose input channels shrink. Any
+// other consumer (Softmax, LayerNorm, a Reshape into heads, a graph output) makes the group unsafe,
+// and the group names that node.
+
+import { attrInt, attrInts } from '../ir/attribute-values.js';
+import type { Graph } from '../ir/graph.js';
+import type { IrNode } from '../ir/node.js';
+import type { ShapeInference } from '../shape/index.js';
+import { constantOperand } from './constants.js';
+import { layerWeight, type LayerWeight } from './weights.js';
+
+/** Indices of channel c along `axis` of initializer `init`: [offset + c·stride, offset + (c+1)·stride). */
+export interface ChannelEdit {
+  init: string;
+  axis: number;
+  offset: number;
+  stride: number;
+}
+
+/** A layer whose input channels shrink with the group (a least-squares refit can follow). */
+export interface GroupConsumer {
+  node: IrNode;
+  /** The tensor it reads (pruned). */
+  input: string;
+}
+
+export interface ChannelGroup {
+  /** Channels in the group (each source's output channels). */
+  size: number;
+  /** Layers whose output channels are the group's. */
+  sources: LayerWeight[];
+  edits: ChannelEdit[];
+  /** Depthwise Convs whose `group` shrinks by the channels removed (at this offset and stride). */
+  groupAttrs: { node: IrNode; offset: number; stride: number }[];
+  consumers: GroupConsumer[];
+  /** Values whose shapes change. */
+  values: string[];
+  /** Why the group cannot be pruned: the node that stops it. */
+  unsafe?: { node: string; reason: string };
+}
+
+interface Visit {
+  value: string;
+  /** Channel axis, counted from the end (-1: last). */
+  axis: number;
+  /** Length of that axis. */
+  size: number;
+  offset: number;
+  stride: number;
+  /** The group's own channel space (not shifted by Concat or Flatten): may couple with others. */
+  main: boolean;
+}
+
+class Unsafe extends Error {
+  constructor(readonly node: string, readonly reason: string) {
+    super(reason);
+  }
+}
+
+const UNARY = new Set([
+  'Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'Elu', 'Selu', 'Celu', 'Softplus', 'Softsign', 'Gelu', 'Erf', 'Exp', 'Log', 'Sqrt',
+  'Abs', 'Neg', 'Reciprocal', 'Identity', 'Cast', 'Floor', 'Ceil', 'Round', 'Sin', 'Cos', 'Mish', 'ThresholdedRelu', 'Clip', 'Dropout',
+  'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'LpPool', 'GlobalLpPool', 'Pad', 'Resize', 'Upsample', 'ReduceMean', 'ReduceMax', 'ReduceSum', 'ReduceMin',
+]);
+const BINARY = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Sum', 'Mean', 'PRelu']);
+
+/** What decides whether a layer may lead or join a group (scope, exclusions). */
+export type SourceFilter = (node: IrNode) => boolean;
+
+/** Finds groups; shape inference of the unchanged model gives ranks and static channel counts. */
+export class GroupFinder {
+  constructor(
+    private readonly graph: Graph,
+    private readonly shapes: ShapeInference,
+    private readonly allowed: SourceFilter,
+  ) {}
+
+  private shape(value: string): (number | string | null)[] | undefined {
+    const t = this.shapes.typeOf(this.graph, value);
+    return t?.kind === 'tensor' && t.shape ? [...t.shape] : undefined;
+  }
+
+  private rank(value: string, at: IrNode): number {
+    const s = this.shape(value);
+    if (!s) throw new Unsafe(at.name, `the rank of '${value}' is not known`);
+    return s.length;
+  }
+
+  private staticDim(value: string, axis: number, at: IrNode): number {
+    const s = this.shape(value);
+    const d = s?.[axis < 0 ? s.length + axis : axis];
+    if (typeof d !== 'number') throw new Unsafe(at.name, `the size of axis ${axis} of '${value}' is not known`);
+    return d;
+  }
+
+  /** Layers that may start a group: float32 weights, Conv/ConvTranspose of group 1. */
+  source(node: IrNode): LayerWeight | undefined {
+    const lw = layerWeight(this.graph, node);
+    if (!lw) return undefined;
+    if ((node.opType === 'Conv' || node.opType === 'ConvTranspose') && attrInt(node, 'group', 1) !== 1) return undefined;
+    return lw;
+  }
+
+  /** The group of `start`'s output channels. */
+  find(start: LayerWeight): ChannelGroup {
+    const g: ChannelGroup = { size: start.dims[start.outAxis]!, sources: [], edits: [], groupAttrs: [], consumers: [], values: [] };
+    const queue: Visit[] = [];
+    const seen = new Set<string>();
+    const editKeys = new Set<string>();
+    const sourceNodes = new Set<IrNode>();
+    const edit = (e: ChannelEdit, by: IrNode) => {
+      if (this.graph.consumers(e.init).size > 1) throw new Unsafe(by.name, `initializer '${e.init}' is shared with other nodes`);
+      const k = `${e.init}|${e.axis}|${e.offset}|${e.stride}`;
+      if (!editKeys.has(k)) g.edits.push(e);
+      editKeys.add(k);
+    };
+    const push = (v: Visit) => {
+      const k = `${v.value}|${v.offset}|${v.stride}`;
+      if (seen.has(k)) return;
+      seen.add(k);
+      queue.push(v);
+    };
+    const addSource = (lw: LayerWeight) => {
+      const n = lw.node;
+      if (sourceNodes.has(n)) return;
+      if (!this.allowed(n)) throw new Unsafe(n.name, `its channels are coupled with the group's, and it is excluded or outside the selection`);
+      const size = lw.dims[lw.outAxis]!;
+      if (size !== g.size) throw new Unsafe(n.name, `coupled layers have ${g.size} and ${size} output channels`);
+      sourceNodes.add(n);
+      g.sources.push(lw);
+      const whole = { offset: 0, stride: 1 };
+      edit({ init: lw.init, axis: lw.outAxis, ...whole }, n);
+      const bias = n.inputs[2];
+      if (bias) {
+        const c = constantOperand(this.graph, bias);
+        if (!c?.initializer) throw new Unsafe(n.name, `its bias '${bias}' is not an initializer`);
+        const axis = c.dims.length - 1;
+        if (axis >= 0 && c.dims[axis] === size && c.dims.slice(0, axis).every((d) => d === 1)) edit({ init: bias, axis, ...whole }, n);
+        else if (c.dims.some((d) => d !== 1)) throw new Unsafe(n.name, `its bias '${bias}' of shape [${c.dims.join(',')}] is not per channel`);
+      }
+      const out = n.outputs[0]!;
+      const axis = n.opType === 'Conv' || n.opType === 'ConvTranspose' ? 1 - lw.dims.length : -1;
+      push({ value: out, axis, size, ...whole, main: true });
+    };
+    try {
+      if (!this.allowed(start.node)) throw new Unsafe(start.node.name, 'excluded or outside the selection');
+      addSource(start);
+      while (queue.length) {
+        const v = queue.shift()!;
+        g.values.push(v.value);
+        if (this.graph.isGraphOutput(v.value)) throw new Unsafe(v.value, `'${v.value}' is a graph output (its shape would change)`);
+        if (this.graph.subgraphReaders(v.value).length) throw new Unsafe(this.graph.subgraphReaders(v.value)[0]!.name, `a subgraph reads '${v.value}'`);
+        if (v.main) this.backward(v, addSource, push);
+        for (const c of this.graph.consumers(v.value)) this.forward(c, v, g, edit, push);
+      }
+    } catch (e) {
+      if (!(e instanceof Unsafe)) throw e;
+      g.unsafe = { node: e.node, reason: e.reason };
+    }
+    return g;
+  }
+
+  // Where a coupled tensor comes from: a layer joins as a source, channel-keeping ops pass on.
+  private backward(v: Visit, addSource: (lw: LayerWeight) => void, push: (v: Visit) => void): void {
+    const p = this.graph.producer(v.value);
+    if (!p) throw new Unsafe(v.value, `graph input '${v.value}' is coupled with the pruned channels`);
+    const lw = p.outputs[0] === v.value ? this.source(p) : undefined;
+    if (lw) {
+      const outAxis = p.opType === 'Conv' || p.opType === 'ConvTranspose' ? 1 - lw.dims.length : -1;
+      if (outAxis !== v.axis) throw new Unsafe(p.name, `its output channels are not on the coupled axis`);
+      addSource(lw);
+      return;
+    }
+    const same = (value: string) => push({ ...v, value });
+    if (UNARY.has(p.opType) || p.opType === 'BatchNormalization' || p.opType === 'InstanceNormalization') {
+      same(p.inputs[0]!);
+      return;
+    }
+    if (p.opType === 'Conv' && this.isDepthwise(p, v.size)) {
+      same(p.inputs[0]!);
+      return;
+    }
+    if (BINARY.has(p.opType)) {
+      for (const u of p.inputs) if (u && !constantOperand(this.graph, u) && !this.broadcastsChannel(u, v.axis)) same(u);
+      return;
+    }
+    throw new Unsafe(p.name, `${p.opType} produces '${v.value}', which is coupled with the pruned channels`);
+  }
+
+  private isDepthwise(n: IrNode, size: number): boolean {
+    const w = n.inputs[1] ? constantOperand(this.graph, n.inputs[1]) : undefined;
+    return !!w?.initializer && attrInt(n, 'group', 1) === size && w.dims[0] === size && w.dims[1] === 1;
+  }
+
+  // A computed operand whose channel axis has length 1 broadcasts over the channels.
+  private broadcastsChannel(u: string, axis: number): boolean {
+    const s = this.shape(u);
+    if (!s) return false;
+    const i = s.length + axis;
+    return i < 0 || s[i] === 1;
+  }
+
+  private forward(c: IrNode, v: Visit, g: ChannelGroup, edit: (e: ChannelEdit, by: IrNode) => void, push: (v: Visit) => void): void {
+    const same = () => push({ ...v, value: c.outputs[0]! });
+    const map = { offset: v.offset, stride: v.stride };
+    if (!c.inDefaultDomain) throw new Unsafe(c.name, `${c.domain}.${c.opType} consumes '${v.value}'`);
+    if (c.inputs[0] !== v.value && !BINARY.has(c.opType) && c.opType !== 'Concat') throw new Unsafe(c.name, `${c.opType} reads '${v.value}' as input ${c.inputs.indexOf(v.value)}`);
+    const extraOutputs = c.outputs.slice(1).some(Boolean);
+    if (UNARY.has(c.opType)) {
+      if (extraOutputs && c.opType !== 'Dropout') throw new Unsafe(c.name, `${c.opType} has a second output`);
+      if (c.opType === 'Pad') this.checkPad(c, v);
+      if (c.opType === 'Resize' || c.opType === 'Upsample') this.checkResize(c, v);
+      if (c.opType.startsWith('Reduce')) this.checkReduce(c, v);
+      if (c.opType === 'Clip') for (const u of c.inputs.slice(1)) if (u && !constantOperand(this.graph, u)) throw new Unsafe(c.name, 'Clip bounds are computed');
+      same();
+      return;
+    }
+    switch (c.opType) {
+      case 'BatchNormalization':
+      case 'InstanceNormalization': {
+        if (extraOutputs) throw new Unsafe(c.name, 'BatchNormalization in training mode');
+        if (v.axis !== 1 - this.rank(v.value, c)) throw new Unsafe(c.name, `the pruned channels are not its axis 1`);
+        for (const u of c.inputs.slice(1)) {
+          const k = constantOperand(this.graph, u);
+          if (!k?.initializer) throw new Unsafe(c.name, `its parameter '${u}' is not an initializer`);
+          edit({ init: u, axis: 0, ...map }, c);
+        }
+        same();
+        return;
+      }
+      case 'Conv': {
+        const w = constantOperand(this.graph, c.inputs[1]!);
+        if (!w?.initializer) throw new Unsafe(c.name, 'its weight is not an initializer');
+        if (v.axis !== 1 - w.dims.length) throw new Unsafe(c.name, 'the pruned channels are not its input channels');
+        if (attrInt(c, 'group', 1) === 1) {
+          edit({ init: c.inputs[1]!, axis: 1, ...map }, c);
+          g.consumers.push({ node: c, input: v.value });
+          return;
+        }
+        if (!this.isDepthwise(c, v.size)) throw new Unsafe(c.name, `grouped Conv (group ${attrInt(c, 'group', 1)}) that is not depthwise`);
+        edit({ init: c.inputs[1]!, axis: 0, ...map }, c);
+        if (c.inputs[2]) edit({ init: c.inputs[2], axis: 0, ...map }, c);
+        g.groupAttrs.push({ node: c, ...map });
+        same();
+        return;
+      }
+      case 'ConvTranspose': {
+        const w = constantOperand(this.graph, c.inputs[1]!);
+        if (!w?.initializer || attrInt(c, 'group', 1) !== 1 || v.axis !== 1 - w.dims.length) throw new Unsafe(c.name, 'ConvTranspose that is grouped, or whose weight is computed');
+        edit({ init: c.inputs[1]!, axis: 0, ...map }, c);
+        g.consumers.push({ node: c, input: v.value });
+        return;
+      }
+      case 'Gemm':
+      case 'MatMul': {
+        const lw = layerWeight(this.graph, c);
+        if (!lw || v.axis !== -1 || (c.opType === 'Gemm' && attrInt(c, 'transA', 0) !== 0)) throw new Unsafe(c.name, `${c.opType} whose weight is computed, or that does not reduce over the pruned channels`);
+        edit({ init: lw.init, axis: lw.inAxis, ...map }, c);
+        g.consumers.push({ node: c, input: v.value });
+        return;
+      }
+      case 'Concat': {
+        const r = this.rank(v.value, c);
+        const a = attrInt(c, 'axis', 0);
+        if ((a < 0 ? a : a - r) !== v.axis) throw new Unsafe(c.name, 'Concat along another axis than the channels');
+        const total = this.staticDim(c.outputs[0]!, v.axis, c);
+        let offset = 0;
+        for (const u of c.inputs) {
+          if (u === v.value) push({ value: c.outputs[0]!, axis: v.axis, size: total, offset: offset + v.offset, stride: v.stride, main: false });
+          offset += this.staticDim(u, v.axis, c);
+        }
+        return;
+      }
+      case 'Flatten':
+      case 'Reshape': {
+        const r = this.rank(v.value, c);
+        const at = r + v.axis;
+        if (c.opType === 'Flatten' && attrInt(c, 'axis', 1) !== at) throw new Unsafe(c.name, 'Flatten does not start at the channel axis');
+        if (c.opType === 'Reshape') {
+          const s = constantOperand(this.graph, c.inputs[1]!)?.values;
+          const first = this.shape(v.value)?.[0];
+          if (at !== 1 || !s || s.length !== 2 || s[1] !== -1 || !(s[0] === 0 || s[0] === first)) throw new Unsafe(c.name, 'Reshape other than flattening from the channel axis');
+        }
+        let inner = 1;
+        for (let k = at + 1; k < r; k++) inner *= this.staticDim(v.value, k, c);
+        push({ value: c.outputs[0]!, axis: -1, size: v.size * inner, offset: v.offset * inner, stride: v.stride * inner, main: false });
+        return;
+      }
+    }
+    if (BINARY.has(c.opType)) {
+      for (const u of c.inputs) {
+        if (!u || u === v.value) continue;
+        const k = constantOperand(this.graph, u);
+        if (k) {
+          const i = k.dims.length + v.axis;
+          if (i < 0 || k.dims[i] === 1) continue;
+          if (k.dims[i] !== v.size) throw new Unsafe(c.name, `its operand '${u}' of shape [${k.dims.join(',')}] does not broadcast over the channels`);
+          if (!k.initializer) throw new Unsafe(c.name, `its per-channel operand '${u}' is a Constant node`);
+          edit({ init: u, axis: i, ...map }, c);
+        } else if (!this.broadcastsChannel(u, v.axis)) {
+          if (!v.main) throw new Unsafe(c.name, `${c.opType} joins channels shifted by a Concat or Flatten with '${u}'`);
+          push({ ...v, value: u });
+        }
+      }
+      same();
+      return;
+    }
+    throw new Unsafe(c.name, `${c.opType} consumes '${v.value}'`);
+  }
+
+  private checkPad(c: IrNode, v: Visit): void {
+    const r = this.rank(v.value, c);
+    const pads = c.inputs[1] ? constantOperand(this.graph, c.inputs[1])?.values : attrInts(c, 'pads');
+    if (!pads || c.inputs[3]) throw new Unsafe(c.name, 'Pad whose pads are computed or given per axes');
+    if (pads[r + v.axis] !== 0 || pads[2 * r + v.axis] !== 0) throw new Unsafe(c.name, 'Pad pads the channel axis');
+  }
+
+  // Resizing keeps the channels when its channel scale is 1; sizes name the channel count, which would change.
+  private checkResize(c: IrNode, v: Visit): void {
+    const r = this.rank(v.value, c);
+    const scalesAt = c.opType === 'Upsample' ? 1 : 2;
+    const scales = c.inputs[scalesAt] ? constantOperand(this.graph, c.inputs[scalesAt])?.values : c.attribute('scales')?.floats;
+    if (c.inputs[3] || !scales || scales[r + v.axis] !== 1) throw new Unsafe(c.name, `${c.opType} whose scales are computed, given as sizes, or scale the channels`);
+  }
+
+  private checkReduce(c: IrNode, v: Visit): void {
+    const r = this.rank(v.value, c);
+    const axes = c.inputs[1] ? constantOperand(this.graph, c.inputs[1])?.values : attrInts(c, 'axes');
+    if (!axes || attrInt(c, 'keepdims', 1) !== 1 || axes.some((a) => (a < 0 ? a : a - r) === v.axis)) throw new Unsafe(c.name, `${c.opType} over the channel axis (or without keepdims)`);
+  }
+}

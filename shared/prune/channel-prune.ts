@@ -1,0 +1,91 @@
+// Structured channel pruning: the groups of a model, each channel's importance (L1 or L2 norm of
+// its sources' weights), which channels to remove, and the rewrite that removes them: every
+// initializer edit of the group sliced, depthwise `group` attributes reduced, stale shapes dropped.
+
+import { attr } from '../builder/attributes.js';
+import { WorkbenchError } from '../errors.js';
+import { attrInt } from '../ir/attribute-values.js';
+import type { Graph } from '../ir/graph.js';
+import type { IrNode } from '../ir/node.js';
+import type { ShapeInference } from '../shape/index.js';
+import { GroupFinder, type ChannelGroup, type SourceFilter } from './channel-groups.js';
+import { dropIndices, readWeight, stridesOf, writeWeight, type ExternalBytes, type LayerWeight } from './weights.js';
+
+export type Criterion = 'l1' | 'l2';
+
+/** Every group of the graph's prunable layers (each layer in one group), in graph order. */
+export function channelGroups(graph: Graph, shapes: ShapeInference, allowed: SourceFilter): ChannelGroup[] {
+  const finder = new GroupFinder(graph, shapes, allowed);
+  const grouped = new Set<IrNode>();
+  const groups: ChannelGroup[] = [];
+  for (const node of graph.nodes) {
+    if (grouped.has(node) || !allowed(node)) continue;
+    const lw = finder.source(node);
+    if (!lw) continue;
+    const g = finder.find(lw);
+    for (const s of g.sources) grouped.add(s.node);
+    grouped.add(node);
+    groups.push(g);
+  }
+  return groups;
+}
+
+/** Per output channel norm of one layer's weight. */
+export function channelNorms(w: LayerWeight, values: Float32Array, criterion: Criterion): number[] {
+  const strides = stridesOf(w.dims);
+  const n = w.dims[w.outAxis]!;
+  const norms = new Array<number>(n).fill(0);
+  for (let i = 0; i < values.length; i++) {
+    const c = Math.floor(i / strides[w.outAxis]!) % n;
+    const x = values[i]!;
+    norms[c]! += criterion === 'l1' ? Math.abs(x) : x * x;
+  }
+  return criterion === 'l2' ? norms.map(Math.sqrt) : norms;
+}
+
+/** A group's channel importance: each source's norms scaled to mean 1, summed (so layers of any scale count alike). */
+export function groupNorms(graph: Graph, g: ChannelGroup, criterion: Criterion, ext: ExternalBytes = () => undefined): number[] {
+  const total = new Array<number>(g.size).fill(0);
+  for (const s of g.sources) {
+    const norms = channelNorms(s, readWeight(graph, s.init, ext)!.values, criterion);
+    const mean = norms.reduce((a, b) => a + b, 0) / norms.length || 1;
+    norms.forEach((x, c) => (total[c]! += x / mean));
+  }
+  return total;
+}
+
+/** The `round(fraction·size)` channels of least importance (at least one kept), ascending. */
+export function weakestChannels(norms: readonly number[], fraction: number): number[] {
+  const k = Math.min(Math.round(fraction * norms.length), norms.length - 1);
+  return [...norms.keys()].sort((a, b) => norms[a]! - norms[b]! || a - b).slice(0, Math.max(k, 0)).sort((a, b) => a - b);
+}
+
+/** Removes `remove` (channel indices) of each group; the graph's shapes are then consistent again. */
+export function removeChannels(graph: Graph, plan: readonly { group: ChannelGroup; remove: readonly number[] }[], ext: ExternalBytes = () => undefined): void {
+  const byInit = new Map<string, Map<number, Set<number>>>();
+  const groupCuts = new Map<IrNode, number>();
+  const stale = new Set<string>();
+  for (const { group, remove } of plan) {
+    if (group.unsafe) throw new Error('removeChannels: unsafe group');
+    for (const c of remove) if (!(c >= 0 && c < group.size && Number.isInteger(c))) throw new WorkbenchError('BAD_OPTION', `channel ${c} is out of range (the group of ${group.sources[0]!.node.name} has ${group.size})`);
+    if (remove.length >= group.size) throw new WorkbenchError('BAD_OPTION', `cannot remove all ${group.size} channels of ${group.sources[0]!.node.name}`);
+    for (const e of group.edits) {
+      const axes = byInit.get(e.init) ?? new Map<number, Set<number>>();
+      byInit.set(e.init, axes);
+      const set = axes.get(e.axis) ?? new Set<number>();
+      axes.set(e.axis, set);
+      for (const c of remove) for (let k = 0; k < e.stride; k++) set.add(e.offset + c * e.stride + k);
+    }
+    for (const a of group.groupAttrs) groupCuts.set(a.node, (groupCuts.get(a.node) ?? 0) + remove.length * a.stride);
+    for (const v of group.values) stale.add(v);
+  }
+  for (const [init, axes] of byInit) {
+    const w = readWeight(graph, init, ext);
+    if (!w) throw new WorkbenchError('TENSOR_DATA', `prune: '${init}' is not a float32 initializer`);
+    let cur = { dims: w.dims, values: w.values };
+    for (const [axis, set] of axes) cur = dropIndices(cur.dims, cur.values, axis, set);
+    writeWeight(graph, init, cur.dims, cur.values);
+  }
+  for (const [node, cut] of groupCuts) graph.setAttribute(node, attr('group', attrInt(node, 'group', 1) - cut));
+  graph.removeValueInfos(stale);
+}

@@ -1,0 +1,190 @@
+// Recovery without training, one layer at a time: a least-squares refit of a layer's weights (and
+// intercept) so that on the calibration activations of the pruned model it gives the original
+// model's outputs, and bias correction (the mean output shift of each channel added to its bias).
+
+import { attrFloat, attrInt, attrInts, attrString } from '../ir/attribute-values.js';
+import type { Graph } from '../ir/graph.js';
+import type { IrNode } from '../ir/node.js';
+import { NormalEquations } from './ridge.js';
+import { layerWeight, readWeight, writeWeight } from './weights.js';
+
+/** One sample's value of a tensor. */
+export interface Activation {
+  dims: readonly number[];
+  data: ArrayLike<number>;
+}
+
+export interface RefitOptions {
+  /** λ relative to the mean diagonal of XᵀX. */
+  ridge: number;
+  /** Rows used at most (sampled evenly over samples and positions). */
+  maxRows: number;
+}
+
+/** Where a layer's per-channel intercept lives: its bias input, or the Add of a constant right after a MatMul. */
+interface InterceptSlot {
+  read(): Float32Array;
+  /** Sets the intercept to `values` (the Add after a MatMul keeps what it added before: `values` is added). */
+  write(values: Float32Array, mode: 'set' | 'add'): void;
+}
+
+function interceptSlot(graph: Graph, node: IrNode, outs: number): InterceptSlot | undefined {
+  const existing = (name: string): InterceptSlot | undefined => {
+    const w = readWeight(graph, name);
+    if (!w || w.values.length !== outs || graph.consumers(name).size !== 1) return undefined;
+    return {
+      read: () => readWeight(graph, name)!.values,
+      write: (v, mode) => writeWeight(graph, name, w.dims, mode === 'set' ? v : v.map((x, i) => x + readWeight(graph, name)!.values[i]!)),
+    };
+  };
+  if (node.opType === 'Conv' || node.opType === 'Gemm') {
+    if (node.inputs[2]) return existing(node.inputs[2]);
+    return {
+      read: () => new Float32Array(outs),
+      write: (v) => {
+        let name = `${node.name || node.outputs[0]}.bias`;
+        while (graph.initializers.has(name) || graph.defines(name)) name += '_';
+        writeWeight(graph, name, [outs], v);
+        graph.setInputs(node, [node.inputs[0]!, node.inputs[1]!, name]);
+      },
+    };
+  }
+  if (node.opType !== 'MatMul') return undefined;
+  const users = [...graph.consumers(node.outputs[0]!)];
+  const add = users.length === 1 && users[0]!.opType === 'Add' ? users[0]! : undefined;
+  const other = add?.inputs.find((u) => u !== node.outputs[0]);
+  const slot = other ? existing(other) : undefined;
+  // The Add's constant already adds to y: the fitted intercept (of y before it) is added to it.
+  return slot && { read: () => new Float32Array(outs), write: (v) => slot.write(v, 'add') };
+}
+
+/** Per output channel: the channel axis of the layer's output, and its row layout. */
+function outputLayout(node: IrNode, dims: readonly number[]): { channels: number; inner: number } {
+  if (node.opType === 'Conv') return { channels: dims[1]!, inner: dims.slice(2).reduce((a, b) => a * b, 1) };
+  return { channels: dims[dims.length - 1]!, inner: 1 };
+}
+
+/** What a refit or correction did. */
+export interface LayerRecovery {
+  node: string;
+  kind: 'refit' | 'bias';
+  rows?: number;
+  cols?: number;
+  /** Why it was skipped. */
+  skipped?: string;
+}
+
+/**
+ * Refits `node` (Conv 2-D of group 1, Gemm, MatMul with a constant weight): `inputs` are its
+ * input on the pruned model, `targets` its output on the original; `keptOut` the original output
+ * channels it still has (all when undefined).
+ */
+export function refitLayer(graph: Graph, node: IrNode, inputs: readonly Activation[], targets: readonly Activation[], keptOut: readonly number[] | undefined, o: RefitOptions): LayerRecovery {
+  const lw = layerWeight(graph, node);
+  const skip = (why: string): LayerRecovery => ({ node: node.name, kind: 'refit', skipped: why });
+  if (!lw || node.opType === 'ConvTranspose') return skip('not a Conv, Gemm or MatMul with a float32 weight');
+  if (node.opType === 'Gemm' && (attrFloat(node, 'alpha', 1) !== 1 || attrFloat(node, 'beta', 1) !== 1 || attrInt(node, 'transA', 0) !== 0)) return skip('Gemm with alpha, beta or transA');
+  const conv = node.opType === 'Conv';
+  if (conv && (lw.dims.length !== 4 || attrInt(node, 'group', 1) !== 1 || attrString(node, 'auto_pad', 'NOTSET') !== 'NOTSET')) return skip('Conv other than 2-D, group 1, explicit pads');
+  const full = outputLayout(node, targets[0]!.dims).channels;
+  const kept = keptOut ?? [...Array(full).keys()];
+  const outs = kept.length;
+  if (lw.dims[lw.outAxis] !== outs) return skip(`weight has ${lw.dims[lw.outAxis]} output channels, expected ${outs}`);
+  const slot = interceptSlot(graph, node, outs);
+  const k = lw.dims[lw.inAxis]!;
+  const kh = conv ? lw.dims[2]! : 1;
+  const kw = conv ? lw.dims[3]! : 1;
+  const features = k * kh * kw;
+  const cols = features + (slot ? 1 : 0);
+  const eq = new NormalEquations(cols, outs);
+  const x = new Float64Array(cols);
+  const y = new Float64Array(outs);
+  if (slot) x[features] = 1;
+  const rowsOf = (t: Activation) => (conv ? t.dims[0]! * t.dims[2]! * t.dims[3]! : t.data.length / t.dims[t.dims.length - 1]!);
+  const total = targets.reduce((a, t) => a + rowsOf(t), 0);
+  const step = Math.max(1, Math.ceil(total / o.maxRows));
+  let g = 0;
+  const [sh, sw] = conv ? (attrInts(node, 'strides') ?? [1, 1]) : [1, 1];
+  const [dh, dw] = conv ? (attrInts(node, 'dilations') ?? [1, 1]) : [1, 1];
+  const pads = conv ? (attrInts(node, 'pads') ?? [0, 0, 0, 0]) : [0, 0, 0, 0];
+  for (const [s, t] of targets.entries()) {
+    const a = inputs[s]!;
+    if (conv) {
+      const [n, c, h, w] = a.dims as number[];
+      const [, , oh, ow] = t.dims as number[];
+      if (c !== k) return skip(`input has ${c} channels, weight ${k}`);
+      for (let b = 0; b < n!; b++) {
+        for (let oy = 0; oy < oh!; oy++) {
+          for (let ox = 0; ox < ow!; ox++, g++) {
+            if (g % step) continue;
+            let f = 0;
+            for (let ci = 0; ci < c!; ci++) {
+              for (let ky = 0; ky < kh; ky++) {
+                const iy = oy * sh! - pads[0]! + ky * dh!;
+                for (let kx = 0; kx < kw; kx++, f++) {
+                  const ix = ox * sw! - pads[1]! + kx * dw!;
+                  x[f] = iy >= 0 && iy < h! && ix >= 0 && ix < w! ? a.data[((b * c! + ci) * h! + iy) * w! + ix]! : 0;
+                }
+              }
+            }
+            for (let q = 0; q < outs; q++) y[q] = t.data[((b * full + kept[q]!) * oh! + oy) * ow! + ox]!;
+            eq.add(x, y);
+          }
+        }
+      }
+    } else {
+      const rows = rowsOf(t);
+      if (a.dims[a.dims.length - 1] !== k) return skip(`input has ${a.dims[a.dims.length - 1]} features, weight ${k}`);
+      for (let r = 0; r < rows; r++, g++) {
+        if (g % step) continue;
+        for (let f = 0; f < k; f++) x[f] = a.data[r * k + f]!;
+        for (let q = 0; q < outs; q++) y[q] = t.data[r * full + kept[q]!]!;
+        eq.add(x, y);
+      }
+    }
+  }
+  const sol = eq.solve(o.ridge, slot ? 1 : 0);
+  const wv = new Float32Array(lw.dims.reduce((p, d) => p * d, 1));
+  for (let f = 0; f < features; f++) {
+    for (let q = 0; q < outs; q++) {
+      const v = sol[f * outs + q]!;
+      if (conv) wv[q * features + f] = v;
+      else if (lw.outAxis === 1) wv[f * outs + q] = v;
+      else wv[q * k + f] = v;
+    }
+  }
+  writeWeight(graph, lw.init, lw.dims, wv);
+  if (slot) slot.write(Float32Array.from({ length: outs }, (_, q) => sol[features * outs + q]!), 'set');
+  return { node: node.name, kind: 'refit', rows: eq.rows, cols };
+}
+
+/** Mean of each output channel over samples and positions. */
+function channelMeans(node: IrNode, samples: readonly Activation[], keptOut?: readonly number[]): Float64Array {
+  const { channels } = outputLayout(node, samples[0]!.dims);
+  const kept = keptOut ?? [...Array(channels).keys()];
+  const sums = new Float64Array(kept.length);
+  let count = 0;
+  for (const t of samples) {
+    const { inner } = outputLayout(node, t.dims);
+    const outer = t.data.length / (channels * inner);
+    for (let o = 0; o < outer; o++) {
+      kept.forEach((c, q) => {
+        const base = (o * channels + c) * inner;
+        for (let i = 0; i < inner; i++) sums[q]! += t.data[base + i]!;
+      });
+    }
+    count += outer * inner;
+  }
+  return sums.map((s) => s / Math.max(count, 1));
+}
+
+/** Bias correction: adds to the layer's intercept the mean shift between the original's output and the pruned model's. */
+export function correctBias(graph: Graph, node: IrNode, original: readonly Activation[], pruned: readonly Activation[], keptOut?: readonly number[]): LayerRecovery {
+  const want = channelMeans(node, original, keptOut);
+  const have = channelMeans(node, pruned);
+  const slot = interceptSlot(graph, node, have.length);
+  if (!slot || want.length !== have.length) return { node: node.name, kind: 'bias', skipped: 'no bias to correct (a MatMul not followed by an Add of a constant)' };
+  const cur = slot.read();
+  slot.write(Float32Array.from(cur, (b, q) => b + want[q]! - have[q]!), node.opType === 'MatMul' ? 'add' : 'set');
+  return { node: node.name, kind: 'bias' };
+}

@@ -1,0 +1,80 @@
+// Ridge-regularised least squares from streamed rows: the normal equations XᵀX and XᵀY are
+// accumulated row by row (so activations never need to sit in one matrix) and solved by Cholesky.
+
+/** Accumulates XᵀX (upper triangle) and XᵀY of rows of `cols` features and `outs` targets. */
+export class NormalEquations {
+  readonly gram: Float64Array;
+  readonly cross: Float64Array;
+  rows = 0;
+
+  constructor(readonly cols: number, readonly outs: number) {
+    this.gram = new Float64Array(cols * cols);
+    this.cross = new Float64Array(cols * outs);
+  }
+
+  /** Adds one row: features `x` (length cols) and targets `y` (length outs). */
+  add(x: ArrayLike<number>, y: ArrayLike<number>): void {
+    const { cols, outs, gram, cross } = this;
+    for (let i = 0; i < cols; i++) {
+      const xi = x[i]!;
+      // Activations after Relu are mostly zero: their rows add nothing.
+      if (xi === 0) continue;
+      const gi = i * cols;
+      for (let j = i; j < cols; j++) gram[gi + j]! += xi * x[j]!;
+      const ci = i * outs;
+      for (let k = 0; k < outs; k++) cross[ci + k]! += xi * y[k]!;
+    }
+    this.rows++;
+  }
+
+  /**
+   * Solves (XᵀX + λI)·W = XᵀY with λ = `ridge` · mean diagonal of XᵀX, the last `unpenalised`
+   * columns (an intercept) left out of the penalty. Returns W, cols × outs, row-major.
+   */
+  solve(ridge: number, unpenalised = 0): Float64Array {
+    const n = this.cols;
+    const a = new Float64Array(n * n);
+    let trace = 0;
+    for (let i = 0; i < n; i++) trace += this.gram[i * n + i]!;
+    const lambda = (ridge * trace) / Math.max(n, 1) || ridge;
+    for (let i = 0; i < n; i++) {
+      for (let j = i; j < n; j++) {
+        a[i * n + j] = this.gram[i * n + j]!;
+        a[j * n + i] = this.gram[i * n + j]!;
+      }
+      // A tiny floor keeps a never-active feature (a zero column) from making the system singular.
+      a[i * n + i]! += i < n - unpenalised ? lambda : 1e-12 * (trace / Math.max(n, 1) || 1);
+    }
+    return choleskySolve(a, n, this.cross.slice(), this.outs);
+  }
+}
+
+/** Solves A·X = B for symmetric positive definite A (n × n, overwritten) and B (n × m, overwritten and returned). */
+export function choleskySolve(a: Float64Array, n: number, b: Float64Array, m: number): Float64Array {
+  for (let j = 0; j < n; j++) {
+    let d = a[j * n + j]!;
+    for (let k = 0; k < j; k++) d -= a[j * n + k]! ** 2;
+    if (!(d > 0)) d = 1e-30;
+    const l = Math.sqrt(d);
+    a[j * n + j] = l;
+    for (let i = j + 1; i < n; i++) {
+      let s = a[i * n + j]!;
+      for (let k = 0; k < j; k++) s -= a[i * n + k]! * a[j * n + k]!;
+      a[i * n + j] = s / l;
+    }
+  }
+  // L·Z = B, then Lᵀ·X = Z.
+  for (let c = 0; c < m; c++) {
+    for (let i = 0; i < n; i++) {
+      let s = b[i * m + c]!;
+      for (let k = 0; k < i; k++) s -= a[i * n + k]! * b[k * m + c]!;
+      b[i * m + c] = s / a[i * n + i]!;
+    }
+    for (let i = n - 1; i >= 0; i--) {
+      let s = b[i * m + c]!;
+      for (let k = i + 1; k < n; k++) s -= a[k * n + i]! * b[k * m + c]!;
+      b[i * m + c] = s / a[i * n + i]!;
+    }
+  }
+  return b;
+}
