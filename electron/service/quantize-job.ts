@@ -60,7 +60,12 @@ function scopeAfterPreprocessing(selection: number[] | undefined, names: Map<num
   return (m) => {
     const byName = new Map<string, NodeId>();
     const ids = new Set<NodeId>();
-    for (const g of allGraphs(m.ir.graph)) for (const n of g.nodes) (ids.add(n.id), n.name && byName.set(n.name, n.id));
+    for (const g of allGraphs(m.ir.graph)) {
+      for (const n of g.nodes) {
+        ids.add(n.id);
+        if (n.name) byName.set(n.name, n.id);
+      }
+    }
     const scope = selection.map((id) => (ids.has(id) ? id : byName.get(names.get(id) ?? ''))).filter((id): id is NodeId => id !== undefined);
     return [...new Set(scope)];
   };
