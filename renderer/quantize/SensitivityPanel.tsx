@@ -2,9 +2,8 @@ import { scaleBand, scaleLinear } from 'd3';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Backend, GraphInfo, OpenedModelInfo } from '../../shared/protocol/backend.js';
 import type { EditHistory } from '../../shared/protocol/operations-api.js';
-import type { SensitivityResult } from '../../shared/protocol/quantize-api.js';
+import type { AppSensitivityReport, SensitivityResult } from '../../shared/protocol/quantize-api.js';
 import type { QuantizeSettings } from '../../shared/quantize/quantize-settings.js';
-import type { SensitivityReport } from '../../shared/quantize/sensitivity-report.js';
 import type { EditActions } from '../edit/edit-actions.js';
 import { JobProgress } from '../profile/JobProgress.js';
 import { idsByName } from '../profile/heat-map.js';
@@ -34,7 +33,7 @@ interface Props {
   onPick(ids: number[]): void;
 }
 
-function Bars({ report, selected, onPick }: { report: SensitivityReport; selected: ReadonlySet<string>; onPick(node: string): void }) {
+function Bars({ report, selected, onPick }: { report: AppSensitivityReport; selected: ReadonlySet<string>; onPick(node: string): void }) {
   const rows = report.layers;
   const height = rows.length * BAR + 4;
   const y = scaleBand<number>().domain(rows.map((_, i) => i)).range([2, height - 2]).padding(0.15);
@@ -50,12 +49,12 @@ function Bars({ report, selected, onPick }: { report: SensitivityReport; selecte
         {rows.map((r, i) => {
           const db = Number.isFinite(r.sqnrDb) ? r.sqnrDb : x.domain()[1]!;
           return (
-            <g key={`${r.node}:${i}`} className={selected.has(r.node) ? 'sens-bar selected' : 'sens-bar'} transform={`translate(0,${y(i) ?? 0})`} onClick={() => onPick(r.node)} role="button" aria-label={`layer ${r.node}`}>
+            <g key={`${r.node}:${i}`} className={selected.has(r.quantNode) ? 'sens-bar selected' : 'sens-bar'} transform={`translate(0,${y(i) ?? 0})`} onClick={() => onPick(r.quantNode)} role="button" aria-label={`layer ${r.node}`} data-node={r.quantNode}>
               <text x={LABEL - 6} y={y.bandwidth() / 2} dy="0.35em" textAnchor="end" className="chart-label">
                 {r.node.length > 20 ? `…${r.node.slice(-19)}` : r.node}
               </text>
               <rect x={LABEL} width={Math.max(1, x(db))} height={y.bandwidth()} fill={sqnrColor(r.sqnrDb)}>
-                <title>{`${r.node} (${r.opType}): SQNR ${Number.isFinite(r.sqnrDb) ? r.sqnrDb.toFixed(1) : '∞'} dB, cosine ${r.cosine.toFixed(5)}, max |err| ${r.maxAbsError.toPrecision(3)}`}</title>
+                <title>{`${r.node} (${r.opType}${r.quantNode !== r.node ? `, computed by ${r.quantNode}` : ''}): SQNR ${Number.isFinite(r.sqnrDb) ? r.sqnrDb.toFixed(1) : '∞'} dB, cosine ${r.cosine.toFixed(5)}, max |err| ${r.maxAbsError.toPrecision(3)}`}</title>
               </rect>
               <text x={LABEL + x(db) + 4} y={y.bandwidth() / 2} dy="0.35em" className="chart-value">
                 {Number.isFinite(r.sqnrDb) ? `${r.sqnrDb.toFixed(1)} dB` : '∞'}

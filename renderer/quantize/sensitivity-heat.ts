@@ -1,6 +1,6 @@
 import { scaleSequential } from 'd3';
 import { interpolateRdYlGn } from 'd3';
-import type { SensitivityReport } from '../../shared/quantize/sensitivity-report.js';
+import type { AppSensitivityReport } from '../../shared/protocol/quantize-api.js';
 import type { ViewGraph } from '../graph/view-graph.js';
 
 // SQNR on the graph through the heat highlight the profile uses: the worse a layer's SQNR, the
@@ -19,11 +19,11 @@ export function badness(sqnrDb: number): number {
 /** A bar's colour for an SQNR. */
 export const sqnrColor = (sqnrDb: number): string => scaleSequential(interpolateRdYlGn).domain([0, SQNR_GOOD]).clamp(true)(Number.isFinite(sqnrDb) ? sqnrDb : SQNR_GOOD);
 
-/** Per box of the view, the badness of the worst layer in it; NaN for boxes with none. */
-export function sensitivityHeat(view: ViewGraph, ids: ReadonlyMap<string, number>, report: SensitivityReport): Float32Array {
+/** Per box of the view (the quantized state's graph), the badness of the worst layer computed in it; NaN for boxes with none. */
+export function sensitivityHeat(view: ViewGraph, ids: ReadonlyMap<string, number>, report: AppSensitivityReport): Float32Array {
   const heat = new Float32Array(view.items.length).fill(Number.NaN);
   for (const layer of report.layers) {
-    const id = ids.get(layer.node);
+    const id = ids.get(layer.quantNode);
     const i = id === undefined ? undefined : view.prepared.nodeIndex.get(id);
     if (i === undefined || view.itemOfNode[i] < 0) continue;
     const box = view.itemOfNode[i];
@@ -33,11 +33,8 @@ export function sensitivityHeat(view: ViewGraph, ids: ReadonlyMap<string, number
   return heat;
 }
 
-/** The node names of the K worst layers (lowest SQNR first; equal outputs never count). */
-export function worstNodes(report: SensitivityReport, k: number): string[] {
-  return [...report.layers]
-    .filter((l) => Number.isFinite(l.sqnrDb))
-    .sort((a, b) => a.sqnrDb - b.sqnrDb)
-    .slice(0, Math.max(0, k))
-    .map((l) => l.node);
+/** The quantized nodes computing the K worst layers (lowest SQNR first; equal outputs never count), as exclude takes them. */
+export function worstNodes(report: AppSensitivityReport, k: number): string[] {
+  const layers = [...report.layers].filter((l) => Number.isFinite(l.sqnrDb)).sort((a, b) => a.sqnrDb - b.sqnrDb);
+  return [...new Set(layers.slice(0, Math.max(0, k)).map((l) => l.quantNode))];
 }

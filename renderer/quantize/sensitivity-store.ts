@@ -1,4 +1,4 @@
-import type { SensitivityReport } from '../../shared/quantize/sensitivity-report.js';
+import type { AppSensitivityReport } from '../../shared/protocol/quantize-api.js';
 import { createStore, type Store } from '../state/store.js';
 
 // The sensitivity view's state: the last report (which step of which model it measured) and
@@ -8,7 +8,7 @@ export interface SensitivityState {
   modelId: string | null;
   /** The quantize step measured (its state against the one before it). */
   step: number | null;
-  report: SensitivityReport | null;
+  report: AppSensitivityReport | null;
   showOnGraph: boolean;
 }
 

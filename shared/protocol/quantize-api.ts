@@ -1,7 +1,7 @@
 import './zod-config.js';
 import { z } from 'zod';
 import { QUANTIZE_MODES, type QuantizeSettings } from '../quantize/quantize-settings.js';
-import type { SensitivityReport } from '../quantize/sensitivity-report.js';
+import type { LayerSensitivity, SensitivityReport } from '../quantize/sensitivity-report.js';
 import type { EditResult, JobInfo } from './operations-api.js';
 import { editResultSchema, jobIdSchema, jobInfoSchema, selectionSchema, versionSchema } from './operation-schemas.js';
 import { modelIdSchema } from './schemas.js';
@@ -33,11 +33,20 @@ export interface StartSensitivityParams {
   step?: number;
 }
 
+/** A layer as the app shows it: with the quantized model's node computing it (the node shown in the graph after the step, and the name exclude takes). */
+export interface AppLayerSensitivity extends LayerSensitivity {
+  quantNode: string;
+}
+
+export interface AppSensitivityReport extends SensitivityReport {
+  layers: AppLayerSensitivity[];
+}
+
 export interface SensitivityResult {
   job: JobInfo;
   /** The step measured (its state is compared with the one before it). */
   step: number | null;
-  report: SensitivityReport | null;
+  report: AppSensitivityReport | null;
 }
 
 const names = z.array(z.string().min(1).max(1000)).max(100_000);
@@ -59,8 +68,8 @@ export const quantizeSettingsSchema: z.ZodType<QuantizeSettings> = z.strictObjec
 });
 
 const anyNumber = z.custom<number>((v) => typeof v === 'number', { message: 'expected a number' });
-const sensitivityReportSchema: z.ZodType<SensitivityReport> = z.object({
-  layers: z.array(z.object({ node: z.string(), opType: z.string(), tensor: z.string(), sqnrDb: anyNumber, cosine: anyNumber, maxAbsError: anyNumber })),
+const sensitivityReportSchema: z.ZodType<AppSensitivityReport> = z.object({
+  layers: z.array(z.object({ node: z.string(), opType: z.string(), tensor: z.string(), sqnrDb: anyNumber, cosine: anyNumber, maxAbsError: anyNumber, quantNode: z.string() })),
   samples: z.number().int().nonnegative(),
 });
 
