@@ -2,7 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { heatColor } from '../../renderer/graph/heat-color.js';
 import { checkPrerequisites, launchBrowser, ROOT, screenshot, serve, type Browser, type Served } from './harness.js';
 
 // The Quantize operation in Chromium against `onnx-workbench serve` on PaddleOCR's text detector
@@ -79,8 +78,8 @@ describe('quantize and sensitivity in Chromium', () => {
     const worst = (await bars().first().getAttribute('data-node'))!;
     await bars().first().click();
     await expect.poll(() => page().locator('[aria-label="selection count"]').textContent()).toBe('1 selected');
-    const box = page().getByRole('button', { name: `graph node ${worst}`, exact: true });
-    expect(await box.locator('rect').getAttribute('fill')).toBe(heatColor(Math.min(1, Math.max(0, 1 - db[0]! / 40))));
+    // The graph (drawn on canvas at this size) has it selected and on screen; its colour is in the screenshot.
+    await expect.poll(() => page().getByRole('button', { name: `graph node ${worst}`, exact: true }).getAttribute('aria-pressed')).toBe('true');
     await expect.poll(() => sensitivity().locator('.sens-bar.selected').count()).toBe(1);
     await screenshot(page(), 'quantize-sensitivity');
   }, 180_000);
@@ -91,7 +90,7 @@ describe('quantize and sensitivity in Chromium', () => {
     await sensitivity().getByRole('button', { name: 'Keep the worst 3 in float' }).click();
     await expect.poll(async () => (await history().getByLabel('quantize figures').textContent()) ?? '', { timeout: 180_000 }).toContain(`${worst.length} node${worst.length === 1 ? '' : 's'} kept in float`);
     // Still one step: re-applied in place; sensitivity measured again for it.
-    expect(await history().getByRole('button', { name: /^go to step \d/ }).count()).toBe(1);
+    expect(await history().getByRole('button', { name: /^go to step \d/ }).allTextContents()).toEqual([expect.stringMatching(/^0\. as opened/), expect.stringMatching(/^1\. quantize-static/)]);
     await expect.poll(() => sensitivity().getByRole('button', { name: /^layer / }).count(), { timeout: 120_000 }).toBeGreaterThan(10);
     const names = await sensitivity().getByRole('button', { name: /^layer / }).evaluateAll((els) => els.map((e) => e.getAttribute('data-node')!));
     for (const n of worst) expect(names).not.toContain(n);
