@@ -81,6 +81,7 @@ describe('quantize and sensitivity in Chromium', () => {
     // The graph (drawn on canvas at this size) has it selected and on screen; its colour is in the screenshot.
     await expect.poll(() => page().getByRole('button', { name: `graph node ${worst}`, exact: true }).getAttribute('aria-pressed')).toBe('true');
     await expect.poll(() => sensitivity().locator('.sens-bar.selected').count()).toBe(1);
+    await sensitivity().locator('.sens-chart').scrollIntoViewIfNeeded();
     await screenshot(page(), 'quantize-sensitivity');
   }, 180_000);
 
@@ -97,6 +98,7 @@ describe('quantize and sensitivity in Chromium', () => {
     expect(await history().getByLabel('quantize figures').textContent()).toMatch(/latency [\d.]+ → [\d.]+ ms/);
     const kept = (await history().getByText(/kept in float/).getAttribute('title'))!.split(', ');
     expect(kept.sort()).toEqual([...worst].sort());
+    await history().scrollIntoViewIfNeeded();
     await screenshot(page(), 'quantize-keep-worst');
     await history().getByRole('button', { name: 'Undo' }).click();
     await expect.poll(nodeCount, { timeout: 30_000 }).toBe('672 nodes');
