@@ -18,9 +18,9 @@ import type { SensitivityStore } from './sensitivity-store.js';
 // can be coloured by SQNR. "Keep the worst K in float" re-applies the step with those nodes
 // excluded (one click: the quantize job again, measured again), then measures sensitivity again.
 
-const WIDTH = 320;
+const WIDTH = 330;
 const BAR = 15;
-const LABEL = 130;
+const LABEL = 150;
 
 interface Props {
   backend: Backend;
@@ -51,7 +51,7 @@ function Bars({ report, selected, onPick }: { report: AppSensitivityReport; sele
           return (
             <g key={`${r.node}:${i}`} className={selected.has(r.quantNode) ? 'sens-bar selected' : 'sens-bar'} transform={`translate(0,${y(i) ?? 0})`} onClick={() => onPick(r.quantNode)} role="button" aria-label={`layer ${r.node}`} data-node={r.quantNode}>
               <text x={LABEL - 6} y={y.bandwidth() / 2} dy="0.35em" textAnchor="end" className="chart-label">
-                {r.node.length > 20 ? `…${r.node.slice(-19)}` : r.node}
+                {r.node.length > 19 ? `…${r.node.slice(-18)}` : r.node}
               </text>
               <rect x={LABEL} width={Math.max(1, x(db))} height={y.bandwidth()} fill={sqnrColor(r.sqnrDb)}>
                 <title>{`${r.node} (${r.opType}${r.quantNode !== r.node ? `, computed by ${r.quantNode}` : ''}): SQNR ${Number.isFinite(r.sqnrDb) ? r.sqnrDb.toFixed(1) : '∞'} dB, cosine ${r.cosine.toFixed(5)}, max |err| ${r.maxAbsError.toPrecision(3)}`}</title>
