@@ -94,4 +94,31 @@ describe('the quantize job in the service', () => {
     expect(h.state).toBe(0);
     expect((await service.getGraph(modelId, [])).nodes).toHaveLength(3);
   });
+
+  it('quantizes a selection: the selected Conv found again after BatchNormalization is folded into it; a selection with nothing to quantize is refused', async () => {
+    const graph = await service.getGraph(modelId, []);
+    const id = (name: string) => graph.nodes.find((n) => n.name === name)!.id;
+    const refused = await service.startQuantize({ modelId, settings: staticGenerated, selection: [id('relu')] });
+    const failed = await service.waitForJob(refused.jobId);
+    expect(failed.state).toBe('failed');
+    expect(failed.error!.message).toMatch(/nothing to quantize in the selected nodes/);
+    expect((await service.getHistory(modelId)).steps.filter((st) => st.applied)).toHaveLength(0);
+    const job = await service.startQuantize({ modelId, settings: staticGenerated, selection: [id('conv')] });
+    expect((await service.waitForJob(job.jobId)).state).toBe('done');
+    const step = (await service.getQuantize(job.jobId)).edit!.step!;
+    expect(step.label).toBe('quantize-static (1 selected node)');
+    expect(step.selection).toEqual([id('conv')]);
+    expect(step.matches).toBeGreaterThan(0);
+  });
+
+  it('refuses calibration from verification inputs that are generated, and an empty calibration folder', async () => {
+    await expect(service.startQuantize({ modelId, settings: { ...staticGenerated, calibration: 'settings' } }).then((j) => service.waitForJob(j.jobId))).resolves.toMatchObject({
+      state: 'failed',
+      error: { code: 'BAD_OPTION', message: expect.stringMatching(/verification inputs are generated/) },
+    });
+    await expect(service.startQuantize({ modelId, settings: { ...staticGenerated, calibration: 'folder', calibrationPath: ' ' } }).then((j) => service.waitForJob(j.jobId))).resolves.toMatchObject({
+      state: 'failed',
+      error: { code: 'BAD_OPTION', message: expect.stringMatching(/calibration folder/) },
+    });
+  });
 });
