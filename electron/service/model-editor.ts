@@ -172,21 +172,28 @@ export class ModelEditor {
       this.originalNames ??= nodeNamesById(this.ir);
       const label = p.selection ? `${p.name} (${p.selection.length} selected node${p.selection.length === 1 ? '' : 's'})` : p.name;
       const e = await applyOperation(this.ir, r, runtime, label);
-      const dropped = this.steps.splice(this.ir.journal.state - 1);
-      const record: StepRecord = {
-        label,
-        operation: p.name,
-        options: r.options as Record<string, unknown>,
-        selection: p.selection ? [...p.selection] : null,
-        matches: e.outcome.matches,
-        nodesBefore: e.nodesBefore,
-        nodesAfter: e.nodesAfter,
-        verification: noVerification(e.tolerance?.tolerance.name ?? null, e.tolerance ? null : 'not verified: the operation is meant to change what the model computes'),
-      };
-      this.steps.push(record);
-            const snapshot = withOrigins(this.ir.toProto(), this.ir, this.originalNames);
+      const { record, dropped } = this.pushStep({ label, operation: p.name, selection: p.selection ?? null }, { options: r.options as Record<string, unknown>, matches: e.outcome.matches, nodesBefore: e.nodesBefore, nodesAfter: e.nodesAfter, tolerance: e.tolerance }, this.ir.journal.state - 1);
+      const snapshot = withOrigins(this.ir.toProto(), this.ir, this.originalNames);
       return { result: { ...this.history(), diff: graphDiff(e.diff), step: this.entry(this.steps.length - 1) }, record, snapshot, tolerance: e.tolerance, dropped };
     });
+  }
+
+  /** Records a step just committed after history state `before`, in place of the undone ones. */
+  private pushStep(p: { label: string; operation: string; selection: number[] | null }, out: WorkOutcome, before: number): { record: StepRecord; dropped: StepRecord[] } {
+    const dropped = this.steps.splice(before);
+    const record: StepRecord = {
+      label: p.label,
+      operation: p.operation,
+      options: out.options,
+      selection: p.selection ? [...p.selection] : null,
+      matches: out.matches,
+      nodesBefore: out.nodesBefore,
+      nodesAfter: out.nodesAfter,
+      verification: noVerification(out.tolerance?.tolerance.name ?? null, out.tolerance ? null : 'not verified: the operation is meant to change what the model computes'),
+      ...(out.quantize ? { quantize: out.quantize } : {}),
+    };
+    this.steps.push(record);
+    return { record, dropped };
   }
 
   /**
@@ -208,19 +215,7 @@ export class ModelEditor {
         const out = await this.ir.journal.transactionAsync(p.label, () => work(snapshot, before));
         if (this.ir.journal.state === before) throw new WorkbenchError('NOT_APPLICABLE', `${p.operation}: nothing changed${p.selection ? ' in the selected nodes' : ''}`);
         const d = graphDiff(this.ir.journal.diff(before, this.ir.journal.state));
-        const dropped = this.steps.splice(before);
-        const record: StepRecord = {
-          label: p.label,
-          operation: p.operation,
-          options: out.options,
-          selection: p.selection ? [...p.selection] : null,
-          matches: out.matches,
-          nodesBefore: out.nodesBefore,
-          nodesAfter: out.nodesAfter,
-          verification: noVerification(out.tolerance?.tolerance.name ?? null, out.tolerance ? null : 'not verified: the operation is meant to change what the model computes'),
-          ...(out.quantize ? { quantize: out.quantize } : {}),
-        };
-        this.steps.push(record);
+        const { record, dropped } = this.pushStep(p, out, before);
         // Going back first: the view's diff holds both moves.
         const diff = back ? { added: [...new Set([...back.added, ...d.added])], removed: [...new Set([...back.removed, ...d.removed])], changed: [...new Set([...back.changed, ...d.changed])], graphChanged: true } : d;
         return { result: { ...this.history(), diff, step: this.entry(this.steps.length - 1) }, record, snapshot: snapshot(), tolerance: out.tolerance, dropped, work: out };
