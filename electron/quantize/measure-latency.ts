@@ -2,7 +2,9 @@
 // interleaved runs on the same inputs, onnxruntime's optimizer on as deployed), for the verdict
 // the quantize command prints before it saves.
 
+import { quantizedRegions, type RegionTiming } from '../../shared/quantize/quantized-regions.js';
 import { compareModels } from '../profile/compare-models.js';
+import { prepareModel } from '../profile/profile-model.js';
 import { DEFAULT_OPTIONS, type ProfileOptions } from '../profile/profile-options.js';
 import type { RuntimeHost } from '../runtime-host/runtime-host.js';
 
@@ -17,6 +19,11 @@ export interface QuantizeLatency {
   /** Outputs' cosine between the two models on the measured inputs, by output name. */
   cosine: Record<string, number | null>;
   top1Agreement: Record<string, number | null>;
+  top5Agreement: Record<string, number | null>;
+  /** Each quantized region's kernel time in both models, from the same measurement (the pays-off check). */
+  regions: RegionTiming[];
+  /** Kernel time per run (sum of typical kernel times, ms) of each model: what the regions' times are parts of. */
+  kernelMs: { before: number; after: number };
 }
 
 export interface LatencyOptions {
@@ -45,6 +52,8 @@ export async function measureQuantized(original: string, quantized: string, o: L
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
   };
   const r = await compareModels(original, quantized, options, host);
+  const regions = quantizedRegions((await prepareModel(original)).index, (await prepareModel(quantized)).index, r.a.nodes, r.b.nodes);
+  const kernelSum = (nodes: readonly { typicalMs: number }[]) => nodes.reduce((s, n) => s + n.typicalMs, 0);
   return {
     before: r.a.endToEnd.medianMs,
     after: r.b.endToEnd.medianMs,
@@ -53,5 +62,8 @@ export async function measureQuantized(original: string, quantized: string, o: L
     slower: !r.withinNoise && r.latencyRatio > 1,
     cosine: Object.fromEntries(r.outputs.map((x) => [x.name, x.cosine])),
     top1Agreement: Object.fromEntries(r.outputs.map((x) => [x.name, x.top1Agreement])),
+    top5Agreement: Object.fromEntries(r.outputs.map((x) => [x.name, x.top5Agreement ?? null])),
+    regions,
+    kernelMs: { before: kernelSum(r.a.nodes), after: kernelSum(r.b.nodes) },
   };
 }

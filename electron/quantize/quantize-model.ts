@@ -26,6 +26,10 @@ export interface QuantizeRequest {
   /** Sizes and values the mixed-precision search runs candidates on (as verification takes them). */
   verifyInputs?: { dims: Record<string, number>; values: Record<string, number> };
   calibration: { method: CalibrationMethod; inputsPath?: string; samples?: number; dims: Record<string, number> };
+  /** Ranges calibrated before (an earlier round of --auto): calibration is skipped when they hold every tensor needed. */
+  calibrated?: CalibrateResult;
+  /** Return the model as prepared, before quantizing (encoded), as `prepared`. */
+  keepPrepared?: boolean;
   onProgress?: (done: number, total: number, step: string) => void;
   signal?: AbortSignal;
 }
@@ -34,6 +38,8 @@ export interface QuantizeOutcome {
   effect: OperationEffect;
   calibration?: CalibrateResult;
   preprocessed: boolean;
+  /** The prepared float model (with keepPrepared). */
+  prepared?: Uint8Array;
 }
 
 /** Quantizes `opened.ir` in place (preprocessing and the quantization are journal steps). */
@@ -55,13 +61,15 @@ export async function quantizeModel(opened: OpenedModel, registry: OperationRegi
     }
     const scope = r.scope?.(opened);
     const options = { ...r.options };
+    const prepared = r.keepPrepared ? concatSegments(encodeModel(m.toProto())) : undefined;
     let calibration: CalibrateResult | undefined;
     if (r.mode === 'static') {
       const parsed = resolveOperation(registry, m, name, options, scope).options as StaticOperationOptions;
       const needed = staticRangesNeeded(m, parsed, scope ? new Set(scope) : undefined, setup.runOptions);
       if (!needed.length) throw new WorkbenchError('NOT_APPLICABLE', `quantize --mode static: nothing to quantize${scope ? ' in the selected nodes' : ''} (no Conv, ConvTranspose, Gemm or MatMul with constant weights among the allowed ops)`);
+      const known = r.calibrated;
       // In the runtime host: onnxruntime runs the float model there, apart from the caller's process.
-      calibration = await host.calibrate(
+      calibration = known && needed.every((t) => known.ranges[t]) ? known : await host.calibrate(
         {
           model: concatSegments(encodeModel(m.toProto())),
           tensors: needed,
@@ -79,7 +87,7 @@ export async function quantizeModel(opened: OpenedModel, registry: OperationRegi
     // The mixed-precision search runs each candidate in onnxruntime, in this process.
     const runtime = { ...setup.runOptions, runModel: ortModelRunner({ input: [...m.graph.inputs], initializer: [...m.graph.initializers.values()] }, r.verifyInputs ?? {}) };
     const effect = await applyOperation(m, resolved, runtime, name, { ...(r.signal ? { signal: r.signal } : {}), ...(r.onProgress ? { progress: r.onProgress } : {}) });
-    return { effect, preprocessed, ...(calibration ? { calibration } : {}) };
+    return { effect, preprocessed, ...(calibration ? { calibration } : {}), ...(prepared ? { prepared } : {}) };
   } finally {
     await setup.close();
   }

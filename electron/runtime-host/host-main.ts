@@ -9,6 +9,7 @@ import { probeProvider } from './host-session.js';
 import { verifyModels } from '../runtime/verify.js';
 import { calibrate } from '../runtime/calibrate.js';
 import { decodeModel } from '../../shared/onnx/model-codec.js';
+import { runSensitivity } from '../runtime/sensitivity-run.js';
 
 interface Port {
   post(m: FromHost): void;
@@ -85,6 +86,13 @@ async function handle(p: Port, id: number, req: HostRequest): Promise<unknown> {
       });
       return { method: r.method, ranges: Object.fromEntries(r.ranges), samples: r.samples, generated: r.generated };
     }
+    case 'sensitivity':
+      ctx.step('measuring per-layer sensitivity');
+      return runSensitivity(req.job.float, req.job.quant, {
+        ...(req.job.inputs ? { inputs: req.job.inputs } : {}),
+        cancelled: ctx.cancelled,
+        onProgress: (done, total, step) => ctx.progress(done, total, step),
+      });
     case 'test-abort':
     case 'test-sleep':
       if (!testing) throw new WorkbenchError('BAD_REQUEST', `host request '${req.kind}' is for tests only`);

@@ -109,11 +109,21 @@ export interface CalibrateResult {
   generated: boolean;
 }
 
+/** Per-layer sensitivity of a quantized model against its float model (electron/runtime/sensitivity-run.ts). */
+export interface SensitivityJob {
+  /** Each model as a path or its encoded bytes. */
+  float: string | Uint8Array;
+  quant: string | Uint8Array;
+  /** Where inputs come from, as verification takes them; the rest are generated. */
+  inputs?: VerifyInputSettings;
+}
+
 export type HostRequest =
   | { kind: 'probe'; provider: ProviderName; deviceId: number }
   | { kind: 'measure'; job: MeasureJob }
   | { kind: 'verify'; job: VerifyJob }
   | { kind: 'calibrate'; job: CalibrateJob }
+  | { kind: 'sensitivity'; job: SensitivityJob }
   /** Test only (the host refuses them unless ONNX_WORKBENCH_HOST_TEST=1): die as a native crash would. */
   | { kind: 'test-abort' }
   /** Test only: block the host's thread for `ms`, as a native hang would. */

@@ -5,7 +5,8 @@
 import { WorkbenchError } from '../../shared/errors.js';
 import { forkLauncher, type HostChannel, type HostLauncher } from './host-channel.js';
 import type { VerificationResult } from '../../shared/verify/verification-result.js';
-import type { CalibrateJob, CalibrateResult, FromHost, HostRequest, MeasureJob, MeasureResult, ProbeResult, ProviderName, VerifyJob } from './host-protocol.js';
+import type { CalibrateJob, CalibrateResult, FromHost, HostRequest, MeasureJob, MeasureResult, ProbeResult, ProviderName, SensitivityJob, VerifyJob } from './host-protocol.js';
+import type { DetailedSensitivityReport } from '../runtime/sensitivity-run.js';
 
 /** The run failed (host crash, timeout, cancel, onnxruntime failing mid-run): the CLI exits 1. */
 export class HostFailure extends Error {
@@ -50,6 +51,8 @@ interface Pending {
   settled: boolean;
   /** The host process doing it: only its exit fails the request. */
   channel: HostChannel;
+  /** Removes the caller's abort listener (one signal serves many requests of a command). */
+  detach?: () => void;
 }
 
 const ANSI = new RegExp(String.raw`\u001b\[[0-9;]*m`, 'g');
@@ -104,6 +107,11 @@ export class RuntimeHost {
     return this.request<CalibrateResult>({ kind: 'calibrate', job }, options);
   }
 
+  /** Per-layer sensitivity of a quantized model against its float model, in the host. */
+  sensitivity(job: SensitivityJob, options: RequestOptions = {}): Promise<DetailedSensitivityReport> {
+    return this.request({ kind: 'sensitivity', job }, options);
+  }
+
   /** Sends a request after the ones before it have settled. */
   request<T>(request: HostRequest, options: RequestOptions = {}): Promise<T> {
     const next = this.queue.then(() => this.send<T>(request, options));
@@ -144,20 +152,21 @@ export class RuntimeHost {
       };
       this.pending.set(id, p);
       this.arm(ch, id, p);
-      options.signal?.addEventListener(
-        'abort',
-        () => {
+      const onAbort = () => {
+        if (p.settled) return;
+        ch.send({ type: 'cancel', id });
+        // A run stuck in native code never reaches the next cancel check: end the host instead.
+        setTimeout(() => {
           if (p.settled) return;
-          ch.send({ type: 'cancel', id });
-          // A run stuck in native code never reaches the next cancel check: end the host instead.
-          setTimeout(() => {
-            if (p.settled) return;
-            this.settle(id, p, new HostFailure('CANCELLED', `cancelled ${doing(p)}`));
-            this.kill(ch);
-          }, this.cancelGraceMs).unref();
-        },
-        { once: true },
-      );
+          this.settle(id, p, new HostFailure('CANCELLED', `cancelled ${doing(p)}`));
+          this.kill(ch);
+        }, this.cancelGraceMs).unref();
+      };
+      const signal = options.signal;
+      if (signal) {
+        signal.addEventListener('abort', onAbort, { once: true });
+        p.detach = () => signal.removeEventListener('abort', onAbort);
+      }
       ch.send({ type: 'request', id, request });
     });
   }
@@ -180,6 +189,7 @@ export class RuntimeHost {
     if (p.settled) return;
     p.settled = true;
     clearTimeout(p.timer);
+    p.detach?.();
     this.pending.delete(id);
     if (error) p.reject(error);
     else p.resolve(value);

@@ -84,8 +84,8 @@ async function withSession<T>(model: ModelSource, role: string, o: VerifyOptions
   }
 }
 
-/** The original's outputs on every set; on generated inputs that make it fail, retried with larger unset dims. */
-async function runOriginal(session: ort.InferenceSession, graph: GraphProto, o: VerifyOptions) {
+/** The original's outputs on every set (every output `session` has); on generated inputs that make it fail, retried with larger unset dims. */
+export async function runOriginal(session: ort.InferenceSession, graph: GraphProto, o: VerifyOptions) {
   const declared = runtimeInputs(graph);
   checkInputValues(graph, o.values ?? {});
   const files = o.inputsPath ? await loadInputSets(o.inputsPath, declared, [...Object.keys(o.values ?? {}), ...Object.keys(o.inputs ?? {})]) : [];

@@ -161,6 +161,8 @@ export interface OutputAgreement {
   cosine: number | null;
   /** For classifier-like outputs ([N, C] or [C] floats): fraction of rows whose argmax agrees. */
   top1Agreement: number | null;
+  /** For classifier-like outputs with more than 5 classes: fraction of rows where A's top class is among B's 5 highest. */
+  top5Agreement?: number | null;
   reason?: string;
 }
 

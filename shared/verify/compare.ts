@@ -43,7 +43,8 @@ function failed(elementCount: number, reason: string): TensorComparison {
   return { maxAbsError: null, maxRelError: null, cosine: null, mismatches: elementCount, elementCount, passed: false, reason };
 }
 
-function cosineOf(dot: number, ee: number, aa: number): number {
+/** Cosine from the sums Σxy, Σx², Σy²: 1 when both vectors are zero, 0 when only one is. */
+export function cosineOf(dot: number, ee: number, aa: number): number {
   if (ee === 0 && aa === 0) return 1;
   if (ee === 0 || aa === 0) return 0;
   // sqrt of the product, not a product of roots: equal vectors then give exactly 1.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ElemType } from '../../shared/onnx/element-types.js';
 import { compareLatency } from '../../shared/profile/latency-compare.js';
-import { top1Agreement } from '../../shared/profile/output-agreement.js';
+import { top1Agreement, topKAgreement } from '../../shared/profile/output-agreement.js';
 import { mannWhitneyP, spreadOf } from '../../shared/profile/stats.js';
 
 describe('timing statistics', () => {
@@ -37,5 +37,17 @@ describe('timing statistics', () => {
     expect(top1Agreement(t([2, 3], [0, 1, 0, 5, 0, 0]), t([2, 3], [0, 2, 0, 0, 0, 5]))).toBe(0.5);
     expect(top1Agreement(t([1, 3, 1, 1], [0, 1, 0]), t([1, 3, 1, 1], [0, 1, 0]))).toBe(1);
     expect(top1Agreement(t([2, 2, 2], new Array(8).fill(0)), t([2, 2, 2], new Array(8).fill(0)))).toBeNull();
+  });
+
+  it('top-5: whether the top class of A is among the five highest of B (ties count against it); null up to 5 classes', () => {
+    const t = (dims: number[], values: number[]) => ({ elemType: ElemType.FLOAT, dims, values: Float32Array.from(values) });
+    // Row 0: A picks class 6, which B ranks sixth; row 1: A picks class 0, which B ranks fifth.
+    const a = t([2, 7], [0, 0, 0, 0, 0, 0, 9, 9, 0, 0, 0, 0, 0, 0]);
+    const b = t([2, 7], [6, 5, 4, 3, 2, 1, 1.5, 3, 9, 8, 7, 6, 0, 0]);
+    expect(topKAgreement(a, b, 5)).toBe(0.5);
+    expect(top1Agreement(a, b)).toBe(0);
+    expect(topKAgreement(t([1, 5], [1, 2, 3, 4, 5]), t([1, 5], [5, 4, 3, 2, 1]), 5)).toBeNull();
+    // A flat row of B ties every class: nothing is in its top 5 by luck.
+    expect(topKAgreement(t([1, 7], [0, 0, 0, 0, 0, 0, 1]), t([1, 7], new Array(7).fill(0)), 5)).toBe(0);
   });
 });
