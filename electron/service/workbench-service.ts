@@ -8,7 +8,7 @@ import type { ModelProto } from '../../shared/onnx/proto-types.js';
 import type { CompareReport, ProfileReport } from '../../shared/profile/report-schema.js';
 import type { CompareResult, ProfileResult, StartCompareParams, StartProfileParams } from '../../shared/protocol/profile-api.js';
 import type { ApplyRequest, EditHistory, EditResult, JobInfo, ListOperationsParams, OperationList, OperationPreview, OperationRequest, SavedModel } from '../../shared/protocol/operations-api.js';
-import type { QuantizeResult, SensitivityResult, StartQuantizeParams, StartSensitivityParams } from '../../shared/protocol/quantize-api.js';
+import type { AppSensitivityReport, QuantizeResult, SensitivityResult, StartQuantizeParams, StartSensitivityParams } from '../../shared/protocol/quantize-api.js';
 import type { QuantizeSettings } from '../../shared/quantize/quantize-settings.js';
 import type { DocumentState, RecoveryInfo, SaveTarget } from '../../shared/protocol/recovery-api.js';
 import { externalDataOf } from '../../shared/onnx/external-data.js';
@@ -25,6 +25,7 @@ import { ModelDocument, type DocumentOrigin } from './model-document.js';
 import { ModelEditor, type AppliedStep } from './model-editor.js';
 import { quantizeJob } from './quantize-job.js';
 import { QuantizeSettingsStore } from './quantize-settings-store.js';
+import { sensitivityJob } from './sensitivity-job.js';
 import { compareJob, profileJob, type ModelState, type ProfileJobInput } from './profile-job.js';
 import { endedVerification, runningVerification } from './step-verification.js';
 import { verifyStep } from './verify-job.js';
@@ -73,6 +74,8 @@ export class WorkbenchService implements Backend {
   private readonly quantizeSettings: QuantizeSettingsStore;
   /** Edits made by finished quantize jobs, by jobId (forgotten with the job). */
   private readonly quantizeEdits = new Map<string, EditResult>();
+  /** Reports of finished sensitivity jobs, by jobId (forgotten with the job). */
+  private readonly sensitivityReports = new Map<string, { step: number; report: AppSensitivityReport }>();
   private readonly editors = new Map<string, ModelEditor>();
   private readonly operations: OperationRegistry;
   private readonly jobList: Jobs;
@@ -498,14 +501,34 @@ export class WorkbenchService implements Backend {
     return { job, edit: this.quantizeEdits.get(jobId) ?? null };
   }
 
-  /** Per-layer sensitivity of a quantize step (the state before it against the state after it) as a job. */
+  /** Per-layer sensitivity of a quantize step (the state before it against the state after it) as a job; getSensitivity has the report. */
   async startSensitivity(p: StartSensitivityParams): Promise<JobInfo> {
-    throw new WorkbenchError('NOT_AVAILABLE', `sensitivity of ${this.document(p.modelId).origin.name}: not available yet`);
+    const doc = this.document(p.modelId);
+    const editor = this.editor(p.modelId);
+    await editor.idle();
+    const step = p.step ?? editor.history().state;
+    const record = editor.stepRecord(step);
+    if (!record?.operation.startsWith('quantize-')) throw new WorkbenchError('BAD_STEP', `${doc.origin.name}: ${step === 0 ? 'no step applied' : `step ${step} is not a quantize step`}; sensitivity compares a quantize step with the state before it`);
+    const before = this.stateModel(p.modelId, editor, step - 1);
+    const after = this.stateModel(p.modelId, editor, step)!;
+    const verify = (await this.verifySettings.get(doc.settingsKey)) ?? DEFAULT_VERIFY_SETTINGS;
+    const host = (this.runtimeHost ??= new RuntimeHost());
+    return this.jobList.start(
+      'sensitivity',
+      `sensitivity of ${doc.origin.name} (step ${step})`,
+      (c) => sensitivityJob(host, { source: doc.model, before, after, verify, ...(this.options.tempDir ? { tempDir: this.options.tempDir } : {}) }, c),
+      (info, report) => {
+        if (report) this.sensitivityReports.set(info.jobId, { step, report });
+        for (const id of this.sensitivityReports.keys()) if (!this.jobList.has(id)) this.sensitivityReports.delete(id);
+      },
+    );
   }
 
   async getSensitivity(jobId: string): Promise<SensitivityResult> {
     const job = this.jobList.get(jobId);
-    throw new WorkbenchError('UNKNOWN_JOB', `job "${job.jobId}" is not a sensitivity job`);
+    if (job.kind !== 'sensitivity') throw new WorkbenchError('UNKNOWN_JOB', `job "${jobId}" is a ${job.kind} job, not a sensitivity measurement`);
+    const r = this.sensitivityReports.get(jobId);
+    return { job, step: r?.step ?? null, report: r?.report ?? null };
   }
 
   /** Resolves when a job has ended (for the CLI and tests; clients poll getJob or watch progress). */
