@@ -10,8 +10,11 @@ import { profileCommand } from './profile-command.js';
 import { quantizeCommand } from './quantize-command.js';
 import { sensitivityCommand } from './sensitivity-command.js';
 import { serveCommand } from './serve-command.js';
+import { serveModelCommand } from './serve-model-command.js';
+import { loadCommand } from './load-command.js';
+import { exportServingCommand } from './export-serving-command.js';
 
-const COMMANDS: Command[] = [inspectCommand, convertCommand, optimizeCommand, quantizeCommand, sensitivityCommand, editCommand, passesCommand, profileCommand, compareCommand, serveCommand];
+const COMMANDS: Command[] = [inspectCommand, convertCommand, optimizeCommand, quantizeCommand, sensitivityCommand, editCommand, passesCommand, profileCommand, compareCommand, serveCommand, serveModelCommand, loadCommand, exportServingCommand];
 
 function help(): string {
   return [

@@ -18,6 +18,7 @@ import { quantizeModel } from '../quantize/quantize-model.js';
 import { verifyModels } from '../runtime/verify.js';
 import { onePositional, parseArgs } from './args.js';
 import type { Command } from './command.js';
+import { CALIBRATION_FLAGS, CALIBRATION_OPTION_SPEC, CALIBRATION_OPTIONS_USAGE, imageSpecFrom, movingAverageFrom } from './calibration-options.js';
 import { withRuntimeHost } from './with-runtime-host.js';
 import { resolveScope, verificationText } from './optimize-command.js';
 import { checkVerifySettings, VERIFY_OPTION_SPEC, VERIFY_OPTIONS_USAGE, verifyInputSettingsFrom, verifyOptionsFrom } from './verify-options.js';
@@ -26,9 +27,9 @@ const MODES = QUANTIZE_MODES;
 type Mode = QuantizeMode;
 
 const USAGE =
-  `onnx-workbench quantize MODEL -o OUT --mode ${MODES.join('|')} [--calibration PATH] [--samples N] [--method minmax|percentile|entropy] [--per-channel] [--activation-type uint8|int8] [--symmetric] [--reduce-range] [--target onnxruntime|portable] [--ops Conv,MatMul,...] [--nodes ID|NAME,...] [--exclude NAME,...] [--no-preprocess] [--auto [--min-cosine X]] [--auto-mixed-precision [--tolerance LEVEL]] [--runs N] [--threads N] ${VERIFY_OPTIONS_USAGE} [--json]`;
+  `onnx-workbench quantize MODEL -o OUT --mode ${MODES.join('|')} [--calibration PATH] ${CALIBRATION_OPTIONS_USAGE} [--samples N] [--method minmax|percentile|entropy] [--per-channel] [--activation-type uint8|int8] [--symmetric] [--reduce-range] [--target onnxruntime|portable] [--ops Conv,MatMul,...] [--nodes ID|NAME,...] [--exclude NAME,...] [--no-preprocess] [--auto [--min-cosine X]] [--auto-mixed-precision [--tolerance LEVEL]] [--runs N] [--threads N] ${VERIFY_OPTIONS_USAGE} [--json]`;
 
-const STATIC_ONLY = ['calibration', 'samples', 'method', 'activation-type', 'symmetric', 'reduce-range'] as const;
+const STATIC_ONLY = ['calibration', 'samples', 'method', 'activation-type', 'symmetric', 'reduce-range', ...CALIBRATION_FLAGS] as const;
 
 const list = (v: unknown): string[] | undefined => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
 
@@ -104,7 +105,7 @@ export const quantizeCommand: Command = {
       argv,
       {
         output: 'string', mode: 'string', calibration: 'string', samples: 'count', method: 'string', 'per-channel': 'flag', 'activation-type': 'string', symmetric: 'flag',
-        'reduce-range': 'flag', ops: 'string', nodes: 'string', exclude: 'string', 'no-preprocess': 'flag', target: 'string', 'auto-mixed-precision': 'flag', tolerance: 'string', auto: 'flag', 'min-cosine': 'string', runs: 'count', threads: 'count', json: 'flag', overwrite: 'flag', ...VERIFY_OPTION_SPEC,
+        'reduce-range': 'flag', ops: 'string', nodes: 'string', exclude: 'string', 'no-preprocess': 'flag', target: 'string', 'auto-mixed-precision': 'flag', tolerance: 'string', auto: 'flag', 'min-cosine': 'string', runs: 'count', threads: 'count', json: 'flag', overwrite: 'flag', ...VERIFY_OPTION_SPEC, ...CALIBRATION_OPTION_SPEC,
       },
       { '-o': 'output' },
     );
@@ -129,6 +130,8 @@ export const quantizeCommand: Command = {
     if (o['min-cosine'] !== undefined && !auto) throw new WorkbenchError('USAGE', '--min-cosine sets the accuracy target of --auto; add --auto');
     const minCosine = o['min-cosine'] === undefined ? DEFAULT_MIN_COSINE : Number(o['min-cosine']);
     if (!(minCosine > -1 && minCosine <= 1)) throw new WorkbenchError('BAD_OPTION', `--min-cosine must be a number in (-1, 1], not "${String(o['min-cosine'])}"`);
+    const images = await imageSpecFrom(o);
+    const movingAverage = movingAverageFrom(o, method);
     const verifySettings = verifyInputSettingsFrom(args);
     const samples = typeof o.samples === 'string' ? Number(o.samples) : undefined;
     if (samples !== undefined && samples < 1) throw new WorkbenchError('BAD_OPTION', '--samples must be 1 or more');
@@ -155,7 +158,7 @@ export const quantizeCommand: Command = {
             preprocess: o['no-preprocess'] !== true && mode !== 'int4',
             verifyInputs: { dims: verifySettings.dims, values: verifySettings.values },
             ...(nodesSpec ? { scope: (m: typeof opened) => resolveScope(m.ir, nodesSpec) } : {}),
-            calibration: { method: method as CalibrationMethod, dims: verifySettings.dims, ...(typeof o.calibration === 'string' ? { inputsPath: o.calibration } : {}), ...(samples !== undefined ? { samples } : {}) },
+            calibration: { method: method as CalibrationMethod, dims: verifySettings.dims, ...(typeof o.calibration === 'string' ? { inputsPath: o.calibration } : {}), ...(images ? { images } : {}), ...(movingAverage ? { movingAverage } : {}), ...(samples !== undefined ? { samples } : {}) },
             ...(calibrated ? { calibrated } : {}),
             keepPrepared: auto && round === 1,
             onProgress: o.json ? undefined : (done, total, step) => done === total || io.err(`${step}: ${done + 1}/${total}`),
@@ -210,14 +213,14 @@ export const quantizeCommand: Command = {
         regions: latency.regions.map(({ node, opType, beforeMs, afterMs, ratio }) => ({ node, opType, beforeMs, afterMs, ratio })),
         kernelMs: latency.kernelMs,
         ...(autoReport ? { auto: autoReport } : {}),
-        calibration: q.calibration ? { method: q.calibration.method, samples: q.calibration.samples, generated: q.calibration.generated } : null,
+        calibration: q.calibration ? { method: q.calibration.method, samples: q.calibration.samples, generated: q.calibration.generated, ...(q.calibration.images ? { images: true } : {}), ...(movingAverage ? { movingAverage } : {}) } : null,
         warnings,
         ...(verification ? { verification } : {}),
       };
       if (o.json) io.out(jsonText(report));
       else {
         io.out(`quantize-${mode}: ${report.summary ?? `${report.quantizedNodes} nodes`}${q.preprocessed ? ' (after cleanups and fusions)' : ''}`);
-        if (report.calibration) io.out(`calibration: ${report.calibration.method} on ${report.calibration.samples} ${report.calibration.generated ? 'generated' : 'given'} samples`);
+        if (report.calibration) io.out(`calibration: ${report.calibration.method}${movingAverage ? ` (moving average, constant ${movingAverage.averagingConstant})` : ''} on ${report.calibration.samples} ${report.calibration.generated ? 'generated' : 'given'} samples${report.calibration.images ? ' from images' : ''}`);
         io.out(`size: ${report.sizeBytesBefore} → ${report.sizeBytesAfter} bytes (${(report.sizeBytesAfter / report.sizeBytesBefore).toFixed(2)}x)`);
         io.out(`latency: ${ms(latency.before)} → ${ms(latency.after)} ms median, ${(1 / latency.ratio).toFixed(2)}x speed-up (${latency.verdict})`);
         for (const x of report.outputs) io.out(`output ${x.name}: cosine ${x.cosine === null || x.cosine === undefined ? 'n/a' : x.cosine.toFixed(6)}${typeof x.top1Agreement === 'number' ? `, top-1 agreement ${(x.top1Agreement * 100).toFixed(1)}%` : ''}${typeof x.top5Agreement === 'number' ? `, top-5 ${(x.top5Agreement * 100).toFixed(1)}%` : ''}`);

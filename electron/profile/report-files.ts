@@ -12,7 +12,8 @@ import { compareCsv, profileCsv } from '../../shared/profile/report-csv.js';
 import type { CompareReport, ProfileReport } from '../../shared/profile/report-schema.js';
 import { AtomicFile } from '../io/atomic-file.js';
 
-async function writeText(path: string, text: string): Promise<void> {
+/** Writes a text file atomically. */
+export async function writeText(path: string, text: string): Promise<void> {
   const file = await AtomicFile.create(path);
   try {
     await file.writeSegments([new TextEncoder().encode(text)]);

@@ -7,7 +7,8 @@ import type { NodeId } from '../../shared/ir/journal.js';
 import { staticRangesNeeded, type StaticOperationOptions } from '../../shared/operations/quantize-static-operation.js';
 import type { OperationRegistry } from '../../shared/operations/registry.js';
 import { applyOperation, resolveOperation, type OperationEffect } from '../../shared/operations/run-operation.js';
-import type { CalibrationMethod } from '../../shared/quantize/range-collector.js';
+import type { ImagePreprocessSpec } from '../../shared/quantize/image-spec.js';
+import type { CalibrationMethod, MovingAverageOptions } from '../../shared/quantize/range-collector.js';
 import type { OpenedModel } from '../io/open-model.js';
 import { optimizationSetup } from '../optimize/optimization-setup.js';
 import { encodeModel } from '../../shared/onnx/model-codec.js';
@@ -25,7 +26,7 @@ export interface QuantizeRequest {
   preprocess: boolean;
   /** Sizes and values the mixed-precision search runs candidates on (as verification takes them). */
   verifyInputs?: { dims: Record<string, number>; values: Record<string, number> };
-  calibration: { method: CalibrationMethod; inputsPath?: string; samples?: number; dims: Record<string, number> };
+  calibration: { method: CalibrationMethod; inputsPath?: string; images?: ImagePreprocessSpec; movingAverage?: MovingAverageOptions; samples?: number; dims: Record<string, number> };
   /** Ranges calibrated before (an earlier round of --auto): calibration is skipped when they hold every tensor needed. */
   calibrated?: CalibrateResult;
   /** Return the model as prepared, before quantizing (encoded), as `prepared`. */
@@ -77,6 +78,8 @@ export async function quantizeModel(opened: OpenedModel, registry: OperationRegi
           symmetric: parsed.symmetric,
           dims: r.calibration.dims,
           ...(r.calibration.inputsPath !== undefined ? { inputsPath: r.calibration.inputsPath } : {}),
+          ...(r.calibration.images ? { images: r.calibration.images } : {}),
+          ...(r.calibration.movingAverage ? { movingAverage: r.calibration.movingAverage } : {}),
           ...(r.calibration.samples !== undefined ? { samples: r.calibration.samples } : {}),
         },
         { ...(r.signal ? { signal: r.signal } : {}), ...(r.onProgress ? { onProgress: (p) => r.onProgress!(p.done, p.total, p.step) } : {}) },

@@ -10,6 +10,7 @@ import { verifyModels } from '../runtime/verify.js';
 import { calibrate } from '../runtime/calibrate.js';
 import { decodeModel } from '../../shared/onnx/model-codec.js';
 import { runSensitivity } from '../runtime/sensitivity-run.js';
+import { describeModel, infer } from './host-infer.js';
 
 interface Port {
   post(m: FromHost): void;
@@ -64,6 +65,12 @@ async function handle(p: Port, id: number, req: HostRequest): Promise<unknown> {
       return probeProvider(req.provider, req.deviceId);
     case 'measure':
       return measure(req.job, ctx);
+    case 'describe':
+      ctx.step('loading the model', req.model);
+      return describeModel(req.model, req.session);
+    case 'infer':
+      ctx.fault();
+      return infer(req.job);
     case 'verify':
       ctx.step('verifying outputs', req.job.transformed);
       return verifyModels(req.job.original, req.job.transformed, {
@@ -80,11 +87,13 @@ async function handle(p: Port, id: number, req: HostRequest): Promise<unknown> {
         dims: j.dims,
         ...(j.symmetric ? { symmetric: true } : {}),
         ...(j.inputsPath !== undefined ? { inputsPath: j.inputsPath } : {}),
+        ...(j.images ? { images: j.images } : {}),
+        ...(j.movingAverage ? { movingAverage: j.movingAverage } : {}),
         ...(j.samples !== undefined ? { samples: j.samples } : {}),
         cancelled: ctx.cancelled,
         onProgress: (done, total, step) => ctx.progress(done, total, step),
       });
-      return { method: r.method, ranges: Object.fromEntries(r.ranges), samples: r.samples, generated: r.generated };
+      return { method: r.method, ranges: Object.fromEntries(r.ranges), samples: r.samples, generated: r.generated, ...(r.images ? { images: true } : {}) };
     }
     case 'sensitivity':
       ctx.step('measuring per-layer sensitivity');

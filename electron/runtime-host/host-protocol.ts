@@ -2,7 +2,8 @@
 // structured clone (child_process 'advanced' serialization, or Electron's utilityProcess), so
 // typed arrays cross as they are.
 
-import type { CalibrationMethod } from '../../shared/quantize/range-collector.js';
+import type { ImagePreprocessSpec } from '../../shared/quantize/image-spec.js';
+import type { CalibrationMethod, MovingAverageOptions } from '../../shared/quantize/range-collector.js';
 import type { TensorRange } from '../../shared/quantize/static-options.js';
 import type { InputSpec } from '../../shared/verify/input-spec.js';
 import type { VerifyInputSettings } from '../../shared/verify/input-settings.js';
@@ -97,6 +98,9 @@ export interface CalibrateJob {
   method: CalibrationMethod;
   symmetric?: boolean;
   inputsPath?: string;
+  /** How a folder of images becomes the input (shared/quantize/image-spec.ts). */
+  images?: ImagePreprocessSpec;
+  movingAverage?: MovingAverageOptions;
   samples?: number;
   dims: Record<string, number>;
 }
@@ -107,6 +111,8 @@ export interface CalibrateResult {
   ranges: Record<string, TensorRange>;
   samples: number;
   generated: boolean;
+  /** True when the samples came from images. */
+  images?: boolean;
 }
 
 /** Per-layer sensitivity of a quantized model against its float model (electron/runtime/sensitivity-run.ts). */
@@ -118,8 +124,38 @@ export interface SensitivityJob {
   inputs?: VerifyInputSettings;
 }
 
+/** A served model's input or output as onnxruntime reports it (null dims: free; null shape: rank unknown). */
+export interface ServedValueInfo {
+  name: string;
+  /** onnxruntime's tensor type name ('float32', 'int64', ...), or 'non-tensor'. */
+  type: string;
+  shape: (number | null)[] | null;
+}
+
+export interface ServedModelInfo {
+  inputs: ServedValueInfo[];
+  outputs: ServedValueInfo[];
+}
+
+/** One inference for the model server (electron/serving): the session is kept in the host between requests. */
+export interface InferJob {
+  model: string;
+  session: SessionSettings;
+  inputs: HostTensor[];
+  /** Outputs to fetch; all when absent. */
+  outputs?: string[];
+}
+
+export interface InferResult {
+  outputs: HostTensor[];
+  /** session.run() wall time in the host (ms). */
+  runMs: number;
+}
+
 export type HostRequest =
   | { kind: 'probe'; provider: ProviderName; deviceId: number }
+  | { kind: 'describe'; model: string; session: SessionSettings }
+  | { kind: 'infer'; job: InferJob }
   | { kind: 'measure'; job: MeasureJob }
   | { kind: 'verify'; job: VerifyJob }
   | { kind: 'calibrate'; job: CalibrateJob }

@@ -1,10 +1,11 @@
 import type { IrNode } from '../../shared/ir/node.js';
 import type { Graph } from '../../shared/ir/graph.js';
-import { elemTypeName } from '../../shared/onnx/element-types.js';
-import { summarizeValue, type ValueSummary } from '../../shared/onnx/model-summary.js';
+import { elemTypeName, ElemType } from '../../shared/onnx/element-types.js';
+import { elementCount, summarizeValue, type ValueSummary } from '../../shared/onnx/model-summary.js';
 import type { TensorProto, ValueInfoProto } from '../../shared/onnx/proto-types.js';
 import { FUNCTION_BODY, type GraphInfo, type GraphNodeInfo, type GraphPath, type GraphValueInfo } from '../../shared/protocol/backend.js';
 import { typeToProto, type ValueType } from '../../shared/shape/index.js';
+import { tensorValues } from '../../shared/verify/tensor-data.js';
 import { attributeText } from './attribute-text.js';
 import type { FunctionBodies } from './function-bodies.js';
 
@@ -109,6 +110,7 @@ export function graphInfo(graph: Graph, path: GraphPath, inferred: InferredType 
       attributes,
       subgraphs: subgraphsOf(node, functions),
       ...implicitInputsOf(node),
+      ...constantValueOf(node),
     });
   }
   graph.outputs.forEach((v) => add(v.name));
@@ -121,6 +123,31 @@ export function graphInfo(graph: Graph, path: GraphPath, inferred: InferredType 
     initializers: [...graph.initializers].map(([name, t]) => ({ name, elemType: elemTypeName(t.dataType ?? 0), dims: (t.dims ?? []).map(Number) })),
     values: [...names].map((n) => valueInfo(graph, n, inferred, declarations)),
   };
+}
+
+/** Constants this small show their value in the nodes that read them. */
+const MAX_SHOWN_VALUES = 4;
+
+function shortNumber(v: number | bigint | boolean): string {
+  if (typeof v !== 'number') return String(v);
+  return Number.isInteger(v) || !Number.isFinite(v) ? String(v) : String(Number(v.toPrecision(4)));
+}
+
+/** A Constant node's value as short text, when it holds a few numbers in the file itself. */
+function constantValueOf(node: IrNode): { constantValue?: string } {
+  if (node.opType !== 'Constant' || (node.domain !== '' && node.domain !== 'ai.onnx')) return {};
+  const a = node.attributes[0];
+  if (!a || node.attributes.length !== 1) return {};
+  if (a.name === 'value_float') return { constantValue: shortNumber(a.f ?? 0) };
+  if (a.name === 'value_int') return { constantValue: String(a.i ?? 0) };
+  if (a.name === 'value_floats' && (a.floats?.length ?? 0) <= MAX_SHOWN_VALUES) return { constantValue: (a.floats ?? []).map(shortNumber).join(', ') };
+  if (a.name === 'value_ints' && (a.ints?.length ?? 0) <= MAX_SHOWN_VALUES) return { constantValue: (a.ints ?? []).map(String).join(', ') };
+  if (a.name !== 'value' || !a.t || elementCount(a.t) > MAX_SHOWN_VALUES || a.t.dataType === ElemType.STRING) return {};
+  try {
+    return { constantValue: Array.from(tensorValues(a.t) as ArrayLike<number | bigint | boolean>, shortNumber).join(', ') };
+  } catch {
+    return {}; // external or malformed data: the view shows the shape only
+  }
 }
 
 /** Values a node's subgraphs read from outside them (an If branch using a tensor of this graph). */

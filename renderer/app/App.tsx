@@ -46,6 +46,7 @@ export function App({ backend, startupError }: Props) {
   const actions = useMemo(() => (backend ? createActions(store, backend, mark) : null), [store, backend]);
   const s = useStore(store, (state) => state);
   const [fitToken, setFitToken] = useState(0);
+  const [inlineConstants, setInlineConstants] = useState(true);
   const edit = useEdit(store, backend, mark);
   const editView = useStore(edit.store, (e) => e.editedGraph);
   const previewNodes = useStore(edit.store, (e) => e.preview?.nodes ?? null);
@@ -63,7 +64,7 @@ export function App({ backend, startupError }: Props) {
 
   const onFile = useCallback((f: File) => void actions?.openFile(f), [actions]);
   const dropping = useFileDrop(onFile);
-  const view = useViewGraph(s.prepared, s.expanded);
+  const view = useViewGraph(s.prepared, s.expanded, inlineConstants);
   const layout = useLayout(view, mark);
   // After an edit the previous scene stays on screen while the edited graph is laid out.
   const scene = layout.scene && (layout.scene.view.prepared === s.prepared || editView === s.prepared) ? layout.scene : null;
@@ -106,6 +107,12 @@ export function App({ backend, startupError }: Props) {
             </button>
           </>
         ) : null}
+        {s.prepared && s.prepared.constants.size ? (
+          <label className="constants-toggle" title="draw Constant nodes inside the nodes that read them">
+            <input type="checkbox" checked={inlineConstants} onChange={(e) => setInlineConstants(e.target.checked)} aria-label="constants inside nodes" />
+            Constants inside
+          </label>
+        ) : null}
         <button type="button" onClick={() => setFitToken((n) => n + 1)} disabled={!scene} aria-label="fit to screen">
           Fit
         </button>
@@ -121,6 +128,7 @@ export function App({ backend, startupError }: Props) {
               revealToken={s.reveal}
               fitToken={fitToken}
               onActivate={(i, mode) => actions.activate(keyOf(i), mode)}
+              onActivateNode={(n, mode) => actions.activate(`n:${scene.view.prepared.info.nodes[n].id}`, mode)}
               onRubberBand={(items, mode) => actions.selectKeys(items.map(keyOf), mode)}
               onBackground={actions.clearSelection}
               onOpen={(i) => void actions.open(keyOf(i))}

@@ -52,7 +52,7 @@ export function useLayout(view: ViewGraph | null, mark: Mark): LayoutState {
 }
 
 /** The view graph of the prepared graph and expanded scopes, built in time slices. */
-export function useViewGraph(prepared: PreparedGraph | null, expanded: ReadonlySet<string>): ViewGraph | null {
+export function useViewGraph(prepared: PreparedGraph | null, expanded: ReadonlySet<string>, inlineConstants = true): ViewGraph | null {
   const [view, setView] = useState<ViewGraph | null>(null);
   useEffect(() => {
     if (!prepared) {
@@ -60,7 +60,7 @@ export function useViewGraph(prepared: PreparedGraph | null, expanded: ReadonlyS
       return;
     }
     let stopped = false;
-    runSliced(buildViewGraphSteps(prepared, expanded), () => stopped).then(
+    runSliced(buildViewGraphSteps(prepared, expanded, { inlineConstants }), () => stopped).then(
       (v) => {
         if (!stopped) setView(v);
       },
@@ -69,6 +69,6 @@ export function useViewGraph(prepared: PreparedGraph | null, expanded: ReadonlyS
     return () => {
       stopped = true;
     };
-  }, [prepared, expanded]);
+  }, [prepared, expanded, inlineConstants]);
   return view && view.prepared === prepared ? view : null;
 }

@@ -2,11 +2,12 @@ import { select, zoom, zoomIdentity, type ZoomBehavior } from 'd3';
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { modeOf, type SelectMode } from '../state/selection.js';
 import { AccessibleItems } from './AccessibleItems.js';
-import { drawScene } from './canvas-draw.js';
+import { drawScene, type DrawnGeometry } from './canvas-draw.js';
 import type { Highlights } from './highlights.js';
 import { neighbourItem, type Direction } from './keyboard-nav.js';
 import { Minimap } from './Minimap.js';
-import { itemAt, itemsIn, type Scene } from './scene.js';
+import { constantAt, itemAt, itemsIn, type Scene } from './scene.js';
+import { SCOPE_NAME_PX, SVG_EDGE_LABEL_SCALE } from './theme.js';
 import { SvgScene } from './SvgScene.js';
 import { centreOn, fitTransform, initialTransform, inView, type ViewTransform } from './viewport.js';
 
@@ -25,6 +26,8 @@ export interface GraphViewProps {
   /** Fits the whole graph whenever this number changes. */
   fitToken: number;
   onActivate(item: number, mode: SelectMode): void;
+  /** A click on a constant drawn inside a box: the Constant node (index in info.nodes). */
+  onActivateNode?(nodeIndex: number, mode: SelectMode): void;
   onRubberBand(items: number[], mode: SelectMode): void;
   onBackground(): void;
   onOpen(item: number): void;
@@ -74,7 +77,11 @@ export function GraphView(props: GraphViewProps) {
       canvas.height = Math.round(h * dpr);
     }
     const ctx = canvas.getContext('2d');
-    if (ctx) drawScene(ctx, latest.current.scene, transform.current, w, h, dpr, latest.current.highlights);
+    if (!ctx) return;
+    const drawn: DrawnGeometry = { labels: [], boxes: [], names: [] };
+    drawScene(ctx, latest.current.scene, transform.current, w, h, dpr, latest.current.highlights, drawn);
+    // The last frame's geometry, for end-to-end tests that measure what was drawn.
+    (canvas as HTMLCanvasElement & { drawn?: DrawnGeometry }).drawn = drawn;
   }, []);
 
   const requestDraw = useCallback(() => {
@@ -84,7 +91,15 @@ export function GraphView(props: GraphViewProps) {
   const applyTransform = useCallback(() => {
     const t = transform.current;
     const g = groupRef.current;
-    if (g) g.setAttribute('transform', `translate(${t.x},${t.y}) scale(${t.k})`);
+    if (g) {
+      g.setAttribute('transform', `translate(${t.x},${t.y}) scale(${t.k})`);
+      // Scope names keep a readable size on screen however far out the view zooms.
+      g.style.setProperty('--scope-name-size', `${Math.max(11, SCOPE_NAME_PX / t.k)}px`);
+      g.style.setProperty('--scope-name-halo', `${3 / t.k}px`);
+      // Text under a few pixels is noise (and Chromium measures it loosely): edge labels go, as on the canvas.
+      g.classList.toggle('far', t.k < SVG_EDGE_LABEL_SCALE);
+    }
+    if (containerRef.current) containerRef.current.dataset.zoom = t.k.toFixed(3);
     if (canvasRef.current) requestDraw();
     for (const l of listeners.current) l(t, sizeRef.current.w, sizeRef.current.h);
     clearTimeout(a11yTimer.current);
@@ -187,28 +202,43 @@ export function GraphView(props: GraphViewProps) {
     return { x: (clientX - r.left - t.x) / t.k, y: (clientY - r.top - t.y) / t.k };
   };
 
+  /**
+   * The box (and the constant line in it) an event is on: the SVG element it reached (which also
+   * serves a click an assistive technology sends without coordinates), else the point's geometry.
+   */
+  const hit = (e: React.MouseEvent): { i: number; constant: number } => {
+    const target = e.target as Element;
+    const box = target.closest?.('[data-item]');
+    const p = toGraph(e.clientX, e.clientY);
+    if (box) {
+      const i = Number(box.getAttribute('data-item'));
+      const line = target.closest?.('[data-constant]');
+      return { i, constant: line ? Number(line.getAttribute('data-constant')) : constantAt(scene, i, p.x, p.y) };
+    }
+    const i = itemAt(scene, p.x, p.y, 2 / transform.current.k);
+    return { i, constant: i >= 0 ? constantAt(scene, i, p.x, p.y) : -1 };
+  };
+
   const onClick = (e: React.MouseEvent) => {
     containerRef.current?.focus({ preventScroll: true });
     if (suppressClick.current) {
       suppressClick.current = false;
       return;
     }
-    const p = toGraph(e.clientX, e.clientY);
-    const i = itemAt(scene, p.x, p.y, 2 / transform.current.k);
-    if (i >= 0) props.onActivate(i, modeOf(e));
+    const { i, constant } = hit(e);
+    if (constant >= 0 && props.onActivateNode) props.onActivateNode(constant, modeOf(e));
+    else if (i >= 0) props.onActivate(i, modeOf(e));
     else if (!e.shiftKey && !e.ctrlKey && !e.metaKey) props.onBackground();
   };
 
   const onDoubleClick = (e: React.MouseEvent) => {
-    const p = toGraph(e.clientX, e.clientY);
-    const i = itemAt(scene, p.x, p.y, 2 / transform.current.k);
+    const { i } = hit(e);
     if (i >= 0) props.onOpen(i);
   };
 
   const onContextMenu = (e: React.MouseEvent) => {
     if (!props.onContextMenu) return;
-    const p = toGraph(e.clientX, e.clientY);
-    const i = itemAt(scene, p.x, p.y, 2 / transform.current.k);
+    const { i } = hit(e);
     if (i < 0) return;
     e.preventDefault();
     props.onContextMenu(i, e.clientX, e.clientY);

@@ -3,7 +3,9 @@ import { memo } from 'react';
 import { CATEGORY_COLORS } from '../operators/categories.js';
 import { heatColor } from './heat-color.js';
 import { DIFF_ADDED, DIFF_CHANGED, type Highlights } from './highlights.js';
+import { scopeName } from './canvas-draw.js';
 import type { Scene } from './scene.js';
+import { LINE_HEIGHT } from './view-graph.js';
 
 // The SVG drawing of a small graph: every box is an element with role="button" and an accessible
 // name, so that screen readers and end-to-end tests can find and press it. Pan and zoom move the
@@ -27,6 +29,7 @@ interface Props {
 
 function SvgSceneImpl({ scene, highlights, onToggleScope }: Props) {
   const { items, edges } = scene.view;
+  const { nodes } = scene.view.prepared.info;
   const { x, y } = scene.layout;
   return (
     <>
@@ -54,15 +57,19 @@ function SvgSceneImpl({ scene, highlights, onToggleScope }: Props) {
         {edges.map((e, j) => {
           const active = highlights.selected[e.source] || highlights.selected[e.target];
           const classes = `edge${active ? ' edge-active' : ''}${e.implicit ? ' edge-implicit' : ''}`;
-          return <path key={j} d={edgeD(scene, j, active === 1)} className={classes} markerEnd="url(#arrow)" />;
+          return (
+            <path key={j} d={edgeD(scene, j, active === 1)} className={classes} markerEnd="url(#arrow)">
+              {e.fullLabel ? <title>{`${e.value}: ${e.fullLabel}`}</title> : null}
+            </path>
+          );
         })}
       </g>
       <g className="edge-labels">
         {edges.map((e, j) =>
           Number.isNaN(scene.labelX[j]) ? null : (
-            <text key={j} x={scene.labelX[j]} y={scene.labelY[j]} className={e.inferred ? 'edge-label inferred' : 'edge-label'}>
+            <text key={j} x={scene.labelX[j] + 1} y={scene.labelY[j]} dominantBaseline="central" className={e.inferred ? 'edge-label inferred' : 'edge-label'}>
               {e.label}
-              <title>{`${e.value}: ${e.label}${e.inferred ? ' (inferred)' : ''}`}</title>
+              <title>{`${e.value}: ${e.fullLabel}${e.inferred ? ' (inferred)' : ''}`}</title>
             </text>
           ),
         )}
@@ -92,14 +99,39 @@ function SvgSceneImpl({ scene, highlights, onToggleScope }: Props) {
             >
               <title>{item.title}</title>
               <rect width={item.width} height={item.height} rx={io ? item.height / 2 : 4} fill={highlights.heat ? heatColor(highlights.heat[i]) : CATEGORY_COLORS[item.category]} />
-              <text x={item.width / 2} y={item.lines.length || item.kind === 'scope' ? 13 : item.height / 2 + 1} className="box-label">
-                {item.label}
-              </text>
-              {item.lines.map((l, k) => (
-                <text key={k} x={item.width / 2} y={27 + 13 * k} className="box-line">
-                  {l}
+              {item.kind === 'scope' ? (
+                // One line, name and node count, so that it can grow to stay readable when zoomed out.
+                <text x={item.width / 2} y={item.height / 2} dominantBaseline="central" className="box-label">
+                  {scopeName(item)}
                 </text>
-              ))}
+              ) : (
+                <text x={item.width / 2} y={item.lines.length || item.caption ? 13 : item.height / 2 + 1} className="box-label">
+                  {item.label}
+                </text>
+              )}
+              {item.caption ? (
+                <text x={item.width / 2} y={27} className="box-caption">
+                  {item.caption}
+                </text>
+              ) : null}
+              {item.kind === 'scope' ? null : item.lines.map((l, k) => {
+                const c = item.lineNodes[k];
+                const at = 27 + LINE_HEIGHT * (k + (item.caption ? 1 : 0));
+                if (c < 0) {
+                  return (
+                    <text key={k} x={item.width / 2} y={at} className="box-line">
+                      {l}
+                    </text>
+                  );
+                }
+                const constant = nodes[c];
+                return (
+                  <text key={k} x={item.width / 2} y={at} className="box-line box-constant" role="button" data-constant={c} aria-label={`graph constant ${constant.name || constant.outputs[0]}`}>
+                    {l}
+                    <title>{`${constant.outputs[0]} (Constant${constant.name ? ` ${constant.name}` : ''})`}</title>
+                  </text>
+                );
+              })}
               {item.kind === 'scope' ? (
                 <text x={item.width - 10} y={13} className="box-expand" aria-hidden="true">
                   +

@@ -1,6 +1,8 @@
 import { boxesByColor } from './box-colors.js';
 import { DIFF_ADDED, DIFF_CHANGED, type Highlights } from './highlights.js';
 import type { Scene } from './scene.js';
+import { EDGE_LABEL_FONT, edgeLabelWidth } from './value-labels.js';
+import { LINE_HEIGHT } from './view-graph.js';
 import * as theme from './theme.js';
 import type { ViewTransform } from './viewport.js';
 
@@ -49,7 +51,15 @@ function arrowHead(ctx: CanvasRenderingContext2D, scene: Scene, j: number): void
   ctx.closePath();
 }
 
-/** Draws the visible part of a scene; returns how many boxes were drawn. */
+/** Rectangles a frame drew, in CSS pixels of the canvas (x0, y0, x1, y1 in turn). */
+export interface DrawnGeometry {
+  labels: number[];
+  boxes: number[];
+  /** Names of collapsed scopes drawn beside their boxes when zoomed out. */
+  names: number[];
+}
+
+/** Draws the visible part of a scene; returns how many boxes were drawn. `drawn` collects what went where. */
 export function drawScene(
   ctx: CanvasRenderingContext2D,
   scene: Scene,
@@ -58,6 +68,7 @@ export function drawScene(
   height: number,
   dpr: number,
   h: Highlights,
+  drawn?: DrawnGeometry,
 ): number {
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, width, height);
@@ -176,35 +187,109 @@ export function drawScene(
     ctx.setLineDash([]);
   }
 
-  if (near) drawLabels(ctx, scene, visible, t, vx0, vx1, vy0, vy1);
+  if (near) drawLabels(ctx, scene, visible, t, vx0, vx1, vy0, vy1, drawn);
+  if (t.k < theme.SCOPE_NAME_SCALE) {
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    drawScopeNames(ctx, scene, visible, t, width, drawn);
+  }
+  if (drawn) {
+    for (const i of visible) {
+      const hw = items[i].width / 2;
+      const hh = items[i].height / 2;
+      drawn.boxes.push((x[i] - hw) * t.k + t.x, (y[i] - hh) * t.k + t.y, (x[i] + hw) * t.k + t.x, (y[i] + hh) * t.k + t.y);
+    }
+  }
   return visible.length;
 }
 
-function drawLabels(ctx: CanvasRenderingContext2D, scene: Scene, visible: number[], t: ViewTransform, vx0: number, vx1: number, vy0: number, vy1: number): void {
+/** A collapsed scope's name as it reads beside its box when zoomed out: `layer.3 · 412`. */
+export function scopeName(item: { label: string; lines: string[] }): string {
+  return `${item.label} · ${item.lines[0]?.split(' ')[0] ?? ''}`;
+}
+
+/**
+ * Zoomed out, a collapsed scope's box is too small for its name: the name (and node count) goes
+ * beside it in screen pixels, at a readable size, biggest scopes first, skipping names that would
+ * cover one already drawn. Boxes under SCOPE_NAME_MIN_PX on screen get none.
+ */
+function drawScopeNames(ctx: CanvasRenderingContext2D, scene: Scene, visible: number[], t: ViewTransform, width: number, drawn?: DrawnGeometry): void {
+  const { items } = scene.view;
+  const { x, y } = scene.layout;
+  const { total } = scene.view.prepared.tree;
+  const scopes = visible.filter((i) => items[i].kind === 'scope' && items[i].height * t.k >= theme.SCOPE_NAME_MIN_PX);
+  if (!scopes.length) return;
+  scopes.sort((a, b) => total[items[b].scope] - total[items[a].scope] || a - b);
+  const size = theme.SCOPE_NAME_PX;
+  ctx.font = `${size}px ${theme.FONT_FAMILY}`;
+  ctx.textAlign = 'left';
+  ctx.textBaseline = 'middle';
+  ctx.lineJoin = 'round';
+  ctx.lineWidth = 3;
+  ctx.strokeStyle = theme.NAME_HALO;
+  ctx.fillStyle = theme.LABEL_COLOR;
+  const taken: number[] = [];
+  for (const i of scopes) {
+    const text = scopeName(items[i]);
+    const w = text.length * size * 0.62;
+    const right = (x[i] + items[i].width / 2) * t.k + t.x;
+    const sx = Math.min(right + 3, width - w - 2);
+    const sy = y[i] * t.k + t.y;
+    const box = [sx - 1, sy - size / 2 - 1, sx + w + 1, sy + size / 2 + 1];
+    let free = true;
+    for (let k = 0; k < taken.length && free; k += 4) free = !(taken[k] < box[2] && taken[k + 2] > box[0] && taken[k + 1] < box[3] && taken[k + 3] > box[1]);
+    if (!free) continue;
+    taken.push(...box);
+    ctx.strokeText(text, sx, sy);
+    ctx.fillText(text, sx, sy);
+    drawn?.names.push(...box);
+  }
+}
+
+function drawLabels(
+  ctx: CanvasRenderingContext2D,
+  scene: Scene,
+  visible: number[],
+  t: ViewTransform,
+  vx0: number,
+  vx1: number,
+  vy0: number,
+  vy1: number,
+  drawn: DrawnGeometry | undefined,
+): void {
   const { items, edges } = scene.view;
   const { x, y } = scene.layout;
   ctx.textAlign = 'center';
   ctx.textBaseline = 'middle';
   for (const i of visible) {
     const item = items[i];
+    // Scope names too small inside their boxes are drawn beside them (drawScopeNames).
+    if (item.kind === 'scope' && t.k < theme.SCOPE_NAME_SCALE) continue;
     const top = y[i] - item.height / 2;
     ctx.fillStyle = item.kind === 'input' || item.kind === 'output' ? theme.IO_TEXT : theme.LABEL_COLOR;
     ctx.font = `${item.kind === 'node' ? 'bold ' : ''}11px ${theme.FONT_FAMILY}`;
-    ctx.fillText(item.label, x[i], item.lines.length || item.kind === 'scope' ? top + 12 : y[i]);
+    ctx.fillText(item.label, x[i], item.lines.length || item.caption || item.kind === 'scope' ? top + 12 : y[i]);
     if (item.kind === 'scope') ctx.fillText('+', x[i] + item.width / 2 - 9, top + 12);
+    if (item.caption) {
+      ctx.font = `italic 10px ${theme.FONT_FAMILY}`;
+      ctx.fillText(item.caption, x[i], top + 26);
+    }
     if (item.lines.length) {
       ctx.font = `10px ${theme.FONT_FAMILY}`;
-      item.lines.forEach((line, k) => ctx.fillText(line, x[i], top + 26 + 13 * k));
+      const first = top + 26 + (item.caption ? LINE_HEIGHT : 0);
+      item.lines.forEach((line, k) => ctx.fillText(line, x[i], first + LINE_HEIGHT * k));
     }
   }
   if (t.k < theme.EDGE_LABEL_SCALE) return;
   ctx.textAlign = 'left';
   ctx.fillStyle = theme.EDGE_LABEL_COLOR;
+  const h = theme.EDGE_LABEL_HEIGHT / 2;
   for (let j = 0; j < edges.length; j++) {
     const lx = scene.labelX[j];
     const ly = scene.labelY[j];
-    if (Number.isNaN(lx) || lx < vx0 - 200 || lx > vx1 || ly < vy0 || ly > vy1) continue;
-    ctx.font = `${edges[j].inferred ? 'italic ' : ''}9px ${theme.FONT_FAMILY}`;
-    ctx.fillText(edges[j].label, lx, ly);
+    if (Number.isNaN(lx) || lx < vx0 - 400 || lx > vx1 || ly < vy0 - h || ly > vy1 + h) continue;
+    ctx.font = `${edges[j].inferred ? 'italic ' : ''}${EDGE_LABEL_FONT}px ${theme.FONT_FAMILY}`;
+    ctx.fillText(edges[j].label, lx + 1, ly);
+    // What was drawn, in CSS pixels of the canvas, for tests that check labels against boxes.
+    if (drawn) drawn.labels.push(lx * t.k + t.x, (ly - h) * t.k + t.y, (lx + edgeLabelWidth(edges[j].label)) * t.k + t.x, (ly + h) * t.k + t.y);
   }
 }

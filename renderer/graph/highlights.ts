@@ -35,7 +35,7 @@ export function highlightsOf(view: ViewGraph, selection: ReadonlySet<number>, ma
   const selected = new Uint8Array(view.items.length);
   for (const id of selection) {
     const i = view.prepared.nodeIndex.get(id);
-    if (i !== undefined) selected[view.itemOfNode[i]] = 1;
+    if (i !== undefined && view.itemOfNode[i] >= 0) selected[view.itemOfNode[i]] = 1;
   }
   const matched = new Uint8Array(view.items.length);
   for (const key of matches) {

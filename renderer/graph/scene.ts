@@ -1,9 +1,10 @@
 import type { LayoutResult } from '../../shared/layout/index.js';
 import { runToEnd } from './steps.js';
-import type { ViewGraph } from './view-graph.js';
+import { LINE_HEIGHT, type ViewGraph } from './view-graph.js';
 
-// A laid-out view graph ready to draw: where each edge label goes (one per value leaving a box),
-// frames around expanded scopes, edge bounding boxes for culling, and hit testing. Pure.
+// A laid-out view graph ready to draw: frames around expanded scopes of two or more boxes, edge
+// bounding boxes for culling, and hit testing (boxes, and constants drawn inside them). Edge
+// labels were placed by the layout (one per value leaving a box, clear of nodes and each other). Pure.
 
 /** A frame drawn around the boxes of an expanded scope. */
 export interface ScopeFrame {
@@ -21,7 +22,7 @@ export interface Scene {
   layout: LayoutResult;
   width: number;
   height: number;
-  /** Label anchor of each edge; NaN where another edge already carries the same value's label. */
+  /** Left edge and vertical centre of each edge's label; NaN where it has none (another edge carries the value's label, or no room). */
   labelX: Float64Array;
   labelY: Float64Array;
   /** Bounding box of each edge: x0, y0, x1, y1. */
@@ -73,7 +74,7 @@ function* scopeFrames(view: ViewGraph, layout: LayoutResult): Generator<void, Sc
   const frames: ScopeFrame[] = [];
   for (let s = 1; s < count; s++) {
     if ((s & 1023) === 1023) yield;
-    if (Number.isNaN(box[4 * s])) continue;
+    if (Number.isNaN(box[4 * s]) || view.boxesInScope[s] < 2) continue;
     const childScopes = tree.childStart[s + 1] - tree.childStart[s];
     // A scope that only wraps one other scope would draw the same frame twice.
     if (childScopes === 1 && tree.items[s] === 1) continue;
@@ -119,11 +120,7 @@ export function buildScene(view: ViewGraph, layout: LayoutResult): Scene {
 /** `buildScene` in steps (yields every few thousand edges). */
 export function* buildSceneSteps(view: ViewGraph, layout: LayoutResult): Generator<void, Scene, void> {
   const m = view.edges.length;
-  const labelX = new Float64Array(m).fill(NaN);
-  const labelY = new Float64Array(m).fill(NaN);
   const edgeBox = new Float64Array(m * 4);
-  const labelled = new Map<string, number>();
-  const perSource = new Map<number, number>();
   for (let j = 0; j < m; j++) {
     if ((j & 8191) === 8191) yield;
     const from = layout.pointStart[j];
@@ -141,18 +138,9 @@ export function* buildSceneSteps(view: ViewGraph, layout: LayoutResult): Generat
       if (y > y1) y1 = y;
     }
     edgeBox.set([x0, y0, x1, y1], 4 * j);
-    const e = view.edges[j];
-    if (!e.label) continue;
-    const key = `${e.source}\u0000${e.value}`;
-    if (labelled.has(key)) continue;
-    const nth = perSource.get(e.source) ?? 0;
-    perSource.set(e.source, nth + 1);
-    labelled.set(key, j);
-    labelX[j] = layout.points[2 * from] + 4;
-    labelY[j] = layout.points[2 * from + 1] + 10 + 11 * nth;
   }
   const frames = yield* scopeFrames(view, layout);
-  return { view, layout, width: layout.width, height: layout.height, labelX, labelY, edgeBox, frames };
+  return { view, layout, width: layout.width, height: layout.height, labelX: layout.labelX, labelY: layout.labelY, edgeBox, frames };
 }
 
 /** The box at a point of the graph, or -1. */
@@ -163,6 +151,18 @@ export function itemAt(scene: Scene, x: number, y: number, slack = 0): number {
     if (Math.abs(x - layout.x[i]) <= items[i].width / 2 + slack && Math.abs(y - layout.y[i]) <= items[i].height / 2 + slack) return i;
   }
   return -1;
+}
+
+/** Top of the first line of text under a box's label (its caption, then its lines). */
+export const FIRST_LINE_TOP = 20;
+
+/** The Constant node (index in info.nodes) whose line inside box `i` is at a point, or -1. */
+export function constantAt(scene: Scene, i: number, x: number, y: number): number {
+  const item = scene.view.items[i];
+  if (!item || Math.abs(x - scene.layout.x[i]) > item.width / 2) return -1;
+  const top = scene.layout.y[i] - item.height / 2 + FIRST_LINE_TOP + (item.caption ? LINE_HEIGHT : 0);
+  const k = Math.floor((y - top) / LINE_HEIGHT);
+  return k >= 0 && k < item.lineNodes.length ? item.lineNodes[k] : -1;
 }
 
 /** Boxes that intersect a rectangle, in item order (at most `cap`). */

@@ -23,3 +23,13 @@ export const LABEL_SCALE = 0.45;
 export const EDGE_LABEL_SCALE = 0.7;
 /** Below this scale scope frames are left out. */
 export const FRAME_SCALE = 0.2;
+/** Height of an edge label's box in graph units (the layout's labelHeight). */
+export const EDGE_LABEL_HEIGHT = 12;
+/** Below this scale a collapsed scope's name is drawn beside its box in screen pixels. */
+export const SCOPE_NAME_SCALE = 0.8;
+/** Screen size of those names, and the least box height (in screen pixels) that gets one. */
+export const SCOPE_NAME_PX = 10;
+export const SCOPE_NAME_MIN_PX = 3;
+export const NAME_HALO = 'rgba(255, 255, 255, 0.85)';
+/** Below this scale the SVG drawing leaves edge labels out (they would be under 3 pixels high). */
+export const SVG_EDGE_LABEL_SCALE = 0.35;

@@ -3,7 +3,7 @@ import type { GraphInfo, GraphNodeInfo, GraphValueInfo } from '../../shared/prot
 import { opCategory, type OpCategory } from '../operators/categories.js';
 import { opInputName } from '../operators/op-descriptions.js';
 import { runToEnd } from './steps.js';
-import { initializerLabel, shortName, textWidth, valueLabel } from './value-labels.js';
+import { edgeLabel, edgeLabelWidth, formatDims, initializerLabel, shortName, textWidth, valueLabel } from './value-labels.js';
 
 // What the view draws for a graph and a set of expanded scopes: boxes (nodes, collapsed scopes,
 // graph inputs and outputs) and the edges between them, with the sizes the layout needs. Pure,
@@ -21,6 +21,17 @@ export interface PreparedGraph {
   nodeIndex: Map<number, number>;
   /** Inputs drawn as boxes: graph inputs that are not initializers, then values read from an enclosing graph. */
   inputs: { name: string; outer: boolean }[];
+  /**
+   * Constants that can be drawn inside the nodes reading them: output value → index of the
+   * Constant node (no inputs, one output, read only as listed inputs, not a graph output).
+   */
+  constants: Map<string, number>;
+}
+
+/** How a view graph is drawn. */
+export interface ViewOptions {
+  /** Constant nodes drawn as lines inside the nodes that read them (default true). */
+  inlineConstants?: boolean;
 }
 
 export type ItemKind = 'node' | 'scope' | 'input' | 'output';
@@ -34,8 +45,12 @@ export interface ViewItem {
   /** Full name (node name, scope path, value name). */
   title: string;
   category: OpCategory;
-  /** Lines under the label: initializers read by a node, or a scope's node count. */
+  /** Lines under the label: initializers and constants read by a node, or a scope's node count. */
   lines: string[];
+  /** For each line, the Constant node it shows (index in info.nodes), -1 for other lines. */
+  lineNodes: number[];
+  /** The name of the scope a node is alone in (`conv1`), drawn in the node instead of a frame; '' if none. */
+  caption: string;
   width: number;
   height: number;
   /** Index in info.nodes for a node, -1 otherwise. */
@@ -50,7 +65,10 @@ export interface ViewEdge {
   source: number;
   target: number;
   value: string;
+  /** The label drawn: type and shape, long symbolic dims cut short. */
   label: string;
+  /** The whole type and shape (on hover). */
+  fullLabel: string;
   inferred: boolean;
   /** Read by the target's subgraphs, not as a listed input (drawn dashed). */
   implicit: boolean;
@@ -61,13 +79,21 @@ export interface ViewGraph {
   items: ViewItem[];
   edges: ViewEdge[];
   keyIndex: Map<string, number>;
-  /** Node index → item showing it (the node, or the collapsed scope holding it). */
+  /** Node index → item showing it (the node, the collapsed scope holding it, or for a constant drawn inside its readers, the first of them). */
   itemOfNode: Int32Array;
+  /** Constant nodes drawn inside their readers (1) rather than as boxes. */
+  inlined: Uint8Array;
+  /** Boxes drawn inside each scope (at any depth; a collapsed scope counts as one): frames need two. */
+  boxesInScope: Int32Array;
 }
 
 const LABEL_FONT = 11;
 const LINE_FONT = 10;
 const MAX_LINES = 4;
+/** Most room between two output ports of a box. */
+const PORT_STEP = 16;
+/** Height of a line of text inside a box. */
+export const LINE_HEIGHT = 13;
 
 /** Indexes a graph: producers, values, initializers and its scope tree. */
 export function prepareGraph(info: GraphInfo): PreparedGraph {
@@ -106,7 +132,29 @@ export function* prepareGraphSteps(info: GraphInfo): Generator<void, PreparedGra
     if ((i & 8191) === 8191) yield;
   }
   const tree = yield* buildScopeTreeSteps(info.nodes.map((n) => n.name));
-  return { info, tree, values, initializers, producer, nodeIndex, inputs };
+  const constants = inlinableConstants(info);
+  return { info, tree, values, initializers, producer, nodeIndex, inputs, constants };
+}
+
+function isConstant(n: GraphNodeInfo): boolean {
+  return n.opType === 'Constant' && (n.domain === '' || n.domain === 'ai.onnx') && n.inputs.length === 0 && n.outputs.length === 1 && n.outputs[0] !== '';
+}
+
+/** Constants read only as listed inputs of this graph's nodes (a graph output or a subgraph's read keeps its box). */
+function inlinableConstants(info: GraphInfo): Map<string, number> {
+  const constants = new Map<string, number>();
+  info.nodes.forEach((n, i) => {
+    if (isConstant(n)) constants.set(n.outputs[0], i);
+  });
+  if (!constants.size) return constants;
+  const read = new Set<string>();
+  for (const n of info.nodes) {
+    for (const v of n.implicitInputs ?? []) constants.delete(v);
+    for (const v of n.inputs) read.add(v);
+  }
+  for (const v of info.outputs) constants.delete(v);
+  for (const v of [...constants.keys()]) if (!read.has(v)) constants.delete(v);
+  return constants;
 }
 
 /** Values a node reads: its inputs, then what its subgraphs read from this graph. */
@@ -119,17 +167,39 @@ export function nodeAriaLabel(node: { name: string; opType: string; id: number }
   return `graph node ${node.name || `${node.opType}#${node.id}`}`;
 }
 
-function nodeItem(p: PreparedGraph, index: number): ViewItem {
+/** The line a constant drawn inside its reader shows: `shape⟨int64 4⟩`, `B⟨float⟩ = 0.5`. */
+export function constantLine(slot: string, value: GraphValueInfo | undefined, constantValue: string | undefined): string {
+  const type = value && value.elemType !== 'unknown' ? value.elemType : '';
+  const dims = value?.shape ? formatDims(value.shape) : '?';
+  const inner = [type, dims].filter((t) => t !== '').join(' ');
+  const text = `${slot}⟨${inner}⟩`;
+  return constantValue !== undefined && constantValue.length <= 24 ? `${text} = ${constantValue}` : text;
+}
+
+function nodeItem(p: PreparedGraph, index: number, inlined: Uint8Array, caption: string): ViewItem {
   const n = p.info.nodes[index];
   const lines: string[] = [];
+  const lineNodes: number[] = [];
   n.inputs.forEach((v, slot) => {
-    const t = v ? p.initializers.get(v) : undefined;
-    if (t) lines.push(initializerLabel(opInputName(n.opType, slot) ?? shortName(v), t.dims));
+    if (!v) return;
+    const t = p.initializers.get(v);
+    const c = p.constants.get(v);
+    if (t) {
+      lines.push(initializerLabel(opInputName(n.opType, slot) ?? shortName(v), t.dims));
+      lineNodes.push(-1);
+    } else if (c !== undefined && inlined[c]) {
+      lines.push(constantLine(opInputName(n.opType, slot) ?? shortName(v), p.values.get(v), p.info.nodes[c].constantValue));
+      lineNodes.push(c);
+    }
   });
-  if (lines.length > MAX_LINES) lines.splice(MAX_LINES - 1, lines.length, `+${lines.length - MAX_LINES + 1} more`);
+  if (lines.length > MAX_LINES) {
+    lines.splice(MAX_LINES - 1, lines.length, `+${lines.length - MAX_LINES + 1} more`);
+    lineNodes.splice(MAX_LINES - 1, lineNodes.length, -1);
+  }
   const label = n.opType;
   let width = textWidth(label, LABEL_FONT) + 20;
   for (const l of lines) width = Math.max(width, textWidth(l, LINE_FONT) + 14);
+  if (caption) width = Math.max(width, textWidth(caption, LINE_FONT) + 14);
   return {
     key: `n:${n.id}`,
     kind: 'node',
@@ -137,8 +207,10 @@ function nodeItem(p: PreparedGraph, index: number): ViewItem {
     title: n.name || `${n.opType}#${n.id}`,
     category: opCategory(n.opType),
     lines,
+    lineNodes,
+    caption,
     width: Math.max(48, Math.ceil(width)),
-    height: 24 + 13 * lines.length,
+    height: 24 + LINE_HEIGHT * (lines.length + (caption ? 1 : 0)),
     nodeIndex: index,
     scope: -1,
     ariaLabel: nodeAriaLabel(n),
@@ -157,7 +229,9 @@ function scopeItem(p: PreparedGraph, s: number): ViewItem {
     title: path,
     category: 'scope',
     lines,
-    width: Math.max(96, Math.ceil(textWidth(label, LABEL_FONT) + 36)),
+    lineNodes: [-1],
+    caption: '',
+    width: Math.max(96, Math.ceil(textWidth(`${label} · ${count}`, LABEL_FONT) + 30)),
     height: 40,
     nodeIndex: -1,
     scope: s,
@@ -174,6 +248,8 @@ function valueItem(kind: 'input' | 'output', name: string, outer: boolean): View
     title: outer ? `${name} (from the enclosing graph)` : name,
     category: 'io',
     lines: [],
+    lineNodes: [],
+    caption: '',
     width: Math.max(56, Math.ceil(textWidth(label, LABEL_FONT) + 28)),
     height: 24,
     nodeIndex: -1,
@@ -183,13 +259,35 @@ function valueItem(kind: 'input' | 'output', name: string, outer: boolean): View
 }
 
 /** The boxes and edges for a set of expanded scope paths. */
-export function buildViewGraph(p: PreparedGraph, expanded: ReadonlySet<string>): ViewGraph {
-  return runToEnd(buildViewGraphSteps(p, expanded));
+export function buildViewGraph(p: PreparedGraph, expanded: ReadonlySet<string>, options: ViewOptions = {}): ViewGraph {
+  return runToEnd(buildViewGraphSteps(p, expanded, options));
 }
 
 /** `buildViewGraph` in steps (yields every few thousand nodes). */
-export function* buildViewGraphSteps(p: PreparedGraph, expanded: ReadonlySet<string>): Generator<void, ViewGraph, void> {
+export function* buildViewGraphSteps(p: PreparedGraph, expanded: ReadonlySet<string>, options: ViewOptions = {}): Generator<void, ViewGraph, void> {
   const rep = collapsedRepresentatives(p.tree, expanded);
+  const { tree } = p;
+  const nodes = p.info.nodes;
+  // Which constants go inside their readers: those not hidden in a collapsed scope.
+  const inlined = new Uint8Array(nodes.length);
+  if (options.inlineConstants ?? true) for (const c of p.constants.values()) if (rep[tree.scopeOf[c]] < 0) inlined[c] = 1;
+  // Boxes per scope, to frame only scopes of two or more and caption the nodes alone in theirs.
+  const boxesInScope = new Int32Array(tree.paths.length);
+  const countedScope = new Uint8Array(tree.paths.length);
+  for (let i = 0; i < nodes.length; i++) {
+    if (inlined[i]) continue;
+    const r = rep[tree.scopeOf[i]];
+    if (r >= 0 && countedScope[r]) continue;
+    if (r >= 0) countedScope[r] = 1;
+    for (let s = r >= 0 ? tree.parent[r] : tree.scopeOf[i]; s > 0; s = tree.parent[s]) boxesInScope[s]++;
+  }
+  const captionOf = (i: number): string => {
+    let s = tree.scopeOf[i];
+    if (s <= 0 || boxesInScope[s] !== 1) return '';
+    while (tree.parent[s] > 0 && boxesInScope[tree.parent[s]] === 1) s = tree.parent[s];
+    const outer = tree.paths[tree.parent[s]];
+    return tree.paths[tree.scopeOf[i]].slice(outer.length + 1);
+  };
   const items: ViewItem[] = [];
   const keyIndex = new Map<string, number>();
   const add = (item: ViewItem) => {
@@ -198,14 +296,14 @@ export function* buildViewGraphSteps(p: PreparedGraph, expanded: ReadonlySet<str
     return items.length - 1;
   };
   for (const input of p.inputs) add(valueItem('input', input.name, input.outer));
-  const nodes = p.info.nodes;
-  const itemOfNode = new Int32Array(nodes.length);
+  const itemOfNode = new Int32Array(nodes.length).fill(-1);
   const scopeItemIndex = new Map<number, number>();
   for (let i = 0; i < nodes.length; i++) {
     if ((i & 4095) === 4095) yield;
+    if (inlined[i]) continue;
     const s = rep[p.tree.scopeOf[i]];
     if (s < 0) {
-      itemOfNode[i] = add(nodeItem(p, i));
+      itemOfNode[i] = add(nodeItem(p, i, inlined, captionOf(i)));
       continue;
     }
     let at = scopeItemIndex.get(s);
@@ -230,14 +328,22 @@ export function* buildViewGraphSteps(p: PreparedGraph, expanded: ReadonlySet<str
       seenHere.push(value);
     }
     const info = p.values.get(value);
-    edges.push({ source, target, value, label: valueLabel(info), inferred: info?.source === 'inferred', implicit });
+    const full = valueLabel(info);
+    edges.push({ source, target, value, label: edgeLabel(info), fullLabel: full, inferred: info?.source === 'inferred', implicit });
   };
   for (let i = 0; i < nodes.length; i++) {
     if ((i & 4095) === 4095) yield;
     const target = itemOfNode[i];
+    if (target < 0) continue;
     const seenHere: string[] = [];
     for (const v of nodes[i].inputs) {
       if (!v || p.initializers.has(v)) continue;
+      const c = p.constants.get(v);
+      if (c !== undefined && inlined[c]) {
+        // A constant drawn inside its readers stands at the first of them (search and selection go there).
+        if (itemOfNode[c] < 0) itemOfNode[c] = target;
+        continue;
+      }
       const from = p.producer.get(v);
       const source = from !== undefined ? itemOfNode[from] : keyIndex.get(`i:${v}`);
       if (source !== undefined) link(source, target, v, seenHere);
@@ -256,7 +362,7 @@ export function* buildViewGraphSteps(p: PreparedGraph, expanded: ReadonlySet<str
     const source = from !== undefined ? itemOfNode[from] : keyIndex.get(`i:${name}`);
     if (source !== undefined) link(source, out, name, []);
   }
-  return { prepared: p, items, edges, keyIndex, itemOfNode };
+  return { prepared: p, items, edges, keyIndex, itemOfNode, inlined, boxesInScope };
 }
 
 /** The layout's input for a view graph (sizes and edges as typed arrays). */
@@ -270,9 +376,30 @@ export function layoutInputOf(v: ViewGraph): LayoutInput {
   });
   const sources = new Int32Array(v.edges.length);
   const targets = new Int32Array(v.edges.length);
+  const labelWidths = new Float64Array(v.edges.length);
+  // One label per value leaving a box: the first of its edges carries it. Each value leaving a
+  // box gets its own port along the bottom, so that the edges (and labels) of a Split fan out.
+  const labelled = new Set<string>();
+  const port = new Int32Array(v.edges.length);
+  const ports = new Int32Array(n);
+  const portOf = new Map<string, number>();
   v.edges.forEach((e, j) => {
     sources[j] = e.source;
     targets[j] = e.target;
+    const key = `${e.source}\u0000${e.value}`;
+    let at = portOf.get(key);
+    if (at === undefined) portOf.set(key, (at = ports[e.source]++));
+    port[j] = at;
+    if (!e.label || labelled.has(key)) return;
+    labelled.add(key);
+    labelWidths[j] = edgeLabelWidth(e.label);
   });
-  return { widths, heights, sources, targets };
+  const sourceOffsets = new Float64Array(v.edges.length);
+  v.edges.forEach((e, j) => {
+    const k = ports[e.source];
+    if (k < 2 || v.items[e.source].kind !== 'node') return;
+    const step = Math.min(PORT_STEP, (widths[e.source] - 12) / (k - 1));
+    sourceOffsets[j] = (port[j] - (k - 1) / 2) * step;
+  });
+  return { widths, heights, sources, targets, sourceOffsets, labelWidths };
 }

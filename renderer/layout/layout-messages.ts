@@ -12,5 +12,5 @@ export type FromWorker =
 
 /** The typed arrays of a result, to transfer instead of copy. */
 export function resultBuffers(r: LayoutResult): ArrayBuffer[] {
-  return [r.x, r.y, r.rank, r.order, r.points, r.pointStart, r.drawFrom, r.reversed].map((a) => a.buffer as ArrayBuffer);
+  return [r.x, r.y, r.rank, r.order, r.points, r.pointStart, r.drawFrom, r.reversed, r.labelX, r.labelY].map((a) => a.buffer as ArrayBuffer);
 }

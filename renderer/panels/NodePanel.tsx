@@ -75,7 +75,11 @@ function NodeDetails(props: NodePanelProps & { node: GraphNodeInfo }) {
   const { node, view, onJump } = props;
   const p = view.prepared;
   const scope = p.tree.paths[p.tree.scopeOf[p.nodeIndex.get(node.id) ?? 0]];
-  const tensors = node.inputs.map((v, slot) => ({ v, slot })).filter(({ v }) => v && p.initializers.has(v));
+  // Initializers and constants it reads, or for a Constant node, its own value.
+  const tensors =
+    node.opType === 'Constant' && node.inputs.length === 0 && node.outputs[0]
+      ? [{ v: node.outputs[0], slot: -1 }]
+      : node.inputs.map((v, slot) => ({ v, slot })).filter(({ v }) => v && (p.initializers.has(v) || p.constants.has(v)));
   const attrs = Object.entries(node.attributes);
   return (
     <>
@@ -151,9 +155,9 @@ function NodeDetails(props: NodePanelProps & { node: GraphNodeInfo }) {
           </ul>
         </>
       ) : null}
-      {tensors.length ? <h4>Initializers</h4> : null}
+      {tensors.length ? <h4>{node.opType === 'Constant' ? 'Value' : 'Initializers and constants'}</h4> : null}
       {tensors.slice(0, MAX_TENSORS).map(({ v, slot }) => (
-        <TensorStats key={v} backend={props.backend} modelId={props.modelId} path={props.path} name={v} slot={opInputName(node.opType, slot)} />
+        <TensorStats key={v} backend={props.backend} modelId={props.modelId} path={props.path} name={v} slot={slot >= 0 ? opInputName(node.opType, slot) : undefined} />
       ))}
       {tensors.length > MAX_TENSORS ? <p className="muted">{`${tensors.length - MAX_TENSORS} more initializers not shown`}</p> : null}
     </>

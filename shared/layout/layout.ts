@@ -1,4 +1,5 @@
 import { buildLayered } from './layered.js';
+import { placeLabels, type LabelPlacement } from './labels.js';
 import { orderLayers } from './order.js';
 import { assignX, assignY } from './position.js';
 import { assignRanks, orientEdges } from './rank.js';
@@ -17,7 +18,12 @@ const DEFAULTS: Required<LayoutOptions> = {
   orderSweeps: 8,
   positionSweeps: 8,
   dummyBudgetPerNode: 4,
+  labelHeight: 12,
 };
+
+const LABELLED_RANK_GAP = 44;
+/** Times the layout makes room for labels that found none (each adds a row under the ranks concerned). */
+const LABEL_ROUNDS = 3;
 
 /** Fewer sweeps on huge graphs keep the layout of 100,000 nodes within seconds. */
 function effort(count: number, wanted: number): number {
@@ -28,7 +34,8 @@ function effort(count: number, wanted: number): number {
 
 /** The layout as a sequence of steps; the generator's return value is the result. */
 export function* layoutSteps(input: LayoutInput, options: LayoutOptions = {}): Generator<LayoutProgress, LayoutResult, void> {
-  const o = { ...DEFAULTS, ...options };
+  // Edges with labels get a wider gap between ranks: room for two rows of labels on short edges.
+  const o = { ...DEFAULTS, ...(input.labelWidths ? { rankGap: LABELLED_RANK_GAP } : {}), ...options };
   const n = input.widths.length;
   const edges = orientEdges(n, input.sources, input.targets);
   yield { phase: 'rank', fraction: 0.05 };
@@ -63,9 +70,29 @@ export function* layoutSteps(input: LayoutInput, options: LayoutOptions = {}): G
   const shift = o.margin - minX;
   for (let v = 0; v < g.count; v++) x[v] += shift;
   yield { phase: 'route', fraction: 0.92 };
-  const routes = routeEdges(g, edges, x, y, input.heights);
+  let routes = routeEdges(g, edges, x, y, input.heights, input.sourceOffsets);
   let straightEdges = 0;
   for (let j = 0; j < g.straight.length; j++) straightEdges += g.straight[j];
+  const width = maxX - minX + 2 * o.margin;
+  let height = bottom;
+  let labels: LabelPlacement = { labelX: new Float64Array(input.sources.length).fill(NaN), labelY: new Float64Array(input.sources.length).fill(NaN), dropped: 0 };
+  // Labels that found no room below a rank get it: one more row there, and the ranks below move down.
+  for (let round = 0; input.labelWidths && round <= LABEL_ROUNDS; round++) {
+    yield { phase: 'labels', fraction: 0.94 + 0.01 * round };
+    const placing = placeLabels(x.subarray(0, n), y.subarray(0, n), input.widths, input.heights, routes, input.labelWidths, o.labelHeight, width);
+    let placed = placing.next();
+    for (; !placed.done; placed = placing.next()) yield { phase: 'labels', fraction: 0.94 + 0.01 * round };
+    labels = placed.value;
+    if (!labels.dropped || round === LABEL_ROUNDS) break;
+    const extra = new Float64Array(g.ranks + 1);
+    for (let j = 0; j < input.sources.length; j++) {
+      if (input.labelWidths[j] > 0 && Number.isNaN(labels.labelX[j]) && edges.keep[j]) extra[g.rank[edges.from[j]] + 1] = o.labelHeight + 2;
+    }
+    for (let r = 1; r <= g.ranks; r++) extra[r] += extra[r - 1];
+    for (let v = 0; v < g.count; v++) y[v] += extra[g.rank[v]];
+    height += extra[g.ranks];
+    routes = routeEdges(g, edges, x, y, input.heights, input.sourceOffsets);
+  }
   return {
     x: x.slice(0, n),
     y: y.slice(0, n),
@@ -75,9 +102,11 @@ export function* layoutSteps(input: LayoutInput, options: LayoutOptions = {}): G
     pointStart: routes.pointStart,
     drawFrom: routes.drawFrom,
     reversed: edges.reversed,
-    width: maxX - minX + 2 * o.margin,
-    height: bottom,
-    stats: { ranks: g.ranks, dummies: g.count - n, crossings: order.crossings, straightEdges },
+    labelX: labels.labelX,
+    labelY: labels.labelY,
+    width,
+    height,
+    stats: { ranks: g.ranks, dummies: g.count - n, crossings: order.crossings, straightEdges, droppedLabels: labels.dropped },
   };
 }
 

@@ -13,13 +13,14 @@ export interface Routes {
   drawFrom: Int32Array;
 }
 
-/** Routes every input edge over the final coordinates. */
+/** Routes every input edge over the final coordinates; `sourceOffset` moves an edge's start along its source's bottom. */
 export function routeEdges(
   g: LayeredGraph,
   edges: OrientedEdges,
   x: Float64Array,
   y: Float64Array,
   height: Float64Array,
+  sourceOffset?: Float64Array,
 ): Routes {
   const m = edges.from.length;
   const pointStart = new Int32Array(m + 1);
@@ -50,7 +51,8 @@ export function routeEdges(
       continue;
     }
     const s0 = p;
-    points[p++] = x[u];
+    // An edge of its own (not on a shared bus) leaves from its value's port along the bottom.
+    points[p++] = x[u] + (sourceOffset && !chained(j) && !edges.reversed[j] ? sourceOffset[j] : 0);
     points[p++] = y[u] + height[u] / 2;
     if (chained(j)) {
       const first = g.chainFirst[u];

@@ -98,13 +98,14 @@ export function* buildScopeTreeSteps(names: readonly string[]): Generator<void, 
 
 /**
  * For each scope, the collapsed scope that stands for it (the topmost collapsed one on its path
- * from the root), or -1 when it and all its ancestors are expanded. The root is always expanded.
+ * from the root), or -1 when it and all its ancestors are expanded. The root is always expanded,
+ * and so is a scope of one node: a box standing for one node would only hide it.
  */
 export function collapsedRepresentatives(tree: ScopeTree, expanded: ReadonlySet<string>): Int32Array {
   const rep = new Int32Array(tree.paths.length).fill(-1);
   for (let s = 1; s < tree.paths.length; s++) {
     const up = rep[tree.parent[s]];
-    rep[s] = up >= 0 ? up : expanded.has(tree.paths[s]) ? -1 : s;
+    rep[s] = up >= 0 ? up : expanded.has(tree.paths[s]) || tree.total[s] < 2 ? -1 : s;
   }
   return rep;
 }

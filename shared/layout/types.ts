@@ -7,6 +7,10 @@ export interface LayoutInput {
   heights: Float64Array;
   sources: Int32Array;
   targets: Int32Array;
+  /** Where each edge leaves its source: x offset from the source's centre (a port per output value); omitted, 0. */
+  sourceOffsets?: Float64Array;
+  /** Width of each edge's label (0: no label); omitted, no labels are placed. */
+  labelWidths?: Float64Array;
 }
 
 /** Spacing and effort; every field has a default. */
@@ -23,6 +27,8 @@ export interface LayoutOptions {
   positionSweeps?: number;
   /** Most dummy nodes (per node of the graph) spent on long edges; edges past it are drawn straight. */
   dummyBudgetPerNode?: number;
+  /** Height of an edge label's box. */
+  labelHeight?: number;
 }
 
 /** Where everything went. Coordinates are node centers; y grows downward. */
@@ -43,15 +49,21 @@ export interface LayoutResult {
   drawFrom: Int32Array;
   /** Edges the layout reversed to break a cycle (their polyline still runs source → target). */
   reversed: Uint8Array;
+  /**
+   * Edge label boxes (labelWidths[j] × labelHeight): left edge and vertical centre, NaN for an
+   * edge without a label or whose label found no place clear of nodes and other labels.
+   */
+  labelX: Float64Array;
+  labelY: Float64Array;
   width: number;
   height: number;
   /** Counts for reports: ranks, dummy nodes, crossings after ordering, and edges left unrouted. */
-  stats: { ranks: number; dummies: number; crossings: number; straightEdges: number };
+  stats: { ranks: number; dummies: number; crossings: number; straightEdges: number; droppedLabels: number };
 }
 
 /** Progress the layout reports between its steps. */
 export interface LayoutProgress {
-  phase: 'rank' | 'order' | 'position' | 'route';
+  phase: 'rank' | 'order' | 'position' | 'route' | 'labels';
   /** 0..1 over the whole layout. */
   fraction: number;
 }

@@ -48,6 +48,11 @@ export interface GraphNodeInfo {
    * zod schema for GraphNodeInfo must list it or it is stripped.)
    */
   implicitInputs?: string[];
+  /**
+   * The value of a Constant node of at most 4 numbers (`0.5`, `1, -1`), for the view to draw it
+   * inside the nodes that read it. Absent for bigger, external or non-numeric constants.
+   */
+  constantValue?: string;
 }
 
 /** A value (edge): its type and shape, declared or inferred. */

@@ -35,6 +35,7 @@ function nodeProblem(n: unknown): Problem | undefined {
     if (!isString(s.attribute) || !isString(s.name)) return { path: ['subgraphs', i], message: 'expected attribute and name strings' };
     if (!isCount(s.nodeCount) || (s.index !== undefined && !isCount(s.index))) return { path: ['subgraphs', i], message: 'expected counts' };
   }
+  if (n.constantValue !== undefined && !isString(n.constantValue)) return { path: ['constantValue'], message: 'expected a string' };
   if (n.implicitInputs !== undefined) return stringArray(n.implicitInputs, 'implicitInputs');
   return undefined;
 }

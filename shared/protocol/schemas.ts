@@ -71,6 +71,7 @@ export const graphNodeInfoSchema: z.ZodType<GraphNodeInfo> = z.object({
   attributes: z.record(z.string(), z.string()),
   subgraphs: z.array(z.object({ attribute: z.string(), index: count.optional(), name: z.string(), nodeCount: count })),
   implicitInputs: z.array(z.string()).optional(),
+  constantValue: z.string().optional(),
 });
 
 /** One value, checked by zod (test/protocol compares it with the fast check used for arrays). */

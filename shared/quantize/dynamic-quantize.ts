@@ -5,6 +5,7 @@
 // asked for, becomes DynamicQuantizeLinear → ConvInteger (uint8 weights per tensor, as onnxruntime's
 // CPU kernel takes): measured 5–10x slower than float Conv on CPU, hence not by default.
 
+import { WorkbenchError } from '../errors.js';
 import { attr, tensor } from '../builder/index.js';
 import type { Graph } from '../ir/graph.js';
 import type { NodeId } from '../ir/journal.js';
@@ -84,6 +85,12 @@ export function applyDynamic(model: IrModel, plan: readonly Candidate[], o: Dyna
     g.addInitializer(tensor(name, type, dims, Array.from(values)));
     return name;
   };
+  // DynamicQuantizeLinear came in opset 11: without it onnxruntime refuses the model (PaddleOCR's rec is opset 9).
+  const opset = model.opsetVersion('') ?? 0;
+  const standard = plan.find((p) => p.node.opType === 'Conv' || o.target !== 'onnxruntime');
+  if (standard && opset < 11) {
+    throw new WorkbenchError('OPSET_TOO_OLD', `quantize-dynamic: the model's opset ${opset} has no DynamicQuantizeLinear (needs 11)${standard.node.opType === 'Conv' ? '' : '; --target onnxruntime quantizes MatMul and Gemm without it'}`);
+  }
   if (plan.some((p) => p.node.opType !== 'Conv') && o.target === 'onnxruntime' && model.opsetVersion('com.microsoft') === undefined) model.addOpsetImport('com.microsoft', 1);
   const dropped = new Set<string>();
 

@@ -16,10 +16,23 @@ class Writer {
   private readonly consts = new Map<string, string>();
   private values = 0;
 
-  constructor(private readonly hidden: number) {}
+  /** The scope of the last node written: where a Constant node for the next one goes. */
+  private scope = '';
+
+  constructor(
+    private readonly hidden: number,
+    /** Small int and float constants as a Constant node at each use (as torch.onnx writes them), not shared initializers. */
+    private readonly constantNodes = false,
+  ) {}
+
+  /** A Constant node in the current scope holding `value`. */
+  private constant(value: TensorProto): string {
+    return this.op(this.scope, 'Constant', [], { value })[0]!;
+  }
 
   /** Adds a node named like the exporter names it and returns its outputs. */
   op(scope: string, opType: string, inputs: string[], attributes?: Parameters<typeof node>[3], outputs = 1): string[] {
+    this.scope = scope;
     const base = `${scope}/${opType}`;
     const seen = this.used.get(base) ?? 0;
     this.used.set(base, seen + 1);
@@ -36,6 +49,7 @@ class Writer {
 
   /** An int64 constant initializer shared by every node that needs the same values. */
   ints(values: number[]): string {
+    if (this.constantNodes) return this.constant(tensor('value', I64, values.length === 1 ? [] : [values.length], values));
     const key = `i${values.join(',')}`;
     let name = this.consts.get(key);
     if (!name) {
@@ -47,6 +61,7 @@ class Writer {
   }
 
   float(value: number): string {
+    if (this.constantNodes) return this.constant(tensor('value', F, [], [value]));
     const key = `f${value}`;
     let name = this.consts.get(key);
     if (!name) {
@@ -166,13 +181,15 @@ export interface TransformerOptions {
   kind: 'decoder' | 'encoder';
   hidden?: number;
   heads?: number;
+  /** Small constants as Constant nodes at each use, as exporters write them (default: shared initializers). */
+  constantNodes?: boolean;
 }
 
 /** A transformer written op by op; node count ≈ 120 × layers + 20. */
 export function transformerModel(o: TransformerOptions): ModelProto {
   const hidden = o.hidden ?? 32;
   const heads = o.heads ?? 4;
-  const w = new Writer(hidden);
+  const w = new Writer(hidden, o.constantNodes ?? false);
   const causal = o.kind === 'decoder';
   const root = causal ? '/transformer' : '/encoder';
   const ids = 'input_ids';
@@ -213,7 +230,8 @@ export function transformerModel(o: TransformerOptions): ModelProto {
 }
 
 /** Layers for about `nodes` nodes. */
-export function layersFor(nodes: number): number {
-  const perLayer = transformerModel({ layers: 2, kind: 'decoder' }).graph!.node!.length - transformerModel({ layers: 1, kind: 'decoder' }).graph!.node!.length;
+export function layersFor(nodes: number, constantNodes = false): number {
+  const count = (layers: number) => transformerModel({ layers, kind: 'decoder', constantNodes }).graph!.node!.length;
+  const perLayer = count(2) - count(1);
   return Math.max(1, Math.round((nodes - 20) / perLayer));
 }

@@ -32,22 +32,30 @@ export interface PeerRun {
 const PACKAGES = ['onnxsim', 'onnxslim', 'onnx', 'onnxruntime'];
 const INSTALL_TIMEOUT_MS = 15 * 60_000;
 
-function lastLine(e: unknown): string {
+export function lastLine(e: unknown): string {
   const err = e as { stderr?: string; message?: string; killed?: boolean; signal?: string };
   if (err.killed || err.signal === 'SIGKILL') return 'timed out';
   const text = (err.stderr || err.message || String(e)).trim().split('\n').filter(Boolean);
   return (text[text.length - 1] ?? 'failed').slice(0, 300);
 }
 
-async function py(python: string, args: string[], timeoutMs: number): Promise<string> {
-  const { stdout } = await run(python, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 << 20 });
+export async function py(python: string, args: string[], timeoutMs: number, cwd?: string): Promise<string> {
+  const { stdout } = await run(python, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 << 20, ...(cwd ? { cwd } : {}) });
   return stdout;
 }
 
-const VERSIONS = `import json, importlib.metadata as m; print(json.dumps({p: m.version(p) for p in ${JSON.stringify(PYTHON_TOOLS)}}))`;
+/** A venv with `packages`: python's path and the versions of `report`, or why it is unavailable. */
+export interface Venv {
+  python?: string;
+  unavailable?: string;
+  versions: Record<string, string>;
+}
 
-/** Finds python3, makes the venv and installs the peers as needed; says on stdout what it does. */
-export async function preparePythonPeers(venvDir: string, log: (line: string) => void): Promise<PythonPeers> {
+/**
+ * Finds python3, makes the venv and installs `packages` with pip unless `imports` already import
+ * there; says on stdout what it does. `report` names the packages whose versions are returned.
+ */
+export async function prepareVenv(venvDir: string, packages: readonly string[], imports: readonly string[], report: readonly string[], log: (line: string) => void): Promise<Venv> {
   try {
     await run('python3', ['--version'], { timeout: 30_000 });
   } catch (e) {
@@ -62,18 +70,24 @@ export async function preparePythonPeers(venvDir: string, log: (line: string) =>
       return { unavailable: `python3 -m venv failed: ${lastLine(e)}`, versions: {} };
     }
   }
+  const versions = `import json, importlib.metadata as m; print(json.dumps({p: m.version(p) for p in ${JSON.stringify(report)}}))`;
   try {
-    return { python, versions: JSON.parse(await py(python, ['-c', `import onnxsim, onnxslim, onnx, onnxruntime\n${VERSIONS}`], 120_000)) };
+    return { python, versions: JSON.parse(await py(python, ['-c', `import ${imports.join(', ')}\n${versions}`], 120_000)) };
   } catch {
     // Not installed yet (or broken): install below.
   }
-  log(`installing ${PACKAGES.join(', ')} with pip into ${venvDir} (once) ...`);
+  log(`installing ${packages.join(', ')} with pip into ${venvDir} (once) ...`);
   try {
-    await run(python, ['-m', 'pip', 'install', '--quiet', ...PACKAGES], { timeout: INSTALL_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 64 << 20 });
-    return { python, versions: JSON.parse(await py(python, ['-c', VERSIONS], 120_000)) };
+    await run(python, ['-m', 'pip', 'install', '--quiet', ...packages], { timeout: INSTALL_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 64 << 20 });
+    return { python, versions: JSON.parse(await py(python, ['-c', versions], 120_000)) };
   } catch (e) {
     return { unavailable: `pip install failed: ${lastLine(e)}`, versions: {} };
   }
+}
+
+/** Finds python3, makes the venv and installs the peers as needed; says on stdout what it does. */
+export async function preparePythonPeers(venvDir: string, log: (line: string) => void): Promise<PythonPeers> {
+  return prepareVenv(venvDir, PACKAGES, ['onnxsim', 'onnxslim', 'onnx', 'onnxruntime'], PYTHON_TOOLS, log);
 }
 
 // Each prints one JSON line last: {"ms": ..., "note": ...}.

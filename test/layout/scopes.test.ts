@@ -29,12 +29,14 @@ describe('name scopes', () => {
   });
 
   it('maps collapsed scopes to the topmost collapsed ancestor', () => {
-    const t = buildScopeTree(['/a/b/X', '/a/Z', '/c/V']);
+    const t = buildScopeTree(['/a/b/X', '/a/b/Y', '/a/Z', '/c/V', '/c/W', '/d/U']);
     const rep = collapsedRepresentatives(t, new Set(['/a']));
     expect(rep[t.paths.indexOf('/a/b')]).toBe(t.paths.indexOf('/a/b'));
     expect(rep[t.paths.indexOf('/a')]).toBe(-1);
     expect(rep[t.paths.indexOf('/c')]).toBe(t.paths.indexOf('/c'));
     expect(rep[0]).toBe(-1);
+    // A scope of one node never collapses: its box would only hide the node.
+    expect(rep[t.paths.indexOf('/d')]).toBe(-1);
   });
 
   it('opens small graphs expanded and big ones collapsed to a level within the budget', () => {

@@ -118,6 +118,15 @@ describe('dynamic int8 quantization', () => {
     expect(cosine(await run(m.toProto(), x), await run(proto, x))).toBeGreaterThan(0.999);
   });
 
+  it('refuses an opset without DynamicQuantizeLinear (before 11) unless the onnxruntime target needs none', async () => {
+    const old = { ...mlp(), opsetImport: [{ domain: '', version: 10 }] };
+    const m = new IrModel(old);
+    await expect(applyOperation(m, resolveOperation(defaultOperations(), m, 'quantize-dynamic', {}), {}, 'q')).rejects.toThrow(/opset 10 has no DynamicQuantizeLinear \(needs 11\); --target onnxruntime/);
+    const { m: q, ops } = await quantize(old, { target: 'onnxruntime' });
+    expect(ops.filter((o) => o === 'DynamicQuantizeMatMul')).toHaveLength(2);
+    expect(cosine(await run(q.toProto(), feeds), await run(old, feeds))).toBeGreaterThan(0.999);
+  });
+
   it('a selection or an exclusion limits what it touches', async () => {
     const { ops } = await quantize(mlp(), { exclude: ['gemm'] });
     expect(ops).toContain('Gemm');

@@ -157,7 +157,7 @@ describe('the place carried across an edit', () => {
   });
 
   it('marks the boxes a preview would change: the node box, or the collapsed scope hiding it', () => {
-    const g = graph([1, 2, 3], ['/a/x', '/a/y', '/b/z']);
+    const g = graph([1, 2, 3, 5], ['/a/x', '/a/y', '/b/z', '/b/q']);
     const open = buildViewGraph(g, new Set(['/a', '/b']));
     const plain = highlightsOf(open, new Set(), new Set(), null);
     expect(withPreview(open, plain, null)).toBe(plain);

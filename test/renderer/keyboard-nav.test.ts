@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { neighbourItem } from '../../renderer/graph/keyboard-nav.js';
 import type { ViewEdge } from '../../renderer/graph/view-graph.js';
 
-const edge = (source: number, target: number): ViewEdge => ({ source, target, value: `${source}>${target}`, label: '', inferred: false, implicit: false });
+const edge = (source: number, target: number): ViewEdge => ({ source, target, value: `${source}>${target}`, label: '', fullLabel: '', inferred: false, implicit: false });
 
 describe('keyboard navigation', () => {
   //      0

@@ -78,3 +78,44 @@ export function functionModelBytes(): Uint8Array {
   });
   return modelBytes(model(g, { opset: [{ domain: '', version: 17 }, { domain: 'ex', version: 1 }], functions: [scaledGelu, halfOf] }));
 }
+
+const UNARY = ['Sigmoid', 'Tanh', 'Neg', 'Abs', 'Relu', 'Softsign', 'Exp', 'Softplus'];
+
+/**
+ * A model of fan-outs: for each f in `fanOuts`, a stage `/stage<f>` that splits a [1, 24, 4]
+ * value into f parts (one node, f output edges), applies Relu to each, concatenates them (f
+ * edges in), and feeds the result to f unary ops (one value, f edges out) summed back into one.
+ * Split sizes and a scale come from Constant nodes (one of them read by every stage), and a
+ * last node sits alone in its scope `/out`, as exporters name `conv1` around one Conv.
+ */
+export function fanOutModel(fanOuts: readonly number[] = [3, 4, 5, 6, 7, 8]): ModelProto {
+  const nodes = [node('Constant', [], ['scale'], { value: tensor('scale', F, [], [0.5]) }, { name: '/Constant' })];
+  let current = 'x';
+  for (const f of fanOuts) {
+    const s = `/stage${f}`;
+    const sizes = Array.from({ length: f }, (_, i) => Math.floor(24 / f) + (i < 24 % f ? 1 : 0));
+    nodes.push(node('Constant', [], [`${s}/sizes`], { value: tensor(`${s}/sizes`, ElemType.INT64, [f], sizes) }, { name: `${s}/Constant` }));
+    const parts = sizes.map((_, i) => `${s}/part${i}`);
+    nodes.push(node('Split', [current, `${s}/sizes`], parts, { axis: 1 }, { name: `${s}/Split` }));
+    const relus = parts.map((p, i) => {
+      nodes.push(node('Relu', [p], [`${s}/relu${i}`], undefined, { name: `${s}/Relu_${i}` }));
+      return `${s}/relu${i}`;
+    });
+    nodes.push(node('Concat', relus, [`${s}/cat`], { axis: 1 }, { name: `${s}/Concat` }));
+    const branches = UNARY.slice(0, f).map((op, i) => {
+      nodes.push(node(op, [`${s}/cat`], [`${s}/u${i}`], undefined, { name: `${s}/${op}` }));
+      return `${s}/u${i}`;
+    });
+    nodes.push(node('Sum', branches, [`${s}/sum`], undefined, { name: `${s}/Sum` }));
+    nodes.push(node('Mul', [`${s}/sum`, 'scale'], [`${s}/out`], undefined, { name: `${s}/Mul` }));
+    current = `${s}/out`;
+  }
+  nodes.push(node('Identity', [current], ['y'], undefined, { name: '/out/Identity' }));
+  const g = graph({
+    name: 'fan_out',
+    nodes,
+    inputs: [valueInfo('x', F, [1, 24, 4])],
+    outputs: [valueInfo('y', F, [1, 24, 4])],
+  });
+  return model(g, { opset: 17 });
+}

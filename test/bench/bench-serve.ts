@@ -1,0 +1,136 @@
+// Benchmark of serve-model, each figure against a peer in the same run:
+//  1. throughput at 16 concurrent clients with dynamic batching vs without (same model, same
+//     cores, one runtime host each): target at least 1.5x, on a small CNN (two convolutions and
+//     a dense layer, whose weights a batch reads once);
+//  2. the server's overhead at batch 1 (one client) vs onnxruntime called in a loop in one
+//     process (the upper bound), on a model of about 5 ms: target at most 15%;
+//  3. p99 latency under a fixed rate (half the unbatched throughput), batching on.
+// The servers run as `onnx-workbench serve-model` processes; this process is the client
+// (`load`'s own runner, binary tensor data). Prints figures and ratios; exits 0 either way.
+//
+//   npm run bench:serve            BENCH_SERVE_SECONDS=5 (per load run)
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
+import { loadBody } from '../../electron/serving/load-inputs.js';
+import { runLoad, type LoadReport } from '../../electron/serving/load-test.js';
+import { convStack, smallCnn } from './bench-serve-models.js';
+
+const SECONDS = Number(process.env.BENCH_SERVE_SECONDS ?? 5);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const BIN = fileURLToPath(new URL('../../../bin/onnx-workbench.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'bench-serve-'));
+
+async function startServer(model: string, extra: string[]): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [BIN, 'serve-model', `m=${model}`, '--port', '0', ...extra], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      text += d.toString();
+      const m = /serving at (http:\/\/\S+)/.exec(text);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`serve-model exited with ${code}: ${text}`)));
+  });
+  return { url, child };
+}
+
+async function stop(s: { child: ChildProcess }): Promise<void> {
+  const done = new Promise((r) => s.child.once('exit', r));
+  s.child.kill('SIGTERM');
+  await done;
+}
+
+async function load(url: string, opts: { rps?: number; concurrency?: number; seconds?: number }): Promise<LoadReport> {
+  const meta = (await (await fetch(`${url}/v2/models/m`)).json()) as { inputs: { name: string; datatype: string; shape: number[] }[] };
+  const b = await loadBody(meta.inputs, undefined, 1, 0);
+  // A short warm-up, so that first-run allocations fall outside the figures.
+  await runLoad({ url: `${url}/v2/models/m/infer`, body: b.body, headers: b.headers, concurrency: opts.concurrency ?? 1, durationS: 0.5, timeoutMs: 30_000 });
+  return runLoad({ url: `${url}/v2/models/m/infer`, body: b.body, headers: b.headers, ...(opts.rps ? { rps: opts.rps } : { concurrency: opts.concurrency ?? 1 }), durationS: opts.seconds ?? SECONDS, timeoutMs: 30_000 });
+}
+
+/** session.run times (ms) in this process, one input row, for `seconds`: mean and median. */
+async function ortLoop(path: string, size: number, seconds: number): Promise<{ mean: number; median: number }> {
+  const s = await ort.InferenceSession.create(path, { graphOptimizationLevel: 'all' });
+  const x = new ort.Tensor('float32', new Float32Array(3 * size * size).fill(0.5), [1, 3, size, size]);
+  for (let i = 0; i < 5; i++) await s.run({ x });
+  const times: number[] = [];
+  const t0 = performance.now();
+  while (performance.now() - t0 < seconds * 1000) {
+    const t = performance.now();
+    await s.run({ x });
+    times.push(performance.now() - t);
+  }
+  await s.release();
+  return { mean: times.reduce((a, b) => a + b, 0) / times.length, median: median(times) };
+}
+
+const f = (x: number, d = 2) => x.toFixed(d);
+const ROUNDS = Number(process.env.BENCH_SERVE_ROUNDS ?? 3);
+
+
+async function main(): Promise<void> {
+  // 1. Batching on a small conv model. Both servers stay up; runs alternate, ROUNDS times, so
+  // that load from elsewhere on the machine falls on both alike; the median ratio is the figure.
+  const small = join(dir, 'small-cnn.onnx');
+  writeFileSync(small, smallCnn());
+  console.log(`bench:serve (${SECONDS} s per run, ${ROUNDS} alternating rounds; servers are serve-model processes, one runtime host each)\n`);
+  console.log('1. throughput at 16 concurrent clients, small CNN (2 convs of 16 channels on 32x32, max pool, dense 4096x512, dense 512x10):');
+  const off = await startServer(small, []);
+  const on = await startServer(small, ['--max-batch', '16', '--max-delay-ms', '2']);
+  const ratios: number[] = [];
+  let unbatchedRps: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const unbatched = await load(off.url, { concurrency: 16 });
+    const batched = await load(on.url, { concurrency: 16 });
+    ratios.push(batched.throughput / unbatched.throughput);
+    unbatchedRps.push(unbatched.throughput);
+    console.log(`   round ${r + 1}: without batching ${f(unbatched.throughput, 0)} req/s (p50 ${f(unbatched.latency.p50Ms)} ms, p99 ${f(unbatched.latency.p99Ms)} ms); with batching (max 16, 2 ms) ${f(batched.throughput, 0)} req/s (p50 ${f(batched.latency.p50Ms)} ms, p99 ${f(batched.latency.p99Ms)} ms); ratio ${f(ratios[r]!)}x; errors ${JSON.stringify({ ...unbatched.errors, ...batched.errors })}`);
+  }
+  const ratio = median(ratios);
+  console.log(`   median ratio ${f(ratio)}x (target >= 1.5x): ${ratio >= 1.5 ? 'met' : 'NOT met'}\n`);
+
+  // 3. p99 at a fixed rate: half of what one unbatched host sustained.
+  const rate = Math.max(1, Math.round(median(unbatchedRps) / 2));
+  unbatchedRps = [];
+  const fixed = await load(on.url, { rps: rate });
+  console.log(`3. fixed rate ${rate} req/s (half the median unbatched throughput), batching on: p50 ${f(fixed.latency.p50Ms)} ms, p90 ${f(fixed.latency.p90Ms)} ms, p99 ${f(fixed.latency.p99Ms)} ms, max ${f(fixed.latency.maxMs)} ms, ${fixed.requests} requests, errors ${JSON.stringify(fixed.errors)}\n`);
+  await stop(off);
+  await stop(on);
+
+  // 2. Overhead at batch 1 on a ~5 ms model: grow the stack until one run takes about 5 ms here.
+  let layers = 1;
+  let path = '';
+  let direct = 0;
+  for (;;) {
+    path = join(dir, `conv-${layers}.onnx`);
+    writeFileSync(path, convStack(32, 64, layers));
+    direct = (await ortLoop(path, 64, 1)).median;
+    if (direct >= 4 || layers >= 64) break;
+    // At most doubling: a moment of load elsewhere must not send the size far past 5 ms.
+    layers = Math.min(layers * 2, Math.max(layers + 1, Math.round(layers * (5 / direct))));
+  }
+  const server = await startServer(path, []);
+  const overheads: number[] = [];
+  const medianOverheads: number[] = [];
+  console.log(`2. overhead at batch 1, one client, ${layers}-conv model (32 channels, 64x64; ${f(direct, 3)} ms a run when sized):`);
+  for (let r = 0; r < ROUNDS; r++) {
+    const inLoop = await ortLoop(path, 64, SECONDS);
+    const served = await load(server.url, { concurrency: 1 });
+    overheads.push(served.latency.meanMs / inLoop.mean - 1);
+    medianOverheads.push(served.latency.p50Ms / inLoop.median - 1);
+    console.log(`   round ${r + 1}: onnxruntime in a loop in one process ${f(inLoop.mean, 3)} ms mean (median ${f(inLoop.median, 3)}); serve-model over HTTP (binary tensors) ${f(served.latency.meanMs, 3)} ms mean (p50 ${f(served.latency.p50Ms, 3)}, p99 ${f(served.latency.p99Ms, 3)}); overhead ${f(overheads[r]! * 100, 1)}% of means, ${f(medianOverheads[r]! * 100, 1)}% of medians`);
+  }
+  await stop(server);
+  const overhead = median(overheads);
+  console.log(`   overhead of means ${f(overhead * 100, 1)}% (median over rounds; target <= 15%): ${overhead <= 0.15 ? 'met' : 'NOT met'}; of medians ${f(median(medianOverheads) * 100, 1)}%`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});
