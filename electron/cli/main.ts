@@ -8,9 +8,10 @@ import { optimizeCommand } from './optimize-command.js';
 import { passesCommand } from './passes-command.js';
 import { profileCommand } from './profile-command.js';
 import { quantizeCommand } from './quantize-command.js';
+import { recipeSchemaCommand } from './recipe-schema-command.js';
 import { serveCommand } from './serve-command.js';
 
-const COMMANDS: Command[] = [inspectCommand, convertCommand, optimizeCommand, quantizeCommand, editCommand, passesCommand, profileCommand, compareCommand, serveCommand];
+const COMMANDS: Command[] = [inspectCommand, convertCommand, optimizeCommand, quantizeCommand, editCommand, passesCommand, profileCommand, compareCommand, serveCommand, recipeSchemaCommand];
 
 function help(): string {
   return [
