@@ -38,6 +38,13 @@ const bridge: WorkbenchBridge = {
   getProfile: (params) => call('workbench:getProfile', params),
   startCompare: (params) => call('workbench:startCompare', params),
   getCompare: (params) => call('workbench:getCompare', params),
+  getRecipeSchema: (params) => call('workbench:getRecipeSchema', params),
+  historyRecipe: (params) => call('workbench:historyRecipe', params),
+  runRecipe: (params) => call('workbench:runRecipe', params),
+  getRecipeFolder: (params) => call('workbench:getRecipeFolder', params),
+  setRecipeFolder: (params) => call('workbench:setRecipeFolder', params),
+  readRecipe: (params) => call('workbench:readRecipe', params),
+  saveRecipe: (params) => call('workbench:saveRecipe', params),
   onProgress(listener) {
     const forward = (_event: Electron.IpcRendererEvent, message: unknown) => listener(message);
     ipcRenderer.on(EVENTS, forward);

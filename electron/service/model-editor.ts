@@ -26,6 +26,9 @@ import { optimizationSetup, type OptimizationSetup } from '../optimize/optimizat
 import type { ModelDocument } from './model-document.js';
 import { noVerification } from './step-verification.js';
 import { operationInfo } from '../../shared/operations/operation-info.js';
+import type { OperationRuntime } from '../../shared/operations/operation.js';
+import { recipeStepOf } from '../../shared/recipe/history-recipe.js';
+import type { RecipeStep } from '../../shared/recipe/parse-recipe.js';
 
 /** A step as the editor keeps it: the history entry less what its place in the history decides. */
 type StepRecord = Omit<HistoryStep, 'index' | 'applied'>;
@@ -55,6 +58,8 @@ function graphDiff(d: JournalDiff): GraphDiff {
  */
 export class ModelEditor {
   private readonly steps: StepRecord[] = [];
+  /** Each step as a recipe step (see history-recipe.ts). */
+  private readonly recipeOf = new WeakMap<StepRecord, RecipeStep>();
   private queue: Promise<unknown> = Promise.resolve();
   private setup: Promise<OptimizationSetup> | undefined;
   private originalNames: Map<NodeId, string> | undefined;
@@ -152,11 +157,13 @@ export class ModelEditor {
   }
 
   /** Applies an operation as one step (dropping undone steps, as the journal does). */
-  apply(p: ApplyRequest): Promise<AppliedStep> {
+  apply(p: ApplyRequest, extraRuntime: Partial<OperationRuntime> = {}): Promise<AppliedStep> {
     return this.exclusive(async () => {
       this.checkVersion(p.version);
       const r = this.resolve(p);
-      const runtime = await this.runtime();
+      const runtime = { ...(await this.runtime()), ...extraRuntime };
+      // Named before the step changes the model: the ids of its selection mean nothing elsewhere.
+      const asRecipe = recipeStepOf(this.ir, p.name, { ...(p.options ?? {}) }, p.selection);
       this.originalNames ??= nodeNamesById(this.ir);
       const label = p.selection ? `${p.name} (${p.selection.length} selected node${p.selection.length === 1 ? '' : 's'})` : p.name;
       const e = await applyOperation(this.ir, r, runtime, label);
@@ -172,6 +179,7 @@ export class ModelEditor {
         verification: noVerification(e.tolerance?.tolerance.name ?? null, e.tolerance ? null : 'not verified: the operation is meant to change what the model computes'),
       };
       this.steps.push(record);
+      this.recipeOf.set(record, asRecipe);
             const snapshot = withOrigins(this.ir.toProto(), this.ir, this.originalNames);
       return { result: { ...this.history(), diff: graphDiff(e.diff), step: this.entry(this.steps.length - 1) }, record, snapshot, tolerance: e.tolerance, dropped };
     });
@@ -235,6 +243,11 @@ export class ModelEditor {
   /** The record of history state `index` (1 = after the first step), if there is one. */
   stepRecord(index: number): StepRecord | undefined {
     return index >= 1 ? this.steps[index - 1] : undefined;
+  }
+
+  /** The applied steps as recipe steps, oldest first. */
+  recipeSteps(): RecipeStep[] {
+    return this.steps.slice(0, this.ir.journal.state).flatMap((s) => this.recipeOf.get(s) ?? []);
   }
 
   history(): EditHistory {

@@ -2,6 +2,7 @@ import type { Backend, GraphInfo, GraphPath, OpenedModelInfo, ProgressEvent, Ten
 import type { ApplyRequest, EditHistory, EditResult, JobInfo, ListOperationsParams, OperationList, OperationPreview, OperationRequest, SavedModel } from '../../shared/protocol/operations-api.js';
 import type { DocumentState, RecoveryInfo, SaveTarget } from '../../shared/protocol/recovery-api.js';
 import type { CompareResult, ProfileResult, StartCompareParams, StartProfileParams } from '../../shared/protocol/profile-api.js';
+import type { RecipeFolder, RecipeText } from '../../shared/protocol/recipe-api.js';
 import type { VerifyInputSettings } from '../../shared/verify/input-settings.js';
 import { backendOver, type MethodName, type MethodParams, type MethodResult } from '../../shared/protocol/methods.js';
 
@@ -114,5 +115,33 @@ export abstract class CallBackend implements Backend {
 
   getCompare(jobId: string): Promise<CompareResult> {
     return this.calls.getCompare(jobId);
+  }
+
+  getRecipeSchema(): Promise<Record<string, unknown>> {
+    return this.calls.getRecipeSchema();
+  }
+
+  historyRecipe(modelId: string): Promise<RecipeText> {
+    return this.calls.historyRecipe(modelId);
+  }
+
+  runRecipe(params: { modelId: string; text: string; version?: number }): Promise<JobInfo> {
+    return this.calls.runRecipe(params);
+  }
+
+  getRecipeFolder(): Promise<RecipeFolder> {
+    return this.calls.getRecipeFolder();
+  }
+
+  setRecipeFolder(folder: string): Promise<RecipeFolder> {
+    return this.calls.setRecipeFolder(folder);
+  }
+
+  readRecipe(name: string): Promise<RecipeText> {
+    return this.calls.readRecipe(name);
+  }
+
+  saveRecipe(params: { name: string; text: string; overwrite?: boolean }): Promise<RecipeFolder> {
+    return this.calls.saveRecipe(params);
   }
 }

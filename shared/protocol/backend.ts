@@ -1,5 +1,6 @@
 import type { ModelSummary, ValueSummary } from '../onnx/model-summary.js';
 import type { VerifyInputSettings } from '../verify/input-settings.js';
+import type { RecipeFolder, RecipeText } from './recipe-api.js';
 import type { DocumentState, RecoveryInfo, SaveTarget } from './recovery-api.js';
 import type { CompareResult, ProfileResult, StartCompareParams, StartProfileParams } from './profile-api.js';
 import type { ApplyRequest, EditHistory, EditResult, JobInfo, ListOperationsParams, OperationList, OperationPreview, OperationRequest, SavedModel } from './operations-api.js';
@@ -139,6 +140,17 @@ export interface Backend {
   /** Compares the current state with the file as opened (or history state N) as a job. */
   startCompare(params: StartCompareParams): Promise<JobInfo>;
   getCompare(jobId: string): Promise<CompareResult>;
+  /** The recipe format's JSON Schema (generated from the operations registry). */
+  getRecipeSchema(): Promise<Record<string, unknown>>;
+  /** The applied steps of the history as a recipe's text. */
+  historyRecipe(modelId: string): Promise<RecipeText>;
+  /** Runs a recipe on the document as a job (each step one history step); a bad recipe is refused at once (BAD_RECIPE). */
+  runRecipe(params: { modelId: string; text: string; version?: number }): Promise<JobInfo>;
+  /** The remembered recipe folder and its recipes. */
+  getRecipeFolder(): Promise<RecipeFolder>;
+  setRecipeFolder(folder: string): Promise<RecipeFolder>;
+  readRecipe(name: string): Promise<RecipeText>;
+  saveRecipe(params: { name: string; text: string; overwrite?: boolean }): Promise<RecipeFolder>;
   /** Progress of opening, inference and jobs (a job's events carry its jobId). */
   onProgress(listener: (e: ProgressEvent) => void): () => void;
 }

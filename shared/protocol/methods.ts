@@ -13,6 +13,7 @@ import {
   verifySettingsSchema,
 } from './schemas.js';
 import { recoveryMethods } from './recovery-api.js';
+import { recipeMethods } from './recipe-api.js';
 import { editHistorySchema, editResultSchema, jobInfoSchema, operationListSchema, operationParams, operationPreviewSchema, savedModelSchema } from './operation-schemas.js';
 import { compareResultSchema, profileParams, profileResultSchema } from './profile-api.js';
 
@@ -78,6 +79,8 @@ export const methods = {
   /** Compares the current state with the file as opened (or a history state) as a job; getCompare has the report. */
   startCompare: { params: profileParams.startCompare, result: jobInfoSchema },
   getCompare: { params: profileParams.result, result: compareResultSchema },
+  /** Recipes: the history as one, a run as a job, the remembered folder (recipe-api.ts). */
+  ...recipeMethods,
 } as const;
 
 /** Events the host pushes to the renderer (WebSocket / IPC messages): name → payload schema. */
@@ -127,6 +130,13 @@ export function handlersFor(backend: Omit<Backend, 'onProgress'>): MethodHandler
     getProfile: ({ jobId }) => backend.getProfile(jobId),
     startCompare: (p) => backend.startCompare(p),
     getCompare: ({ jobId }) => backend.getCompare(jobId),
+    getRecipeSchema: () => backend.getRecipeSchema(),
+    historyRecipe: ({ modelId }) => backend.historyRecipe(modelId),
+    runRecipe: (p) => backend.runRecipe(p),
+    getRecipeFolder: () => backend.getRecipeFolder(),
+    setRecipeFolder: ({ folder }) => backend.setRecipeFolder(folder),
+    readRecipe: ({ name }) => backend.readRecipe(name),
+    saveRecipe: (p) => backend.saveRecipe(p),
   };
 }
 
@@ -158,5 +168,12 @@ export function backendOver(call: <M extends MethodName>(method: M, params: Meth
     getProfile: (jobId) => call('getProfile', { jobId }),
     startCompare: (p) => call('startCompare', p),
     getCompare: (jobId) => call('getCompare', { jobId }),
+    getRecipeSchema: () => call('getRecipeSchema', {}),
+    historyRecipe: (modelId) => call('historyRecipe', { modelId }),
+    runRecipe: (p) => call('runRecipe', p),
+    getRecipeFolder: () => call('getRecipeFolder', {}),
+    setRecipeFolder: (folder) => call('setRecipeFolder', { folder }),
+    readRecipe: (name) => call('readRecipe', { name }),
+    saveRecipe: (p) => call('saveRecipe', p),
   };
 }
