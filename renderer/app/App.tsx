@@ -23,6 +23,8 @@ import { RecoveryPrompt } from '../save/RecoveryPrompt.js';
 import { SaveControls } from '../save/SaveControls.js';
 import { createActions, type Mark } from './actions.js';
 import { useLayout, useViewGraph } from './use-layout.js';
+import { RecipeEditor, type RecipeDraft } from '../recipe/RecipeEditor.js';
+import { RecipePanel } from '../recipe/RecipePanel.js';
 
 // The window: a toolbar (open, search, breadcrumb, node count, view buttons), the graph view,
 // and the model and node panels. State lives in the store; the view and panels report gestures
@@ -44,6 +46,9 @@ export function App({ backend, startupError }: Props) {
   const edit = useEdit(store, backend, mark);
   const editView = useStore(edit.store, (e) => e.editedGraph);
   const previewNodes = useStore(edit.store, (e) => e.preview?.nodes ?? null);
+  const [recipe, setRecipe] = useState<RecipeDraft | null>(null);
+  const [recipeFolder, setRecipeFolder] = useState<string | null>(null);
+  const [recipesSaved, setRecipesSaved] = useState(0);
 
   useEffect(() => {
     if (!actions) return;
@@ -148,10 +153,22 @@ export function App({ backend, startupError }: Props) {
               {error}
             </div>
           ) : null}
+          {backend && s.model && recipe ? (
+            <RecipeEditor
+              backend={backend}
+              modelId={s.model.modelId}
+              draft={recipe}
+              canSave={recipeFolder !== null}
+              onSaved={() => setRecipesSaved((n) => n + 1)}
+              onRan={() => void edit.actions?.refresh()}
+              onClose={() => setRecipe(null)}
+            />
+          ) : null}
         </div>
         <aside className="sidebar">
           {s.model && edit.actions ? <OperationsPanel store={edit.store} actions={edit.actions} /> : null}
           {s.model && edit.actions ? <HistoryPanel store={edit.store} actions={edit.actions} /> : null}
+          {backend && s.model ? <RecipePanel backend={backend} modelId={s.model.modelId} refreshToken={recipesSaved} onEdit={setRecipe} onFolder={setRecipeFolder} /> : null}
           {backend && s.model && view ? (
             <NodePanel
               backend={backend}

@@ -144,6 +144,12 @@ export function createEditActions(app: AppStore, edit: EditStore, backend: Backe
         backend.applyOperation({ modelId: id, name: p.op.name, options: p.options, version: p.result.version, ...(p.selection ? { selection: p.selection } : {}) }),
       );
     },
+    /** The history and graph re-read after steps applied by a job (a recipe run). */
+    refresh: () =>
+      edited('Reading the history…', async (id) => {
+        const h = await backend.getHistory(id);
+        return { ...h, diff: { added: [], removed: [], changed: [], graphChanged: true }, step: null };
+      }),
     undo: () => edited('Undoing…', (modelId, version) => backend.undo({ modelId, ...(version !== undefined ? { version } : {}) })),
     redo: () => edited('Redoing…', (modelId, version) => backend.redo({ modelId, ...(version !== undefined ? { version } : {}) })),
     goToStep: (index: number) => edited(`Going to step ${index}…`, (modelId, version) => backend.goToStep({ modelId, index, ...(version !== undefined ? { version } : {}) })),
