@@ -37,12 +37,16 @@ function useSchemaIn(backend: Backend) {
       schemaOnce ??= backend.getRecipeSchema();
       schemaOnce.then(
         (schema) => {
-          const uri = modules.monaco.Uri.parse(`inmemory://workbench/${MODEL_PATH}`).toString();
           modules.json.jsonDefaults.setDiagnosticsOptions({
             validate: true,
             allowComments: false,
             enableSchemaRequest: false,
-            schemas: [{ uri: 'inmemory://workbench/recipe.schema.json', fileMatch: [uri], schema }],
+            // A recipe that breaks the schema would be refused: an error, not Monaco's default warning.
+            schemaValidation: 'error',
+            trailingCommas: 'error',
+            comments: 'error',
+            // Patterns match as `**/<pattern>` against the model's URI (inmemory://workbench/recipe.json).
+            schemas: [{ uri: 'inmemory://workbench/recipe.schema.json', fileMatch: [MODEL_PATH], schema }],
           });
         },
         () => (schemaOnce = undefined),

@@ -70,6 +70,9 @@ export function MonacoEditor(props: MonacoEditorProps) {
           readOnly: p.readOnly === true,
           ariaLabel: p.label,
           fixedOverflowWidgets: true,
+          // A <textarea> rather than Chromium's EditContext on a <div>: the window's undo/redo keys
+          // and the Electron Edit menu leave a focused text field its own undo (edits-text.ts).
+          editContext: false,
         });
         const editor = made;
         editor.onDidChangeModelContent(() => latest.current.onChange?.(editor.getValue()));

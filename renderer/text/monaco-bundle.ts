@@ -29,6 +29,10 @@ import 'monaco-editor/editor/contrib/wordHighlighter/browser/wordHighlighter.js'
 import 'monaco-editor/editor/contrib/wordOperations/browser/wordOperations.js';
 import 'monaco-editor/editor/standalone/browser/quickAccess/standaloneGotoLineQuickAccess.js';
 import 'monaco-editor/editor/common/standaloneStrings.js';
+// Services that contributions pulled in above ask for (editor.main registers them through
+// contributions we leave out); without them the editor logs "depends on UNKNOWN service".
+import 'monaco-editor/editor/contrib/codelens/browser/codeLensCache.js';
+import 'monaco-editor/editor/common/services/treeViewsDndService.js';
 import * as monaco from 'monaco-editor/editor/editor.api.js';
 import * as json from 'monaco-editor/languages/features/json/register.js';
 import EditorWorker from 'monaco-editor/editor/editor.worker.js?worker';

@@ -57,6 +57,14 @@ describe('recipes in Chromium (onnx-workbench serve)', () => {
   const history = () => page().getByRole('region', { name: 'history' });
   const recipes = () => page().getByRole('region', { name: 'recipes' });
   const editor = () => page().getByRole('dialog', { name: 'recipe editor' });
+  // A paste into Monaco's text area, as Ctrl+V delivers it (typing would auto-close and auto-indent).
+  const paste = (text: string) =>
+    page().evaluate((t) => {
+      const g = globalThis as unknown as { document: { activeElement: { dispatchEvent(e: unknown): void } }; DataTransfer: new () => { setData(k: string, v: string): void }; ClipboardEvent: new (type: string, init: unknown) => unknown };
+      const data = new g.DataTransfer();
+      data.setData('text/plain', t);
+      g.document.activeElement.dispatchEvent(new g.ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    }, text);
   // Monaco draws spaces as no-break spaces.
   const monacoText = async () => (await page().locator('.recipe-editor .view-line').allTextContents()).join('\n').replace(/\u00a0/g, ' ');
 
@@ -85,17 +93,19 @@ describe('recipes in Chromium (onnx-workbench serve)', () => {
     await screenshot(page(), 'recipe-01-history-as-recipe');
 
     // Replace the text as a user pasting would; the bad option gets a marker from the schema.
-    await page().locator('.recipe-editor .monaco-editor textarea').focus();
+    await page().locator('.recipe-editor .view-lines').click();
+    // Focus is in Monaco's text area: Ctrl+A and Ctrl+Z are the editor's, not the history's.
+    expect(await page().evaluate(() => (globalThis as unknown as { document: { activeElement: { tagName: string } } }).document.activeElement.tagName)).toBe('TEXTAREA');
     await page().keyboard.press('Control+a');
-    await page().keyboard.insertText(EDITED);
+    await paste(EDITED);
     await expect.poll(() => page().locator('.recipe-editor .squiggly-error').count(), { timeout: 20_000 }).toBeGreaterThan(0);
-    await page().locator('.recipe-editor .squiggly-error').first().hover();
-    await expect.poll(() => page().locator('.monaco-hover').textContent(), { timeout: 10_000 }).toMatch(/boolean/i);
+    await page().locator('.recipe-editor .view-line span', { hasText: '"yes"' }).last().hover();
+    await expect.poll(() => page().locator('.monaco-hover:not(.hidden)').first().textContent(), { timeout: 10_000 }).toMatch(/Incorrect type\. Expected "boolean"/);
     await screenshot(page(), 'recipe-02-schema-marker');
 
     // Fix it through completion: the schema offers true/false for perChannel.
     await page().keyboard.press('Control+a');
-    await page().keyboard.insertText(EDITED.replace('"yes"', ''));
+    await paste(EDITED.replace('"yes"', ''));
     await page().keyboard.press('Control+Home');
     for (let i = 0; i < 5; i++) await page().keyboard.press('ArrowDown');
     await page().keyboard.press('End');
@@ -125,7 +135,7 @@ describe('recipes in Chromium (onnx-workbench serve)', () => {
     await expect.poll(monacoText, { timeout: 30_000 }).toContain('quantize-dynamic');
     await editor().getByRole('button', { name: 'Run on this model' }).click();
     await expect.poll(() => editor().getByLabel('recipe status').textContent(), { timeout: 60_000 }).toBe('recipe ran: every step applied');
-    await expect.poll(() => history().getByRole('button', { name: /^go to step \d/ }).allTextContents(), { timeout: 20_000 }).toEqual([
+    await expect.poll(() => history().getByRole('button', { name: /^go to step [1-9]/ }).allTextContents(), { timeout: 20_000 }).toEqual([
       expect.stringMatching(/^1\. fuse-conv-batchnorm/),
       expect.stringMatching(/^2\. quantize-dynamic/),
     ]);
