@@ -153,18 +153,18 @@ export function App({ backend, startupError }: Props) {
               {error}
             </div>
           ) : null}
-          {backend && s.model && recipe ? (
-            <RecipeEditor
-              backend={backend}
-              modelId={s.model.modelId}
-              draft={recipe}
-              canSave={recipeFolder !== null}
-              onSaved={() => setRecipesSaved((n) => n + 1)}
-              onRan={() => void edit.actions?.refresh()}
-              onClose={() => setRecipe(null)}
-            />
-          ) : null}
         </div>
+        {backend && s.model && recipe ? (
+          <RecipeEditor
+            backend={backend}
+            modelId={s.model.modelId}
+            draft={recipe}
+            canSave={recipeFolder !== null}
+            onSaved={() => setRecipesSaved((n) => n + 1)}
+            onRan={() => void edit.actions?.refresh()}
+            onClose={() => setRecipe(null)}
+          />
+        ) : null}
         <aside className="sidebar">
           {s.model && edit.actions ? <OperationsPanel store={edit.store} actions={edit.actions} /> : null}
           {s.model && edit.actions ? <HistoryPanel store={edit.store} actions={edit.actions} /> : null}
