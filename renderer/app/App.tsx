@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Backend } from '../../shared/protocol/backend.js';
 import { GraphView } from '../graph/GraphView.js';
 import { ContextMenu } from '../edit/ContextMenu.js';
@@ -49,6 +49,16 @@ export function App({ backend, startupError }: Props) {
   const [recipe, setRecipe] = useState<RecipeDraft | null>(null);
   const [recipeFolder, setRecipeFolder] = useState<string | null>(null);
   const [recipesSaved, setRecipesSaved] = useState(0);
+  // The recipe editor takes (or gives back) part of the graph's width: fit the graph to what is left.
+  // (After the graph area's resize has been observed; not at start, where the view has its own first fit.)
+  const editorOpen = recipe !== null;
+  const editorWasOpen = useRef(editorOpen);
+  useEffect(() => {
+    if (editorWasOpen.current === editorOpen) return;
+    editorWasOpen.current = editorOpen;
+    const t = setTimeout(() => setFitToken((n) => n + 1), 100);
+    return () => clearTimeout(t);
+  }, [editorOpen]);
 
   useEffect(() => {
     if (!actions) return;
@@ -161,7 +171,7 @@ export function App({ backend, startupError }: Props) {
             draft={recipe}
             canSave={recipeFolder !== null}
             onSaved={() => setRecipesSaved((n) => n + 1)}
-            onRan={() => void edit.actions?.refresh()}
+            onRan={() => void edit.actions?.refresh().then(() => setFitToken((n) => n + 1))}
             onClose={() => setRecipe(null)}
           />
         ) : null}

@@ -140,6 +140,8 @@ describe('recipes in Chromium (onnx-workbench serve)', () => {
       expect.stringMatching(/^2\. quantize-dynamic/),
     ]);
     await expect.poll(() => history().getByLabel('verification passed').count(), { timeout: 60_000 }).toBe(2);
+    // The operations are listed again for the model as the recipe left it.
+    await expect.poll(() => page().getByRole('region', { name: 'operations' }).textContent(), { timeout: 20_000 }).not.toContain('5 → 4 nodes');
     const after = Number((await nodeCount())!.split(' ')[0]);
     expect(after).toBeGreaterThan(4);
     await screenshot(page(), 'recipe-04-ran-on-second-model');
