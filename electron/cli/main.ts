@@ -10,12 +10,13 @@ import { profileCommand } from './profile-command.js';
 import { pruneCommand } from './prune-command.js';
 import { quantizeCommand } from './quantize-command.js';
 import { sensitivityCommand } from './sensitivity-command.js';
+import { recipeSchemaCommand } from './recipe-schema-command.js';
 import { serveCommand } from './serve-command.js';
 import { serveModelCommand } from './serve-model-command.js';
 import { loadCommand } from './load-command.js';
 import { exportServingCommand } from './export-serving-command.js';
 
-const COMMANDS: Command[] = [inspectCommand, convertCommand, optimizeCommand, quantizeCommand, sensitivityCommand, pruneCommand, editCommand, passesCommand, profileCommand, compareCommand, serveCommand, serveModelCommand, loadCommand, exportServingCommand];
+const COMMANDS: Command[] = [inspectCommand, convertCommand, optimizeCommand, quantizeCommand, sensitivityCommand, pruneCommand, editCommand, passesCommand, profileCommand, compareCommand, serveCommand, serveModelCommand, loadCommand, exportServingCommand, recipeSchemaCommand];
 
 function help(): string {
   return [

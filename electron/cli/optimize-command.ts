@@ -8,15 +8,20 @@ import { openModel } from '../io/open-model.js';
 import { saveModel } from '../io/save-model.js';
 import { optimizationSetup } from '../optimize/optimization-setup.js';
 import { toleranceChooser } from '../optimize/tolerance-chooser.js';
-import type { VerificationResult } from '../../shared/verify/verification-result.js';
 import { verifyModels } from '../runtime/verify.js';
+import { verificationText } from './verification-text.js';
+import type { VerificationResult } from '../../shared/verify/verification-result.js';
 import { nodeNamesById, withOrigins } from '../../shared/profile/provenance.js';
 import { onePositional, parseArgs } from './args.js';
 import type { Command } from './command.js';
-import { checkVerifySettings, VERIFY_OPTION_SPEC, VERIFY_OPTIONS_USAGE, verifyInputLines, verifyInputSettingsFrom, verifyOptionsFrom } from './verify-options.js';
+import { runRecipeCommand } from './recipe-run.js';
+import { checkVerifySettings, VERIFY_OPTION_SPEC, VERIFY_OPTIONS_USAGE, verifyInputSettingsFrom, verifyOptionsFrom } from './verify-options.js';
 
 const USAGE =
-  `onnx-workbench optimize MODEL -o OUT [--target portable|onnxruntime] [--passes a,b,c | --preset NAME] [--nodes ID,...] [--dry-run] ${VERIFY_OPTIONS_USAGE} [--json]`;
+  `onnx-workbench optimize MODEL -o OUT [--target portable|onnxruntime] [--passes a,b,c | --preset NAME] [--nodes ID,...] [--dry-run] ${VERIFY_OPTIONS_USAGE} [--json]\n       onnx-workbench optimize MODEL -o OUT --recipe FILE [--json]`;
+
+// Flags a recipe says itself (target, steps, verification); given with --recipe they would be ignored.
+const NOT_WITH_RECIPE = ['target', 'passes', 'preset', 'nodes', 'dry-run', 'verify', 'dim', 'value', 'inputs'];
 
 /** `--nodes ID|NAME,...` as node ids, or a WorkbenchError naming the unknown one. */
 export function resolveScope(model: IrModel, spec: string): NodeId[] {
@@ -45,35 +50,25 @@ function table(r: RunResult): string {
   return [line(head), ...rows.map(line), `nodes: ${r.nodesBefore} → ${r.nodesAfter}`].join('\n');
 }
 
-/** A verification result as the lines `optimize --verify` prints. */
-export function verificationText(v: VerificationResult): string {
-  const num = (x: number | null, f: (x: number) => string) => (x === null ? 'n/a' : f(x));
-  const lines = [`verification (${v.tolerance.name}, ${v.runs} input set(s)): ${v.passed ? 'passed' : 'FAILED'}${v.reason ? `: ${v.reason}` : ''}`];
-  if (v.tolerance.reason) lines.push(`  tolerance ${v.tolerance.name}: ${v.tolerance.reason}`);
-  for (const o of v.outputs) {
-    const abs = num(o.maxAbsError, (x) => x.toExponential(2));
-    const rel = num(o.maxRelError, (x) => x.toExponential(2));
-    const cos = num(o.cosine, (x) => x.toFixed(7));
-    const own = o.tolerance ? `, tolerance ${o.tolerance.name}` : '';
-    lines.push(`  ${o.name}: max abs ${abs}, max rel ${rel}, cosine ${cos}${own}${o.reason ? ` (${o.reason})` : ''}`);
-  }
-  lines.push(...verifyInputLines(v));
-  for (const o of v.outputs) if (o.tolerance?.reason) lines.push(`  tolerance ${o.tolerance.name} for ${o.name}: ${o.tolerance.reason}`);
-  if (v.defaultedDims.length) lines.push(`  dims not given (set with --dim): ${v.defaultedDims.map((k) => `${k}=${v.boundDims[k]}`).join(', ')}`);
-  return lines.join('\n');
-}
+export { verificationText } from './verification-text.js';
 
 export const optimizeCommand: Command = {
   name: 'optimize',
   usage: USAGE,
-  summary: 'apply cleanup and fusion passes (all, a preset, or a list; optionally on selected nodes) and verify outputs',
+  summary: 'apply cleanup and fusion passes (all, a preset, or a list; optionally on selected nodes) or a recipe of steps, and verify outputs',
   async run(argv, io) {
     const args = parseArgs(
       argv,
-      { output: 'string', target: 'string', passes: 'string', preset: 'string', nodes: 'string', 'dry-run': 'flag', json: 'flag', overwrite: 'flag', ...VERIFY_OPTION_SPEC },
+      { output: 'string', target: 'string', passes: 'string', preset: 'string', nodes: 'string', 'dry-run': 'flag', json: 'flag', overwrite: 'flag', recipe: 'string', ...VERIFY_OPTION_SPEC },
       { '-o': 'output' },
     );
     const input = onePositional(args, 'MODEL', USAGE);
+    if (typeof args.options.recipe === 'string') {
+      const clash = NOT_WITH_RECIPE.find((k) => args.options[k] !== undefined);
+      if (clash) throw new WorkbenchError('USAGE', `--${clash} does not combine with --recipe (the recipe says its target, steps and verification)`);
+      if (!args.options.output) throw new WorkbenchError('USAGE', `missing -o OUT; usage: ${USAGE}`);
+      return runRecipeCommand({ input, output: args.options.output as string, recipe: args.options.recipe, json: args.options.json === true, overwrite: args.options.overwrite === true }, io);
+    }
     const target = (args.options.target ?? 'portable') as Target;
     if (target !== 'portable' && target !== 'onnxruntime') throw new WorkbenchError('BAD_OPTION', `--target must be portable or onnxruntime, not "${target}"`);
     const dryRun = args.options['dry-run'] === true;

@@ -72,6 +72,17 @@ function handlersForWindow(host: IpcHost, models: WindowModels, contents: WebCon
     getQuantize: (jobId) => service.getQuantize(jobId),
     startSensitivity: (p) => service.startSensitivity(p),
     getSensitivity: (jobId) => service.getSensitivity(jobId),
+    getRecipeSchema: () => service.getRecipeSchema(),
+    historyRecipe: (modelId) => service.historyRecipe(modelId),
+    runRecipe: (p) => service.runRecipe(p),
+    getRecipeFolder: () => service.getRecipeFolder(),
+    // A compromised page must not point the service at any folder: only one the user chose.
+    setRecipeFolder: (folder) => {
+      if (!host.mayOpen(folder)) throw new WorkbenchError('NOT_ALLOWED', `${folder}: the window may use only a folder chosen by the user`);
+      return service.setRecipeFolder(folder);
+    },
+    readRecipe: (name) => service.readRecipe(name),
+    saveRecipe: (p) => service.saveRecipe(p),
   });
 }
 

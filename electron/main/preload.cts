@@ -43,6 +43,13 @@ const bridge: WorkbenchBridge = {
   getQuantize: (params) => call('workbench:getQuantize', params),
   startSensitivity: (params) => call('workbench:startSensitivity', params),
   getSensitivity: (params) => call('workbench:getSensitivity', params),
+  getRecipeSchema: (params) => call('workbench:getRecipeSchema', params),
+  historyRecipe: (params) => call('workbench:historyRecipe', params),
+  runRecipe: (params) => call('workbench:runRecipe', params),
+  getRecipeFolder: (params) => call('workbench:getRecipeFolder', params),
+  setRecipeFolder: (params) => call('workbench:setRecipeFolder', params),
+  readRecipe: (params) => call('workbench:readRecipe', params),
+  saveRecipe: (params) => call('workbench:saveRecipe', params),
   onProgress(listener) {
     const forward = (_event: Electron.IpcRendererEvent, message: unknown) => listener(message);
     ipcRenderer.on(EVENTS, forward);

@@ -27,6 +27,9 @@ import type { QuantizeFigures } from '../../shared/protocol/quantize-figures.js'
 import type { ModelDocument } from './model-document.js';
 import { noVerification } from './step-verification.js';
 import { operationInfo } from '../../shared/operations/operation-info.js';
+import type { OperationRuntime } from '../../shared/operations/operation.js';
+import { recipeStepOf } from '../../shared/recipe/history-recipe.js';
+import type { RecipeStep } from '../../shared/recipe/parse-recipe.js';
 
 /** A step as the editor keeps it: the history entry less what its place in the history decides. */
 export type StepRecord = Omit<HistoryStep, 'index' | 'applied'>;
@@ -67,6 +70,8 @@ function graphDiff(d: JournalDiff): GraphDiff {
  */
 export class ModelEditor {
   private readonly steps: StepRecord[] = [];
+  /** Each step as a recipe step (see history-recipe.ts). */
+  private readonly recipeOf = new WeakMap<StepRecord, RecipeStep>();
   private queue: Promise<unknown> = Promise.resolve();
   private setup: Promise<OptimizationSetup> | undefined;
   private originalNames: Map<NodeId, string> | undefined;
@@ -164,15 +169,18 @@ export class ModelEditor {
   }
 
   /** Applies an operation as one step (dropping undone steps, as the journal does). */
-  apply(p: ApplyRequest): Promise<AppliedStep> {
+  apply(p: ApplyRequest, extraRuntime: Partial<OperationRuntime> = {}): Promise<AppliedStep> {
     return this.exclusive(async () => {
       this.checkVersion(p.version);
       const r = this.resolve(p);
-      const runtime = await this.runtime();
+      const runtime = { ...(await this.runtime()), ...extraRuntime };
+      // Named before the step changes the model: the ids of its selection mean nothing elsewhere.
+      const asRecipe = recipeStepOf(this.ir, p.name, { ...(p.options ?? {}) }, p.selection);
       this.originalNames ??= nodeNamesById(this.ir);
       const label = p.selection ? `${p.name} (${p.selection.length} selected node${p.selection.length === 1 ? '' : 's'})` : p.name;
       const e = await applyOperation(this.ir, r, runtime, label);
       const { record, dropped } = this.pushStep({ label, operation: p.name, selection: p.selection ?? null }, { options: r.options as Record<string, unknown>, matches: e.outcome.matches, nodesBefore: e.nodesBefore, nodesAfter: e.nodesAfter, tolerance: e.tolerance }, this.ir.journal.state - 1);
+      this.recipeOf.set(record, asRecipe);
       const snapshot = withOrigins(this.ir.toProto(), this.ir, this.originalNames);
       return { result: { ...this.history(), diff: graphDiff(e.diff), step: this.entry(this.steps.length - 1) }, record, snapshot, tolerance: e.tolerance, dropped };
     });
@@ -208,6 +216,8 @@ export class ModelEditor {
       const start = this.ir.journal.state;
       const back = p.from !== undefined ? this.jump(p.from, undefined).diff : undefined;
       try {
+        // Named before the work changes the model (see apply); the options are known after it.
+        const named = recipeStepOf(this.ir, p.operation, {}, p.selection ?? undefined);
         this.originalNames ??= nodeNamesById(this.ir);
         const names = this.originalNames;
         const before = this.ir.journal.state;
@@ -216,6 +226,7 @@ export class ModelEditor {
         if (this.ir.journal.state === before) throw new WorkbenchError('NOT_APPLICABLE', `${p.operation}: nothing changed${p.selection ? ' in the selected nodes' : ''}`);
         const d = graphDiff(this.ir.journal.diff(before, this.ir.journal.state));
         const { record, dropped } = this.pushStep(p, out, before);
+        this.recipeOf.set(record, { ...recipeStepOf(this.ir, p.operation, out.options, undefined), ...(named.nodes ? { nodes: named.nodes } : {}) });
         // Going back first: the view's diff holds both moves.
         const diff = back ? { added: [...new Set([...back.added, ...d.added])], removed: [...new Set([...back.removed, ...d.removed])], changed: [...new Set([...back.changed, ...d.changed])], graphChanged: true } : d;
         return { result: { ...this.history(), diff, step: this.entry(this.steps.length - 1) }, record, snapshot: snapshot(), tolerance: out.tolerance, dropped, work: out };
@@ -284,6 +295,11 @@ export class ModelEditor {
   /** The record of history state `index` (1 = after the first step), if there is one. */
   stepRecord(index: number): StepRecord | undefined {
     return index >= 1 ? this.steps[index - 1] : undefined;
+  }
+
+  /** The applied steps as recipe steps, oldest first. */
+  recipeSteps(): RecipeStep[] {
+    return this.steps.slice(0, this.ir.journal.state).flatMap((s) => this.recipeOf.get(s) ?? []);
   }
 
   history(): EditHistory {

@@ -33,6 +33,16 @@ import { RecoveryStore } from './recovery-store.js';
 import { UnsavedWork, type UnsavedWorkOptions } from './unsaved-work.js';
 import { UploadDir } from './upload-dir.js';
 import { VerifySettingsStore } from './verify-settings-store.js';
+import { RecipeStore } from './recipe-store.js';
+import { recipeJob, type RecipeJobInput } from './recipe-job.js';
+import { resolveRecipePaths } from '../recipe/read-recipe.js';
+import { historyRecipe } from '../../shared/recipe/history-recipe.js';
+import { parseRecipe } from '../../shared/recipe/parse-recipe.js';
+import { recipeJsonSchema } from '../../shared/recipe/recipe-schema.js';
+import type { RecipeFolder, RecipeText } from '../../shared/protocol/recipe-api.js';
+import type { OperationRuntime } from '../../shared/operations/operation.js';
+import type { ToleranceChoice } from '../../shared/verify/choose-tolerances.js';
+import type { StepVerification } from '../../shared/protocol/operations-api.js';
 
 /** Graphs with more nodes than this get progress events while their shapes are inferred. */
 const BIG_GRAPH = 2000;
@@ -59,6 +69,19 @@ const EXTERNAL_DATA_ADVISED = 1 << 30;
 
 const DEFAULT_VERIFY_SETTINGS: VerifyInputSettings = { dims: {}, values: {} };
 
+/** What a recipe run lends a step's verification. */
+interface StepHooks {
+  settings?: VerifyInputSettings;
+  tolerance?: (c: ToleranceChoice) => ToleranceChoice;
+}
+
+/** A step applied, with its verification job (if one started). */
+interface StepStarted {
+  result: EditResult;
+  record: { verification: StepVerification };
+  verifyJobId: string | null;
+}
+
 /**
  * The workbench in Node: open documents and what the renderer asks of them. The Electron shell,
  * the local server and the CLI all use this one implementation of Backend; later features
@@ -80,6 +103,7 @@ export class WorkbenchService implements Backend {
   private readonly operations: OperationRegistry;
   private readonly jobList: Jobs;
   private readonly unsaved: UnsavedWork;
+  private readonly recipes: RecipeStore;
   private runtimeHost: RuntimeHost | undefined;
   /** Each applied step's model (what profiling and comparing run), by its history record. */
   private readonly stepModels = new WeakMap<object, ModelProto>();
@@ -96,6 +120,7 @@ export class WorkbenchService implements Backend {
     this.operations = options.operations ?? defaultOperations();
     this.jobList = new Jobs((e) => this.emit(e));
     this.runtimeHost = options.runtimeHost;
+    this.recipes = new RecipeStore(join(options.settingsDir ?? settingsDir(), 'recipe-folder.json'));
     this.unsaved = new UnsavedWork(new RecoveryStore(join(options.settingsDir ?? settingsDir(), 'recovery')), options.recovery);
   }
 
@@ -255,20 +280,26 @@ export class WorkbenchService implements Backend {
 
   /** Applies an operation as one step and, unless `verify` is false, starts its verification job (the answer does not wait for it). */
   async applyOperation(p: ApplyRequest): Promise<EditResult> {
+    return (await this.applyStep(p)).result;
+  }
+
+  // One step applied and its verification started; a recipe run lends a runtime (mixed precision),
+  // its verification settings and the tolerance accumulated over its steps.
+  private async applyStep(p: ApplyRequest, hooks: StepHooks & { runtime?: Partial<OperationRuntime> } = {}): Promise<StepStarted> {
     const editor = this.editor(p.modelId);
-    const applied = await editor.apply(p);
-    return this.stepApplied(p.modelId, editor, applied, p.verify !== false);
+    const applied = await editor.apply(p, hooks.runtime);
+    return this.stepApplied(p.modelId, editor, applied, p.verify !== false, hooks);
   }
 
   /** After a step: kept for profiling, unsaved work noted, replaced steps' jobs cancelled, its verification started. */
-  private async stepApplied(modelId: string, editor: ModelEditor, applied: AppliedStep, verify: boolean): Promise<EditResult> {
+  private async stepApplied(modelId: string, editor: ModelEditor, applied: AppliedStep, verify: boolean, hooks: StepHooks = {}): Promise<StepStarted> {
     const doc = this.document(modelId);
     this.unsaved.changed(modelId);
     this.stepModels.set(applied.record, applied.snapshot);
     for (const s of applied.dropped) if (s.verification.state === 'running' && s.verification.jobId) void this.jobList.cancel(s.verification.jobId);
-    const choice = applied.tolerance;
-    if (!verify || !choice) return applied.result;
-    const settings = (await this.verifySettings.get(doc.settingsKey)) ?? DEFAULT_VERIFY_SETTINGS;
+    const choice = applied.tolerance && hooks.tolerance ? hooks.tolerance(applied.tolerance) : applied.tolerance;
+    if (!verify || !choice) return { result: applied.result, record: applied.record, verifyJobId: null };
+    const settings = hooks.settings ?? (await this.verifySettings.get(doc.settingsKey)) ?? DEFAULT_VERIFY_SETTINGS;
     const host = (this.runtimeHost ??= new RuntimeHost());
     const job = this.jobList.start<VerificationResult>(
       'verify',
@@ -278,7 +309,79 @@ export class WorkbenchService implements Backend {
     );
     editor.setVerification(applied.record, runningVerification(choice.tolerance.name, job.jobId));
     const step = applied.result.step && { ...applied.result.step, verification: applied.record.verification };
-    return { ...applied.result, step, steps: applied.result.steps.map((s) => (s.index === step?.index ? step : s)) };
+    const result = { ...applied.result, step, steps: applied.result.steps.map((s) => (s.index === step?.index ? step : s)) };
+    return { result, record: applied.record, verifyJobId: job.jobId };
+  }
+
+  async getRecipeSchema(): Promise<Record<string, unknown>> {
+    return recipeJsonSchema(this.operations);
+  }
+
+  /** The applied steps as a recipe, with the model's verification settings. */
+  async historyRecipe(modelId: string): Promise<RecipeText> {
+    const doc = this.document(modelId);
+    const editor = this.editor(modelId);
+    await editor.idle();
+    const steps = editor.recipeSteps();
+    if (!steps.length) throw new WorkbenchError('NOTHING_TO_SAVE', `${doc.origin.name}: no applied steps to save as a recipe`);
+    const settings = (await this.verifySettings.get(doc.settingsKey)) ?? DEFAULT_VERIFY_SETTINGS;
+    const recipe = historyRecipe(steps, settings, `steps applied to ${doc.origin.name}`);
+    return { name: null, text: `${JSON.stringify(recipe, null, 2)}\n` };
+  }
+
+  /**
+   * Checks a recipe (BAD_RECIPE at once, naming the JSON path) and runs it as a job: each step one
+   * history step, verified at the loosest tolerance so far with the recipe's inputs (or the
+   * model's settings when it gives none); the job fails at the first step that does.
+   */
+  async runRecipe(p: { modelId: string; text: string; version?: number }): Promise<JobInfo> {
+    const doc = this.document(p.modelId);
+    const editor = this.editor(p.modelId);
+    let recipe = parseRecipe(this.operations, p.text);
+    const base = await this.recipes.folderPath();
+    if (base) recipe = resolveRecipePaths(recipe, base);
+    await editor.idle();
+    if (p.version !== undefined && p.version !== editor.version) {
+      throw new WorkbenchError('STALE_VERSION', `${doc.origin.name}: the model changed since version ${p.version} (now ${editor.version}); run it again`);
+    }
+    const v = recipe.verify;
+    const own = Object.keys(v.dims).length > 0 || Object.keys(v.values).length > 0 || v.inputsPath !== undefined;
+    const settings: VerifyInputSettings = own
+      ? { dims: v.dims, values: v.values, ...(v.inputsPath !== undefined ? { inputsPath: v.inputsPath } : {}) }
+      : ((await this.verifySettings.get(doc.settingsKey)) ?? DEFAULT_VERIFY_SETTINGS);
+    const input: RecipeJobInput = {
+      recipe,
+      modelId: p.modelId,
+      doc,
+      registry: this.operations,
+      version: () => editor.version,
+      host: () => (this.runtimeHost ??= new RuntimeHost()),
+      settings,
+      apply: async (request, hooks) => {
+        const r = await this.applyStep(request, hooks);
+        return { verification: () => r.record.verification, verifyJobId: r.verifyJobId };
+      },
+      waitForJob: (jobId) => this.jobList.wait(jobId),
+    };
+    return this.jobList.start('recipe', `recipe (${recipe.steps.length} steps) on ${doc.origin.name}`, (c) => recipeJob(input, c));
+  }
+
+  getRecipeFolder(): Promise<RecipeFolder> {
+    return this.recipes.list();
+  }
+
+  setRecipeFolder(folder: string): Promise<RecipeFolder> {
+    return this.recipes.setFolder(folder);
+  }
+
+  readRecipe(name: string): Promise<RecipeText> {
+    return this.recipes.read(name);
+  }
+
+  /** Saves a recipe in the folder once it checks (a file that would not run is not written). */
+  async saveRecipe(p: { name: string; text: string; overwrite?: boolean }): Promise<RecipeFolder> {
+    parseRecipe(this.operations, p.text, p.name);
+    return this.recipes.save(p.name, p.text, p.overwrite === true);
   }
 
   async undo(p: { modelId: string; version?: number }): Promise<EditResult> {
@@ -486,7 +589,7 @@ export class WorkbenchService implements Backend {
           },
           c,
         );
-        return this.stepApplied(p.modelId, editor, applied, true);
+        return (await this.stepApplied(p.modelId, editor, applied, true)).result;
       },
       (info, edit) => {
         if (edit) this.quantizeEdits.set(info.jobId, edit);

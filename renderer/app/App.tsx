@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Backend } from '../../shared/protocol/backend.js';
 import { GraphView } from '../graph/GraphView.js';
 import { ContextMenu } from '../edit/ContextMenu.js';
@@ -27,6 +27,8 @@ import { RecoveryPrompt } from '../save/RecoveryPrompt.js';
 import { SaveControls } from '../save/SaveControls.js';
 import { createActions, type Mark } from './actions.js';
 import { useLayout, useViewGraph } from './use-layout.js';
+import { RecipeEditor, type RecipeDraft } from '../recipe/RecipeEditor.js';
+import { RecipePanel } from '../recipe/RecipePanel.js';
 
 // The window: a toolbar (open, search, breadcrumb, node count, view buttons), the graph view,
 // and the model and node panels. State lives in the store; the view and panels report gestures
@@ -50,6 +52,19 @@ export function App({ backend, startupError }: Props) {
   const edit = useEdit(store, backend, mark);
   const editView = useStore(edit.store, (e) => e.editedGraph);
   const previewNodes = useStore(edit.store, (e) => e.preview?.nodes ?? null);
+  const [recipe, setRecipe] = useState<RecipeDraft | null>(null);
+  const [recipeFolder, setRecipeFolder] = useState<string | null>(null);
+  const [recipesSaved, setRecipesSaved] = useState(0);
+  // The recipe editor takes (or gives back) part of the graph's width: fit the graph to what is left.
+  // (After the graph area's resize has been observed; not at start, where the view has its own first fit.)
+  const editorOpen = recipe !== null;
+  const editorWasOpen = useRef(editorOpen);
+  useEffect(() => {
+    if (editorWasOpen.current === editorOpen) return;
+    editorWasOpen.current = editorOpen;
+    const t = setTimeout(() => setFitToken((n) => n + 1), 100);
+    return () => clearTimeout(t);
+  }, [editorOpen]);
 
   useEffect(() => {
     if (!actions) return;
@@ -164,6 +179,17 @@ export function App({ backend, startupError }: Props) {
             </div>
           ) : null}
         </div>
+        {backend && s.model && recipe ? (
+          <RecipeEditor
+            backend={backend}
+            modelId={s.model.modelId}
+            draft={recipe}
+            canSave={recipeFolder !== null}
+            onSaved={() => setRecipesSaved((n) => n + 1)}
+            onRan={() => void edit.actions?.refresh().then(() => setFitToken((n) => n + 1))}
+            onClose={() => setRecipe(null)}
+          />
+        ) : null}
         <aside className="sidebar">
           {s.model && edit.actions ? <OperationsPanel store={edit.store} actions={edit.actions} /> : null}
           {backend && s.model && edit.actions ? <QuantizePanel backend={backend} model={s.model} selection={s.selection} version={history?.version} edit={edit.actions} /> : null}
@@ -183,6 +209,7 @@ export function App({ backend, startupError }: Props) {
               }}
             />
           ) : null}
+          {backend && s.model ? <RecipePanel backend={backend} modelId={s.model.modelId} refreshToken={recipesSaved} onEdit={setRecipe} onFolder={setRecipeFolder} /> : null}
           {backend && s.model && view ? (
             <NodePanel
               backend={backend}

@@ -4,6 +4,7 @@ import type { DocumentState, RecoveryInfo, SaveTarget } from '../../shared/proto
 import type { CompareResult, ProfileResult, StartCompareParams, StartProfileParams } from '../../shared/protocol/profile-api.js';
 import type { QuantizeResult, SensitivityResult, StartQuantizeParams, StartSensitivityParams } from '../../shared/protocol/quantize-api.js';
 import type { QuantizeSettings } from '../../shared/quantize/quantize-settings.js';
+import type { RecipeFolder, RecipeText } from '../../shared/protocol/recipe-api.js';
 import type { VerifyInputSettings } from '../../shared/verify/input-settings.js';
 import { backendOver, type MethodName, type MethodParams, type MethodResult } from '../../shared/protocol/methods.js';
 
@@ -136,5 +137,33 @@ export abstract class CallBackend implements Backend {
 
   getSensitivity(jobId: string): Promise<SensitivityResult> {
     return this.calls.getSensitivity(jobId);
+  }
+
+  getRecipeSchema(): Promise<Record<string, unknown>> {
+    return this.calls.getRecipeSchema();
+  }
+
+  historyRecipe(modelId: string): Promise<RecipeText> {
+    return this.calls.historyRecipe(modelId);
+  }
+
+  runRecipe(params: { modelId: string; text: string; version?: number }): Promise<JobInfo> {
+    return this.calls.runRecipe(params);
+  }
+
+  getRecipeFolder(): Promise<RecipeFolder> {
+    return this.calls.getRecipeFolder();
+  }
+
+  setRecipeFolder(folder: string): Promise<RecipeFolder> {
+    return this.calls.setRecipeFolder(folder);
+  }
+
+  readRecipe(name: string): Promise<RecipeText> {
+    return this.calls.readRecipe(name);
+  }
+
+  saveRecipe(params: { name: string; text: string; overwrite?: boolean }): Promise<RecipeFolder> {
+    return this.calls.saveRecipe(params);
   }
 }

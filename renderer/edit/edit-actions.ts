@@ -146,6 +146,12 @@ export function createEditActions(app: AppStore, edit: EditStore, backend: Backe
     },
     /** Shows an edit a job made (a quantize step): the history, its verification, the graph. */
     showEdit: (result: EditResult) => edited('Updating the graph…', () => Promise.resolve(result)),
+    /** The history and graph re-read after steps applied by a job (a recipe run). */
+    refresh: () =>
+      edited('Reading the history…', async (id) => {
+        const h = await backend.getHistory(id);
+        return { ...h, diff: { added: [], removed: [], changed: [], graphChanged: true }, step: null };
+      }),
     undo: () => edited('Undoing…', (modelId, version) => backend.undo({ modelId, ...(version !== undefined ? { version } : {}) })),
     redo: () => edited('Redoing…', (modelId, version) => backend.redo({ modelId, ...(version !== undefined ? { version } : {}) })),
     goToStep: (index: number) => edited(`Going to step ${index}…`, (modelId, version) => backend.goToStep({ modelId, index, ...(version !== undefined ? { version } : {}) })),

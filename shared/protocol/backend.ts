@@ -1,5 +1,6 @@
 import type { ModelSummary, ValueSummary } from '../onnx/model-summary.js';
 import type { VerifyInputSettings } from '../verify/input-settings.js';
+import type { RecipeFolder, RecipeText } from './recipe-api.js';
 import type { DocumentState, RecoveryInfo, SaveTarget } from './recovery-api.js';
 import type { QuantizeResult, SensitivityResult, StartQuantizeParams, StartSensitivityParams } from './quantize-api.js';
 import type { QuantizeSettings } from '../quantize/quantize-settings.js';
@@ -154,6 +155,17 @@ export interface Backend {
   /** Per-layer sensitivity of a quantize step (the state before it against the state after it) as a job. */
   startSensitivity(params: StartSensitivityParams): Promise<JobInfo>;
   getSensitivity(jobId: string): Promise<SensitivityResult>;
+  /** The recipe format's JSON Schema (generated from the operations registry). */
+  getRecipeSchema(): Promise<Record<string, unknown>>;
+  /** The applied steps of the history as a recipe's text. */
+  historyRecipe(modelId: string): Promise<RecipeText>;
+  /** Runs a recipe on the document as a job (each step one history step); a bad recipe is refused at once (BAD_RECIPE). */
+  runRecipe(params: { modelId: string; text: string; version?: number }): Promise<JobInfo>;
+  /** The remembered recipe folder and its recipes. */
+  getRecipeFolder(): Promise<RecipeFolder>;
+  setRecipeFolder(folder: string): Promise<RecipeFolder>;
+  readRecipe(name: string): Promise<RecipeText>;
+  saveRecipe(params: { name: string; text: string; overwrite?: boolean }): Promise<RecipeFolder>;
   /** Progress of opening, inference and jobs (a job's events carry its jobId). */
   onProgress(listener: (e: ProgressEvent) => void): () => void;
 }

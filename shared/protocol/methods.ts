@@ -13,6 +13,7 @@ import {
   verifySettingsSchema,
 } from './schemas.js';
 import { recoveryMethods } from './recovery-api.js';
+import { recipeMethods } from './recipe-api.js';
 import { editHistorySchema, editResultSchema, jobInfoSchema, operationListSchema, operationParams, operationPreviewSchema, savedModelSchema } from './operation-schemas.js';
 import { compareResultSchema, profileParams, profileResultSchema } from './profile-api.js';
 import { quantizeMethods } from './quantize-api.js';
@@ -81,6 +82,8 @@ export const methods = {
   getCompare: { params: profileParams.result, result: compareResultSchema },
   /** Quantize settings, the quantize job, and per-layer sensitivity (quantize-api.ts). */
   ...quantizeMethods,
+  /** Recipes: the history as one, a run as a job, the remembered folder (recipe-api.ts). */
+  ...recipeMethods,
 } as const;
 
 /** Events the host pushes to the renderer (WebSocket / IPC messages): name → payload schema. */
@@ -135,6 +138,13 @@ export function handlersFor(backend: Omit<Backend, 'onProgress'>): MethodHandler
     getQuantize: ({ jobId }) => backend.getQuantize(jobId),
     startSensitivity: (p) => backend.startSensitivity(p),
     getSensitivity: ({ jobId }) => backend.getSensitivity(jobId),
+    getRecipeSchema: () => backend.getRecipeSchema(),
+    historyRecipe: ({ modelId }) => backend.historyRecipe(modelId),
+    runRecipe: (p) => backend.runRecipe(p),
+    getRecipeFolder: () => backend.getRecipeFolder(),
+    setRecipeFolder: ({ folder }) => backend.setRecipeFolder(folder),
+    readRecipe: ({ name }) => backend.readRecipe(name),
+    saveRecipe: (p) => backend.saveRecipe(p),
   };
 }
 
@@ -171,5 +181,12 @@ export function backendOver(call: <M extends MethodName>(method: M, params: Meth
     getQuantize: (jobId) => call('getQuantize', { jobId }),
     startSensitivity: (p) => call('startSensitivity', p),
     getSensitivity: (jobId) => call('getSensitivity', { jobId }),
+    getRecipeSchema: () => call('getRecipeSchema', {}),
+    historyRecipe: (modelId) => call('historyRecipe', { modelId }),
+    runRecipe: (p) => call('runRecipe', p),
+    getRecipeFolder: () => call('getRecipeFolder', {}),
+    setRecipeFolder: (folder) => call('setRecipeFolder', { folder }),
+    readRecipe: (name) => call('readRecipe', { name }),
+    saveRecipe: (p) => call('saveRecipe', p),
   };
 }
