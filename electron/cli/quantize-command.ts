@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { WorkbenchError } from '../../shared/errors.js';
 import { defaultOperations } from '../../shared/operations/registry.js';
 import { nodeNamesById, withOrigins } from '../../shared/profile/provenance.js';
+import { operationOptionsOf, QUANTIZE_MODES, type QuantizeMode } from '../../shared/quantize/quantize-settings.js';
 import { CALIBRATION_METHODS, type CalibrationMethod } from '../../shared/quantize/range-collector.js';
 import type { RegionTiming } from '../../shared/quantize/quantized-regions.js';
 import type { VerificationResult } from '../../shared/verify/verification-result.js';
@@ -22,8 +23,8 @@ import { withRuntimeHost } from './with-runtime-host.js';
 import { resolveScope, verificationText } from './optimize-command.js';
 import { checkVerifySettings, VERIFY_OPTION_SPEC, VERIFY_OPTIONS_USAGE, verifyInputSettingsFrom, verifyOptionsFrom } from './verify-options.js';
 
-const MODES = ['static', 'dynamic', 'fp16', 'bf16', 'int4'] as const;
-type Mode = (typeof MODES)[number];
+const MODES = QUANTIZE_MODES;
+type Mode = QuantizeMode;
 
 const USAGE =
   `onnx-workbench quantize MODEL -o OUT --mode ${MODES.join('|')} [--calibration PATH] ${CALIBRATION_OPTIONS_USAGE} [--samples N] [--method minmax|percentile|entropy] [--per-channel] [--activation-type uint8|int8] [--symmetric] [--reduce-range] [--target onnxruntime|portable] [--ops Conv,MatMul,...] [--nodes ID|NAME,...] [--exclude NAME,...] [--no-preprocess] [--auto [--min-cosine X]] [--auto-mixed-precision [--tolerance LEVEL]] [--runs N] [--threads N] ${VERIFY_OPTIONS_USAGE} [--json]`;
@@ -42,15 +43,19 @@ function operationOptions(mode: Mode, o: Record<string, unknown>): Record<string
   if ((amp || o.tolerance !== undefined) && mode !== 'fp16' && mode !== 'bf16') throw new WorkbenchError('USAGE', '--auto-mixed-precision and --tolerance apply to --mode fp16 and bf16');
   if (o.tolerance !== undefined && !amp) throw new WorkbenchError('USAGE', '--tolerance sets what --auto-mixed-precision keeps outputs within; add --auto-mixed-precision');
   if (o.target !== undefined && mode !== 'dynamic') throw new WorkbenchError('USAGE', '--target applies to --mode dynamic only');
-  const ops = list(o.ops);
-  const exclude = list(o.exclude);
-  const common = { ...(ops ? { ops } : {}), ...(exclude ? { exclude } : {}) };
-  if (mode === 'static') {
-    return { ...common, activationType: o['activation-type'] ?? 'uint8', symmetric: o.symmetric === true, perChannel: o['per-channel'] === true, reduceRange: o['reduce-range'] === true };
-  }
-  if (mode === 'dynamic') return { ...common, perChannel: o['per-channel'] === true, ...(o.target ? { target: o.target } : {}) };
+  const base = operationOptionsOf({
+    mode,
+    perChannel: o['per-channel'] === true,
+    activationType: (o['activation-type'] ?? 'uint8') as 'uint8' | 'int8',
+    symmetric: o.symmetric === true,
+    reduceRange: o['reduce-range'] === true,
+    ops: list(o.ops) ?? [],
+    exclude: list(o.exclude) ?? [],
+  });
+  if (mode === 'static') return base;
+  if (mode === 'dynamic') return { ...base, ...(o.target ? { target: o.target } : {}) };
   if (o['per-channel']) throw new WorkbenchError('USAGE', `--per-channel applies to --mode static and dynamic`);
-  return { ...common, ...(amp ? { mixedPrecision: true } : {}), ...(typeof o.tolerance === 'string' ? { mixedPrecisionTolerance: o.tolerance } : {}) };
+  return { ...base, ...(amp ? { mixedPrecision: true } : {}), ...(typeof o.tolerance === 'string' ? { mixedPrecisionTolerance: o.tolerance } : {}) };
 }
 
 const ms = (x: number) => (x >= 100 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3));

@@ -67,6 +67,11 @@ function handlersForWindow(host: IpcHost, models: WindowModels, contents: WebCon
     getProfile: (jobId) => service.getProfile(jobId),
     startCompare: (p) => service.startCompare(p),
     getCompare: (jobId) => service.getCompare(jobId),
+    getQuantizeSettings: () => service.getQuantizeSettings(),
+    startQuantize: (p) => service.startQuantize(p),
+    getQuantize: (jobId) => service.getQuantize(jobId),
+    startSensitivity: (p) => service.startSensitivity(p),
+    getSensitivity: (jobId) => service.getSensitivity(jobId),
   });
 }
 

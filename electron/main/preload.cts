@@ -38,6 +38,11 @@ const bridge: WorkbenchBridge = {
   getProfile: (params) => call('workbench:getProfile', params),
   startCompare: (params) => call('workbench:startCompare', params),
   getCompare: (params) => call('workbench:getCompare', params),
+  getQuantizeSettings: (params) => call('workbench:getQuantizeSettings', params),
+  startQuantize: (params) => call('workbench:startQuantize', params),
+  getQuantize: (params) => call('workbench:getQuantize', params),
+  startSensitivity: (params) => call('workbench:startSensitivity', params),
+  getSensitivity: (params) => call('workbench:getSensitivity', params),
   onProgress(listener) {
     const forward = (_event: Electron.IpcRendererEvent, message: unknown) => listener(message);
     ipcRenderer.on(EVENTS, forward);

@@ -35,6 +35,7 @@ export interface LatencyOptions {
   threads?: number;
   inputsPath?: string;
   signal?: AbortSignal;
+  onProgress?: ProfileOptions['onProgress'];
 }
 
 /** Measures `quantized` against `original` (both paths). */
@@ -48,6 +49,7 @@ export async function measureQuantized(original: string, quantized: string, o: L
     ...(o.threads !== undefined ? { intraOpThreads: o.threads } : {}),
     ...(o.inputsPath !== undefined ? { inputsPath: o.inputsPath } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
   };
   const r = await compareModels(original, quantized, options, host);
   const regions = quantizedRegions((await prepareModel(original)).index, (await prepareModel(quantized)).index, r.a.nodes, r.b.nodes);

@@ -23,12 +23,24 @@ import { countNodes } from '../../shared/rewrite/pass-manager.js';
 import type { ToleranceChoice } from '../../shared/verify/choose-tolerances.js';
 import { saveModel } from '../io/save-model.js';
 import { optimizationSetup, type OptimizationSetup } from '../optimize/optimization-setup.js';
+import type { QuantizeFigures } from '../../shared/protocol/quantize-figures.js';
 import type { ModelDocument } from './model-document.js';
 import { noVerification } from './step-verification.js';
 import { operationInfo } from '../../shared/operations/operation-info.js';
 
 /** A step as the editor keeps it: the history entry less what its place in the history decides. */
-type StepRecord = Omit<HistoryStep, 'index' | 'applied'>;
+export type StepRecord = Omit<HistoryStep, 'index' | 'applied'>;
+
+/** What long work applied as a step reports of itself. */
+export interface WorkOutcome {
+  options: Record<string, unknown>;
+  matches: number;
+  nodesBefore: number;
+  nodesAfter: number;
+  tolerance: ToleranceChoice | null;
+  /** A quantize step's measured figures, kept with the step. */
+  quantize?: QuantizeFigures;
+}
 
 /** What apply hands the service for the step's verification job. */
 export interface AppliedStep {
@@ -160,20 +172,57 @@ export class ModelEditor {
       this.originalNames ??= nodeNamesById(this.ir);
       const label = p.selection ? `${p.name} (${p.selection.length} selected node${p.selection.length === 1 ? '' : 's'})` : p.name;
       const e = await applyOperation(this.ir, r, runtime, label);
-      const dropped = this.steps.splice(this.ir.journal.state - 1);
-      const record: StepRecord = {
-        label,
-        operation: p.name,
-        options: r.options as Record<string, unknown>,
-        selection: p.selection ? [...p.selection] : null,
-        matches: e.outcome.matches,
-        nodesBefore: e.nodesBefore,
-        nodesAfter: e.nodesAfter,
-        verification: noVerification(e.tolerance?.tolerance.name ?? null, e.tolerance ? null : 'not verified: the operation is meant to change what the model computes'),
-      };
-      this.steps.push(record);
-            const snapshot = withOrigins(this.ir.toProto(), this.ir, this.originalNames);
+      const { record, dropped } = this.pushStep({ label, operation: p.name, selection: p.selection ?? null }, { options: r.options as Record<string, unknown>, matches: e.outcome.matches, nodesBefore: e.nodesBefore, nodesAfter: e.nodesAfter, tolerance: e.tolerance }, this.ir.journal.state - 1);
+      const snapshot = withOrigins(this.ir.toProto(), this.ir, this.originalNames);
       return { result: { ...this.history(), diff: graphDiff(e.diff), step: this.entry(this.steps.length - 1) }, record, snapshot, tolerance: e.tolerance, dropped };
+    });
+  }
+
+  /** Records a step just committed after history state `before`, in place of the undone ones. */
+  private pushStep(p: { label: string; operation: string; selection: number[] | null }, out: WorkOutcome, before: number): { record: StepRecord; dropped: StepRecord[] } {
+    const dropped = this.steps.splice(before);
+    const record: StepRecord = {
+      label: p.label,
+      operation: p.operation,
+      options: out.options,
+      selection: p.selection ? [...p.selection] : null,
+      matches: out.matches,
+      nodesBefore: out.nodesBefore,
+      nodesAfter: out.nodesAfter,
+      verification: noVerification(out.tolerance?.tolerance.name ?? null, out.tolerance ? null : 'not verified: the operation is meant to change what the model computes'),
+      ...(out.quantize ? { quantize: out.quantize } : {}),
+    };
+    this.steps.push(record);
+    return { record, dropped };
+  }
+
+  /**
+   * Applies long work (a quantization: preprocessing, calibration, the operation) as one step:
+   * one journal transaction, rolled back whole if the work fails or is cancelled. `from`: go back
+   * to that history state first (a step re-applied with other options); on failure the history
+   * returns to where it was. `work` may read the model's snapshot before the step is committed.
+   */
+  applyWork<W extends WorkOutcome>(p: { label: string; operation: string; selection: number[] | null; version?: number; from?: number }, work: (snapshot: () => ModelProto, before: number) => Promise<W>): Promise<AppliedStep & { work: W }> {
+    return this.exclusive(async () => {
+      this.checkVersion(p.version);
+      const start = this.ir.journal.state;
+      const back = p.from !== undefined ? this.jump(p.from, undefined).diff : undefined;
+      try {
+        this.originalNames ??= nodeNamesById(this.ir);
+        const names = this.originalNames;
+        const before = this.ir.journal.state;
+        const snapshot = () => withOrigins(this.ir.toProto(), this.ir, names);
+        const out = await this.ir.journal.transactionAsync(p.label, () => work(snapshot, before));
+        if (this.ir.journal.state === before) throw new WorkbenchError('NOT_APPLICABLE', `${p.operation}: nothing changed${p.selection ? ' in the selected nodes' : ''}`);
+        const d = graphDiff(this.ir.journal.diff(before, this.ir.journal.state));
+        const { record, dropped } = this.pushStep(p, out, before);
+        // Going back first: the view's diff holds both moves.
+        const diff = back ? { added: [...new Set([...back.added, ...d.added])], removed: [...new Set([...back.removed, ...d.removed])], changed: [...new Set([...back.changed, ...d.changed])], graphChanged: true } : d;
+        return { result: { ...this.history(), diff, step: this.entry(this.steps.length - 1) }, record, snapshot: snapshot(), tolerance: out.tolerance, dropped, work: out };
+      } catch (e) {
+        if (p.from !== undefined && this.ir.journal.state !== start) this.jump(start, undefined);
+        throw e;
+      }
     });
   }
 

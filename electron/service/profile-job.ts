@@ -1,18 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { WorkbenchError } from '../../shared/errors.js';
 import type { ModelProto } from '../../shared/onnx/proto-types.js';
 import type { CompareReport, ProfileReport } from '../../shared/profile/report-schema.js';
 import type { AppProfileOptions } from '../../shared/protocol/profile-api.js';
 import type { VerifyInputSettings } from '../../shared/verify/input-settings.js';
 import type { OpenedModel } from '../io/open-model.js';
-import { saveModel } from '../io/save-model.js';
 import { compareModels } from '../profile/compare-models.js';
 import { prepareModel, profileModel } from '../profile/profile-model.js';
 import { DEFAULT_OPTIONS, type ProfileOptions } from '../profile/profile-options.js';
 import type { RuntimeHost } from '../runtime-host/runtime-host.js';
 import type { JobControl } from './jobs.js';
+import { stateFile, withTemp } from './state-files.js';
 
 // Profiling and comparing in the service: the CLI's `profile` and `compare` on a document's
 // states. The file as opened is used as it is; any other state (the current one after edits, a
@@ -63,28 +60,11 @@ function appWording<T>(run: () => Promise<T>): Promise<T> {
   });
 }
 
-async function withTemp<T>(tempDir: string | undefined, use: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tempDir ?? tmpdir(), 'owb-profile-'));
-  try {
-    return await use(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-/** The file a state runs from: the source's own, or the snapshot written into `dir`. */
-async function stateFile(input: ProfileJobInput, state: ModelState, dir: string, name: string): Promise<string> {
-  if (!state.snapshot) return input.source.path;
-  const file = join(dir, name);
-  await saveModel(state.snapshot, file, { source: input.source });
-  return file;
-}
-
 /** Profiles one state of a document in the runtime host. */
 export function profileJob(host: RuntimeHost, input: ProfileJobInput, state: ModelState, control: JobControl): Promise<ProfileReport> {
   return withTemp(input.tempDir, async (dir) => {
     control.progress(0, 1, `preparing ${state.label}`);
-    const file = await stateFile(input, state, dir, 'profiled.onnx');
+    const file = (await stateFile(input.source, state.snapshot, dir, 'profiled.onnx')).path;
     control.signal.throwIfAborted();
     const report = await appWording(async () => profileModel(await prepareModel(file, state.label), cliOptions(input.options, input.settings, control), host));
     return { ...report, model: state.label };
@@ -95,8 +75,8 @@ export function profileJob(host: RuntimeHost, input: ProfileJobInput, state: Mod
 export function compareJob(host: RuntimeHost, input: ProfileJobInput, a: ModelState, b: ModelState, control: JobControl): Promise<CompareReport> {
   return withTemp(input.tempDir, async (dir) => {
     control.progress(0, 1, `preparing ${a.label} and ${b.label}`);
-    const fileA = await stateFile(input, a, dir, 'a.onnx');
-    const fileB = await stateFile(input, b, dir, 'b.onnx');
+    const fileA = (await stateFile(input.source, a.snapshot, dir, 'a.onnx')).path;
+    const fileB = (await stateFile(input.source, b.snapshot, dir, 'b.onnx')).path;
     control.signal.throwIfAborted();
     const report = await appWording(() => compareModels(fileA, fileB, cliOptions(input.options, input.settings, control), host));
     return { ...report, a: { ...report.a, model: a.label }, b: { ...report.b, model: b.label } };

@@ -8,6 +8,8 @@ import type { ModelProto } from '../../shared/onnx/proto-types.js';
 import type { CompareReport, ProfileReport } from '../../shared/profile/report-schema.js';
 import type { CompareResult, ProfileResult, StartCompareParams, StartProfileParams } from '../../shared/protocol/profile-api.js';
 import type { ApplyRequest, EditHistory, EditResult, JobInfo, ListOperationsParams, OperationList, OperationPreview, OperationRequest, SavedModel } from '../../shared/protocol/operations-api.js';
+import type { AppSensitivityReport, QuantizeResult, SensitivityResult, StartQuantizeParams, StartSensitivityParams } from '../../shared/protocol/quantize-api.js';
+import type { QuantizeSettings } from '../../shared/quantize/quantize-settings.js';
 import type { DocumentState, RecoveryInfo, SaveTarget } from '../../shared/protocol/recovery-api.js';
 import { externalDataOf } from '../../shared/onnx/external-data.js';
 import { mapModelTensors } from '../../shared/onnx/map-tensors.js';
@@ -20,7 +22,10 @@ import { settingsDir } from '../io/settings-dir.js';
 import { RuntimeHost } from '../runtime-host/runtime-host.js';
 import { Jobs } from './jobs.js';
 import { ModelDocument, type DocumentOrigin } from './model-document.js';
-import { ModelEditor } from './model-editor.js';
+import { ModelEditor, type AppliedStep } from './model-editor.js';
+import { quantizeJob } from './quantize-job.js';
+import { QuantizeSettingsStore } from './quantize-settings-store.js';
+import { sensitivityJob } from './sensitivity-job.js';
 import { compareJob, profileJob, type ModelState, type ProfileJobInput } from './profile-job.js';
 import { endedVerification, runningVerification } from './step-verification.js';
 import { verifyStep } from './verify-job.js';
@@ -66,6 +71,11 @@ export class WorkbenchService implements Backend {
   private readonly uploads: UploadDir;
   private readonly maxDocuments: number;
   private readonly verifySettings: VerifySettingsStore;
+  private readonly quantizeSettings: QuantizeSettingsStore;
+  /** Edits made by finished quantize jobs, by jobId (forgotten with the job). */
+  private readonly quantizeEdits = new Map<string, EditResult>();
+  /** Reports of finished sensitivity jobs, by jobId (forgotten with the job). */
+  private readonly sensitivityReports = new Map<string, { step: number; report: AppSensitivityReport }>();
   private readonly editors = new Map<string, ModelEditor>();
   private readonly operations: OperationRegistry;
   private readonly jobList: Jobs;
@@ -82,6 +92,7 @@ export class WorkbenchService implements Backend {
     this.uploads = new UploadDir(options.tempDir);
     this.maxDocuments = Math.max(1, options.maxDocuments ?? 16);
     this.verifySettings = new VerifySettingsStore(join(options.settingsDir ?? settingsDir(), 'verify-settings.json'));
+    this.quantizeSettings = new QuantizeSettingsStore(join(options.settingsDir ?? settingsDir(), 'quantize-settings.json'));
     this.operations = options.operations ?? defaultOperations();
     this.jobList = new Jobs((e) => this.emit(e));
     this.runtimeHost = options.runtimeHost;
@@ -244,14 +255,19 @@ export class WorkbenchService implements Backend {
 
   /** Applies an operation as one step and, unless `verify` is false, starts its verification job (the answer does not wait for it). */
   async applyOperation(p: ApplyRequest): Promise<EditResult> {
-    const doc = this.document(p.modelId);
     const editor = this.editor(p.modelId);
     const applied = await editor.apply(p);
-    this.unsaved.changed(p.modelId);
+    return this.stepApplied(p.modelId, editor, applied, p.verify !== false);
+  }
+
+  /** After a step: kept for profiling, unsaved work noted, replaced steps' jobs cancelled, its verification started. */
+  private async stepApplied(modelId: string, editor: ModelEditor, applied: AppliedStep, verify: boolean): Promise<EditResult> {
+    const doc = this.document(modelId);
+    this.unsaved.changed(modelId);
     this.stepModels.set(applied.record, applied.snapshot);
     for (const s of applied.dropped) if (s.verification.state === 'running' && s.verification.jobId) void this.jobList.cancel(s.verification.jobId);
     const choice = applied.tolerance;
-    if (p.verify === false || !choice) return applied.result;
+    if (!verify || !choice) return applied.result;
     const settings = (await this.verifySettings.get(doc.settingsKey)) ?? DEFAULT_VERIFY_SETTINGS;
     const host = (this.runtimeHost ??= new RuntimeHost());
     const job = this.jobList.start<VerificationResult>(
@@ -425,6 +441,94 @@ export class WorkbenchService implements Backend {
     const job = this.jobList.get(jobId);
     if (job.kind !== 'compare') throw new WorkbenchError('UNKNOWN_JOB', `job "${jobId}" is a ${job.kind} job, not a comparison`);
     return { job, report: (this.reports.get(jobId) as CompareReport | undefined) ?? null };
+  }
+
+  getQuantizeSettings(): Promise<QuantizeSettings> {
+    return this.quantizeSettings.get();
+  }
+
+  /** A history state's model as its step left it (null: the file as opened). */
+  private stateModel(modelId: string, editor: ModelEditor, state: number): ModelProto | null {
+    if (state === 0) return null;
+    const record = editor.stepRecord(state);
+    const snapshot = record && this.stepModels.get(record);
+    if (!snapshot) throw new WorkbenchError('BAD_STEP', `${this.document(modelId).origin.name}: history state ${state} was not kept`);
+    return snapshot;
+  }
+
+  /** Quantizes as a job: one history step with its measured figures; its settings are remembered for the next time. */
+  async startQuantize(p: StartQuantizeParams): Promise<JobInfo> {
+    const doc = this.document(p.modelId);
+    const editor = this.editor(p.modelId);
+    if (p.replaceStep !== undefined && !editor.stepRecord(p.replaceStep)?.operation.startsWith('quantize-')) {
+      throw new WorkbenchError('BAD_STEP', `${doc.origin.name}: step ${p.replaceStep} is not a quantize step`);
+    }
+    const verify = (await this.verifySettings.get(doc.settingsKey)) ?? DEFAULT_VERIFY_SETTINGS;
+    await this.quantizeSettings.set(p.settings);
+    const host = (this.runtimeHost ??= new RuntimeHost());
+    return this.jobList.start(
+      'quantize',
+      `quantize-${p.settings.mode} ${doc.origin.name}`,
+      async (c) => {
+        const applied = await quantizeJob(
+          {
+            source: doc.model,
+            editor,
+            registry: this.operations,
+            host,
+            settings: p.settings,
+            verify,
+            stateModel: (state) => this.stateModel(p.modelId, editor, state),
+            ...(p.selection ? { selection: p.selection } : {}),
+            ...(p.version !== undefined ? { version: p.version } : {}),
+            ...(p.replaceStep !== undefined ? { replaceStep: p.replaceStep } : {}),
+            ...(this.options.tempDir ? { tempDir: this.options.tempDir } : {}),
+          },
+          c,
+        );
+        return this.stepApplied(p.modelId, editor, applied, true);
+      },
+      (info, edit) => {
+        if (edit) this.quantizeEdits.set(info.jobId, edit);
+        for (const id of this.quantizeEdits.keys()) if (!this.jobList.has(id)) this.quantizeEdits.delete(id);
+      },
+    );
+  }
+
+  async getQuantize(jobId: string): Promise<QuantizeResult> {
+    const job = this.jobList.get(jobId);
+    if (job.kind !== 'quantize') throw new WorkbenchError('UNKNOWN_JOB', `job "${jobId}" is a ${job.kind} job, not a quantization`);
+    return { job, edit: this.quantizeEdits.get(jobId) ?? null };
+  }
+
+  /** Per-layer sensitivity of a quantize step (the state before it against the state after it) as a job; getSensitivity has the report. */
+  async startSensitivity(p: StartSensitivityParams): Promise<JobInfo> {
+    const doc = this.document(p.modelId);
+    const editor = this.editor(p.modelId);
+    await editor.idle();
+    const step = p.step ?? editor.history().state;
+    const record = editor.stepRecord(step);
+    if (!record?.operation.startsWith('quantize-')) throw new WorkbenchError('BAD_STEP', `${doc.origin.name}: ${step === 0 ? 'no step applied' : `step ${step} is not a quantize step`}; sensitivity compares a quantize step with the state before it`);
+    const before = this.stateModel(p.modelId, editor, step - 1);
+    const after = this.stateModel(p.modelId, editor, step)!;
+    const verify = (await this.verifySettings.get(doc.settingsKey)) ?? DEFAULT_VERIFY_SETTINGS;
+    const host = (this.runtimeHost ??= new RuntimeHost());
+    return this.jobList.start(
+      'sensitivity',
+      `sensitivity of ${doc.origin.name} (step ${step})`,
+      (c) => sensitivityJob(host, { source: doc.model, before, after, verify, ...(this.options.tempDir ? { tempDir: this.options.tempDir } : {}) }, c),
+      (info, report) => {
+        if (report) this.sensitivityReports.set(info.jobId, { step, report });
+        for (const id of this.sensitivityReports.keys()) if (!this.jobList.has(id)) this.sensitivityReports.delete(id);
+      },
+    );
+  }
+
+  async getSensitivity(jobId: string): Promise<SensitivityResult> {
+    const job = this.jobList.get(jobId);
+    if (job.kind !== 'sensitivity') throw new WorkbenchError('UNKNOWN_JOB', `job "${jobId}" is a ${job.kind} job, not a sensitivity measurement`);
+    const r = this.sensitivityReports.get(jobId);
+    return { job, step: r?.step ?? null, report: r?.report ?? null };
   }
 
   /** Resolves when a job has ended (for the CLI and tests; clients poll getJob or watch progress). */

@@ -16,6 +16,10 @@ import { ProfilePanel } from '../profile/ProfilePanel.js';
 import { createProfileStore } from '../profile/profile-store.js';
 import { useDiffMarks, useHeat } from '../profile/use-heat.js';
 import { SearchBox } from '../search/SearchBox.js';
+import { QuantizePanel } from '../quantize/QuantizePanel.js';
+import { SensitivityPanel } from '../quantize/SensitivityPanel.js';
+import { createSensitivityStore } from '../quantize/sensitivity-store.js';
+import { useSensitivityHeat } from '../quantize/use-sensitivity-heat.js';
 import { createAppStore, currentPath } from '../state/app-state.js';
 import { useStore } from '../state/use-store.js';
 import { installMenuCommands } from '../save/menu-commands.js';
@@ -38,6 +42,7 @@ interface Props {
 export function App({ backend, startupError }: Props) {
   const [store] = useState(createAppStore);
   const [profileStore] = useState(createProfileStore);
+  const [sensitivityStore] = useState(createSensitivityStore);
   const actions = useMemo(() => (backend ? createActions(store, backend, mark) : null), [store, backend]);
   const s = useStore(store, (state) => state);
   const [fitToken, setFitToken] = useState(0);
@@ -63,7 +68,9 @@ export function App({ backend, startupError }: Props) {
   const layout = useLayout(view, mark);
   // After an edit the previous scene stays on screen while the edited graph is laid out.
   const scene = layout.scene && (layout.scene.view.prepared === s.prepared || editView === s.prepared) ? layout.scene : null;
-  const heat = useHeat(profileStore, scene, s.graph, s.crumbs.length <= 1);
+  const history = useStore(edit.store, (e) => e.history);
+  const sqnrHeat = useSensitivityHeat(sensitivityStore, scene, s.graph, s.crumbs.length <= 1, s.model?.modelId ?? null, history);
+  const heat = useHeat(profileStore, scene, s.graph, s.crumbs.length <= 1, sqnrHeat);
   const diff = useDiffMarks(profileStore, scene, s.graph, s.crumbs.length <= 1);
   const highlights = useMemo(
     () => (scene ? { ...withPreview(scene.view, highlightsOf(scene.view, s.selection, s.matches, s.focus), previewNodes), heat, ...(diff ? { diff } : {}) } : null),
@@ -159,7 +166,23 @@ export function App({ backend, startupError }: Props) {
         </div>
         <aside className="sidebar">
           {s.model && edit.actions ? <OperationsPanel store={edit.store} actions={edit.actions} /> : null}
+          {backend && s.model && edit.actions ? <QuantizePanel backend={backend} model={s.model} selection={s.selection} version={history?.version} edit={edit.actions} /> : null}
           {s.model && edit.actions ? <HistoryPanel store={edit.store} actions={edit.actions} /> : null}
+          {backend && actions && s.model && edit.actions ? (
+            <SensitivityPanel
+              backend={backend}
+              model={s.model}
+              graph={s.graph}
+              history={history}
+              selection={s.selection}
+              store={sensitivityStore}
+              edit={edit.actions}
+              onPick={(ids) => {
+                actions.jump(`n:${ids[0]}`);
+                actions.selectKeys(ids.map((id) => `n:${id}`), 'replace');
+              }}
+            />
+          ) : null}
           {backend && s.model && view ? (
             <NodePanel
               backend={backend}

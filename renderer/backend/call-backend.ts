@@ -2,6 +2,8 @@ import type { Backend, GraphInfo, GraphPath, OpenedModelInfo, ProgressEvent, Ten
 import type { ApplyRequest, EditHistory, EditResult, JobInfo, ListOperationsParams, OperationList, OperationPreview, OperationRequest, SavedModel } from '../../shared/protocol/operations-api.js';
 import type { DocumentState, RecoveryInfo, SaveTarget } from '../../shared/protocol/recovery-api.js';
 import type { CompareResult, ProfileResult, StartCompareParams, StartProfileParams } from '../../shared/protocol/profile-api.js';
+import type { QuantizeResult, SensitivityResult, StartQuantizeParams, StartSensitivityParams } from '../../shared/protocol/quantize-api.js';
+import type { QuantizeSettings } from '../../shared/quantize/quantize-settings.js';
 import type { VerifyInputSettings } from '../../shared/verify/input-settings.js';
 import { backendOver, type MethodName, type MethodParams, type MethodResult } from '../../shared/protocol/methods.js';
 
@@ -114,5 +116,25 @@ export abstract class CallBackend implements Backend {
 
   getCompare(jobId: string): Promise<CompareResult> {
     return this.calls.getCompare(jobId);
+  }
+
+  getQuantizeSettings(): Promise<QuantizeSettings> {
+    return this.calls.getQuantizeSettings();
+  }
+
+  startQuantize(params: StartQuantizeParams): Promise<JobInfo> {
+    return this.calls.startQuantize(params);
+  }
+
+  getQuantize(jobId: string): Promise<QuantizeResult> {
+    return this.calls.getQuantize(jobId);
+  }
+
+  startSensitivity(params: StartSensitivityParams): Promise<JobInfo> {
+    return this.calls.startSensitivity(params);
+  }
+
+  getSensitivity(jobId: string): Promise<SensitivityResult> {
+    return this.calls.getSensitivity(jobId);
   }
 }

@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import type { HistoryStep, StepVerification } from '../../shared/protocol/operations-api.js';
 import type { ProgressEvent } from '../../shared/protocol/backend.js';
 import { editsText } from '../app/edits-text.js';
+import { QuantizeFigures } from '../quantize/QuantizeFigures.js';
 import { useStore } from '../state/use-store.js';
 import type { EditActions } from './edit-actions.js';
 import type { EditStore } from './edit-state.js';
@@ -64,6 +65,7 @@ export function HistoryPanel({ store, actions }: { store: EditStore; actions: Ed
         <span className="step-counts">{`${step.nodesBefore} → ${step.nodesAfter} nodes`}</span>
       </button>
       <Badge v={step.verification} progress={step.verification.jobId ? s.jobs.get(step.verification.jobId) : undefined} onCancel={() => step.verification.jobId && void actions.cancelJob(step.verification.jobId)} />
+      {step.quantize ? <QuantizeFigures q={step.quantize} /> : null}
     </li>
   );
   return (

@@ -144,6 +144,8 @@ export function createEditActions(app: AppStore, edit: EditStore, backend: Backe
         backend.applyOperation({ modelId: id, name: p.op.name, options: p.options, version: p.result.version, ...(p.selection ? { selection: p.selection } : {}) }),
       );
     },
+    /** Shows an edit a job made (a quantize step): the history, its verification, the graph. */
+    showEdit: (result: EditResult) => edited('Updating the graph…', () => Promise.resolve(result)),
     undo: () => edited('Undoing…', (modelId, version) => backend.undo({ modelId, ...(version !== undefined ? { version } : {}) })),
     redo: () => edited('Redoing…', (modelId, version) => backend.redo({ modelId, ...(version !== undefined ? { version } : {}) })),
     goToStep: (index: number) => edited(`Going to step ${index}…`, (modelId, version) => backend.goToStep({ modelId, index, ...(version !== undefined ? { version } : {}) })),

@@ -6,13 +6,13 @@ import { diffMarksOf } from './diff-marks.js';
 import { heatOf, idsByName } from './heat-map.js';
 import type { ProfileStore } from './profile-store.js';
 
-/** The heat map of the last profile over the graph shown (only the main graph: reports name its nodes), or null. */
-export function useHeat(store: ProfileStore, scene: Scene | null, graph: GraphInfo | null, atMainGraph: boolean): Float32Array | null {
+/** The heat map of the last profile over the graph shown (only the main graph: reports name its nodes), or null; `over`: another heat shown instead (SQNR). */
+export function useHeat(store: ProfileStore, scene: Scene | null, graph: GraphInfo | null, atMainGraph: boolean, over: Float32Array | null = null): Float32Array | null {
   const report = useStore(store, (s) => s.report);
   const show = useStore(store, (s) => s.showHeat);
   return useMemo(
-    () => (scene && graph && report && show && atMainGraph ? heatOf(scene.view, idsByName(graph), report).heat : null),
-    [scene, graph, report, show, atMainGraph],
+    () => over ?? (scene && graph && report && show && atMainGraph ? heatOf(scene.view, idsByName(graph), report).heat : null),
+    [scene, graph, report, show, atMainGraph, over],
   );
 }
 

@@ -28,6 +28,13 @@ export interface JournalDiff {
   graphChanged: boolean;
 }
 
+/** A place in the journal (see Journal.mark). */
+export interface JournalMark {
+  state: number;
+  /** Changes already in the open transaction; -1: none was open. */
+  open: number;
+}
+
 /**
  * The edit history of a model. Every mutation of the IR goes through `record`, inside a
  * transaction; undo and redo replay the recorded inverses. States are numbered: 0 is the model
@@ -200,6 +207,21 @@ export class Journal {
     } finally {
       this.replaying = false;
     }
+  }
+
+  /** Where the journal is now, for `diffSince`: inside an open transaction, how far into it. */
+  mark(): JournalMark {
+    return { state: this.done.length, open: this.open ? this.open.changes.length : -1 };
+  }
+
+  /**
+   * What changed since `mark` (null: nothing), also when both lie inside one open transaction (an
+   * operation applied as part of a larger step), where `state` does not move.
+   */
+  diffSince(mark: JournalMark): JournalDiff | null {
+    const lists = mark.open >= 0 && this.open ? [this.open.changes.slice(mark.open)] : this.done.slice(mark.state).map((tx) => tx.changes);
+    if (!lists.some((l) => l.length > 0)) return null;
+    return diffOf(lists);
   }
 
   /** Nodes added/removed/changed going from state `from` to state `to` (either direction). */

@@ -87,12 +87,13 @@ export async function dryRunOperation(model: IrModel, r: ResolvedOperation, runt
  */
 export async function applyOperation(model: IrModel, r: ResolvedOperation, runtime: OperationRuntime, label: string, control: RunControl = {}): Promise<OperationEffect> {
   const nodesBefore = countNodes(model);
-  const state = model.journal.state;
+  // A mark, not the state: inside a larger step's transaction the state does not move.
+  const mark = model.journal.mark();
   const outcome = await model.journal.transactionAsync(label, () => execute(model, r, runtime, control));
-  if (model.journal.state === state) {
+  const diff = model.journal.diffSince(mark);
+  if (!diff) {
     const where = r.scope ? 'in the selection' : 'in the model';
     throw new WorkbenchError('NOT_APPLICABLE', `operation ${r.op.name} changes nothing ${where}`);
   }
-  const diff = model.journal.diff(state, model.journal.state);
   return { outcome, diff, nodesBefore, nodesAfter: countNodes(model), tolerance: toleranceOf(r.op, outcome) };
 }

@@ -1,6 +1,8 @@
 import type { ModelSummary, ValueSummary } from '../onnx/model-summary.js';
 import type { VerifyInputSettings } from '../verify/input-settings.js';
 import type { DocumentState, RecoveryInfo, SaveTarget } from './recovery-api.js';
+import type { QuantizeResult, SensitivityResult, StartQuantizeParams, StartSensitivityParams } from './quantize-api.js';
+import type { QuantizeSettings } from '../quantize/quantize-settings.js';
 import type { CompareResult, ProfileResult, StartCompareParams, StartProfileParams } from './profile-api.js';
 import type { ApplyRequest, EditHistory, EditResult, JobInfo, ListOperationsParams, OperationList, OperationPreview, OperationRequest, SavedModel } from './operations-api.js';
 
@@ -144,6 +146,14 @@ export interface Backend {
   /** Compares the current state with the file as opened (or history state N) as a job. */
   startCompare(params: StartCompareParams): Promise<JobInfo>;
   getCompare(jobId: string): Promise<CompareResult>;
+  /** The quantize settings used last (remembered for the user, not per model). */
+  getQuantizeSettings(): Promise<QuantizeSettings>;
+  /** Quantizes the selection (or the model) as a job: calibration in the runtime host, one history step, latency and outputs measured. */
+  startQuantize(params: StartQuantizeParams): Promise<JobInfo>;
+  getQuantize(jobId: string): Promise<QuantizeResult>;
+  /** Per-layer sensitivity of a quantize step (the state before it against the state after it) as a job. */
+  startSensitivity(params: StartSensitivityParams): Promise<JobInfo>;
+  getSensitivity(jobId: string): Promise<SensitivityResult>;
   /** Progress of opening, inference and jobs (a job's events carry its jobId). */
   onProgress(listener: (e: ProgressEvent) => void): () => void;
 }

@@ -2,6 +2,7 @@ import './zod-config.js';
 import { z } from 'zod';
 import type { EditHistory, EditResult, GraphDiff, HistoryStep, JobInfo, OperationInfo, OperationList, OperationPreview, SavedModel, StepVerification } from './operations-api.js';
 import { modelIdSchema } from './schemas.js';
+import { quantizeFiguresSchema } from './quantize-figures.js';
 
 // Zod schemas of operations-api.ts, each annotated with the type it checks.
 
@@ -74,6 +75,7 @@ export const historyStepSchema: z.ZodType<HistoryStep> = z.object({
   nodesAfter: count,
   applied: z.boolean(),
   verification: stepVerificationSchema,
+  quantize: quantizeFiguresSchema.optional(),
 });
 
 export const editHistorySchema: z.ZodType<EditHistory> = z.object({ version: versionSchema, state: count, steps: z.array(historyStepSchema) });

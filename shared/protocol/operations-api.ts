@@ -1,4 +1,5 @@
 import type { OperationGroup } from '../operations/operation.js';
+import type { QuantizeFigures } from './quantize-figures.js';
 
 // The Backend's part for editing a model: operations (list, preview, apply), the history
 // (undo, redo, jump), saving, and jobs. Plain JSON, like the rest of the API.
@@ -87,6 +88,8 @@ export interface HistoryStep {
   /** False once undone (redo or goToStep brings it back). */
   applied: boolean;
   verification: StepVerification;
+  /** A quantize step's measured size, latency and accuracy (the app's Quantize job). */
+  quantize?: QuantizeFigures;
 }
 
 export interface EditHistory {

@@ -362,3 +362,24 @@ describe('journal versions and dry runs', () => {
     expect(seen.has(ir.journal.version)).toBe(false);
   });
 });
+
+describe('journal marks inside a larger transaction', () => {
+  it('diffSince sees an inner transaction\'s changes where the state does not move, and the outer step undoes whole', async () => {
+    const ir = load();
+    const outer = await ir.journal.transactionAsync('quantize', async () => {
+      const before = ir.journal.mark();
+      ir.journal.transaction('inner rename', () => ir.graph.rename(byName(ir, 'neg'), 'negate'));
+      const inner = ir.journal.diffSince(before);
+      const nothing = ir.journal.mark();
+      ir.journal.transaction('inner no-op', () => undefined);
+      return { inner, state: ir.journal.state, unchanged: ir.journal.diffSince(nothing) };
+    });
+    expect(outer.state).toBe(0);
+    expect(outer.inner!.changed).toEqual([byName(ir, 'negate').id]);
+    expect(outer.unchanged).toBeNull();
+    expect(ir.journal.state).toBe(1);
+    expect(ir.journal.diffSince({ state: 0, open: -1 })!.changed).toEqual([byName(ir, 'negate').id]);
+    ir.journal.undo();
+    expect(byName(ir, 'neg').name).toBe('neg');
+  });
+});

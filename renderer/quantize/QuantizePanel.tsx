@@ -1,0 +1,161 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { Backend, OpenedModelInfo } from '../../shared/protocol/backend.js';
+import type { QuantizeResult } from '../../shared/protocol/quantize-api.js';
+import { DEFAULT_QUANTIZE_SETTINGS, QUANTIZE_MODES, type QuantizeSettings } from '../../shared/quantize/quantize-settings.js';
+import type { EditActions } from '../edit/edit-actions.js';
+import { JobProgress } from '../profile/JobProgress.js';
+import { useJob } from '../profile/use-job.js';
+
+// Quantize, for the selection or the whole model, with the CLI's options: a job in the service
+// (preprocessing, calibration in the runtime host, one history step, then the latency and the
+// outputs measured before and after). The settings used last come back for the next model.
+
+const words = (text: string) => text.split(',').map((s) => s.trim()).filter(Boolean);
+
+interface Props {
+  backend: Backend;
+  model: OpenedModelInfo;
+  selection: ReadonlySet<number>;
+  version: number | undefined;
+  edit: EditActions;
+}
+
+export function QuantizePanel({ backend, model, selection, version, edit }: Props) {
+  const [s, setS] = useState<QuantizeSettings>(DEFAULT_QUANTIZE_SETTINGS);
+  const [ops, setOps] = useState('');
+  const [exclude, setExclude] = useState('');
+  const [open, setOpen] = useState(false);
+  const fetch = useCallback((jobId: string) => backend.getQuantize(jobId).then((r: QuantizeResult) => ({ job: r.job, report: r.edit })), [backend]);
+  const job = useJob(backend, fetch);
+
+  useEffect(() => {
+    let live = true;
+    backend.getQuantizeSettings().then(
+      (remembered) => {
+        if (!live) return;
+        setS(remembered);
+        setOps(remembered.ops.join(', '));
+        setExclude('');
+      },
+      () => undefined,
+    );
+    return () => void (live = false);
+  }, [backend, model.modelId]);
+
+  const set = (change: Partial<QuantizeSettings>) => setS((x) => ({ ...x, ...change }));
+  const isStatic = s.mode === 'static';
+  const ids = selection.size ? [...selection].sort((a, b) => a - b) : undefined;
+  const run = async () => {
+    const settings = { ...s, ops: words(ops), exclude: words(exclude) };
+    const result = await job.run(() => backend.startQuantize({ modelId: model.modelId, settings, ...(ids ? { selection: ids } : {}), ...(version !== undefined ? { version } : {}) }));
+    if (result) await edit.showEdit(result);
+  };
+
+  return (
+    <section className="panel quantize" aria-label="quantize">
+      <h2>
+        <button type="button" className="panel-toggle" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
+          {open ? '▾' : '▸'} Quantize
+        </button>
+      </h2>
+      {open ? (
+        <form
+          className="quantize-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void run();
+          }}
+        >
+          <p className="muted">{`For ${ids ? `${ids.length} selected node${ids.length === 1 ? '' : 's'}` : 'the whole model'}`}</p>
+          <label>
+            mode{' '}
+            <select aria-label="quantize mode" value={s.mode} onChange={(e) => set({ mode: e.target.value as QuantizeSettings['mode'] })}>
+              {QUANTIZE_MODES.map((m) => (
+                <option key={m} value={m}>
+                  {m}
+                </option>
+              ))}
+            </select>
+          </label>
+          {isStatic ? (
+            <>
+              <label>
+                method{' '}
+                <select aria-label="calibration method" value={s.method} onChange={(e) => set({ method: e.target.value as QuantizeSettings['method'] })}>
+                  <option value="minmax">minmax</option>
+                  <option value="percentile">percentile</option>
+                  <option value="entropy">entropy</option>
+                </select>
+              </label>
+              <label>
+                activations{' '}
+                <select aria-label="activation type" value={s.activationType} onChange={(e) => set({ activationType: e.target.value as QuantizeSettings['activationType'] })}>
+                  <option value="uint8">uint8</option>
+                  <option value="int8">int8</option>
+                </select>
+              </label>
+              <label>
+                <input type="checkbox" checked={s.symmetric} onChange={(e) => set({ symmetric: e.target.checked })} /> symmetric
+              </label>
+              <label>
+                <input type="checkbox" checked={s.reduceRange} onChange={(e) => set({ reduceRange: e.target.checked })} /> reduce range
+              </label>
+            </>
+          ) : null}
+          {isStatic || s.mode === 'dynamic' ? (
+            <label>
+              <input type="checkbox" checked={s.perChannel} onChange={(e) => set({ perChannel: e.target.checked })} /> per-channel
+            </label>
+          ) : null}
+          <label>
+            ops <input type="text" aria-label="quantize ops" placeholder="default set (e.g. Conv, MatMul)" value={ops} onChange={(e) => setOps(e.target.value)} />
+          </label>
+          <label>
+            exclude <input type="text" aria-label="quantize exclude" placeholder="node names left in float" value={exclude} onChange={(e) => setExclude(e.target.value)} />
+          </label>
+          {s.mode !== 'int4' ? (
+            <label>
+              <input type="checkbox" checked={s.preprocess} onChange={(e) => set({ preprocess: e.target.checked })} /> cleanups and fusions first
+            </label>
+          ) : null}
+          {isStatic ? (
+            <fieldset>
+              <legend className="muted">Calibration samples</legend>
+              <label>
+                <input type="radio" name="calibration" checked={s.calibration === 'settings'} onChange={() => set({ calibration: 'settings' })} /> the verification inputs
+              </label>
+              <label>
+                <input type="radio" name="calibration" checked={s.calibration === 'folder'} onChange={() => set({ calibration: 'folder' })} /> a folder of sample folders
+              </label>
+              {s.calibration === 'folder' ? (
+                <input type="text" aria-label="calibration folder" placeholder="/path/to/samples" value={s.calibrationPath} onChange={(e) => set({ calibrationPath: e.target.value })} />
+              ) : null}
+              <label>
+                <input type="radio" name="calibration" aria-label="generated calibration" checked={s.calibration === 'generated'} onChange={() => set({ calibration: 'generated' })} /> generated
+              </label>
+              {s.calibration === 'generated' ? (
+                <>
+                  <label>
+                    samples <input type="number" aria-label="calibration samples" min={1} value={s.samples} onChange={(e) => set({ samples: Math.max(1, Number(e.target.value) || 1) })} />
+                  </label>
+                  <p className="quantize-warning" role="note">
+                    Random inputs give poor ranges: calibrate on real samples for a model you keep.
+                  </p>
+                </>
+              ) : null}
+            </fieldset>
+          ) : null}
+          <label>
+            timed runs <input type="number" aria-label="latency runs" min={1} value={s.runs} onChange={(e) => set({ runs: Math.max(1, Number(e.target.value) || 1) })} />
+          </label>
+          <div className="op-buttons">
+            <button type="submit" disabled={job.running}>
+              Quantize
+            </button>
+          </div>
+        </form>
+      ) : null}
+      <JobProgress view={job} label="quantize" />
+    </section>
+  );
+}

@@ -1,0 +1,124 @@
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkbenchService } from '../../electron/service/workbench-service.js';
+import type { ProgressEvent } from '../../shared/protocol/backend.js';
+import { DEFAULT_QUANTIZE_SETTINGS, type QuantizeSettings } from '../../shared/quantize/quantize-settings.js';
+import { writeConvBnRelu } from './conv-bn-model.js';
+
+// The app's Quantize as a service job on a builder-made Conv + BatchNormalization + Relu model,
+// calibration and measuring in the runtime host (dist/ must be built): one history step with its
+// measured figures, undo, a failed re-apply that leaves the history as it was, cancel, and the
+// settings remembered for the next start.
+
+const staticGenerated: QuantizeSettings = { ...DEFAULT_QUANTIZE_SETTINGS, mode: 'static', calibration: 'generated', samples: 4, runs: 3 };
+
+describe('the quantize job in the service', () => {
+  let dir: string;
+  let service: WorkbenchService;
+  let modelId: string;
+  const events: ProgressEvent[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'quantize-job-'));
+    const file = join(dir, 'conv-bn-relu.onnx');
+    await writeConvBnRelu(file);
+    await mkdir(join(dir, 'tmp'));
+    service = new WorkbenchService({ settingsDir: dir, tempDir: join(dir, 'tmp') });
+    service.onProgress((e) => events.push(e));
+    modelId = (await service.openPath(file)).modelId;
+  });
+  afterAll(async () => {
+    await service.dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('quantizes (preprocessing, calibration, the operation) as one step with sizes, latency and accuracy measured', async () => {
+    const job = await service.startQuantize({ modelId, settings: staticGenerated });
+    const ended = await service.waitForJob(job.jobId);
+    expect(ended.error).toBeNull();
+    expect(ended.state).toBe('done');
+    const { edit } = await service.getQuantize(job.jobId);
+    expect(edit!.state).toBe(1);
+    expect(edit!.steps).toHaveLength(1);
+    const step = edit!.steps[0]!;
+    expect(step.operation).toBe('quantize-static');
+    // BatchNormalization folded into Conv, then QDQ around the Conv: one step holds both.
+    expect(step.nodesBefore).toBe(3);
+    expect(step.nodesAfter).toBeGreaterThan(3);
+    const q = step.quantize!;
+    expect(q.calibration).toEqual({ method: 'minmax', samples: 4, generated: true });
+    expect(q.warnings.some((w) => /generated \(random\)/.test(w))).toBe(true);
+    expect(q.sizeBytesBefore).toBeGreaterThan(0);
+    expect(q.sizeBytesAfter).toBeGreaterThan(0);
+    expect(q.latency!.before).toBeGreaterThan(0);
+    expect(q.latency!.after).toBeGreaterThan(0);
+    expect(q.latency!.ratio).toBeCloseTo(q.latency!.after / q.latency!.before, 1);
+    expect(q.slower).toBe(q.warnings.some((w) => /SLOWER/.test(w)));
+    expect(q.outputs.map((o) => o.name)).toEqual(['y']);
+    expect(q.outputs[0]!.cosine!).toBeGreaterThan(0.99);
+    // Its verification runs at the operation's tolerance.
+    expect(step.verification.state).toBe('running');
+    const mine = events.filter((e) => e.jobId === job.jobId).map((e) => e.message);
+    expect(mine.some((m) => /calibrat/.test(m))).toBe(true);
+    expect(mine.some((m) => /measuring/.test(m))).toBe(true);
+    await service.waitForJob(step.verification.jobId!);
+    expect((await service.getHistory(modelId)).steps[0]!.verification.state).toBe('passed');
+    expect(await readdir(join(dir, 'tmp'))).toEqual([]);
+    // The settings are remembered for the user (a new start reads them).
+    const again = new WorkbenchService({ settingsDir: dir });
+    expect(await again.getQuantizeSettings()).toEqual(staticGenerated);
+    await again.dispose();
+  });
+
+  it('a re-apply that fails (every quantizable node excluded) leaves the history as it was', async () => {
+    const job = await service.startQuantize({ modelId, settings: { ...staticGenerated, exclude: ['conv'] }, replaceStep: 1 });
+    const ended = await service.waitForJob(job.jobId);
+    expect(ended.state).toBe('failed');
+    expect(ended.error!.message).toMatch(/nothing to quantize/);
+    const h = await service.getHistory(modelId);
+    expect(h.state).toBe(1);
+    expect(h.steps[0]!.quantize).toBeDefined();
+  });
+
+  it('undo brings back the float model; a cancelled job changes nothing', async () => {
+    await service.undo({ modelId });
+    const graph = await service.getGraph(modelId, []);
+    expect(graph.nodes.map((n) => n.opType)).toEqual(['Conv', 'BatchNormalization', 'Relu']);
+    const job = await service.startQuantize({ modelId, settings: { ...staticGenerated, samples: 200 } });
+    const cancelled = await service.cancelJob(job.jobId);
+    expect(cancelled.state).toBe('cancelled');
+    await new Promise((r) => setTimeout(r, 500));
+    const h = await service.getHistory(modelId);
+    expect(h.state).toBe(0);
+    expect((await service.getGraph(modelId, [])).nodes).toHaveLength(3);
+  });
+
+  it('quantizes a selection: the selected Conv found again after BatchNormalization is folded into it; a selection with nothing to quantize is refused', async () => {
+    const graph = await service.getGraph(modelId, []);
+    const id = (name: string) => graph.nodes.find((n) => n.name === name)!.id;
+    const refused = await service.startQuantize({ modelId, settings: staticGenerated, selection: [id('relu')] });
+    const failed = await service.waitForJob(refused.jobId);
+    expect(failed.state).toBe('failed');
+    expect(failed.error!.message).toMatch(/nothing to quantize in the selected nodes/);
+    expect((await service.getHistory(modelId)).steps.filter((st) => st.applied)).toHaveLength(0);
+    const job = await service.startQuantize({ modelId, settings: staticGenerated, selection: [id('conv')] });
+    expect((await service.waitForJob(job.jobId)).state).toBe('done');
+    const step = (await service.getQuantize(job.jobId)).edit!.step!;
+    expect(step.label).toBe('quantize-static (1 selected node)');
+    expect(step.selection).toEqual([id('conv')]);
+    expect(step.matches).toBeGreaterThan(0);
+  });
+
+  it('refuses calibration from verification inputs that are generated, and an empty calibration folder', async () => {
+    await expect(service.startQuantize({ modelId, settings: { ...staticGenerated, calibration: 'settings' } }).then((j) => service.waitForJob(j.jobId))).resolves.toMatchObject({
+      state: 'failed',
+      error: { code: 'BAD_OPTION', message: expect.stringMatching(/verification inputs are generated/) },
+    });
+    await expect(service.startQuantize({ modelId, settings: { ...staticGenerated, calibration: 'folder', calibrationPath: ' ' } }).then((j) => service.waitForJob(j.jobId))).resolves.toMatchObject({
+      state: 'failed',
+      error: { code: 'BAD_OPTION', message: expect.stringMatching(/calibration folder/) },
+    });
+  });
+});
