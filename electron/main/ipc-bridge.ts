@@ -72,6 +72,9 @@ function handlersForWindow(host: IpcHost, models: WindowModels, contents: WebCon
     getQuantize: (jobId) => service.getQuantize(jobId),
     startSensitivity: (p) => service.startSensitivity(p),
     getSensitivity: (jobId) => service.getSensitivity(jobId),
+    getPruneGroups: (modelId, criterion) => service.getPruneGroups(modelId, criterion),
+    startPrune: (p) => service.startPrune(p),
+    getPrune: (jobId) => service.getPrune(jobId),
   });
 }
 

@@ -43,6 +43,9 @@ const bridge: WorkbenchBridge = {
   getQuantize: (params) => call('workbench:getQuantize', params),
   startSensitivity: (params) => call('workbench:startSensitivity', params),
   getSensitivity: (params) => call('workbench:getSensitivity', params),
+  getPruneGroups: (params) => call('workbench:getPruneGroups', params),
+  startPrune: (params) => call('workbench:startPrune', params),
+  getPrune: (params) => call('workbench:getPrune', params),
   onProgress(listener) {
     const forward = (_event: Electron.IpcRendererEvent, message: unknown) => listener(message);
     ipcRenderer.on(EVENTS, forward);

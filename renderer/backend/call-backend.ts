@@ -4,6 +4,7 @@ import type { DocumentState, RecoveryInfo, SaveTarget } from '../../shared/proto
 import type { CompareResult, ProfileResult, StartCompareParams, StartProfileParams } from '../../shared/protocol/profile-api.js';
 import type { QuantizeResult, SensitivityResult, StartQuantizeParams, StartSensitivityParams } from '../../shared/protocol/quantize-api.js';
 import type { QuantizeSettings } from '../../shared/quantize/quantize-settings.js';
+import type { PruneGroups, PruneResult, StartPruneParams } from '../../shared/protocol/prune-api.js';
 import type { VerifyInputSettings } from '../../shared/verify/input-settings.js';
 import { backendOver, type MethodName, type MethodParams, type MethodResult } from '../../shared/protocol/methods.js';
 
@@ -136,5 +137,17 @@ export abstract class CallBackend implements Backend {
 
   getSensitivity(jobId: string): Promise<SensitivityResult> {
     return this.calls.getSensitivity(jobId);
+  }
+
+  getPruneGroups(modelId: string, criterion: 'l1' | 'l2'): Promise<PruneGroups> {
+    return this.calls.getPruneGroups(modelId, criterion);
+  }
+
+  startPrune(params: StartPruneParams): Promise<JobInfo> {
+    return this.calls.startPrune(params);
+  }
+
+  getPrune(jobId: string): Promise<PruneResult> {
+    return this.calls.getPrune(jobId);
   }
 }

@@ -3,6 +3,7 @@ import type { VerifyInputSettings } from '../verify/input-settings.js';
 import type { DocumentState, RecoveryInfo, SaveTarget } from './recovery-api.js';
 import type { QuantizeResult, SensitivityResult, StartQuantizeParams, StartSensitivityParams } from './quantize-api.js';
 import type { QuantizeSettings } from '../quantize/quantize-settings.js';
+import type { PruneGroups, PruneResult, StartPruneParams } from './prune-api.js';
 import type { CompareResult, ProfileResult, StartCompareParams, StartProfileParams } from './profile-api.js';
 import type { ApplyRequest, EditHistory, EditResult, JobInfo, ListOperationsParams, OperationList, OperationPreview, OperationRequest, SavedModel } from './operations-api.js';
 
@@ -154,6 +155,11 @@ export interface Backend {
   /** Per-layer sensitivity of a quantize step (the state before it against the state after it) as a job. */
   startSensitivity(params: StartSensitivityParams): Promise<JobInfo>;
   getSensitivity(jobId: string): Promise<SensitivityResult>;
+  /** The coupled channel groups of the model with their channel norms (a dry run). */
+  getPruneGroups(modelId: string, criterion: 'l1' | 'l2'): Promise<PruneGroups>;
+  /** Prunes the selection (or the model) as a job: one history step, recovery on calibration data, parameters, size and latency measured. */
+  startPrune(params: StartPruneParams): Promise<JobInfo>;
+  getPrune(jobId: string): Promise<PruneResult>;
   /** Progress of opening, inference and jobs (a job's events carry its jobId). */
   onProgress(listener: (e: ProgressEvent) => void): () => void;
 }

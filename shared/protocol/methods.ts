@@ -16,6 +16,7 @@ import { recoveryMethods } from './recovery-api.js';
 import { editHistorySchema, editResultSchema, jobInfoSchema, operationListSchema, operationParams, operationPreviewSchema, savedModelSchema } from './operation-schemas.js';
 import { compareResultSchema, profileParams, profileResultSchema } from './profile-api.js';
 import { quantizeMethods } from './quantize-api.js';
+import { pruneMethods } from './prune-api.js';
 
 // The API as a table: each method's parameters (one object, named fields) and result. Both
 // transports (Electron IPC, HTTP) validate parameters with it where they arrive in the host and
@@ -81,6 +82,8 @@ export const methods = {
   getCompare: { params: profileParams.result, result: compareResultSchema },
   /** Quantize settings, the quantize job, and per-layer sensitivity (quantize-api.ts). */
   ...quantizeMethods,
+  /** Channel groups and the prune job (prune-api.ts). */
+  ...pruneMethods,
 } as const;
 
 /** Events the host pushes to the renderer (WebSocket / IPC messages): name → payload schema. */
@@ -135,6 +138,9 @@ export function handlersFor(backend: Omit<Backend, 'onProgress'>): MethodHandler
     getQuantize: ({ jobId }) => backend.getQuantize(jobId),
     startSensitivity: (p) => backend.startSensitivity(p),
     getSensitivity: ({ jobId }) => backend.getSensitivity(jobId),
+    getPruneGroups: ({ modelId, criterion }) => backend.getPruneGroups(modelId, criterion),
+    startPrune: (p) => backend.startPrune(p),
+    getPrune: ({ jobId }) => backend.getPrune(jobId),
   };
 }
 
@@ -171,5 +177,8 @@ export function backendOver(call: <M extends MethodName>(method: M, params: Meth
     getQuantize: (jobId) => call('getQuantize', { jobId }),
     startSensitivity: (p) => call('startSensitivity', p),
     getSensitivity: (jobId) => call('getSensitivity', { jobId }),
+    getPruneGroups: (modelId, criterion) => call('getPruneGroups', { modelId, criterion }),
+    startPrune: (p) => call('startPrune', p),
+    getPrune: (jobId) => call('getPrune', { jobId }),
   };
 }

@@ -59,7 +59,7 @@ describe('request validation', () => {
 // The editing rows are exercised against the real service (test/server/operations-api.test.ts).
 const unused = Object.fromEntries(
   ['listOperations', 'previewOperation', 'applyOperation', 'undo', 'redo', 'goToStep', 'getHistory', 'saveModel', 'getJob', 'cancelJob', 'startProfile', 'getProfile', 'startCompare', 'getCompare', 'getDocumentState', 'chooseSavePath', 'listRecoveries', 'restoreRecovery', 'discardRecovery', 'getQuantizeSettings', 'startQuantize', 'getQuantize', 'startSensitivity', 'getSensitivity'].map((m) => [m, () => Promise.reject(new Error(`${m}: not used here`))]),
-) as unknown as Pick<Backend, 'listOperations' | 'previewOperation' | 'applyOperation' | 'undo' | 'redo' | 'goToStep' | 'getHistory' | 'saveModel' | 'getJob' | 'cancelJob' | 'startProfile' | 'getProfile' | 'startCompare' | 'getCompare' | 'getDocumentState' | 'chooseSavePath' | 'listRecoveries' | 'restoreRecovery' | 'discardRecovery' | 'getQuantizeSettings' | 'startQuantize' | 'getQuantize' | 'startSensitivity' | 'getSensitivity'>;
+) as unknown as Pick<Backend, 'listOperations' | 'previewOperation' | 'applyOperation' | 'undo' | 'redo' | 'goToStep' | 'getHistory' | 'saveModel' | 'getJob' | 'cancelJob' | 'startProfile' | 'getProfile' | 'startCompare' | 'getCompare' | 'getDocumentState' | 'chooseSavePath' | 'listRecoveries' | 'restoreRecovery' | 'discardRecovery' | 'getQuantizeSettings' | 'startQuantize' | 'getQuantize' | 'startSensitivity' | 'getSensitivity' | 'getPruneGroups' | 'startPrune' | 'getPrune'>;
 
 describe('dispatch', () => {
   const info = { modelId: 'm1' } as OpenedModelInfo;
