@@ -17,6 +17,7 @@ import { createProfileStore } from '../profile/profile-store.js';
 import { useDiffMarks, useHeat } from '../profile/use-heat.js';
 import { SearchBox } from '../search/SearchBox.js';
 import { QuantizePanel } from '../quantize/QuantizePanel.js';
+import { PrunePanel } from '../prune/PrunePanel.js';
 import { SensitivityPanel } from '../quantize/SensitivityPanel.js';
 import { createSensitivityStore } from '../quantize/sensitivity-store.js';
 import { useSensitivityHeat } from '../quantize/use-sensitivity-heat.js';
@@ -50,6 +51,9 @@ export function App({ backend, startupError }: Props) {
   const edit = useEdit(store, backend, mark);
   const editView = useStore(edit.store, (e) => e.editedGraph);
   const previewNodes = useStore(edit.store, (e) => e.preview?.nodes ?? null);
+  // The Prune panel's coupled group, marked on the graph as a preview is.
+  const [pruneGroup, setPruneGroup] = useState<number[] | null>(null);
+  const marked = useMemo(() => (pruneGroup ? new Set([...(previewNodes ?? []), ...pruneGroup]) : previewNodes), [previewNodes, pruneGroup]);
 
   useEffect(() => {
     if (!actions) return;
@@ -73,8 +77,8 @@ export function App({ backend, startupError }: Props) {
   const heat = useHeat(profileStore, scene, s.graph, s.crumbs.length <= 1, sqnrHeat);
   const diff = useDiffMarks(profileStore, scene, s.graph, s.crumbs.length <= 1);
   const highlights = useMemo(
-    () => (scene ? { ...withPreview(scene.view, highlightsOf(scene.view, s.selection, s.matches, s.focus), previewNodes), heat, ...(diff ? { diff } : {}) } : null),
-    [scene, s.selection, s.matches, s.focus, previewNodes, heat, diff],
+    () => (scene ? { ...withPreview(scene.view, highlightsOf(scene.view, s.selection, s.matches, s.focus), marked), heat, ...(diff ? { diff } : {}) } : null),
+    [scene, s.selection, s.matches, s.focus, marked, heat, diff],
   );
   const keyOf = (i: number) => scene!.view.items[i].key;
   const onDrawn = useCallback((info: { mode: string }) => mark(`wb:graph-interactive:${info.mode}`), []);
@@ -167,6 +171,7 @@ export function App({ backend, startupError }: Props) {
         <aside className="sidebar">
           {s.model && edit.actions ? <OperationsPanel store={edit.store} actions={edit.actions} /> : null}
           {backend && s.model && edit.actions ? <QuantizePanel backend={backend} model={s.model} selection={s.selection} version={history?.version} edit={edit.actions} /> : null}
+          {backend && s.model && edit.actions ? <PrunePanel backend={backend} model={s.model} selection={s.selection} version={history?.version} edit={edit.actions} onGroupNodes={setPruneGroup} /> : null}
           {s.model && edit.actions ? <HistoryPanel store={edit.store} actions={edit.actions} /> : null}
           {backend && actions && s.model && edit.actions ? (
             <SensitivityPanel
