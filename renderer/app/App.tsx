@@ -171,7 +171,20 @@ export function App({ backend, startupError }: Props) {
         <aside className="sidebar">
           {s.model && edit.actions ? <OperationsPanel store={edit.store} actions={edit.actions} /> : null}
           {backend && s.model && edit.actions ? <QuantizePanel backend={backend} model={s.model} selection={s.selection} version={history?.version} edit={edit.actions} /> : null}
-          {backend && s.model && edit.actions ? <PrunePanel backend={backend} model={s.model} selection={s.selection} version={history?.version} edit={edit.actions} onGroupNodes={setPruneGroup} /> : null}
+          {backend && s.model && edit.actions ? (
+            <PrunePanel
+              backend={backend}
+              model={s.model}
+              selection={s.selection}
+              version={history?.version}
+              edit={edit.actions}
+              onGroupNodes={setPruneGroup}
+              onPick={(id) => {
+                actions?.jump(`n:${id}`);
+                actions?.selectKeys([`n:${id}`], 'replace');
+              }}
+            />
+          ) : null}
           {s.model && edit.actions ? <HistoryPanel store={edit.store} actions={edit.actions} /> : null}
           {backend && actions && s.model && edit.actions ? (
             <SensitivityPanel

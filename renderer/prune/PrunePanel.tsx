@@ -20,6 +20,8 @@ interface Props {
   edit: EditActions;
   /** Nodes of the group shown (null: none), for the graph to mark. */
   onGroupNodes(ids: number[] | null): void;
+  /** Selects and reveals a node (a group chosen in the list: its first layer). */
+  onPick(id: number): void;
 }
 
 const METHOD_LABEL: Record<PruneSettings['method'], string> = { channels: 'structured channels (shrinks the model)', magnitude: 'unstructured magnitude (zeros)', '2:4': '2:4 semi-structured (zeros)' };
@@ -27,7 +29,7 @@ const METHOD_LABEL: Record<PruneSettings['method'], string> = { channels: 'struc
 const groupKey = (g: AppChannelGroup) => g.sources[0]?.name ?? '';
 const groupNodes = (g: AppChannelGroup) => [...g.sources.map((s) => s.id), ...g.consumers.map((c) => c.id), ...(g.unsafe?.id != null ? [g.unsafe.id] : [])].filter((id) => id >= 0);
 
-export function PrunePanel({ backend, model, selection, version, edit, onGroupNodes }: Props) {
+export function PrunePanel({ backend, model, selection, version, edit, onGroupNodes, onPick }: Props) {
   const [s, setS] = useState<PruneSettings>(DEFAULT_PRUNE_SETTINGS);
   const [open, setOpen] = useState(false);
   const [groups, setGroups] = useState<PruneGroups | null>(null);
@@ -135,7 +137,13 @@ export function PrunePanel({ backend, model, selection, version, edit, onGroupNo
               {groups ? (
                 <label>
                   group{' '}
-                  <select aria-label="prune group" value={group ? groupKey(group) : ''} onChange={(e) => setChosen(e.target.value || null)}>
+                  <select aria-label="prune group" value={group ? groupKey(group) : ''} onChange={(e) => {
+                      const key = e.target.value || null;
+                      setChosen(key);
+                      const first = groups.groups.find((g) => groupKey(g) === key)?.sources[0];
+                      if (first && first.id >= 0) onPick(first.id);
+                    }}
+                  >
                     <option value="">{groups.groups.length ? 'select a layer, or choose' : 'no prunable layers'}</option>
                     {groups.groups.map((g) => (
                       <option key={groupKey(g)} value={groupKey(g)}>
@@ -149,7 +157,7 @@ export function PrunePanel({ backend, model, selection, version, edit, onGroupNo
               ) : null}
               {group ? (
                 <>
-                  <p className="muted" aria-label="group summary">{`${group.sources.length} layer${group.sources.length === 1 ? '' : 's'} coupled: ${group.sources.map((x) => x.name).join(', ')}; ${group.size} channels; ${group.consumers.length} consumer${group.consumers.length === 1 ? '' : 's'} shrink${group.consumers.length === 1 ? 's' : ''}`}</p>
+                  <p className="muted" aria-label="group summary">{`${group.sources.length === 1 ? `${group.sources[0]!.name} alone` : `${group.sources.length} layers coupled: ${group.sources.map((x) => x.name).join(', ')}`}; ${group.size} channels; ${group.consumers.length} consumer${group.consumers.length === 1 ? '' : 's'} shrink${group.consumers.length === 1 ? 's' : ''}`}</p>
                   {group.unsafe ? (
                     <p className="quantize-slower" role="alert" aria-label="unsafe group">{`Cannot be pruned: ${group.unsafe.node}: ${group.unsafe.reason}`}</p>
                   ) : (
@@ -195,7 +203,7 @@ export function PrunePanel({ backend, model, selection, version, edit, onGroupNo
             timed runs <input type="number" aria-label="prune latency runs" min={1} value={s.runs} onChange={(e) => set({ runs: Math.max(1, Number(e.target.value) || 1) })} />
           </label>
           <div className="op-buttons">
-            <button type="submit" disabled={job.running || (structured && !!group?.unsafe && picking)}>
+            <button type="submit" disabled={job.running}>
               Prune
             </button>
           </div>

@@ -80,7 +80,11 @@ describe('prune in Chromium', () => {
     const fc = options.find((o) => o.includes('⚠'))!;
     expect(fc).toBeDefined();
     await groupSelect.selectOption({ label: fc });
-    await expect.poll(() => prune().getByLabel('unsafe group').textContent()).toMatch(/^Cannot be pruned: .+: .*logits/);
+    // Chosen in the list: its layer selected (and revealed), the graph output named as the reason.
+    await expect.poll(() => page().getByLabel('selection count').textContent()).toBe('1 selected');
+    await expect.poll(() => prune().getByLabel('unsafe group').textContent()).toMatch(/^Cannot be pruned: logits: .*graph output/);
+    expect(await prune().getByLabel('group summary').textContent()).toMatch(/ alone; 10 channels; 0 consumers shrink$/);
+    await expect.poll(() => page().locator('.graph-svg .previewed').count()).toBe(2);
     expect(await bars().count()).toBe(0);
     await screenshot(page(), 'prune-unsafe');
   }, 30_000);
