@@ -98,6 +98,22 @@ describe('the prune job in the service', () => {
     await service.undo({ modelId });
   });
 
+  it('2:4: zeros only (parameters and node count as before), the note that zeros are not faster, one step', async () => {
+    const job = await service.startPrune({ modelId, settings: { ...settings, method: '2:4', recover: false } });
+    expect((await service.waitForJob(job.jobId)).error).toBeNull();
+    const step = (await service.getPrune(job.jobId)).edit!.step!;
+    expect(step.operation).toBe('prune-magnitude');
+    expect(step.label).toBe('prune-magnitude 2:4');
+    expect(step.options).toMatchObject({ method: '2:4' });
+    const p = step.prune!;
+    expect(p.parametersAfter).toBe(p.parametersBefore);
+    expect(step.nodesAfter).toBe(step.nodesBefore);
+    expect(p.recovery).toBeNull();
+    expect(p.warnings.some((w) => /zeros alone do not make onnxruntime/.test(w))).toBe(true);
+    expect(p.summary).toMatch(/sparsity|layers/);
+    expect((await service.undo({ modelId })).state).toBe(0);
+  });
+
   it('refuses recovery from verification inputs that are generated; a cancelled job changes nothing', async () => {
     await expect(service.startPrune({ modelId, settings: { ...settings, calibration: 'settings' } }).then((j) => service.waitForJob(j.jobId))).resolves.toMatchObject({
       state: 'failed',
