@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modelBytes } from '../../shared/builder/index.js';
 import { resnetLike } from '../bench/models/resnet-like.js';
-import { checkPrerequisites, launchBrowser, screenshot, serve, type Browser, type Served } from './harness.js';
+import { checkPrerequisites, launchBrowser, ROOT, screenshot, serve, type Browser, type Served } from './harness.js';
 
 // The Prune operation in Chromium against `onnx-workbench serve` on a builder-made ResNet-like
 // model (widths 16, 32; one block per stage): select a Conv, see its coupled group (the residual
@@ -128,4 +128,48 @@ describe('prune in Chromium', () => {
     expect(await prune().locator('rect.norm-bar.picked').count()).toBe(0);
     await screenshot(page(), 'prune-undone');
   }, 180_000);
+});
+
+// An npm-shipped model: PaddleOCR's text detector (PP-OCRv4 det, weights in Constant nodes as
+// paddle2onnx writes them): a Conv's group and norms in the panel, without applying.
+describe('prune groups of PP-OCRv4 det in Chromium', () => {
+  let served: Served;
+  let browser: Browser;
+  let dir: string;
+
+  beforeAll(async () => {
+    checkPrerequisites();
+    dir = await mkdtemp(join(tmpdir(), 'e2e-prune-ocr-'));
+    served = await serve([join(ROOT, 'node_modules', '@gutenye', 'ocr-models', 'assets', 'ch_PP-OCRv4_det_infer.onnx')], dir);
+    browser = await launchBrowser();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await served?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('shows a Conv\'s group (marked on the graph) with one bar per channel', async () => {
+    const page = browser.page;
+    await page.goto(served.url);
+    await expect.poll(() => page.locator('output[aria-label="node count"]').textContent(), { timeout: 30_000 }).toBe('672 nodes');
+    const prune = page.getByRole('region', { name: 'prune' });
+    await prune.getByRole('button', { name: /Prune/ }).first().click();
+    // Laid out first, so that picking the search result reveals the node.
+    await expect.poll(() => page.locator('.graph-area [role="status"]').count(), { timeout: 60_000 }).toBe(0);
+    const search = page.getByRole('searchbox', { name: 'search' });
+    await search.fill('p2o.Conv.6');
+    await page.getByRole('list', { name: 'search results' }).getByRole('button', { name: /^p2o\.Conv\.6 / }).first().click();
+    await expect.poll(() => prune.getByLabel('group summary').textContent(), { timeout: 30_000 }).toMatch(/^p2o\.Conv\.6 alone; 48 channels; 2 consumers shrink$/);
+    expect(await prune.locator('rect.norm-bar').count()).toBe(48);
+    await search.press('Escape');
+    // The layer and its two consumers marked on the graph.
+    await expect.poll(() => page.locator('.graph-svg .previewed').count()).toBe(3);
+    // The one unsafe group: the detector's output.
+    const options = await prune.getByLabel('prune group').locator('option').allTextContents();
+    expect(options.filter((o) => o.includes('⚠'))).toHaveLength(1);
+    await prune.scrollIntoViewIfNeeded();
+    await screenshot(page, 'prune-ocr-group');
+  }, 90_000);
 });
