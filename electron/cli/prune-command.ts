@@ -2,8 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkbenchError } from '../../shared/errors.js';
-import type { IrModel } from '../../shared/ir/model.js';
-import { summarizeModel } from '../../shared/onnx/model-summary.js';
 import { defaultOperations } from '../../shared/operations/registry.js';
 import { applyOperation, resolveOperation } from '../../shared/operations/run-operation.js';
 import type { OutputError } from '../../shared/prune/output-error.js';
@@ -11,6 +9,7 @@ import { nodeNamesById, withOrigins } from '../../shared/profile/provenance.js';
 import { openModel } from '../io/open-model.js';
 import { saveModel } from '../io/save-model.js';
 import { optimizationSetup } from '../optimize/optimization-setup.js';
+import { parametersOf } from '../prune/parameters-of.js';
 import { checkPrunedModel, type PrunedCheck } from '../prune/check-pruned.js';
 import { recoverModel, type RecoveryReport } from '../prune/recover-model.js';
 import { measureQuantized } from '../quantize/measure-latency.js';
@@ -67,12 +66,6 @@ function operationOf(o: Record<string, unknown>): { name: string; options: Recor
   if (sparsity === undefined) throw new WorkbenchError('USAGE', `missing --sparsity S (0 to 0.95); usage: ${USAGE}`);
   return { name: 'prune-magnitude', options: { sparsity, threshold: o.global ? 'global' : 'layer', exclude } };
 }
-
-// Weights in Constant nodes count too (paddle2onnx writes every weight as one).
-const parametersOf = (ir: IrModel) => {
-  const s = summarizeModel(ir);
-  return s.parameterCount + s.constantParameterCount;
-};
 
 const ms = (x: number) => (x >= 100 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3));
 const errText = (e: OutputError) => `relative L2 ${e.relativeL2.toPrecision(3)}, cosine ${e.cosine.toFixed(4)}${e.top1Agreement === null ? '' : `, top-1 ${(e.top1Agreement * 100).toFixed(1)}%`}`;

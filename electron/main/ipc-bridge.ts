@@ -83,6 +83,9 @@ function handlersForWindow(host: IpcHost, models: WindowModels, contents: WebCon
     },
     readRecipe: (name) => service.readRecipe(name),
     saveRecipe: (p) => service.saveRecipe(p),
+    getPruneGroups: (modelId, criterion) => service.getPruneGroups(modelId, criterion),
+    startPrune: (p) => service.startPrune(p),
+    getPrune: (jobId) => service.getPrune(jobId),
   });
 }
 

@@ -50,6 +50,9 @@ const bridge: WorkbenchBridge = {
   setRecipeFolder: (params) => call('workbench:setRecipeFolder', params),
   readRecipe: (params) => call('workbench:readRecipe', params),
   saveRecipe: (params) => call('workbench:saveRecipe', params),
+  getPruneGroups: (params) => call('workbench:getPruneGroups', params),
+  startPrune: (params) => call('workbench:startPrune', params),
+  getPrune: (params) => call('workbench:getPrune', params),
   onProgress(listener) {
     const forward = (_event: Electron.IpcRendererEvent, message: unknown) => listener(message);
     ipcRenderer.on(EVENTS, forward);

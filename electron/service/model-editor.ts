@@ -24,6 +24,7 @@ import type { ToleranceChoice } from '../../shared/verify/choose-tolerances.js';
 import { saveModel } from '../io/save-model.js';
 import { optimizationSetup, type OptimizationSetup } from '../optimize/optimization-setup.js';
 import type { QuantizeFigures } from '../../shared/protocol/quantize-figures.js';
+import type { PruneFigures } from '../../shared/protocol/prune-figures.js';
 import type { ModelDocument } from './model-document.js';
 import { noVerification } from './step-verification.js';
 import { operationInfo } from '../../shared/operations/operation-info.js';
@@ -43,6 +44,8 @@ export interface WorkOutcome {
   tolerance: ToleranceChoice | null;
   /** A quantize step's measured figures, kept with the step. */
   quantize?: QuantizeFigures;
+  /** A prune step's measured figures, kept with the step. */
+  prune?: PruneFigures;
 }
 
 /** What apply hands the service for the step's verification job. */
@@ -168,6 +171,15 @@ export class ModelEditor {
     });
   }
 
+  /** What an operation's dry run found (its outcome's details); the model is left as it is. */
+  dryRunDetails(p: OperationRequest): Promise<{ version: number; details: Record<string, unknown> }> {
+    return this.exclusive(async () => {
+      this.checkVersion(p.version);
+      const e = await dryRunOperation(this.ir, this.resolve(p), await this.runtime());
+      return { version: this.version, details: e.outcome.details ?? {} };
+    });
+  }
+
   /** Applies an operation as one step (dropping undone steps, as the journal does). */
   apply(p: ApplyRequest, extraRuntime: Partial<OperationRuntime> = {}): Promise<AppliedStep> {
     return this.exclusive(async () => {
@@ -199,6 +211,7 @@ export class ModelEditor {
       nodesAfter: out.nodesAfter,
       verification: noVerification(out.tolerance?.tolerance.name ?? null, out.tolerance ? null : 'not verified: the operation is meant to change what the model computes'),
       ...(out.quantize ? { quantize: out.quantize } : {}),
+      ...(out.prune ? { prune: out.prune } : {}),
     };
     this.steps.push(record);
     return { record, dropped };

@@ -10,6 +10,7 @@ import type { CompareResult, ProfileResult, StartCompareParams, StartProfilePara
 import type { ApplyRequest, EditHistory, EditResult, JobInfo, ListOperationsParams, OperationList, OperationPreview, OperationRequest, SavedModel } from '../../shared/protocol/operations-api.js';
 import type { AppSensitivityReport, QuantizeResult, SensitivityResult, StartQuantizeParams, StartSensitivityParams } from '../../shared/protocol/quantize-api.js';
 import type { QuantizeSettings } from '../../shared/quantize/quantize-settings.js';
+import type { PruneGroups, PruneResult, StartPruneParams } from '../../shared/protocol/prune-api.js';
 import type { DocumentState, RecoveryInfo, SaveTarget } from '../../shared/protocol/recovery-api.js';
 import { externalDataOf } from '../../shared/onnx/external-data.js';
 import { mapModelTensors } from '../../shared/onnx/map-tensors.js';
@@ -24,6 +25,8 @@ import { Jobs } from './jobs.js';
 import { ModelDocument, type DocumentOrigin } from './model-document.js';
 import { ModelEditor, type AppliedStep } from './model-editor.js';
 import { quantizeJob } from './quantize-job.js';
+import { pruneGroups } from './prune-groups.js';
+import { pruneJob } from './prune-job.js';
 import { QuantizeSettingsStore } from './quantize-settings-store.js';
 import { sensitivityJob } from './sensitivity-job.js';
 import { compareJob, profileJob, type ModelState, type ProfileJobInput } from './profile-job.js';
@@ -97,6 +100,8 @@ export class WorkbenchService implements Backend {
   private readonly quantizeSettings: QuantizeSettingsStore;
   /** Edits made by finished quantize jobs, by jobId (forgotten with the job). */
   private readonly quantizeEdits = new Map<string, EditResult>();
+  /** Edits made by finished prune jobs, by jobId (forgotten with the job). */
+  private readonly pruneEdits = new Map<string, EditResult>();
   /** Reports of finished sensitivity jobs, by jobId (forgotten with the job). */
   private readonly sensitivityReports = new Map<string, { step: number; report: AppSensitivityReport }>();
   private readonly editors = new Map<string, ModelEditor>();
@@ -632,6 +637,51 @@ export class WorkbenchService implements Backend {
     if (job.kind !== 'sensitivity') throw new WorkbenchError('UNKNOWN_JOB', `job "${jobId}" is a ${job.kind} job, not a sensitivity measurement`);
     const r = this.sensitivityReports.get(jobId);
     return { job, step: r?.step ?? null, report: r?.report ?? null };
+  }
+
+  /** The coupled channel groups with their norms (prune-channels' dry run). */
+  async getPruneGroups(modelId: string, criterion: 'l1' | 'l2'): Promise<PruneGroups> {
+    return pruneGroups(this.editor(modelId), this.document(modelId).model.ir, criterion);
+  }
+
+  /** Prunes (and recovers) as a job: one history step with its measured figures. */
+  async startPrune(p: StartPruneParams): Promise<JobInfo> {
+    const doc = this.document(p.modelId);
+    const editor = this.editor(p.modelId);
+    const verify = (await this.verifySettings.get(doc.settingsKey)) ?? DEFAULT_VERIFY_SETTINGS;
+    const host = (this.runtimeHost ??= new RuntimeHost());
+    return this.jobList.start(
+      'prune',
+      `prune ${doc.origin.name}`,
+      async (c) => {
+        const applied = await pruneJob(
+          {
+            source: doc.model,
+            editor,
+            registry: this.operations,
+            host,
+            settings: p.settings,
+            verify,
+            stateModel: (state) => this.stateModel(p.modelId, editor, state),
+            ...(p.selection ? { selection: p.selection } : {}),
+            ...(p.version !== undefined ? { version: p.version } : {}),
+            ...(this.options.tempDir ? { tempDir: this.options.tempDir } : {}),
+          },
+          c,
+        );
+        return (await this.stepApplied(p.modelId, editor, applied, false)).result;
+      },
+      (info, edit) => {
+        if (edit) this.pruneEdits.set(info.jobId, edit);
+        for (const id of this.pruneEdits.keys()) if (!this.jobList.has(id)) this.pruneEdits.delete(id);
+      },
+    );
+  }
+
+  async getPrune(jobId: string): Promise<PruneResult> {
+    const job = this.jobList.get(jobId);
+    if (job.kind !== 'prune') throw new WorkbenchError('UNKNOWN_JOB', `job "${jobId}" is a ${job.kind} job, not a pruning`);
+    return { job, edit: this.pruneEdits.get(jobId) ?? null };
   }
 
   /** Resolves when a job has ended (for the CLI and tests; clients poll getJob or watch progress). */

@@ -17,6 +17,7 @@ import { createProfileStore } from '../profile/profile-store.js';
 import { useDiffMarks, useHeat } from '../profile/use-heat.js';
 import { SearchBox } from '../search/SearchBox.js';
 import { QuantizePanel } from '../quantize/QuantizePanel.js';
+import { PrunePanel } from '../prune/PrunePanel.js';
 import { SensitivityPanel } from '../quantize/SensitivityPanel.js';
 import { createSensitivityStore } from '../quantize/sensitivity-store.js';
 import { useSensitivityHeat } from '../quantize/use-sensitivity-heat.js';
@@ -65,6 +66,9 @@ export function App({ backend, startupError }: Props) {
     const t = setTimeout(() => setFitToken((n) => n + 1), 100);
     return () => clearTimeout(t);
   }, [editorOpen]);
+  // The Prune panel's coupled group, marked on the graph as a preview is.
+  const [pruneGroup, setPruneGroup] = useState<number[] | null>(null);
+  const marked = useMemo(() => (pruneGroup ? new Set([...(previewNodes ?? []), ...pruneGroup]) : previewNodes), [previewNodes, pruneGroup]);
 
   useEffect(() => {
     if (!actions) return;
@@ -88,8 +92,8 @@ export function App({ backend, startupError }: Props) {
   const heat = useHeat(profileStore, scene, s.graph, s.crumbs.length <= 1, sqnrHeat);
   const diff = useDiffMarks(profileStore, scene, s.graph, s.crumbs.length <= 1);
   const highlights = useMemo(
-    () => (scene ? { ...withPreview(scene.view, highlightsOf(scene.view, s.selection, s.matches, s.focus), previewNodes), heat, ...(diff ? { diff } : {}) } : null),
-    [scene, s.selection, s.matches, s.focus, previewNodes, heat, diff],
+    () => (scene ? { ...withPreview(scene.view, highlightsOf(scene.view, s.selection, s.matches, s.focus), marked), heat, ...(diff ? { diff } : {}) } : null),
+    [scene, s.selection, s.matches, s.focus, marked, heat, diff],
   );
   const keyOf = (i: number) => scene!.view.items[i].key;
   const onDrawn = useCallback((info: { mode: string }) => mark(`wb:graph-interactive:${info.mode}`), []);
@@ -193,6 +197,20 @@ export function App({ backend, startupError }: Props) {
         <aside className="sidebar">
           {s.model && edit.actions ? <OperationsPanel store={edit.store} actions={edit.actions} /> : null}
           {backend && s.model && edit.actions ? <QuantizePanel backend={backend} model={s.model} selection={s.selection} version={history?.version} edit={edit.actions} /> : null}
+          {backend && s.model && edit.actions ? (
+            <PrunePanel
+              backend={backend}
+              model={s.model}
+              selection={s.selection}
+              version={history?.version}
+              edit={edit.actions}
+              onGroupNodes={setPruneGroup}
+              onPick={(id) => {
+                actions?.jump(`n:${id}`);
+                actions?.selectKeys([`n:${id}`], 'replace');
+              }}
+            />
+          ) : null}
           {s.model && edit.actions ? <HistoryPanel store={edit.store} actions={edit.actions} /> : null}
           {backend && actions && s.model && edit.actions ? (
             <SensitivityPanel

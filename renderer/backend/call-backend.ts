@@ -5,6 +5,7 @@ import type { CompareResult, ProfileResult, StartCompareParams, StartProfilePara
 import type { QuantizeResult, SensitivityResult, StartQuantizeParams, StartSensitivityParams } from '../../shared/protocol/quantize-api.js';
 import type { QuantizeSettings } from '../../shared/quantize/quantize-settings.js';
 import type { RecipeFolder, RecipeText } from '../../shared/protocol/recipe-api.js';
+import type { PruneGroups, PruneResult, StartPruneParams } from '../../shared/protocol/prune-api.js';
 import type { VerifyInputSettings } from '../../shared/verify/input-settings.js';
 import { backendOver, type MethodName, type MethodParams, type MethodResult } from '../../shared/protocol/methods.js';
 
@@ -165,5 +166,17 @@ export abstract class CallBackend implements Backend {
 
   saveRecipe(params: { name: string; text: string; overwrite?: boolean }): Promise<RecipeFolder> {
     return this.calls.saveRecipe(params);
+  }
+
+  getPruneGroups(modelId: string, criterion: 'l1' | 'l2'): Promise<PruneGroups> {
+    return this.calls.getPruneGroups(modelId, criterion);
+  }
+
+  startPrune(params: StartPruneParams): Promise<JobInfo> {
+    return this.calls.startPrune(params);
+  }
+
+  getPrune(jobId: string): Promise<PruneResult> {
+    return this.calls.getPrune(jobId);
   }
 }

@@ -3,6 +3,7 @@ import type { HistoryStep, StepVerification } from '../../shared/protocol/operat
 import type { ProgressEvent } from '../../shared/protocol/backend.js';
 import { editsText } from '../app/edits-text.js';
 import { QuantizeFigures } from '../quantize/QuantizeFigures.js';
+import { PruneFigures } from '../prune/PruneFigures.js';
 import { useStore } from '../state/use-store.js';
 import type { EditActions } from './edit-actions.js';
 import type { EditStore } from './edit-state.js';
@@ -66,6 +67,7 @@ export function HistoryPanel({ store, actions }: { store: EditStore; actions: Ed
       </button>
       <Badge v={step.verification} progress={step.verification.jobId ? s.jobs.get(step.verification.jobId) : undefined} onCancel={() => step.verification.jobId && void actions.cancelJob(step.verification.jobId)} />
       {step.quantize ? <QuantizeFigures q={step.quantize} /> : null}
+      {step.prune ? <PruneFigures p={step.prune} /> : null}
     </li>
   );
   return (

@@ -4,6 +4,7 @@ import type { RecipeFolder, RecipeText } from './recipe-api.js';
 import type { DocumentState, RecoveryInfo, SaveTarget } from './recovery-api.js';
 import type { QuantizeResult, SensitivityResult, StartQuantizeParams, StartSensitivityParams } from './quantize-api.js';
 import type { QuantizeSettings } from '../quantize/quantize-settings.js';
+import type { PruneGroups, PruneResult, StartPruneParams } from './prune-api.js';
 import type { CompareResult, ProfileResult, StartCompareParams, StartProfileParams } from './profile-api.js';
 import type { ApplyRequest, EditHistory, EditResult, JobInfo, ListOperationsParams, OperationList, OperationPreview, OperationRequest, SavedModel } from './operations-api.js';
 
@@ -166,6 +167,11 @@ export interface Backend {
   setRecipeFolder(folder: string): Promise<RecipeFolder>;
   readRecipe(name: string): Promise<RecipeText>;
   saveRecipe(params: { name: string; text: string; overwrite?: boolean }): Promise<RecipeFolder>;
+  /** The coupled channel groups of the model with their channel norms (a dry run). */
+  getPruneGroups(modelId: string, criterion: 'l1' | 'l2'): Promise<PruneGroups>;
+  /** Prunes the selection (or the model) as a job: one history step, recovery on calibration data, parameters, size and latency measured. */
+  startPrune(params: StartPruneParams): Promise<JobInfo>;
+  getPrune(jobId: string): Promise<PruneResult>;
   /** Progress of opening, inference and jobs (a job's events carry its jobId). */
   onProgress(listener: (e: ProgressEvent) => void): () => void;
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { EditHistory, EditResult, GraphDiff, HistoryStep, JobInfo, OperationInfo, OperationList, OperationPreview, SavedModel, StepVerification } from './operations-api.js';
 import { modelIdSchema } from './schemas.js';
 import { quantizeFiguresSchema } from './quantize-figures.js';
+import { pruneFiguresSchema } from './prune-figures.js';
 
 // Zod schemas of operations-api.ts, each annotated with the type it checks.
 
@@ -76,6 +77,7 @@ export const historyStepSchema: z.ZodType<HistoryStep> = z.object({
   applied: z.boolean(),
   verification: stepVerificationSchema,
   quantize: quantizeFiguresSchema.optional(),
+  prune: pruneFiguresSchema.optional(),
 });
 
 export const editHistorySchema: z.ZodType<EditHistory> = z.object({ version: versionSchema, state: count, steps: z.array(historyStepSchema) });

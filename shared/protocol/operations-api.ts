@@ -1,5 +1,6 @@
 import type { OperationGroup } from '../operations/operation.js';
 import type { QuantizeFigures } from './quantize-figures.js';
+import type { PruneFigures } from './prune-figures.js';
 
 // The Backend's part for editing a model: operations (list, preview, apply), the history
 // (undo, redo, jump), saving, and jobs. Plain JSON, like the rest of the API.
@@ -90,6 +91,8 @@ export interface HistoryStep {
   verification: StepVerification;
   /** A quantize step's measured size, latency and accuracy (the app's Quantize job). */
   quantize?: QuantizeFigures;
+  /** A prune step's measured parameters, size, latency and output error (the app's Prune job). */
+  prune?: PruneFigures;
 }
 
 export interface EditHistory {

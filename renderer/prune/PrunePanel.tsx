@@ -1,0 +1,215 @@
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import type { Backend, OpenedModelInfo } from '../../shared/protocol/backend.js';
+import { DEFAULT_PRUNE_SETTINGS, PRUNE_METHODS, type AppChannelGroup, type PruneGroups, type PruneResult, type PruneSettings } from '../../shared/protocol/prune-api.js';
+import type { EditActions } from '../edit/edit-actions.js';
+import { JobProgress } from '../profile/JobProgress.js';
+import { useJob } from '../profile/use-job.js';
+import { NormBars } from './NormBars.js';
+
+// Prune, for the selection or the whole model, with the CLI's options: a job in the service
+// (the registry's prune operation, recovery on calibration data, then parameters, size and
+// latency measured before and after; one history step). For structured pruning, the coupled
+// group of the selected layer: its nodes marked on the graph (and why it cannot be pruned, if so),
+// its channel norms as bars with the cut line, and channels the user picks instead of the cut.
+
+interface Props {
+  backend: Backend;
+  model: OpenedModelInfo;
+  selection: ReadonlySet<number>;
+  version: number | undefined;
+  edit: EditActions;
+  /** Nodes of the group shown (null: none), for the graph to mark. */
+  onGroupNodes(ids: number[] | null): void;
+  /** Selects and reveals a node (a group chosen in the list: its first layer). */
+  onPick(id: number): void;
+}
+
+const METHOD_LABEL: Record<PruneSettings['method'], string> = { channels: 'structured channels (shrinks the model)', magnitude: 'unstructured magnitude (zeros)', '2:4': '2:4 semi-structured (zeros)' };
+
+const groupKey = (g: AppChannelGroup) => g.sources[0]?.name ?? '';
+const groupNodes = (g: AppChannelGroup) => [...g.sources.map((s) => s.id), ...g.consumers.map((c) => c.id), ...(g.unsafe?.id != null ? [g.unsafe.id] : [])].filter((id) => id >= 0);
+
+export function PrunePanel({ backend, model, selection, version, edit, onGroupNodes, onPick }: Props) {
+  const [s, setS] = useState<PruneSettings>(DEFAULT_PRUNE_SETTINGS);
+  const [open, setOpen] = useState(false);
+  const [groups, setGroups] = useState<PruneGroups | null>(null);
+  const [groupsError, setGroupsError] = useState<string | null>(null);
+  const [chosen, setChosen] = useState<string | null>(null);
+  const [picks, setPicks] = useState<Map<string, Set<number>>>(new Map());
+  const fetch = useCallback((jobId: string) => backend.getPrune(jobId).then((r: PruneResult) => ({ job: r.job, report: r.edit })), [backend]);
+  const job = useJob(backend, fetch);
+  const structured = s.method === 'channels';
+
+  // The groups of the model as it is now (again after each edit: channels and norms change).
+  useEffect(() => {
+    if (!open || !structured) return;
+    let live = true;
+    setGroupsError(null);
+    backend.getPruneGroups(model.modelId, s.criterion).then(
+      (g) => live && setGroups(g),
+      (e: Error) => live && (setGroups(null), setGroupsError(e.message)),
+    );
+    return () => void (live = false);
+  }, [backend, model.modelId, open, structured, s.criterion, version]);
+  useEffect(() => setPicks(new Map()), [model.modelId, version]);
+
+  // The group shown: the one a selected node leads (or is consumed by), else the one chosen in the list.
+  const ids = selection.size ? [...selection].sort((a, b) => a - b) : undefined;
+  const group = useMemo(() => {
+    if (!groups) return null;
+    const bySelection = groups.groups.find((g) => g.sources.some((x) => selection.has(x.id))) ?? groups.groups.find((g) => g.consumers.some((x) => selection.has(x.id)));
+    return bySelection ?? groups.groups.find((g) => groupKey(g) === chosen) ?? null;
+  }, [groups, selection, chosen]);
+  useEffect(() => {
+    onGroupNodes(open && structured && group ? groupNodes(group) : null);
+  }, [open, structured, group, onGroupNodes]);
+  useEffect(() => () => onGroupNodes(null), [onGroupNodes]);
+
+  const set = (change: Partial<PruneSettings>) => setS((x) => ({ ...x, ...change }));
+  const picked = group ? (picks.get(groupKey(group)) ?? new Set<number>()) : new Set<number>();
+  const toggle = (c: number) => {
+    if (!group) return;
+    const key = groupKey(group);
+    setPicks((m) => {
+      const next = new Map(m);
+      const set = new Set(next.get(key) ?? []);
+      if (set.has(c)) set.delete(c);
+      else set.add(c);
+      next.set(key, set);
+      return next;
+    });
+  };
+  const channels = Object.fromEntries([...picks].filter(([, c]) => c.size).map(([k, c]) => [k, [...c].sort((a, b) => a - b)]));
+  const picking = structured && Object.keys(channels).length > 0;
+  const run = async () => {
+    const settings: PruneSettings = { ...s, ...(picking ? { channels } : {}) };
+    const scope = picking ? undefined : ids;
+    const result = await job.run(() => backend.startPrune({ modelId: model.modelId, settings, ...(scope ? { selection: scope } : {}), ...(version !== undefined ? { version } : {}) }));
+    if (result) await edit.showEdit(result);
+  };
+  const cut = group ? Math.min(Math.round(s.sparsity * group.size), group.size - 1) : 0;
+  const pickedCount = Object.values(channels).reduce((a, c) => a + c.length, 0);
+
+  return (
+    <section className="panel prune" aria-label="prune">
+      <h2>
+        <button type="button" className="panel-toggle" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
+          {open ? '▾' : '▸'} Prune
+        </button>
+      </h2>
+      {open ? (
+        <form
+          className="quantize-form prune-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void run();
+          }}
+        >
+          <p className="muted">{picking ? `The ${pickedCount} picked channel${pickedCount === 1 ? '' : 's'} (other groups left alone)` : `For ${ids ? `${ids.length} selected node${ids.length === 1 ? '' : 's'}` : 'the whole model'}`}</p>
+          <label>
+            method{' '}
+            <select aria-label="prune method" value={s.method} onChange={(e) => set({ method: e.target.value as PruneSettings['method'] })}>
+              {PRUNE_METHODS.map((m) => (
+                <option key={m} value={m}>
+                  {METHOD_LABEL[m]}
+                </option>
+              ))}
+            </select>
+          </label>
+          {structured ? (
+            <label>
+              criterion{' '}
+              <select aria-label="prune criterion" value={s.criterion} onChange={(e) => set({ criterion: e.target.value as PruneSettings['criterion'] })}>
+                <option value="l1">L1 norm</option>
+                <option value="l2">L2 norm</option>
+              </select>
+            </label>
+          ) : null}
+          {s.method !== '2:4' ? (
+            <label>
+              sparsity <input type="number" aria-label="prune sparsity" min={0} max={0.95} step={0.05} value={s.sparsity} onChange={(e) => set({ sparsity: Math.min(0.95, Math.max(0, Number(e.target.value) || 0)) })} />
+            </label>
+          ) : null}
+          {s.method !== 'channels' ? <p className="quantize-warning" role="note">Zeros alone do not make onnxruntime&apos;s CPU kernels faster; the step shows the measured latency.</p> : null}
+          {structured ? (
+            <div className="prune-group" aria-label="channel group">
+              {groupsError ? <p className="job-error">{groupsError}</p> : null}
+              {groups ? (
+                <label>
+                  group{' '}
+                  <select aria-label="prune group" value={group ? groupKey(group) : ''} onChange={(e) => {
+                      const key = e.target.value || null;
+                      setChosen(key);
+                      const first = groups.groups.find((g) => groupKey(g) === key)?.sources[0];
+                      if (first && first.id >= 0) onPick(first.id);
+                    }}
+                  >
+                    <option value="">{groups.groups.length ? 'select a layer, or choose' : 'no prunable layers'}</option>
+                    {groups.groups.map((g) => (
+                      <option key={groupKey(g)} value={groupKey(g)}>
+                        {`${g.sources.map((x) => x.name).join(' + ')} (${g.size})${g.unsafe ? ' ⚠' : ''}`}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+              ) : !groupsError ? (
+                <p className="muted">Finding channel groups…</p>
+              ) : null}
+              {group ? (
+                <>
+                  <p className="muted" aria-label="group summary">{`${group.sources.length === 1 ? `${group.sources[0]!.name} alone` : `${group.sources.length} layers coupled: ${group.sources.map((x) => x.name).join(', ')}`}; ${group.size} channels; ${group.consumers.length} consumer${group.consumers.length === 1 ? '' : 's'} shrink${group.consumers.length === 1 ? 's' : ''}`}</p>
+                  {group.unsafe ? (
+                    <p className="quantize-slower" role="alert" aria-label="unsafe group">{`Cannot be pruned: ${group.unsafe.node}: ${group.unsafe.reason}`}</p>
+                  ) : (
+                    <>
+                      <NormBars norms={group.norms} cut={cut} picked={picked} onToggle={toggle} />
+                      <p className="muted">{picked.size ? `${picked.size} picked: ${[...picked].sort((a, b) => a - b).join(', ')}` : `${cut} weakest below the cut at sparsity ${s.sparsity}; click bars to pick channels instead`}</p>
+                      {picked.size ? (
+                        <button type="button" onClick={() => setPicks((m) => new Map([...m].filter(([k]) => k !== groupKey(group))))}>
+                          Clear picks
+                        </button>
+                      ) : null}
+                    </>
+                  )}
+                </>
+              ) : null}
+            </div>
+          ) : null}
+          <label>
+            <input type="checkbox" aria-label="recover" checked={s.recover} onChange={(e) => set({ recover: e.target.checked })} /> recover without training ({structured ? 'least-squares refit of the next layers' : 'bias correction'})
+          </label>
+          {s.recover ? (
+            <fieldset>
+              <legend className="muted">Calibration samples</legend>
+              <label>
+                <input type="radio" name="prune-calibration" checked={s.calibration === 'settings'} onChange={() => set({ calibration: 'settings' })} /> the verification inputs
+              </label>
+              <label>
+                <input type="radio" name="prune-calibration" aria-label="generated calibration" checked={s.calibration === 'generated'} onChange={() => set({ calibration: 'generated' })} /> generated
+              </label>
+              {s.calibration === 'generated' ? (
+                <>
+                  <label>
+                    samples <input type="number" aria-label="prune calibration samples" min={1} value={s.samples} onChange={(e) => set({ samples: Math.max(1, Number(e.target.value) || 1) })} />
+                  </label>
+                  <p className="quantize-warning" role="note">
+                    Random inputs fit the refit to noise: recover on real samples for a model you keep.
+                  </p>
+                </>
+              ) : null}
+            </fieldset>
+          ) : null}
+          <label>
+            timed runs <input type="number" aria-label="prune latency runs" min={1} value={s.runs} onChange={(e) => set({ runs: Math.max(1, Number(e.target.value) || 1) })} />
+          </label>
+          <div className="op-buttons">
+            <button type="submit" disabled={job.running}>
+              Prune
+            </button>
+          </div>
+        </form>
+      ) : null}
+      <JobProgress view={job} label="prune" />
+    </section>
+  );
+}

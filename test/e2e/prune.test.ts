@@ -1,0 +1,175 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { modelBytes } from '../../shared/builder/index.js';
+import { resnetLike } from '../bench/models/resnet-like.js';
+import { checkPrerequisites, launchBrowser, ROOT, screenshot, serve, type Browser, type Served } from './harness.js';
+
+// The Prune operation in Chromium against `onnx-workbench serve` on a builder-made ResNet-like
+// model (widths 16, 32; one block per stage): select a Conv, see its coupled group (the residual
+// Add joins conv4 and the 1×1 shortcut conv5) marked on the graph with its channel norms, see an
+// unsafe group's reason, pick channels, prune with recovery as a job, read the step's figures,
+// undo.
+
+describe('prune in Chromium', () => {
+  let served: Served;
+  let browser: Browser;
+  let dir: string;
+
+  beforeAll(async () => {
+    checkPrerequisites();
+    dir = await mkdtemp(join(tmpdir(), 'e2e-prune-'));
+    await writeFile(join(dir, 'resnet.onnx'), modelBytes(resnetLike({ widths: [16, 32], blocksPerStage: 1, classes: 10 }, 4)));
+    served = await serve([join(dir, 'resnet.onnx')], join(dir, 'config'));
+    browser = await launchBrowser();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await served?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const page = () => browser.page;
+  const prune = () => page().getByRole('region', { name: 'prune' });
+  const history = () => page().getByRole('region', { name: 'history' });
+  const bars = () => prune().locator('rect.norm-bar');
+  const select = async (name: string) => {
+    const search = page().getByRole('searchbox', { name: 'search' });
+    await search.fill(name);
+    await page().getByRole('list', { name: 'search results' }).getByRole('button').first().click();
+    await expect.poll(() => page().getByLabel('selection count').textContent()).toBe('1 selected');
+  };
+
+  it('shows the selected Conv\'s coupled group on the graph with its sorted channel norms and the cut line', async () => {
+    await page().goto(served.url);
+    await expect.poll(() => page().locator('output[aria-label="node count"]').textContent(), { timeout: 30_000 }).toMatch(/^\d+ nodes$/);
+    const verify = page().getByRole('region', { name: 'verification inputs' });
+    await verify.getByLabel('dim batch').fill('1');
+    await verify.getByLabel('dim height').fill('32');
+    await verify.getByLabel('dim width').fill('32');
+    await verify.getByRole('button', { name: 'Remember for this model' }).click();
+    await expect.poll(() => verify.getByLabel('verification settings status').textContent(), { timeout: 15_000 }).toBe('remembered for this model');
+
+    await prune().getByRole('button', { name: /Prune/ }).first().click();
+    await select('conv4/Conv');
+    await expect.poll(() => prune().getByLabel('group summary').textContent(), { timeout: 20_000 }).toBe('2 layers coupled: conv4/Conv, conv5/Conv; 32 channels; 1 consumer shrinks');
+    // The group's sources and its consumer (the classifier's MatMul) marked on the graph.
+    await expect.poll(() => page().locator('.graph-svg .previewed').count()).toBe(3);
+    expect(await bars().count()).toBe(32);
+    // Weakest first: bar heights never fall from left to right.
+    const heights = (await bars().evaluateAll((els) => els.map((e) => Number(e.getAttribute('height'))))) as number[];
+    expect(heights).toEqual([...heights].sort((a, b) => a - b));
+    expect(heights[31]).toBeGreaterThan(heights[0]!);
+    // Sparsity 0.5: 16 bars below the cut, drawn as to be removed.
+    expect(await prune().locator('rect.norm-bar.removed').count()).toBe(16);
+    expect(await prune().getByLabel('cut line').count()).toBe(1);
+    await prune().getByLabel('prune sparsity').fill('0.25');
+    await expect.poll(() => prune().locator('rect.norm-bar.removed').count()).toBe(8);
+    await screenshot(page(), 'prune-group');
+  }, 90_000);
+
+  it('names the node that makes a group unsafe', async () => {
+    // The classifier's MatMul: its channels are the graph output.
+    await page().getByRole('searchbox', { name: 'search' }).fill('');
+    await page().locator('.graph-svg').click({ position: { x: 5, y: 5 } });
+    await expect.poll(() => page().getByLabel('selection count').count()).toBe(0);
+    const groupSelect = prune().getByLabel('prune group');
+    const options = await groupSelect.locator('option').allTextContents();
+    const fc = options.find((o) => o.includes('⚠'))!;
+    expect(fc).toBeDefined();
+    await groupSelect.selectOption({ label: fc });
+    // Chosen in the list: its layer selected (and revealed), the graph output named as the reason.
+    await expect.poll(() => page().getByLabel('selection count').textContent()).toBe('1 selected');
+    await expect.poll(() => prune().getByLabel('unsafe group').textContent()).toMatch(/^Cannot be pruned: logits: .*graph output/);
+    expect(await prune().getByLabel('group summary').textContent()).toMatch(/ alone; 10 channels; 0 consumers shrink$/);
+    await expect.poll(() => page().locator('.graph-svg .previewed').count()).toBe(2);
+    expect(await bars().count()).toBe(0);
+    await screenshot(page(), 'prune-unsafe');
+  }, 30_000);
+
+  it('prunes picked channels with recovery as one step with its figures; undo brings the channels back', async () => {
+    await select('conv4/Conv');
+    await expect.poll(() => bars().count(), { timeout: 20_000 }).toBe(32);
+    // Pick the three strongest channels (the last bars): what the user chose, not the cut.
+    const picks = (await bars().evaluateAll((els) => els.slice(-3).map((e) => Number(e.getAttribute('data-channel'))))) as number[];
+    for (const c of picks) await prune().getByRole('button', { name: `channel ${c}`, exact: true }).click();
+    await expect.poll(() => prune().locator('rect.norm-bar.picked').count()).toBe(3);
+    expect(await prune().locator('rect.norm-bar.removed').count()).toBe(3);
+    await expect.poll(() => prune().textContent()).toContain(`3 picked: ${[...picks].sort((a, b) => a - b).join(', ')}`);
+    await prune().getByLabel('generated calibration').check();
+    await prune().getByLabel('prune calibration samples').fill('6');
+    await prune().getByLabel('prune latency runs').fill('5');
+    await expect.poll(() => prune().getByRole('note').first().textContent()).toMatch(/Random inputs/);
+    await prune().getByRole('button', { name: 'Prune', exact: true }).click();
+    await expect.poll(() => history().getByLabel('prune figures').count(), { timeout: 120_000 }).toBe(1);
+    expect(await history().getByRole('button', { name: /^go to step 1: prune-channels \(picked channels\) \+ recovery/ }).count()).toBe(1);
+    const figures = (await history().getByLabel('prune figures').textContent())!;
+    expect(figures).toContain('3 of 32 channels removed in 1 groups (2 layers)');
+    // 3 channels of conv4 ([32,32,3,3]) and conv5 ([32,16,1,1]), of both BatchNormalizations (4 vectors each) and 3 rows of fc.weight ([32,10]).
+    const [before, after] = /parameters ([\d,]+) → ([\d,]+)/.exec(figures)!.slice(1).map((x) => Number(x.replace(/,/g, '')));
+    expect(before! - after!).toBe(3 * (32 * 9 + 16 + 2 * 4 + 10));
+    expect(figures).toMatch(/size [\d.]+ KB → [\d.]+ KB \(0\.\d\dx\)/);
+    expect(figures).toMatch(/latency [\d.]+ → [\d.]+ ms · [\d.]+x speed-up/);
+    const errBefore = Number(/error before recovery: rel\. L2 ([\d.e-]+)/.exec(figures)![1]);
+    const errAfter = Number(/after least-squares[^:]*: rel\. L2 ([\d.e-]+)/.exec(figures)![1]);
+    expect(errBefore).toBeGreaterThan(0);
+    expect(Number.isFinite(errAfter)).toBe(true);
+    expect(figures).toMatch(/held-out \(\d+\)/);
+    expect(figures).toMatch(/generated \(random\)/);
+    // The group is now 29 channels.
+    await expect.poll(() => prune().getByLabel('group summary').textContent(), { timeout: 20_000 }).toContain('; 29 channels;');
+    await screenshot(page(), 'prune-step');
+
+    await history().getByRole('button', { name: 'Undo' }).click();
+    await expect.poll(() => history().locator('li.step.current').textContent()).toContain('0. as opened');
+    await expect.poll(() => prune().getByLabel('group summary').textContent(), { timeout: 20_000 }).toContain('; 32 channels;');
+    expect(await prune().locator('rect.norm-bar.picked').count()).toBe(0);
+    await screenshot(page(), 'prune-undone');
+  }, 180_000);
+});
+
+// An npm-shipped model: PaddleOCR's text detector (PP-OCRv4 det, weights in Constant nodes as
+// paddle2onnx writes them): a Conv's group and norms in the panel, without applying.
+describe('prune groups of PP-OCRv4 det in Chromium', () => {
+  let served: Served;
+  let browser: Browser;
+  let dir: string;
+
+  beforeAll(async () => {
+    checkPrerequisites();
+    dir = await mkdtemp(join(tmpdir(), 'e2e-prune-ocr-'));
+    served = await serve([join(ROOT, 'node_modules', '@gutenye', 'ocr-models', 'assets', 'ch_PP-OCRv4_det_infer.onnx')], dir);
+    browser = await launchBrowser();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await served?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('shows a Conv\'s group (marked on the graph) with one bar per channel', async () => {
+    const page = browser.page;
+    await page.goto(served.url);
+    await expect.poll(() => page.locator('output[aria-label="node count"]').textContent(), { timeout: 30_000 }).toBe('672 nodes');
+    const prune = page.getByRole('region', { name: 'prune' });
+    await prune.getByRole('button', { name: /Prune/ }).first().click();
+    // Laid out first, so that picking the search result reveals the node.
+    await expect.poll(() => page.locator('.graph-area [role="status"]').count(), { timeout: 60_000 }).toBe(0);
+    const search = page.getByRole('searchbox', { name: 'search' });
+    await search.fill('p2o.Conv.6');
+    await page.getByRole('list', { name: 'search results' }).getByRole('button', { name: /^p2o\.Conv\.6 / }).first().click();
+    await expect.poll(() => prune.getByLabel('group summary').textContent(), { timeout: 30_000 }).toMatch(/^p2o\.Conv\.6 alone; 48 channels; 2 consumers shrink$/);
+    expect(await prune.locator('rect.norm-bar').count()).toBe(48);
+    await search.press('Escape');
+    // The layer and its two consumers marked on the graph.
+    await expect.poll(() => page.locator('.graph-svg .previewed').count()).toBe(3);
+    // The one unsafe group: the detector's output.
+    const options = await prune.getByLabel('prune group').locator('option').allTextContents();
+    expect(options.filter((o) => o.includes('⚠'))).toHaveLength(1);
+    await prune.scrollIntoViewIfNeeded();
+    await screenshot(page, 'prune-ocr-group');
+  }, 90_000);
+});
