@@ -67,6 +67,11 @@ function handlersForWindow(host: IpcHost, models: WindowModels, contents: WebCon
     getProfile: (jobId) => service.getProfile(jobId),
     startCompare: (p) => service.startCompare(p),
     getCompare: (jobId) => service.getCompare(jobId),
+    startServing: (p) => service.startServing(p),
+    stopServing: (modelId) => service.stopServing(modelId),
+    getServing: (modelId) => service.getServing(modelId),
+    startLoad: (p) => service.startLoad(p),
+    getLoad: (jobId) => service.getLoad(jobId),
   });
 }
 

@@ -38,6 +38,11 @@ const bridge: WorkbenchBridge = {
   getProfile: (params) => call('workbench:getProfile', params),
   startCompare: (params) => call('workbench:startCompare', params),
   getCompare: (params) => call('workbench:getCompare', params),
+  startServing: (params) => call('workbench:startServing', params),
+  stopServing: (params) => call('workbench:stopServing', params),
+  getServing: (params) => call('workbench:getServing', params),
+  startLoad: (params) => call('workbench:startLoad', params),
+  getLoad: (params) => call('workbench:getLoad', params),
   onProgress(listener) {
     const forward = (_event: Electron.IpcRendererEvent, message: unknown) => listener(message);
     ipcRenderer.on(EVENTS, forward);

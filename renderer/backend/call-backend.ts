@@ -2,6 +2,7 @@ import type { Backend, GraphInfo, GraphPath, OpenedModelInfo, ProgressEvent, Ten
 import type { ApplyRequest, EditHistory, EditResult, JobInfo, ListOperationsParams, OperationList, OperationPreview, OperationRequest, SavedModel } from '../../shared/protocol/operations-api.js';
 import type { DocumentState, RecoveryInfo, SaveTarget } from '../../shared/protocol/recovery-api.js';
 import type { CompareResult, ProfileResult, StartCompareParams, StartProfileParams } from '../../shared/protocol/profile-api.js';
+import type { LoadResult, ServingInfo, ServingOptions, ServingStatus, StartLoadParams } from '../../shared/protocol/serving-api.js';
 import type { VerifyInputSettings } from '../../shared/verify/input-settings.js';
 import { backendOver, type MethodName, type MethodParams, type MethodResult } from '../../shared/protocol/methods.js';
 
@@ -114,5 +115,25 @@ export abstract class CallBackend implements Backend {
 
   getCompare(jobId: string): Promise<CompareResult> {
     return this.calls.getCompare(jobId);
+  }
+
+  startServing(params: { modelId: string; version?: number; options: ServingOptions }): Promise<ServingInfo> {
+    return this.calls.startServing(params);
+  }
+
+  stopServing(modelId: string): Promise<{ stopped: boolean }> {
+    return this.calls.stopServing(modelId);
+  }
+
+  getServing(modelId: string): Promise<ServingStatus> {
+    return this.calls.getServing(modelId);
+  }
+
+  startLoad(params: StartLoadParams): Promise<JobInfo> {
+    return this.calls.startLoad(params);
+  }
+
+  getLoad(jobId: string): Promise<LoadResult> {
+    return this.calls.getLoad(jobId);
   }
 }

@@ -2,6 +2,7 @@ import type { ModelSummary, ValueSummary } from '../onnx/model-summary.js';
 import type { VerifyInputSettings } from '../verify/input-settings.js';
 import type { DocumentState, RecoveryInfo, SaveTarget } from './recovery-api.js';
 import type { CompareResult, ProfileResult, StartCompareParams, StartProfileParams } from './profile-api.js';
+import type { LoadResult, ServingInfo, ServingOptions, ServingStatus, StartLoadParams } from './serving-api.js';
 import type { ApplyRequest, EditHistory, EditResult, JobInfo, ListOperationsParams, OperationList, OperationPreview, OperationRequest, SavedModel } from './operations-api.js';
 
 // The one API between the UI and whatever hosts it (Electron IPC or the local HTTP/WebSocket
@@ -144,6 +145,14 @@ export interface Backend {
   /** Compares the current state with the file as opened (or history state N) as a job. */
   startCompare(params: StartCompareParams): Promise<JobInfo>;
   getCompare(jobId: string): Promise<CompareResult>;
+  /** Serves the current state on 127.0.0.1 (serve-model's server, in the host) until stopped or the model closes. */
+  startServing(params: { modelId: string; version?: number; options: ServingOptions }): Promise<ServingInfo>;
+  stopServing(modelId: string): Promise<{ stopped: boolean }>;
+  /** The model's server (null when none) and its figures now. */
+  getServing(modelId: string): Promise<ServingStatus>;
+  /** A load test against the model's server as a job. */
+  startLoad(params: StartLoadParams): Promise<JobInfo>;
+  getLoad(jobId: string): Promise<LoadResult>;
   /** Progress of opening, inference and jobs (a job's events carry its jobId). */
   onProgress(listener: (e: ProgressEvent) => void): () => void;
 }

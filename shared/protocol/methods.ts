@@ -15,6 +15,7 @@ import {
 import { recoveryMethods } from './recovery-api.js';
 import { editHistorySchema, editResultSchema, jobInfoSchema, operationListSchema, operationParams, operationPreviewSchema, savedModelSchema } from './operation-schemas.js';
 import { compareResultSchema, profileParams, profileResultSchema } from './profile-api.js';
+import { servingMethods } from './serving-api.js';
 
 // The API as a table: each method's parameters (one object, named fields) and result. Both
 // transports (Electron IPC, HTTP) validate parameters with it where they arrive in the host and
@@ -78,6 +79,8 @@ export const methods = {
   /** Compares the current state with the file as opened (or a history state) as a job; getCompare has the report. */
   startCompare: { params: profileParams.startCompare, result: jobInfoSchema },
   getCompare: { params: profileParams.result, result: compareResultSchema },
+  /** Serving the current state from the app, its figures for the dashboard, load tests (serving-api.ts). */
+  ...servingMethods,
 } as const;
 
 /** Events the host pushes to the renderer (WebSocket / IPC messages): name → payload schema. */
@@ -127,6 +130,11 @@ export function handlersFor(backend: Omit<Backend, 'onProgress'>): MethodHandler
     getProfile: ({ jobId }) => backend.getProfile(jobId),
     startCompare: (p) => backend.startCompare(p),
     getCompare: ({ jobId }) => backend.getCompare(jobId),
+    startServing: (p) => backend.startServing(p),
+    stopServing: ({ modelId }) => backend.stopServing(modelId),
+    getServing: ({ modelId }) => backend.getServing(modelId),
+    startLoad: (p) => backend.startLoad(p),
+    getLoad: ({ jobId }) => backend.getLoad(jobId),
   };
 }
 
@@ -158,5 +166,10 @@ export function backendOver(call: <M extends MethodName>(method: M, params: Meth
     getProfile: (jobId) => call('getProfile', { jobId }),
     startCompare: (p) => call('startCompare', p),
     getCompare: (jobId) => call('getCompare', { jobId }),
+    startServing: (p) => call('startServing', p),
+    stopServing: (modelId) => call('stopServing', { modelId }),
+    getServing: (modelId) => call('getServing', { modelId }),
+    startLoad: (p) => call('startLoad', p),
+    getLoad: (jobId) => call('getLoad', { jobId }),
   };
 }

@@ -58,8 +58,8 @@ describe('request validation', () => {
 
 // The editing rows are exercised against the real service (test/server/operations-api.test.ts).
 const unused = Object.fromEntries(
-  ['listOperations', 'previewOperation', 'applyOperation', 'undo', 'redo', 'goToStep', 'getHistory', 'saveModel', 'getJob', 'cancelJob', 'startProfile', 'getProfile', 'startCompare', 'getCompare', 'getDocumentState', 'chooseSavePath', 'listRecoveries', 'restoreRecovery', 'discardRecovery'].map((m) => [m, () => Promise.reject(new Error(`${m}: not used here`))]),
-) as unknown as Pick<Backend, 'listOperations' | 'previewOperation' | 'applyOperation' | 'undo' | 'redo' | 'goToStep' | 'getHistory' | 'saveModel' | 'getJob' | 'cancelJob' | 'startProfile' | 'getProfile' | 'startCompare' | 'getCompare' | 'getDocumentState' | 'chooseSavePath' | 'listRecoveries' | 'restoreRecovery' | 'discardRecovery'>;
+  ['listOperations', 'previewOperation', 'applyOperation', 'undo', 'redo', 'goToStep', 'getHistory', 'saveModel', 'getJob', 'cancelJob', 'startProfile', 'getProfile', 'startCompare', 'getCompare', 'startServing', 'stopServing', 'getServing', 'startLoad', 'getLoad', 'getDocumentState', 'chooseSavePath', 'listRecoveries', 'restoreRecovery', 'discardRecovery'].map((m) => [m, () => Promise.reject(new Error(`${m}: not used here`))]),
+) as unknown as Pick<Backend, 'listOperations' | 'previewOperation' | 'applyOperation' | 'undo' | 'redo' | 'goToStep' | 'getHistory' | 'saveModel' | 'getJob' | 'cancelJob' | 'startProfile' | 'getProfile' | 'startCompare' | 'getCompare' | 'startServing' | 'stopServing' | 'getServing' | 'startLoad' | 'getLoad' | 'getDocumentState' | 'chooseSavePath' | 'listRecoveries' | 'restoreRecovery' | 'discardRecovery'>;
 
 describe('dispatch', () => {
   const info = { modelId: 'm1' } as OpenedModelInfo;
