@@ -63,7 +63,7 @@ export function LineChart({ label, points, series, unit }: { label: string; poin
 export function BatchChart({ sizes }: { sizes: { le: number; count: number }[] }) {
   const height = 90;
   const x = scaleBand<string>().domain(sizes.map((s) => String(s.le))).range([M.left, WIDTH - M.right]).padding(0.15);
-  const y = scaleLinear().domain([0, Math.max(1, ...sizes.map((s) => s.count))]).range([height - M.bottom, M.top]);
+  const y = scaleLinear().domain([0, Math.max(1, ...sizes.map((s) => s.count))]).range([height - M.bottom, M.top + 10]);
   const total = sizes.reduce((n, s) => n + s.count, 0);
   return (
     <figure className="serving-chart">

@@ -84,8 +84,10 @@ export function ServingPanel({ backend, model }: { backend: Backend; model: Open
     if (!s) return;
     first.current ??= s.time;
     const start = first.current;
-    setPoints((p) => appendPoint(p, last.current, s, start));
+    // Read now: the updater runs later, when `last` already holds this snapshot.
+    const previous = last.current;
     last.current = s;
+    setPoints((p) => appendPoint(p, previous, s, start));
     setSnapshot(s);
   }, [backend, model.modelId]);
 
