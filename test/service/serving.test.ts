@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +29,12 @@ const refused = (url: string) =>
     () => false,
     () => true,
   );
+
+/** Runtime hosts this test process started (children running host-main.js). */
+const hostChildren = () =>
+  execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => l.includes('host-main.js')).length;
 
 describe('serving an open model from the service', () => {
   let dir: string;
@@ -130,12 +137,32 @@ describe('serving an open model from the service', () => {
     expect(await refused(info.url)).toBe(true);
   }, 60_000);
 
+  it('cancels a load test: it stops sending and the job ends cancelled', async () => {
+    const info = await service.startServing({ modelId, options: { maxBatch: 1, maxDelayMs: 0, instances: 1 } });
+    const job = await service.startLoad({ modelId, durationS: 600, concurrency: 2 });
+    await expect.poll(async () => (await service.getServing(modelId)).snapshot!.models['conv-bn-relu']?.requests['200'] ?? 0, { timeout: 10_000 }).toBeGreaterThan(0);
+    await service.cancelJob(job.jobId);
+    expect(await service.waitForJob(job.jobId)).toMatchObject({ state: 'cancelled' });
+    expect((await service.getLoad(job.jobId)).report).toBeNull();
+    // Requests already sent are answered; nothing more is sent after them.
+    await expect.poll(async () => (await service.getServing(modelId)).snapshot!.inFlight, { timeout: 10_000 }).toBe(0);
+    const after = (await service.getServing(modelId)).snapshot!.models['conv-bn-relu']!.requests['200'];
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await service.getServing(modelId)).snapshot!.models['conv-bn-relu']!.requests['200']).toBe(after);
+    await service.stopServing(modelId);
+    expect(await refused(info.url)).toBe(true);
+  }, 60_000);
+
   it('stops every server when the service is disposed', async () => {
+    const before = hostChildren();
     const other = new WorkbenchService({ settingsDir: dir, tempDir: join(dir, 'tmp') });
     const id = (await other.openPath(join(dir, 'conv.onnx'))).modelId;
-    const info = await other.startServing({ modelId: id, options: { maxBatch: 1, maxDelayMs: 0, instances: 1, port: null } });
+    const info = await other.startServing({ modelId: id, options: { maxBatch: 1, maxDelayMs: 0, instances: 2, port: null } });
     expect((await fetch(`${info.url}/v2/health/ready`)).status).toBe(200);
+    expect(hostChildren()).toBe(before + 2);
     await other.dispose();
     expect(await refused(info.url)).toBe(true);
+    // No runtime host is left behind.
+    await expect.poll(hostChildren, { timeout: 10_000 }).toBe(before);
   }, 60_000);
 });
