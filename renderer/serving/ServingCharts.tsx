@@ -90,7 +90,7 @@ export function BatchChart({ sizes }: { sizes: { le: number; count: number }[] }
 }
 
 export function formatValue(v: number): string {
-  if (v === 0) return '0';
+  if (Number.isInteger(v)) return String(v);
   if (Math.abs(v) >= 100) return v.toFixed(0);
   if (Math.abs(v) >= 10) return v.toFixed(1);
   return v.toFixed(2);

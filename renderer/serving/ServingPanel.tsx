@@ -56,6 +56,40 @@ function LoadSummary({ report }: { report: LoadRunReport }) {
   );
 }
 
+interface LoadRun {
+  /** The server's settings and the test's: what a comparison between runs varies. */
+  label: string;
+  report: LoadRunReport;
+}
+
+/** Every load test of this model in this session, with throughput and p99 against the first. */
+function LoadRuns({ runs }: { runs: LoadRun[] }) {
+  const base = runs[0]!.report;
+  const ratio = (v: number, b: number) => (Number.isFinite(v) && Number.isFinite(b) && b > 0 ? `${(v / b).toFixed(2)}×` : '–');
+  return (
+    <table className="serving-load serving-runs" aria-label="load test runs">
+      <thead>
+        <tr>
+          <th>run</th>
+          <th>req/s</th>
+          <th>p99 ms</th>
+          <th>vs first</th>
+        </tr>
+      </thead>
+      <tbody>
+        {runs.map((r, i) => (
+          <tr key={i}>
+            <td>{r.label}</td>
+            <td>{formatValue(r.report.throughput)}</td>
+            <td>{Number.isFinite(r.report.latency.p99Ms) ? formatValue(r.report.latency.p99Ms) : '–'}</td>
+            <td>{i ? `${ratio(r.report.throughput, base.throughput)} req/s, ${ratio(r.report.latency.p99Ms, base.latency.p99Ms)} p99` : ''}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 export function ServingPanel({ backend, model }: { backend: Backend; model: OpenedModelInfo }) {
   const [options, setOptions] = useState<ServingOptions>({ maxBatch: 8, maxDelayMs: 5, instances: 1, port: null });
   const [serving, setServing] = useState<ServingInfo | null>(null);
@@ -64,7 +98,7 @@ export function ServingPanel({ backend, model }: { backend: Backend; model: Open
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [load, setLoad] = useState({ durationS: 5, concurrency: 8 });
-  const [report, setReport] = useState<LoadRunReport | null>(null);
+  const [runs, setRuns] = useState<LoadRun[]>([]);
   const fetchLoad = useCallback((jobId: string) => backend.getLoad(jobId), [backend]);
   const job = useJob(backend, fetchLoad);
   const first = useRef<number | null>(null);
@@ -95,7 +129,7 @@ export function ServingPanel({ backend, model }: { backend: Backend; model: Open
   useEffect(() => {
     reset();
     setServing(null);
-    setReport(null);
+    setRuns([]);
     poll().catch(() => undefined);
   }, [poll]);
   useEffect(() => {
@@ -131,10 +165,13 @@ export function ServingPanel({ backend, model }: { backend: Backend; model: Open
     }
   };
   const runLoad = async () => {
-    setReport(null);
+    if (!serving) return;
+    const o = serving.options;
+    const label = `batch ≤${o.maxBatch}, ${o.maxDelayMs} ms, ${o.instances} host${o.instances === 1 ? '' : 's'}; ${load.concurrency} clients, ${load.durationS} s`;
     const r = await job.run(() => backend.startLoad({ modelId: model.modelId, ...load }));
-    if (r) setReport(r);
+    if (r) setRuns((x) => [...x, { label, report: r }]);
   };
+  const report = runs.at(-1)?.report;
 
   const totals = snapshot ? requestTotals(snapshot) : {};
   const sizes = snapshot ? batchSizes(snapshot) : [];
@@ -229,6 +266,7 @@ export function ServingPanel({ backend, model }: { backend: Backend; model: Open
           {report ? <LoadSummary report={report} /> : null}
         </div>
       ) : null}
+      {runs.length > 1 ? <LoadRuns runs={runs} /> : null}
     </section>
   );
 }

@@ -86,6 +86,31 @@ describe('serving the open model from the app', () => {
       () => true,
     );
     expect(down).toBe(true);
+  }, 120_000);
+
+  it('serves again without batching and compares the two load tests', async () => {
+    await panel().getByLabel('max batch').fill('1');
+    await panel().getByRole('button', { name: 'Serve', exact: true }).click();
+    await expect.poll(() => panel().getByLabel('server url').count(), { timeout: 30_000 }).toBe(1);
+    // A new server: its figures start from nothing.
+    expect(await figure('requests answered')).toBe(0);
+    await panel().getByLabel('load duration').fill('2');
+    await panel().getByRole('button', { name: 'Run load test' }).click();
+    const runs = panel().getByRole('table', { name: 'load test runs' });
+    await expect.poll(() => runs.count(), { timeout: 30_000 }).toBe(1);
+    const rows = await runs.locator('tbody tr').allTextContents();
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toContain('batch ≤8, 10 ms, 1 host; 8 clients, 3 s');
+    expect(rows[1]).toMatch(/^batch ≤1, 10 ms, 1 host; 8 clients, 2 s.*× req\/s, .*× p99$/);
+    // Without batching every run is one request.
+    await expect.poll(() => figure('requests answered'), { timeout: 10_000 }).toBeGreaterThan(0);
+    const bars = await panel().locator('svg[aria-label="batch size histogram"] rect').evaluateAll((rs) => rs.map((r) => Number(r.getAttribute('data-count'))));
+    expect(bars[0]).toBeGreaterThan(0);
+    expect(bars.slice(1).every((n) => n === 0)).toBe(true);
+    await runs.scrollIntoViewIfNeeded();
+    await screenshot(page(), 'serving-04-compare-runs');
+    await panel().getByRole('button', { name: 'Stop serving' }).click();
+    await expect.poll(() => panel().getByRole('button', { name: 'Serve', exact: true }).count(), { timeout: 20_000 }).toBe(1);
     expect(browser.problems).toEqual([]);
   }, 120_000);
 });
