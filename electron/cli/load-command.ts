@@ -4,7 +4,7 @@ import { fsError } from '../io/fs-errors.js';
 import { writeJsonFile } from '../io/json-file.js';
 import { writeText } from '../profile/report-files.js';
 import { isLocalHost } from '../serving/local-address.js';
-import { loadBody } from '../serving/load-inputs.js';
+import { prepareLoadTarget } from '../serving/load-target.js';
 import { loadHtml, loadTable } from '../serving/load-report.js';
 import { runLoad, type LoadReport } from '../serving/load-test.js';
 import { onePositional, parseArgs } from './args.js';
@@ -62,22 +62,20 @@ export const loadCommand: Command = {
     }
     const compared = await Promise.all(((o.compare as string[] | undefined) ?? []).map(readRun));
     const headers: Record<string, string> = typeof o.token === 'string' ? { authorization: `Bearer ${o.token}` } : {};
-    const modelPath = `${base}/v2/models/${encodeURIComponent(o.model)}${typeof o.version === 'string' ? `/versions/${encodeURIComponent(o.version)}` : ''}`;
-    let meta: { inputs: { name: string; datatype: string; shape: number[] }[] };
-    try {
-      const r = await fetch(modelPath, { headers, signal: AbortSignal.timeout(10_000) });
-      if (!r.ok) throw new WorkbenchError('SERVER_REFUSED', `${modelPath}: ${r.status} ${((await r.json().catch(() => ({}))) as { error?: string }).error ?? r.statusText}`);
-      meta = (await r.json()) as typeof meta;
-    } catch (e) {
-      if (e instanceof WorkbenchError) throw e;
-      throw new WorkbenchError('UNREACHABLE', `cannot reach ${modelPath}: ${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}`);
-    }
-    const body = await loadBody(meta.inputs, typeof o.inputs === 'string' ? o.inputs : undefined, Number(o.batch ?? 1) || 1, Number(o.seed ?? 0));
-    io.err(`load: ${rps !== undefined ? `${rps} requests/s` : `${concurrency} clients`} for ${duration} s against ${modelPath}/infer`);
+    const target = await prepareLoadTarget({
+      base,
+      model: o.model,
+      ...(typeof o.version === 'string' ? { version: o.version } : {}),
+      headers,
+      ...(typeof o.inputs === 'string' ? { inputsPath: o.inputs } : {}),
+      batch: Number(o.batch ?? 1) || 1,
+      seed: Number(o.seed ?? 0),
+    });
+    io.err(`load: ${rps !== undefined ? `${rps} requests/s` : `${concurrency} clients`} for ${duration} s against ${target.inferUrl}`);
     const report = await runLoad({
-      url: `${modelPath}/infer`,
-      body: body.body,
-      headers: { ...headers, ...body.headers },
+      url: target.inferUrl,
+      body: target.body,
+      headers: target.headers,
       ...(rps !== undefined ? { rps } : { concurrency: concurrency! }),
       durationS: duration,
       timeoutMs: Number(o.timeout ?? 30) * 1000,

@@ -86,6 +86,11 @@ function handlersForWindow(host: IpcHost, models: WindowModels, contents: WebCon
     getPruneGroups: (modelId, criterion) => service.getPruneGroups(modelId, criterion),
     startPrune: (p) => service.startPrune(p),
     getPrune: (jobId) => service.getPrune(jobId),
+    startServing: (p) => service.startServing(p),
+    stopServing: (modelId) => service.stopServing(modelId),
+    getServing: (modelId) => service.getServing(modelId),
+    startLoad: (p) => service.startLoad(p),
+    getLoad: (jobId) => service.getLoad(jobId),
   });
 }
 

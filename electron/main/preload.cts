@@ -53,6 +53,11 @@ const bridge: WorkbenchBridge = {
   getPruneGroups: (params) => call('workbench:getPruneGroups', params),
   startPrune: (params) => call('workbench:startPrune', params),
   getPrune: (params) => call('workbench:getPrune', params),
+  startServing: (params) => call('workbench:startServing', params),
+  stopServing: (params) => call('workbench:stopServing', params),
+  getServing: (params) => call('workbench:getServing', params),
+  startLoad: (params) => call('workbench:startLoad', params),
+  getLoad: (params) => call('workbench:getLoad', params),
   onProgress(listener) {
     const forward = (_event: Electron.IpcRendererEvent, message: unknown) => listener(message);
     ipcRenderer.on(EVENTS, forward);

@@ -12,6 +12,7 @@ import type { AppSensitivityReport, QuantizeResult, SensitivityResult, StartQuan
 import type { QuantizeSettings } from '../../shared/quantize/quantize-settings.js';
 import type { PruneGroups, PruneResult, StartPruneParams } from '../../shared/protocol/prune-api.js';
 import type { DocumentState, RecoveryInfo, SaveTarget } from '../../shared/protocol/recovery-api.js';
+import type { LoadResult, LoadRunReport, ServingInfo, ServingOptions, ServingStatus, StartLoadParams } from '../../shared/protocol/serving-api.js';
 import { externalDataOf } from '../../shared/onnx/external-data.js';
 import { mapModelTensors } from '../../shared/onnx/map-tensors.js';
 import { encodeModel } from '../../shared/onnx/model-codec.js';
@@ -29,6 +30,7 @@ import { pruneGroups } from './prune-groups.js';
 import { pruneJob } from './prune-job.js';
 import { QuantizeSettingsStore } from './quantize-settings-store.js';
 import { sensitivityJob } from './sensitivity-job.js';
+import { loadJob, ModelServing } from './model-serving.js';
 import { compareJob, profileJob, type ModelState, type ProfileJobInput } from './profile-job.js';
 import { endedVerification, runningVerification } from './step-verification.js';
 import { verifyStep } from './verify-job.js';
@@ -114,6 +116,9 @@ export class WorkbenchService implements Backend {
   private readonly stepModels = new WeakMap<object, ModelProto>();
   /** Reports of finished profile and compare jobs, by jobId (forgotten with the job). */
   private readonly reports = new Map<string, ProfileReport | CompareReport>();
+  /** Servers started from the app, one per document at most. */
+  private readonly serving = new ModelServing();
+  private readonly loadReports = new Map<string, LoadRunReport>();
   private initial: Promise<OpenedModelInfo> | undefined;
   private jobs = 0;
 
@@ -684,6 +689,38 @@ export class WorkbenchService implements Backend {
     return { job, edit: this.pruneEdits.get(jobId) ?? null };
   }
 
+  /** Serves the current state (the file as opened, or the state written to a temporary file) on 127.0.0.1. */
+  async startServing(p: { modelId: string; version?: number; options: ServingOptions }): Promise<ServingInfo> {
+    const state = await this.modelState(p.modelId, undefined, p.version);
+    const doc = this.document(p.modelId);
+    return this.serving.start({ modelId: p.modelId, source: doc.model, fileName: doc.origin.name, state, options: p.options, ...(this.options.tempDir ? { tempDir: this.options.tempDir } : {}) });
+  }
+
+  async stopServing(modelId: string): Promise<{ stopped: boolean }> {
+    return { stopped: await this.serving.stop(modelId) };
+  }
+
+  async getServing(modelId: string): Promise<ServingStatus> {
+    this.document(modelId);
+    return this.serving.status(modelId);
+  }
+
+  /** A load test (the load command's generator, closed loop) against the model's server, as a job. */
+  async startLoad(p: StartLoadParams): Promise<JobInfo> {
+    const doc = this.document(p.modelId);
+    const info = this.serving.info(p.modelId, doc.origin.name);
+    return this.jobList.start('load', `load test of ${info.url} (${p.concurrency} clients, ${p.durationS} s)`, (c) => loadJob(info, p.durationS, p.concurrency, c), (job, report) => {
+      if (report) this.loadReports.set(job.jobId, report);
+      for (const id of this.loadReports.keys()) if (!this.jobList.has(id)) this.loadReports.delete(id);
+    });
+  }
+
+  async getLoad(jobId: string): Promise<LoadResult> {
+    const job = this.jobList.get(jobId);
+    if (job.kind !== 'load') throw new WorkbenchError('UNKNOWN_JOB', `job "${jobId}" is a ${job.kind} job, not a load test`);
+    return { job, report: this.loadReports.get(jobId) ?? null };
+  }
+
   /** Resolves when a job has ended (for the CLI and tests; clients poll getJob or watch progress). */
   async waitForJob(jobId: string): Promise<JobInfo> {
     return this.jobList.wait(jobId);
@@ -697,9 +734,12 @@ export class WorkbenchService implements Backend {
     // Gone from the maps at once (eviction counts on it), the recovery copy settled after.
     this.docs.delete(modelId);
     this.editors.delete(modelId);
+    // Its server goes with it (before an upload's file is removed from under it).
+    const served = this.serving.stop(modelId).catch(() => false);
     const copy = this.unsaved.closed(modelId, discardUnsaved);
     const file = this.uploadFiles.get(modelId);
     this.uploadFiles.delete(modelId);
+    await served;
     if (file) await this.uploads.remove(file);
     await copy;
   }
@@ -723,6 +763,7 @@ export class WorkbenchService implements Backend {
   async dispose(): Promise<void> {
     await this.unsaved.flush().catch(() => undefined);
     this.jobList.cancelAll();
+    await this.serving.stopAll();
     this.runtimeHost?.close();
     this.editors.clear();
     this.docs.clear();

@@ -17,6 +17,8 @@ export interface LoadOptions {
   /** A request unanswered this long counts as a 'timeout' error. */
   timeoutMs: number;
   onProgress?: (done: number, elapsedS: number) => void;
+  /** Stops sending new requests (those sent are still awaited): the app's Cancel. */
+  signal?: AbortSignal;
 }
 
 export interface LoadReport {
@@ -69,14 +71,14 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
       const interval = 1000 / o.rps;
       for (let k = 0; ; k++) {
         const due = t0 + k * interval;
-        if (due >= end) break;
+        if (due >= end || o.signal?.aborted) break;
         const wait = due - performance.now();
         if (wait > 1) await new Promise((r) => setTimeout(r, wait));
         track(one(o, due, latencies, errors));
       }
     } else {
       const client = async () => {
-        while (performance.now() < end) {
+        while (performance.now() < end && !o.signal?.aborted) {
           const p = one(o, performance.now(), latencies, errors);
           track(p);
           await p;

@@ -14,6 +14,7 @@ import { forgetTensorStats } from '../panels/TensorStats.js';
 import { VerifySettingsPanel } from '../panels/VerifySettingsPanel.js';
 import { ProfilePanel } from '../profile/ProfilePanel.js';
 import { createProfileStore } from '../profile/profile-store.js';
+import { ServingPanel } from '../serving/ServingPanel.js';
 import { useDiffMarks, useHeat } from '../profile/use-heat.js';
 import { SearchBox } from '../search/SearchBox.js';
 import { QuantizePanel } from '../quantize/QuantizePanel.js';
@@ -258,6 +259,7 @@ export function App({ backend, startupError }: Props) {
               onSelect={(ids) => actions.selectKeys(ids.map((id) => `n:${id}`), 'replace')}
             />
           ) : null}
+          {backend && s.model ? <ServingPanel backend={backend} model={s.model} /> : null}
         </aside>
       </main>
       {edit.actions ? <ContextMenu store={edit.store} actions={edit.actions} /> : null}

@@ -6,6 +6,7 @@ import type { QuantizeResult, SensitivityResult, StartQuantizeParams, StartSensi
 import type { QuantizeSettings } from '../../shared/quantize/quantize-settings.js';
 import type { RecipeFolder, RecipeText } from '../../shared/protocol/recipe-api.js';
 import type { PruneGroups, PruneResult, StartPruneParams } from '../../shared/protocol/prune-api.js';
+import type { LoadResult, ServingInfo, ServingOptions, ServingStatus, StartLoadParams } from '../../shared/protocol/serving-api.js';
 import type { VerifyInputSettings } from '../../shared/verify/input-settings.js';
 import { backendOver, type MethodName, type MethodParams, type MethodResult } from '../../shared/protocol/methods.js';
 
@@ -178,5 +179,25 @@ export abstract class CallBackend implements Backend {
 
   getPrune(jobId: string): Promise<PruneResult> {
     return this.calls.getPrune(jobId);
+  }
+
+  startServing(params: { modelId: string; version?: number; options: ServingOptions }): Promise<ServingInfo> {
+    return this.calls.startServing(params);
+  }
+
+  stopServing(modelId: string): Promise<{ stopped: boolean }> {
+    return this.calls.stopServing(modelId);
+  }
+
+  getServing(modelId: string): Promise<ServingStatus> {
+    return this.calls.getServing(modelId);
+  }
+
+  startLoad(params: StartLoadParams): Promise<JobInfo> {
+    return this.calls.startLoad(params);
+  }
+
+  getLoad(jobId: string): Promise<LoadResult> {
+    return this.calls.getLoad(jobId);
   }
 }

@@ -6,6 +6,7 @@ import type { QuantizeResult, SensitivityResult, StartQuantizeParams, StartSensi
 import type { QuantizeSettings } from '../quantize/quantize-settings.js';
 import type { PruneGroups, PruneResult, StartPruneParams } from './prune-api.js';
 import type { CompareResult, ProfileResult, StartCompareParams, StartProfileParams } from './profile-api.js';
+import type { LoadResult, ServingInfo, ServingOptions, ServingStatus, StartLoadParams } from './serving-api.js';
 import type { ApplyRequest, EditHistory, EditResult, JobInfo, ListOperationsParams, OperationList, OperationPreview, OperationRequest, SavedModel } from './operations-api.js';
 
 // The one API between the UI and whatever hosts it (Electron IPC or the local HTTP/WebSocket
@@ -172,6 +173,14 @@ export interface Backend {
   /** Prunes the selection (or the model) as a job: one history step, recovery on calibration data, parameters, size and latency measured. */
   startPrune(params: StartPruneParams): Promise<JobInfo>;
   getPrune(jobId: string): Promise<PruneResult>;
+  /** Serves the current state on 127.0.0.1 (serve-model's server, in the host) until stopped or the model closes. */
+  startServing(params: { modelId: string; version?: number; options: ServingOptions }): Promise<ServingInfo>;
+  stopServing(modelId: string): Promise<{ stopped: boolean }>;
+  /** The model's server (null when none) and its figures now. */
+  getServing(modelId: string): Promise<ServingStatus>;
+  /** A load test against the model's server as a job. */
+  startLoad(params: StartLoadParams): Promise<JobInfo>;
+  getLoad(jobId: string): Promise<LoadResult>;
   /** Progress of opening, inference and jobs (a job's events carry its jobId). */
   onProgress(listener: (e: ProgressEvent) => void): () => void;
 }

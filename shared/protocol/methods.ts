@@ -18,6 +18,7 @@ import { editHistorySchema, editResultSchema, jobInfoSchema, operationListSchema
 import { compareResultSchema, profileParams, profileResultSchema } from './profile-api.js';
 import { quantizeMethods } from './quantize-api.js';
 import { pruneMethods } from './prune-api.js';
+import { servingMethods } from './serving-api.js';
 
 // The API as a table: each method's parameters (one object, named fields) and result. Both
 // transports (Electron IPC, HTTP) validate parameters with it where they arrive in the host and
@@ -87,6 +88,8 @@ export const methods = {
   ...recipeMethods,
   /** Channel groups and the prune job (prune-api.ts). */
   ...pruneMethods,
+  /** Serving the current state from the app, its figures for the dashboard, load tests (serving-api.ts). */
+  ...servingMethods,
 } as const;
 
 /** Events the host pushes to the renderer (WebSocket / IPC messages): name → payload schema. */
@@ -151,6 +154,11 @@ export function handlersFor(backend: Omit<Backend, 'onProgress'>): MethodHandler
     getPruneGroups: ({ modelId, criterion }) => backend.getPruneGroups(modelId, criterion),
     startPrune: (p) => backend.startPrune(p),
     getPrune: ({ jobId }) => backend.getPrune(jobId),
+    startServing: (p) => backend.startServing(p),
+    stopServing: ({ modelId }) => backend.stopServing(modelId),
+    getServing: ({ modelId }) => backend.getServing(modelId),
+    startLoad: (p) => backend.startLoad(p),
+    getLoad: ({ jobId }) => backend.getLoad(jobId),
   };
 }
 
@@ -197,5 +205,10 @@ export function backendOver(call: <M extends MethodName>(method: M, params: Meth
     getPruneGroups: (modelId, criterion) => call('getPruneGroups', { modelId, criterion }),
     startPrune: (p) => call('startPrune', p),
     getPrune: (jobId) => call('getPrune', { jobId }),
+    startServing: (p) => call('startServing', p),
+    stopServing: (modelId) => call('stopServing', { modelId }),
+    getServing: (modelId) => call('getServing', { modelId }),
+    startLoad: (p) => call('startLoad', p),
+    getLoad: (jobId) => call('getLoad', { jobId }),
   };
 }
