@@ -12,7 +12,7 @@ import { optimizationSetup } from '../optimize/optimization-setup.js';
 import { parametersOf } from '../prune/parameters-of.js';
 import { checkPrunedModel, type PrunedCheck } from '../prune/check-pruned.js';
 import { recoverModel, type RecoveryReport } from '../prune/recover-model.js';
-import { measureQuantized } from '../quantize/measure-latency.js';
+import { defaultedDimsNote, measureQuantized } from '../quantize/measure-latency.js';
 import { onePositional, parseArgs } from './args.js';
 import type { Command } from './command.js';
 import { resolveScope } from './optimize-command.js';
@@ -126,6 +126,8 @@ export const pruneCommand: Command = {
         const proto = withOrigins(opened.ir.toProto(), opened.ir, originalNames);
         const trial = await saveModel(proto, join(work, 'pruned.onnx'), { source: opened });
         const latency = await measureQuantized(opened.path, trial.path, { dims: verifySettings.dims, values: verifySettings.values, ...(verifySettings.inputsPath !== undefined ? { inputsPath: verifySettings.inputsPath } : {}), ...(o.runs ? { runs: Number(o.runs) } : {}), ...(o.threads ? { threads: Number(o.threads) } : {}), signal }, host);
+        const dimsNote = defaultedDimsNote(latency);
+        if (dimsNote) warnings.push(`NOTE: ${dimsNote}`);
         let check: PrunedCheck | undefined;
         if (o.verify) check = await checkPrunedModel(original, proto, verifySettings.dims);
         const saved = await saveModel(proto, output, { overwriteInput: o.overwrite === true, source: opened });
@@ -143,7 +145,7 @@ export const pruneCommand: Command = {
           parametersAfter: parametersOf(opened.ir),
           sizeBytesBefore: opened.fileSize,
           sizeBytesAfter: saved.bytes + (saved.dataBytes ?? 0),
-          latency: { before: latency.before, after: latency.after, ratio: latency.ratio, verdict: latency.verdict },
+          latency: { before: latency.before, after: latency.after, ratio: latency.ratio, verdict: latency.verdict, defaultedDims: latency.defaultedDims },
           sparsityByLayer: details.sparsityByLayer ?? (groups ?? []).flatMap((g) => g.sources.map((s) => ({ node: s, channels: g.size, removed: g.removed.length, sparsity: g.removed.length / g.size, ...(g.unsafe ? { skipped: `${g.unsafe.node}: ${g.unsafe.reason}` } : {}) }))),
           ...(groups ? { groups } : {}),
           outputs: Object.keys(latency.cosine).map((name) => ({ name, cosine: latency.cosine[name], top1Agreement: latency.top1Agreement[name] })),

@@ -11,7 +11,7 @@ import type { VerificationResult } from '../../shared/verify/verification-result
 import { openModel } from '../io/open-model.js';
 import { saveModel } from '../io/save-model.js';
 import { autoQuantize, DEFAULT_MIN_COSINE, type AutoReport, type AutoRound } from '../quantize/auto-quantize.js';
-import { measureQuantized, type QuantizeLatency } from '../quantize/measure-latency.js';
+import { defaultedDimsNote, measureQuantized, type QuantizeLatency } from '../quantize/measure-latency.js';
 import type { CalibrateResult } from '../runtime-host/host-protocol.js';
 import { jsonText } from './json-text.js';
 import { quantizeModel } from '../quantize/quantize-model.js';
@@ -189,6 +189,8 @@ export const quantizeCommand: Command = {
           warnings.push(`WARNING: calibrated on ${q.calibration.samples} generated (random) input sets: ranges from random data are poor; give --calibration PATH with real samples`);
         }
       if (latency.slower) warnings.push(slowerWarning(latency, mode));
+      const dimsNote = defaultedDimsNote(latency);
+      if (dimsNote) warnings.push(`NOTE: ${dimsNote}`);
       let verification: VerificationResult | undefined;
       if (o.verify) verification = await verifyModels(opened.path, trial.path, { tolerance: registry.get(`quantize-${mode}`).tolerance ?? 'int8', ...verifyOptionsFrom(verifySettings) });
       if (!o.json) for (const w of warnings) io.err(w);
@@ -207,7 +209,7 @@ export const quantizeCommand: Command = {
         nodesAfter: q.effect.nodesAfter,
         sizeBytesBefore: opened.fileSize,
         sizeBytesAfter: saved.bytes + (saved.dataBytes ?? 0),
-        latency: { before: latency.before, after: latency.after, ratio: latency.ratio, verdict: latency.verdict },
+        latency: { before: latency.before, after: latency.after, ratio: latency.ratio, verdict: latency.verdict, defaultedDims: latency.defaultedDims },
         slower: latency.slower,
         outputs: Object.keys(latency.cosine).map((name) => ({ name, cosine: latency.cosine[name], top1Agreement: latency.top1Agreement[name], top5Agreement: latency.top5Agreement[name] ?? null })),
         regions: latency.regions.map(({ node, opType, beforeMs, afterMs, ratio }) => ({ node, opType, beforeMs, afterMs, ratio })),

@@ -32,6 +32,8 @@ export interface PlannedInputs {
   given: HostTensor[];
   generate: InputSpec[];
   info: InputInfo[];
+  /** Dims no one set, generated at their default size. */
+  defaultedDims: string[];
 }
 
 /** Opens and indexes a model (every problem a one-line WorkbenchError naming the file). */
@@ -54,7 +56,7 @@ export async function planModelInputs(graph: GraphProto, o: ProfileOptions): Pro
     if (l) info.push({ name, type: elemTypeName(l.elemType), shape: l.tensor.dims, source: basename(l.source) });
     else if (spec) info.push({ name, type: elemTypeName(spec.elemType), shape: spec.shape, source: spec.value !== undefined ? `value ${spec.value}` : spec.fill });
   }
-  return { given: [...loaded.values()].map((l) => l.tensor), generate: plan.inputs, info };
+  return { given: [...loaded.values()].map((l) => l.tensor), generate: plan.inputs, info, defaultedDims: plan.defaultedDims };
 }
 
 export function measureJob(models: PreparedModel[], inputs: PlannedInputs, o: ProfileOptions, provider: ProviderInfo, workDir: string, fetchOutputs: boolean): MeasureJob {

@@ -4,7 +4,7 @@
 
 import { quantizedRegions, type RegionTiming } from '../../shared/quantize/quantized-regions.js';
 import { compareModels } from '../profile/compare-models.js';
-import { prepareModel } from '../profile/profile-model.js';
+import { planModelInputs, prepareModel } from '../profile/profile-model.js';
 import { DEFAULT_OPTIONS, type ProfileOptions } from '../profile/profile-options.js';
 import type { RuntimeHost } from '../runtime-host/runtime-host.js';
 
@@ -24,6 +24,8 @@ export interface QuantizeLatency {
   regions: RegionTiming[];
   /** Kernel time per run (sum of typical kernel times, ms) of each model: what the regions' times are parts of. */
   kernelMs: { before: number; after: number };
+  /** Dims no one set (no --dim, no input file), measured at 1: the figures may not be those of the size deployed. */
+  defaultedDims: string[];
 }
 
 export interface LatencyOptions {
@@ -52,7 +54,9 @@ export async function measureQuantized(original: string, quantized: string, o: L
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
   };
   const r = await compareModels(original, quantized, options, host);
-  const regions = quantizedRegions((await prepareModel(original)).index, (await prepareModel(quantized)).index, r.a.nodes, r.b.nodes);
+  const prepared = await prepareModel(original);
+  const regions = quantizedRegions(prepared.index, (await prepareModel(quantized)).index, r.a.nodes, r.b.nodes);
+  const { defaultedDims } = await planModelInputs(prepared.graph, options);
   const kernelSum = (nodes: readonly { typicalMs: number }[]) => nodes.reduce((s, n) => s + n.typicalMs, 0);
   return {
     before: r.a.endToEnd.medianMs,
@@ -65,5 +69,12 @@ export async function measureQuantized(original: string, quantized: string, o: L
     top5Agreement: Object.fromEntries(r.outputs.map((x) => [x.name, x.top5Agreement ?? null])),
     regions,
     kernelMs: { before: kernelSum(r.a.nodes), after: kernelSum(r.b.nodes) },
+    defaultedDims,
   };
+}
+
+/** The note a measurement on unset dims gets (null when every dim was set). */
+export function defaultedDimsNote(l: Pick<QuantizeLatency, 'defaultedDims'>): string | null {
+  if (!l.defaultedDims.length) return null;
+  return `latency measured with ${l.defaultedDims.join(', ')} at 1, as no size was given: set ${l.defaultedDims.map((d) => `--dim ${d}=N`).join(' ')} (in the app: Verification inputs) to measure at the size you deploy`;
 }

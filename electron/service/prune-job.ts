@@ -11,7 +11,7 @@ import type { OpenedModel } from '../io/open-model.js';
 import { optimizationSetup } from '../optimize/optimization-setup.js';
 import { parametersOf } from '../prune/parameters-of.js';
 import { recoverModel, type RecoveryReport } from '../prune/recover-model.js';
-import { measureQuantized, type QuantizeLatency } from '../quantize/measure-latency.js';
+import { defaultedDimsNote, measureQuantized, type QuantizeLatency } from '../quantize/measure-latency.js';
 import type { RuntimeHost } from '../runtime-host/runtime-host.js';
 import type { JobControl } from './jobs.js';
 import type { AppliedStep, ModelEditor, WorkOutcome } from './model-editor.js';
@@ -105,6 +105,8 @@ export function pruneJob(i: PruneJobInput, control: JobControl): Promise<Applied
         if (control.signal.aborted || !(e instanceof WorkbenchError)) throw e;
         warnings.push(`latency not measured: ${e.message}`);
       }
+      const dimsNote = latency && defaultedDimsNote(latency);
+      if (dimsNote) warnings.push(dimsNote);
       return { a: a.bytes, b: b.bytes, latency };
     });
     const prune: PruneFigures = {

@@ -9,7 +9,7 @@ import { allGraphs } from '../../shared/ir/model.js';
 import { countNodes } from '../../shared/rewrite/pass-manager.js';
 import type { VerifyInputSettings } from '../../shared/verify/input-settings.js';
 import type { OpenedModel } from '../io/open-model.js';
-import { measureQuantized, type QuantizeLatency } from '../quantize/measure-latency.js';
+import { defaultedDimsNote, measureQuantized, type QuantizeLatency } from '../quantize/measure-latency.js';
 import { quantizeModel, type QuantizeRequest } from '../quantize/quantize-model.js';
 import type { RuntimeHost } from '../runtime-host/runtime-host.js';
 import type { JobControl } from './jobs.js';
@@ -133,6 +133,8 @@ export function quantizeJob(i: QuantizeJobInput, control: JobControl): Promise<A
           if (control.signal.aborted || !(e instanceof WorkbenchError)) throw e;
           warnings.push(`latency not measured: ${e.message}`);
         }
+        const dimsNote = latency && defaultedDimsNote(latency);
+        if (dimsNote) warnings.push(dimsNote);
         if (latency?.slower) warnings.push(`the quantized model is SLOWER than before: ${ms(latency.after)} ms vs ${ms(latency.before)} ms median (${latency.ratio.toFixed(2)}x the time; ${latency.verdict})`);
         return figuresOf(s, { before: a.bytes, after: b.bytes }, latency, q.calibration ? { method: q.calibration.method, samples: q.calibration.samples, generated: q.calibration.generated } : null, warnings);
       });

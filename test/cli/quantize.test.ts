@@ -17,7 +17,7 @@ interface QuantizeJson {
   mode: string;
   sizeBytesBefore: number;
   sizeBytesAfter: number;
-  latency: { before: number; after: number; ratio: number; verdict: string };
+  latency: { before: number; after: number; ratio: number; verdict: string; defaultedDims: string[] };
   slower: boolean;
   calibration: { method: string; samples: number; generated: boolean } | null;
   outputs: { name: string; cosine: number | null }[];
@@ -50,11 +50,21 @@ describe('quantize CLI', () => {
     expect(j.latency.before).toBeGreaterThan(0);
     expect(j.latency.after).toBeGreaterThan(0);
     expect(j.latency.ratio).toBeCloseTo(j.latency.after / j.latency.before, 5);
+    expect(j.latency.defaultedDims).toEqual([]);
+    expect(j.warnings.some((w) => /latency measured with/.test(w))).toBe(false);
     expect(j.outputs[0]!.cosine!).toBeGreaterThan(0.99);
     expect(j.verification).toMatchObject({ passed: true, tolerance: { name: 'int8' } });
     const s = await ort.InferenceSession.create(out);
     expect(s.inputNames).toEqual(['input']);
     await s.release();
+  });
+
+  it('says which dims the latency was measured at 1 because no size was given', () => {
+    const r = runCli('quantize', resnet, '-o', join(dir, 'dims-unset.onnx'), '--mode', 'dynamic', '--dim', 'batch=1', '--dim', 'height=32', '--runs', '3', '--json');
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out) as QuantizeJson;
+    expect(j.latency.defaultedDims).toEqual(['width']);
+    expect(j.warnings).toContainEqual(expect.stringMatching(/^NOTE: latency measured with width at 1, as no size was given: set --dim width=N/));
   });
 
   it('static: --samples sets the generated calibration inputs; --no-preprocess quantizes the model as it is', () => {
