@@ -12,7 +12,7 @@
 // ≥ 2x by recovery on every model.
 //
 //   npm run bench:prune
-//   BENCH_PRUNE_MODELS=resnet-like,bert-like  BENCH_PRUNE_RUNS=40  BENCH_PRUNE_SAMPLES=32
+//   BENCH_PRUNE_MODELS=resnet-like,bert-like  BENCH_PRUNE_RUNS=40  BENCH_PRUNE_SAMPLES=32  BENCH_PRUNE_RIDGE=0.1  BENCH_PRUNE_ROWS=4096
 
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
@@ -102,6 +102,8 @@ async function benchModel(m: BenchModel, dir: string, host: RuntimeHost): Promis
     original,
     details: effect.outcome.details!,
     calibration: { dims: m.calibrationDims, samples: Number(process.env.BENCH_PRUNE_SAMPLES ?? 32), ...(images ? { inputsPath: imageDir, images: images.spec } : {}) },
+    ...(process.env.BENCH_PRUNE_RIDGE ? { ridge: Number(process.env.BENCH_PRUNE_RIDGE) } : {}),
+    ...(process.env.BENCH_PRUNE_ROWS ? { maxRows: Number(process.env.BENCH_PRUNE_ROWS) } : {}),
   });
   const recoverMs = performance.now() - t1;
   const recovered = await saveModel(opened.ir.toProto(), join(dir, `${m.key}-recovered.onnx`));
