@@ -6,13 +6,14 @@
 // calibration samples. Printed per model: parameters and file size ratio, onnxruntime latency
 // before and after (CPU, graph optimization 'all', interleaved runs: the `compare` measurement the
 // CLI uses), and the output error on held-out samples without recovery and with it.
-// Targets: parameters ≤ 0.55x and speed-up ≥ 1.5x on the ResNet-style model; parameters ≤ 0.55x
-// on every model (printed, the BERT-style one is expected to miss it: only its MLP blocks are
-// prunable, attention heads and LayerNorm-coupled channels are refused); held-out error reduced
-// ≥ 2x by recovery on every model.
+// Targets: parameters ≤ 0.55x and speed-up ≥ 1.5x (batch 1) on the ResNet-style model; parameters
+// ≤ 0.55x on every model (the BERT-style one misses it: heads and MLP blocks are pruned, but the
+// hidden size, LayerNorm's axis and the output width, keeps the embeddings and pooler, 21% of the
+// parameters, whole: 50% of the rest gives ~0.61x); held-out error reduced ≥ 2x by recovery on
+// every model. PaddleOCR's detector calibrates on drawn text-like images (text-images.ts).
 //
 //   npm run bench:prune
-//   BENCH_PRUNE_MODELS=resnet-like,bert-like  BENCH_PRUNE_RUNS=40  BENCH_PRUNE_SAMPLES=32  BENCH_PRUNE_RIDGE=0.1  BENCH_PRUNE_ROWS=4096
+//   BENCH_PRUNE_MODELS=resnet-like,bert-like  BENCH_PRUNE_RUNS=40  BENCH_PRUNE_THREADS=1  BENCH_PRUNE_SAMPLES=32  BENCH_PRUNE_RIDGE=0.1  BENCH_PRUNE_ROWS=4096
 
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
@@ -107,7 +108,10 @@ async function benchModel(m: BenchModel, dir: string, host: RuntimeHost): Promis
   });
   const recoverMs = performance.now() - t1;
   const recovered = await saveModel(opened.ir.toProto(), join(dir, `${m.key}-recovered.onnx`));
-  const latency = await measureQuantized(path, recovered.path, { dims: m.latencyDims, runs: Number(process.env.BENCH_PRUNE_RUNS ?? 30) }, host);
+  // The target's row gets twice the runs: at batch 1 a run takes milliseconds and this machine's other load moves them.
+  const runs = Number(process.env.BENCH_PRUNE_RUNS ?? 30);
+  const threads = process.env.BENCH_PRUNE_THREADS ? { threads: Number(process.env.BENCH_PRUNE_THREADS) } : {};
+  const latency = await measureQuantized(path, recovered.path, { dims: m.latencyDims, runs: m.speedTarget ? 2 * runs : runs, ...threads }, host);
   const paramsRatio = paramsAfter / paramsBefore;
   const sizeRatio = (await stat(prunedOnly.path)).size / (await stat(path)).size;
   const speedup = 1 / latency.ratio;
@@ -120,7 +124,7 @@ async function benchModel(m: BenchModel, dir: string, host: RuntimeHost): Promis
   const dimsOf = (d: Record<string, number>) => Object.values(d).join('×');
   console.log(`  latency (all)  ${latency.before.toFixed(2)} → ${latency.after.toFixed(2)} ms at ${dimsOf(m.latencyDims)}  speed-up ${speedup.toFixed(2)}x  (${latency.verdict})${m.speedTarget ? `  (target ≥ ${SPEEDUP_TARGET}x) ${pass(speedup >= SPEEDUP_TARGET)}` : ''}`);
   if (m.extraLatencyDims) {
-    const extra = await measureQuantized(path, recovered.path, { dims: m.extraLatencyDims, runs: Number(process.env.BENCH_PRUNE_RUNS ?? 30) }, host);
+    const extra = await measureQuantized(path, recovered.path, { dims: m.extraLatencyDims, runs, ...threads }, host);
     console.log(`  latency (all)  ${extra.before.toFixed(2)} → ${extra.after.toFixed(2)} ms at ${dimsOf(m.extraLatencyDims)}  speed-up ${(1 / extra.ratio).toFixed(2)}x  (${extra.verdict})`);
   }
   console.log(`  fit error      rel L2 ${recovery.errorBefore.relativeL2.toFixed(4)} → ${recovery.errorAfter.relativeL2.toFixed(4)}, cosine ${recovery.errorBefore.cosine.toFixed(4)} → ${recovery.errorAfter.cosine.toFixed(4)}, top-1 ${top1(recovery.errorBefore.top1Agreement)} → ${top1(recovery.errorAfter.top1Agreement)}`);
