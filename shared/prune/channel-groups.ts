@@ -307,7 +307,7 @@ export class GroupFinder {
         const split = c.opType === 'Reshape' ? this.headSplit(c) : undefined;
         if (split) {
           if (!v.main || v.offset !== 0 || v.axis !== -1) throw new Unsafe(c.name, 'Reshape into heads of channels shifted by a Concat or Flatten');
-          if (g.unit === 1 && v.stride === 1) throw new SplitIntoHeads(split.dim);
+          if (g.unit === 1 && v.stride === 1 && split.dim > 1) throw new SplitIntoHeads(split.dim);
           this.enterHeads(c, split, g, push);
           return;
         }
