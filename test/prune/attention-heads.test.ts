@@ -93,7 +93,8 @@ describe('prune-channels prunes attention heads', () => {
     const groups = p.effect.outcome.details!.groups as GroupReport[];
     const g = groups.find((x) => x.sources.includes('q'))!;
     expect(g.sources.sort()).toEqual(['k', 'q', 'v']);
-    expect(g.size).toBe(H);
+    expect([g.size, g.headSize]).toEqual([H, D]);
+    expect(p.effect.outcome.summary).toMatch(/^4 of 8 channels removed \(2 of 4 attention heads\)/);
     expect(g.consumers.map((c) => c.node)).toEqual(['o']);
     const keep = headCols([0, 2]);
     for (const n of ['q', 'k', 'v']) {
