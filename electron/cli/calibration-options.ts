@@ -8,8 +8,15 @@ import { DEFAULT_AVERAGING_CONSTANT, type MovingAverageOptions } from '../../sha
 import { fsError } from '../io/fs-errors.js';
 import type { OptionKind } from './args.js';
 
-export const CALIBRATION_OPTION_SPEC = {
+/** The image preprocessing flags alone (prune's recovery calibrates on images too). */
+export const IMAGE_OPTION_SPEC = {
   resize: 'string', crop: 'string', scale: 'string', mean: 'string', std: 'string', channels: 'string', layout: 'string', 'image-input': 'string', 'image-spec': 'string',
+} as const satisfies Record<string, OptionKind>;
+
+export const IMAGE_OPTIONS_USAGE = '[--resize N|WxH] [--crop N|WxH] [--scale X] [--mean R,G,B] [--std R,G,B] [--channels rgb|bgr] [--layout nchw|nhwc] [--image-input NAME] [--image-spec FILE.json]';
+
+export const CALIBRATION_OPTION_SPEC = {
+  ...IMAGE_OPTION_SPEC,
   'moving-average': 'flag', 'averaging-constant': 'string', 'calibration-stride': 'count',
 } as const satisfies Record<string, OptionKind>;
 

@@ -16,11 +16,15 @@ import { defaultedDimsNote, measureQuantized } from '../quantize/measure-latency
 import { onePositional, parseArgs } from './args.js';
 import type { Command } from './command.js';
 import { resolveScope } from './optimize-command.js';
+import { IMAGE_OPTION_SPEC, IMAGE_OPTIONS_USAGE, imageSpecFrom } from './calibration-options.js';
 import { checkVerifySettings, VERIFY_OPTION_SPEC, VERIFY_OPTIONS_USAGE, verifyInputSettingsFrom } from './verify-options.js';
 import { withRuntimeHost } from './with-runtime-host.js';
 
+const { channels: _imageChannels, ...imageFlags } = IMAGE_OPTION_SPEC;
+const PRUNE_IMAGE_SPEC = { ...imageFlags, 'image-channels': 'string' } as const;
+
 const USAGE =
-  `onnx-workbench prune MODEL -o OUT --sparsity S [--structured [--criterion l1|l2] [--channels NODE=i,j,...]] [--pattern 2:4] [--global] [--nodes ID|NAME,...] [--exclude NAME,...] [--recover [--calibration PATH] [--samples N] [--ridge R]] [--runs N] [--threads N] ${VERIFY_OPTIONS_USAGE} [--json]`;
+  `onnx-workbench prune MODEL -o OUT --sparsity S [--structured [--criterion l1|l2] [--channels NODE=i,j,...]] [--pattern 2:4] [--global] [--nodes ID|NAME,...] [--exclude NAME,...] [--recover [--calibration PATH ${IMAGE_OPTIONS_USAGE.replace('--channels', '--image-channels')}] [--samples N] [--ridge R]] [--runs N] [--threads N] ${VERIFY_OPTIONS_USAGE} [--json]`;
 
 const list = (v: unknown): string[] | undefined => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
 
@@ -79,7 +83,7 @@ export const pruneCommand: Command = {
       argv,
       {
         output: 'string', sparsity: 'string', structured: 'flag', criterion: 'string', channels: 'list', pattern: 'string', global: 'flag', nodes: 'string', exclude: 'string',
-        recover: 'flag', calibration: 'string', samples: 'count', ridge: 'string', runs: 'count', threads: 'count', json: 'flag', overwrite: 'flag', ...VERIFY_OPTION_SPEC,
+        recover: 'flag', calibration: 'string', samples: 'count', ridge: 'string', runs: 'count', threads: 'count', json: 'flag', overwrite: 'flag', ...VERIFY_OPTION_SPEC, ...PRUNE_IMAGE_SPEC,
       },
       { '-o': 'output' },
     );
@@ -90,6 +94,9 @@ export const pruneCommand: Command = {
     const op = operationOf(o);
     if (!o.recover && (o.calibration !== undefined || o.samples !== undefined || o.ridge !== undefined)) throw new WorkbenchError('USAGE', '--calibration, --samples and --ridge set up --recover; add --recover');
     const ridge = number(o, 'ridge', 0, 100);
+    // --channels names pruned channels here; the images' channel order is --image-channels.
+    const { channels: _pruned, ...rest } = o;
+    const images = await imageSpecFrom({ ...rest, ...(o['image-channels'] !== undefined ? { channels: o['image-channels'] } : {}) });
     const samples = typeof o.samples === 'string' ? Number(o.samples) : undefined;
     if (samples !== undefined && samples < 1) throw new WorkbenchError('BAD_OPTION', '--samples must be 1 or more');
     const verifySettings = verifyInputSettingsFrom(args);
@@ -113,7 +120,7 @@ export const pruneCommand: Command = {
           recovery = await recoverModel(opened.ir, host, {
             original,
             details,
-            calibration: { dims: verifySettings.dims, ...(typeof o.calibration === 'string' ? { inputsPath: o.calibration } : {}), ...(samples !== undefined ? { samples } : {}) },
+            calibration: { dims: verifySettings.dims, ...(typeof o.calibration === 'string' ? { inputsPath: o.calibration } : {}), ...(images ? { images } : {}), ...(samples !== undefined ? { samples } : {}) },
             ...(ridge !== undefined ? { ridge } : {}),
             signal,
             ...(o.json ? {} : { onProgress: (done: number, total: number, step: string) => done === total || io.err(`${step}`) }),

@@ -8,6 +8,7 @@ import type { IrModel } from '../../shared/ir/model.js';
 import type { IrNode } from '../../shared/ir/node.js';
 import { encodeModel } from '../../shared/onnx/model-codec.js';
 import type { ModelProto } from '../../shared/onnx/proto-types.js';
+import type { ImagePreprocessSpec } from '../../shared/quantize/image-spec.js';
 import type { GroupReport } from '../../shared/operations/prune-channels-operation.js';
 import { concatSegments } from '../../shared/proto/wire-writer.js';
 import { outputError, type OutputError } from '../../shared/prune/output-error.js';
@@ -19,7 +20,8 @@ export interface RecoverRequest {
   original: ModelProto;
   /** The pruning operation's details (groups for prune-channels, changedLayers for prune-magnitude). */
   details: Record<string, unknown>;
-  calibration: { inputsPath?: string; samples?: number; dims: Record<string, number> };
+  /** `images`: the preprocessing when `inputsPath` is a folder of PNG/JPEG images. */
+  calibration: { inputsPath?: string; images?: ImagePreprocessSpec; samples?: number; dims: Record<string, number> };
   /** λ of the refit, relative to the mean diagonal of XᵀX (0.1 when not given: the last layers see few rows per sample). */
   ridge?: number;
   maxRows?: number;
@@ -86,7 +88,11 @@ const encode = (p: ModelProto) => concatSegments(encodeModel(p));
 export async function recoverModel(pruned: IrModel, host: RuntimeHost, r: RecoverRequest): Promise<RecoveryReport> {
   const plan = steps(pruned, r.details);
   const outputs = (r.original.graph?.output ?? []).map((o) => o.name ?? '');
-  const cal = { dims: r.calibration.dims, ...(r.calibration.inputsPath !== undefined ? { inputsPath: r.calibration.inputsPath } : {}), ...(r.calibration.samples !== undefined ? { samples: r.calibration.samples } : {}) };
+  const cal = {
+    dims: r.calibration.dims,
+    ...(r.calibration.inputsPath !== undefined ? { inputsPath: r.calibration.inputsPath } : {}),
+    ...(r.calibration.images ? { images: r.calibration.images } : {}),
+    ...(r.calibration.samples !== undefined ? { samples: r.calibration.samples } : {}) };
   const opts = r.signal ? { signal: r.signal } : {};
   const total = plan.length + 3;
   const progress = (done: number, step: string) => r.onProgress?.(done, total, step);

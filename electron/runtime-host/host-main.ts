@@ -113,6 +113,7 @@ async function handle(p: Port, id: number, req: HostRequest): Promise<unknown> {
           split: j.split,
           dims: j.dims,
           ...(j.inputsPath !== undefined ? { inputsPath: j.inputsPath } : {}),
+          ...(j.images ? { images: j.images } : {}),
           ...(j.samples !== undefined ? { samples: j.samples } : {}),
           cancelled: ctx.cancelled,
           onProgress: (done, total, step) => ctx.progress(done, total, step),

@@ -160,6 +160,8 @@ export interface CollectJob {
   tensors: string[][];
   split: 'fit' | 'held-out';
   inputsPath?: string;
+  /** Preprocessing when `inputsPath` is a folder of images. */
+  images?: ImagePreprocessSpec;
   samples?: number;
   dims: Record<string, number>;
 }

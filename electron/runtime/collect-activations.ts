@@ -10,6 +10,9 @@ import type { ModelProto } from '../../shared/onnx/proto-types.js';
 import { concatSegments } from '../../shared/proto/wire-writer.js';
 import { runtimeInputs } from '../../shared/verify/input-spec.js';
 import { CALIBRATION_SEED, DEFAULT_GENERATED_SAMPLES } from './calibrate.js';
+import type { ImagePreprocessSpec } from '../../shared/quantize/image-spec.js';
+import { checkImageSpec } from '../../shared/quantize/image-spec.js';
+import { imageFolder, loadImageSets } from './image-inputs.js';
 import { loadInputSets } from './input-sets.js';
 import { createCheckSession, releaseSession, runCheckSession } from './ort-session.js';
 import { ortTensorData } from './ort-tensors.js';
@@ -22,6 +25,8 @@ export interface CollectOptions {
   /** `fit`: the samples a fit uses; `held-out`: the others (generated ones of other seeds, or the last quarter of the files). */
   split: 'fit' | 'held-out';
   inputsPath?: string;
+  /** How images become the input, when `inputsPath` is a folder of PNG/JPEG images. */
+  images?: ImagePreprocessSpec;
   samples?: number;
   dims?: Record<string, number>;
   cancelled?: () => boolean;
@@ -39,7 +44,8 @@ export interface CollectedActivations {
 /** Runs each of `models` on the same samples, fetching `tensors[m]` and its graph outputs. */
 export async function collectActivations(models: readonly ModelProto[], tensors: readonly (readonly string[])[], o: CollectOptions): Promise<CollectedActivations> {
   const graph = models[0]!.graph ?? {};
-  const files = o.inputsPath ? await loadInputSets(o.inputsPath, runtimeInputs(graph)) : [];
+  const images = o.inputsPath ? await imageFolder(o.inputsPath) : undefined;
+  const files = images ? await loadImageSets(images, checkImageSpec(o.images ?? {}), runtimeInputs(graph)) : o.inputsPath ? await loadInputSets(o.inputsPath, runtimeInputs(graph)) : [];
   // A quarter of the files (at least one, when there are two or more) is held out.
   const held = files.length >= 2 ? Math.max(1, Math.floor(files.length / 4)) : 0;
   const chosen = o.split === 'fit' ? files.slice(0, files.length - held) : files.slice(files.length - held);

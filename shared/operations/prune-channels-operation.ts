@@ -29,7 +29,10 @@ export type ChannelOptions = z.infer<typeof channelOptionsSchema>;
 /** One group as the details list it. */
 export interface GroupReport {
   sources: string[];
+  /** Channels, or heads when `headSize` is set (then `norms` and `removed` are per head). */
   size: number;
+  /** Channels per head, for a group of attention heads. */
+  headSize?: number;
   norms: number[];
   removed: number[];
   /** Layers whose input channels shrink, with the value they read. */
@@ -69,7 +72,7 @@ export const pruneChannelsOperation: Operation<ChannelOptions> = {
       const norms = group.unsafe ? [] : groupNorms(g, group, o.criterion, ext);
       const remove = group.unsafe ? [] : chosen ? [...new Set(chosen)].sort((a, b) => a - b) : weakestChannels(norms, o.sparsity);
       const consumers = group.consumers.map((c) => ({ node: c.node.name, input: c.input, output: c.node.outputs[0]! }));
-      reports.push({ sources, size: group.size, norms, removed: remove, consumers, ...(group.unsafe ? { unsafe: group.unsafe } : {}) });
+      reports.push({ sources, size: group.size, ...(group.unit > 1 ? { headSize: group.unit } : {}), norms, removed: remove, consumers, ...(group.unsafe ? { unsafe: group.unsafe } : {}) });
       if (remove.length) plan.push({ group, remove });
     }
     if (!plan.length) {
@@ -81,12 +84,14 @@ export const pruneChannelsOperation: Operation<ChannelOptions> = {
     ctx.progress(1, 2, `removing channels of ${plan.length} groups`);
     removeChannels(g, plan, ext);
     ctx.progress(2, 2, 'pruned');
-    const removed = plan.reduce((a, p) => a + p.remove.length, 0);
-    const total = plan.reduce((a, p) => a + p.group.size, 0);
+    const removed = plan.reduce((a, p) => a + p.remove.length * p.group.unit, 0);
+    const total = plan.reduce((a, p) => a + p.group.size * p.group.unit, 0);
+    const headPlans = plan.filter((p) => p.group.unit > 1);
+    const heads = headPlans.length ? ` (${headPlans.reduce((a, p) => a + p.remove.length, 0)} of ${headPlans.reduce((a, p) => a + p.group.size, 0)} attention heads)` : '';
     const skipped = reports.filter((r) => r.unsafe).length;
     return {
       matches: plan.reduce((a, p) => a + p.group.sources.length, 0),
-      summary: `${removed} of ${total} channels removed in ${plan.length} groups (${plan.reduce((a, p) => a + p.group.sources.length, 0)} layers)${skipped ? `; ${skipped} groups left as they are (unsafe consumers)` : ''}`,
+      summary: `${removed} of ${total} channels removed${heads} in ${plan.length} groups (${plan.reduce((a, p) => a + p.group.sources.length, 0)} layers)${skipped ? `; ${skipped} groups left as they are (unsafe consumers)` : ''}`,
       details: { groups: reports },
     };
   },

@@ -4,14 +4,19 @@
 // elementwise op joining two computed tensors (a residual Add, x · sigmoid(x), a squeeze-excite
 // scale) couples both sides, so their producers join the group; Concat, Flatten and a flattening
 // Reshape carry them at an offset or stride to the next layer, whose input channels shrink. Any
-// other consumer (Softmax, LayerNorm, a Reshape into heads, a graph output) makes the group unsafe,
-// and the group names that node.
+// other consumer (Softmax, LayerNorm, a graph output) makes the group unsafe, and the group names
+// that node. Multi-head attention prunes whole heads: when a layer's outputs are split into heads by
+// a Reshape [B, S, H·D] → [B, S, H, D], the group's unit is a head (D channels), followed through
+// Transpose, the attention MatMuls (which couple Q, K and V), scale, mask, Softmax, and the Reshape
+// that merges the heads back, to the output projection's input rows; both Reshapes' literal H and
+// H·D shrink.
 
 import { attrInt, attrInts } from '../ir/attribute-values.js';
 import type { Graph } from '../ir/graph.js';
 import type { IrNode } from '../ir/node.js';
 import type { ShapeInference } from '../shape/index.js';
 import { constantOperand } from './constants.js';
+import { shapeElement, type ShapeEdit } from './head-shapes.js';
 import { layerWeight, type LayerWeight } from './weights.js';
 
 /** Indices of channel c along `axis` of initializer `init`: [offset + c·stride, offset + (c+1)·stride). */
@@ -30,14 +35,18 @@ export interface GroupConsumer {
 }
 
 export interface ChannelGroup {
-  /** Channels in the group (each source's output channels). */
+  /** Channels (or heads) in the group: each source's output channels / unit. */
   size: number;
+  /** Output channels per unit: 1, or the head size D when the group prunes attention heads. */
+  unit: number;
   /** Layers whose output channels are the group's. */
   sources: LayerWeight[];
   edits: ChannelEdit[];
   /** Depthwise Convs whose `group` shrinks by the channels removed (at this offset and stride). */
   groupAttrs: { node: IrNode; offset: number; stride: number }[];
   consumers: GroupConsumer[];
+  /** Literals of Reshape target shapes that hold the number of heads (or heads · D). */
+  shapeEdits: ShapeEdit[];
   /** Values whose shapes change. */
   values: string[];
   /** Why the group cannot be pruned: the node that stops it. */
@@ -54,6 +63,15 @@ interface Visit {
   stride: number;
   /** The group's own channel space (not shifted by Concat or Flatten): may couple with others. */
   main: boolean;
+  /** The axis indexes heads (a batch axis of the attention MatMuls), not channels. */
+  heads?: boolean;
+}
+
+/** Thrown when a group's channels are split into heads of `dim` channels: the walk restarts with heads as its unit. */
+class SplitIntoHeads extends Error {
+  constructor(readonly dim: number) {
+    super('split into heads');
+  }
 }
 
 class Unsafe extends Error {
@@ -106,9 +124,9 @@ export class GroupFinder {
     return lw;
   }
 
-  /** The group of `start`'s output channels. */
-  find(start: LayerWeight): ChannelGroup {
-    const g: ChannelGroup = { size: start.dims[start.outAxis]!, sources: [], edits: [], groupAttrs: [], consumers: [], values: [] };
+  /** The group of `start`'s output channels (of its heads, when a Reshape splits them into heads). */
+  find(start: LayerWeight, unit = 1): ChannelGroup {
+    const g: ChannelGroup = { size: start.dims[start.outAxis]! / unit, unit, sources: [], edits: [], groupAttrs: [], consumers: [], shapeEdits: [], values: [] };
     const queue: Visit[] = [];
     const seen = new Set<string>();
     const editKeys = new Set<string>();
@@ -130,10 +148,10 @@ export class GroupFinder {
       if (sourceNodes.has(n)) return;
       if (!this.allowed(n)) throw new Unsafe(n.name, `its channels are coupled with the group's, and it is excluded or outside the selection`);
       const size = lw.dims[lw.outAxis]!;
-      if (size !== g.size) throw new Unsafe(n.name, `coupled layers have ${g.size} and ${size} output channels`);
+      if (size !== g.size * unit) throw new Unsafe(n.name, `coupled layers have ${g.size * unit} and ${size} output channels`);
       sourceNodes.add(n);
       g.sources.push(lw);
-      const whole = { offset: 0, stride: 1 };
+      const whole = { offset: 0, stride: unit };
       edit({ init: lw.init, axis: lw.outAxis, ...whole }, n);
       const bias = n.inputs[2];
       if (bias) {
@@ -155,10 +173,14 @@ export class GroupFinder {
         g.values.push(v.value);
         if (this.graph.isGraphOutput(v.value)) throw new Unsafe(v.value, `'${v.value}' is a graph output (its shape would change)`);
         if (this.graph.subgraphReaders(v.value).length) throw new Unsafe(this.graph.subgraphReaders(v.value)[0]!.name, `a subgraph reads '${v.value}'`);
-        if (v.main) this.backward(v, addSource, push);
-        for (const c of this.graph.consumers(v.value)) this.forward(c, v, g, edit, push);
+        if (v.main) this.backward(v, addSource, push, g);
+        for (const c of this.graph.consumers(v.value)) {
+          if (v.heads) this.forwardHeads(c, v, g, push);
+          else this.forward(c, v, g, edit, push);
+        }
       }
     } catch (e) {
+      if (e instanceof SplitIntoHeads && unit === 1) return this.find(start, e.dim);
       if (!(e instanceof Unsafe)) throw e;
       g.unsafe = { node: e.node, reason: e.reason };
     }
@@ -166,9 +188,13 @@ export class GroupFinder {
   }
 
   // Where a coupled tensor comes from: a layer joins as a source, channel-keeping ops pass on.
-  private backward(v: Visit, addSource: (lw: LayerWeight) => void, push: (v: Visit) => void): void {
+  private backward(v: Visit, addSource: (lw: LayerWeight) => void, push: (v: Visit) => void, g: ChannelGroup): void {
     const p = this.graph.producer(v.value);
     if (!p) throw new Unsafe(v.value, `graph input '${v.value}' is coupled with the pruned channels`);
+    if (v.heads) {
+      this.backwardHeads(p, v, g, push);
+      return;
+    }
     const lw = p.outputs[0] === v.value ? this.source(p) : undefined;
     if (lw) {
       const outAxis = p.opType === 'Conv' || p.opType === 'ConvTranspose' ? 1 - lw.dims.length : -1;
@@ -278,6 +304,13 @@ export class GroupFinder {
       }
       case 'Flatten':
       case 'Reshape': {
+        const split = c.opType === 'Reshape' ? this.headSplit(c) : undefined;
+        if (split) {
+          if (!v.main || v.offset !== 0 || v.axis !== -1) throw new Unsafe(c.name, 'Reshape into heads of channels shifted by a Concat or Flatten');
+          if (g.unit === 1 && v.stride === 1 && split.dim > 1) throw new SplitIntoHeads(split.dim);
+          this.enterHeads(c, split, g, push);
+          return;
+        }
         const r = this.rank(v.value, c);
         const at = r + v.axis;
         if (c.opType === 'Flatten' && attrInt(c, 'axis', 1) !== at) throw new Unsafe(c.name, 'Flatten does not start at the channel axis');
@@ -311,6 +344,133 @@ export class GroupFinder {
       return;
     }
     throw new Unsafe(c.name, `${c.opType} consumes '${v.value}'`);
+  }
+
+  // [.., H·D] → [.., H, D] (shapes from inference): a split of the channels into H heads of D.
+  private headSplit(c: IrNode): { heads: number; dim: number } | undefined {
+    const si = this.shape(c.inputs[0]!);
+    const so = this.shape(c.outputs[0]!);
+    if (!si || !so || so.length !== si.length + 1 || si.length < 2) return undefined;
+    const [h, d] = so.slice(-2);
+    if (typeof h !== 'number' || typeof d !== 'number' || h * d !== si[si.length - 1]) return undefined;
+    return { heads: h, dim: d };
+  }
+
+  // The literal of `c`'s target shape at `index` that holds `expected` (shrinking by `per` per head removed); -1 needs none.
+  private shapeLiteral(c: IrNode, index: number, expected: number, per: number, g: ChannelGroup): void {
+    if (attrInt(c, 'allowzero', 0) !== 0) throw new Unsafe(c.name, 'Reshape with allowzero');
+    const shape = c.inputs[1]!;
+    if (this.graph.consumers(shape).size > 1) throw new Unsafe(c.name, `its target shape '${shape}' is shared with other nodes`);
+    const lengthOf = (value: string) => constantOperand(this.graph, value)?.dims[0] ?? (this.shape(value)?.[0] as number | undefined);
+    const e = shapeElement(this.graph, shape, index, (value) => (typeof lengthOf(value) === 'number' ? lengthOf(value) : undefined));
+    if (e && e !== 'computed' && e.literal === -1) return;
+    if (!e || e === 'computed' || e.literal !== expected) throw new Unsafe(c.name, `the ${per === 1 ? 'number of heads' : 'merged width'} in its target shape is not the literal ${expected} or -1`);
+    const writable = this.graph.initializers.has(e.value) || !!this.graph.producer(e.value)?.attribute('value')?.t;
+    if (!writable || this.graph.consumers(e.value).size > 1) throw new Unsafe(c.name, `the shape constant '${e.value}' is shared or cannot be rewritten`);
+    if (!g.shapeEdits.some((x) => x.value === e.value && x.index === e.index)) g.shapeEdits.push({ value: e.value, index: e.index, per });
+  }
+
+  // A split into heads reached from its input: the head axis of its output is followed from here.
+  private enterHeads(c: IrNode, split: { heads: number; dim: number }, g: ChannelGroup, push: (v: Visit) => void): void {
+    if (split.dim !== g.unit || split.heads !== g.size) throw new Unsafe(c.name, `Reshape into ${split.heads} heads of ${split.dim}, the group has ${g.size} of ${g.unit}`);
+    this.shapeLiteral(c, this.rank(c.outputs[0]!, c) - 2, split.heads, 1, g);
+    push({ value: c.outputs[0]!, axis: -2, size: split.heads, offset: 0, stride: 1, main: true, heads: true });
+  }
+
+  private perm(c: IrNode, r: number): number[] {
+    const p = attrInts(c, 'perm') ?? [...Array(r).keys()].reverse();
+    if (p.length !== r) throw new Unsafe(c.name, 'Transpose whose perm does not match the rank');
+    return p;
+  }
+
+  // Heads flow forward: Transpose moves the head axis, the attention MatMuls and elementwise ops keep it (coupling what
+  // they meet), Softmax keeps it when it normalises a later axis, and the Reshape merging [.., H, D] → [.., H·D] ends it.
+  private forwardHeads(c: IrNode, v: Visit, g: ChannelGroup, push: (v: Visit) => void): void {
+    if (!c.inDefaultDomain) throw new Unsafe(c.name, `${c.domain}.${c.opType} consumes '${v.value}', which is split into heads`);
+    const r = this.rank(v.value, c);
+    const same = () => push({ ...v, value: c.outputs[0]! });
+    const couple = (u: string) => {
+      const k = constantOperand(this.graph, u);
+      if (k ? !(k.dims.length + v.axis < 0 || k.dims[k.dims.length + v.axis] === 1) : !this.broadcastsChannel(u, v.axis)) {
+        if (k) throw new Unsafe(c.name, `its constant operand '${u}' differs per head`);
+        push({ ...v, value: u });
+      }
+    };
+    if (c.opType === 'Transpose') {
+      const j = this.perm(c, r).indexOf(r + v.axis);
+      push({ ...v, value: c.outputs[0]!, axis: j - r });
+      return;
+    }
+    if (c.opType === 'Softmax' || c.opType === 'LogSoftmax') {
+      const a = attrInt(c, 'axis', -1);
+      if ((a < 0 ? a + r : a) <= r + v.axis) throw new Unsafe(c.name, `${c.opType} over the head axis`);
+      same();
+      return;
+    }
+    if (c.opType === 'MatMul') {
+      if (v.axis > -3) throw new Unsafe(c.name, `MatMul reduces or keeps the head axis of '${v.value}' as a matrix axis`);
+      for (const u of c.inputs) if (u !== v.value) couple(u);
+      same();
+      return;
+    }
+    if (c.opType === 'Reshape') {
+      const merge = this.headMerge(c, v);
+      if (!merge || merge !== g.size * g.unit) throw new Unsafe(c.name, `Reshape of '${v.value}' other than merging the heads back ([.., H, D] → [.., H·D])`);
+      this.shapeLiteral(c, r - 2, merge, g.unit, g);
+      push({ value: c.outputs[0]!, axis: -1, size: merge, offset: 0, stride: g.unit, main: false });
+      return;
+    }
+    if (BINARY.has(c.opType)) {
+      for (const u of c.inputs) if (u && u !== v.value) couple(u);
+      same();
+      return;
+    }
+    if (UNARY.has(c.opType) && !/Pool|Pad|Resize|Upsample|Reduce/.test(c.opType) && (c.opType === 'Dropout' || !c.outputs.slice(1).some(Boolean))) {
+      if (c.inputs[0] !== v.value) throw new Unsafe(c.name, `${c.opType} reads '${v.value}' as input ${c.inputs.indexOf(v.value)}`);
+      same();
+      return;
+    }
+    throw new Unsafe(c.name, `${c.opType} consumes '${v.value}', which is split into heads`);
+  }
+
+  // [.., H, D] → [.., H·D] with the heads on axis -2: the width H·D, or undefined.
+  private headMerge(c: IrNode, v: Visit): number | undefined {
+    const si = this.shape(c.inputs[0]!);
+    const so = this.shape(c.outputs[0]!);
+    if (c.inputs[0] !== v.value || v.axis !== -2 || !si || !so || so.length !== si.length - 1) return undefined;
+    const [h, d] = si.slice(-2);
+    return typeof d === 'number' && h === v.size && so.at(-1) === v.size * d ? v.size * d : undefined;
+  }
+
+  // Heads flow backward, to the other operands of the attention MatMuls, through to their split and projection.
+  private backwardHeads(p: IrNode, v: Visit, g: ChannelGroup, push: (v: Visit) => void): void {
+    const r = this.rank(v.value, p);
+    const same = (value: string) => push({ ...v, value });
+    if (!p.inDefaultDomain) throw new Unsafe(p.name, `${p.domain}.${p.opType} produces '${v.value}', whose heads are coupled with the pruned ones`);
+    if (p.opType === 'Transpose') {
+      push({ ...v, value: p.inputs[0]!, axis: this.perm(p, r)[r + v.axis]! - this.rank(p.inputs[0]!, p) });
+      return;
+    }
+    if (p.opType === 'Reshape' && v.axis === -2) {
+      const split = this.headSplit(p);
+      if (split && split.heads === g.size && split.dim === g.unit) {
+        this.shapeLiteral(p, r - 2, split.heads, 1, g);
+        push({ value: p.inputs[0]!, axis: -1, size: g.size * g.unit, offset: 0, stride: g.unit, main: true });
+        return;
+      }
+    }
+    if (p.opType === 'MatMul' && v.axis <= -3) {
+      for (const u of p.inputs) if (!constantOperand(this.graph, u) && !this.broadcastsChannel(u, v.axis)) same(u);
+      return;
+    }
+    if ((p.opType === 'Softmax' || p.opType === 'LogSoftmax') && (attrInt(p, 'axis', -1) < 0 ? attrInt(p, 'axis', -1) + r : attrInt(p, 'axis', -1)) <= r + v.axis) {
+      throw new Unsafe(p.name, `${p.opType} over the head axis`);
+    }
+    if (BINARY.has(p.opType) || p.opType === 'Softmax' || p.opType === 'LogSoftmax' || p.opType === 'Dropout' || p.opType === 'Identity' || p.opType === 'Cast') {
+      for (const u of p.opType === 'Dropout' ? [p.inputs[0]!] : p.inputs) if (u && !constantOperand(this.graph, u) && !this.broadcastsChannel(u, v.axis)) same(u);
+      return;
+    }
+    throw new Unsafe(p.name, `${p.opType} produces '${v.value}', whose heads are coupled with the pruned ones`);
   }
 
   private checkPad(c: IrNode, v: Visit): void {

@@ -8,7 +8,8 @@ import { attrInt } from '../ir/attribute-values.js';
 import type { Graph } from '../ir/graph.js';
 import type { IrNode } from '../ir/node.js';
 import type { ShapeInference } from '../shape/index.js';
-import { GroupFinder, type ChannelGroup, type SourceFilter } from './channel-groups.js';
+import { GroupFinder, type ChannelEdit, type ChannelGroup, type SourceFilter } from './channel-groups.js';
+import { applyShapeEdit, type ShapeEdit } from './head-shapes.js';
 import { dropIndices, readWeight, stridesOf, writeWeight, type ExternalBytes, type LayerWeight } from './weights.js';
 
 export type Criterion = 'l1' | 'l2';
@@ -43,14 +44,36 @@ export function channelNorms(w: LayerWeight, values: Float32Array, criterion: Cr
   return criterion === 'l2' ? norms.map(Math.sqrt) : norms;
 }
 
-/** A group's channel importance: each source's norms scaled to mean 1, summed (so layers of any scale count alike). */
+/** Per unit norm of one edit's slices (unit c: indices [offset + c·stride, offset + (c+1)·stride) of its axis). */
+function sliceNorms(w: { dims: number[]; values: Float32Array }, e: ChannelEdit, units: number, criterion: Criterion): number[] {
+  const strides = stridesOf(w.dims);
+  const n = w.dims[e.axis]!;
+  const norms = new Array<number>(units).fill(0);
+  for (let i = 0; i < w.values.length; i++) {
+    const c = Math.floor((Math.floor(i / strides[e.axis]!) % n - e.offset) / e.stride);
+    const x = w.values[i]!;
+    if (c >= 0 && c < units) norms[c]! += criterion === 'l1' ? Math.abs(x) : x * x;
+  }
+  return criterion === 'l2' ? norms.map(Math.sqrt) : norms;
+}
+
+/**
+ * A group's channel importance: each source's norms scaled to mean 1, summed (so layers of any
+ * scale count alike). A head's: the norms of its slices of Q, K, V and of the output projection's
+ * input rows (its weights in every layer of the group), each layer scaled alike.
+ */
 export function groupNorms(graph: Graph, g: ChannelGroup, criterion: Criterion, ext: ExternalBytes = () => undefined): number[] {
   const total = new Array<number>(g.size).fill(0);
-  for (const s of g.sources) {
-    const norms = channelNorms(s, readWeight(graph, s.init, ext)!.values, criterion);
+  const add = (norms: number[]) => {
     const mean = norms.reduce((a, b) => a + b, 0) / norms.length || 1;
     norms.forEach((x, c) => (total[c]! += x / mean));
+  };
+  if (g.unit === 1) {
+    for (const s of g.sources) add(channelNorms(s, readWeight(graph, s.init, ext)!.values, criterion));
+    return total;
   }
+  const layers = new Set([...g.sources.map((s) => s.init), ...g.consumers.map((c) => c.node.inputs[1])]);
+  for (const e of g.edits) if (layers.has(e.init)) add(sliceNorms(readWeight(graph, e.init, ext)!, e, g.size, criterion));
   return total;
 }
 
@@ -65,6 +88,7 @@ export function removeChannels(graph: Graph, plan: readonly { group: ChannelGrou
   const byInit = new Map<string, Map<number, Set<number>>>();
   const groupCuts = new Map<IrNode, number>();
   const stale = new Set<string>();
+  const shapeCuts: [ShapeEdit, number][] = [];
   for (const { group, remove } of plan) {
     if (group.unsafe) throw new Error('removeChannels: unsafe group');
     for (const c of remove) if (!(c >= 0 && c < group.size && Number.isInteger(c))) throw new WorkbenchError('BAD_OPTION', `channel ${c} is out of range (the group of ${group.sources[0]!.node.name} has ${group.size})`);
@@ -77,6 +101,7 @@ export function removeChannels(graph: Graph, plan: readonly { group: ChannelGrou
       for (const c of remove) for (let k = 0; k < e.stride; k++) set.add(e.offset + c * e.stride + k);
     }
     for (const a of group.groupAttrs) groupCuts.set(a.node, (groupCuts.get(a.node) ?? 0) + remove.length * a.stride);
+    for (const e of group.shapeEdits) shapeCuts.push([e, remove.length]);
     for (const v of group.values) stale.add(v);
   }
   for (const [init, axes] of byInit) {
@@ -86,6 +111,7 @@ export function removeChannels(graph: Graph, plan: readonly { group: ChannelGrou
     for (const [axis, set] of axes) cur = dropIndices(cur.dims, cur.values, axis, set);
     writeWeight(graph, init, cur.dims, cur.values);
   }
+  for (const [e, removed] of shapeCuts) applyShapeEdit(graph, e, removed);
   for (const [node, cut] of groupCuts) graph.setAttribute(node, attr('group', attrInt(node, 'group', 1) - cut));
   graph.removeValueInfos(stale);
 }

@@ -9,6 +9,7 @@ import { ElemType, modelBytes } from '../../shared/builder/index.js';
 import { encodeNpy } from '../../shared/profile/npy.js';
 import { mulberry32 } from '../../shared/verify/prng.js';
 import { resnetLike } from '../bench/models/resnet-like.js';
+import { writeTextImages } from '../bench/text-images.js';
 import { ensureBuilt, runCli } from '../helpers/cli.js';
 
 interface ErrorFigures {
@@ -76,6 +77,17 @@ describe('prune CLI', () => {
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/recovery \(least-squares, 3 samples\)/);
     expect(r.out).toMatch(/held-out \(1 samples\)/);
+  });
+
+  it('recovery on a folder of images, preprocessed by the image flags (--image-channels: --channels names pruned channels)', async () => {
+    const images = join(dir, 'images');
+    await writeTextImages(images, 8, 40, 48);
+    const r = runCli('prune', resnet, '-o', join(dir, 'img.onnx'), '--sparsity', '0.25', '--structured', '--recover', '--calibration', images, '--resize', '32x32', '--image-channels', 'bgr', '--json', '--runs', '2', ...DIMS);
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out) as PruneJson;
+    expect(j.recovery).toMatchObject({ samples: 6, heldOutSamples: 2, generated: false });
+    const bad = runCli('prune', resnet, '-o', join(dir, 'img2.onnx'), '--structured', '--recover', '--calibration', images, '--image-channels', 'grb', ...DIMS);
+    expect(bad.code).toBe(2);
   });
 
   it('--pattern 2:4: same size, and the note that zeros do not speed up onnxruntime\'s CPU kernels', () => {
