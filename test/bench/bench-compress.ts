@@ -13,6 +13,7 @@
 // Environment: BENCH_COMPRESS_MODELS=a,b (keys), BENCH_COMPRESS_VARIANTS=static,auto (row keys;
 // all by default), BENCH_COMPRESS_PYTHON=0 (skip the peers),
 // BENCH_COMPRESS_VENV=DIR, BENCH_COMPRESS_BUDGET_MS (timing per model, default 4000),
+// BENCH_COMPRESS_MAX_RUNS (rounds at most, default 400: sub-millisecond models need many on a noisy machine),
 // BENCH_COMPRESS_CALIBRATION (samples, default 8), BENCH_COMPRESS_EVAL (samples, default 4).
 // Figures go to bench-data/compress/results.json as well.
 
@@ -160,7 +161,7 @@ async function benchModel(m: CompressModel, venv: Venv, help: string): Promise<{
 
   const made = rows.filter((r) => r.path);
   const versions: Version[] = made.map((r) => ({ label: r.label, path: r.path! }));
-  const timing = await measureLatency(versions, evalSamples[0]!, { threads: 1, warmup: 2, minRuns: 5, maxRuns: 60, budgetMs: Number(env('BENCH_COMPRESS_BUDGET_MS', '4000')) });
+  const timing = await measureLatency(versions, evalSamples[0]!, { threads: 1, warmup: 2, minRuns: 5, maxRuns: Number(env('BENCH_COMPRESS_MAX_RUNS', '400')), budgetMs: Number(env('BENCH_COMPRESS_BUDGET_MS', '4000')) });
   const floatSize = statSync(m.path).size;
   const float = await ort.InferenceSession.create(m.path, { graphOptimizationLevel: 'all', intraOpNumThreads: 1, logSeverityLevel: 3 });
   try {
