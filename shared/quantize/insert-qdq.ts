@@ -13,6 +13,7 @@ import { ElemType } from '../onnx/element-types.js';
 import { paramsForRange, type QuantParams } from './quant-params.js';
 import { quantizeBias, quantizeTensor } from './quantize-tensor.js';
 import type { StaticQuantOptions, TensorRange } from './static-options.js';
+import { raiseOpset } from './raise-opset.js';
 import type { StaticPlan } from './static-plan.js';
 
 /** What applying a plan did. */
@@ -63,9 +64,10 @@ function resolveParams(plan: StaticPlan, ranges: ReadonlyMap<string, TensorRange
 export function applyStatic(model: IrModel, plan: StaticPlan, ranges: ReadonlyMap<string, TensorRange>, o: StaticQuantOptions, floats: (name: string) => ArrayLike<number>): StaticResult {
   const g = model.graph;
   const opset = model.opsetVersion('') ?? 0;
-  if (opset < 10) throw new WorkbenchError('OPSET_TOO_OLD', `quantize-static: the model's opset ${opset} has no QuantizeLinear (needs 10)`);
   if (o.perChannel && opset < 13) throw new WorkbenchError('OPSET_TOO_OLD', `quantize-static: per-channel weights need opset 13 (the model has ${opset}); quantize per tensor`);
   const params = resolveParams(plan, ranges, o);
+  // QuantizeLinear came in opset 10: older models are raised where every node keeps its meaning.
+  if (opset < 10) raiseOpset(model, 10, 'quantize-static', 'QuantizeLinear');
   const names = new Names(g);
 
   for (const { producer, activation } of plan.folds) {

@@ -60,6 +60,9 @@ function isConstant(g: Graph, value: string): boolean {
 // widened to include 0, then clips as it did. Values are read by the caller's `scalar`.
 function foldable(g: Graph, act: IrNode, scalar: (v: string) => number | undefined): boolean {
   if (act.opType === 'Relu') return true;
+  // Clip before opset 11 has its bounds as attributes (defaults: unbounded).
+  const [mina, maxa] = [act.attribute('min'), act.attribute('max')];
+  if (mina || maxa) return Number(mina?.f ?? -Infinity) <= 0 && Number(maxa?.f ?? Infinity) >= 0;
   const [, lo, hi] = act.inputs;
   const min = lo ? scalar(lo) : -Infinity;
   const max = hi ? scalar(hi) : Infinity;
