@@ -86,6 +86,14 @@ describe('raising the opset for quantization', () => {
     expect(m.opsetVersion('')).toBe(9);
   });
 
+  it('folds a Clip-6 into the Conv only when its attribute bounds contain 0', () => {
+    const folded = new IrModel(opset9(false));
+    expect(staticRangesNeeded(folded, staticOptions, undefined).sort()).toEqual(['r', 'x']);
+    const p = opset9(false);
+    p.graph!.node![1]!.attribute!.find((a) => a.name === 'min')!.f = 1;
+    expect(staticRangesNeeded(new IrModel(p), staticOptions, undefined).sort()).toEqual(['c', 'x']);
+  });
+
   it('refuses BatchNormalization with spatial=0 when passing opset 9', () => {
     const proto = model(
       graph({
