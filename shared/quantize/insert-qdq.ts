@@ -96,6 +96,27 @@ export function applyStatic(model: IrModel, plan: StaticPlan, ranges: ReadonlyMa
     for (const r of readers) r.inputs.forEach((v, i) => v === t && g.setInput(r, i, dq));
   }
 
+  // Constant inputs of Add/Mul: stored quantized as activations (their own range, widened to 0), one DQ each.
+  const constantDq = new Map<string, string>();
+  for (const { node, input } of plan.constants) {
+    const name = node.inputs[input]!;
+    let dq = constantDq.get(name);
+    if (!dq) {
+      const init = g.initializers.get(name)!;
+      const dims = (init.dims ?? []).map(Number);
+      const qt = quantizeTensor(floats(name), dims, { type: o.activationType, symmetric: o.symmetric });
+      const qName = names.fresh(`${name}_quantized`);
+      g.addInitializer(tensor(qName, QTYPE[o.activationType], dims, Array.from(qt.values)));
+      const scale = scalarInit(`${name}_scale`, ElemType.FLOAT, qt.scales[0]!);
+      const zp = scalarInit(`${name}_zero_point`, QTYPE[o.activationType], qt.zeroPoints[0]!);
+      dq = names.fresh(`${name}_dequantized`);
+      g.addNode({ opType: 'DequantizeLinear', name: names.fresh(`${name}_DequantizeLinear`), inputs: [qName, scale, zp], outputs: [dq] }, [node]);
+      constantDq.set(name, dq);
+    }
+    g.setInput(node, input, dq);
+  }
+  for (const name of constantDq.keys()) if (g.consumers(name).size === 0 && !g.isGraphOutput(name) && !g.isGraphInput(name)) g.removeInitializer(name);
+
   // Weights first: a bias's scale is its input's scale times its weight's.
   const weightScales = new Map<IrNode, number[]>();
   const dropped = new Set<string>();

@@ -34,12 +34,19 @@ export interface StaticPlan {
   weights: WeightUse[];
   /** The core node's activation input, whose scale the bias scale multiplies. */
   biasInput: Map<IrNode, string>;
+  /**
+   * Constant float inputs of Add/Mul (HardSwish's +3, a scale, a bias), quantized from their own
+   * values as activations (onnxruntime's quantizer does the same), so that these ops run as
+   * QLinearAdd/QLinearMul instead of breaking the integer chain with a DQ/Q pair.
+   */
+  constants: { node: IrNode; input: number }[];
 }
 
 const CORE = new Set<string>(CORE_OPS);
 const SAME = new Set<string>(SAME_PARAMS_OPS);
 const OWN = new Set<string>(OWN_PARAMS_OPS);
 const FOLDED = new Set<string>(FOLDED_ACTIVATIONS);
+const CONSTANT_INPUT_OPS = new Set(['Add', 'Mul']);
 
 /** The names of the tensors calibration must give ranges for. */
 export function rangesNeeded(plan: StaticPlan): string[] {
@@ -80,7 +87,7 @@ export function planStatic(model: IrModel, o: StaticQuantOptions, scope: Readonl
   const allowed = new Set(o.ops ?? STATIC_OPS);
   const excluded = new Set(o.exclude);
   const may = (n: IrNode) => allowed.has(n.opType) && n.inDefaultDomain && (!scope || scope.has(n.id)) && !excluded.has(n.name) && !excluded.has(String(n.id));
-  const plan: StaticPlan = { nodes: [], folds: [], tensors: new Map(), weights: [], biasInput: new Map() };
+  const plan: StaticPlan = { nodes: [], folds: [], tensors: new Map(), weights: [], biasInput: new Map(), constants: [] };
   const own = (t: string) => {
     if (!plan.tensors.has(t)) plan.tensors.set(t, { own: true });
   };
@@ -142,9 +149,10 @@ export function planStatic(model: IrModel, o: StaticQuantOptions, scope: Readonl
     }
     if (OWN.has(n.opType)) {
       const inputs = n.inputs.filter((v) => v);
-      if (!inputs.some(quantized) || inputs.some((v) => isConstant(g, v)) || inputs.length !== n.inputs.length) continue;
+      const constant = (v: string) => CONSTANT_INPUT_OPS.has(n.opType) && floatInitializer(g, v);
+      if (!inputs.some(quantized) || inputs.some((v) => isConstant(g, v) && !constant(v)) || inputs.length !== n.inputs.length) continue;
       plan.nodes.push(n);
-      inputs.forEach(own);
+      n.inputs.forEach((v, i) => (constant(v) ? plan.constants.push({ node: n, input: i }) : own(v)));
       const out = output(n);
       if (out) own(out);
     }
