@@ -82,6 +82,25 @@ export function applyStatic(model: IrModel, plan: StaticPlan, ranges: ReadonlyMa
     return name;
   };
 
+  // HardSwish(x) = x · HardSigmoid(x) (alpha 1/6, beta 0.5): HardSigmoid is monotonic, so its range is
+  // that of x mapped through it, with no calibration of its own.
+  const rangeOf = (t: string): TensorRange => {
+    const q = plan.tensors.get(t);
+    return q && !q.own ? rangeOf(q.sameAs) : ranges.get(t)!;
+  };
+  const hardSigmoid = (v: number) => Math.min(1, Math.max(0, v / 6 + 0.5));
+  for (const n of plan.hardSwish) {
+    const [x] = n.inputs;
+    const out = n.outputs[0]!;
+    const r = rangeOf(x!);
+    const hs = names.fresh(`${out}_hardsigmoid`);
+    g.replaceNodes([n], [
+      { opType: 'HardSigmoid', name: names.fresh(`${n.name || 'HardSwish'}_HardSigmoid`), inputs: [x!], outputs: [hs], attributes: [attr('alpha', 1 / 6), attr('beta', 0.5)] },
+      { opType: 'Mul', name: names.fresh(`${n.name || 'HardSwish'}_Mul`), inputs: [x!, hs], outputs: [out] },
+    ]);
+    params.set(hs, paramsForRange(hardSigmoid(r.min), hardSigmoid(r.max), o.activationType, { symmetric: o.symmetric }));
+  }
+
   // Activations: Q then DQ, every reader moved to the DQ's output.
   for (const [t, p] of params) {
     const readers = [...g.consumers(t)];

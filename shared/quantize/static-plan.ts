@@ -40,6 +40,8 @@ export interface StaticPlan {
    * QLinearAdd/QLinearMul instead of breaking the integer chain with a DQ/Q pair.
    */
   constants: { node: IrNode; input: number }[];
+  /** HardSwish nodes written as HardSigmoid + Mul (their HardSigmoid's range follows from the input's). */
+  hardSwish: IrNode[];
 }
 
 const CORE = new Set<string>(CORE_OPS);
@@ -87,7 +89,7 @@ export function planStatic(model: IrModel, o: StaticQuantOptions, scope: Readonl
   const allowed = new Set(o.ops ?? STATIC_OPS);
   const excluded = new Set(o.exclude);
   const may = (n: IrNode) => allowed.has(n.opType) && n.inDefaultDomain && (!scope || scope.has(n.id)) && !excluded.has(n.name) && !excluded.has(String(n.id));
-  const plan: StaticPlan = { nodes: [], folds: [], tensors: new Map(), weights: [], biasInput: new Map(), constants: [] };
+  const plan: StaticPlan = { nodes: [], folds: [], tensors: new Map(), weights: [], biasInput: new Map(), constants: [], hardSwish: [] };
   const own = (t: string) => {
     if (!plan.tensors.has(t)) plan.tensors.set(t, { own: true });
   };
@@ -145,6 +147,14 @@ export function planStatic(model: IrModel, o: StaticQuantOptions, scope: Readonl
       if (!x || !quantized(x) || g.isGraphOutput(n.outputs[0]!)) continue;
       plan.nodes.push(n);
       plan.tensors.set(n.outputs[0]!, { own: false, sameAs: x });
+      continue;
+    }
+    if (n.opType === 'HardSwish') {
+      if (!x || !quantized(x)) continue;
+      plan.nodes.push(n);
+      plan.hardSwish.push(n);
+      const out = output(n);
+      if (out) own(out);
       continue;
     }
     if (OWN.has(n.opType)) {

@@ -272,3 +272,50 @@ describe('constant inputs of Add and Mul (HardSwish: x · clip(x + 3, 0, 6))', (
     expect(cosineSimilarity(await run(m.toProto(), feeds, 'all'), await run(proto, feeds))).toBeGreaterThan(0.99);
   });
 });
+
+describe('HardSwish between quantized nodes', () => {
+  it('is written as HardSigmoid + Mul (its range from the input range), and onnxruntime runs the Mul as QLinearMul', async () => {
+    const proto = model(
+      graph({
+        nodes: [
+          node('Conv', ['x', 'w1'], ['c'], { kernel_shape: [1, 1] }, { name: 'conv1' }),
+          node('HardSwish', ['c'], ['h'], {}, { name: 'hswish' }),
+          node('Conv', ['h', 'w2'], ['y'], { kernel_shape: [1, 1] }, { name: 'conv2' }),
+        ],
+        inputs: [valueInfo('x', ElemType.FLOAT, [1, 2, 4, 4])],
+        outputs: [valueInfo('y', ElemType.FLOAT, [1, 2, 4, 4])],
+        initializers: [tensor('w1', ElemType.FLOAT, [3, 2, 1, 1], [2, -4, 1, 3, 4, -2]), tensor('w2', ElemType.FLOAT, [2, 3, 1, 1], [1, -0.5, 0.25, 0.75, 0.5, -1])],
+      }),
+      { opset: 17 },
+    );
+    const m = new IrModel(proto);
+    const options = { activationType: 'uint8' as const, symmetric: false, perChannel: false, reduceRange: false, exclude: [] };
+    const needed = staticRangesNeeded(m, options, undefined);
+    expect(needed.sort()).toEqual(['c', 'h', 'x']);
+    const cal = await calibrate(m.toProto(), needed, { method: 'minmax', samples: 4, dims: {} });
+    await quantize(m, options, cal.ranges);
+    const ops = [...m.graph.nodes].map((n) => n.opType);
+    expect(ops).not.toContain('HardSwish');
+    const hs = [...m.graph.nodes].find((n) => n.opType === 'HardSigmoid')!;
+    expect(Number(hs.attribute('alpha')!.f)).toBeCloseTo(1 / 6, 6);
+    // Its Q/DQ scale spans HardSigmoid over c's calibrated range.
+    const c = cal.ranges.get('c')!;
+    const hsig = (v: number) => Math.min(1, Math.max(0, v / 6 + 0.5));
+    const q = [...m.graph.nodes].find((n) => n.opType === 'QuantizeLinear' && n.inputs[0] === hs.outputs[0])!;
+    const scale = (decodeTensor(m.graph.initializers.get(q.inputs[1]!)!, () => undefined) as Float32Array)[0]!;
+    expect(scale).toBeCloseTo((hsig(c.max) - Math.min(0, hsig(c.min))) / 255, 6);
+    const dir = mkdtempSync(join(tmpdir(), 'owb-hswish-'));
+    try {
+      const optimized = join(dir, 'opt.onnx');
+      const s = await ort.InferenceSession.create(concatSegments(encodeModel(m.toProto())), { graphOptimizationLevel: 'all', intraOpNumThreads: 1, optimizedModelFilePath: optimized });
+      await s.release();
+      const opt = (decodeModel(readFileSync(optimized)).graph!.node ?? []).map((n) => n.opType);
+      expect(opt).toContain('QLinearMul');
+      expect(opt).not.toContain('Mul');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const feeds = { x: new ort.Tensor('float32', random(32, 11), [1, 2, 4, 4]) };
+    expect(cosineSimilarity(await run(m.toProto(), feeds, 'all'), await run(proto, feeds))).toBeGreaterThan(0.99);
+  });
+});
