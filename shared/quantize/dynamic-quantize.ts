@@ -5,7 +5,6 @@
 // asked for, becomes DynamicQuantizeLinear → ConvInteger (uint8 weights per tensor, as onnxruntime's
 // CPU kernel takes): measured 5–10x slower than float Conv on CPU, hence not by default.
 
-import { WorkbenchError } from '../errors.js';
 import { attr, tensor } from '../builder/index.js';
 import type { Graph } from '../ir/graph.js';
 import type { NodeId } from '../ir/journal.js';
@@ -15,6 +14,7 @@ import { orderNodes } from '../ir/topo-order.js';
 import { ElemType } from '../onnx/element-types.js';
 import type { Target } from '../rewrite/pass.js';
 import { quantizeTensor } from './quantize-tensor.js';
+import { raiseOpset } from './raise-opset.js';
 
 export const DYNAMIC_OPS = ['MatMul', 'Gemm', 'Conv'] as const;
 export const DEFAULT_DYNAMIC_OPS: readonly string[] = ['MatMul', 'Gemm'];
@@ -88,9 +88,8 @@ export function applyDynamic(model: IrModel, plan: readonly Candidate[], o: Dyna
   // DynamicQuantizeLinear came in opset 11: without it onnxruntime refuses the model (PaddleOCR's rec is opset 9).
   const opset = model.opsetVersion('') ?? 0;
   const standard = plan.find((p) => p.node.opType === 'Conv' || o.target !== 'onnxruntime');
-  if (standard && opset < 11) {
-    throw new WorkbenchError('OPSET_TOO_OLD', `quantize-dynamic: the model's opset ${opset} has no DynamicQuantizeLinear (needs 11)${standard.node.opType === 'Conv' ? '' : '; --target onnxruntime quantizes MatMul and Gemm without it'}`);
-  }
+  // Older models are raised where every node keeps its meaning (onnxruntime's quantizer raises blindly).
+  if (standard && opset < 11) raiseOpset(model, 11, 'quantize-dynamic', 'DynamicQuantizeLinear');
   if (plan.some((p) => p.node.opType !== 'Conv') && o.target === 'onnxruntime' && model.opsetVersion('com.microsoft') === undefined) model.addOpsetImport('com.microsoft', 1);
   const dropped = new Set<string>();
 

@@ -13,6 +13,7 @@ import { ElemType } from '../onnx/element-types.js';
 import { paramsForRange, type QuantParams } from './quant-params.js';
 import { quantizeBias, quantizeTensor } from './quantize-tensor.js';
 import type { StaticQuantOptions, TensorRange } from './static-options.js';
+import { raiseOpset } from './raise-opset.js';
 import type { StaticPlan } from './static-plan.js';
 
 /** What applying a plan did. */
@@ -63,9 +64,10 @@ function resolveParams(plan: StaticPlan, ranges: ReadonlyMap<string, TensorRange
 export function applyStatic(model: IrModel, plan: StaticPlan, ranges: ReadonlyMap<string, TensorRange>, o: StaticQuantOptions, floats: (name: string) => ArrayLike<number>): StaticResult {
   const g = model.graph;
   const opset = model.opsetVersion('') ?? 0;
-  if (opset < 10) throw new WorkbenchError('OPSET_TOO_OLD', `quantize-static: the model's opset ${opset} has no QuantizeLinear (needs 10)`);
   if (o.perChannel && opset < 13) throw new WorkbenchError('OPSET_TOO_OLD', `quantize-static: per-channel weights need opset 13 (the model has ${opset}); quantize per tensor`);
   const params = resolveParams(plan, ranges, o);
+  // QuantizeLinear came in opset 10: older models are raised where every node keeps its meaning.
+  if (opset < 10) raiseOpset(model, 10, 'quantize-static', 'QuantizeLinear');
   const names = new Names(g);
 
   for (const { producer, activation } of plan.folds) {
@@ -80,6 +82,25 @@ export function applyStatic(model: IrModel, plan: StaticPlan, ranges: ReadonlyMa
     return name;
   };
 
+  // HardSwish(x) = x · HardSigmoid(x) (alpha 1/6, beta 0.5): HardSigmoid is monotonic, so its range is
+  // that of x mapped through it, with no calibration of its own.
+  const rangeOf = (t: string): TensorRange => {
+    const q = plan.tensors.get(t);
+    return q && !q.own ? rangeOf(q.sameAs) : ranges.get(t)!;
+  };
+  const hardSigmoid = (v: number) => Math.min(1, Math.max(0, v / 6 + 0.5));
+  for (const n of plan.hardSwish) {
+    const [x] = n.inputs;
+    const out = n.outputs[0]!;
+    const r = rangeOf(x!);
+    const hs = names.fresh(`${out}_hardsigmoid`);
+    g.replaceNodes([n], [
+      { opType: 'HardSigmoid', name: names.fresh(`${n.name || 'HardSwish'}_HardSigmoid`), inputs: [x!], outputs: [hs], attributes: [attr('alpha', 1 / 6), attr('beta', 0.5)] },
+      { opType: 'Mul', name: names.fresh(`${n.name || 'HardSwish'}_Mul`), inputs: [x!, hs], outputs: [out] },
+    ]);
+    params.set(hs, paramsForRange(hardSigmoid(r.min), hardSigmoid(r.max), o.activationType, { symmetric: o.symmetric }));
+  }
+
   // Activations: Q then DQ, every reader moved to the DQ's output.
   for (const [t, p] of params) {
     const readers = [...g.consumers(t)];
@@ -93,6 +114,27 @@ export function applyStatic(model: IrModel, plan: StaticPlan, ranges: ReadonlyMa
     g.addNode({ opType: 'DequantizeLinear', name: names.fresh(`${t}_DequantizeLinear`), inputs: [q, scale, zp], outputs: [dq] }, derived);
     for (const r of readers) r.inputs.forEach((v, i) => v === t && g.setInput(r, i, dq));
   }
+
+  // Constant inputs of Add/Mul: stored quantized as activations (their own range, widened to 0), one DQ each.
+  const constantDq = new Map<string, string>();
+  for (const { node, input } of plan.constants) {
+    const name = node.inputs[input]!;
+    let dq = constantDq.get(name);
+    if (!dq) {
+      const init = g.initializers.get(name)!;
+      const dims = (init.dims ?? []).map(Number);
+      const qt = quantizeTensor(floats(name), dims, { type: o.activationType, symmetric: o.symmetric });
+      const qName = names.fresh(`${name}_quantized`);
+      g.addInitializer(tensor(qName, QTYPE[o.activationType], dims, Array.from(qt.values)));
+      const scale = scalarInit(`${name}_scale`, ElemType.FLOAT, qt.scales[0]!);
+      const zp = scalarInit(`${name}_zero_point`, QTYPE[o.activationType], qt.zeroPoints[0]!);
+      dq = names.fresh(`${name}_dequantized`);
+      g.addNode({ opType: 'DequantizeLinear', name: names.fresh(`${name}_DequantizeLinear`), inputs: [qName, scale, zp], outputs: [dq] }, [node]);
+      constantDq.set(name, dq);
+    }
+    g.setInput(node, input, dq);
+  }
+  for (const name of constantDq.keys()) if (g.consumers(name).size === 0 && !g.isGraphOutput(name) && !g.isGraphInput(name)) g.removeInitializer(name);
 
   // Weights first: a bias's scale is its input's scale times its weight's.
   const weightScales = new Map<IrNode, number[]>();

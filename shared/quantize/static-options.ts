@@ -9,7 +9,14 @@ export const OWN_PARAMS_OPS = ['Add', 'Mul', 'Concat', 'GlobalAveragePool', 'Ave
 /** Activations folded into the quantized output of the node before them (asymmetric activations only). */
 export const FOLDED_ACTIVATIONS = ['Relu', 'Clip'] as const;
 
-export const STATIC_OPS: readonly string[] = [...CORE_OPS, ...SAME_PARAMS_OPS, ...OWN_PARAMS_OPS, ...FOLDED_ACTIVATIONS];
+/**
+ * Ops written as HardSigmoid + Mul when quantized (as onnxruntime's quant_pre_process inlines
+ * HardSwish), so that the Mul runs as QLinearMul and the chain stays integer; onnxruntime has no
+ * int8 HardSwish and runs it in float, in NCHW, between Transposes.
+ */
+export const DECOMPOSED_OPS = ['HardSwish'] as const;
+
+export const STATIC_OPS: readonly string[] = [...CORE_OPS, ...SAME_PARAMS_OPS, ...OWN_PARAMS_OPS, ...FOLDED_ACTIVATIONS, ...DECOMPOSED_OPS];
 
 /** How static int8 quantization runs (onnxruntime's quantize_static options, by other names). */
 export interface StaticQuantOptions {

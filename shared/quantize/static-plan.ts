@@ -34,12 +34,21 @@ export interface StaticPlan {
   weights: WeightUse[];
   /** The core node's activation input, whose scale the bias scale multiplies. */
   biasInput: Map<IrNode, string>;
+  /**
+   * Constant float inputs of Add/Mul (HardSwish's +3, a scale, a bias), quantized from their own
+   * values as activations (onnxruntime's quantizer does the same), so that these ops run as
+   * QLinearAdd/QLinearMul instead of breaking the integer chain with a DQ/Q pair.
+   */
+  constants: { node: IrNode; input: number }[];
+  /** HardSwish nodes written as HardSigmoid + Mul (their HardSigmoid's range follows from the input's). */
+  hardSwish: IrNode[];
 }
 
 const CORE = new Set<string>(CORE_OPS);
 const SAME = new Set<string>(SAME_PARAMS_OPS);
 const OWN = new Set<string>(OWN_PARAMS_OPS);
 const FOLDED = new Set<string>(FOLDED_ACTIVATIONS);
+const CONSTANT_INPUT_OPS = new Set(['Add', 'Mul']);
 
 /** The names of the tensors calibration must give ranges for. */
 export function rangesNeeded(plan: StaticPlan): string[] {
@@ -60,6 +69,9 @@ function isConstant(g: Graph, value: string): boolean {
 // widened to include 0, then clips as it did. Values are read by the caller's `scalar`.
 function foldable(g: Graph, act: IrNode, scalar: (v: string) => number | undefined): boolean {
   if (act.opType === 'Relu') return true;
+  // Clip before opset 11 has its bounds as attributes (defaults: unbounded).
+  const [mina, maxa] = [act.attribute('min'), act.attribute('max')];
+  if (mina || maxa) return Number(mina?.f ?? -Infinity) <= 0 && Number(maxa?.f ?? Infinity) >= 0;
   const [, lo, hi] = act.inputs;
   const min = lo ? scalar(lo) : -Infinity;
   const max = hi ? scalar(hi) : Infinity;
@@ -77,7 +89,7 @@ export function planStatic(model: IrModel, o: StaticQuantOptions, scope: Readonl
   const allowed = new Set(o.ops ?? STATIC_OPS);
   const excluded = new Set(o.exclude);
   const may = (n: IrNode) => allowed.has(n.opType) && n.inDefaultDomain && (!scope || scope.has(n.id)) && !excluded.has(n.name) && !excluded.has(String(n.id));
-  const plan: StaticPlan = { nodes: [], folds: [], tensors: new Map(), weights: [], biasInput: new Map() };
+  const plan: StaticPlan = { nodes: [], folds: [], tensors: new Map(), weights: [], biasInput: new Map(), constants: [], hardSwish: [] };
   const own = (t: string) => {
     if (!plan.tensors.has(t)) plan.tensors.set(t, { own: true });
   };
@@ -137,11 +149,20 @@ export function planStatic(model: IrModel, o: StaticQuantOptions, scope: Readonl
       plan.tensors.set(n.outputs[0]!, { own: false, sameAs: x });
       continue;
     }
+    if (n.opType === 'HardSwish') {
+      if (!x || !quantized(x)) continue;
+      plan.nodes.push(n);
+      plan.hardSwish.push(n);
+      const out = output(n);
+      if (out) own(out);
+      continue;
+    }
     if (OWN.has(n.opType)) {
       const inputs = n.inputs.filter((v) => v);
-      if (!inputs.some(quantized) || inputs.some((v) => isConstant(g, v)) || inputs.length !== n.inputs.length) continue;
+      const constant = (v: string) => CONSTANT_INPUT_OPS.has(n.opType) && floatInitializer(g, v);
+      if (!inputs.some(quantized) || inputs.some((v) => isConstant(g, v) && !constant(v)) || inputs.length !== n.inputs.length) continue;
       plan.nodes.push(n);
-      inputs.forEach(own);
+      n.inputs.forEach((v, i) => (constant(v) ? plan.constants.push({ node: n, input: i }) : own(v)));
       const out = output(n);
       if (out) own(out);
     }

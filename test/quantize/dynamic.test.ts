@@ -118,12 +118,16 @@ describe('dynamic int8 quantization', () => {
     expect(cosine(await run(m.toProto(), x), await run(proto, x))).toBeGreaterThan(0.999);
   });
 
-  it('refuses an opset without DynamicQuantizeLinear (before 11) unless the onnxruntime target needs none', async () => {
+  it('raises an opset without DynamicQuantizeLinear (before 11) to 11 where the ops keep their meaning; the onnxruntime target needs none', async () => {
     const old = { ...mlp(), opsetImport: [{ domain: '', version: 10 }] };
     const m = new IrModel(old);
-    await expect(applyOperation(m, resolveOperation(defaultOperations(), m, 'quantize-dynamic', {}), {}, 'q')).rejects.toThrow(/opset 10 has no DynamicQuantizeLinear \(needs 11\); --target onnxruntime/);
+    await applyOperation(m, resolveOperation(defaultOperations(), m, 'quantize-dynamic', {}), {}, 'q');
+    expect(m.opsetVersion('')).toBe(11);
+    expect([...m.graph.nodes].map((n) => n.opType)).toContain('DynamicQuantizeLinear');
+    expect(cosine(await run(m.toProto(), feeds), await run(old, feeds))).toBeGreaterThan(0.999);
     const { m: q, ops } = await quantize(old, { target: 'onnxruntime' });
     expect(ops.filter((o) => o === 'DynamicQuantizeMatMul')).toHaveLength(2);
+    expect(q.opsetVersion('')).toBe(10);
     expect(cosine(await run(q.toProto(), feeds), await run(old, feeds))).toBeGreaterThan(0.999);
   });
 

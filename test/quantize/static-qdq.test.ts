@@ -1,8 +1,11 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { ElemType, graph, model, node, tensor, valueInfo } from '../../shared/builder/index.js';
 import { IrModel } from '../../shared/ir/model.js';
-import { encodeModel } from '../../shared/onnx/model-codec.js';
+import { decodeModel, encodeModel } from '../../shared/onnx/model-codec.js';
 import type { ModelProto } from '../../shared/onnx/proto-types.js';
 import { staticRangesNeeded } from '../../shared/operations/quantize-static-operation.js';
 import { defaultOperations } from '../../shared/operations/registry.js';
@@ -205,5 +208,114 @@ describe('static int8 quantization (QDQ)', () => {
     const want = await run(proto, feeds);
     const got = await run(m.toProto(), feeds, 'all');
     expect(cosineSimilarity(got, want)).toBeGreaterThanOrEqual(0.99);
+  });
+});
+
+describe('constant inputs of Add and Mul (HardSwish: x · clip(x + 3, 0, 6))', () => {
+  // x [1,2,4,4] → Conv (2→3) → Add(+3) → Clip(0, 6) → Mul(c, ·) → Mul(·1/6) → Conv (3→2) → y
+  function hardSwishConvs(): ModelProto {
+    return model(
+      graph({
+        nodes: [
+          node('Conv', ['x', 'w1', 'b1'], ['c'], { kernel_shape: [1, 1] }, { name: 'conv1' }),
+          node('Add', ['c', 'three'], ['a'], {}, { name: 'add3' }),
+          node('Clip', ['a', 'zero', 'six'], ['r'], {}, { name: 'clip' }),
+          node('Mul', ['c', 'r'], ['m'], {}, { name: 'mul' }),
+          node('Mul', ['m', 'sixth'], ['h'], {}, { name: 'div6' }),
+          node('Conv', ['h', 'w2'], ['y'], { kernel_shape: [1, 1] }, { name: 'conv2' }),
+        ],
+        inputs: [valueInfo('x', ElemType.FLOAT, [1, 2, 4, 4])],
+        outputs: [valueInfo('y', ElemType.FLOAT, [1, 2, 4, 4])],
+        initializers: [
+          tensor('w1', ElemType.FLOAT, [3, 2, 1, 1], [0.5, -1, 0.25, 2, 1, -0.5]),
+          tensor('b1', ElemType.FLOAT, [3], [0.1, 0.2, -0.3]),
+          tensor('three', ElemType.FLOAT, [], [3]),
+          tensor('zero', ElemType.FLOAT, [], [0]),
+          tensor('six', ElemType.FLOAT, [], [6]),
+          tensor('sixth', ElemType.FLOAT, [], [1 / 6]),
+          tensor('w2', ElemType.FLOAT, [2, 3, 1, 1], [1, -0.5, 0.25, 0.75, 0.5, -1]),
+        ],
+      }),
+      { opset: 17 },
+    );
+  }
+
+  it('quantizes the constants from their own values, and onnxruntime runs every Add/Mul as QLinearAdd/QLinearMul', async () => {
+    const proto = hardSwishConvs();
+    const m = new IrModel(proto);
+    const options = { activationType: 'uint8' as const, symmetric: false, perChannel: false, reduceRange: false, exclude: [] };
+    const needed = staticRangesNeeded(m, options, undefined);
+    // The constants need no calibration; the Clip folds into the Add's output.
+    expect(needed.sort()).toEqual(['c', 'h', 'm', 'r', 'x']);
+    const cal = await calibrate(m.toProto(), needed, { method: 'minmax', samples: 4, dims: {} });
+    const e = await quantize(m, options, cal.ranges);
+    expect(e.outcome.matches).toBe(5);
+    // 3 as uint8 over [0, 3]: scale 3/255, zero point 0, value 255.
+    const three = [...m.graph.nodes].find((n) => n.opType === 'DequantizeLinear' && n.inputs[0] === 'three_quantized')!;
+    expect(Array.from(decodeTensor(m.graph.initializers.get('three_quantized')!, () => undefined) as Uint8Array)).toEqual([255]);
+    expect((decodeTensor(m.graph.initializers.get(three.inputs[1]!)!, () => undefined) as Float32Array)[0]).toBeCloseTo(3 / 255, 7);
+    expect(m.graph.initializers.has('three')).toBe(false);
+    const dir = mkdtempSync(join(tmpdir(), 'owb-hswish-'));
+    try {
+      const optimized = join(dir, 'opt.onnx');
+      const s = await ort.InferenceSession.create(concatSegments(encodeModel(m.toProto())), { graphOptimizationLevel: 'all', intraOpNumThreads: 1, optimizedModelFilePath: optimized });
+      await s.release();
+      const ops = (decodeModel(readFileSync(optimized)).graph!.node ?? []).map((n) => n.opType);
+      expect(ops.filter((o) => o === 'QLinearAdd')).toHaveLength(1);
+      expect(ops.filter((o) => o === 'QLinearMul')).toHaveLength(2);
+      expect(ops).not.toContain('Add');
+      expect(ops).not.toContain('Mul');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const feeds = { x: new ort.Tensor('float32', random(32, 7), [1, 2, 4, 4]) };
+    expect(cosineSimilarity(await run(m.toProto(), feeds, 'all'), await run(proto, feeds))).toBeGreaterThan(0.99);
+  });
+});
+
+describe('HardSwish between quantized nodes', () => {
+  it('is written as HardSigmoid + Mul (its range from the input range), and onnxruntime runs the Mul as QLinearMul', async () => {
+    const proto = model(
+      graph({
+        nodes: [
+          node('Conv', ['x', 'w1'], ['c'], { kernel_shape: [1, 1] }, { name: 'conv1' }),
+          node('HardSwish', ['c'], ['h'], {}, { name: 'hswish' }),
+          node('Conv', ['h', 'w2'], ['y'], { kernel_shape: [1, 1] }, { name: 'conv2' }),
+        ],
+        inputs: [valueInfo('x', ElemType.FLOAT, [1, 2, 4, 4])],
+        outputs: [valueInfo('y', ElemType.FLOAT, [1, 2, 4, 4])],
+        initializers: [tensor('w1', ElemType.FLOAT, [3, 2, 1, 1], [2, -4, 1, 3, 4, -2]), tensor('w2', ElemType.FLOAT, [2, 3, 1, 1], [1, -0.5, 0.25, 0.75, 0.5, -1])],
+      }),
+      { opset: 17 },
+    );
+    const m = new IrModel(proto);
+    const options = { activationType: 'uint8' as const, symmetric: false, perChannel: false, reduceRange: false, exclude: [] };
+    const needed = staticRangesNeeded(m, options, undefined);
+    expect(needed.sort()).toEqual(['c', 'h', 'x']);
+    const cal = await calibrate(m.toProto(), needed, { method: 'minmax', samples: 4, dims: {} });
+    await quantize(m, options, cal.ranges);
+    const ops = [...m.graph.nodes].map((n) => n.opType);
+    expect(ops).not.toContain('HardSwish');
+    const hs = [...m.graph.nodes].find((n) => n.opType === 'HardSigmoid')!;
+    expect(Number(hs.attribute('alpha')!.f)).toBeCloseTo(1 / 6, 6);
+    // Its Q/DQ scale spans HardSigmoid over c's calibrated range.
+    const c = cal.ranges.get('c')!;
+    const hsig = (v: number) => Math.min(1, Math.max(0, v / 6 + 0.5));
+    const q = [...m.graph.nodes].find((n) => n.opType === 'QuantizeLinear' && n.inputs[0] === hs.outputs[0])!;
+    const scale = (decodeTensor(m.graph.initializers.get(q.inputs[1]!)!, () => undefined) as Float32Array)[0]!;
+    expect(scale).toBeCloseTo((hsig(c.max) - Math.min(0, hsig(c.min))) / 255, 6);
+    const dir = mkdtempSync(join(tmpdir(), 'owb-hswish-'));
+    try {
+      const optimized = join(dir, 'opt.onnx');
+      const s = await ort.InferenceSession.create(concatSegments(encodeModel(m.toProto())), { graphOptimizationLevel: 'all', intraOpNumThreads: 1, optimizedModelFilePath: optimized });
+      await s.release();
+      const opt = (decodeModel(readFileSync(optimized)).graph!.node ?? []).map((n) => n.opType);
+      expect(opt).toContain('QLinearMul');
+      expect(opt).not.toContain('Mul');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const feeds = { x: new ort.Tensor('float32', random(32, 11), [1, 2, 4, 4]) };
+    expect(cosineSimilarity(await run(m.toProto(), feeds, 'all'), await run(proto, feeds))).toBeGreaterThan(0.99);
   });
 });
