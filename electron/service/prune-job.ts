@@ -1,20 +1,17 @@
 import { WorkbenchError } from '../../shared/errors.js';
 import type { NodeId } from '../../shared/ir/journal.js';
-import type { ModelProto } from '../../shared/onnx/proto-types.js';
-import type { OperationRegistry } from '../../shared/operations/registry.js';
 import { applyOperation, resolveOperation } from '../../shared/operations/run-operation.js';
 import type { PruneSettings } from '../../shared/protocol/prune-api.js';
 import type { PruneFigures } from '../../shared/protocol/prune-figures.js';
 import { countNodes } from '../../shared/rewrite/pass-manager.js';
 import type { VerifyInputSettings } from '../../shared/verify/input-settings.js';
-import type { OpenedModel } from '../io/open-model.js';
 import { optimizationSetup } from '../optimize/optimization-setup.js';
 import { parametersOf } from '../prune/parameters-of.js';
 import { recoverModel, type RecoveryReport } from '../prune/recover-model.js';
 import { defaultedDimsNote, measureQuantized, type QuantizeLatency } from '../quantize/measure-latency.js';
-import type { RuntimeHost } from '../runtime-host/runtime-host.js';
 import type { JobControl } from './jobs.js';
-import type { AppliedStep, ModelEditor, WorkOutcome } from './model-editor.js';
+import type { EditJobInput } from './edit-job-input.js';
+import type { AppliedStep, WorkOutcome } from './model-editor.js';
 import { stateFile, withTemp } from './state-files.js';
 
 // The app's Prune: what `onnx-workbench prune` does (the registry's prune-channels or
@@ -23,19 +20,8 @@ import { stateFile, withTemp } from './state-files.js';
 // history step. Pruning and recovery are one journal transaction: undo takes both back, and a
 // failure or a cancel anywhere leaves the document as it was.
 
-export interface PruneJobInput {
-  source: OpenedModel;
-  editor: ModelEditor;
-  registry: OperationRegistry;
-  host: RuntimeHost;
+export interface PruneJobInput extends EditJobInput {
   settings: PruneSettings;
-  /** The model's verification settings: dims and values for recovery and measuring, and the inputs calibration 'settings' uses. */
-  verify: VerifyInputSettings;
-  selection?: number[];
-  version?: number;
-  /** A history state's model (null: the file as opened). */
-  stateModel(state: number): ModelProto | null;
-  tempDir?: string;
 }
 
 export interface PruneWork extends WorkOutcome {

@@ -1,8 +1,6 @@
 import { resolve } from 'node:path';
 import { WorkbenchError } from '../../shared/errors.js';
 import type { NodeId } from '../../shared/ir/journal.js';
-import type { ModelProto } from '../../shared/onnx/proto-types.js';
-import type { OperationRegistry } from '../../shared/operations/registry.js';
 import type { QuantizeFigures } from '../../shared/protocol/quantize-figures.js';
 import { operationOptionsOf, type QuantizeSettings } from '../../shared/quantize/quantize-settings.js';
 import { allGraphs } from '../../shared/ir/model.js';
@@ -11,9 +9,9 @@ import type { VerifyInputSettings } from '../../shared/verify/input-settings.js'
 import type { OpenedModel } from '../io/open-model.js';
 import { defaultedDimsNote, measureQuantized, type QuantizeLatency } from '../quantize/measure-latency.js';
 import { quantizeModel, type QuantizeRequest } from '../quantize/quantize-model.js';
-import type { RuntimeHost } from '../runtime-host/runtime-host.js';
 import type { JobControl } from './jobs.js';
-import type { AppliedStep, ModelEditor, WorkOutcome } from './model-editor.js';
+import type { EditJobInput } from './edit-job-input.js';
+import type { AppliedStep, WorkOutcome } from './model-editor.js';
 import { stateFile, withTemp } from './state-files.js';
 
 // The app's Quantize: the CLI's pipeline (quantize-model.ts: preprocessing, calibration in the
@@ -22,21 +20,10 @@ import { stateFile, withTemp } from './state-files.js';
 // (measure-latency.ts). All of it is one journal transaction: a failure or a cancel anywhere,
 // the measurement included, leaves the document as it was.
 
-export interface QuantizeJobInput {
-  source: OpenedModel;
-  editor: ModelEditor;
-  registry: OperationRegistry;
-  host: RuntimeHost;
+export interface QuantizeJobInput extends EditJobInput {
   settings: QuantizeSettings;
-  /** The model's verification settings: dims and values for calibration and measuring, and the inputs used by calibration 'settings'. */
-  verify: VerifyInputSettings;
-  selection?: number[];
-  version?: number;
   /** Re-apply in place of this step (the history goes back to the state before it first). */
   replaceStep?: number;
-  /** A history state's model (null: the file as opened). */
-  stateModel(state: number): ModelProto | null;
-  tempDir?: string;
 }
 
 export interface QuantizeWork extends WorkOutcome {

@@ -22,7 +22,8 @@ import type { VerificationResult } from '../../shared/verify/verification-result
 import { openModel, type OpenedModel } from '../io/open-model.js';
 import { settingsDir } from '../io/settings-dir.js';
 import { RuntimeHost } from '../runtime-host/runtime-host.js';
-import { Jobs } from './jobs.js';
+import { Jobs, type JobControl } from './jobs.js';
+import type { EditJobInput } from './edit-job-input.js';
 import { ModelDocument, type DocumentOrigin } from './model-document.js';
 import { ModelEditor, type AppliedStep } from './model-editor.js';
 import { quantizeJob } from './quantize-job.js';
@@ -576,35 +577,9 @@ export class WorkbenchService implements Backend {
     if (p.replaceStep !== undefined && !editor.stepRecord(p.replaceStep)?.operation.startsWith('quantize-')) {
       throw new WorkbenchError('BAD_STEP', `${doc.origin.name}: step ${p.replaceStep} is not a quantize step`);
     }
-    const verify = (await this.verifySettings.get(doc.settingsKey)) ?? DEFAULT_VERIFY_SETTINGS;
     await this.quantizeSettings.set(p.settings);
-    const host = (this.runtimeHost ??= new RuntimeHost());
-    return this.jobList.start(
-      'quantize',
-      `quantize-${p.settings.mode} ${doc.origin.name}`,
-      async (c) => {
-        const applied = await quantizeJob(
-          {
-            source: doc.model,
-            editor,
-            registry: this.operations,
-            host,
-            settings: p.settings,
-            verify,
-            stateModel: (state) => this.stateModel(p.modelId, editor, state),
-            ...(p.selection ? { selection: p.selection } : {}),
-            ...(p.version !== undefined ? { version: p.version } : {}),
-            ...(p.replaceStep !== undefined ? { replaceStep: p.replaceStep } : {}),
-            ...(this.options.tempDir ? { tempDir: this.options.tempDir } : {}),
-          },
-          c,
-        );
-        return (await this.stepApplied(p.modelId, editor, applied, true)).result;
-      },
-      (info, edit) => {
-        if (edit) this.quantizeEdits.set(info.jobId, edit);
-        for (const id of this.quantizeEdits.keys()) if (!this.jobList.has(id)) this.quantizeEdits.delete(id);
-      },
+    return this.startEditJob('quantize', `quantize-${p.settings.mode} ${doc.origin.name}`, p.modelId, this.quantizeEdits, true, (common, c) =>
+      quantizeJob({ ...common, settings: p.settings, ...(p.selection ? { selection: p.selection } : {}), ...(p.version !== undefined ? { version: p.version } : {}), ...(p.replaceStep !== undefined ? { replaceStep: p.replaceStep } : {}) }, c),
     );
   }
 
@@ -652,33 +627,43 @@ export class WorkbenchService implements Backend {
   /** Prunes (and recovers) as a job: one history step with its measured figures. */
   async startPrune(p: StartPruneParams): Promise<JobInfo> {
     const doc = this.document(p.modelId);
-    const editor = this.editor(p.modelId);
+    return this.startEditJob('prune', `prune ${doc.origin.name}`, p.modelId, this.pruneEdits, false, (common, c) =>
+      pruneJob({ ...common, settings: p.settings, ...(p.selection ? { selection: p.selection } : {}), ...(p.version !== undefined ? { version: p.version } : {}) }, c),
+    );
+  }
+
+  /**
+   * A long edit (quantize, prune) as a job: one history step, then (when `verifyStep`) its
+   * verification; the step's result is kept in `edits` by job id while the job is listed.
+   */
+  private async startEditJob(
+    kind: 'quantize' | 'prune',
+    title: string,
+    modelId: string,
+    edits: Map<string, EditResult>,
+    verifyStep: boolean,
+    run: (common: EditJobInput, c: JobControl) => Promise<AppliedStep>,
+  ): Promise<JobInfo> {
+    const doc = this.document(modelId);
+    const editor = this.editor(modelId);
     const verify = (await this.verifySettings.get(doc.settingsKey)) ?? DEFAULT_VERIFY_SETTINGS;
     const host = (this.runtimeHost ??= new RuntimeHost());
+    const common: EditJobInput = {
+      source: doc.model,
+      editor,
+      registry: this.operations,
+      host,
+      verify,
+      stateModel: (state) => this.stateModel(modelId, editor, state),
+      ...(this.options.tempDir ? { tempDir: this.options.tempDir } : {}),
+    };
     return this.jobList.start(
-      'prune',
-      `prune ${doc.origin.name}`,
-      async (c) => {
-        const applied = await pruneJob(
-          {
-            source: doc.model,
-            editor,
-            registry: this.operations,
-            host,
-            settings: p.settings,
-            verify,
-            stateModel: (state) => this.stateModel(p.modelId, editor, state),
-            ...(p.selection ? { selection: p.selection } : {}),
-            ...(p.version !== undefined ? { version: p.version } : {}),
-            ...(this.options.tempDir ? { tempDir: this.options.tempDir } : {}),
-          },
-          c,
-        );
-        return (await this.stepApplied(p.modelId, editor, applied, false)).result;
-      },
+      kind,
+      title,
+      async (c) => (await this.stepApplied(modelId, editor, await run(common, c), verifyStep)).result,
       (info, edit) => {
-        if (edit) this.pruneEdits.set(info.jobId, edit);
-        for (const id of this.pruneEdits.keys()) if (!this.jobList.has(id)) this.pruneEdits.delete(id);
+        if (edit) edits.set(info.jobId, edit);
+        for (const id of edits.keys()) if (!this.jobList.has(id)) edits.delete(id);
       },
     );
   }
