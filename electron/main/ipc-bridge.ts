@@ -83,6 +83,8 @@ function handlersForWindow(host: IpcHost, models: WindowModels, contents: WebCon
     },
     readRecipe: (name) => service.readRecipe(name),
     saveRecipe: (p) => service.saveRecipe(p),
+    getModelText: (p) => service.getModelText(p),
+    applyModelText: (p) => service.applyModelText(p),
   });
 }
 

@@ -50,6 +50,8 @@ const bridge: WorkbenchBridge = {
   setRecipeFolder: (params) => call('workbench:setRecipeFolder', params),
   readRecipe: (params) => call('workbench:readRecipe', params),
   saveRecipe: (params) => call('workbench:saveRecipe', params),
+  getModelText: (params) => call('workbench:getModelText', params),
+  applyModelText: (params) => call('workbench:applyModelText', params),
   onProgress(listener) {
     const forward = (_event: Electron.IpcRendererEvent, message: unknown) => listener(message);
     ipcRenderer.on(EVENTS, forward);

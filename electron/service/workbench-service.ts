@@ -43,6 +43,8 @@ import type { RecipeFolder, RecipeText } from '../../shared/protocol/recipe-api.
 import type { OperationRuntime } from '../../shared/operations/operation.js';
 import type { ToleranceChoice } from '../../shared/verify/choose-tolerances.js';
 import type { StepVerification } from '../../shared/protocol/operations-api.js';
+import type { GetTextParams, ModelText, TextApplyResult } from '../../shared/protocol/text-api.js';
+import { applyText, modelText } from './model-text.js';
 
 /** Graphs with more nodes than this get progress events while their shapes are inferred. */
 const BIG_GRAPH = 2000;
@@ -379,6 +381,19 @@ export class WorkbenchService implements Backend {
   }
 
   /** Saves a recipe in the folder once it checks (a file that would not run is not written). */
+  /** The ONNX text of the model, a subgraph or function body, or selected nodes (text-api.ts). */
+  async getModelText(p: GetTextParams): Promise<ModelText> {
+    return modelText(this.document(p.modelId), this.editor(p.modelId), p);
+  }
+
+  /** The whole model's edited text as one step (not verified: a hand edit means to change the model), or its problems. */
+  async applyModelText(p: { modelId: string; text: string; version?: number }): Promise<TextApplyResult> {
+    const editor = this.editor(p.modelId);
+    const r = await applyText(editor, this.document(p.modelId).model.ir, p.text, p.version);
+    if ('errors' in r) return { ok: false, errors: r.errors.map((e) => ({ line: e.line, column: e.column, message: e.message })) };
+    return { ok: true, edit: (await this.stepApplied(p.modelId, editor, r.applied, false)).result };
+  }
+
   async saveRecipe(p: { name: string; text: string; overwrite?: boolean }): Promise<RecipeFolder> {
     parseRecipe(this.operations, p.text, p.name);
     return this.recipes.save(p.name, p.text, p.overwrite === true);

@@ -5,6 +5,7 @@ import type { CompareResult, ProfileResult, StartCompareParams, StartProfilePara
 import type { QuantizeResult, SensitivityResult, StartQuantizeParams, StartSensitivityParams } from '../../shared/protocol/quantize-api.js';
 import type { QuantizeSettings } from '../../shared/quantize/quantize-settings.js';
 import type { RecipeFolder, RecipeText } from '../../shared/protocol/recipe-api.js';
+import type { GetTextParams, ModelText, TextApplyResult } from '../../shared/protocol/text-api.js';
 import type { VerifyInputSettings } from '../../shared/verify/input-settings.js';
 import { backendOver, type MethodName, type MethodParams, type MethodResult } from '../../shared/protocol/methods.js';
 
@@ -165,5 +166,13 @@ export abstract class CallBackend implements Backend {
 
   saveRecipe(params: { name: string; text: string; overwrite?: boolean }): Promise<RecipeFolder> {
     return this.calls.saveRecipe(params);
+  }
+
+  getModelText(params: GetTextParams): Promise<ModelText> {
+    return this.calls.getModelText(params);
+  }
+
+  applyModelText(params: { modelId: string; text: string; version?: number }): Promise<TextApplyResult> {
+    return this.calls.applyModelText(params);
   }
 }

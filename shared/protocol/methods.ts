@@ -17,6 +17,7 @@ import { recipeMethods } from './recipe-api.js';
 import { editHistorySchema, editResultSchema, jobInfoSchema, operationListSchema, operationParams, operationPreviewSchema, savedModelSchema } from './operation-schemas.js';
 import { compareResultSchema, profileParams, profileResultSchema } from './profile-api.js';
 import { quantizeMethods } from './quantize-api.js';
+import { textMethods } from './text-api.js';
 
 // The API as a table: each method's parameters (one object, named fields) and result. Both
 // transports (Electron IPC, HTTP) validate parameters with it where they arrive in the host and
@@ -84,6 +85,8 @@ export const methods = {
   ...quantizeMethods,
   /** Recipes: the history as one, a run as a job, the remembered folder (recipe-api.ts). */
   ...recipeMethods,
+  /** The model as ONNX text, and its edited text applied as one step (text-api.ts). */
+  ...textMethods,
 } as const;
 
 /** Events the host pushes to the renderer (WebSocket / IPC messages): name → payload schema. */
@@ -145,6 +148,8 @@ export function handlersFor(backend: Omit<Backend, 'onProgress'>): MethodHandler
     setRecipeFolder: ({ folder }) => backend.setRecipeFolder(folder),
     readRecipe: ({ name }) => backend.readRecipe(name),
     saveRecipe: (p) => backend.saveRecipe(p),
+    getModelText: (p) => backend.getModelText(p),
+    applyModelText: (p) => backend.applyModelText(p),
   };
 }
 
@@ -188,5 +193,7 @@ export function backendOver(call: <M extends MethodName>(method: M, params: Meth
     setRecipeFolder: (folder) => call('setRecipeFolder', { folder }),
     readRecipe: (name) => call('readRecipe', { name }),
     saveRecipe: (p) => call('saveRecipe', p),
+    getModelText: (p) => call('getModelText', p),
+    applyModelText: (p) => call('applyModelText', p),
   };
 }
