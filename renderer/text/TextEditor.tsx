@@ -83,7 +83,8 @@ export function TextEditor({ backend, modelId, path, selection, version, onSelec
         onApplied(r.edit);
       } else {
         setMarkers(r.errors.map((e) => ({ line: e.line, column: e.column, message: e.message })));
-        setNote(`${r.errors.length} problem${r.errors.length === 1 ? '' : 's'}: nothing applied`);
+        const first = r.errors[0]!;
+        setNote(`${r.errors.length} problem${r.errors.length === 1 ? '' : 's'}, nothing applied: line ${first.line}, column ${first.column}: ${first.message}`);
       }
     } catch (e) {
       setError((e as Error).message);

@@ -122,11 +122,11 @@ export function registerOnnxText(monaco: typeof Monaco): void {
   monaco.languages.setMonarchTokensProvider(ONNX_TEXT, grammar);
   monaco.languages.setLanguageConfiguration(ONNX_TEXT, {
     comments: { lineComment: '#' },
+    // Not `<`/`>`: the signature's `=>` would read as an unmatched bracket (folding is the provider's).
     brackets: [
       ['{', '}'],
       ['[', ']'],
       ['(', ')'],
-      ['<', '>'],
     ],
     autoClosingPairs: [
       { open: '{', close: '}' },
