@@ -52,7 +52,9 @@ describe('ONNX text language helpers', () => {
       const own = ranges.filter((r) => r.start <= at && r.end >= at && !(r.start === span.startLine && r.end === span.endLine - 1) && r.start >= span.startLine);
       expect(own).toHaveLength(1);
     }
-    const body = lines.findIndex((l) => l === '{') + 1;
+    // The main graph's body opens at the end of its signature (or on a line of its own after initializers).
+    const body = lines.findIndex((l) => l === '{' || /^\S.*=> .*\{$/.test(l)) + 1;
+    expect(body).toBeGreaterThan(0);
     expect(ranges.some((r) => r.start === body)).toBe(true);
   });
 });
