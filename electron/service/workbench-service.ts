@@ -326,6 +326,9 @@ export class WorkbenchService implements Backend {
     await editor.idle();
     const steps = editor.recipeSteps();
     if (!steps.length) throw new WorkbenchError('NOTHING_TO_SAVE', `${doc.origin.name}: no applied steps to save as a recipe`);
+    // A hand edit of the model's text is no registry operation: a recipe could not replay it.
+    const hand = steps.findIndex((s) => s.operation === 'edit-text');
+    if (hand >= 0) throw new WorkbenchError('NOT_A_RECIPE', `${doc.origin.name}: step ${hand + 1} is an edit of the model's text, which a recipe cannot replay`);
     const settings = (await this.verifySettings.get(doc.settingsKey)) ?? DEFAULT_VERIFY_SETTINGS;
     const recipe = historyRecipe(steps, settings, `steps applied to ${doc.origin.name}`);
     return { name: null, text: `${JSON.stringify(recipe, null, 2)}\n` };

@@ -7,7 +7,7 @@ import { runEdit } from '../surgery/run-edit.js';
 import type { TextError } from './parse-cursor.js';
 import { parseModel, tensorsByDigest } from './parser.js';
 import { parseModelIr } from './parse-ir.js';
-import { printFunction, printNodeProtos, printNodes } from './printer.js';
+import { printFunction, printIrNode, printNodeProtos } from './printer.js';
 import type { TextSpan } from './text-map.js';
 
 // The edited text of a whole model applied to the open model as the difference between the two:
@@ -125,7 +125,7 @@ function applyGraph(graph: Graph, next: GraphProto): TextEdit {
       counts.added++;
       continue;
     }
-    if (printNodes(graph, [e.id]).text === printNodeProtos([p]).text) continue;
+    if (printIrNode(e) === printNodeProtos([p]).text) continue;
     counts.changed++;
     const sameOp = e.opType === p.opType && e.domain === (p.domain ?? '') && e.outputs.length === (p.output ?? []).length;
     if (sameOp && !e.subgraphs.length && !hasSubgraphs(p)) editNode(graph, e, p);

@@ -48,6 +48,7 @@ describe('model text in the service', () => {
     if (!r.ok) return;
     expect(r.edit.steps).toHaveLength(1);
     expect(r.edit.diff.changed).toEqual([bn.id]);
+    await expect(service.historyRecipe(modelId)).rejects.toMatchObject({ code: 'NOT_A_RECIPE', message: expect.stringMatching(/step 1 is an edit of the model's text/) });
     const after = [...ir().graph.nodes].find((n) => n.name === 'bn')!;
     expect(after.attribute('epsilon')!.f).toBeCloseTo(0.001, 6);
     expect(after.proto.docString).toBe('kept from the file');
