@@ -89,3 +89,44 @@ describe('model text in the service', () => {
     expect([...ir().graph.nodes].map((n) => n.opType)).toEqual(['Conv', 'BatchNormalization', 'Relu']);
   });
 });
+
+describe('text of a subgraph in the service', () => {
+  it('prints an If branch by its graph path, read only, with its nodes’ ids', async () => {
+    const { attrGraph, ElemType, graph, model, modelBytes, node, tensor, valueInfo } = await import('../../shared/builder/index.js');
+    const F = ElemType.FLOAT;
+    const branch = (name: string, v: number) =>
+      graph({
+        name,
+        nodes: [node('Constant', [], [`${name}_c`], { value: tensor('', F, [1], [v]) }), node('Add', ['x', `${name}_c`], [`${name}_out`], undefined, { name: `${name}_add` })],
+        outputs: [valueInfo(`${name}_out`, F, [1])],
+      });
+    const bytes = modelBytes(
+      model(
+        graph({
+          nodes: [node('Relu', ['x0'], ['x'], undefined, { name: 'relu' }), node('If', ['c'], ['y'], { then_branch: attrGraph(branch('then', 1)), else_branch: attrGraph(branch('else', 2)) }, { name: 'if' })],
+          inputs: [valueInfo('x0', F, [1]), valueInfo('c', ElemType.BOOL, [])],
+          outputs: [valueInfo('y', F, [1])],
+        }),
+        { opset: 17 },
+      ),
+    );
+    const dir = await mkdtemp(join(tmpdir(), 'text-if-'));
+    const service = new WorkbenchService({ settingsDir: dir });
+    try {
+      const { modelId } = await service.openBytes('if.onnx', bytes);
+      const ifNode = [...service.document(modelId).model.ir.graph.nodes].find((n) => n.opType === 'If')!;
+      const then = ifNode.subgraphs.find((s) => s.attribute === 'then_branch')!.graph;
+      const t = await service.getModelText({ modelId, path: [{ nodeId: ifNode.id, attribute: 'then_branch' }] });
+      expect(t.editable).toBe(false);
+      expect(t.text.split('\n')[0]).toMatch(/^then \(\) => \(float\[1\] then_out\)/);
+      expect(t.text).not.toContain('else_add');
+      const add = [...then.nodes].find((n) => n.name === 'then_add')!;
+      const span = t.spans.find((s) => s.id === add.id)!;
+      expect(t.text.split('\n')[span.startLine - 1]).toContain('[then_add] then_out = Add (x, then_c)');
+      await expect(service.getModelText({ modelId, path: [{ nodeId: ifNode.id, attribute: 'body' }] })).rejects.toMatchObject({ code: 'BAD_GRAPH_PATH' });
+    } finally {
+      await service.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
