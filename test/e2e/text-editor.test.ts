@@ -125,6 +125,21 @@ describe('ONNX text editor in Chromium (onnx-workbench serve)', () => {
     await expect.poll(() => page().locator('.text-editor .squiggly-error').count()).toBe(0);
   });
 
+  it('an operator changed in the text redraws its box; undo draws the old one', async () => {
+    const relu = page().getByRole('button', { name: 'graph node relu' });
+    await page().locator('.text-editor .view-line', { hasText: '[relu] y = Relu' }).click();
+    await page().keyboard.press('Home');
+    await page().keyboard.press('Shift+End');
+    await paste('   [relu] y = LeakyRelu <alpha: float = 0.1> (b)');
+    await editor().getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => relu.textContent(), { timeout: 20_000 }).toContain('LeakyRelu');
+    await expect.poll(() => history().getByRole('button', { name: /^go to step [1-9]/ }).allTextContents()).toEqual([expect.stringMatching(/^1\. edit text/)]);
+    await screenshot(page(), 'text-06-operator-changed');
+    await history().getByRole('button', { name: 'Undo' }).click();
+    await expect.poll(() => relu.textContent(), { timeout: 20_000 }).not.toContain('LeakyRelu');
+    await expect.poll(async () => (await lines()).join('\n'), { timeout: 20_000 }).toContain('[relu] y = Relu (b)');
+  });
+
   it('moving the cursor onto a node’s line selects the node in the graph', async () => {
     await page().locator('.text-editor .view-line', { hasText: '[conv] c = Conv' }).click();
     await expect.poll(() => page().getByRole('region', { name: 'node panel' }).textContent(), { timeout: 10_000 }).toContain('kernel_shape');
