@@ -141,6 +141,8 @@ export function TextEditor({ backend, modelId, path, selection, version, onSelec
           if (id !== undefined && !(selection.size === 1 && selection.has(id))) onSelect(id);
         }}
         onSave={() => void apply()}
+        // Completion is the schema's: words elsewhere in the text (another node's attributes) are no suggestions.
+        onReady={(editor) => editor.updateOptions({ wordBasedSuggestions: 'off' })}
       />
     </section>
   );

@@ -80,7 +80,8 @@ function completion(monaco: typeof Monaco, model: Monaco.editor.ITextModel, posi
 /** Attributes the text already gives nodes of `op` (custom operators the table does not know). */
 function usedAttributes(text: string, op: string): Record<string, string> {
   const out: Record<string, string> = {};
-  const re = new RegExp(`=\\s*(?:[\\w.]+\\.)?${op.replace(/\W/g, '')}\\s*<([^>]*)>`, 'g');
+  // One line each: a node still being typed has no `>`, and must not reach into the next node's.
+  const re = new RegExp(`=\\s*(?:[\\w.]+\\.)?${op.replace(/\W/g, '')}\\s*<([^>\\n]*)>`, 'g');
   for (const m of text.matchAll(re)) for (const a of m[1]!.matchAll(/([A-Za-z_]\w*)\s*:\s*([a-z_]+)/g)) out[a[1]!] = a[2]!;
   return out;
 }
