@@ -91,6 +91,8 @@ function handlersForWindow(host: IpcHost, models: WindowModels, contents: WebCon
     getServing: (modelId) => service.getServing(modelId),
     startLoad: (p) => service.startLoad(p),
     getLoad: (jobId) => service.getLoad(jobId),
+    getModelText: (p) => service.getModelText(p),
+    applyModelText: (p) => service.applyModelText(p),
   });
 }
 

@@ -58,6 +58,8 @@ const bridge: WorkbenchBridge = {
   getServing: (params) => call('workbench:getServing', params),
   startLoad: (params) => call('workbench:startLoad', params),
   getLoad: (params) => call('workbench:getLoad', params),
+  getModelText: (params) => call('workbench:getModelText', params),
+  applyModelText: (params) => call('workbench:applyModelText', params),
   onProgress(listener) {
     const forward = (_event: Electron.IpcRendererEvent, message: unknown) => listener(message);
     ipcRenderer.on(EVENTS, forward);

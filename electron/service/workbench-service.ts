@@ -49,6 +49,8 @@ import type { RecipeFolder, RecipeText } from '../../shared/protocol/recipe-api.
 import type { OperationRuntime } from '../../shared/operations/operation.js';
 import type { ToleranceChoice } from '../../shared/verify/choose-tolerances.js';
 import type { StepVerification } from '../../shared/protocol/operations-api.js';
+import type { GetTextParams, ModelText, TextApplyResult } from '../../shared/protocol/text-api.js';
+import { applyText, modelText } from './model-text.js';
 
 /** Graphs with more nodes than this get progress events while their shapes are inferred. */
 const BIG_GRAPH = 2000;
@@ -335,6 +337,9 @@ export class WorkbenchService implements Backend {
     await editor.idle();
     const steps = editor.recipeSteps();
     if (!steps.length) throw new WorkbenchError('NOTHING_TO_SAVE', `${doc.origin.name}: no applied steps to save as a recipe`);
+    // A hand edit of the model's text is no registry operation: a recipe could not replay it.
+    const hand = steps.findIndex((s) => s.operation === 'edit-text');
+    if (hand >= 0) throw new WorkbenchError('NOT_A_RECIPE', `${doc.origin.name}: step ${hand + 1} is an edit of the model's text, which a recipe cannot replay`);
     const settings = (await this.verifySettings.get(doc.settingsKey)) ?? DEFAULT_VERIFY_SETTINGS;
     const recipe = historyRecipe(steps, settings, `steps applied to ${doc.origin.name}`);
     return { name: null, text: `${JSON.stringify(recipe, null, 2)}\n` };
@@ -390,6 +395,19 @@ export class WorkbenchService implements Backend {
   }
 
   /** Saves a recipe in the folder once it checks (a file that would not run is not written). */
+  /** The ONNX text of the model, a subgraph or function body, or selected nodes (text-api.ts). */
+  async getModelText(p: GetTextParams): Promise<ModelText> {
+    return modelText(this.document(p.modelId), this.editor(p.modelId), p);
+  }
+
+  /** The whole model's edited text as one step (not verified: a hand edit means to change the model), or its problems. */
+  async applyModelText(p: { modelId: string; text: string; version?: number }): Promise<TextApplyResult> {
+    const editor = this.editor(p.modelId);
+    const r = await applyText(editor, this.document(p.modelId).model.ir, p.text, p.version);
+    if ('errors' in r) return { ok: false, errors: r.errors.map((e) => ({ line: e.line, column: e.column, message: e.message })) };
+    return { ok: true, edit: (await this.stepApplied(p.modelId, editor, r.applied, false)).result };
+  }
+
   async saveRecipe(p: { name: string; text: string; overwrite?: boolean }): Promise<RecipeFolder> {
     parseRecipe(this.operations, p.text, p.name);
     return this.recipes.save(p.name, p.text, p.overwrite === true);

@@ -31,6 +31,7 @@ import { createActions, type Mark } from './actions.js';
 import { useLayout, useViewGraph } from './use-layout.js';
 import { RecipeEditor, type RecipeDraft } from '../recipe/RecipeEditor.js';
 import { RecipePanel } from '../recipe/RecipePanel.js';
+import { TextEditor } from '../text/TextEditor.js';
 
 // The window: a toolbar (open, search, breadcrumb, node count, view buttons), the graph view,
 // and the model and node panels. State lives in the store; the view and panels report gestures
@@ -59,7 +60,8 @@ export function App({ backend, startupError }: Props) {
   const [recipesSaved, setRecipesSaved] = useState(0);
   // The recipe editor takes (or gives back) part of the graph's width: fit the graph to what is left.
   // (After the graph area's resize has been observed; not at start, where the view has its own first fit.)
-  const editorOpen = recipe !== null;
+  const [textOpen, setTextOpen] = useState(false);
+  const editorOpen = recipe !== null || textOpen;
   const editorWasOpen = useRef(editorOpen);
   useEffect(() => {
     if (editorWasOpen.current === editorOpen) return;
@@ -133,6 +135,11 @@ export function App({ backend, startupError }: Props) {
             Constants inside
           </label>
         ) : null}
+        {backend && s.model ? (
+          <button type="button" onClick={() => setTextOpen((o) => !o)} aria-pressed={textOpen} aria-label="ONNX text editor" title="The graph as ONNX text (edit and apply)">
+            Text
+          </button>
+        ) : null}
         <button type="button" onClick={() => setFitToken((n) => n + 1)} disabled={!scene} aria-label="fit to screen">
           Fit
         </button>
@@ -193,6 +200,21 @@ export function App({ backend, startupError }: Props) {
             onSaved={() => setRecipesSaved((n) => n + 1)}
             onRan={() => void edit.actions?.refresh().then(() => setFitToken((n) => n + 1))}
             onClose={() => setRecipe(null)}
+          />
+        ) : null}
+        {backend && s.model && textOpen && edit.actions ? (
+          <TextEditor
+            backend={backend}
+            modelId={s.model.modelId}
+            path={currentPath(s)}
+            selection={s.selection}
+            version={history?.version}
+            onSelect={(id) => {
+              actions?.jump(`n:${id}`);
+              actions?.selectKeys([`n:${id}`], 'replace');
+            }}
+            onApplied={(result) => void edit.actions?.showEdit(result)}
+            onClose={() => setTextOpen(false)}
           />
         ) : null}
         <aside className="sidebar">

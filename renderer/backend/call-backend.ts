@@ -7,6 +7,7 @@ import type { QuantizeSettings } from '../../shared/quantize/quantize-settings.j
 import type { RecipeFolder, RecipeText } from '../../shared/protocol/recipe-api.js';
 import type { PruneGroups, PruneResult, StartPruneParams } from '../../shared/protocol/prune-api.js';
 import type { LoadResult, ServingInfo, ServingOptions, ServingStatus, StartLoadParams } from '../../shared/protocol/serving-api.js';
+import type { GetTextParams, ModelText, TextApplyResult } from '../../shared/protocol/text-api.js';
 import type { VerifyInputSettings } from '../../shared/verify/input-settings.js';
 import { backendOver, type MethodName, type MethodParams, type MethodResult } from '../../shared/protocol/methods.js';
 
@@ -199,5 +200,13 @@ export abstract class CallBackend implements Backend {
 
   getLoad(jobId: string): Promise<LoadResult> {
     return this.calls.getLoad(jobId);
+  }
+
+  getModelText(params: GetTextParams): Promise<ModelText> {
+    return this.calls.getModelText(params);
+  }
+
+  applyModelText(params: { modelId: string; text: string; version?: number }): Promise<TextApplyResult> {
+    return this.calls.applyModelText(params);
   }
 }

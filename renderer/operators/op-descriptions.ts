@@ -170,3 +170,8 @@ export function opInputName(opType: string, slot: number): string | undefined {
 export function describedOpCount(): number {
   return Object.keys(DOCS).length;
 }
+
+/** The operators the table describes (for completion). */
+export function describedOps(): string[] {
+  return Object.keys(DOCS);
+}

@@ -95,7 +95,11 @@ export function MonacoEditor(props: MonacoEditorProps) {
   useEffect(() => {
     if (!state) return;
     const model = state.editor.getModel();
-    if (model && model.getValue() !== props.value) model.setValue(props.value);
+    if (model && model.getValue() !== props.value) {
+      model.setValue(props.value);
+      // New text starts at its left edge (a paste may have scrolled the old text sideways).
+      state.editor.setScrollLeft(0);
+    }
   }, [state, props.value]);
 
   useEffect(() => {

@@ -37,9 +37,13 @@ import * as monaco from 'monaco-editor/editor/editor.api.js';
 import * as json from 'monaco-editor/languages/features/json/register.js';
 import EditorWorker from 'monaco-editor/editor/editor.worker.js?worker';
 import JsonWorker from 'monaco-editor/language/json/json.worker.js?worker';
+import { registerOnnxText } from './onnx-language.js';
 
 self.MonacoEnvironment = {
   getWorker: (_id: string, label: string) => (label === 'json' ? new JsonWorker({ name: 'monaco-json' }) : new EditorWorker({ name: 'monaco-editor' })),
 };
+
+// ONNX text (onnx-language.ts): grammar, hover, completion and folding, on the editor worker.
+registerOnnxText(monaco);
 
 export { json, monaco };

@@ -1,6 +1,7 @@
 import type { ModelSummary, ValueSummary } from '../onnx/model-summary.js';
 import type { VerifyInputSettings } from '../verify/input-settings.js';
 import type { RecipeFolder, RecipeText } from './recipe-api.js';
+import type { GetTextParams, ModelText, TextApplyResult } from './text-api.js';
 import type { DocumentState, RecoveryInfo, SaveTarget } from './recovery-api.js';
 import type { QuantizeResult, SensitivityResult, StartQuantizeParams, StartSensitivityParams } from './quantize-api.js';
 import type { QuantizeSettings } from '../quantize/quantize-settings.js';
@@ -181,6 +182,10 @@ export interface Backend {
   /** A load test against the model's server as a job. */
   startLoad(params: StartLoadParams): Promise<JobInfo>;
   getLoad(jobId: string): Promise<LoadResult>;
+  /** The ONNX text of the model, a subgraph or function body, or selected nodes, with each node's lines. */
+  getModelText(params: GetTextParams): Promise<ModelText>;
+  /** The whole model's edited text applied as one history step, or its problems (nothing changed). */
+  applyModelText(params: { modelId: string; text: string; version?: number }): Promise<TextApplyResult>;
   /** Progress of opening, inference and jobs (a job's events carry its jobId). */
   onProgress(listener: (e: ProgressEvent) => void): () => void;
 }

@@ -19,6 +19,7 @@ import { compareResultSchema, profileParams, profileResultSchema } from './profi
 import { quantizeMethods } from './quantize-api.js';
 import { pruneMethods } from './prune-api.js';
 import { servingMethods } from './serving-api.js';
+import { textMethods } from './text-api.js';
 
 // The API as a table: each method's parameters (one object, named fields) and result. Both
 // transports (Electron IPC, HTTP) validate parameters with it where they arrive in the host and
@@ -90,6 +91,8 @@ export const methods = {
   ...pruneMethods,
   /** Serving the current state from the app, its figures for the dashboard, load tests (serving-api.ts). */
   ...servingMethods,
+  /** The model as ONNX text, and its edited text applied as one step (text-api.ts). */
+  ...textMethods,
 } as const;
 
 /** Events the host pushes to the renderer (WebSocket / IPC messages): name → payload schema. */
@@ -159,6 +162,8 @@ export function handlersFor(backend: Omit<Backend, 'onProgress'>): MethodHandler
     getServing: ({ modelId }) => backend.getServing(modelId),
     startLoad: (p) => backend.startLoad(p),
     getLoad: ({ jobId }) => backend.getLoad(jobId),
+    getModelText: (p) => backend.getModelText(p),
+    applyModelText: (p) => backend.applyModelText(p),
   };
 }
 
@@ -210,5 +215,7 @@ export function backendOver(call: <M extends MethodName>(method: M, params: Meth
     getServing: (modelId) => call('getServing', { modelId }),
     startLoad: (p) => call('startLoad', p),
     getLoad: (jobId) => call('getLoad', { jobId }),
+    getModelText: (p) => call('getModelText', p),
+    applyModelText: (p) => call('applyModelText', p),
   };
 }

@@ -1,6 +1,7 @@
 import { Graph } from '../ir/graph.js';
 import type { NodeId } from '../ir/journal.js';
 import { allGraphs, IrModel } from '../ir/model.js';
+import type { IrNode } from '../ir/node.js';
 import { elemTypeName } from '../onnx/element-types.js';
 import {
   AttrType,
@@ -372,6 +373,13 @@ export function printNodes(from: IrModel | Graph, ids: Iterable<NodeId>, options
   const ordered = from instanceof Graph ? [from] : [...allGraphs(from.graph)].filter((g) => graphs.has(g));
   for (const g of ordered) for (const n of g.nodes) if (want.has(n.id)) printNode(irNode(n), w, 0, `#${n.id}`);
   return new PrintedText(w.text(), w.spans);
+}
+
+/** One IR node (with its subgraphs as the IR holds them), as printNodes prints it. */
+export function printIrNode(node: IrNode, options: PrintOptions = {}): string {
+  const w = writer(options);
+  printNode(irNode(node), w, 0, `#${node.id}`);
+  return w.text();
 }
 
 /** NodeProtos (a selection from a GraphProto) in the given order. */

@@ -43,11 +43,11 @@ export function createBackend(): Backend {
     applyOperation: (p) => http.applyOperation(p),
     getHistory: (modelId) => http.getHistory(modelId),
     ...Object.fromEntries(
-      (['undo', 'redo', 'goToStep', 'saveModel', 'getJob', 'cancelJob', 'startProfile', 'getProfile', 'startCompare', 'getCompare', 'getDocumentState', 'chooseSavePath', 'listRecoveries', 'restoreRecovery', 'discardRecovery', 'getQuantizeSettings', 'startQuantize', 'getQuantize', 'startSensitivity', 'getSensitivity', 'getRecipeSchema', 'historyRecipe', 'runRecipe', 'getRecipeFolder', 'setRecipeFolder', 'readRecipe', 'saveRecipe', 'getPruneGroups', 'startPrune', 'getPrune', 'startServing', 'stopServing', 'getServing', 'startLoad', 'getLoad'] as const).map((m) => [
+      (['undo', 'redo', 'goToStep', 'saveModel', 'getJob', 'cancelJob', 'startProfile', 'getProfile', 'startCompare', 'getCompare', 'getDocumentState', 'chooseSavePath', 'listRecoveries', 'restoreRecovery', 'discardRecovery', 'getQuantizeSettings', 'startQuantize', 'getQuantize', 'startSensitivity', 'getSensitivity', 'getRecipeSchema', 'historyRecipe', 'runRecipe', 'getRecipeFolder', 'setRecipeFolder', 'readRecipe', 'saveRecipe', 'getPruneGroups', 'startPrune', 'getPrune', 'startServing', 'stopServing', 'getServing', 'startLoad', 'getLoad', 'getModelText', 'applyModelText'] as const).map((m) => [
         m,
         () => Promise.reject(new Error(`bench backend: ${m} is not measured here`)),
       ]),
-    ) as unknown as Pick<Backend, 'undo' | 'redo' | 'goToStep' | 'saveModel' | 'getJob' | 'cancelJob' | 'startProfile' | 'getProfile' | 'startCompare' | 'getCompare' | 'getDocumentState' | 'chooseSavePath' | 'listRecoveries' | 'restoreRecovery' | 'discardRecovery' | 'getQuantizeSettings' | 'startQuantize' | 'getQuantize' | 'startSensitivity' | 'getSensitivity' | 'getRecipeSchema' | 'historyRecipe' | 'runRecipe' | 'getRecipeFolder' | 'setRecipeFolder' | 'readRecipe' | 'saveRecipe' | 'getPruneGroups' | 'startPrune' | 'getPrune' | 'startServing' | 'stopServing' | 'getServing' | 'startLoad' | 'getLoad'>,
+    ) as unknown as Pick<Backend, 'undo' | 'redo' | 'goToStep' | 'saveModel' | 'getJob' | 'cancelJob' | 'startProfile' | 'getProfile' | 'startCompare' | 'getCompare' | 'getDocumentState' | 'chooseSavePath' | 'listRecoveries' | 'restoreRecovery' | 'discardRecovery' | 'getQuantizeSettings' | 'startQuantize' | 'getQuantize' | 'startSensitivity' | 'getSensitivity' | 'getRecipeSchema' | 'historyRecipe' | 'runRecipe' | 'getRecipeFolder' | 'setRecipeFolder' | 'readRecipe' | 'saveRecipe' | 'getPruneGroups' | 'startPrune' | 'getPrune' | 'startServing' | 'stopServing' | 'getServing' | 'startLoad' | 'getLoad' | 'getModelText' | 'applyModelText'>,
     onProgress: () => () => {},
   };
 }

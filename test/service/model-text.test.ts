@@ -1,0 +1,132 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkbenchService } from '../../electron/service/workbench-service.js';
+import { writeConvBnRelu } from './conv-bn-model.js';
+
+// The model as text through the service: printed with node lines, applied back as one undoable
+// step, refused with positioned problems (and the model unchanged) when it does not parse or check.
+
+describe('model text in the service', () => {
+  let dir: string;
+  let service: WorkbenchService;
+  let modelId: string;
+  const ir = () => service.document(modelId).model.ir;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'text-'));
+    const file = join(dir, 'conv-bn-relu.onnx');
+    await writeConvBnRelu(file);
+    service = new WorkbenchService({ settingsDir: dir });
+    modelId = (await service.openPath(file)).modelId;
+  });
+  afterAll(async () => {
+    await service.dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('prints the model with the lines of each node, and a selection alone', async () => {
+    const t = await service.getModelText({ modelId });
+    expect(t.editable).toBe(true);
+    const conv = [...ir().graph.nodes].find((n) => n.name === 'conv')!;
+    const span = t.spans.find((s) => s.id === conv.id)!;
+    expect(t.text.split('\n')[span.startLine - 1]).toMatch(/\[conv\] c = Conv <kernel_shape: ints = \[3, 3\]/);
+    const sel = await service.getModelText({ modelId, nodes: [conv.id] });
+    expect(sel.editable).toBe(false);
+    expect(sel.text.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('applies an attribute edit as one step that undo reverts; doc strings not in the text stay', async () => {
+    const bn = [...ir().graph.nodes].find((n) => n.name === 'bn')!;
+    bn.proto.docString = 'kept from the file';
+    const before = (await service.getModelText({ modelId })).text;
+    const edited = before.replace('epsilon: float = 0.00001', 'epsilon: float = 0.001');
+    expect(edited).not.toBe(before);
+    const r = await service.applyModelText({ modelId, text: edited });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.edit.steps).toHaveLength(1);
+    expect(r.edit.diff.changed).toEqual([bn.id]);
+    await expect(service.historyRecipe(modelId)).rejects.toMatchObject({ code: 'NOT_A_RECIPE', message: expect.stringMatching(/step 1 is an edit of the model's text/) });
+    const after = [...ir().graph.nodes].find((n) => n.name === 'bn')!;
+    expect(after.attribute('epsilon')!.f).toBeCloseTo(0.001, 6);
+    expect(after.proto.docString).toBe('kept from the file');
+    await service.undo({ modelId });
+    expect([...ir().graph.nodes].find((n) => n.name === 'bn')!.attribute('epsilon')!.f).toBeCloseTo(1e-5, 9);
+    expect((await service.getModelText({ modelId })).text).toBe(before);
+  });
+
+  it('refuses a syntax error at its line and column, and an undefined name at its node, changing nothing', async () => {
+    const before = (await service.getModelText({ modelId })).text;
+    const state = ir().journal.state;
+    const lines = before.split('\n');
+    const at = lines.findIndex((l) => l.includes('= Relu'));
+    lines[at] = lines[at]!.replace('Relu (b)', 'Relu (b');
+    const bad = await service.applyModelText({ modelId, text: lines.join('\n') });
+    expect(bad.ok).toBe(false);
+    if (bad.ok) return;
+    expect(bad.errors[0]!.line).toBeGreaterThanOrEqual(at + 1);
+    expect(bad.errors[0]!.line).toBeLessThanOrEqual(at + 2);
+    // A name read but never defined.
+    const named = before.replace('[relu] y = Relu (b)', '[relu] y = Relu (nope)');
+    const undefinedName = await service.applyModelText({ modelId, text: named });
+    expect(undefinedName.ok).toBe(false);
+    if (undefinedName.ok) return;
+    expect(undefinedName.errors[0]).toMatchObject({ line: named.split('\n').findIndex((l) => l.includes('Relu (nope)')) + 1 });
+    expect(undefinedName.errors[0]!.message).toMatch(/nope/);
+    expect(ir().journal.state).toBe(state);
+    expect((await service.getModelText({ modelId })).text).toBe(before);
+  });
+
+  it('adds and removes nodes from the text', async () => {
+    const before = (await service.getModelText({ modelId })).text;
+    const edited = before.replace(/\[relu\] y = Relu \(b\)/, '[relu] r = Relu (b)\n   [neg] y = Neg (r)');
+    const r = await service.applyModelText({ modelId, text: edited });
+    expect(r.ok).toBe(true);
+    expect([...ir().graph.nodes].map((n) => n.opType)).toEqual(['Conv', 'BatchNormalization', 'Relu', 'Neg']);
+    await service.undo({ modelId });
+    expect([...ir().graph.nodes].map((n) => n.opType)).toEqual(['Conv', 'BatchNormalization', 'Relu']);
+  });
+});
+
+describe('text of a subgraph in the service', () => {
+  it('prints an If branch by its graph path, read only, with its nodes’ ids', async () => {
+    const { attrGraph, ElemType, graph, model, modelBytes, node, tensor, valueInfo } = await import('../../shared/builder/index.js');
+    const F = ElemType.FLOAT;
+    const branch = (name: string, v: number) =>
+      graph({
+        name,
+        nodes: [node('Constant', [], [`${name}_c`], { value: tensor('', F, [1], [v]) }), node('Add', ['x', `${name}_c`], [`${name}_out`], undefined, { name: `${name}_add` })],
+        outputs: [valueInfo(`${name}_out`, F, [1])],
+      });
+    const bytes = modelBytes(
+      model(
+        graph({
+          nodes: [node('Relu', ['x0'], ['x'], undefined, { name: 'relu' }), node('If', ['c'], ['y'], { then_branch: attrGraph(branch('then', 1)), else_branch: attrGraph(branch('else', 2)) }, { name: 'if' })],
+          inputs: [valueInfo('x0', F, [1]), valueInfo('c', ElemType.BOOL, [])],
+          outputs: [valueInfo('y', F, [1])],
+        }),
+        { opset: 17 },
+      ),
+    );
+    const dir = await mkdtemp(join(tmpdir(), 'text-if-'));
+    const service = new WorkbenchService({ settingsDir: dir });
+    try {
+      const { modelId } = await service.openBytes('if.onnx', bytes);
+      const ifNode = [...service.document(modelId).model.ir.graph.nodes].find((n) => n.opType === 'If')!;
+      const then = ifNode.subgraphs.find((s) => s.attribute === 'then_branch')!.graph;
+      const t = await service.getModelText({ modelId, path: [{ nodeId: ifNode.id, attribute: 'then_branch' }] });
+      expect(t.editable).toBe(false);
+      expect(t.text.split('\n')[0]).toMatch(/^then \(\) => \(float\[1\] then_out\)/);
+      expect(t.text).not.toContain('else_add');
+      const add = [...then.nodes].find((n) => n.name === 'then_add')!;
+      const span = t.spans.find((s) => s.id === add.id)!;
+      expect(t.text.split('\n')[span.startLine - 1]).toContain('[then_add] then_out = Add (x, then_c)');
+      await expect(service.getModelText({ modelId, path: [{ nodeId: ifNode.id, attribute: 'body' }] })).rejects.toMatchObject({ code: 'BAD_GRAPH_PATH' });
+    } finally {
+      await service.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
