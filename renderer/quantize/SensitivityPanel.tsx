@@ -9,7 +9,7 @@ import { JobProgress } from '../profile/JobProgress.js';
 import { idsByName } from '../profile/heat-map.js';
 import { useJob } from '../profile/use-job.js';
 import { useStore } from '../state/use-store.js';
-import { SQNR_GOOD, sqnrColor, worstNodes } from './sensitivity-heat.js';
+import { SQNR_GOOD, sqnrColor, sqnrText, worstNodes } from './sensitivity-heat.js';
 import type { SensitivityStore } from './sensitivity-store.js';
 
 // Per-layer sensitivity of the current quantize step: one bar per layer (its SQNR against the
@@ -47,17 +47,17 @@ function Bars({ report, selected, onPick }: { report: AppSensitivityReport; sele
     <div className="sens-scroll">
       <svg ref={ref} className="sens-chart" role="img" aria-label="per-layer SQNR" width={WIDTH} height={height}>
         {rows.map((r, i) => {
-          const db = Number.isFinite(r.sqnrDb) ? r.sqnrDb : x.domain()[1]!;
+          const db = Number.isFinite(r.sqnrDb) ? r.sqnrDb : r.sqnrDb > 0 ? x.domain()[1]! : 0;
           return (
             <g key={`${r.node}:${i}`} className={selected.has(r.quantNode) ? 'sens-bar selected' : 'sens-bar'} transform={`translate(0,${y(i) ?? 0})`} onClick={() => onPick(r.quantNode)} role="button" aria-label={`layer ${r.node}`} data-node={r.quantNode}>
               <text x={LABEL - 6} y={y.bandwidth() / 2} dy="0.35em" textAnchor="end" className="chart-label">
                 {r.node.length > 19 ? `…${r.node.slice(-18)}` : r.node}
               </text>
               <rect x={LABEL} width={Math.max(1, x(db))} height={y.bandwidth()} fill={sqnrColor(r.sqnrDb)}>
-                <title>{`${r.node} (${r.opType}${r.quantNode !== r.node ? `, computed by ${r.quantNode}` : ''}): SQNR ${Number.isFinite(r.sqnrDb) ? r.sqnrDb.toFixed(1) : '∞'} dB, cosine ${r.cosine.toFixed(5)}, max |err| ${r.maxAbsError.toPrecision(3)}`}</title>
+                <title>{`${r.node} (${r.opType}${r.quantNode !== r.node ? `, computed by ${r.quantNode}` : ''}): SQNR ${sqnrText(r.sqnrDb)}, cosine ${r.cosine.toFixed(5)}, max |err| ${r.maxAbsError.toPrecision(3)}`}</title>
               </rect>
               <text x={LABEL + x(db) + 4} y={y.bandwidth() / 2} dy="0.35em" className="chart-value">
-                {Number.isFinite(r.sqnrDb) ? `${r.sqnrDb.toFixed(1)} dB` : '∞'}
+                {sqnrText(r.sqnrDb)}
               </text>
             </g>
           );

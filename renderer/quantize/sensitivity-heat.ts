@@ -17,7 +17,7 @@ export function badness(sqnrDb: number): number {
 }
 
 /** A bar's colour for an SQNR. */
-export const sqnrColor = (sqnrDb: number): string => scaleSequential(interpolateRdYlGn).domain([0, SQNR_GOOD]).clamp(true)(Number.isFinite(sqnrDb) ? sqnrDb : SQNR_GOOD);
+export const sqnrColor = (sqnrDb: number): string => scaleSequential(interpolateRdYlGn).domain([0, SQNR_GOOD]).clamp(true)(Number.isFinite(sqnrDb) ? sqnrDb : sqnrDb > 0 ? SQNR_GOOD : 0);
 
 /** Per box of the view (the quantized state's graph), the badness of the worst layer computed in it; NaN for boxes with none. */
 export function sensitivityHeat(view: ViewGraph, ids: ReadonlyMap<string, number>, report: AppSensitivityReport): Float32Array {
@@ -33,8 +33,16 @@ export function sensitivityHeat(view: ViewGraph, ids: ReadonlyMap<string, number
   return heat;
 }
 
-/** The quantized nodes computing the K worst layers (lowest SQNR first; equal outputs never count), as exclude takes them. */
+/** An SQNR as the view writes it: +∞ for equal outputs, −∞ for an error where the float value is all zeros. */
+export function sqnrText(db: number): string {
+  return Number.isFinite(db) ? `${db.toFixed(1)} dB` : db > 0 ? '∞' : '−∞';
+}
+
+/**
+ * The quantized nodes computing the K worst layers, as exclude takes them: lowest SQNR first, an
+ * error on a float value of zeros (−∞) worst of all; equal outputs (+∞) never count.
+ */
 export function worstNodes(report: AppSensitivityReport, k: number): string[] {
-  const layers = [...report.layers].filter((l) => Number.isFinite(l.sqnrDb)).sort((a, b) => a.sqnrDb - b.sqnrDb);
+  const layers = [...report.layers].filter((l) => l.sqnrDb !== Infinity).sort((a, b) => (a.sqnrDb === b.sqnrDb ? 0 : a.sqnrDb - b.sqnrDb));
   return [...new Set(layers.slice(0, Math.max(0, k)).map((l) => l.quantNode))];
 }

@@ -72,7 +72,7 @@ describe('quantize and sensitivity in Chromium', () => {
     const bars = () => sensitivity().getByRole('button', { name: /^layer / });
     await expect.poll(() => bars().count(), { timeout: 120_000 }).toBeGreaterThan(10);
     const values = await sensitivity().locator('.sens-bar .chart-value').allTextContents();
-    const db = values.map((v) => (v === '∞' ? Infinity : parseFloat(v)));
+    const db = values.map((v) => (v === '∞' ? Infinity : v === '−∞' ? -Infinity : parseFloat(v)));
     expect(db).toEqual([...db].sort((a, b) => a - b));
     // The node computing it in the quantized graph shown.
     const worst = (await bars().first().getAttribute('data-node'))!;

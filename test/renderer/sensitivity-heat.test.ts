@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkbenchService } from '../../electron/service/workbench-service.js';
 import { buildViewGraph, prepareGraph } from '../../renderer/graph/view-graph.js';
 import { idsByName } from '../../renderer/profile/heat-map.js';
-import { badness, sensitivityHeat, sqnrColor, worstNodes } from '../../renderer/quantize/sensitivity-heat.js';
+import { badness, sensitivityHeat, sqnrColor, sqnrText, worstNodes } from '../../renderer/quantize/sensitivity-heat.js';
 import type { GraphInfo } from '../../shared/protocol/backend.js';
 import type { AppSensitivityReport } from '../../shared/protocol/quantize-api.js';
 import { writeConvBnRelu } from '../service/conv-bn-model.js';
@@ -51,5 +51,11 @@ describe('sensitivity on the graph', () => {
     expect(worstNodes(report, 2)).toEqual(['n1']);
     expect(worstNodes(report, 3)).toEqual(['n1', 'n2']);
     expect(worstNodes(report, 10)).toEqual(['n1', 'n2']);
+    // An error where the float value is all zeros (−∞ dB) is the worst of all, and drawn so.
+    const zeros: AppSensitivityReport = { samples: 1, layers: [layer('z', 'n4', -Infinity), ...report.layers] };
+    expect(worstNodes(zeros, 2)).toEqual(['n4', 'n1']);
+    expect([sqnrText(-Infinity), sqnrText(Infinity), sqnrText(12.34)]).toEqual(['−∞', '∞', '12.3 dB']);
+    expect(sqnrColor(-Infinity)).toBe(sqnrColor(0));
+    expect(sqnrColor(Infinity)).toBe(sqnrColor(40));
   });
 });
