@@ -3,6 +3,7 @@
 // (closed loop), then latency percentiles, throughput and errors by kind.
 
 import { quantile } from '../../shared/profile/stats.js';
+import type { LoadRunReport } from '../../shared/protocol/serving-api.js';
 
 export interface LoadOptions {
   /** The infer URL (…/v2/models/NAME[/versions/V]/infer). */
@@ -21,26 +22,8 @@ export interface LoadOptions {
   signal?: AbortSignal;
 }
 
-export interface LoadReport {
-  schema: 'onnx-workbench.load';
-  url: string;
-  mode: 'open' | 'closed';
-  rps?: number;
-  concurrency?: number;
-  durationS: number;
-  /** Requests sent and answered (or failed) in the run. */
-  requests: number;
-  ok: number;
-  /** Successful answers per second of the run. */
-  throughput: number;
-  latency: { p50Ms: number; p90Ms: number; p99Ms: number; maxMs: number; meanMs: number };
-  /** Failures by kind: `http_<status>`, `timeout`, `connection`. */
-  errors: Record<string, number>;
-  errorRate: number;
-  startedAt: string;
-  /** A label for comparisons (the file it was read from, or what the user named it). */
-  label?: string;
-}
+/** What a run measured (the load command's --json). */
+export type LoadReport = LoadRunReport;
 
 async function one(o: LoadOptions, due: number, latencies: number[], errors: Map<string, number>): Promise<void> {
   const fail = (kind: string) => errors.set(kind, (errors.get(kind) ?? 0) + 1);

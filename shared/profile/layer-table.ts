@@ -8,23 +8,7 @@
 import type { Correspondence, MatchVia } from './graph-correspondence.js';
 import type { GraphIndex } from './graph-index.js';
 import type { LayerRow, NodeRecord } from './report-schema.js';
-
-class UnionFind {
-  private readonly parent = new Map<string, string>();
-  find(x: string): string {
-    let p = this.parent.get(x) ?? x;
-    if (p !== x) {
-      p = this.find(p);
-      this.parent.set(x, p);
-    }
-    return p;
-  }
-  union(a: string, b: string): void {
-    const ra = this.find(a);
-    const rb = this.find(b);
-    if (ra !== rb) this.parent.set(ra, rb);
-  }
-}
+import { UnionFind } from './union-find.js';
 
 const STRENGTH: readonly MatchVia[] = ['provenance', 'name', 'values', 'structure', 'adjacent', 'none'];
 

@@ -79,13 +79,17 @@ export interface LoadRunReport {
   rps?: number;
   concurrency?: number;
   durationS: number;
+  /** Requests sent and answered (or failed) in the run. */
   requests: number;
   ok: number;
+  /** Successful answers per second of the run. */
   throughput: number;
   latency: { p50Ms: number; p90Ms: number; p99Ms: number; maxMs: number; meanMs: number };
+  /** Failures by kind: `http_<status>`, `timeout`, `connection`. */
   errors: Record<string, number>;
   errorRate: number;
   startedAt: string;
+  /** A label for comparisons (the file it was read from, or what the user named it). */
   label?: string;
 }
 

@@ -13,6 +13,7 @@ import { ORIGINS_KEY, parseOrigins } from '../profile/provenance.js';
 import type { NodeRecord } from '../profile/report-schema.js';
 import { INTEGER_OPS, QUANT_PLUMBING_OPS } from './sensitivity-pairs.js';
 import { CORE_OPS } from './static-options.js';
+import { UnionFind } from '../profile/union-find.js';
 
 /** One quantized region's measured time before (float model) and after (quantized model). */
 export interface RegionTiming {
@@ -28,23 +29,6 @@ export interface RegionTiming {
   floatNodes: string[];
   /** The quantized model's nodes in the region, other than QuantizeLinear/DequantizeLinear. */
   quantizedNodes: string[];
-}
-
-class UnionFind {
-  private readonly parent = new Map<string, string>();
-  find(x: string): string {
-    let p = this.parent.get(x) ?? x;
-    if (p !== x) {
-      p = this.find(p);
-      this.parent.set(x, p);
-    }
-    return p;
-  }
-  union(a: string, b: string): void {
-    const ra = this.find(a);
-    const rb = this.find(b);
-    if (ra !== rb) this.parent.set(ra, rb);
-  }
 }
 
 const CORE = new Set<string>(CORE_OPS);
