@@ -146,9 +146,13 @@ describe('serving an open model from the service', () => {
     expect((await service.getLoad(job.jobId)).report).toBeNull();
     // Requests already sent are answered; nothing more is sent after them.
     await expect.poll(async () => (await service.getServing(modelId)).snapshot!.inFlight, { timeout: 10_000 }).toBe(0);
-    const after = (await service.getServing(modelId)).snapshot!.models['conv-bn-relu']!.requests['200'];
-    await new Promise((r) => setTimeout(r, 300));
-    expect((await service.getServing(modelId)).snapshot!.models['conv-bn-relu']!.requests['200']).toBe(after);
+    // The job ends at the cancel; a request already sent may still be on its way to the server
+    // then. So: wait until the count stops moving, then nothing more may arrive.
+    const answered = async () => (await service.getServing(modelId)).snapshot!.models['conv-bn-relu']!.requests['200'];
+    let last = -1;
+    await expect.poll(async () => last === (last = await answered()), { timeout: 10_000, interval: 300 }).toBe(true);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await answered()).toBe(last);
     await service.stopServing(modelId);
     expect(await refused(info.url)).toBe(true);
   }, 60_000);
