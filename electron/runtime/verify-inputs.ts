@@ -64,6 +64,7 @@ function describe(name: string, t: ort.Tensor, source: string): VerifiedInput {
 }
 
 function sourceOf(spec: InputSpec): string {
+  if (spec.valueFrom !== undefined) return `compared with in Equal '${spec.valueFrom}'`;
   return spec.value !== undefined ? '--value' : spec.fill;
 }
 
@@ -117,6 +118,7 @@ export function generatedElements(plan: InputPlan): number {
 }
 
 function howFilled(spec: InputSpec, sets: readonly FeedSet[]): string {
+  if (spec.valueFrom !== undefined) return `${spec.value} (compared with in Equal '${spec.valueFrom}')`;
   if (spec.value !== undefined) return `--value ${spec.value}`;
   if (spec.fill !== 'random') return spec.fill;
   const what = isFloatType(spec.elemType) ? 'random' : 'random ints';
@@ -137,7 +139,7 @@ export function generatedInputsFailure(last: BuiltSets, attempts: readonly Verif
   const skipped = notTried ? ` (${notTried.defaultDim} ${notTried.error})` : '';
   const dims = plan.defaultedDims.length ? `, unset dims ${plan.defaultedDims.join(', ')} tried at ${tried.join(', ')}${skipped}` : '';
   const generated = plan.inputs.map((s) => `${s.name} ${elemTypeName(s.elemType)} [${s.shape.join(',')}] ${howFilled(s, last.sets)}`).join('; ');
-  const scalars = plan.inputs.filter((s) => s.value === undefined && s.shape.every((d) => d === 1)).map((s) => s.name);
+  const scalars = plan.inputs.filter((s) => (s.value === undefined || s.valueFrom !== undefined) && s.shape.every((d) => d === 1)).map((s) => s.name);
   const fixes = [
     plan.defaultedDims.length ? `set sizes with --dim (${plan.defaultedDims.map((d) => `${d}=N`).join(', ')})` : '',
     scalars.length ? `set values with --value (${scalars.map((n) => `${n}=NUMBER`).join(', ')})` : '',

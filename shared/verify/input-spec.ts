@@ -4,6 +4,7 @@
 import { WorkbenchError } from '../errors.js';
 import { ElemType, elemTypeName, isFloatType, isIntegerType, type ElemTypeCode } from '../onnx/element-types.js';
 import type { GraphProto, ValueInfoProto } from '../onnx/proto-types.js';
+import { comparedValues } from './compared-values.js';
 
 /** How generated values are chosen: seeded random values in a range, or all 0 / all 1. */
 export type InputFill = 'random' | 'zeros' | 'ones';
@@ -25,6 +26,8 @@ export interface InputSpec {
   range: ValueRange;
   /** The value of every element, when the user gave one (`--value`): it replaces the fill. */
   value?: number;
+  /** Set when `value` was not given but read from the graph: the Equal node that compares the input with it. */
+  valueFrom?: string;
 }
 
 export interface InputPlanOptions {
@@ -127,6 +130,7 @@ export function planInputs(graph: GraphProto, options: InputPlanOptions = {}): I
   const defaultDim = options.defaultDim ?? DEFAULT_DIM;
   if (!Number.isSafeInteger(defaultDim) || defaultDim < 1) throw new WorkbenchError('BAD_OPTION', `default dim ${defaultDim} is not a positive size`);
   const values = options.values ?? {};
+  const compared = fill === 'random' ? comparedValues(graph) : new Map<string, never>();
   const bind = (key: string, value: number | undefined): number => {
     const v = value ?? defaultDim;
     boundDims[key] = v;
@@ -167,7 +171,9 @@ export function planInputs(graph: GraphProto, options: InputPlanOptions = {}): I
       return bind(positional, undefined);
     });
     const spec: InputSpec = { name, elemType, shape, fill, range: resolveRange(name, elemType, options.range) };
+    const fromGraph = compared.get(name)?.[0];
     if (Object.hasOwn(values, name)) spec.value = values[name]!;
+    else if (fromGraph) Object.assign(spec, { value: fromGraph.value, valueFrom: fromGraph.node });
     inputs.push(spec);
   }
   const unused = Object.keys(dims).filter((k) => !used.has(k));

@@ -27,7 +27,7 @@ export interface VerifiedInput {
   /** Element type name (float, int64, ...). */
   type: string;
   shape: number[];
-  /** The file it was read from (with the sample when a file held several), 'given', '--value', or the fill (random, zeros, ones). */
+  /** The file it was read from (with the sample when a file held several), 'given', '--value', "compared with in Equal 'NODE'" (a value the graph tests the input against), or the fill (random, zeros, ones). */
   source: string;
   /** The value of a one-element input (a scalar such as a sample rate), given or generated: one a user may need to set. */
   value?: number;

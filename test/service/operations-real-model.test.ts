@@ -72,10 +72,10 @@ describe('operations on Silero VAD v5', () => {
       await service.undo({ modelId });
       return v;
     };
-    // Generated inputs give `sr` a random value the model cannot run with: the job says why.
-    const unset = await run();
-    expect(unset.state).toBe('error');
-    expect(unset.message).toMatch(/^original model: onnxruntime failed on generated inputs .*set values with --value \(sr=NUMBER\)/);
+    // Generated inputs give `sr` the rate the graph tests it against (Equal with 16000), and the
+    // unset dims fall back to sizes the STFT padding accepts.
+    const generated = await run();
+    expect(generated).toMatchObject({ state: 'passed', tolerance: 'folding' });
     // A 16 kHz window of 512 samples, as the VAD is fed.
     await service.setVerifySettings(modelId, { dims: { 'input[0]': 1, 'input[1]': 512, 'state[1]': 1 }, values: { sr: 16000 } });
     const v = await run();

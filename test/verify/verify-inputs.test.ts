@@ -137,6 +137,44 @@ describe('verification with --value', () => {
   });
 });
 
+/** y = x * table[1 - (sr == 16000)]: a branch on the rate, as Silero VAD takes; only sr = 16000 indexes the one-entry table. */
+function equalRateModel(): Uint8Array {
+  return modelBytes(
+    model(
+      graph({
+        nodes: [
+          node('Equal', ['sr', 'rate'], ['is16k'], {}, { name: 'rate_check' }),
+          node('Cast', ['is16k'], ['one'], { to: ElemType.INT64 }),
+          node('Sub', ['unit', 'one'], ['idx']),
+          node('Gather', ['table', 'idx'], ['g']),
+          node('Mul', ['x', 'g'], ['y']),
+        ],
+        inputs: [valueInfo('x', ElemType.FLOAT, ['n']), valueInfo('sr', ElemType.INT64, [])],
+        outputs: [valueInfo('y', ElemType.FLOAT, ['n'])],
+        initializers: [tensor('rate', ElemType.INT64, [], [16000]), tensor('unit', ElemType.INT64, [], [1]), tensor('table', ElemType.FLOAT, [1], [0.5])],
+      }),
+    ),
+  );
+}
+
+describe('values the graph compares an input with', () => {
+  it('an integer scalar tested with Equal against a constant takes that constant, named as its source', async () => {
+    const r = await verifyModels(equalRateModel(), equalRateModel(), base);
+    expect(r.passed).toBe(true);
+    expect(r.inputSets.map((s) => s.inputs[1])).toEqual([
+      { name: 'sr', type: 'int64', shape: [], source: "compared with in Equal 'rate_check'", value: 16000 },
+      { name: 'sr', type: 'int64', shape: [], source: "compared with in Equal 'rate_check'", value: 16000 },
+    ]);
+  });
+
+  it("the user's --value wins over it, and a failure still names sr among the values to set", async () => {
+    const err = await failure(verifyModels(equalRateModel(), equalRateModel(), { ...base, values: { sr: 8000 } }));
+    expect(err.message).toMatch(/sr int64 \[\] --value 8000/);
+    const zeros = await failure(verifyModels(equalRateModel(), equalRateModel(), { ...base, fill: 'zeros' }));
+    expect(zeros.message).toMatch(/set values with --value \(sr=NUMBER\)/);
+  });
+});
+
 describe('verification with --inputs', () => {
   it('reads a folder of .npy files as one set, naming each file as its source', async () => {
     const dir = folder({ 'x.npy': npyFloat([3], (i) => i + 1), 'sr.npy': npyInt64([], [16000]) });
