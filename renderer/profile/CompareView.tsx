@@ -99,6 +99,7 @@ function CompareResult({ r, base }: { r: CompareReport; base: string }) {
       <NameList label="removed" names={r.structure.removed} />
       <NameList label="changed" names={r.structure.changed} />
       <NameList label="fused" names={r.structure.fused} />
+      {r.structure.foldedConstants > 0 && <p aria-label="constants folded">{`constants folded into initializers (${r.structure.foldedConstants})`}</p>}
       <ExportButtons report={r} base={base} />
     </div>
   );
