@@ -9,13 +9,14 @@ import { parseModel, tensorsByDigest } from './parser.js';
 import { parseModelIr } from './parse-ir.js';
 import { printFunction, printIrNode, printNodeProtos } from './printer.js';
 import type { TextSpan } from './text-map.js';
+import { baselineProblems, textProblems } from './text-problems.js';
 
 // The edited text of a whole model applied to the open model as the difference between the two:
 // nodes matched by name (else by their outputs), and only what changed is edited, so what the
 // text does not carry (doc strings, metadata, a node's metadata_props) stays as it was. The text
-// is parsed and its structure checked first (parseModelIr), then the edit runs through runEdit:
-// one journal transaction, refused and rolled back if shape inference fails where it did not
-// before. Errors come back with a line and column; the model is unchanged unless the text is valid.
+// is parsed and its structure checked first (parseModelIr), then its shapes, types and attributes
+// (text-problems: inferred shapes that do not fit each other or a declared type, what the operator
+// schemas do not allow), then the edit runs through runEdit: one journal transaction. Errors come back with a line and column; the model is unchanged unless the text is valid.
 
 /** What applying the text did. */
 export interface TextEdit {
@@ -179,6 +180,8 @@ export function applyModelText(model: IrModel, source: string, label = 'edit tex
     const f = spans.find((s) => s.kind === 'function');
     return at(f?.startLine ?? 1, 'model-local functions: editing them is not applied from text yet');
   }
+  const problems = textProblems(checked.value, spans, source, baselineProblems(model));
+  if (problems.length) return { ok: false, errors: problems };
   let edit: TextEdit | undefined;
   try {
     runEdit(model, 'edit-text', label, () => {

@@ -17,7 +17,7 @@ import {
   type TypeProto,
   type ValueInfoProto,
 } from '../onnx/proto-types.js';
-import { attrKind, attrTypeName } from './attribute-kinds.js';
+import { attrKind, attrTypeName } from '../onnx/attribute-kinds.js';
 import { irGraph, irNode, protoGraph, protoNode, type GraphSource, type NodeSource } from './graph-source.js';
 import { float32Text, float64Text, isIdentifier, nameText, quote, quoteBytes } from './literals.js';
 import { tensorDigest } from './tensor-digest.js';

