@@ -49,7 +49,7 @@ import type { RecipeFolder, RecipeText } from '../../shared/protocol/recipe-api.
 import type { OperationRuntime } from '../../shared/operations/operation.js';
 import type { ToleranceChoice } from '../../shared/verify/choose-tolerances.js';
 import type { StepVerification } from '../../shared/protocol/operations-api.js';
-import type { GetTextParams, ModelText, TextApplyResult } from '../../shared/protocol/text-api.js';
+import type { ApplyTextParams, GetTextParams, ModelText, TextApplyResult } from '../../shared/protocol/text-api.js';
 import { applyText, modelText } from './model-text.js';
 
 /** Graphs with more nodes than this get progress events while their shapes are inferred. */
@@ -400,10 +400,10 @@ export class WorkbenchService implements Backend {
     return modelText(this.document(p.modelId), this.editor(p.modelId), p);
   }
 
-  /** The whole model's edited text as one step (not verified: a hand edit means to change the model), or its problems. */
-  async applyModelText(p: { modelId: string; text: string; version?: number }): Promise<TextApplyResult> {
+  /** The edited text (whole model, subgraph body or nodes) as one step (not verified: a hand edit means to change the model), or its problems. */
+  async applyModelText(p: ApplyTextParams): Promise<TextApplyResult> {
     const editor = this.editor(p.modelId);
-    const r = await applyText(editor, this.document(p.modelId).model.ir, p.text, p.version);
+    const r = await applyText(editor, this.document(p.modelId), p);
     if ('errors' in r) return { ok: false, errors: r.errors.map((e) => ({ line: e.line, column: e.column, message: e.message })) };
     return { ok: true, edit: (await this.stepApplied(p.modelId, editor, r.applied, false)).result };
   }

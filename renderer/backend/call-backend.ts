@@ -7,7 +7,7 @@ import type { QuantizeSettings } from '../../shared/quantize/quantize-settings.j
 import type { RecipeFolder, RecipeText } from '../../shared/protocol/recipe-api.js';
 import type { PruneGroups, PruneResult, StartPruneParams } from '../../shared/protocol/prune-api.js';
 import type { LoadResult, ServingInfo, ServingOptions, ServingStatus, StartLoadParams } from '../../shared/protocol/serving-api.js';
-import type { GetTextParams, ModelText, TextApplyResult } from '../../shared/protocol/text-api.js';
+import type { ApplyTextParams, GetTextParams, ModelText, TextApplyResult } from '../../shared/protocol/text-api.js';
 import type { VerifyInputSettings } from '../../shared/verify/input-settings.js';
 import { backendOver, type MethodName, type MethodParams, type MethodResult } from '../../shared/protocol/methods.js';
 
@@ -206,7 +206,7 @@ export abstract class CallBackend implements Backend {
     return this.calls.getModelText(params);
   }
 
-  applyModelText(params: { modelId: string; text: string; version?: number }): Promise<TextApplyResult> {
+  applyModelText(params: ApplyTextParams): Promise<TextApplyResult> {
     return this.calls.applyModelText(params);
   }
 }

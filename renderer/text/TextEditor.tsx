@@ -7,9 +7,11 @@ import { ONNX_TEXT } from './onnx-language.js';
 
 // The model as ONNX text beside the graph: the graph on screen (the whole model at the top, else
 // the subgraph or function body opened), or the selected nodes. Selecting a node reveals its line;
-// moving the cursor onto a node selects it. The whole model's text is editable: Apply (or Ctrl+S)
-// sends it to the service, which applies the difference as one history step or answers with the
-// problems, shown as markers at their line and column (the model is then unchanged).
+// moving the cursor onto a node selects it. The text is editable (not a local function's body):
+// Apply (or Ctrl+S) sends it to the service with what it is the text of (the model, the subgraph
+// at `path`, or the selected nodes, replaced in place), which applies the difference as one
+// history step or answers with the problems, shown as markers at their line and column (the model
+// is then unchanged).
 
 type Scope = 'graph' | 'selection';
 
@@ -45,6 +47,8 @@ export function TextEditor({ backend, modelId, path, selection, version, onSelec
   const [busy, setBusy] = useState(false);
   const selected = useMemo(() => [...selection].sort((a, b) => a - b), [selection]);
   const selectionKey = scope === 'selection' ? selected.join(',') : '';
+  // The nodes whose text is shown: the apply replaces these (the selection may change meanwhile).
+  const [shownNodes, setShownNodes] = useState<number[] | undefined>(undefined);
   const pathKey = JSON.stringify(path);
 
   useEffect(() => {
@@ -56,6 +60,7 @@ export function TextEditor({ backend, modelId, path, selection, version, onSelec
         (t) => {
           if (!live) return;
           setPrinted(t);
+          setShownNodes(scope === 'selection' ? selected : undefined);
           setDraft(t.text);
           setMarkers([]);
         },
@@ -76,7 +81,7 @@ export function TextEditor({ backend, modelId, path, selection, version, onSelec
     setNote(null);
     setError(null);
     try {
-      const r = await backend.applyModelText({ modelId, text: draft, version: printed.version });
+      const r = await backend.applyModelText({ modelId, text: draft, version: printed.version, ...(path.length ? { path } : {}), ...(shownNodes ? { nodes: shownNodes } : {}) });
       if (r.ok) {
         setMarkers([]);
         setNote(`applied as step ${r.edit.state}: ${r.edit.step?.label ?? 'edit text'}`);
@@ -105,7 +110,7 @@ export function TextEditor({ backend, modelId, path, selection, version, onSelec
           </select>
         </label>
         <span className="spacer" />
-        <button type="button" onClick={() => void apply()} disabled={!printed?.editable || !dirty || busy} title={printed?.editable ? 'Apply the text as one step (Ctrl+S)' : 'Only the whole model’s text is applied'}>
+        <button type="button" onClick={() => void apply()} disabled={!printed?.editable || !dirty || busy} title={printed?.editable ? 'Apply the text as one step (Ctrl+S)' : 'A local function’s body is read only'}>
           Apply
         </button>
         <button type="button" onClick={() => printed && (setDraft(printed.text), setMarkers([]))} disabled={!dirty}>
@@ -125,7 +130,7 @@ export function TextEditor({ backend, modelId, path, selection, version, onSelec
           {note}
         </div>
       ) : null}
-      {!printed?.editable && printed ? <div className="muted">Read only: apply edits in the whole model’s text.</div> : null}
+      {!printed?.editable && printed ? <div className="muted">Read only: a local function’s body is not applied from text.</div> : null}
       <MonacoEditor
         value={draft}
         language={ONNX_TEXT}

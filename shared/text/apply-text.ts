@@ -132,7 +132,7 @@ function applyGraph(graph: Graph, next: GraphProto): TextEdit {
     if (sameOp && !e.subgraphs.length && !hasSubgraphs(p)) editNode(graph, e, p);
     else {
       graph.removeNode(e);
-      graph.addNode(spec, [e]);
+      graph.addNode(spec, [e], e);
     }
   }
   const inputs = next.input ?? [];

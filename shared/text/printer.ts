@@ -49,20 +49,27 @@ class Writer {
   private out = '';
   readonly spans: TextSpan[] = [];
   line = 1;
+  /** Characters written on the current line (no write holds a newline: strings are escaped). */
+  col = 0;
 
   constructor(readonly maxInline: number) {}
 
   w(s: string): void {
     this.out += s;
+    this.col += s.length;
   }
 
   nl(): void {
     this.out += '\n';
     this.line++;
+    this.col = 0;
   }
 
   pad(n: number): void {
-    if (n > 0) this.out += ' '.repeat(n);
+    if (n > 0) {
+      this.out += ' '.repeat(n);
+      this.col += n;
+    }
   }
 
   text(): string {
@@ -242,6 +249,7 @@ function nodeList(nodes: Iterable<NodeSource>, w: Writer, indent: number, prefix
 /** `name (inputs) => (outputs) <initializers, value_info> { nodes }`, nodes at `indent`. */
 function graphBody(g: GraphSource, w: Writer, indent: number, prefix: string): void {
   const start = w.line;
+  const startColumn = w.col + 1;
   const outer = indent - INDENT;
   w.w(`${name(g.name)} (${g.inputs.map(valueInfoText).join(', ')}) => (${g.outputs.map(valueInfoText).join(', ')})`);
   const inits = [...g.initializers];
@@ -271,7 +279,7 @@ function graphBody(g: GraphSource, w: Writer, indent: number, prefix: string): v
   nodeList(g.nodes(), w, indent, prefix);
   w.pad(outer);
   w.w('}');
-  w.spans.push({ kind: 'graph', path: prefix, name: g.name, startLine: start, endLine: w.line });
+  w.spans.push({ kind: 'graph', path: prefix, name: g.name, startLine: start, endLine: w.line, startColumn, endColumn: w.col + 1 });
 }
 
 function modelHeader(m: ModelProto): string[] {
