@@ -23,7 +23,10 @@ interface Props {
   /** The history's version: the text is printed again when it changes (an edit, undo, redo). */
   version: number | undefined;
   onSelect(id: number): void;
-  onApplied(result: EditResult): void;
+  /** After a selection's text is applied: its nodes now (those kept and those the text added). */
+  onSelectNodes?(ids: number[]): void;
+  /** Shows the applied step; resolves once the graph shows it. */
+  onApplied(result: EditResult): void | Promise<void>;
   onClose(): void;
 }
 
@@ -37,7 +40,7 @@ function nodeAt(text: ModelText, line: number): number | undefined {
   return best?.id;
 }
 
-export function TextEditor({ backend, modelId, path, selection, version, onSelect, onApplied, onClose }: Props) {
+export function TextEditor({ backend, modelId, path, selection, version, onSelect, onSelectNodes, onApplied, onClose }: Props) {
   const [scope, setScope] = useState<Scope>('graph');
   const [printed, setPrinted] = useState<ModelText | null>(null);
   const [draft, setDraft] = useState('');
@@ -85,7 +88,12 @@ export function TextEditor({ backend, modelId, path, selection, version, onSelec
       if (r.ok) {
         setMarkers([]);
         setNote(`applied as step ${r.edit.state}: ${r.edit.step?.label ?? 'edit text'}`);
-        onApplied(r.edit);
+        await onApplied(r.edit);
+        // The selection follows its text: an operator changed there is a new node.
+        if (shownNodes && onSelectNodes) {
+          const removed = new Set(r.edit.diff.removed);
+          onSelectNodes([...shownNodes.filter((id) => !removed.has(id)), ...r.edit.diff.added]);
+        }
       } else {
         setMarkers(r.errors.map((e) => ({ line: e.line, column: e.column, message: e.message })));
         const first = r.errors[0]!;

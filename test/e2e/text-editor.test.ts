@@ -166,6 +166,7 @@ describe('ONNX text editor in Chromium (onnx-workbench serve)', () => {
     await editor().getByRole('button', { name: 'Revert' }).click();
     await history().getByRole('button', { name: 'Undo' }).click();
     await expect.poll(() => relu.textContent(), { timeout: 20_000 }).not.toContain('Sigmoid');
+    await relu.click();
     await expect.poll(async () => (await lines()).join('\n'), { timeout: 20_000 }).toBe('[relu] y = Relu (b)\n');
     await editor().getByRole('combobox', { name: 'text scope' }).selectOption('graph');
     await expect.poll(async () => (await lines()).join('\n'), { timeout: 20_000 }).toContain('[conv] c = Conv');
