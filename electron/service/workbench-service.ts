@@ -45,7 +45,7 @@ import { resolveRecipePaths } from '../recipe/read-recipe.js';
 import { historyRecipe } from '../../shared/recipe/history-recipe.js';
 import { parseRecipe } from '../../shared/recipe/parse-recipe.js';
 import { recipeJsonSchema } from '../../shared/recipe/recipe-schema.js';
-import type { RecipeFolder, RecipeText } from '../../shared/protocol/recipe-api.js';
+import type { RecipeFolder, RecipeFolderChoice, RecipeText } from '../../shared/protocol/recipe-api.js';
 import type { OperationRuntime } from '../../shared/operations/operation.js';
 import type { ToleranceChoice } from '../../shared/verify/choose-tolerances.js';
 import type { StepVerification } from '../../shared/protocol/operations-api.js';
@@ -384,6 +384,11 @@ export class WorkbenchService implements Backend {
 
   getRecipeFolder(): Promise<RecipeFolder> {
     return this.recipes.list();
+  }
+
+  /** The service has no dialog (the browser host): the user types the folder's path. Electron's IPC answers with its own. */
+  async chooseRecipeFolder(): Promise<RecipeFolderChoice> {
+    return { native: false, folder: null };
   }
 
   setRecipeFolder(folder: string): Promise<RecipeFolder> {

@@ -4,7 +4,7 @@ import type { DocumentState, RecoveryInfo, SaveTarget } from '../../shared/proto
 import type { CompareResult, ProfileResult, StartCompareParams, StartProfileParams } from '../../shared/protocol/profile-api.js';
 import type { QuantizeResult, SensitivityResult, StartQuantizeParams, StartSensitivityParams } from '../../shared/protocol/quantize-api.js';
 import type { QuantizeSettings } from '../../shared/quantize/quantize-settings.js';
-import type { RecipeFolder, RecipeText } from '../../shared/protocol/recipe-api.js';
+import type { RecipeFolder, RecipeFolderChoice, RecipeText } from '../../shared/protocol/recipe-api.js';
 import type { PruneGroups, PruneResult, StartPruneParams } from '../../shared/protocol/prune-api.js';
 import type { LoadResult, ServingInfo, ServingOptions, ServingStatus, StartLoadParams } from '../../shared/protocol/serving-api.js';
 import type { ApplyTextParams, GetTextParams, ModelText, TextApplyResult } from '../../shared/protocol/text-api.js';
@@ -160,6 +160,10 @@ export abstract class CallBackend implements Backend {
 
   setRecipeFolder(folder: string): Promise<RecipeFolder> {
     return this.calls.setRecipeFolder(folder);
+  }
+
+  chooseRecipeFolder(): Promise<RecipeFolderChoice> {
+    return this.calls.chooseRecipeFolder();
   }
 
   readRecipe(name: string): Promise<RecipeText> {

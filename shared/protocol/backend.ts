@@ -1,6 +1,6 @@
 import type { ModelSummary, ValueSummary } from '../onnx/model-summary.js';
 import type { VerifyInputSettings } from '../verify/input-settings.js';
-import type { RecipeFolder, RecipeText } from './recipe-api.js';
+import type { RecipeFolder, RecipeFolderChoice, RecipeText } from './recipe-api.js';
 import type { ApplyTextParams, GetTextParams, ModelText, TextApplyResult } from './text-api.js';
 import type { DocumentState, RecoveryInfo, SaveTarget } from './recovery-api.js';
 import type { QuantizeResult, SensitivityResult, StartQuantizeParams, StartSensitivityParams } from './quantize-api.js';
@@ -167,6 +167,8 @@ export interface Backend {
   /** The remembered recipe folder and its recipes. */
   getRecipeFolder(): Promise<RecipeFolder>;
   setRecipeFolder(folder: string): Promise<RecipeFolder>;
+  /** The host's own folder dialog for the recipe folder; `native: false` where there is none. */
+  chooseRecipeFolder(): Promise<RecipeFolderChoice>;
   readRecipe(name: string): Promise<RecipeText>;
   saveRecipe(params: { name: string; text: string; overwrite?: boolean }): Promise<RecipeFolder>;
   /** The coupled channel groups of the model with their channel norms (a dry run). */
