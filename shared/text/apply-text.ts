@@ -3,6 +3,7 @@ import type { Graph } from '../ir/graph.js';
 import type { IrModel } from '../ir/model.js';
 import type { IrNode } from '../ir/node.js';
 import type { GraphProto, NodeProto, TensorProto, ValueInfoProto } from '../onnx/proto-types.js';
+import { inferShapes } from '../shape/infer.js';
 import { runEdit } from '../surgery/run-edit.js';
 import type { TextError } from './parse-cursor.js';
 import { parseModel, tensorsByDigest } from './parser.js';
@@ -180,14 +181,16 @@ export function applyModelText(model: IrModel, source: string, label = 'edit tex
     const f = spans.find((s) => s.kind === 'function');
     return at(f?.startLine ?? 1, 'model-local functions: editing them is not applied from text yet');
   }
-  const problems = textProblems(checked.value, spans, source, baselineProblems(model));
+  // The model's inference now serves twice: what it already got wrong, and runEdit's baseline.
+  const before = inferShapes(model);
+  const problems = textProblems(checked.value, spans, source, baselineProblems(model, before));
   if (problems.length) return { ok: false, errors: problems };
   let edit: TextEdit | undefined;
   try {
     runEdit(model, 'edit-text', label, () => {
       edit = applyGraph(model.graph, proto.graph ?? {});
       return edit.summary;
-    });
+    }, before);
   } catch (e) {
     if (!(e instanceof WorkbenchError)) throw e;
     return at(lineNamed(spans, e.message), e.message);

@@ -1,6 +1,7 @@
 import type { IrModel } from '../ir/model.js';
 import type { IrNode } from '../ir/node.js';
 import { checkNodes, type NodeProblem } from '../shape/check-nodes.js';
+import type { ShapeInference } from '../shape/infer.js';
 import type { TextError } from './parse-cursor.js';
 import { escapeRegExp, nameColumn } from './text-columns.js';
 import type { TextSpan } from './text-map.js';
@@ -17,9 +18,9 @@ function keyOf(p: NodeProblem): string {
   return `${node ? `${node.opType}:${node.name}:${node.outputs.join(',')}` : ''}|${p.graph.name}|${message}`;
 }
 
-/** The problems the model has now, to subtract from the edited text's. */
-export function baselineProblems(model: IrModel): Set<string> {
-  return new Set(checkNodes(model).map(keyOf));
+/** The problems the model has now (given its inference), to subtract from the edited text's. */
+export function baselineProblems(model: IrModel, inference: ShapeInference): Set<string> {
+  return new Set(checkNodes(model, inference).map(keyOf));
 }
 
 /** Where in its node's lines a problem points: the value, the attribute, or the operator. */
