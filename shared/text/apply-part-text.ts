@@ -27,7 +27,8 @@ function splice(whole: string, from: { line: number; column: number }, to: { lin
   const first = lines[from.line - 1]!.slice(0, from.column - 1);
   const last = lines[to.line - 1]!.slice(to.column - 1);
   const body = part.replace(/\n+$/, '');
-  const text = [...head, first + body + last, ...lines.slice(to.line)].join('\n');
+  // The rest of the line goes on a line of its own: a comment at the body's end must not swallow it.
+  const text = [...head, first + body, last, ...lines.slice(to.line)].join('\n');
   return { text, line: from.line, column: from.column, lines: body.split('\n').length };
 }
 

@@ -52,6 +52,15 @@ describe('applying the text of an If branch', () => {
     expect(printModel(ir).text).toBe(whole);
   });
 
+  it('takes a body text that ends in a comment', () => {
+    const ir = ifModel();
+    const body = printGraph(branchOf(ir, 'then_branch')).text;
+    const r = applySubgraphText(ir, branchOf(ir, 'then_branch'), `${body.replace('= Add (x, then_c)', '= Sub (x, then_c)').trimEnd()} # subtracts now\n`);
+    expect(r).toMatchObject({ ok: true, edit: { changed: 1 } });
+    expect(printModel(ir).text).toContain('[then_add] then_out = Sub (x, then_c)');
+    expect(printModel(ir).text).toContain('[else_add] else_out = Add (x, else_c)');
+  });
+
   it('places an error at its line and column in the body’s text, the model unchanged', () => {
     const ir = ifModel();
     const whole = printModel(ir).text;
