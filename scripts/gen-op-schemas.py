@@ -1,9 +1,11 @@
 """Writes shared/opschema/onnx-op-schemas.json from onnx.defs: every operator of the default
 domain and ai.onnx.ml, each version, with inputs/outputs (name, type parameter, optional,
 variadic), attributes (type, required, default) and type constraints; the doc cut to its first
-sentence (latest version only). Run once by hand when ONNX gains operators; npm test never runs it:
+sentence (latest version only). With onnxruntime installed, its com.microsoft operators too
+(from onnxruntime's own schema registry). Run once by hand when ONNX gains operators; npm test
+never runs it:
 
-    python3 -m venv /tmp/venv-onnx && /tmp/venv-onnx/bin/pip install onnx
+    python3 -m venv /tmp/venv-onnx && /tmp/venv-onnx/bin/pip install onnx onnxruntime
     /tmp/venv-onnx/bin/python scripts/gen-op-schemas.py
 
 Format (compact on purpose, the renderer bundles it):
@@ -24,6 +26,7 @@ import onnx.defs as defs
 from onnx import helper
 
 DOMAINS = {"", "ai.onnx.ml"}
+ORT_DOMAINS = {"com.microsoft"}
 OUT = Path(__file__).resolve().parent.parent / "shared" / "opschema" / "onnx-op-schemas.json"
 
 ATTR_TYPES = {
@@ -42,7 +45,9 @@ def first_sentence(doc: str) -> str:
 
 
 def default_of(attr):
-    proto = attr.default_value
+    proto = getattr(attr, "default_value", None)
+    if proto is None and isinstance(getattr(attr, "_default_value", None), bytes):
+        proto = onnx.AttributeProto.FromString(attr._default_value)  # onnxruntime's schemas
     if proto is None or not proto.name:
         return None
     value = helper.get_attribute_value(proto)
@@ -58,12 +63,27 @@ def default_of(attr):
 
 
 def flags(p) -> str:
-    opt = p.option
-    if opt == defs.OpSchema.FormalParameterOption.Optional:
+    # onnx.defs and onnxruntime name the same things differently (option enums, camelCase).
+    opt = p.option.name
+    homogeneous = p.is_homogeneous if hasattr(p, "is_homogeneous") else p.isHomogeneous
+    if opt == "Optional":
         return "?"
-    if opt == defs.OpSchema.FormalParameterOption.Variadic:
-        return "*" if p.is_homogeneous else "+"
+    if opt == "Variadic":
+        return "*" if homogeneous else "+"
     return ""
+
+
+def type_str(p) -> str:
+    return p.type_str if hasattr(p, "type_str") else p.typeStr
+
+
+def ort_schemas():
+    try:
+        from onnxruntime.capi import onnxruntime_pybind11_state as ort
+    except ImportError:
+        print("onnxruntime is not installed: no com.microsoft operators", file=sys.stderr)
+        return []
+    return [s for s in ort.get_all_operator_schema() if s.domain in ORT_DOMAINS]
 
 
 def short_type(t: str) -> str:
@@ -83,7 +103,7 @@ def main() -> None:
         return type_index[key]
 
     ops: dict[str, dict[str, dict]] = {}
-    schemas = [s for s in defs.get_all_schemas_with_history() if s.domain in DOMAINS and not s.deprecated]
+    schemas = [s for s in [*defs.get_all_schemas_with_history(), *ort_schemas()] if s.domain in DOMAINS | ORT_DOMAINS and not s.deprecated]
     schemas.sort(key=lambda s: (s.domain, s.name, s.since_version))
     for s in schemas:
         entry = ops.setdefault(s.domain, {}).setdefault(s.name, {"doc": "", "versions": []})
@@ -97,13 +117,17 @@ def main() -> None:
             attrs.append(row)
         version = {
             "v": s.since_version,
-            "in": [[p.name, p.type_str, flags(p)] for p in s.inputs],
-            "out": [[p.name, p.type_str, flags(p)] for p in s.outputs],
+            "in": [[p.name, type_str(p), flags(p)] for p in s.inputs],
+            "out": [[p.name, type_str(p), flags(p)] for p in s.outputs],
             "attr": attrs,
             "tc": {t.type_param_str: types_of(t.allowed_type_strs) for t in s.type_constraints},
         }
         entry["versions"].append(version)
-    data = {"onnx": onnx.__version__, "types": type_lists, "ops": ops}
+    source = f"onnx {onnx.__version__}"
+    if ORT_DOMAINS & ops.keys():
+        import onnxruntime
+        source += f", onnxruntime {onnxruntime.__version__}"
+    data = {"source": source, "types": type_lists, "ops": ops}
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(data, separators=(",", ":"), ensure_ascii=False) + "\n", encoding="utf-8")
     count = sum(len(v) for v in ops.values())

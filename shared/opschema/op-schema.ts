@@ -1,7 +1,8 @@
 import data from './onnx-op-schemas.json' with { type: 'json' };
 
 // The ONNX operator schemas (default domain and ai.onnx.ml, every version) as onnx.defs gives
-// them, generated once by scripts/gen-op-schemas.py into onnx-op-schemas.json. An operator's
+// them, and onnxruntime's com.microsoft operators from its schema registry, generated once by
+// scripts/gen-op-schemas.py into onnx-op-schemas.json. An operator's
 // schema at an opset is the latest version whose since_version is not above it.
 
 /** An input or output of an operator. */
@@ -52,7 +53,7 @@ interface RawOp {
   versions: RawVersion[];
 }
 interface RawData {
-  onnx: string;
+  source: string;
   types: string[][];
   ops: Record<string, Record<string, RawOp>>;
 }
@@ -82,10 +83,10 @@ function build(domain: string, name: string, op: RawOp, v: RawVersion): OpSchema
   };
 }
 
-/** The ONNX version the schemas were taken from. */
-export const schemaSource = `onnx ${raw.onnx}`;
+/** Where the schemas were taken from: `onnx 1.23.2, onnxruntime 1.32.0`. */
+export const schemaSource = raw.source;
 
-/** Whether the schemas cover a domain (the default one and ai.onnx.ml). */
+/** Whether the schemas cover a domain (the default one, ai.onnx.ml, com.microsoft). */
 export function hasSchemaDomain(domain: string): boolean {
   return Object.hasOwn(raw.ops, domainOf(domain));
 }

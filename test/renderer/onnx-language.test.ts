@@ -82,6 +82,14 @@ describe('operator help from the ONNX schemas', () => {
     expect(attributeSuggestions('Split', opsets(18)).map((a) => a.name)).toEqual(['axis', 'num_outputs']);
   });
 
+  it('knows com.microsoft operators from onnxruntime’s schemas', () => {
+    const ms = opsetsOfText('<ir_version: 8, opset_import: ["" : 17, "com.microsoft" : 1]>');
+    const fused = attributeSuggestions('com.microsoft.FusedMatMul', ms);
+    expect(fused.map((a) => a.name)).toEqual(['alpha', 'transA', 'transB', 'transBatchA', 'transBatchB']);
+    expect(fused.find((a) => a.name === 'alpha')!.detail).toBe('float = 1');
+    expect(opSuggestions(ms).map((o) => o.label)).toContain('com.microsoft.SkipLayerNormalization');
+  });
+
   it('offers the operators of the text’s opset only', () => {
     const at17 = opSuggestions(opsets(17)).map((o) => o.label);
     const at20 = opSuggestions(opsets(20)).map((o) => o.label);

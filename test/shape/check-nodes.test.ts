@@ -10,7 +10,8 @@ import { listCases, readBytes } from '../conformance/conformance-data.js';
 
 // The strict node checks find nothing wrong in valid models (every conformance model and the
 // npm-shipped ones: no false alarms that would refuse a user's correct text), and do find a Gemm
-// whose inner dims differ once transB is taken into account.
+// whose inner dims differ once transB is taken into account, and com.microsoft attributes that
+// onnxruntime's schema does not have or types differently.
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const models = (dir: string) => readdirSync(join(ROOT, dir)).filter((f) => f.endsWith('.onnx')).map((f) => join(ROOT, dir, f));
@@ -31,5 +32,22 @@ describe('checkNodes', () => {
       );
     expect(checkNodes(gemm(1))).toEqual([]);
     expect(checkNodes(gemm(0)).map((p) => p.message)).toEqual(['"g" (Gemm): input B "b" float[4,3] does not fit input A "a" float[2,3]: inner dims 3 and 4 differ']);
+  });
+
+  it('checks com.microsoft nodes against onnxruntime’s schemas', () => {
+    const fused = (attrs: Record<string, number>) =>
+      new IrModel(
+        model(
+          graph({
+            nodes: [node('FusedMatMul', ['a', 'b'], ['y'], attrs, { name: 'f', domain: 'com.microsoft' })],
+            inputs: [valueInfo('a', ElemType.FLOAT, [2, 3]), valueInfo('b', ElemType.FLOAT, [3, 4])],
+            outputs: ['y'],
+          }),
+          { opset: [{ domain: '', version: 17 }, { domain: 'com.microsoft', version: 1 }] },
+        ),
+      );
+    expect(checkNodes(fused({ transA: 0 }))).toEqual([]);
+    expect(checkNodes(fused({ alpha: 2 })).map((p) => p.message)).toEqual(['"f" (FusedMatMul): attribute "alpha" is float in FusedMatMul-1, not int']);
+    expect(checkNodes(fused({ beta: 0 })).map((p) => p.attribute)).toEqual(['beta']);
   });
 });
