@@ -83,9 +83,6 @@ function build(domain: string, name: string, op: RawOp, v: RawVersion): OpSchema
   };
 }
 
-/** Where the schemas were taken from: `onnx 1.23.2, onnxruntime 1.32.0`. */
-export const schemaSource = raw.source;
-
 /** Whether the schemas cover a domain (the default one, ai.onnx.ml, com.microsoft). */
 export function hasSchemaDomain(domain: string): boolean {
   return Object.hasOwn(raw.ops, domainOf(domain));
