@@ -107,6 +107,17 @@ describe('applying the text of a selection', () => {
     expect([...ir.graph.nodes].map((n) => n.opType)).toEqual(['Relu', 'If', 'Sum']);
   });
 
+  it('replaces selected nodes inside an If branch', () => {
+    const ir = ifModel();
+    const whole = printModel(ir).text;
+    const then = branchOf(ir, 'then_branch');
+    const ids = [...then.nodes].filter((n) => n.name === 'then_add').map((n) => n.id);
+    expect(printNodes(then, ids).text).toBe('[then_add] then_out = Add (x, then_c)\n');
+    const r = applySelectionText(ir, then, ids, '[then_add] then_out = Max (x, then_c)\n');
+    expect(r).toMatchObject({ ok: true, edit: { changed: 1 } });
+    expect(printModel(ir).text).toBe(whole.replace('[then_add] then_out = Add (x, then_c)', '[then_add] then_out = Max (x, then_c)'));
+  });
+
   it('refuses a renamed value that leaves the selection, and an input name that does not resolve', () => {
     const ir = ifModel();
     const whole = printModel(ir).text;
