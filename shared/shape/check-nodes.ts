@@ -10,7 +10,8 @@ import { typeToString, type ValueType } from './types.js';
 // Strict checks of a model against the operator schemas and its own inferred shapes, for text the
 // user wrote: inference itself is lenient (an unknown dim where two static dims disagree), so a
 // MatMul whose inner dims differ or an Add of shapes that do not broadcast would pass it. Here
-// they are problems, with the node, the input or attribute, and both sides named.
+// they are problems, with the node, the input or attribute, and both sides named. Shapes checked:
+// broadcasting, MatMul/Gemm inner dims, Conv channels, Concat's dims off the axis.
 
 /** Something wrong with a node (or a declared type) of a model. */
 export interface NodeProblem {
@@ -163,6 +164,35 @@ class Checker {
       const k = a[node.attribute('transA')?.i ? 0 : 1];
       const kb = b[node.attribute('transB')?.i ? 1 : 0];
       if (typeof k === 'number' && typeof kb === 'number' && k !== kb) this.add(graph, node, `input B ${show(1)} does not fit input A ${show(0)}: inner dims ${k} and ${kb} differ`, { value: node.inputs[1] });
+    }
+    if (node.opType === 'Conv') {
+      // X is [N, C, ...], W is [M, C/group, ...].
+      const x = shape(0);
+      const w = shape(1);
+      const group = Number(node.attribute('group')?.i ?? 1);
+      if (!x || !w || x.length < 2 || w.length < 2) return;
+      if (x.length !== w.length) this.add(graph, node, `input W ${show(1)} does not fit input X ${show(0)}: ranks ${w.length} and ${x.length} differ`, { value: node.inputs[1] });
+      else if (typeof x[1] === 'number' && typeof w[1] === 'number' && x[1] !== w[1] * group) {
+        this.add(graph, node, `input W ${show(1)} does not fit input X ${show(0)}: ${x[1]} input channels, W takes ${w[1]}${group > 1 ? ` × group ${group}` : ''}`, { value: node.inputs[1] });
+      }
+    }
+    if (node.opType === 'Concat') {
+      // Same rank, and the same dims but on the axis.
+      const axisAttr = node.attribute('axis')?.i;
+      const given = node.inputs.map((v, i) => (v ? shape(i) : undefined));
+      const first = given.findIndex((g) => g !== undefined);
+      if (first < 0 || axisAttr === undefined) return;
+      const rank = given[first]!.length;
+      const axis = Number(axisAttr) < 0 ? Number(axisAttr) + rank : Number(axisAttr);
+      for (let i = first + 1; i < given.length; i++) {
+        const g = given[i];
+        if (!g) continue;
+        const differs = g.length !== rank ? -1 : g.findIndex((d, k) => k !== axis && typeof d === 'number' && typeof given[first]![k] === 'number' && d !== given[first]![k]);
+        if (differs === -1 && g.length === rank) continue;
+        const why = g.length !== rank ? `ranks ${g.length} and ${rank} differ` : `dim ${differs} is ${g[differs]} against ${given[first]![differs]}`;
+        this.add(graph, node, `input ${show(i)} does not fit ${show(first)} along axis ${axis}: ${why}`, { value: node.inputs[i] });
+        return;
+      }
     }
   }
 }

@@ -34,6 +34,20 @@ describe('checkNodes', () => {
     expect(checkNodes(gemm(0)).map((p) => p.message)).toEqual(['"g" (Gemm): input B "b" float[4,3] does not fit input A "a" float[2,3]: inner dims 3 and 4 differ']);
   });
 
+  it('finds Conv channels and Concat dims that do not fit', () => {
+    const F = ElemType.FLOAT;
+    const conv = (w: number[], group: number) =>
+      new IrModel(model(graph({ nodes: [node('Conv', ['x', 'w'], ['y'], { group }, { name: 'c' })], inputs: [valueInfo('x', F, [1, 4, 8, 8]), valueInfo('w', F, w)], outputs: ['y'] })));
+    expect(checkNodes(conv([8, 4, 3, 3], 1))).toEqual([]);
+    expect(checkNodes(conv([8, 2, 3, 3], 2))).toEqual([]);
+    expect(checkNodes(conv([8, 3, 3, 3], 1)).map((p) => p.message)).toEqual(['"c" (Conv): input W "w" float[8,3,3,3] does not fit input X "x" float[1,4,8,8]: 4 input channels, W takes 3']);
+    expect(checkNodes(conv([8, 4, 3, 3], 2)).map((p) => p.message)).toEqual(['"c" (Conv): input W "w" float[8,4,3,3] does not fit input X "x" float[1,4,8,8]: 4 input channels, W takes 4 × group 2']);
+    const concat = (b: number[]) =>
+      new IrModel(model(graph({ nodes: [node('Concat', ['a', 'b'], ['y'], { axis: 1 }, { name: 'k' })], inputs: [valueInfo('a', F, [2, 3, 5]), valueInfo('b', F, b)], outputs: ['y'] })));
+    expect(checkNodes(concat([2, 7, 5]))).toEqual([]);
+    expect(checkNodes(concat([2, 7, 6])).map((p) => [p.message, p.value])).toEqual([['"k" (Concat): input "b" float[2,7,6] does not fit "a" float[2,3,5] along axis 1: dim 2 is 6 against 5', 'b']]);
+  });
+
   it('checks com.microsoft nodes against onnxruntime’s schemas', () => {
     const fused = (attrs: Record<string, number>) =>
       new IrModel(
