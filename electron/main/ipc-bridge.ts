@@ -18,6 +18,8 @@ export interface IpcHost {
   maySave?(path: string): boolean;
   /** Shows the native Save dialog for a window, starting at the service's suggestion; the chosen path becomes one maySave allows. */
   chooseSavePath?(contents: WebContents, suggestion: SaveTarget): Promise<SaveTarget>;
+  /** Shows the native folder dialog for a window; the chosen folder becomes one mayOpen allows. Null: cancelled. */
+  chooseFolder?(contents: WebContents, title: string): Promise<string | null>;
   /** Called after a window opened a file by path (for recent files). */
   opened(path: string): void;
 }
@@ -80,6 +82,11 @@ function handlersForWindow(host: IpcHost, models: WindowModels, contents: WebCon
     setRecipeFolder: (folder) => {
       if (!host.mayOpen(folder)) throw new WorkbenchError('NOT_ALLOWED', `${folder}: the window may use only a folder chosen by the user`);
       return service.setRecipeFolder(folder);
+    },
+    chooseRecipeFolder: async () => {
+      if (!host.chooseFolder) return service.chooseRecipeFolder();
+      const folder = await host.chooseFolder(contents, 'Folder of recipes');
+      return { native: true, folder: folder === null ? null : await service.setRecipeFolder(folder) };
     },
     readRecipe: (name) => service.readRecipe(name),
     saveRecipe: (p) => service.saveRecipe(p),

@@ -48,6 +48,7 @@ const bridge: WorkbenchBridge = {
   runRecipe: (params) => call('workbench:runRecipe', params),
   getRecipeFolder: (params) => call('workbench:getRecipeFolder', params),
   setRecipeFolder: (params) => call('workbench:setRecipeFolder', params),
+  chooseRecipeFolder: (params) => call('workbench:chooseRecipeFolder', params),
   readRecipe: (params) => call('workbench:readRecipe', params),
   saveRecipe: (params) => call('workbench:saveRecipe', params),
   getPruneGroups: (params) => call('workbench:getPruneGroups', params),

@@ -48,6 +48,7 @@ export class WorkbenchApp {
       mayOpen: (path) => shell.chosen.has(path),
       maySave: (path) => shell.savePaths.has(path),
       chooseSavePath: (contents, suggestion) => shell.showSaveDialog(contents, suggestion),
+      chooseFolder: (contents, title) => shell.showFolderDialog(contents, title),
       opened: (path) => void shell.remember(path),
     });
     shell.service.onProgress((data) => {
@@ -108,6 +109,17 @@ export class WorkbenchApp {
     if (result.canceled || !result.filePath) return { ...suggestion, native: true, path: null };
     this.savePaths.add(result.filePath);
     return { ...suggestion, native: true, path: result.filePath };
+  }
+
+  /** The native folder dialog; the folder chosen becomes one a window may use (see mayOpen). */
+  async showFolderDialog(contents: WebContents, title: string): Promise<string | null> {
+    const parent = BrowserWindow.fromWebContents(contents);
+    const options: Electron.OpenDialogOptions = { title, properties: ['openDirectory', 'createDirectory'] };
+    const result = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
+    const folder = result.canceled ? undefined : result.filePaths[0];
+    if (!folder) return null;
+    this.chosen.add(folder);
+    return folder;
   }
 
   /** Sends a menu command to the focused window's page. */

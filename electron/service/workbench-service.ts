@@ -45,11 +45,11 @@ import { resolveRecipePaths } from '../recipe/read-recipe.js';
 import { historyRecipe } from '../../shared/recipe/history-recipe.js';
 import { parseRecipe } from '../../shared/recipe/parse-recipe.js';
 import { recipeJsonSchema } from '../../shared/recipe/recipe-schema.js';
-import type { RecipeFolder, RecipeText } from '../../shared/protocol/recipe-api.js';
+import type { RecipeFolder, RecipeFolderChoice, RecipeText } from '../../shared/protocol/recipe-api.js';
 import type { OperationRuntime } from '../../shared/operations/operation.js';
 import type { ToleranceChoice } from '../../shared/verify/choose-tolerances.js';
 import type { StepVerification } from '../../shared/protocol/operations-api.js';
-import type { GetTextParams, ModelText, TextApplyResult } from '../../shared/protocol/text-api.js';
+import type { ApplyTextParams, GetTextParams, ModelText, TextApplyResult } from '../../shared/protocol/text-api.js';
 import { applyText, modelText } from './model-text.js';
 
 /** Graphs with more nodes than this get progress events while their shapes are inferred. */
@@ -386,6 +386,11 @@ export class WorkbenchService implements Backend {
     return this.recipes.list();
   }
 
+  /** The service has no dialog (the browser host): the user types the folder's path. Electron's IPC answers with its own. */
+  async chooseRecipeFolder(): Promise<RecipeFolderChoice> {
+    return { native: false, folder: null };
+  }
+
   setRecipeFolder(folder: string): Promise<RecipeFolder> {
     return this.recipes.setFolder(folder);
   }
@@ -400,10 +405,10 @@ export class WorkbenchService implements Backend {
     return modelText(this.document(p.modelId), this.editor(p.modelId), p);
   }
 
-  /** The whole model's edited text as one step (not verified: a hand edit means to change the model), or its problems. */
-  async applyModelText(p: { modelId: string; text: string; version?: number }): Promise<TextApplyResult> {
+  /** The edited text (whole model, subgraph body or nodes) as one step (not verified: a hand edit means to change the model), or its problems. */
+  async applyModelText(p: ApplyTextParams): Promise<TextApplyResult> {
     const editor = this.editor(p.modelId);
-    const r = await applyText(editor, this.document(p.modelId).model.ir, p.text, p.version);
+    const r = await applyText(editor, this.document(p.modelId), p);
     if ('errors' in r) return { ok: false, errors: r.errors.map((e) => ({ line: e.line, column: e.column, message: e.message })) };
     return { ok: true, edit: (await this.stepApplied(p.modelId, editor, r.applied, false)).result };
   }

@@ -213,7 +213,8 @@ export function App({ backend, startupError }: Props) {
               actions?.jump(`n:${id}`);
               actions?.selectKeys([`n:${id}`], 'replace');
             }}
-            onApplied={(result) => void edit.actions?.showEdit(result)}
+            onApplied={(result) => edit.actions?.showEdit(result)}
+            onSelectNodes={(ids) => actions?.selectKeys(ids.map((id) => `n:${id}`), 'replace')}
             onClose={() => setTextOpen(false)}
           />
         ) : null}

@@ -4,10 +4,10 @@ import type { DocumentState, RecoveryInfo, SaveTarget } from '../../shared/proto
 import type { CompareResult, ProfileResult, StartCompareParams, StartProfileParams } from '../../shared/protocol/profile-api.js';
 import type { QuantizeResult, SensitivityResult, StartQuantizeParams, StartSensitivityParams } from '../../shared/protocol/quantize-api.js';
 import type { QuantizeSettings } from '../../shared/quantize/quantize-settings.js';
-import type { RecipeFolder, RecipeText } from '../../shared/protocol/recipe-api.js';
+import type { RecipeFolder, RecipeFolderChoice, RecipeText } from '../../shared/protocol/recipe-api.js';
 import type { PruneGroups, PruneResult, StartPruneParams } from '../../shared/protocol/prune-api.js';
 import type { LoadResult, ServingInfo, ServingOptions, ServingStatus, StartLoadParams } from '../../shared/protocol/serving-api.js';
-import type { GetTextParams, ModelText, TextApplyResult } from '../../shared/protocol/text-api.js';
+import type { ApplyTextParams, GetTextParams, ModelText, TextApplyResult } from '../../shared/protocol/text-api.js';
 import type { VerifyInputSettings } from '../../shared/verify/input-settings.js';
 import { backendOver, type MethodName, type MethodParams, type MethodResult } from '../../shared/protocol/methods.js';
 
@@ -162,6 +162,10 @@ export abstract class CallBackend implements Backend {
     return this.calls.setRecipeFolder(folder);
   }
 
+  chooseRecipeFolder(): Promise<RecipeFolderChoice> {
+    return this.calls.chooseRecipeFolder();
+  }
+
   readRecipe(name: string): Promise<RecipeText> {
     return this.calls.readRecipe(name);
   }
@@ -206,7 +210,7 @@ export abstract class CallBackend implements Backend {
     return this.calls.getModelText(params);
   }
 
-  applyModelText(params: { modelId: string; text: string; version?: number }): Promise<TextApplyResult> {
+  applyModelText(params: ApplyTextParams): Promise<TextApplyResult> {
     return this.calls.applyModelText(params);
   }
 }

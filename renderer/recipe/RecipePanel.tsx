@@ -1,11 +1,11 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Backend } from '../../shared/protocol/backend.js';
 import type { RecipeFolder } from '../../shared/protocol/recipe-api.js';
 import type { RecipeDraft } from './RecipeEditor.js';
 
-// Recipes in the sidebar: the folder they are kept in (a path the service remembers; typed here,
-// as the browser host has no folder dialog), its recipes (open one in the editor), and the
-// history saved as a new recipe.
+// Recipes in the sidebar: the folder they are kept in (a path the service remembers: chosen in
+// the host's folder dialog where it has one, Electron, else typed here), its recipes (open one in
+// the editor), and the history saved as a new recipe.
 
 interface Props {
   backend: Backend;
@@ -20,6 +20,7 @@ export function RecipePanel({ backend, modelId, refreshToken, onEdit, onFolder }
   const [folder, setFolder] = useState<RecipeFolder | null>(null);
   const [typed, setTyped] = useState('');
   const [error, setError] = useState<string | null>(null);
+  const input = useRef<HTMLInputElement>(null);
 
   const shown = useCallback(
     (f: RecipeFolder) => {
@@ -52,9 +53,22 @@ export function RecipePanel({ backend, modelId, refreshToken, onEdit, onFolder }
           void attempt(async () => shown(await backend.setRecipeFolder(typed)));
         }}
       >
-        <input aria-label="recipe folder" placeholder="folder of recipes (a path)" value={typed} onChange={(e) => setTyped(e.target.value)} spellCheck={false} />
+        <input ref={input} aria-label="recipe folder" placeholder="folder of recipes (a path)" value={typed} onChange={(e) => setTyped(e.target.value)} spellCheck={false} />
         <button type="submit" disabled={!typed.trim() || typed === folder?.folder}>
           Use folder
+        </button>
+        <button
+          type="button"
+          title="Choose the folder in a dialog (where the host has none, type its path)"
+          onClick={() =>
+            void attempt(async () => {
+              const choice = await backend.chooseRecipeFolder();
+              if (choice.folder) shown(choice.folder);
+              else if (!choice.native) input.current?.focus();
+            })
+          }
+        >
+          Choose…
         </button>
       </form>
       <div className="op-buttons">

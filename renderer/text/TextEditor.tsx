@@ -7,9 +7,11 @@ import { ONNX_TEXT } from './onnx-language.js';
 
 // The model as ONNX text beside the graph: the graph on screen (the whole model at the top, else
 // the subgraph or function body opened), or the selected nodes. Selecting a node reveals its line;
-// moving the cursor onto a node selects it. The whole model's text is editable: Apply (or Ctrl+S)
-// sends it to the service, which applies the difference as one history step or answers with the
-// problems, shown as markers at their line and column (the model is then unchanged).
+// moving the cursor onto a node selects it. The text is editable (not a local function's body):
+// Apply (or Ctrl+S) sends it to the service with what it is the text of (the model, the subgraph
+// at `path`, or the selected nodes, replaced in place), which applies the difference as one
+// history step or answers with the problems, shown as markers at their line and column (the model
+// is then unchanged).
 
 type Scope = 'graph' | 'selection';
 
@@ -21,7 +23,10 @@ interface Props {
   /** The history's version: the text is printed again when it changes (an edit, undo, redo). */
   version: number | undefined;
   onSelect(id: number): void;
-  onApplied(result: EditResult): void;
+  /** After a selection's text is applied: its nodes now (those kept and those the text added). */
+  onSelectNodes?(ids: number[]): void;
+  /** Shows the applied step; resolves once the graph shows it. */
+  onApplied(result: EditResult): void | Promise<void>;
   onClose(): void;
 }
 
@@ -35,7 +40,7 @@ function nodeAt(text: ModelText, line: number): number | undefined {
   return best?.id;
 }
 
-export function TextEditor({ backend, modelId, path, selection, version, onSelect, onApplied, onClose }: Props) {
+export function TextEditor({ backend, modelId, path, selection, version, onSelect, onSelectNodes, onApplied, onClose }: Props) {
   const [scope, setScope] = useState<Scope>('graph');
   const [printed, setPrinted] = useState<ModelText | null>(null);
   const [draft, setDraft] = useState('');
@@ -45,6 +50,8 @@ export function TextEditor({ backend, modelId, path, selection, version, onSelec
   const [busy, setBusy] = useState(false);
   const selected = useMemo(() => [...selection].sort((a, b) => a - b), [selection]);
   const selectionKey = scope === 'selection' ? selected.join(',') : '';
+  // The nodes whose text is shown: the apply replaces these (the selection may change meanwhile).
+  const [shownNodes, setShownNodes] = useState<number[] | undefined>(undefined);
   const pathKey = JSON.stringify(path);
 
   useEffect(() => {
@@ -56,6 +63,7 @@ export function TextEditor({ backend, modelId, path, selection, version, onSelec
         (t) => {
           if (!live) return;
           setPrinted(t);
+          setShownNodes(scope === 'selection' ? selected : undefined);
           setDraft(t.text);
           setMarkers([]);
         },
@@ -76,11 +84,16 @@ export function TextEditor({ backend, modelId, path, selection, version, onSelec
     setNote(null);
     setError(null);
     try {
-      const r = await backend.applyModelText({ modelId, text: draft, version: printed.version });
+      const r = await backend.applyModelText({ modelId, text: draft, version: printed.version, ...(path.length ? { path } : {}), ...(shownNodes ? { nodes: shownNodes } : {}) });
       if (r.ok) {
         setMarkers([]);
         setNote(`applied as step ${r.edit.state}: ${r.edit.step?.label ?? 'edit text'}`);
-        onApplied(r.edit);
+        await onApplied(r.edit);
+        // The selection follows its text: an operator changed there is a new node.
+        if (shownNodes && onSelectNodes) {
+          const removed = new Set(r.edit.diff.removed);
+          onSelectNodes([...shownNodes.filter((id) => !removed.has(id)), ...r.edit.diff.added]);
+        }
       } else {
         setMarkers(r.errors.map((e) => ({ line: e.line, column: e.column, message: e.message })));
         const first = r.errors[0]!;
@@ -105,7 +118,7 @@ export function TextEditor({ backend, modelId, path, selection, version, onSelec
           </select>
         </label>
         <span className="spacer" />
-        <button type="button" onClick={() => void apply()} disabled={!printed?.editable || !dirty || busy} title={printed?.editable ? 'Apply the text as one step (Ctrl+S)' : 'Only the whole model’s text is applied'}>
+        <button type="button" onClick={() => void apply()} disabled={!printed?.editable || !dirty || busy} title={printed?.editable ? 'Apply the text as one step (Ctrl+S)' : 'A local function’s body is read only'}>
           Apply
         </button>
         <button type="button" onClick={() => printed && (setDraft(printed.text), setMarkers([]))} disabled={!dirty}>
@@ -125,7 +138,7 @@ export function TextEditor({ backend, modelId, path, selection, version, onSelec
           {note}
         </div>
       ) : null}
-      {!printed?.editable && printed ? <div className="muted">Read only: apply edits in the whole model’s text.</div> : null}
+      {!printed?.editable && printed ? <div className="muted">Read only: a local function’s body is not applied from text.</div> : null}
       <MonacoEditor
         value={draft}
         language={ONNX_TEXT}

@@ -1,11 +1,11 @@
 import type * as Monaco from 'monaco-editor/editor/editor.api.js';
-import { describedOps, opDescription, opInputName } from '../operators/op-descriptions.js';
-import { opAttributes } from './op-attributes.js';
+import { attributeSuggestions, opHover, opSuggestions, opsetsOfText } from './op-help.js';
 
 // ONNX's textual syntax (onnx.printer's format) as a Monaco language: a Monarch grammar for
 // highlighting, hover with the operator's one-line description and the node's inputs and
-// outputs, completion of operator types and their attribute names, and folding of every
-// bracketed block that spans lines (a graph body, an If branch, a node's attributes).
+// outputs, completion of operator types and their attribute names (both from the ONNX operator
+// schemas at the text's opsets, op-help), and folding of every bracketed block that spans lines
+// (a graph body, an If branch, a node's attributes).
 
 export const ONNX_TEXT = 'onnx-text';
 
@@ -45,11 +45,10 @@ function hover(model: Monaco.editor.ITextModel, position: Monaco.Position): Mona
   const word = model.getWordAtPosition(position);
   const node = nodeOnLine(model.getLineContent(position.lineNumber));
   if (!word || !node || word.word !== node.op) return null;
-  const ins = node.inputs.map((v, i) => `- ${opInputName(node.op, i) ?? `input ${i}`}: \`${v || '(omitted)'}\``).join('\n');
-  const outs = node.outputs.map((v) => `- \`${v}\``).join('\n');
+  const written = /=\s*([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)/.exec(model.getLineContent(position.lineNumber))?.[1] ?? node.op;
   return {
     range: { startLineNumber: position.lineNumber, endLineNumber: position.lineNumber, startColumn: word.startColumn, endColumn: word.endColumn },
-    contents: [{ value: `**${node.op}**${node.name ? ` — node \`${node.name}\`` : ''}` }, { value: opDescription(node.op) }, { value: `Inputs:\n${ins || '- none'}\n\nOutputs:\n${outs || '- none'}` }],
+    contents: opHover(written, opsetsOfText(model.getValue()), node).map((value) => ({ value })),
   };
 }
 
@@ -57,21 +56,24 @@ function completion(monaco: typeof Monaco, model: Monaco.editor.ITextModel, posi
   const before = model.getLineContent(position.lineNumber).slice(0, position.column - 1);
   const word = model.getWordUntilPosition(position);
   const range = { startLineNumber: position.lineNumber, endLineNumber: position.lineNumber, startColumn: word.startColumn, endColumn: word.endColumn };
+  const opsets = opsetsOfText(model.getValue());
   // Inside a node's `<...>`: the operator's attribute names.
   const attrs = /=\s*([A-Za-z_][\w.]*)\s*<([^>]*)$/.exec(before);
   if (attrs) {
-    const op = attrs[1]!.split('.').pop()!;
-    const known = { ...usedAttributes(model.getValue(), op), ...opAttributes(op) };
+    const written = attrs[1]!;
+    const op = written.split('.').pop()!;
+    const known = new Map(Object.entries(usedAttributes(model.getValue(), op)).map(([name, type]) => [name, { name, type, detail: type }]));
+    for (const a of attributeSuggestions(written, opsets)) known.set(a.name, a);
     const given = new Set([...attrs[2]!.matchAll(/([A-Za-z_]\w*)\s*:/g)].map((m) => m[1]));
     return {
-      suggestions: Object.entries(known)
-        .filter(([name]) => !given.has(name))
-        .map(([name, type]) => ({ label: name, kind: monaco.languages.CompletionItemKind.Property, detail: `${op} attribute (${type})`, insertText: `${name}: ${type} = `, range })),
+      suggestions: [...known.values()]
+        .filter((a) => !given.has(a.name))
+        .map((a) => ({ label: a.name, kind: monaco.languages.CompletionItemKind.Property, detail: `${op} attribute: ${a.detail}`, insertText: `${a.name}: ${a.type} = `, range })),
     };
   }
   if (/=\s*[A-Za-z_]*$/.test(before) || /^\s*[A-Za-z_]*$/.test(before)) {
     return {
-      suggestions: describedOps().map((op) => ({ label: op, kind: monaco.languages.CompletionItemKind.Function, detail: opDescription(op), insertText: op, range })),
+      suggestions: opSuggestions(opsets).map((o) => ({ label: o.label, kind: monaco.languages.CompletionItemKind.Function, detail: o.detail, insertText: o.label, range })),
     };
   }
   return { suggestions: [] };

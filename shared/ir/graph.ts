@@ -255,8 +255,11 @@ export class Graph {
 
   // ---- mutations (journaled) ----
 
-  /** Adds a node; its provenance is the union of `derivedFrom`'s (or itself when none). */
-  addNode(spec: NodeSpec, derivedFrom: readonly IrNode[] = []): IrNode {
+  /**
+   * Adds a node; its provenance is the union of `derivedFrom`'s (or itself when none). Given
+   * `placeOf` (a node it replaces), it takes that node's place in the order instead of the end.
+   */
+  addNode(spec: NodeSpec, derivedFrom: readonly IrNode[] = [], placeOf?: IrNode): IrNode {
     const proto: NodeProto = { input: [...spec.inputs], output: [...spec.outputs], opType: spec.opType };
     if (spec.name !== undefined) proto.name = spec.name;
     if (spec.domain !== undefined && spec.domain !== '') proto.domain = spec.domain;
@@ -264,6 +267,8 @@ export class Graph {
     const id = this.ctx.newNodeId();
     const origins = derivedFrom.length ? [...new Set(derivedFrom.flatMap((n) => n.origins))].sort((a, b) => a - b) : [id];
     const node = new IrNode(id, proto, origins, subgraphsOf(proto, (g) => new Graph(g, this.ctx, this)));
+    const place = placeOf && this.orderKey.get(placeOf);
+    if (place !== undefined) this.orderKey.set(node, place);
     this.ctx.journal.record({
       kind: 'addNode',
       graph: this.name,

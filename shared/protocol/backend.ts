@@ -1,7 +1,7 @@
 import type { ModelSummary, ValueSummary } from '../onnx/model-summary.js';
 import type { VerifyInputSettings } from '../verify/input-settings.js';
-import type { RecipeFolder, RecipeText } from './recipe-api.js';
-import type { GetTextParams, ModelText, TextApplyResult } from './text-api.js';
+import type { RecipeFolder, RecipeFolderChoice, RecipeText } from './recipe-api.js';
+import type { ApplyTextParams, GetTextParams, ModelText, TextApplyResult } from './text-api.js';
 import type { DocumentState, RecoveryInfo, SaveTarget } from './recovery-api.js';
 import type { QuantizeResult, SensitivityResult, StartQuantizeParams, StartSensitivityParams } from './quantize-api.js';
 import type { QuantizeSettings } from '../quantize/quantize-settings.js';
@@ -167,6 +167,8 @@ export interface Backend {
   /** The remembered recipe folder and its recipes. */
   getRecipeFolder(): Promise<RecipeFolder>;
   setRecipeFolder(folder: string): Promise<RecipeFolder>;
+  /** The host's own folder dialog for the recipe folder; `native: false` where there is none. */
+  chooseRecipeFolder(): Promise<RecipeFolderChoice>;
   readRecipe(name: string): Promise<RecipeText>;
   saveRecipe(params: { name: string; text: string; overwrite?: boolean }): Promise<RecipeFolder>;
   /** The coupled channel groups of the model with their channel norms (a dry run). */
@@ -184,8 +186,8 @@ export interface Backend {
   getLoad(jobId: string): Promise<LoadResult>;
   /** The ONNX text of the model, a subgraph or function body, or selected nodes, with each node's lines. */
   getModelText(params: GetTextParams): Promise<ModelText>;
-  /** The whole model's edited text applied as one history step, or its problems (nothing changed). */
-  applyModelText(params: { modelId: string; text: string; version?: number }): Promise<TextApplyResult>;
+  /** The edited text (whole model, subgraph body or selected nodes) applied as one history step, or its problems (nothing changed). */
+  applyModelText(params: ApplyTextParams): Promise<TextApplyResult>;
   /** Progress of opening, inference and jobs (a job's events carry its jobId). */
   onProgress(listener: (e: ProgressEvent) => void): () => void;
 }

@@ -35,6 +35,14 @@ export const recipeFolderSchema: z.ZodType<RecipeFolder> = z.object({
   folder: z.string().nullable(),
   recipes: z.array(z.object({ name: z.string(), path: z.string(), bytes: z.number().int().nonnegative() })),
 });
+/** What the host's folder dialog gave: `native: false` where the host has none (the browser: type a path). */
+export interface RecipeFolderChoice {
+  native: boolean;
+  /** The folder chosen and listed; null when the dialog was cancelled (or there is none). */
+  folder: RecipeFolder | null;
+}
+
+export const recipeFolderChoiceSchema: z.ZodType<RecipeFolderChoice> = z.object({ native: z.boolean(), folder: recipeFolderSchema.nullable() });
 export const recipeTextResultSchema: z.ZodType<RecipeText> = z.object({ name: z.string().nullable(), text: z.string() });
 
 /** Rows of the API table (methods.ts) for recipes. */
@@ -48,6 +56,8 @@ export const recipeMethods = {
   getRecipeFolder: { params: z.strictObject({}), result: recipeFolderSchema },
   /** Remembers the recipe folder (it must exist) and lists it. */
   setRecipeFolder: { params: z.strictObject({ folder: z.string().min(1).max(4096) }), result: recipeFolderSchema },
+  /** The host's folder dialog (Electron) for the recipe folder, which it then uses as setRecipeFolder does. */
+  chooseRecipeFolder: { params: z.strictObject({}), result: recipeFolderChoiceSchema },
   readRecipe: { params: z.strictObject({ name: recipeNameSchema }), result: recipeTextResultSchema },
   /** Saves a recipe in the folder (atomic; an existing file only with `overwrite`); refuses a recipe that does not check. */
   saveRecipe: { params: z.strictObject({ name: recipeNameSchema, text: recipeTextSchema, overwrite: z.boolean().optional() }), result: recipeFolderSchema },

@@ -7,7 +7,8 @@ import { graphPathSchema, modelIdSchema } from './schemas.js';
 
 // The Backend's part for the model as ONNX text (shared/text): the text of the whole model, of
 // a subgraph or function body (by graph path), or of selected nodes, with the lines each node
-// takes; and the edited text of the whole model applied as one history step.
+// takes; and the edited text of the whole model, of an If/Loop/Scan body or of selected nodes
+// applied as one history step.
 
 /** Lines (1-based, inclusive) of one printed element; `id` is the IR node id of a node. */
 export interface TextSpanInfo {
@@ -21,7 +22,7 @@ export interface TextSpanInfo {
 export interface ModelText {
   text: string;
   spans: TextSpanInfo[];
-  /** Only the whole model's text is applied back. */
+  /** Whether the text is applied back: the whole model, a subgraph body, selected nodes; not a function body. */
   editable: boolean;
   /** The document's edit version the text was printed at. */
   version: number;
@@ -42,6 +43,17 @@ export interface GetTextParams {
   /** A subgraph or a function body; absent: the main graph (the whole model unless `nodes`). */
   path?: GraphPath;
   /** Only these nodes (of the graph at `path`). */
+  nodes?: number[];
+}
+
+/** The edited text and what it is the text of (as getModelText was asked). */
+export interface ApplyTextParams {
+  modelId: string;
+  text: string;
+  version?: number;
+  /** The text is this subgraph's body (an If/Loop/Scan body); absent: the main graph. */
+  path?: GraphPath;
+  /** The text is these nodes (of the graph at `path`), replaced in place. */
   nodes?: number[];
 }
 
@@ -67,9 +79,15 @@ export const textMethods = {
     params: z.strictObject({ modelId: modelIdSchema, path: graphPathSchema.optional(), nodes: z.array(count).max(1 << 20).optional() }),
     result: modelTextSchema,
   },
-  /** Parses, checks and applies the whole model's edited text as one history step; problems come back with line and column. */
+  /** Parses, checks and applies the edited text (whole model, subgraph body or selected nodes) as one history step; problems come back with line and column. */
   applyModelText: {
-    params: z.strictObject({ modelId: modelIdSchema, text: z.string().max(256 << 20), version: versionSchema.optional() }),
+    params: z.strictObject({
+      modelId: modelIdSchema,
+      text: z.string().max(256 << 20),
+      version: versionSchema.optional(),
+      path: graphPathSchema.optional(),
+      nodes: z.array(count).max(1 << 20).optional(),
+    }),
     result: textApplyResultSchema,
   },
 };

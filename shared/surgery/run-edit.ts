@@ -48,12 +48,13 @@ function refreshConflicts(inference: ShapeInference, baseline: Baseline): number
  * structure (every value defined, no cycle) and shape inference (no node it accepted before now
  * fails). A failed check throws a WorkbenchError starting with `refused` and the transaction is
  * rolled back, so the model is exactly as before. `body` gets the inference of the model before
- * the edit (types of the values it is about to change) and returns the summary line.
+ * the edit (types of the values it is about to change) and returns the summary line; a caller
+ * that has that inference already passes it as `inferred`.
  */
-export function runEdit(model: IrModel, edit: string, label: string, body: (before: ShapeInference) => string): EditReport {
+export function runEdit(model: IrModel, edit: string, label: string, body: (before: ShapeInference) => string, inferred?: ShapeInference): EditReport {
   const nodesBefore = countNodes(model);
   const stateBefore = model.journal.state;
-  const before = inferShapes(model);
+  const before = inferred ?? inferShapes(model);
   const baseline = baselineOf(before);
   let annotationsUpdated = 0;
   const summary = model.journal.transaction(label, () => {

@@ -3,19 +3,21 @@ import type { Graph } from '../ir/graph.js';
 import type { IrModel } from '../ir/model.js';
 import type { IrNode } from '../ir/node.js';
 import type { GraphProto, NodeProto, TensorProto, ValueInfoProto } from '../onnx/proto-types.js';
+import { inferShapes } from '../shape/infer.js';
 import { runEdit } from '../surgery/run-edit.js';
 import type { TextError } from './parse-cursor.js';
 import { parseModel, tensorsByDigest } from './parser.js';
 import { parseModelIr } from './parse-ir.js';
 import { printFunction, printIrNode, printNodeProtos } from './printer.js';
 import type { TextSpan } from './text-map.js';
+import { baselineProblems, textProblems } from './text-problems.js';
 
 // The edited text of a whole model applied to the open model as the difference between the two:
 // nodes matched by name (else by their outputs), and only what changed is edited, so what the
 // text does not carry (doc strings, metadata, a node's metadata_props) stays as it was. The text
-// is parsed and its structure checked first (parseModelIr), then the edit runs through runEdit:
-// one journal transaction, refused and rolled back if shape inference fails where it did not
-// before. Errors come back with a line and column; the model is unchanged unless the text is valid.
+// is parsed and its structure checked first (parseModelIr), then its shapes, types and attributes
+// (text-problems: inferred shapes that do not fit each other or a declared type, what the operator
+// schemas do not allow), then the edit runs through runEdit: one journal transaction. Errors come back with a line and column; the model is unchanged unless the text is valid.
 
 /** What applying the text did. */
 export interface TextEdit {
@@ -131,7 +133,7 @@ function applyGraph(graph: Graph, next: GraphProto): TextEdit {
     if (sameOp && !e.subgraphs.length && !hasSubgraphs(p)) editNode(graph, e, p);
     else {
       graph.removeNode(e);
-      graph.addNode(spec, [e]);
+      graph.addNode(spec, [e], e);
     }
   }
   const inputs = next.input ?? [];
@@ -179,12 +181,16 @@ export function applyModelText(model: IrModel, source: string, label = 'edit tex
     const f = spans.find((s) => s.kind === 'function');
     return at(f?.startLine ?? 1, 'model-local functions: editing them is not applied from text yet');
   }
+  // The model's inference now serves twice: what it already got wrong, and runEdit's baseline.
+  const before = inferShapes(model);
+  const problems = textProblems(checked.value, spans, source, baselineProblems(model, before));
+  if (problems.length) return { ok: false, errors: problems };
   let edit: TextEdit | undefined;
   try {
     runEdit(model, 'edit-text', label, () => {
       edit = applyGraph(model.graph, proto.graph ?? {});
       return edit.summary;
-    });
+    }, before);
   } catch (e) {
     if (!(e instanceof WorkbenchError)) throw e;
     return at(lineNamed(spans, e.message), e.message);

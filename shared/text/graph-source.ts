@@ -57,7 +57,9 @@ export function irGraph(g: Graph): GraphSource {
     initializers: g.initializers.values(),
     sparseInitializers: g.extra.sparseInitializer ?? [],
     valueInfo: g.extra.valueInfo ?? [],
-    nodes: () => [...g.nodes].map(irNode),
+    nodes: function* () {
+      for (const n of g.nodes) yield irNode(n);
+    },
   };
 }
 

@@ -47,9 +47,13 @@ export function quoteBytes(b: Uint8Array): string {
   return quote(decodeUtf8Lossless(b));
 }
 
+/** Longer than any word that starts a type or names an element type (`float8e4m3fnuz`, `sparse_tensor`). */
+const MAX_TYPE_WORD = 16;
+
 /** A name: bare when it is an identifier (and not a type word), else quoted. */
 export function nameText(s: string, elemTypeWords: ReadonlySet<string>): string {
-  return IDENT.test(s) && !TYPE_WORDS.has(s) && !elemTypeWords.has(s) ? s : quote(s);
+  // Type words are short: a longer identifier needs no set lookups.
+  return IDENT.test(s) && (s.length > MAX_TYPE_WORD || (!TYPE_WORDS.has(s) && !elemTypeWords.has(s))) ? s : quote(s);
 }
 
 function special(x: number): string | undefined {

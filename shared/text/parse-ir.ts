@@ -4,6 +4,7 @@ import { allGraphs, IrModel } from '../ir/model.js';
 import type { IrNode } from '../ir/node.js';
 import { validateGraph } from '../ir/validate.js';
 import { parseModel, type ParseOptions, type ParseResult } from './parser.js';
+import { nameColumn } from './text-columns.js';
 import type { TextSpan } from './text-map.js';
 
 // The text of a model as an IrModel: parsed, built into the IR, and checked (values defined,
@@ -20,11 +21,24 @@ function nodePaths(g: Graph, prefix: string, out: Map<string, IrNode>): void {
   }
 }
 
+/** The line of a span and the column of the value its error message quotes (a dangling input's name) on it. */
+function placeOf(source: string, span: TextSpan | undefined, message: string): { line: number; column: number } {
+  const line = span?.startLine ?? 1;
+  const value = /(?:reads|value|output) "([^"]+)"/.exec(message)?.[1];
+  if (!value || !span) return { line, column: 1 };
+  const lines = source.split('\n');
+  for (let l = span.endLine; l >= span.startLine; l--) {
+    const column = nameColumn(lines[l - 1] ?? '', value);
+    if (column !== undefined) return { line: l, column };
+  }
+  return { line, column: 1 };
+}
+
 /** Parses a model's text into the IR; errors (syntax or structure) have a line and column. */
 export function parseModelIr(source: string, options: ParseOptions = {}): ParseResult<IrModel> {
   const parsed = parseModel(source, options);
   if (!parsed.ok) return parsed;
-  const at = (s: TextSpan | undefined, message: string) => ({ ok: false as const, error: { line: s?.startLine ?? 1, column: 1, message } });
+  const at = (s: TextSpan | undefined, message: string) => ({ ok: false as const, error: { ...placeOf(source, s, message), message } });
   let model: IrModel;
   try {
     model = new IrModel(parsed.value, { validate: false });

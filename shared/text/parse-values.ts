@@ -12,7 +12,7 @@ import {
 } from '../onnx/proto-types.js';
 import { typedEntryCount } from '../onnx/tensor-values.js';
 import { encodeUtf8Lossless } from '../proto/utf8-escape.js';
-import { attrTypeFromName, attrTypeName } from './attribute-kinds.js';
+import { attrTypeFromName, attrTypeName } from '../onnx/attribute-kinds.js';
 import type { Token } from './lexer.js';
 import { parseFloatLiteral, TYPE_WORDS } from './literals.js';
 import { Cursor } from './parse-cursor.js';

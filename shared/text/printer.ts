@@ -17,7 +17,7 @@ import {
   type TypeProto,
   type ValueInfoProto,
 } from '../onnx/proto-types.js';
-import { attrKind, attrTypeName } from './attribute-kinds.js';
+import { attrKind, attrTypeName } from '../onnx/attribute-kinds.js';
 import { irGraph, irNode, protoGraph, protoNode, type GraphSource, type NodeSource } from './graph-source.js';
 import { float32Text, float64Text, isIdentifier, nameText, quote, quoteBytes } from './literals.js';
 import { tensorDigest } from './tensor-digest.js';
@@ -44,43 +44,67 @@ export const DEFAULT_MAX_INLINE_ELEMENTS = 100;
 
 const INDENT = 3;
 
+/** Characters of rope a Writer grows before it flattens it into a part. */
+const CHUNK = 1 << 14;
+
 class Writer {
-  // One string grown by +=: V8 keeps it as a rope until read, with less garbage than parts + join.
+  // A string grown by += (V8 keeps it as a rope, with less garbage than many parts + join), made
+  // flat every CHUNK characters: a rope of the whole text is hundreds of thousands of small
+  // objects that every young-generation GC during the print copies again; a few flat parts are not.
   private out = '';
+  private readonly parts: string[] = [];
   readonly spans: TextSpan[] = [];
   line = 1;
+  /** Characters written on the current line (no write holds a newline: strings are escaped). */
+  col = 0;
 
   constructor(readonly maxInline: number) {}
 
   w(s: string): void {
     this.out += s;
+    this.col += s.length;
   }
 
   nl(): void {
     this.out += '\n';
     this.line++;
+    this.col = 0;
+    if (this.out.length > CHUNK) {
+      // Reading a character flattens the rope in place.
+      this.out.charCodeAt(0);
+      this.parts.push(this.out);
+      this.out = '';
+    }
   }
 
   pad(n: number): void {
-    if (n > 0) this.out += ' '.repeat(n);
+    if (n > 0) {
+      this.out += ' '.repeat(n);
+      this.col += n;
+    }
   }
 
   text(): string {
-    return this.out;
+    if (this.out !== '' || this.parts.length !== 1) {
+      this.parts.push(this.out);
+      this.out = '';
+      const all = this.parts.join('');
+      this.parts.length = 0;
+      this.parts.push(all);
+    }
+    return this.parts[0]!;
+  }
+
+  /** Names separated by ', ' (no array in between: this runs for every node). */
+  names(list: readonly string[] | undefined): void {
+    if (!list) return;
+    for (let i = 0; i < list.length; i++) this.w(i ? `, ${name(list[i])}` : name(list[i]));
   }
 }
 
-// Value names repeat (each is written by its producer and every reader): quote each once.
-const nameCache = new Map<string, string>();
+/** A name as written: bare or quoted (see nameText). No cache: a Map of every value name costs more than it saves. */
 function name(s: string | undefined): string {
-  const key = s ?? '';
-  let t = nameCache.get(key);
-  if (t === undefined) {
-    t = nameText(key, ELEM_TYPE_WORDS);
-    if (nameCache.size > 100_000) nameCache.clear();
-    nameCache.set(key, t);
-  }
-  return t;
+  return nameText(s ?? '', ELEM_TYPE_WORDS);
 }
 
 function typeOrNothing(t: TypeProto | undefined): string | undefined {
@@ -222,13 +246,15 @@ function printNode(node: NodeSource, w: Writer, indent: number, path: string): v
   const start = w.line;
   w.pad(indent);
   if (p.name) w.w(`[${name(p.name)}] `);
-  w.w((p.output ?? []).map(name).join(', '));
+  w.names(p.output);
   w.w(' = ');
   w.w(opText(p));
   const attrs = p.attribute ?? [];
   const hasGraph = attrs.some((a) => a.g !== undefined || (a.graphs?.length ?? 0) > 0);
   if (attrs.length && !hasGraph) attributes(node, w, indent, path);
-  w.w(` (${(p.input ?? []).map(name).join(', ')})`);
+  w.w(' (');
+  w.names(p.input);
+  w.w(')');
   if (attrs.length && hasGraph) attributes(node, w, indent, path);
   w.spans.push({ kind: 'node', id: node.id, path, name: p.name ?? '', startLine: start, endLine: w.line });
   w.nl();
@@ -242,6 +268,7 @@ function nodeList(nodes: Iterable<NodeSource>, w: Writer, indent: number, prefix
 /** `name (inputs) => (outputs) <initializers, value_info> { nodes }`, nodes at `indent`. */
 function graphBody(g: GraphSource, w: Writer, indent: number, prefix: string): void {
   const start = w.line;
+  const startColumn = w.col + 1;
   const outer = indent - INDENT;
   w.w(`${name(g.name)} (${g.inputs.map(valueInfoText).join(', ')}) => (${g.outputs.map(valueInfoText).join(', ')})`);
   const inits = [...g.initializers];
@@ -271,7 +298,7 @@ function graphBody(g: GraphSource, w: Writer, indent: number, prefix: string): v
   nodeList(g.nodes(), w, indent, prefix);
   w.pad(outer);
   w.w('}');
-  w.spans.push({ kind: 'graph', path: prefix, name: g.name, startLine: start, endLine: w.line });
+  w.spans.push({ kind: 'graph', path: prefix, name: g.name, startLine: start, endLine: w.line, startColumn, endColumn: w.col + 1 });
 }
 
 function modelHeader(m: ModelProto): string[] {

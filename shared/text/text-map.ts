@@ -17,6 +17,10 @@ export interface TextSpan {
   name: string;
   startLine: number;
   endLine: number;
+  /** For a graph: the 1-based column where it starts on startLine (a subgraph starts after `name: graph = `). */
+  startColumn?: number;
+  /** For a graph: the 1-based column just after its closing `}` on endLine. */
+  endColumn?: number;
 }
 
 /** Printed text with the lines each node (and graph, function, initializer) takes. */

@@ -83,6 +83,9 @@ describe('recipes in Chromium (onnx-workbench serve)', () => {
     await expect.poll(nodeCount, { timeout: 20_000 }).toBe('2 nodes');
     await expect.poll(() => history().getByLabel('verification passed').count(), { timeout: 60_000 }).toBe(1);
 
+    // The browser host has no folder dialog: Choose… puts the cursor in the path field.
+    await recipes().getByRole('button', { name: 'Choose…' }).click();
+    await expect.poll(() => page().evaluate(() => (globalThis as unknown as { document: { activeElement: { getAttribute(n: string): string | null } | null } }).document.activeElement?.getAttribute('aria-label'))).toBe('recipe folder');
     await recipes().getByLabel('recipe folder').fill(join(dir, 'recipes'));
     await recipes().getByRole('button', { name: 'Use folder' }).click();
     await expect.poll(() => recipes().textContent()).toContain('No recipes in this folder yet.');

@@ -8,7 +8,8 @@ import { checkPrerequisites, cspViolations, launchBrowser, screenshot, serve, ty
 // The ONNX text editor in Chromium against `onnx-workbench serve`: selecting a node reveals and
 // highlights its line; an attribute changed in the text and applied (Ctrl+S) becomes one history
 // step the node panel shows, and undo restores it; a syntax error is a marker at its line and
-// nothing changes; moving the cursor onto a node's line selects it in the graph.
+// nothing changes; the selection's text applied in place (a renamed value read outside it is
+// refused); moving the cursor onto a node's line selects it in the graph.
 
 describe('ONNX text editor in Chromium (onnx-workbench serve)', () => {
   let served: Served;
@@ -139,6 +140,36 @@ describe('ONNX text editor in Chromium (onnx-workbench serve)', () => {
     await history().getByRole('button', { name: 'Undo' }).click();
     await expect.poll(() => relu.textContent(), { timeout: 20_000 }).not.toContain('LeakyRelu');
     await expect.poll(async () => (await lines()).join('\n'), { timeout: 20_000 }).toContain('[relu] y = Relu (b)');
+  });
+
+  it('the selection’s text is applied in place as one step; undo restores it', async () => {
+    const relu = page().getByRole('button', { name: 'graph node relu' });
+    await relu.click();
+    await editor().getByRole('combobox', { name: 'text scope' }).selectOption('selection');
+    await expect.poll(async () => (await lines()).join('\n'), { timeout: 20_000 }).toBe('[relu] y = Relu (b)\n');
+    await page().locator('.text-editor .view-line', { hasText: '[relu] y = Relu' }).click();
+    await page().keyboard.press('Home');
+    await page().keyboard.press('Shift+End');
+    await paste('[relu] y = Sigmoid (b)');
+    await page().keyboard.press('Control+s');
+    await expect.poll(() => editor().getByLabel('text status').textContent(), { timeout: 20_000 }).toMatch(/^applied as step 1/);
+    await expect.poll(() => relu.textContent(), { timeout: 20_000 }).toContain('Sigmoid');
+    await expect.poll(() => nodeCount()).toBe('3 nodes');
+    await screenshot(page(), 'text-07-selection-applied');
+    // A value read outside the selection keeps its name, else nothing changes.
+    await page().locator('.text-editor .view-line', { hasText: '[relu] y = Sigmoid' }).click();
+    await page().keyboard.press('Home');
+    await page().keyboard.press('Shift+End');
+    await paste('[relu] z = Sigmoid (b)');
+    await editor().getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => editor().getByLabel('text status').textContent(), { timeout: 20_000 }).toMatch(/value "y" is read outside the selection/);
+    await editor().getByRole('button', { name: 'Revert' }).click();
+    await history().getByRole('button', { name: 'Undo' }).click();
+    await expect.poll(() => relu.textContent(), { timeout: 20_000 }).not.toContain('Sigmoid');
+    await relu.click();
+    await expect.poll(async () => (await lines()).join('\n'), { timeout: 20_000 }).toBe('[relu] y = Relu (b)\n');
+    await editor().getByRole('combobox', { name: 'text scope' }).selectOption('graph');
+    await expect.poll(async () => (await lines()).join('\n'), { timeout: 20_000 }).toContain('[conv] c = Conv');
   });
 
   it('moving the cursor onto a node’s line selects the node in the graph', async () => {

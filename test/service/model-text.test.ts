@@ -6,7 +6,8 @@ import { WorkbenchService } from '../../electron/service/workbench-service.js';
 import { writeConvBnRelu } from './conv-bn-model.js';
 
 // The model as text through the service: printed with node lines, applied back as one undoable
-// step, refused with positioned problems (and the model unchanged) when it does not parse or check.
+// step (the whole model, a selection, an If branch), refused with positioned problems (and the
+// model unchanged) when it does not parse or check.
 
 describe('model text in the service', () => {
   let dir: string;
@@ -33,8 +34,25 @@ describe('model text in the service', () => {
     const span = t.spans.find((s) => s.id === conv.id)!;
     expect(t.text.split('\n')[span.startLine - 1]).toMatch(/\[conv\] c = Conv <kernel_shape: ints = \[3, 3\]/);
     const sel = await service.getModelText({ modelId, nodes: [conv.id] });
-    expect(sel.editable).toBe(false);
+    expect(sel.editable).toBe(true);
     expect(sel.text.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('applies the text of a selection in place as one step, and refuses one whose shapes do not fit', async () => {
+    const relu = [...ir().graph.nodes].find((n) => n.name === 'relu')!;
+    const sel = await service.getModelText({ modelId, nodes: [relu.id] });
+    expect(sel.text).toBe('[relu] y = Relu (b)\n');
+    const r = await service.applyModelText({ modelId, text: '[relu] y = Elu <alpha: float = 0.5> (b)\n', nodes: [relu.id], version: sel.version });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.edit.diff.removed).toEqual([relu.id]);
+    expect([...ir().graph.nodes].map((n) => n.opType)).toEqual(['Conv', 'BatchNormalization', 'Elu']);
+    // The Conv's output is float[1,4,8,8]; W is float[4,3,3,3]: they do not broadcast.
+    const conv = [...ir().graph.nodes].find((n) => n.name === 'conv')!;
+    const bad = await service.applyModelText({ modelId, text: '[conv] c = Add (x, W)\n', nodes: [conv.id] });
+    expect(bad.ok ? undefined : bad.errors[0]).toMatchObject({ line: 1, column: 20, message: expect.stringMatching(/"conv" \(Add\): input "W" float\[4,3,3,3\] does not broadcast with "x" float\[1,3,8,8\]/) });
+    await service.undo({ modelId });
+    expect([...ir().graph.nodes].map((n) => n.opType)).toEqual(['Conv', 'BatchNormalization', 'Relu']);
   });
 
   it('applies an attribute edit as one step that undo reverts; doc strings not in the text stay', async () => {
@@ -91,7 +109,7 @@ describe('model text in the service', () => {
 });
 
 describe('text of a subgraph in the service', () => {
-  it('prints an If branch by its graph path, read only, with its nodes’ ids', async () => {
+  it('prints an If branch by its graph path with its nodes’ ids, and applies its edited text to that branch', async () => {
     const { attrGraph, ElemType, graph, model, modelBytes, node, tensor, valueInfo } = await import('../../shared/builder/index.js');
     const F = ElemType.FLOAT;
     const branch = (name: string, v: number) =>
@@ -117,13 +135,21 @@ describe('text of a subgraph in the service', () => {
       const ifNode = [...service.document(modelId).model.ir.graph.nodes].find((n) => n.opType === 'If')!;
       const then = ifNode.subgraphs.find((s) => s.attribute === 'then_branch')!.graph;
       const t = await service.getModelText({ modelId, path: [{ nodeId: ifNode.id, attribute: 'then_branch' }] });
-      expect(t.editable).toBe(false);
+      expect(t.editable).toBe(true);
       expect(t.text.split('\n')[0]).toMatch(/^then \(\) => \(float\[1\] then_out\)/);
       expect(t.text).not.toContain('else_add');
       const add = [...then.nodes].find((n) => n.name === 'then_add')!;
       const span = t.spans.find((s) => s.id === add.id)!;
       expect(t.text.split('\n')[span.startLine - 1]).toContain('[then_add] then_out = Add (x, then_c)');
       await expect(service.getModelText({ modelId, path: [{ nodeId: ifNode.id, attribute: 'body' }] })).rejects.toMatchObject({ code: 'BAD_GRAPH_PATH' });
+      const path = [{ nodeId: ifNode.id, attribute: 'then_branch' }];
+      const r = await service.applyModelText({ modelId, path, text: t.text.replace('= Add (x, then_c)', '= Mul (x, then_c)'), version: t.version });
+      expect(r.ok).toBe(true);
+      const whole = (await service.getModelText({ modelId })).text;
+      expect(whole).toContain('[then_add] then_out = Mul (x, then_c)');
+      expect(whole).toContain('[else_add] else_out = Add (x, else_c)');
+      await service.undo({ modelId });
+      expect((await service.getModelText({ modelId })).text).toContain('[then_add] then_out = Add (x, then_c)');
     } finally {
       await service.dispose();
       await rm(dir, { recursive: true, force: true });

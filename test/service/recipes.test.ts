@@ -39,6 +39,8 @@ describe('recipes in the service', () => {
     expect(recipe.steps).toEqual([{ operation: 'fuse-conv-batchnorm' }, { operation: 'quantize-dynamic', options: { perChannel: true } }]);
 
     await expect(service.saveRecipe({ name: 'fuse-int8.json', text: saved.text })).rejects.toThrow(/no recipe folder chosen/);
+    // The service has no folder dialog (the browser host): the user types the path; Electron's IPC answers with its own.
+    expect(await service.chooseRecipeFolder()).toEqual({ native: false, folder: null });
     await expect(service.setRecipeFolder(join(dir, 'missing'))).rejects.toThrow(/not a folder/);
     expect((await service.setRecipeFolder(dir)).recipes).toEqual([]);
     const listed = await service.saveRecipe({ name: 'fuse-int8.json', text: saved.text });

@@ -27,15 +27,15 @@ describe('parseModelIr', () => {
     expect(count).toBe(10);
   });
 
-  it('places a value no one defines at the node that reads it', () => {
+  it('places a value no one defines at its name in the node that reads it', () => {
     const r = parseModelIr('<ir_version: 8, opset_import: ["" : 17]>\ng (float[2] x) => (float[2] z) {\n  y = Relu (x)\n  [b] z = Add (y, nope)\n}');
-    expect(r.ok ? undefined : r.error).toMatchObject({ line: 4, column: 1 });
+    expect(r.ok ? undefined : r.error).toMatchObject({ line: 4, column: 19 }); // at "nope"
     expect(r.ok ? '' : r.error.message).toMatch(/node "b" \(Add\) reads "nope"/);
   });
 
-  it('places a graph output no one produces at the graph', () => {
+  it('places a graph output no one produces at its name in the signature', () => {
     const r = parseModelIr('<ir_version: 8, opset_import: ["" : 17]>\n\ng (float[2] x) => (float[2] w) {\n  y = Relu (x)\n}');
-    expect(r.ok ? undefined : r.error).toMatchObject({ line: 3, column: 1 });
+    expect(r.ok ? undefined : r.error).toMatchObject({ line: 3, column: 29 }); // at "w" in the signature
   });
 
   it('passes syntax errors through', () => {

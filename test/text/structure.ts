@@ -1,5 +1,5 @@
 import type { AttributeProto, FunctionProto, GraphProto, ModelProto, NodeProto, TensorProto, TypeProto, ValueInfoProto } from '../../shared/onnx/proto-types.js';
-import { attrKind } from '../../shared/text/attribute-kinds.js';
+import { attrKind } from '../../shared/onnx/attribute-kinds.js';
 import { tensorValues } from '../../shared/verify/tensor-data.js';
 
 // A model's structure as plain data, for comparing a model with its text read back: nodes,

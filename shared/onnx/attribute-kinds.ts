@@ -1,4 +1,4 @@
-import { AttrType, type AttributeProto } from '../onnx/proto-types.js';
+import { AttrType, type AttributeProto } from './proto-types.js';
 
 // Attribute type names as the text writes them (`axis: int = 1`), and an attribute's type when
 // an old file left AttributeProto.type unset.
