@@ -59,7 +59,9 @@ function steps(m: IrModel, details: Record<string, unknown>): Step[] {
     for (const g of groups) {
       if (!g.removed.length) continue;
       const removed = new Set(g.removed);
-      for (const s of g.sources) kept.set(s, [...Array(g.size).keys()].filter((c) => !removed.has(c)));
+      // A head group's sources keep every channel of each kept head.
+      const unit = g.headSize ?? 1;
+      for (const s of g.sources) kept.set(s, [...Array(g.size * unit).keys()].filter((c) => !removed.has(Math.floor(c / unit))));
     }
     const seen = new Set<string>();
     for (const g of groups) {

@@ -37,7 +37,7 @@ function interceptSlot(graph: Graph, node: IrNode, outs: number): InterceptSlot 
       write: (v, mode) => writeWeight(graph, name, w.dims, mode === 'set' ? v : v.map((x, i) => x + readWeight(graph, name)!.values[i]!)),
     };
   };
-  if (node.opType === 'Conv' || node.opType === 'Gemm') {
+  if (node.opType === 'Conv' || node.opType === 'ConvTranspose' || node.opType === 'Gemm') {
     if (node.inputs[2]) return existing(node.inputs[2]);
     return {
       read: () => new Float32Array(outs),
@@ -60,7 +60,7 @@ function interceptSlot(graph: Graph, node: IrNode, outs: number): InterceptSlot 
 
 /** Per output channel: the channel axis of the layer's output, and its row layout. */
 function outputLayout(node: IrNode, dims: readonly number[]): { channels: number; inner: number } {
-  if (node.opType === 'Conv') return { channels: dims[1]!, inner: dims.slice(2).reduce((a, b) => a * b, 1) };
+  if (node.opType === 'Conv' || node.opType === 'ConvTranspose') return { channels: dims[1]!, inner: dims.slice(2).reduce((a, b) => a * b, 1) };
   return { channels: dims[dims.length - 1]!, inner: 1 };
 }
 
@@ -75,17 +75,18 @@ export interface LayerRecovery {
 }
 
 /**
- * Refits `node` (Conv 2-D of group 1, Gemm, MatMul with a constant weight): `inputs` are its
+ * Refits `node` (Conv or ConvTranspose 2-D of group 1, Gemm, MatMul with a constant weight): `inputs` are its
  * input on the pruned model, `targets` its output on the original; `keptOut` the original output
  * channels it still has (all when undefined).
  */
 export function refitLayer(graph: Graph, node: IrNode, inputs: readonly Activation[], targets: readonly Activation[], keptOut: readonly number[] | undefined, o: RefitOptions): LayerRecovery {
   const lw = layerWeight(graph, node);
   const skip = (why: string): LayerRecovery => ({ node: node.name, kind: 'refit', skipped: why });
-  if (!lw || node.opType === 'ConvTranspose') return skip('not a Conv, Gemm or MatMul with a float32 weight');
+  if (!lw) return skip('not a Conv, ConvTranspose, Gemm or MatMul with a float32 weight');
   if (node.opType === 'Gemm' && (attrFloat(node, 'alpha', 1) !== 1 || attrFloat(node, 'beta', 1) !== 1 || attrInt(node, 'transA', 0) !== 0)) return skip('Gemm with alpha, beta or transA');
-  const conv = node.opType === 'Conv';
-  if (conv && (lw.dims.length !== 4 || attrInt(node, 'group', 1) !== 1 || attrString(node, 'auto_pad', 'NOTSET') !== 'NOTSET')) return skip('Conv other than 2-D, group 1, explicit pads');
+  const transposed = node.opType === 'ConvTranspose';
+  const conv = node.opType === 'Conv' || transposed;
+  if (conv && (lw.dims.length !== 4 || attrInt(node, 'group', 1) !== 1 || attrString(node, 'auto_pad', 'NOTSET') !== 'NOTSET')) return skip(`${node.opType} other than 2-D, group 1, explicit pads`);
   const full = outputLayout(node, targets[0]!.dims).channels;
   const kept = keptOut ?? [...Array(full).keys()];
   const outs = kept.length;
@@ -107,6 +108,14 @@ export function refitLayer(graph: Graph, node: IrNode, inputs: readonly Activati
   const [sh, sw] = conv ? (attrInts(node, 'strides') ?? [1, 1]) : [1, 1];
   const [dh, dw] = conv ? (attrInts(node, 'dilations') ?? [1, 1]) : [1, 1];
   const pads = conv ? (attrInts(node, 'pads') ?? [0, 0, 0, 0]) : [0, 0, 0, 0];
+  // The input row (column) a kernel tap reads for an output row: Conv's im2col; ConvTranspose's output gathers input iy
+  // through tap ky where oy = iy·s − pad + ky·d (−1: none).
+  const tap = transposed
+    ? (o: number, kk: number, st: number, d: number, pad: number) => {
+        const n = o + pad - kk * d;
+        return n % st === 0 ? n / st : -1;
+      }
+    : (o: number, kk: number, st: number, d: number, pad: number) => o * st - pad + kk * d;
   for (const [s, t] of targets.entries()) {
     const a = inputs[s]!;
     if (conv) {
@@ -120,9 +129,9 @@ export function refitLayer(graph: Graph, node: IrNode, inputs: readonly Activati
             let f = 0;
             for (let ci = 0; ci < c!; ci++) {
               for (let ky = 0; ky < kh; ky++) {
-                const iy = oy * sh! - pads[0]! + ky * dh!;
+                const iy = tap(oy, ky, sh!, dh!, pads[0]!);
                 for (let kx = 0; kx < kw; kx++, f++) {
-                  const ix = ox * sw! - pads[1]! + kx * dw!;
+                  const ix = tap(ox, kx, sw!, dw!, pads[1]!);
                   x[f] = iy >= 0 && iy < h! && ix >= 0 && ix < w! ? a.data[((b * c! + ci) * h! + iy) * w! + ix]! : 0;
                 }
               }
@@ -148,7 +157,8 @@ export function refitLayer(graph: Graph, node: IrNode, inputs: readonly Activati
   for (let f = 0; f < features; f++) {
     for (let q = 0; q < outs; q++) {
       const v = sol[f * outs + q]!;
-      if (conv) wv[q * features + f] = v;
+      if (transposed) wv[(Math.floor(f / (kh * kw)) * outs + q) * kh * kw + (f % (kh * kw))] = v;
+      else if (conv) wv[q * features + f] = v;
       else if (lw.outAxis === 1) wv[f * outs + q] = v;
       else wv[q * k + f] = v;
     }

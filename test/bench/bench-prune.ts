@@ -129,6 +129,8 @@ async function benchModel(m: BenchModel, dir: string, host: RuntimeHost): Promis
   }
   console.log(`  fit error      rel L2 ${recovery.errorBefore.relativeL2.toFixed(4)} → ${recovery.errorAfter.relativeL2.toFixed(4)}, cosine ${recovery.errorBefore.cosine.toFixed(4)} → ${recovery.errorAfter.cosine.toFixed(4)}, top-1 ${top1(recovery.errorBefore.top1Agreement)} → ${top1(recovery.errorAfter.top1Agreement)}`);
   console.log(`  held-out error rel L2 ${held.before.relativeL2.toFixed(4)} → ${held.after.relativeL2.toFixed(4)}, cosine ${held.before.cosine.toFixed(4)} → ${held.after.cosine.toFixed(4)}, top-1 ${top1(held.before.top1Agreement)} → ${top1(held.after.top1Agreement)}`);
+  const skipped = recovery.layers.filter((l) => l.skipped);
+  if (skipped.length) console.log(`  not refitted   ${skipped.map((l) => `${l.node} (${l.skipped})`).join('; ')}`);
   if (!recovery.applied) console.log(`  recovery was worse on the fit samples and was undone`);
   console.log(`  recovery       held-out error ${reduction.toFixed(2)}x lower  (target ≥ ${RECOVERY_TARGET}x) ${pass(reduction >= RECOVERY_TARGET)}`);
   return paramsRatio <= PARAMS_TARGET && reduction >= RECOVERY_TARGET && (!m.speedTarget || speedup >= SPEEDUP_TARGET);
