@@ -20,6 +20,7 @@ export async function pruneGroups(editor: ModelEditor, ir: IrModel, criterion: '
     norms: g.norms,
     consumers: g.consumers.map((c) => named(c.node)),
     unsafe: g.unsafe ? { node: g.unsafe.node, id: ids.get(g.unsafe.node) ?? null, reason: g.unsafe.reason } : null,
+    ...(g.headSize ? { headSize: g.headSize } : {}),
   }));
   return { version, criterion, groups };
 }

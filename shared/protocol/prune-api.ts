@@ -24,6 +24,8 @@ export interface PruneSettings {
   samples: number;
   /** Timed runs of each state for the latency. */
   runs: number;
+  /** Structured: prune the residual stream (hidden size) too; sparsity is then the fraction of parameters removed. */
+  hidden?: boolean;
 }
 
 export const DEFAULT_PRUNE_SETTINGS: PruneSettings = { method: 'channels', criterion: 'l1', sparsity: 0.5, recover: true, calibration: 'generated', samples: 8, runs: 20 };
@@ -36,6 +38,8 @@ export interface AppChannelGroup {
   norms: number[];
   consumers: { name: string; id: number }[];
   unsafe: { node: string; id: number | null; reason: string } | null;
+  /** Channels per head when the group's units are attention heads (size and norms are then per head). */
+  headSize?: number;
 }
 
 export interface PruneGroups {
@@ -66,6 +70,7 @@ export const pruneSettingsSchema: z.ZodType<PruneSettings> = z.strictObject({
   calibration: z.enum(['settings', 'generated']),
   samples: z.number().int().min(1).max(10_000),
   runs: z.number().int().min(1).max(10_000),
+  hidden: z.boolean().optional(),
 });
 
 const anyNumber = z.custom<number>((v) => typeof v === 'number', { message: 'expected a number' });
@@ -81,6 +86,7 @@ const groupsSchema: z.ZodType<PruneGroups> = z.object({
       norms: z.array(anyNumber),
       consumers: z.array(named),
       unsafe: z.object({ node: z.string(), id: z.number().int().nullable(), reason: z.string() }).nullable(),
+      headSize: z.number().int().positive().optional(),
     }),
   ),
 });
@@ -89,6 +95,8 @@ const groupsSchema: z.ZodType<PruneGroups> = z.object({
 export const pruneMethods = {
   /** Every coupled channel group of the model with its channel norms (a dry run: the model is left as it is). */
   getPruneGroups: { params: z.strictObject({ modelId: modelIdSchema, criterion: z.enum(['l1', 'l2']) }), result: groupsSchema },
+  /** The prune settings last used on this model (remembered per model, as verification settings are), or the defaults. */
+  getPruneSettings: { params: z.strictObject({ modelId: modelIdSchema }), result: pruneSettingsSchema },
   /** Prunes (and recovers) as a job (progress events, cancelJob); getPrune has the edit once done. */
   startPrune: {
     params: z.strictObject({ modelId: modelIdSchema, version: versionSchema.optional(), settings: pruneSettingsSchema, selection: selectionSchema.optional() }),

@@ -8,6 +8,9 @@ import type { IrNode } from '../ir/node.js';
 import { NormalEquations } from './ridge.js';
 import { layerWeight, readWeight, writeWeight } from './weights.js';
 
+/** The relative λs tried when none is given. */
+export const RIDGE_CANDIDATES = [1e-4, 1e-3, 1e-2, 0.1, 1];
+
 /** One sample's value of a tensor. */
 export interface Activation {
   dims: readonly number[];
@@ -15,8 +18,8 @@ export interface Activation {
 }
 
 export interface RefitOptions {
-  /** λ relative to the mean diagonal of XᵀX. */
-  ridge: number;
+  /** λ relative to the mean diagonal of XᵀX; undefined: chosen among RIDGE_CANDIDATES on held-out samples (a quarter of them). */
+  ridge?: number;
   /** Rows used at most (sampled evenly over samples and positions). */
   maxRows: number;
 }
@@ -70,6 +73,8 @@ export interface LayerRecovery {
   kind: 'refit' | 'bias';
   rows?: number;
   cols?: number;
+  /** The relative λ used (chosen on held-out samples unless given); null: no λ did better than the layer as pruned. */
+  ridge?: number | null;
   /** Why it was skipped. */
   skipped?: string;
 }
@@ -97,7 +102,10 @@ export function refitLayer(graph: Graph, node: IrNode, inputs: readonly Activati
   const kw = conv ? lw.dims[3]! : 1;
   const features = k * kh * kw;
   const cols = features + (slot ? 1 : 0);
-  const eq = new NormalEquations(cols, outs);
+  // With a λ to choose, every fourth sample's rows validate the candidates (samples, not rows: neighbouring pixels are alike).
+  const choose = o.ridge === undefined && targets.length >= 4;
+  const fitEq = new NormalEquations(cols, outs);
+  const valEq = new NormalEquations(cols, outs);
   const x = new Float64Array(cols);
   const y = new Float64Array(outs);
   if (slot) x[features] = 1;
@@ -118,6 +126,7 @@ export function refitLayer(graph: Graph, node: IrNode, inputs: readonly Activati
     : (o: number, kk: number, st: number, d: number, pad: number) => o * st - pad + kk * d;
   for (const [s, t] of targets.entries()) {
     const a = inputs[s]!;
+    const eq = choose && s % 4 === 3 ? valEq : fitEq;
     if (conv) {
       const [n, c, h, w] = a.dims as number[];
       const [, , oh, ow] = t.dims as number[];
@@ -152,20 +161,35 @@ export function refitLayer(graph: Graph, node: IrNode, inputs: readonly Activati
       }
     }
   }
-  const sol = eq.solve(o.ridge, slot ? 1 : 0);
-  const wv = new Float32Array(lw.dims.reduce((p, d) => p * d, 1));
-  for (let f = 0; f < features; f++) {
-    for (let q = 0; q < outs; q++) {
-      const v = sol[f * outs + q]!;
-      if (transposed) wv[(Math.floor(f / (kh * kw)) * outs + q) * kh * kw + (f % (kh * kw))] = v;
-      else if (conv) wv[q * features + f] = v;
-      else if (lw.outAxis === 1) wv[f * outs + q] = v;
-      else wv[q * k + f] = v;
+  // Where feature f's weight for output q lies in the layer's weight tensor.
+  const at = (f: number, q: number) =>
+    transposed ? (Math.floor(f / (kh * kw)) * outs + q) * kh * kw + (f % (kh * kw)) : conv ? q * features + f : lw.outAxis === 1 ? f * outs + q : q * k + f;
+  // The ridge pulls toward the pruned layer's own weights (the original's, sliced), not toward zero: where rows are few
+  // (a squeeze-excite Conv sees one per sample) the refit stays near what the layer was.
+  const current = readWeight(graph, lw.init)!.values;
+  const bias = slot?.read();
+  const prior = new Float64Array(cols * outs);
+  for (let f = 0; f < features; f++) for (let q = 0; q < outs; q++) prior[f * outs + q] = current[at(f, q)]!;
+  if (slot) for (let q = 0; q < outs; q++) prior[features * outs + q] = bias![q]!;
+  let ridge: number | null = o.ridge ?? 0.1;
+  if (choose) {
+    // The layer as it is (λ = ∞) is a candidate too: a refit that does worse on the held-out samples is not made.
+    let best = valEq.squaredError(prior);
+    ridge = null;
+    for (const c of RIDGE_CANDIDATES) {
+      const e = valEq.squaredError(fitEq.solve(c, slot ? 1 : 0, prior));
+      if (e < best) [best, ridge] = [e, c];
     }
   }
+  fitEq.merge(valEq);
+  const eq = fitEq;
+  if (ridge === null) return { node: node.name, kind: 'refit', rows: eq.rows, cols, ridge: null, skipped: 'the layer as pruned did better on held-out samples than any refit' };
+  const sol = eq.solve(ridge, slot ? 1 : 0, prior);
+  const wv = new Float32Array(lw.dims.reduce((p, d) => p * d, 1));
+  for (let f = 0; f < features; f++) for (let q = 0; q < outs; q++) wv[at(f, q)] = sol[f * outs + q]!;
   writeWeight(graph, lw.init, lw.dims, wv);
   if (slot) slot.write(Float32Array.from({ length: outs }, (_, q) => sol[features * outs + q]!), 'set');
-  return { node: node.name, kind: 'refit', rows: eq.rows, cols };
+  return { node: node.name, kind: 'refit', rows: eq.rows, cols, ridge };
 }
 
 /** Mean of each output channel over samples and positions. */

@@ -41,7 +41,7 @@ describe('least-squares refit', () => {
     const m = t.model([['x', [5, 6]]], ['y']);
     const { r, proto } = await recoverToy(m, { channels: { mm1: [2, 3] } }, {}, 1e-9);
     expect(r.method).toBe('least-squares');
-    expect(r.layers).toEqual([{ node: 'mm2', kind: 'refit', rows: 30, cols: 3 }]);
+    expect(r.layers).toEqual([{ node: 'mm2', kind: 'refit', rows: 30, cols: 3, ridge: 1e-9 }]);
     expect(r.errorBefore.relativeL2).toBeGreaterThan(0.1);
     expect(r.errorAfter.relativeL2).toBeLessThan(1e-4);
     expect(r.heldOutError!.after.relativeL2).toBeLessThan(1e-4);
