@@ -103,6 +103,9 @@ export function PrunePanel({ backend, model, selection, version, edit, onGroupNo
   };
   const cut = group ? Math.min(Math.round(s.sparsity * group.size), group.size - 1) : 0;
   const pickedCount = Object.values(channels).reduce((a, c) => a + c.length, 0);
+  // Picks in a head group are heads.
+  const pickedHeads = Object.entries(channels).reduce((a, [k, c]) => a + (groups?.groups.find((g) => groupKey(g) === k)?.headSize ? c.length : 0), 0);
+  const pickedWhat = pickedHeads === pickedCount ? `head${pickedCount === 1 ? '' : 's'}` : pickedHeads ? `channels and heads` : `channel${pickedCount === 1 ? '' : 's'}`;
 
   return (
     <section className="panel prune" aria-label="prune">
@@ -119,7 +122,7 @@ export function PrunePanel({ backend, model, selection, version, edit, onGroupNo
             void run();
           }}
         >
-          <p className="muted">{picking ? `The ${pickedCount} picked channel${pickedCount === 1 ? '' : 's'} (other groups left alone)` : `For ${ids ? `${ids.length} selected node${ids.length === 1 ? '' : 's'}` : 'the whole model'}`}</p>
+          <p className="muted">{picking ? `The ${pickedCount} picked ${pickedWhat} (other groups left alone)` : `For ${ids ? `${ids.length} selected node${ids.length === 1 ? '' : 's'}` : 'the whole model'}`}</p>
           <label>
             method{' '}
             <select aria-label="prune method" value={s.method} onChange={(e) => set({ method: e.target.value as PruneSettings['method'] })}>
