@@ -83,7 +83,7 @@ function handlersForWindow(host: IpcHost, models: WindowModels, contents: WebCon
     },
     readRecipe: (name) => service.readRecipe(name),
     saveRecipe: (p) => service.saveRecipe(p),
-    getPruneGroups: (modelId, criterion) => service.getPruneGroups(modelId, criterion),
+    getPruneGroups: (modelId, criterion, hidden) => service.getPruneGroups(modelId, criterion, hidden),
     getPruneSettings: (modelId) => service.getPruneSettings(modelId),
     startPrune: (p) => service.startPrune(p),
     getPrune: (jobId) => service.getPrune(jobId),

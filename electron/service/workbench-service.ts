@@ -641,8 +641,8 @@ export class WorkbenchService implements Backend {
   }
 
   /** The coupled channel groups with their norms (prune-channels' dry run). */
-  async getPruneGroups(modelId: string, criterion: 'l1' | 'l2'): Promise<PruneGroups> {
-    return pruneGroups(this.editor(modelId), this.document(modelId).model.ir, criterion);
+  async getPruneGroups(modelId: string, criterion: 'l1' | 'l2', hidden?: boolean): Promise<PruneGroups> {
+    return pruneGroups(this.editor(modelId), this.document(modelId).model.ir, criterion, hidden);
   }
 
   async getPruneSettings(modelId: string): Promise<PruneSettings> {

@@ -170,8 +170,8 @@ export abstract class CallBackend implements Backend {
     return this.calls.saveRecipe(params);
   }
 
-  getPruneGroups(modelId: string, criterion: 'l1' | 'l2'): Promise<PruneGroups> {
-    return this.calls.getPruneGroups(modelId, criterion);
+  getPruneGroups(modelId: string, criterion: 'l1' | 'l2', hidden?: boolean): Promise<PruneGroups> {
+    return this.calls.getPruneGroups(modelId, criterion, hidden);
   }
 
   getPruneSettings(modelId: string): Promise<PruneSettings> {

@@ -59,12 +59,12 @@ export function PrunePanel({ backend, model, selection, version, edit, onGroupNo
     if (!open || !structured) return;
     let live = true;
     setGroupsError(null);
-    backend.getPruneGroups(model.modelId, s.criterion).then(
+    backend.getPruneGroups(model.modelId, s.criterion, !!s.hidden).then(
       (g) => live && setGroups(g),
       (e: Error) => live && (setGroups(null), setGroupsError(e.message)),
     );
     return () => void (live = false);
-  }, [backend, model.modelId, open, structured, s.criterion, version]);
+  }, [backend, model.modelId, open, structured, s.criterion, s.hidden, version]);
   useEffect(() => setPicks(new Map()), [model.modelId, version]);
 
   // The group shown: the one a selected node leads (or is consumed by), else the one chosen in the list.
@@ -101,7 +101,8 @@ export function PrunePanel({ backend, model, selection, version, edit, onGroupNo
     const result = await job.run(() => backend.startPrune({ modelId: model.modelId, settings, ...(scope ? { selection: scope } : {}), ...(version !== undefined ? { version } : {}) }));
     if (result) await edit.showEdit(result);
   };
-  const cut = group ? Math.min(Math.round(s.sparsity * group.size), group.size - 1) : 0;
+  // With the hidden size, sparsity is a fraction of parameters: each group's cut is found when pruning (the step's summary gives it), so none is drawn.
+  const cut = group && !s.hidden ? Math.min(Math.round(s.sparsity * group.size), group.size - 1) : 0;
   const pickedCount = Object.values(channels).reduce((a, c) => a + c.length, 0);
   // Picks in a head group are heads.
   const pickedHeads = Object.entries(channels).reduce((a, [k, c]) => a + (groups?.groups.find((g) => groupKey(g) === k)?.headSize ? c.length : 0), 0);
@@ -180,13 +181,16 @@ export function PrunePanel({ backend, model, selection, version, edit, onGroupNo
               {group ? (
                 <>
                   <p className="muted" aria-label="group summary">{`${group.sources.length === 1 ? `${group.sources[0]!.name} alone` : `${group.sources.length} layers coupled: ${group.sources.map((x) => x.name).join(', ')}`}; ${group.headSize ? `${group.size} attention heads of ${group.headSize} channels` : `${group.size} channels`}; ${group.consumers.length} consumer${group.consumers.length === 1 ? '' : 's'} shrink${group.consumers.length === 1 ? 's' : ''}`}</p>
+                  {group.normalizedBy && !group.unsafe ? (
+                    <p className="quantize-warning" role="note" aria-label="hidden size note">{`The hidden size: ${group.normalizedBy} normalizes over these channels, so removing them changes every LayerNorm's mean and variance (not function-preserving); recovery refits the layers that read them.`}</p>
+                  ) : null}
                   {group.unsafe ? (
                     <p className="quantize-slower" role="alert" aria-label="unsafe group">{`Cannot be pruned: ${group.unsafe.node}: ${group.unsafe.reason}`}</p>
                   ) : (
                     <>
                       {group.headSize ? <h3 className="prune-heads-title">Attention heads</h3> : null}
                       <NormBars norms={group.norms} cut={cut} picked={picked} onToggle={toggle} unit={group.headSize ? 'head' : 'channel'} />
-                      <p className="muted">{picked.size ? `${picked.size} ${unitWord(group, picked.size)} picked: ${[...picked].sort((a, b) => a - b).join(', ')}` : `${cut} weakest ${unitWord(group, cut)} below the cut at sparsity ${s.sparsity}; click bars to pick ${unitWord(group, 2)} instead`}</p>
+                      <p className="muted">{picked.size ? `${picked.size} ${unitWord(group, picked.size)} picked: ${[...picked].sort((a, b) => a - b).join(', ')}` : `${s.hidden ? `Weakest first; the cut is the fraction of every group's ${unitWord(group, 2)} that removes ${s.sparsity} of the parameters` : `${cut} weakest ${unitWord(group, cut)} below the cut at sparsity ${s.sparsity}`}; click bars to pick ${unitWord(group, 2)} instead`}</p>
                       {picked.size ? (
                         <button type="button" onClick={() => setPicks((m) => new Map([...m].filter(([k]) => k !== groupKey(group))))}>
                           Clear picks

@@ -169,8 +169,8 @@ export interface Backend {
   setRecipeFolder(folder: string): Promise<RecipeFolder>;
   readRecipe(name: string): Promise<RecipeText>;
   saveRecipe(params: { name: string; text: string; overwrite?: boolean }): Promise<RecipeFolder>;
-  /** The coupled channel groups of the model with their channel norms (a dry run). */
-  getPruneGroups(modelId: string, criterion: 'l1' | 'l2'): Promise<PruneGroups>;
+  /** The coupled channel groups of the model with their channel norms (a dry run); `hidden`: the residual stream's group too. */
+  getPruneGroups(modelId: string, criterion: 'l1' | 'l2', hidden?: boolean): Promise<PruneGroups>;
   /** The prune settings last used on this model (the defaults when none). */
   getPruneSettings(modelId: string): Promise<PruneSettings>;
   /** Prunes the selection (or the model) as a job: one history step, recovery on calibration data, parameters, size and latency measured. */

@@ -40,6 +40,8 @@ export interface AppChannelGroup {
   unsafe: { node: string; id: number | null; reason: string } | null;
   /** Channels per head when the group's units are attention heads (size and norms are then per head). */
   headSize?: number;
+  /** A residual stream's (with `hidden`): the node normalizing over its channels; pruning them is not function-preserving. */
+  normalizedBy?: string;
 }
 
 export interface PruneGroups {
@@ -87,6 +89,7 @@ const groupsSchema: z.ZodType<PruneGroups> = z.object({
       consumers: z.array(named),
       unsafe: z.object({ node: z.string(), id: z.number().int().nullable(), reason: z.string() }).nullable(),
       headSize: z.number().int().positive().optional(),
+      normalizedBy: z.string().optional(),
     }),
   ),
 });
@@ -94,7 +97,7 @@ const groupsSchema: z.ZodType<PruneGroups> = z.object({
 /** Rows of the API table (methods.ts) for pruning. */
 export const pruneMethods = {
   /** Every coupled channel group of the model with its channel norms (a dry run: the model is left as it is). */
-  getPruneGroups: { params: z.strictObject({ modelId: modelIdSchema, criterion: z.enum(['l1', 'l2']) }), result: groupsSchema },
+  getPruneGroups: { params: z.strictObject({ modelId: modelIdSchema, criterion: z.enum(['l1', 'l2']), hidden: z.boolean().optional() }), result: groupsSchema },
   /** The prune settings last used on this model (remembered per model, as verification settings are), or the defaults. */
   getPruneSettings: { params: z.strictObject({ modelId: modelIdSchema }), result: pruneSettingsSchema },
   /** Prunes (and recovers) as a job (progress events, cancelJob); getPrune has the edit once done. */

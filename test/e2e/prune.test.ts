@@ -218,11 +218,21 @@ describe('prune attention heads in Chromium, settings remembered', () => {
 
     await prune.getByLabel('prune sparsity').fill('0.25');
     await prune.getByLabel('prune hidden size').check();
+    // With the hidden size, the residual stream is a group: embeddings, the layers writing it, LayerNorm (a note says so).
+    const options = prune.getByLabel('prune group').locator('option');
+    await expect.poll(async () => (await options.allTextContents()).some((o) => /attention\.output\.dense\/MatMul.* \(32\)$/.test(o)), { timeout: 20_000 }).toBe(true);
+    const stream = (await options.allTextContents()).find((o) => /attention\.output\.dense\/MatMul.* \(32\)$/.test(o))!;
+    await prune.getByLabel('prune group').selectOption({ label: stream });
+    await expect.poll(() => prune.getByLabel('hidden size note').textContent()).toMatch(/normalizes over these channels/);
+    expect(await prune.locator('rect.norm-bar').count()).toBe(32);
+    await screenshot(page, 'prune-hidden');
     await prune.getByLabel('recover').uncheck();
     await prune.getByLabel('prune latency runs').fill('3');
     await prune.getByRole('button', { name: 'Prune', exact: true }).click();
     await expect.poll(() => history.getByLabel('prune figures').count(), { timeout: 120_000 }).toBe(1);
     expect(await history.getByLabel('prune figures').textContent()).toContain('8 of 32 channels removed (1 of 4 attention heads) in 1 groups (3 layers)');
+    await page.getByRole('searchbox', { name: 'search' }).fill('encoder.layer.0.attention.self.query/MatMul');
+    await page.getByRole('list', { name: 'search results' }).getByRole('button').first().click();
     await expect.poll(() => prune.getByLabel('group summary').textContent(), { timeout: 20_000 }).toContain('; 3 attention heads of 8 channels;');
 
     // Back after a reload: the model's remembered settings, not the defaults (0.5, recovery on, hidden off).
