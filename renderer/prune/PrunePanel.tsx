@@ -102,7 +102,8 @@ export function PrunePanel({ backend, model, selection, version, edit, onGroupNo
     if (result) await edit.showEdit(result);
   };
   // With the hidden size, sparsity is a fraction of parameters: each group's cut is found when pruning (the step's summary gives it), so none is drawn.
-  const cut = group && !s.hidden ? Math.min(Math.round(s.sparsity * group.size), group.size - 1) : 0;
+  const byParameters = (s.budget ?? (s.hidden ? 'parameters' : 'channels')) === 'parameters';
+  const cut = group && !byParameters ? Math.min(Math.round(s.sparsity * group.size), group.size - 1) : 0;
   const pickedCount = Object.values(channels).reduce((a, c) => a + c.length, 0);
   // Picks in a head group are heads.
   const pickedHeads = Object.entries(channels).reduce((a, [k, c]) => a + (groups?.groups.find((g) => groupKey(g) === k)?.headSize ? c.length : 0), 0);
@@ -153,6 +154,15 @@ export function PrunePanel({ backend, model, selection, version, edit, onGroupNo
               <input type="checkbox" aria-label="prune hidden size" checked={!!s.hidden} onChange={(e) => set({ hidden: e.target.checked })} /> hidden size too (transformers: embeddings, LayerNorm, the residual stream; sparsity is then the fraction of parameters removed; not function-preserving)
             </label>
           ) : null}
+          {structured ? (
+            <label>
+              sparsity of{' '}
+              <select aria-label="prune budget" value={byParameters ? 'parameters' : 'channels'} onChange={(e) => set({ budget: e.target.value as 'channels' | 'parameters' })}>
+                <option value="channels">each group&apos;s channels</option>
+                <option value="parameters">the model&apos;s parameters</option>
+              </select>
+            </label>
+          ) : null}
           {s.method !== 'channels' ? <p className="quantize-warning" role="note">Zeros alone do not make onnxruntime&apos;s CPU kernels faster; the step shows the measured latency.</p> : null}
           {structured ? (
             <div className="prune-group" aria-label="channel group">
@@ -190,7 +200,7 @@ export function PrunePanel({ backend, model, selection, version, edit, onGroupNo
                     <>
                       {group.headSize ? <h3 className="prune-heads-title">Attention heads</h3> : null}
                       <NormBars norms={group.norms} cut={cut} picked={picked} onToggle={toggle} unit={group.headSize ? 'head' : 'channel'} />
-                      <p className="muted">{picked.size ? `${picked.size} ${unitWord(group, picked.size)} picked: ${[...picked].sort((a, b) => a - b).join(', ')}` : `${s.hidden ? `Weakest first; the cut is the fraction of every group's ${unitWord(group, 2)} that removes ${s.sparsity} of the parameters` : `${cut} weakest ${unitWord(group, cut)} below the cut at sparsity ${s.sparsity}`}; click bars to pick ${unitWord(group, 2)} instead`}</p>
+                      <p className="muted">{picked.size ? `${picked.size} ${unitWord(group, picked.size)} picked: ${[...picked].sort((a, b) => a - b).join(', ')}` : `${byParameters ? `Weakest first; the cut is the fraction of every group's ${unitWord(group, 2)} that removes ${s.sparsity} of the parameters` : `${cut} weakest ${unitWord(group, cut)} below the cut at sparsity ${s.sparsity}`}; click bars to pick ${unitWord(group, 2)} instead`}</p>
                       {picked.size ? (
                         <button type="button" onClick={() => setPicks((m) => new Map([...m].filter(([k]) => k !== groupKey(group))))}>
                           Clear picks

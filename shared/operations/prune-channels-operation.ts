@@ -14,9 +14,10 @@ import type { Operation } from './operation.js';
 // layers (residual Adds, x·sigmoid(x)) are pruned as one group. With `channels` the user names
 // the channels; else the weakest by norm go. Its dry run's details list every group with its
 // channel norms, for a view where the user picks channels. With `hidden`, a transformer's residual
-// stream (its hidden size: embeddings, LayerNorm, every layer's hidden side) is a group too, and
-// `sparsity` is the fraction of the parameters removed: every group (heads, FFN channels, hidden
-// channels) loses the same fraction of its channels, the smallest that removes that much.
+// stream (its hidden size: embeddings, LayerNorm, every layer's hidden side) is a group too. With
+// `budget: 'parameters'` (the default with `hidden`) `sparsity` is the fraction of the parameters
+// removed: every group (heads, FFN channels, hidden channels) loses the same fraction of its
+// channels, the smallest that removes that much.
 
 export const channelOptionsSchema = z.strictObject({
   /** Fraction of each group's channels removed (without `channels`). */
@@ -26,8 +27,10 @@ export const channelOptionsSchema = z.strictObject({
   channels: z.record(z.string(), z.array(z.number().int().min(0))).optional(),
   /** Node names whose output channels are kept (their groups with them). */
   exclude: z.array(z.string().min(1)).default([]),
-  /** Prune the residual stream (hidden size) too; `sparsity` is then the fraction of parameters removed. */
+  /** Prune the residual stream (hidden size) too; `budget` is then 'parameters' unless given. */
   hidden: z.boolean().default(false),
+  /** What `sparsity` is a fraction of: each group's channels, or the model's parameters (every group then loses the same fraction of its channels, the smallest that removes that much). */
+  budget: z.enum(['channels', 'parameters']).optional(),
 });
 
 export type ChannelOptions = z.infer<typeof channelOptionsSchema>;
@@ -79,7 +82,8 @@ export const pruneChannelsOperation: Operation<ChannelOptions> = {
       return group.unsafe ? [] : groupNorms(g, group, o.criterion, ext);
     });
     const removeAt = (fraction: number) => groups.map((group, i) => (group.unsafe || (picked && !chosen[i]) ? [] : chosen[i] ? [...new Set(chosen[i])].sort((a, b) => a - b) : weakestChannels(norms[i]!, fraction)));
-    const fraction = o.hidden && !picked ? splitFraction(g, groups, removeAt, o.sparsity) : o.sparsity;
+    const budget = o.budget ?? (o.hidden ? 'parameters' : 'channels');
+    const fraction = budget === 'parameters' && !picked ? splitFraction(g, groups, removeAt, o.sparsity) : o.sparsity;
     const removals = removeAt(fraction);
     const reports: GroupReport[] = [];
     const plan: { group: ChannelGroup; remove: number[] }[] = [];

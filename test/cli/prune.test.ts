@@ -125,8 +125,9 @@ describe('prune CLI', () => {
     const cases: [string[], RegExp][] = [
       [[], /missing --sparsity/],
       [['--sparsity', '2'], /--sparsity must be a number from 0 to 0.95/],
-      [['--sparsity', '0.5', '--channels', 'a=1'], /--criterion, --channels and --hidden apply to --structured/],
-      [['--sparsity', '0.5', '--hidden'], /--criterion, --channels and --hidden apply to --structured/],
+      [['--sparsity', '0.5', '--channels', 'a=1'], /--criterion, --channels, --hidden and --budget apply to --structured/],
+      [['--sparsity', '0.5', '--hidden'], /--criterion, --channels, --hidden and --budget apply to --structured/],
+      [['--structured', '--sparsity', '0.5', '--budget', 'flops'], /--budget must be channels or parameters/],
       [['--sparsity', '0.5', '--calibration', dir], /add --recover/],
       [['--pattern', '1:4'], /--pattern must be 2:4/],
       [['--structured', '--channels', 'nope=1'], /no node named "nope"/],
