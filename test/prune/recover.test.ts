@@ -82,6 +82,22 @@ describe('least-squares refit', () => {
   });
 });
 
+describe('ridge λ chosen on held-out samples', () => {
+  it('picks the smallest λ where the data are exactly linear', async () => {
+    const t = new Toy();
+    t.w('w1', [6, 4]);
+    t.inits[0] = { ...t.inits[0]!, rawData: new Uint8Array(Float32Array.from(dependent([...new Float32Array(t.inits[0]!.rawData!.slice().buffer)], 6, 'column')).buffer) };
+    const h = t.op('Add', [t.op('MatMul', ['x', 'w1'], 'mm1'), t.w('b1', [4])], 'h');
+    t.op('Add', [t.op('MatMul', [h, t.w('w2', [4, 3])], 'mm2'), t.w('b2', [3])], 'y');
+    const m = t.model([['x', [5, 6]]], ['y']);
+    const p = await prune(m, 'prune-channels', { channels: { mm1: [2, 3] } });
+    const r = await recoverModel(p.ir, host, { original: m, details: p.effect.outcome.details!, calibration: { dims: {}, samples: 8 } });
+    expect(r.layers[0]).toMatchObject({ node: 'mm2', ridge: 1e-4 });
+    expect(r.heldOutError!.after.relativeL2).toBeLessThan(1e-2);
+    expect(r.heldOutError!.before.relativeL2).toBeGreaterThan(0.1);
+  });
+});
+
 describe('bias correction after magnitude pruning', () => {
   it('adds a bias to a Conv without one and lowers the output error', async () => {
     const t = new Toy();
