@@ -12,7 +12,7 @@
 // PaddleOCR's detector calibrates on drawn text-like images (text-images.ts).
 //
 //   npm run bench:prune
-//   BENCH_PRUNE_MODELS=resnet-like,bert-like  BENCH_PRUNE_RUNS=40  BENCH_PRUNE_THREADS=1  BENCH_PRUNE_SAMPLES=32  BENCH_PRUNE_RIDGE=0.1  BENCH_PRUNE_ROWS=4096
+//   BENCH_PRUNE_MODELS=resnet-like,bert-like  BENCH_PRUNE_RUNS=40  BENCH_PRUNE_THREADS=1  BENCH_PRUNE_SAMPLES=32  BENCH_PRUNE_RIDGE=0.1  BENCH_PRUNE_ROWS=4096  BENCH_PRUNE_IMAGES=40
 
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
@@ -63,7 +63,7 @@ function paddleDet(key: string, options?: Record<string, unknown>): BenchModel {
     latencyDims: { 'p2o.DynamicDimension.0': 1, 'p2o.DynamicDimension.1': 320, 'p2o.DynamicDimension.2': 320 },
     calibrationDims: { 'p2o.DynamicDimension.0': 1, 'p2o.DynamicDimension.1': 96, 'p2o.DynamicDimension.2': 96 },
     // On random inputs the detector's map is ~1e-8 everywhere; on text-like images it finds text (PaddleOCR's preprocessing: BGR, ImageNet mean/std).
-    calibrationImages: { count: 40, size: 128, spec: { resize: [128, 128], scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], channels: 'bgr' } },
+    calibrationImages: { count: Number(process.env.BENCH_PRUNE_IMAGES ?? 40), size: 128, spec: { resize: [128, 128], scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], channels: 'bgr' } },
     speedTarget: false,
     ...(options ? { options } : {}),
   };
