@@ -172,17 +172,28 @@ export function refitLayer(graph: Graph, node: IrNode, inputs: readonly Activati
   for (let f = 0; f < features; f++) for (let q = 0; q < outs; q++) prior[f * outs + q] = current[at(f, q)]!;
   if (slot) for (let q = 0; q < outs; q++) prior[features * outs + q] = bias![q]!;
   let ridge: number | null = o.ridge ?? 0.1;
+  let biasOnly = false;
   if (choose) {
-    // The layer as it is (λ = ∞) is a candidate too: a refit that does worse on the held-out samples is not made.
+    // The layer as it is (λ = ∞), and with its intercept alone corrected (bias correction), are candidates too: a refit
+    // that does worse on the held-out samples is not made.
     let best = valEq.squaredError(prior);
     ridge = null;
+    if (slot) {
+      const e = valEq.squaredError(withFittedIntercept(fitEq, prior, features, outs));
+      if (e < best) [best, biasOnly] = [e, true];
+    }
     for (const c of RIDGE_CANDIDATES) {
       const e = valEq.squaredError(fitEq.solve(c, slot ? 1 : 0, prior));
-      if (e < best) [best, ridge] = [e, c];
+      if (e < best) [best, ridge, biasOnly] = [e, c, false];
     }
   }
   fitEq.merge(valEq);
   const eq = fitEq;
+  if (biasOnly) {
+    const fitted = withFittedIntercept(eq, prior, features, outs);
+    slot!.write(Float32Array.from({ length: outs }, (_, q) => fitted[features * outs + q]!), 'set');
+    return { node: node.name, kind: 'bias', rows: eq.rows, cols, ridge: null };
+  }
   if (ridge === null) return { node: node.name, kind: 'refit', rows: eq.rows, cols, ridge: null, skipped: 'the layer as pruned did better on held-out samples than any refit' };
   const sol = eq.solve(ridge, slot ? 1 : 0, prior);
   const wv = new Float32Array(lw.dims.reduce((p, d) => p * d, 1));
@@ -190,6 +201,20 @@ export function refitLayer(graph: Graph, node: IrNode, inputs: readonly Activati
   writeWeight(graph, lw.init, lw.dims, wv);
   if (slot) slot.write(Float32Array.from({ length: outs }, (_, q) => sol[features * outs + q]!), 'set');
   return { node: node.name, kind: 'refit', rows: eq.rows, cols, ridge };
+}
+
+// `w` (features × outs, then the intercept row) with the intercept that is best for its weights: mean(y) − mean(x)·W, from
+// the normal equations (the intercept's column of XᵀX holds Σx and the row count, its row of XᵀY holds Σy).
+function withFittedIntercept(eq: NormalEquations, w: Float64Array, features: number, outs: number): Float64Array {
+  const out = w.slice();
+  const cols = features + 1;
+  const n = eq.gram[features * cols + features]! || 1;
+  for (let q = 0; q < outs; q++) {
+    let s = eq.cross[features * outs + q]!;
+    for (let f = 0; f < features; f++) s -= eq.gram[f * cols + features]! * w[f * outs + q]!;
+    out[features * outs + q] = s / n;
+  }
+  return out;
 }
 
 /** Mean of each output channel over samples and positions. */

@@ -140,7 +140,10 @@ async function benchModel(m: BenchModel, dir: string, host: RuntimeHost): Promis
   console.log(`  fit error      rel L2 ${recovery.errorBefore.relativeL2.toFixed(4)} → ${recovery.errorAfter.relativeL2.toFixed(4)}, cosine ${recovery.errorBefore.cosine.toFixed(4)} → ${recovery.errorAfter.cosine.toFixed(4)}, top-1 ${top1(recovery.errorBefore.top1Agreement)} → ${top1(recovery.errorAfter.top1Agreement)}`);
   console.log(`  held-out error rel L2 ${held.before.relativeL2.toFixed(4)} → ${held.after.relativeL2.toFixed(4)}, cosine ${held.before.cosine.toFixed(4)} → ${held.after.cosine.toFixed(4)}, top-1 ${top1(held.before.top1Agreement)} → ${top1(held.after.top1Agreement)}`);
   const chosen = new Map<string, number>();
-  for (const l of recovery.layers) if (l.ridge !== undefined) chosen.set(String(l.ridge ?? 'kept as pruned'), (chosen.get(String(l.ridge ?? 'kept as pruned')) ?? 0) + 1);
+  for (const l of recovery.layers) {
+    const k = l.kind === 'bias' ? 'intercept only' : l.ridge === null ? 'kept as pruned' : String(l.ridge);
+    if (l.ridge !== undefined) chosen.set(k, (chosen.get(k) ?? 0) + 1);
+  }
   if (chosen.size) console.log(`  ridge λ        ${[...chosen].map(([k, n]) => `${k} ×${n}`).join(', ')} (per layer, on held-out samples)`);
   const skipped = recovery.layers.filter((l) => l.skipped);
   if (skipped.length) console.log(`  not refitted   ${skipped.map((l) => `${l.node} (${l.skipped})`).join('; ')}`);
