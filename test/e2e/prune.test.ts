@@ -98,7 +98,7 @@ describe('prune in Chromium', () => {
     for (const c of picks) await prune().getByRole('button', { name: `channel ${c}`, exact: true }).click();
     await expect.poll(() => prune().locator('rect.norm-bar.picked').count()).toBe(3);
     expect(await prune().locator('rect.norm-bar.removed').count()).toBe(3);
-    await expect.poll(() => prune().textContent()).toContain(`3 picked: ${[...picks].sort((a, b) => a - b).join(', ')}`);
+    await expect.poll(() => prune().textContent()).toContain(`3 channels picked: ${[...picks].sort((a, b) => a - b).join(', ')}`);
     await prune().getByLabel('generated calibration').check();
     await prune().getByLabel('prune calibration samples').fill('6');
     await prune().getByLabel('prune latency runs').fill('5');
