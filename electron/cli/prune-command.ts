@@ -24,7 +24,7 @@ const { channels: _imageChannels, ...imageFlags } = IMAGE_OPTION_SPEC;
 const PRUNE_IMAGE_SPEC = { ...imageFlags, 'image-channels': 'string' } as const;
 
 const USAGE =
-  `onnx-workbench prune MODEL -o OUT --sparsity S [--structured [--criterion l1|l2] [--channels NODE=i,j,...]] [--pattern 2:4] [--global] [--nodes ID|NAME,...] [--exclude NAME,...] [--recover [--calibration PATH ${IMAGE_OPTIONS_USAGE.replace('--channels', '--image-channels')}] [--samples N] [--ridge R]] [--runs N] [--threads N] ${VERIFY_OPTIONS_USAGE} [--json]`;
+  `onnx-workbench prune MODEL -o OUT --sparsity S [--structured [--hidden] [--budget channels|parameters] [--criterion l1|l2] [--channels NODE=i,j,...]] [--pattern 2:4] [--global] [--nodes ID|NAME,...] [--exclude NAME,...] [--recover [--calibration PATH ${IMAGE_OPTIONS_USAGE.replace('--channels', '--image-channels')}] [--samples N] [--ridge R]] [--runs N] [--threads N] ${VERIFY_OPTIONS_USAGE} [--json]`;
 
 const list = (v: unknown): string[] | undefined => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
 
@@ -58,9 +58,11 @@ function operationOf(o: Record<string, unknown>): { name: string; options: Recor
     if (sparsity === undefined && !channels) throw new WorkbenchError('USAGE', `--structured needs --sparsity S or --channels NODE=i,j; usage: ${USAGE}`);
     const criterion = (o.criterion as string | undefined) ?? 'l1';
     if (criterion !== 'l1' && criterion !== 'l2') throw new WorkbenchError('BAD_OPTION', `--criterion must be l1 or l2, not "${criterion}"`);
-    return { name: 'prune-channels', options: { criterion, exclude, ...(sparsity !== undefined ? { sparsity } : {}), ...(channels ? { channels } : {}) } };
+    const budget = o.budget as string | undefined;
+    if (budget !== undefined && budget !== 'channels' && budget !== 'parameters') throw new WorkbenchError('BAD_OPTION', `--budget must be channels or parameters, not "${budget}"`);
+    return { name: 'prune-channels', options: { criterion, exclude, ...(sparsity !== undefined ? { sparsity } : {}), ...(channels ? { channels } : {}), ...(o.hidden ? { hidden: true } : {}), ...(budget ? { budget } : {}) } };
   }
-  if (o.criterion !== undefined || o.channels !== undefined) throw new WorkbenchError('USAGE', '--criterion and --channels apply to --structured');
+  if (o.criterion !== undefined || o.channels !== undefined || o.hidden || o.budget !== undefined) throw new WorkbenchError('USAGE', '--criterion, --channels, --hidden and --budget apply to --structured');
   if (o.pattern !== undefined && o.pattern !== '2:4') throw new WorkbenchError('BAD_OPTION', `--pattern must be 2:4, not "${String(o.pattern)}"`);
   if (o.pattern) {
     if (sparsity !== undefined && sparsity !== 0.5) throw new WorkbenchError('USAGE', '--pattern 2:4 is 50% sparsity; leave out --sparsity or give 0.5');
@@ -82,7 +84,7 @@ export const pruneCommand: Command = {
     const args = parseArgs(
       argv,
       {
-        output: 'string', sparsity: 'string', structured: 'flag', criterion: 'string', channels: 'list', pattern: 'string', global: 'flag', nodes: 'string', exclude: 'string',
+        output: 'string', sparsity: 'string', structured: 'flag', hidden: 'flag', budget: 'string', criterion: 'string', channels: 'list', pattern: 'string', global: 'flag', nodes: 'string', exclude: 'string',
         recover: 'flag', calibration: 'string', samples: 'count', ridge: 'string', runs: 'count', threads: 'count', json: 'flag', overwrite: 'flag', ...VERIFY_OPTION_SPEC, ...PRUNE_IMAGE_SPEC,
       },
       { '-o': 'output' },

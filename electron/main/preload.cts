@@ -52,6 +52,7 @@ const bridge: WorkbenchBridge = {
   readRecipe: (params) => call('workbench:readRecipe', params),
   saveRecipe: (params) => call('workbench:saveRecipe', params),
   getPruneGroups: (params) => call('workbench:getPruneGroups', params),
+  getPruneSettings: (params) => call('workbench:getPruneSettings', params),
   startPrune: (params) => call('workbench:startPrune', params),
   getPrune: (params) => call('workbench:getPrune', params),
   startServing: (params) => call('workbench:startServing', params),

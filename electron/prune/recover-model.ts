@@ -22,7 +22,7 @@ export interface RecoverRequest {
   details: Record<string, unknown>;
   /** `images`: the preprocessing when `inputsPath` is a folder of PNG/JPEG images. */
   calibration: { inputsPath?: string; images?: ImagePreprocessSpec; samples?: number; dims: Record<string, number> };
-  /** λ of the refit, relative to the mean diagonal of XᵀX (0.1 when not given: the last layers see few rows per sample). */
+  /** λ of the refit, relative to the mean diagonal of XᵀX; when not given, each layer's is chosen on a quarter of the fit samples held out from its fit. */
   ridge?: number;
   maxRows?: number;
   onProgress?: (done: number, total: number, step: string) => void;
@@ -59,7 +59,9 @@ function steps(m: IrModel, details: Record<string, unknown>): Step[] {
     for (const g of groups) {
       if (!g.removed.length) continue;
       const removed = new Set(g.removed);
-      for (const s of g.sources) kept.set(s, [...Array(g.size).keys()].filter((c) => !removed.has(c)));
+      // A head group's sources keep every channel of each kept head.
+      const unit = g.headSize ?? 1;
+      for (const s of g.sources) kept.set(s, [...Array(g.size * unit).keys()].filter((c) => !removed.has(Math.floor(c / unit))));
     }
     const seen = new Set<string>();
     for (const g of groups) {
@@ -113,7 +115,7 @@ export async function recoverModel(pruned: IrModel, host: RuntimeHost, r: Recove
         const now = await host.collect({ models: [encode(pruned.toProto())], tensors: [[tensor]], split: 'fit', ...cal }, opts);
         const acts = now.values[0]!.map((v) => v[tensor]!);
         const want = original.map((v) => v[s.node.outputs[0]!]!);
-        layers.push(s.kind === 'refit' ? refitLayer(pruned.graph, s.node, acts, want, s.keptOut, { ridge: r.ridge ?? 0.1, maxRows: r.maxRows ?? 4096 }) : correctBias(pruned.graph, s.node, want, acts, s.keptOut));
+        layers.push(s.kind === 'refit' ? refitLayer(pruned.graph, s.node, acts, want, s.keptOut, { ...(r.ridge !== undefined ? { ridge: r.ridge } : {}), maxRows: r.maxRows ?? 4096 }) : correctBias(pruned.graph, s.node, want, acts, s.keptOut));
       }
       progress(plan.length + 1, 'measuring the recovered model');
       const after = await host.collect({ models: [encode(pruned.toProto())], tensors: [[]], split: 'fit', ...cal }, opts);

@@ -9,8 +9,8 @@ import type { ModelEditor } from './model-editor.js';
 // the view does not show: it draws its own cut line.
 
 /** Every group of the model (its main graph) with channel norms by `criterion`. */
-export async function pruneGroups(editor: ModelEditor, ir: IrModel, criterion: 'l1' | 'l2'): Promise<PruneGroups> {
-  const { version, details } = await editor.dryRunDetails({ modelId: '', name: 'prune-channels', options: { criterion, sparsity: 0.5 } });
+export async function pruneGroups(editor: ModelEditor, ir: IrModel, criterion: 'l1' | 'l2', hidden = false): Promise<PruneGroups> {
+  const { version, details } = await editor.dryRunDetails({ modelId: '', name: 'prune-channels', options: { criterion, sparsity: 0.5, ...(hidden ? { hidden } : {}) } });
   const ids = new Map<string, number>();
   for (const n of ir.graph.nodes) if (n.name) ids.set(n.name, n.id);
   const named = (name: string) => ({ name, id: ids.get(name) ?? -1 });
@@ -20,6 +20,8 @@ export async function pruneGroups(editor: ModelEditor, ir: IrModel, criterion: '
     norms: g.norms,
     consumers: g.consumers.map((c) => named(c.node)),
     unsafe: g.unsafe ? { node: g.unsafe.node, id: ids.get(g.unsafe.node) ?? null, reason: g.unsafe.reason } : null,
+    ...(g.headSize ? { headSize: g.headSize } : {}),
+    ...(g.normalizedBy ? { normalizedBy: g.normalizedBy } : {}),
   }));
   return { version, criterion, groups };
 }

@@ -32,7 +32,7 @@ export interface PruneWork extends WorkOutcome {
 export function pruneOperationOf(s: PruneSettings): { name: string; options: Record<string, unknown> } {
   if (s.method === 'channels') {
     const picked = s.channels && Object.values(s.channels).some((c) => c.length) ? Object.fromEntries(Object.entries(s.channels).filter(([, c]) => c.length)) : undefined;
-    return { name: 'prune-channels', options: { criterion: s.criterion, sparsity: s.sparsity, ...(picked ? { channels: picked } : {}) } };
+    return { name: 'prune-channels', options: { criterion: s.criterion, sparsity: s.sparsity, ...(s.hidden ? { hidden: true } : {}), ...(s.budget ? { budget: s.budget } : {}), ...(picked ? { channels: picked } : {}) } };
   }
   if (s.method === '2:4') return { name: 'prune-magnitude', options: { pattern: '2:4' } };
   return { name: 'prune-magnitude', options: { sparsity: s.sparsity } };

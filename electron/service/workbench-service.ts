@@ -10,7 +10,7 @@ import type { CompareResult, ProfileResult, StartCompareParams, StartProfilePara
 import type { ApplyRequest, EditHistory, EditResult, JobInfo, ListOperationsParams, OperationList, OperationPreview, OperationRequest, SavedModel } from '../../shared/protocol/operations-api.js';
 import type { AppSensitivityReport, QuantizeResult, SensitivityResult, StartQuantizeParams, StartSensitivityParams } from '../../shared/protocol/quantize-api.js';
 import type { QuantizeSettings } from '../../shared/quantize/quantize-settings.js';
-import type { PruneGroups, PruneResult, StartPruneParams } from '../../shared/protocol/prune-api.js';
+import { DEFAULT_PRUNE_SETTINGS, pruneSettingsSchema, type PruneGroups, type PruneResult, type PruneSettings, type StartPruneParams } from '../../shared/protocol/prune-api.js';
 import type { DocumentState, RecoveryInfo, SaveTarget } from '../../shared/protocol/recovery-api.js';
 import type { LoadResult, LoadRunReport, ServingInfo, ServingOptions, ServingStatus, StartLoadParams } from '../../shared/protocol/serving-api.js';
 import { externalDataOf } from '../../shared/onnx/external-data.js';
@@ -39,6 +39,7 @@ import { RecoveryStore } from './recovery-store.js';
 import { UnsavedWork, type UnsavedWorkOptions } from './unsaved-work.js';
 import { UploadDir } from './upload-dir.js';
 import { VerifySettingsStore } from './verify-settings-store.js';
+import { KeyedSettingsStore } from './keyed-settings-store.js';
 import { RecipeStore } from './recipe-store.js';
 import { recipeJob, type RecipeJobInput } from './recipe-job.js';
 import { resolveRecipePaths } from '../recipe/read-recipe.js';
@@ -102,6 +103,7 @@ export class WorkbenchService implements Backend {
   private readonly uploads: UploadDir;
   private readonly maxDocuments: number;
   private readonly verifySettings: VerifySettingsStore;
+  private readonly pruneSettings: KeyedSettingsStore<PruneSettings>;
   private readonly quantizeSettings: QuantizeSettingsStore;
   /** Edits made by finished quantize jobs, by jobId (forgotten with the job). */
   private readonly quantizeEdits = new Map<string, EditResult>();
@@ -129,6 +131,7 @@ export class WorkbenchService implements Backend {
     this.uploads = new UploadDir(options.tempDir);
     this.maxDocuments = Math.max(1, options.maxDocuments ?? 16);
     this.verifySettings = new VerifySettingsStore(join(options.settingsDir ?? settingsDir(), 'verify-settings.json'));
+    this.pruneSettings = new KeyedSettingsStore(join(options.settingsDir ?? settingsDir(), 'prune-settings.json'), pruneSettingsSchema, (stored) => ({ ...DEFAULT_PRUNE_SETTINGS, ...stored }));
     this.quantizeSettings = new QuantizeSettingsStore(join(options.settingsDir ?? settingsDir(), 'quantize-settings.json'));
     this.operations = options.operations ?? defaultOperations();
     this.jobList = new Jobs((e) => this.emit(e));
@@ -643,13 +646,19 @@ export class WorkbenchService implements Backend {
   }
 
   /** The coupled channel groups with their norms (prune-channels' dry run). */
-  async getPruneGroups(modelId: string, criterion: 'l1' | 'l2'): Promise<PruneGroups> {
-    return pruneGroups(this.editor(modelId), this.document(modelId).model.ir, criterion);
+  async getPruneGroups(modelId: string, criterion: 'l1' | 'l2', hidden?: boolean): Promise<PruneGroups> {
+    return pruneGroups(this.editor(modelId), this.document(modelId).model.ir, criterion, hidden);
   }
 
-  /** Prunes (and recovers) as a job: one history step with its measured figures. */
+  async getPruneSettings(modelId: string): Promise<PruneSettings> {
+    return (await this.pruneSettings.get(this.document(modelId).settingsKey)) ?? DEFAULT_PRUNE_SETTINGS;
+  }
+
+  /** Prunes (and recovers) as a job: one history step with its measured figures; its settings are remembered for the model (picked channels are not: they name one state's channels). */
   async startPrune(p: StartPruneParams): Promise<JobInfo> {
     const doc = this.document(p.modelId);
+    const { channels: _picked, ...remembered } = p.settings;
+    await this.pruneSettings.set(doc.settingsKey, remembered);
     return this.startEditJob('prune', `prune ${doc.origin.name}`, p.modelId, this.pruneEdits, false, (common, c) =>
       pruneJob({ ...common, settings: p.settings, ...(p.selection ? { selection: p.selection } : {}), ...(p.version !== undefined ? { version: p.version } : {}) }, c),
     );

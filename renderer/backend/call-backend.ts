@@ -5,7 +5,7 @@ import type { CompareResult, ProfileResult, StartCompareParams, StartProfilePara
 import type { QuantizeResult, SensitivityResult, StartQuantizeParams, StartSensitivityParams } from '../../shared/protocol/quantize-api.js';
 import type { QuantizeSettings } from '../../shared/quantize/quantize-settings.js';
 import type { RecipeFolder, RecipeFolderChoice, RecipeText } from '../../shared/protocol/recipe-api.js';
-import type { PruneGroups, PruneResult, StartPruneParams } from '../../shared/protocol/prune-api.js';
+import type { PruneGroups, PruneResult, PruneSettings, StartPruneParams } from '../../shared/protocol/prune-api.js';
 import type { LoadResult, ServingInfo, ServingOptions, ServingStatus, StartLoadParams } from '../../shared/protocol/serving-api.js';
 import type { ApplyTextParams, GetTextParams, ModelText, TextApplyResult } from '../../shared/protocol/text-api.js';
 import type { VerifyInputSettings } from '../../shared/verify/input-settings.js';
@@ -174,8 +174,12 @@ export abstract class CallBackend implements Backend {
     return this.calls.saveRecipe(params);
   }
 
-  getPruneGroups(modelId: string, criterion: 'l1' | 'l2'): Promise<PruneGroups> {
-    return this.calls.getPruneGroups(modelId, criterion);
+  getPruneGroups(modelId: string, criterion: 'l1' | 'l2', hidden?: boolean): Promise<PruneGroups> {
+    return this.calls.getPruneGroups(modelId, criterion, hidden);
+  }
+
+  getPruneSettings(modelId: string): Promise<PruneSettings> {
+    return this.calls.getPruneSettings(modelId);
   }
 
   startPrune(params: StartPruneParams): Promise<JobInfo> {

@@ -13,6 +13,8 @@ interface Props {
   cut: number;
   picked: ReadonlySet<number>;
   onToggle(channel: number): void;
+  /** What a bar is: a channel, or an attention head. */
+  unit?: 'channel' | 'head';
 }
 
 /** Channel indices, weakest first (ties by index, as weakestChannels orders them). */
@@ -20,7 +22,7 @@ export function channelOrder(norms: readonly number[]): number[] {
   return [...norms.keys()].sort((a, b) => norms[a]! - norms[b]! || a - b);
 }
 
-export function NormBars({ norms, cut, picked, onToggle }: Props) {
+export function NormBars({ norms, cut, picked, onToggle, unit = 'channel' }: Props) {
   const order = channelOrder(norms);
   const bar = Math.max(5, Math.min(18, Math.floor(320 / Math.max(1, norms.length))));
   const width = order.length * bar + 2;
@@ -28,7 +30,7 @@ export function NormBars({ norms, cut, picked, onToggle }: Props) {
   const picking = picked.size > 0;
   return (
     <div className="norm-scroll">
-      <svg className="norm-chart" role="img" aria-label="channel norms" width={width} height={HEIGHT + 2}>
+      <svg className="norm-chart" role="img" aria-label={`${unit} norms`} width={width} height={HEIGHT + 2}>
         {order.map((c, rank) => {
           const removed = picking ? picked.has(c) : rank < cut;
           const h = Math.max(1, y(norms[c]!));
@@ -41,12 +43,12 @@ export function NormBars({ norms, cut, picked, onToggle }: Props) {
               width={bar - 1}
               height={h}
               role="button"
-              aria-label={`channel ${c}`}
+              aria-label={`${unit} ${c}`}
               aria-pressed={picked.has(c)}
               data-channel={c}
               onClick={() => onToggle(c)}
             >
-              <title>{`channel ${c}: norm ${norms[c]!.toPrecision(4)}${picked.has(c) ? ' (picked)' : removed ? ' (below the cut)' : ''}`}</title>
+              <title>{`${unit} ${c}: norm ${norms[c]!.toPrecision(4)}${picked.has(c) ? ' (picked)' : removed ? ' (below the cut)' : ''}`}</title>
             </rect>
           );
         })}

@@ -11,6 +11,9 @@ import { NormBars } from './NormBars.js';
 // latency measured before and after; one history step). For structured pruning, the coupled
 // group of the selected layer: its nodes marked on the graph (and why it cannot be pruned, if so),
 // its channel norms as bars with the cut line, and channels the user picks instead of the cut.
+// A group of attention heads is shown per head (a head's norm over its slices of Q, K, V and the
+// output projection), and heads are picked whole. The settings used last on a model come back
+// when it is opened again (the service remembers them per model, as verification settings).
 
 interface Props {
   backend: Backend;
@@ -26,6 +29,7 @@ interface Props {
 
 const METHOD_LABEL: Record<PruneSettings['method'], string> = { channels: 'structured channels (shrinks the model)', magnitude: 'unstructured magnitude (zeros)', '2:4': '2:4 semi-structured (zeros)' };
 
+const unitWord = (g: AppChannelGroup, n: number) => `${g.headSize ? 'head' : 'channel'}${n === 1 ? '' : 's'}`;
 const groupKey = (g: AppChannelGroup) => g.sources[0]?.name ?? '';
 const groupNodes = (g: AppChannelGroup) => [...g.sources.map((s) => s.id), ...g.consumers.map((c) => c.id), ...(g.unsafe?.id != null ? [g.unsafe.id] : [])].filter((id) => id >= 0);
 
@@ -40,17 +44,27 @@ export function PrunePanel({ backend, model, selection, version, edit, onGroupNo
   const job = useJob(backend, fetch);
   const structured = s.method === 'channels';
 
+  useEffect(() => {
+    let live = true;
+    setS(DEFAULT_PRUNE_SETTINGS);
+    backend.getPruneSettings(model.modelId).then(
+      (remembered) => live && setS({ ...DEFAULT_PRUNE_SETTINGS, ...remembered }),
+      () => undefined,
+    );
+    return () => void (live = false);
+  }, [backend, model.modelId]);
+
   // The groups of the model as it is now (again after each edit: channels and norms change).
   useEffect(() => {
     if (!open || !structured) return;
     let live = true;
     setGroupsError(null);
-    backend.getPruneGroups(model.modelId, s.criterion).then(
+    backend.getPruneGroups(model.modelId, s.criterion, !!s.hidden).then(
       (g) => live && setGroups(g),
       (e: Error) => live && (setGroups(null), setGroupsError(e.message)),
     );
     return () => void (live = false);
-  }, [backend, model.modelId, open, structured, s.criterion, version]);
+  }, [backend, model.modelId, open, structured, s.criterion, s.hidden, version]);
   useEffect(() => setPicks(new Map()), [model.modelId, version]);
 
   // The group shown: the one a selected node leads (or is consumed by), else the one chosen in the list.
@@ -87,8 +101,13 @@ export function PrunePanel({ backend, model, selection, version, edit, onGroupNo
     const result = await job.run(() => backend.startPrune({ modelId: model.modelId, settings, ...(scope ? { selection: scope } : {}), ...(version !== undefined ? { version } : {}) }));
     if (result) await edit.showEdit(result);
   };
-  const cut = group ? Math.min(Math.round(s.sparsity * group.size), group.size - 1) : 0;
+  // With the hidden size, sparsity is a fraction of parameters: each group's cut is found when pruning (the step's summary gives it), so none is drawn.
+  const byParameters = (s.budget ?? (s.hidden ? 'parameters' : 'channels')) === 'parameters';
+  const cut = group && !byParameters ? Math.min(Math.round(s.sparsity * group.size), group.size - 1) : 0;
   const pickedCount = Object.values(channels).reduce((a, c) => a + c.length, 0);
+  // Picks in a head group are heads.
+  const pickedHeads = Object.entries(channels).reduce((a, [k, c]) => a + (groups?.groups.find((g) => groupKey(g) === k)?.headSize ? c.length : 0), 0);
+  const pickedWhat = pickedHeads === pickedCount ? `head${pickedCount === 1 ? '' : 's'}` : pickedHeads ? `channels and heads` : `channel${pickedCount === 1 ? '' : 's'}`;
 
   return (
     <section className="panel prune" aria-label="prune">
@@ -105,7 +124,7 @@ export function PrunePanel({ backend, model, selection, version, edit, onGroupNo
             void run();
           }}
         >
-          <p className="muted">{picking ? `The ${pickedCount} picked channel${pickedCount === 1 ? '' : 's'} (other groups left alone)` : `For ${ids ? `${ids.length} selected node${ids.length === 1 ? '' : 's'}` : 'the whole model'}`}</p>
+          <p className="muted">{picking ? `The ${pickedCount} picked ${pickedWhat} (other groups left alone)` : `For ${ids ? `${ids.length} selected node${ids.length === 1 ? '' : 's'}` : 'the whole model'}`}</p>
           <label>
             method{' '}
             <select aria-label="prune method" value={s.method} onChange={(e) => set({ method: e.target.value as PruneSettings['method'] })}>
@@ -130,6 +149,20 @@ export function PrunePanel({ backend, model, selection, version, edit, onGroupNo
               sparsity <input type="number" aria-label="prune sparsity" min={0} max={0.95} step={0.05} value={s.sparsity} onChange={(e) => set({ sparsity: Math.min(0.95, Math.max(0, Number(e.target.value) || 0)) })} />
             </label>
           ) : null}
+          {structured ? (
+            <label>
+              <input type="checkbox" aria-label="prune hidden size" checked={!!s.hidden} onChange={(e) => set({ hidden: e.target.checked })} /> hidden size too (transformers: embeddings, LayerNorm, the residual stream; sparsity is then the fraction of parameters removed; not function-preserving)
+            </label>
+          ) : null}
+          {structured ? (
+            <label>
+              sparsity of{' '}
+              <select aria-label="prune budget" value={byParameters ? 'parameters' : 'channels'} onChange={(e) => set({ budget: e.target.value as 'channels' | 'parameters' })}>
+                <option value="channels">each group&apos;s channels</option>
+                <option value="parameters">the model&apos;s parameters</option>
+              </select>
+            </label>
+          ) : null}
           {s.method !== 'channels' ? <p className="quantize-warning" role="note">Zeros alone do not make onnxruntime&apos;s CPU kernels faster; the step shows the measured latency.</p> : null}
           {structured ? (
             <div className="prune-group" aria-label="channel group">
@@ -147,7 +180,7 @@ export function PrunePanel({ backend, model, selection, version, edit, onGroupNo
                     <option value="">{groups.groups.length ? 'select a layer, or choose' : 'no prunable layers'}</option>
                     {groups.groups.map((g) => (
                       <option key={groupKey(g)} value={groupKey(g)}>
-                        {`${g.sources.map((x) => x.name).join(' + ')} (${g.size})${g.unsafe ? ' ⚠' : ''}`}
+                        {`${g.sources.map((x) => x.name).join(' + ')} (${g.headSize ? `${g.size} heads` : g.size})${g.unsafe ? ' ⚠' : ''}`}
                       </option>
                     ))}
                   </select>
@@ -157,13 +190,17 @@ export function PrunePanel({ backend, model, selection, version, edit, onGroupNo
               ) : null}
               {group ? (
                 <>
-                  <p className="muted" aria-label="group summary">{`${group.sources.length === 1 ? `${group.sources[0]!.name} alone` : `${group.sources.length} layers coupled: ${group.sources.map((x) => x.name).join(', ')}`}; ${group.size} channels; ${group.consumers.length} consumer${group.consumers.length === 1 ? '' : 's'} shrink${group.consumers.length === 1 ? 's' : ''}`}</p>
+                  <p className="muted" aria-label="group summary">{`${group.sources.length === 1 ? `${group.sources[0]!.name} alone` : `${group.sources.length} layers coupled: ${group.sources.map((x) => x.name).join(', ')}`}; ${group.headSize ? `${group.size} attention heads of ${group.headSize} channels` : `${group.size} channels`}; ${group.consumers.length} consumer${group.consumers.length === 1 ? '' : 's'} shrink${group.consumers.length === 1 ? 's' : ''}`}</p>
+                  {group.normalizedBy && !group.unsafe ? (
+                    <p className="quantize-warning" role="note" aria-label="hidden size note">{`The hidden size: ${group.normalizedBy} normalizes over these channels, so removing them changes every LayerNorm's mean and variance (not function-preserving); recovery refits the layers that read them.`}</p>
+                  ) : null}
                   {group.unsafe ? (
                     <p className="quantize-slower" role="alert" aria-label="unsafe group">{`Cannot be pruned: ${group.unsafe.node}: ${group.unsafe.reason}`}</p>
                   ) : (
                     <>
-                      <NormBars norms={group.norms} cut={cut} picked={picked} onToggle={toggle} />
-                      <p className="muted">{picked.size ? `${picked.size} picked: ${[...picked].sort((a, b) => a - b).join(', ')}` : `${cut} weakest below the cut at sparsity ${s.sparsity}; click bars to pick channels instead`}</p>
+                      {group.headSize ? <h3 className="prune-heads-title">Attention heads</h3> : null}
+                      <NormBars norms={group.norms} cut={cut} picked={picked} onToggle={toggle} unit={group.headSize ? 'head' : 'channel'} />
+                      <p className="muted">{picked.size ? `${picked.size} ${unitWord(group, picked.size)} picked: ${[...picked].sort((a, b) => a - b).join(', ')}` : `${byParameters ? `Weakest first; the cut is the fraction of every group's ${unitWord(group, 2)} that removes ${s.sparsity} of the parameters` : `${cut} weakest ${unitWord(group, cut)} below the cut at sparsity ${s.sparsity}`}; click bars to pick ${unitWord(group, 2)} instead`}</p>
                       {picked.size ? (
                         <button type="button" onClick={() => setPicks((m) => new Map([...m].filter(([k]) => k !== groupKey(group))))}>
                           Clear picks

@@ -5,7 +5,7 @@ import type { ApplyTextParams, GetTextParams, ModelText, TextApplyResult } from 
 import type { DocumentState, RecoveryInfo, SaveTarget } from './recovery-api.js';
 import type { QuantizeResult, SensitivityResult, StartQuantizeParams, StartSensitivityParams } from './quantize-api.js';
 import type { QuantizeSettings } from '../quantize/quantize-settings.js';
-import type { PruneGroups, PruneResult, StartPruneParams } from './prune-api.js';
+import type { PruneGroups, PruneResult, PruneSettings, StartPruneParams } from './prune-api.js';
 import type { CompareResult, ProfileResult, StartCompareParams, StartProfileParams } from './profile-api.js';
 import type { LoadResult, ServingInfo, ServingOptions, ServingStatus, StartLoadParams } from './serving-api.js';
 import type { ApplyRequest, EditHistory, EditResult, JobInfo, ListOperationsParams, OperationList, OperationPreview, OperationRequest, SavedModel } from './operations-api.js';
@@ -171,8 +171,10 @@ export interface Backend {
   chooseRecipeFolder(): Promise<RecipeFolderChoice>;
   readRecipe(name: string): Promise<RecipeText>;
   saveRecipe(params: { name: string; text: string; overwrite?: boolean }): Promise<RecipeFolder>;
-  /** The coupled channel groups of the model with their channel norms (a dry run). */
-  getPruneGroups(modelId: string, criterion: 'l1' | 'l2'): Promise<PruneGroups>;
+  /** The coupled channel groups of the model with their channel norms (a dry run); `hidden`: the residual stream's group too. */
+  getPruneGroups(modelId: string, criterion: 'l1' | 'l2', hidden?: boolean): Promise<PruneGroups>;
+  /** The prune settings last used on this model (the defaults when none). */
+  getPruneSettings(modelId: string): Promise<PruneSettings>;
   /** Prunes the selection (or the model) as a job: one history step, recovery on calibration data, parameters, size and latency measured. */
   startPrune(params: StartPruneParams): Promise<JobInfo>;
   getPrune(jobId: string): Promise<PruneResult>;

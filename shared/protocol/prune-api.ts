@@ -24,6 +24,10 @@ export interface PruneSettings {
   samples: number;
   /** Timed runs of each state for the latency. */
   runs: number;
+  /** Structured: prune the residual stream (hidden size) too; sparsity is then the fraction of parameters removed (unless `budget` says otherwise). */
+  hidden?: boolean;
+  /** Structured: what sparsity is a fraction of (each group's channels, or the model's parameters). */
+  budget?: 'channels' | 'parameters';
 }
 
 export const DEFAULT_PRUNE_SETTINGS: PruneSettings = { method: 'channels', criterion: 'l1', sparsity: 0.5, recover: true, calibration: 'generated', samples: 8, runs: 20 };
@@ -36,6 +40,10 @@ export interface AppChannelGroup {
   norms: number[];
   consumers: { name: string; id: number }[];
   unsafe: { node: string; id: number | null; reason: string } | null;
+  /** Channels per head when the group's units are attention heads (size and norms are then per head). */
+  headSize?: number;
+  /** A residual stream's (with `hidden`): the node normalizing over its channels; pruning them is not function-preserving. */
+  normalizedBy?: string;
 }
 
 export interface PruneGroups {
@@ -66,6 +74,8 @@ export const pruneSettingsSchema: z.ZodType<PruneSettings> = z.strictObject({
   calibration: z.enum(['settings', 'generated']),
   samples: z.number().int().min(1).max(10_000),
   runs: z.number().int().min(1).max(10_000),
+  hidden: z.boolean().optional(),
+  budget: z.enum(['channels', 'parameters']).optional(),
 });
 
 const anyNumber = z.custom<number>((v) => typeof v === 'number', { message: 'expected a number' });
@@ -81,6 +91,8 @@ const groupsSchema: z.ZodType<PruneGroups> = z.object({
       norms: z.array(anyNumber),
       consumers: z.array(named),
       unsafe: z.object({ node: z.string(), id: z.number().int().nullable(), reason: z.string() }).nullable(),
+      headSize: z.number().int().positive().optional(),
+      normalizedBy: z.string().optional(),
     }),
   ),
 });
@@ -88,7 +100,9 @@ const groupsSchema: z.ZodType<PruneGroups> = z.object({
 /** Rows of the API table (methods.ts) for pruning. */
 export const pruneMethods = {
   /** Every coupled channel group of the model with its channel norms (a dry run: the model is left as it is). */
-  getPruneGroups: { params: z.strictObject({ modelId: modelIdSchema, criterion: z.enum(['l1', 'l2']) }), result: groupsSchema },
+  getPruneGroups: { params: z.strictObject({ modelId: modelIdSchema, criterion: z.enum(['l1', 'l2']), hidden: z.boolean().optional() }), result: groupsSchema },
+  /** The prune settings last used on this model (remembered per model, as verification settings are), or the defaults. */
+  getPruneSettings: { params: z.strictObject({ modelId: modelIdSchema }), result: pruneSettingsSchema },
   /** Prunes (and recovers) as a job (progress events, cancelJob); getPrune has the edit once done. */
   startPrune: {
     params: z.strictObject({ modelId: modelIdSchema, version: versionSchema.optional(), settings: pruneSettingsSchema, selection: selectionSchema.optional() }),

@@ -9,7 +9,11 @@
 // a Reshape [B, S, H·D] → [B, S, H, D], the group's unit is a head (D channels), followed through
 // Transpose, the attention MatMuls (which couple Q, K and V), scale, mask, Softmax, and the Reshape
 // that merges the heads back, to the output projection's input rows; both Reshapes' literal H and
-// H·D shrink.
+// H·D shrink. With `stream` on, the residual stream of a transformer (its hidden size) is a group
+// too: embedding tables (Gather of an initializer) are its sources, LayerNorm over the channels
+// (LayerNormalization, or ReduceMean over them) is crossed, its scale and bias sliced (not
+// function-preserving: the mean and variance are then over the kept channels only, which the
+// group reports), and a graph output of the stream keeps its width through a restoring MatMul.
 
 import { attrInt, attrInts } from '../ir/attribute-values.js';
 import type { Graph } from '../ir/graph.js';
@@ -51,6 +55,10 @@ export interface ChannelGroup {
   values: string[];
   /** Why the group cannot be pruned: the node that stops it. */
   unsafe?: { node: string; reason: string };
+  /** A node normalizing over the group's channels (stream groups): pruning changes its statistics. */
+  normalizedBy?: string;
+  /** Graph outputs of the group (stream groups): each keeps its width through a MatMul from the kept channels. */
+  restores: string[];
 }
 
 interface Visit {
@@ -96,6 +104,8 @@ export class GroupFinder {
     private readonly graph: Graph,
     private readonly shapes: ShapeInference,
     private readonly allowed: SourceFilter,
+    /** Follow the residual stream: embeddings, LayerNorm and graph outputs (see the header). */
+    private readonly stream = false,
   ) {}
 
   private shape(value: string): (number | string | null)[] | undefined {
@@ -126,7 +136,7 @@ export class GroupFinder {
 
   /** The group of `start`'s output channels (of its heads, when a Reshape splits them into heads). */
   find(start: LayerWeight, unit = 1): ChannelGroup {
-    const g: ChannelGroup = { size: start.dims[start.outAxis]! / unit, unit, sources: [], edits: [], groupAttrs: [], consumers: [], shapeEdits: [], values: [] };
+    const g: ChannelGroup = { size: start.dims[start.outAxis]! / unit, unit, sources: [], edits: [], groupAttrs: [], consumers: [], shapeEdits: [], values: [], restores: [] };
     const queue: Visit[] = [];
     const seen = new Set<string>();
     const editKeys = new Set<string>();
@@ -162,7 +172,7 @@ export class GroupFinder {
         else if (c.dims.some((d) => d !== 1)) throw new Unsafe(n.name, `its bias '${bias}' of shape [${c.dims.join(',')}] is not per channel`);
       }
       const out = n.outputs[0]!;
-      const axis = n.opType === 'Conv' || n.opType === 'ConvTranspose' ? 1 - lw.dims.length : -1;
+      const axis = n.opType === 'Conv' || n.opType === 'ConvTranspose' ? 1 - lw.dims.length : n.opType === 'Gather' ? lw.outAxis - lw.dims.length : -1;
       push({ value: out, axis, size, ...whole, main: true });
     };
     try {
@@ -171,7 +181,10 @@ export class GroupFinder {
       while (queue.length) {
         const v = queue.shift()!;
         g.values.push(v.value);
-        if (this.graph.isGraphOutput(v.value)) throw new Unsafe(v.value, `'${v.value}' is a graph output (its shape would change)`);
+        if (this.graph.isGraphOutput(v.value)) {
+          if (!this.stream || !v.main || unit !== 1) throw new Unsafe(v.value, `'${v.value}' is a graph output (its shape would change)`);
+          if (!g.restores.includes(v.value)) g.restores.push(v.value);
+        }
         if (this.graph.subgraphReaders(v.value).length) throw new Unsafe(this.graph.subgraphReaders(v.value)[0]!.name, `a subgraph reads '${v.value}'`);
         if (v.main) this.backward(v, addSource, push, g);
         for (const c of this.graph.consumers(v.value)) {
@@ -179,6 +192,8 @@ export class GroupFinder {
           else this.forward(c, v, g, edit, push);
         }
       }
+      // Only the residual stream (normalized over its channels) keeps its outputs' width by a restoring MatMul.
+      if (g.restores.length && !g.normalizedBy) throw new Unsafe(g.restores[0]!, `'${g.restores[0]}' is a graph output (its shape would change)`);
     } catch (e) {
       if (e instanceof SplitIntoHeads && unit === 1) return this.find(start, e.dim);
       if (!(e instanceof Unsafe)) throw e;
@@ -203,6 +218,21 @@ export class GroupFinder {
       return;
     }
     const same = (value: string) => push({ ...v, value });
+    if (p.opType === 'Gather' && p.inDefaultDomain) {
+      const table = this.stream ? this.embedding(p) : undefined;
+      if (table) {
+        if (table.outAxis - table.dims.length !== v.axis) throw new Unsafe(p.name, 'its table\'s last axis is not the coupled axis');
+        addSource(table);
+        return;
+      }
+      this.checkGather(p, v, p.inputs[0]!);
+      same(p.inputs[0]!);
+      return;
+    }
+    if (this.stream && p.opType === 'LayerNormalization' && p.inDefaultDomain) {
+      same(p.inputs[0]!);
+      return;
+    }
     if (UNARY.has(p.opType) || p.opType === 'BatchNormalization' || p.opType === 'InstanceNormalization') {
       same(p.inputs[0]!);
       return;
@@ -216,6 +246,37 @@ export class GroupFinder {
       return;
     }
     throw new Unsafe(p.name, `${p.opType} produces '${v.value}', which is coupled with the pruned channels`);
+  }
+
+  // An embedding lookup: Gather along axis 0 of a float32 2-D initializer table; its last axis are channels.
+  private embedding(p: IrNode): LayerWeight | undefined {
+    const table = p.inputs[0]!;
+    const t = this.graph.initializers.get(table);
+    if (!t || t.dataType !== 1 || t.dims?.length !== 2 || attrInt(p, 'axis', 0) !== 0) return undefined;
+    const dims = t.dims.map(Number);
+    return { node: p, init: table, dims, outAxis: 1, inAxis: 0 };
+  }
+
+  // Gather along an axis before the channels keeps them (the channel axis counted from the end stays).
+  private checkGather(c: IrNode, v: Visit, data: string): void {
+    const r = this.rank(data, c);
+    const a = attrInt(c, 'axis', 0);
+    if ((a < 0 ? a + r : a) >= r + v.axis) throw new Unsafe(c.name, 'Gather along the channel axis');
+  }
+
+  // Shape of a tensor with pruned channels is harmless when only other axes' sizes are read (Gather of constant indices).
+  private checkShape(c: IrNode, v: Visit): void {
+    const r = this.rank(v.value, c);
+    const ci = r + v.axis;
+    const start = attrInt(c, 'start', 0);
+    const end = attrInt(c, 'end', r);
+    const [s, e] = [start < 0 ? start + r : start, end < 0 ? end + r : Math.min(end, r)];
+    if (ci < s || ci >= e) return;
+    for (const u of this.graph.consumers(c.outputs[0]!)) {
+      const idx = u.opType === 'Gather' && u.inputs[0] === c.outputs[0] ? constantOperand(this.graph, u.inputs[1]!)?.values : undefined;
+      if (!idx || idx.some((i) => (i < 0 ? i + (e - s) : i) === ci - s)) throw new Unsafe(u.name, `${u.opType} reads the channel count of '${v.value}' from ${c.name}`);
+    }
+    if (this.graph.isGraphOutput(c.outputs[0]!)) throw new Unsafe(c.name, `the shape of '${v.value}' is a graph output`);
   }
 
   private isDepthwise(n: IrNode, size: number): boolean {
@@ -237,6 +298,28 @@ export class GroupFinder {
     if (!c.inDefaultDomain) throw new Unsafe(c.name, `${c.domain}.${c.opType} consumes '${v.value}'`);
     if (c.inputs[0] !== v.value && !BINARY.has(c.opType) && c.opType !== 'Concat') throw new Unsafe(c.name, `${c.opType} reads '${v.value}' as input ${c.inputs.indexOf(v.value)}`);
     const extraOutputs = c.outputs.slice(1).some(Boolean);
+    if (c.opType === 'Shape') {
+      this.checkShape(c, v);
+      return;
+    }
+    if (c.opType === 'Gather') {
+      this.checkGather(c, v, v.value);
+      same();
+      return;
+    }
+    if (this.stream && v.main && v.stride === 1 && this.normalizes(c, v)) {
+      g.normalizedBy ??= c.name;
+      if (c.opType === 'ReduceMean') return;
+      if (extraOutputs) throw new Unsafe(c.name, 'LayerNormalization whose mean or inverse deviation is used');
+      for (const u of c.inputs.slice(1)) {
+        if (!u) continue;
+        const k = constantOperand(this.graph, u);
+        if (!k?.initializer || k.dims.length !== 1) throw new Unsafe(c.name, `its parameter '${u}' is not a 1-D initializer`);
+        edit({ init: u, axis: 0, ...map }, c);
+      }
+      same();
+      return;
+    }
     if (UNARY.has(c.opType)) {
       if (extraOutputs && c.opType !== 'Dropout') throw new Unsafe(c.name, `${c.opType} has a second output`);
       if (c.opType === 'Pad') this.checkPad(c, v);
@@ -344,6 +427,19 @@ export class GroupFinder {
       return;
     }
     throw new Unsafe(c.name, `${c.opType} consumes '${v.value}'`);
+  }
+
+  // LayerNormalization over the last axis only, or a ReduceMean (keepdims) over the channel axis only, as a decomposed LayerNorm's.
+  private normalizes(c: IrNode, v: Visit): boolean {
+    if (v.axis !== -1 || c.inputs[0] !== v.value) return false;
+    const r = this.rank(v.value, c);
+    if (c.opType === 'LayerNormalization') {
+      const a = attrInt(c, 'axis', -1);
+      return (a < 0 ? a + r : a) === r - 1;
+    }
+    if (c.opType !== 'ReduceMean' || attrInt(c, 'keepdims', 1) !== 1) return false;
+    const axes = c.inputs[1] ? constantOperand(this.graph, c.inputs[1])?.values : attrInts(c, 'axes');
+    return !!axes && axes.length === 1 && (axes[0]! < 0 ? axes[0]! : axes[0]! - r) === -1;
   }
 
   // [.., H·D] → [.., H, D] (shapes from inference): a split of the channels into H heads of D.

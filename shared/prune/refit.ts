@@ -8,6 +8,9 @@ import type { IrNode } from '../ir/node.js';
 import { NormalEquations } from './ridge.js';
 import { layerWeight, readWeight, writeWeight } from './weights.js';
 
+/** The relative λs tried when none is given. */
+export const RIDGE_CANDIDATES = [1e-4, 1e-3, 1e-2, 0.1, 1];
+
 /** One sample's value of a tensor. */
 export interface Activation {
   dims: readonly number[];
@@ -15,8 +18,8 @@ export interface Activation {
 }
 
 export interface RefitOptions {
-  /** λ relative to the mean diagonal of XᵀX. */
-  ridge: number;
+  /** λ relative to the mean diagonal of XᵀX; undefined: chosen among RIDGE_CANDIDATES on held-out samples (a quarter of them). */
+  ridge?: number;
   /** Rows used at most (sampled evenly over samples and positions). */
   maxRows: number;
 }
@@ -37,7 +40,7 @@ function interceptSlot(graph: Graph, node: IrNode, outs: number): InterceptSlot 
       write: (v, mode) => writeWeight(graph, name, w.dims, mode === 'set' ? v : v.map((x, i) => x + readWeight(graph, name)!.values[i]!)),
     };
   };
-  if (node.opType === 'Conv' || node.opType === 'Gemm') {
+  if (node.opType === 'Conv' || node.opType === 'ConvTranspose' || node.opType === 'Gemm') {
     if (node.inputs[2]) return existing(node.inputs[2]);
     return {
       read: () => new Float32Array(outs),
@@ -60,7 +63,7 @@ function interceptSlot(graph: Graph, node: IrNode, outs: number): InterceptSlot 
 
 /** Per output channel: the channel axis of the layer's output, and its row layout. */
 function outputLayout(node: IrNode, dims: readonly number[]): { channels: number; inner: number } {
-  if (node.opType === 'Conv') return { channels: dims[1]!, inner: dims.slice(2).reduce((a, b) => a * b, 1) };
+  if (node.opType === 'Conv' || node.opType === 'ConvTranspose') return { channels: dims[1]!, inner: dims.slice(2).reduce((a, b) => a * b, 1) };
   return { channels: dims[dims.length - 1]!, inner: 1 };
 }
 
@@ -70,22 +73,25 @@ export interface LayerRecovery {
   kind: 'refit' | 'bias';
   rows?: number;
   cols?: number;
+  /** The relative λ used (chosen on held-out samples unless given); null: no λ did better than the layer as pruned. */
+  ridge?: number | null;
   /** Why it was skipped. */
   skipped?: string;
 }
 
 /**
- * Refits `node` (Conv 2-D of group 1, Gemm, MatMul with a constant weight): `inputs` are its
+ * Refits `node` (Conv or ConvTranspose 2-D of group 1, Gemm, MatMul with a constant weight): `inputs` are its
  * input on the pruned model, `targets` its output on the original; `keptOut` the original output
  * channels it still has (all when undefined).
  */
 export function refitLayer(graph: Graph, node: IrNode, inputs: readonly Activation[], targets: readonly Activation[], keptOut: readonly number[] | undefined, o: RefitOptions): LayerRecovery {
   const lw = layerWeight(graph, node);
   const skip = (why: string): LayerRecovery => ({ node: node.name, kind: 'refit', skipped: why });
-  if (!lw || node.opType === 'ConvTranspose') return skip('not a Conv, Gemm or MatMul with a float32 weight');
+  if (!lw) return skip('not a Conv, ConvTranspose, Gemm or MatMul with a float32 weight');
   if (node.opType === 'Gemm' && (attrFloat(node, 'alpha', 1) !== 1 || attrFloat(node, 'beta', 1) !== 1 || attrInt(node, 'transA', 0) !== 0)) return skip('Gemm with alpha, beta or transA');
-  const conv = node.opType === 'Conv';
-  if (conv && (lw.dims.length !== 4 || attrInt(node, 'group', 1) !== 1 || attrString(node, 'auto_pad', 'NOTSET') !== 'NOTSET')) return skip('Conv other than 2-D, group 1, explicit pads');
+  const transposed = node.opType === 'ConvTranspose';
+  const conv = node.opType === 'Conv' || transposed;
+  if (conv && (lw.dims.length !== 4 || attrInt(node, 'group', 1) !== 1 || attrString(node, 'auto_pad', 'NOTSET') !== 'NOTSET')) return skip(`${node.opType} other than 2-D, group 1, explicit pads`);
   const full = outputLayout(node, targets[0]!.dims).channels;
   const kept = keptOut ?? [...Array(full).keys()];
   const outs = kept.length;
@@ -96,7 +102,10 @@ export function refitLayer(graph: Graph, node: IrNode, inputs: readonly Activati
   const kw = conv ? lw.dims[3]! : 1;
   const features = k * kh * kw;
   const cols = features + (slot ? 1 : 0);
-  const eq = new NormalEquations(cols, outs);
+  // With a λ to choose, every fourth sample's rows validate the candidates (samples, not rows: neighbouring pixels are alike).
+  const choose = o.ridge === undefined && targets.length >= 4;
+  const fitEq = new NormalEquations(cols, outs);
+  const valEq = new NormalEquations(cols, outs);
   const x = new Float64Array(cols);
   const y = new Float64Array(outs);
   if (slot) x[features] = 1;
@@ -107,8 +116,17 @@ export function refitLayer(graph: Graph, node: IrNode, inputs: readonly Activati
   const [sh, sw] = conv ? (attrInts(node, 'strides') ?? [1, 1]) : [1, 1];
   const [dh, dw] = conv ? (attrInts(node, 'dilations') ?? [1, 1]) : [1, 1];
   const pads = conv ? (attrInts(node, 'pads') ?? [0, 0, 0, 0]) : [0, 0, 0, 0];
+  // The input row (column) a kernel tap reads for an output row: Conv's im2col; ConvTranspose's output gathers input iy
+  // through tap ky where oy = iy·s − pad + ky·d (−1: none).
+  const tap = transposed
+    ? (o: number, kk: number, st: number, d: number, pad: number) => {
+        const n = o + pad - kk * d;
+        return n % st === 0 ? n / st : -1;
+      }
+    : (o: number, kk: number, st: number, d: number, pad: number) => o * st - pad + kk * d;
   for (const [s, t] of targets.entries()) {
     const a = inputs[s]!;
+    const eq = choose && s % 4 === 3 ? valEq : fitEq;
     if (conv) {
       const [n, c, h, w] = a.dims as number[];
       const [, , oh, ow] = t.dims as number[];
@@ -120,9 +138,9 @@ export function refitLayer(graph: Graph, node: IrNode, inputs: readonly Activati
             let f = 0;
             for (let ci = 0; ci < c!; ci++) {
               for (let ky = 0; ky < kh; ky++) {
-                const iy = oy * sh! - pads[0]! + ky * dh!;
+                const iy = tap(oy, ky, sh!, dh!, pads[0]!);
                 for (let kx = 0; kx < kw; kx++, f++) {
-                  const ix = ox * sw! - pads[1]! + kx * dw!;
+                  const ix = tap(ox, kx, sw!, dw!, pads[1]!);
                   x[f] = iy >= 0 && iy < h! && ix >= 0 && ix < w! ? a.data[((b * c! + ci) * h! + iy) * w! + ix]! : 0;
                 }
               }
@@ -143,19 +161,60 @@ export function refitLayer(graph: Graph, node: IrNode, inputs: readonly Activati
       }
     }
   }
-  const sol = eq.solve(o.ridge, slot ? 1 : 0);
-  const wv = new Float32Array(lw.dims.reduce((p, d) => p * d, 1));
-  for (let f = 0; f < features; f++) {
-    for (let q = 0; q < outs; q++) {
-      const v = sol[f * outs + q]!;
-      if (conv) wv[q * features + f] = v;
-      else if (lw.outAxis === 1) wv[f * outs + q] = v;
-      else wv[q * k + f] = v;
+  // Where feature f's weight for output q lies in the layer's weight tensor.
+  const at = (f: number, q: number) =>
+    transposed ? (Math.floor(f / (kh * kw)) * outs + q) * kh * kw + (f % (kh * kw)) : conv ? q * features + f : lw.outAxis === 1 ? f * outs + q : q * k + f;
+  // The ridge pulls toward the pruned layer's own weights (the original's, sliced), not toward zero: where rows are few
+  // (a squeeze-excite Conv sees one per sample) the refit stays near what the layer was.
+  const current = readWeight(graph, lw.init)!.values;
+  const bias = slot?.read();
+  const prior = new Float64Array(cols * outs);
+  for (let f = 0; f < features; f++) for (let q = 0; q < outs; q++) prior[f * outs + q] = current[at(f, q)]!;
+  if (slot) for (let q = 0; q < outs; q++) prior[features * outs + q] = bias![q]!;
+  let ridge: number | null = o.ridge ?? 0.1;
+  let biasOnly = false;
+  if (choose) {
+    // The layer as it is (λ = ∞), and with its intercept alone corrected (bias correction), are candidates too: a refit
+    // that does worse on the held-out samples is not made.
+    let best = valEq.squaredError(prior);
+    ridge = null;
+    if (slot) {
+      const e = valEq.squaredError(withFittedIntercept(fitEq, prior, features, outs));
+      if (e < best) [best, biasOnly] = [e, true];
+    }
+    for (const c of RIDGE_CANDIDATES) {
+      const e = valEq.squaredError(fitEq.solve(c, slot ? 1 : 0, prior));
+      if (e < best) [best, ridge, biasOnly] = [e, c, false];
     }
   }
+  fitEq.merge(valEq);
+  const eq = fitEq;
+  if (biasOnly) {
+    const fitted = withFittedIntercept(eq, prior, features, outs);
+    slot!.write(Float32Array.from({ length: outs }, (_, q) => fitted[features * outs + q]!), 'set');
+    return { node: node.name, kind: 'bias', rows: eq.rows, cols, ridge: null };
+  }
+  if (ridge === null) return { node: node.name, kind: 'refit', rows: eq.rows, cols, ridge: null, skipped: 'the layer as pruned did better on held-out samples than any refit' };
+  const sol = eq.solve(ridge, slot ? 1 : 0, prior);
+  const wv = new Float32Array(lw.dims.reduce((p, d) => p * d, 1));
+  for (let f = 0; f < features; f++) for (let q = 0; q < outs; q++) wv[at(f, q)] = sol[f * outs + q]!;
   writeWeight(graph, lw.init, lw.dims, wv);
   if (slot) slot.write(Float32Array.from({ length: outs }, (_, q) => sol[features * outs + q]!), 'set');
-  return { node: node.name, kind: 'refit', rows: eq.rows, cols };
+  return { node: node.name, kind: 'refit', rows: eq.rows, cols, ridge };
+}
+
+// `w` (features × outs, then the intercept row) with the intercept that is best for its weights: mean(y) − mean(x)·W, from
+// the normal equations (the intercept's column of XᵀX holds Σx and the row count, its row of XᵀY holds Σy).
+function withFittedIntercept(eq: NormalEquations, w: Float64Array, features: number, outs: number): Float64Array {
+  const out = w.slice();
+  const cols = features + 1;
+  const n = eq.gram[features * cols + features]! || 1;
+  for (let q = 0; q < outs; q++) {
+    let s = eq.cross[features * outs + q]!;
+    for (let f = 0; f < features; f++) s -= eq.gram[f * cols + features]! * w[f * outs + q]!;
+    out[features * outs + q] = s / n;
+  }
+  return out;
 }
 
 /** Mean of each output channel over samples and positions. */

@@ -6,6 +6,8 @@ export class NormalEquations {
   readonly gram: Float64Array;
   readonly cross: Float64Array;
   rows = 0;
+  /** Σ‖y‖² over the rows: with XᵀX and XᵀY it gives any W's squared error. */
+  targetEnergy = 0;
 
   constructor(readonly cols: number, readonly outs: number) {
     this.gram = new Float64Array(cols * cols);
@@ -15,6 +17,7 @@ export class NormalEquations {
   /** Adds one row: features `x` (length cols) and targets `y` (length outs). */
   add(x: ArrayLike<number>, y: ArrayLike<number>): void {
     const { cols, outs, gram, cross } = this;
+    for (let k = 0; k < outs; k++) this.targetEnergy += y[k]! ** 2;
     for (let i = 0; i < cols; i++) {
       const xi = x[i]!;
       // Activations after Relu are mostly zero: their rows add nothing.
@@ -27,11 +30,38 @@ export class NormalEquations {
     this.rows++;
   }
 
+  /** Adds another accumulation's rows (same cols and outs). */
+  merge(o: NormalEquations): void {
+    this.gram.forEach((_, i) => (this.gram[i]! += o.gram[i]!));
+    this.cross.forEach((_, i) => (this.cross[i]! += o.cross[i]!));
+    this.rows += o.rows;
+    this.targetEnergy += o.targetEnergy;
+  }
+
+  /** ‖XW − Y‖² over the rows: Σy² − 2·tr(WᵀXᵀY) + tr(WᵀXᵀXW) (the gram's upper triangle mirrored). */
+  squaredError(w: Float64Array): number {
+    const { cols: n, outs: m, gram, cross } = this;
+    let e = this.targetEnergy;
+    for (let i = 0; i < n; i++) for (let k = 0; k < m; k++) e -= 2 * w[i * m + k]! * cross[i * m + k]!;
+    const gw = new Float64Array(m);
+    for (let i = 0; i < n; i++) {
+      gw.fill(0);
+      for (let j = 0; j < n; j++) {
+        const g = j >= i ? gram[i * n + j]! : gram[j * n + i]!;
+        if (g === 0) continue;
+        for (let k = 0; k < m; k++) gw[k]! += g * w[j * m + k]!;
+      }
+      for (let k = 0; k < m; k++) e += w[i * m + k]! * gw[k]!;
+    }
+    return e;
+  }
+
   /**
    * Solves (XᵀX + λI)·W = XᵀY with λ = `ridge` · mean diagonal of XᵀX, the last `unpenalised`
-   * columns (an intercept) left out of the penalty. Returns W, cols × outs, row-major.
+   * columns (an intercept) left out of the penalty. With `prior` (cols × outs) the penalty is
+   * λ‖W − prior‖² instead of λ‖W‖²: the solution shrinks toward it. Returns W, cols × outs, row-major.
    */
-  solve(ridge: number, unpenalised = 0): Float64Array {
+  solve(ridge: number, unpenalised = 0, prior?: Float64Array): Float64Array {
     const n = this.cols;
     const a = new Float64Array(n * n);
     let trace = 0;
@@ -45,7 +75,9 @@ export class NormalEquations {
       // A tiny floor keeps a never-active feature (a zero column) from making the system singular.
       a[i * n + i]! += i < n - unpenalised ? lambda : 1e-12 * (trace / Math.max(n, 1) || 1);
     }
-    return choleskySolve(a, n, this.cross.slice(), this.outs);
+    const b = this.cross.slice();
+    if (prior) for (let i = 0; i < n - unpenalised; i++) for (let k = 0; k < this.outs; k++) b[i * this.outs + k]! += lambda * prior[i * this.outs + k]!;
+    return choleskySolve(a, n, b, this.outs);
   }
 }
 

@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ElemType, modelBytes } from '../../shared/builder/index.js';
 import { encodeNpy } from '../../shared/profile/npy.js';
 import { mulberry32 } from '../../shared/verify/prng.js';
+import { bertLike } from '../bench/models/bert-like.js';
 import { resnetLike } from '../bench/models/resnet-like.js';
 import { writeTextImages } from '../bench/text-images.js';
 import { ensureBuilt, runCli } from '../helpers/cli.js';
@@ -107,11 +108,26 @@ describe('prune CLI', () => {
     expect(head.lines).toEqual([expect.stringMatching(/^onnx-workbench: .*logits.*graph output/)]);
   });
 
+  it('--structured --hidden on a BERT-style model: half the parameters, outputs keep their width, verified, recovered', () => {
+    const bert = join(dir, 'bert.onnx');
+    writeFileSync(bert, modelBytes(bertLike({ layers: 2, hidden: 64, heads: 4, ffn: 128, vocab: 200, maxPositions: 64 })));
+    const r = runCli('prune', bert, '-o', join(dir, 'bert-pruned.onnx'), '--structured', '--hidden', '--sparsity', '0.5', '--recover', '--samples', '8', '--verify', '--json', '--runs', '2', '--dim', 'batch=1', '--dim', 'seq=8');
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out) as PruneJson & { summary: string };
+    expect(j.parametersAfter / j.parametersBefore).toBeLessThanOrEqual(0.55);
+    expect(j.summary).toMatch(/hidden size 64 → \d+ .*not function-preserving/);
+    expect(j.verification!.passed).toBe(true);
+    expect(j.verification!.outputs.find((o) => o.name === 'last_hidden_state')!.runtime).toEqual([1, 8, 64]);
+    expect(j.recovery!.heldOutError!.after.relativeL2).toBeLessThan(j.recovery!.heldOutError!.before.relativeL2);
+  });
+
   it('option errors exit 2 with one line', () => {
     const cases: [string[], RegExp][] = [
       [[], /missing --sparsity/],
       [['--sparsity', '2'], /--sparsity must be a number from 0 to 0.95/],
-      [['--sparsity', '0.5', '--channels', 'a=1'], /--criterion and --channels apply to --structured/],
+      [['--sparsity', '0.5', '--channels', 'a=1'], /--criterion, --channels, --hidden and --budget apply to --structured/],
+      [['--sparsity', '0.5', '--hidden'], /--criterion, --channels, --hidden and --budget apply to --structured/],
+      [['--structured', '--sparsity', '0.5', '--budget', 'flops'], /--budget must be channels or parameters/],
       [['--sparsity', '0.5', '--calibration', dir], /add --recover/],
       [['--pattern', '1:4'], /--pattern must be 2:4/],
       [['--structured', '--channels', 'nope=1'], /no node named "nope"/],

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modelBytes } from '../../shared/builder/index.js';
+import { bertLike } from '../bench/models/bert-like.js';
 import { resnetLike } from '../bench/models/resnet-like.js';
 import { checkPrerequisites, launchBrowser, ROOT, screenshot, serve, type Browser, type Served } from './harness.js';
 
@@ -97,7 +98,7 @@ describe('prune in Chromium', () => {
     for (const c of picks) await prune().getByRole('button', { name: `channel ${c}`, exact: true }).click();
     await expect.poll(() => prune().locator('rect.norm-bar.picked').count()).toBe(3);
     expect(await prune().locator('rect.norm-bar.removed').count()).toBe(3);
-    await expect.poll(() => prune().textContent()).toContain(`3 picked: ${[...picks].sort((a, b) => a - b).join(', ')}`);
+    await expect.poll(() => prune().textContent()).toContain(`3 channels picked: ${[...picks].sort((a, b) => a - b).join(', ')}`);
     await prune().getByLabel('generated calibration').check();
     await prune().getByLabel('prune calibration samples').fill('6');
     await prune().getByLabel('prune latency runs').fill('5');
@@ -172,4 +173,74 @@ describe('prune groups of PP-OCRv4 det in Chromium', () => {
     await prune.scrollIntoViewIfNeeded();
     await screenshot(page, 'prune-ocr-group');
   }, 90_000);
+});
+
+// A small BERT-style encoder (4 heads of 8): the query projection's group is shown per attention
+// head (bars named by head, picked whole), pruning a picked head; the settings used come back for
+// the model after a reload (remembered per model by the service).
+describe('prune attention heads in Chromium, settings remembered', () => {
+  let served: Served;
+  let browser: Browser;
+  let dir: string;
+
+  beforeAll(async () => {
+    checkPrerequisites();
+    dir = await mkdtemp(join(tmpdir(), 'e2e-prune-bert-'));
+    await writeFile(join(dir, 'bert.onnx'), modelBytes(bertLike({ layers: 1, hidden: 32, heads: 4, ffn: 64, vocab: 50, maxPositions: 64 })));
+    served = await serve([join(dir, 'bert.onnx')], join(dir, 'config'));
+    browser = await launchBrowser();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await served?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('shows heads as bars, prunes a picked head, and remembers the settings for the model', async () => {
+    const page = browser.page;
+    const prune = page.getByRole('region', { name: 'prune' });
+    const history = page.getByRole('region', { name: 'history' });
+    await page.goto(served.url);
+    await expect.poll(() => page.locator('output[aria-label="node count"]').textContent(), { timeout: 30_000 }).toMatch(/^\d+ nodes$/);
+    await prune.getByRole('button', { name: /Prune/ }).first().click();
+    await page.getByRole('searchbox', { name: 'search' }).fill('encoder.layer.0.attention.self.query/MatMul');
+    await page.getByRole('list', { name: 'search results' }).getByRole('button').first().click();
+    await expect.poll(() => prune.getByLabel('group summary').textContent(), { timeout: 20_000 }).toMatch(/^3 layers coupled: .*query\/MatMul.*; 4 attention heads of 8 channels; 1 consumer shrinks$/);
+    expect(await prune.getByRole('heading', { name: 'Attention heads' }).count()).toBe(1);
+    expect(await prune.getByRole('img', { name: 'head norms' }).count()).toBe(1);
+    expect(await prune.locator('rect.norm-bar').count()).toBe(4);
+    expect(await prune.locator('rect.norm-bar.removed').count()).toBe(2);
+    await prune.getByRole('button', { name: 'head 1', exact: true }).click();
+    await expect.poll(() => prune.textContent()).toContain('1 head picked: 1');
+    expect(await prune.textContent()).toContain('The 1 picked head (other groups left alone)');
+    await screenshot(page, 'prune-heads');
+
+    await prune.getByLabel('prune sparsity').fill('0.25');
+    await prune.getByLabel('prune hidden size').check();
+    // With the hidden size, the residual stream is a group: embeddings, the layers writing it, LayerNorm (a note says so).
+    const options = prune.getByLabel('prune group').locator('option');
+    await expect.poll(async () => (await options.allTextContents()).some((o) => /attention\.output\.dense\/MatMul.* \(32\)$/.test(o)), { timeout: 20_000 }).toBe(true);
+    const stream = (await options.allTextContents()).find((o) => /attention\.output\.dense\/MatMul.* \(32\)$/.test(o))!;
+    await prune.getByLabel('prune group').selectOption({ label: stream });
+    await expect.poll(() => prune.getByLabel('hidden size note').textContent()).toMatch(/normalizes over these channels/);
+    expect(await prune.locator('rect.norm-bar').count()).toBe(32);
+    await screenshot(page, 'prune-hidden');
+    await prune.getByLabel('recover').uncheck();
+    await prune.getByLabel('prune latency runs').fill('3');
+    await prune.getByRole('button', { name: 'Prune', exact: true }).click();
+    await expect.poll(() => history.getByLabel('prune figures').count(), { timeout: 120_000 }).toBe(1);
+    expect(await history.getByLabel('prune figures').textContent()).toContain('8 of 32 channels removed (1 of 4 attention heads) in 1 groups (3 layers)');
+    await page.getByRole('searchbox', { name: 'search' }).fill('encoder.layer.0.attention.self.query/MatMul');
+    await page.getByRole('list', { name: 'search results' }).getByRole('button').first().click();
+    await expect.poll(() => prune.getByLabel('group summary').textContent(), { timeout: 20_000 }).toContain('; 3 attention heads of 8 channels;');
+
+    // Back after a reload: the model's remembered settings, not the defaults (0.5, recovery on, hidden off).
+    await page.reload();
+    await expect.poll(() => page.locator('output[aria-label="node count"]').textContent(), { timeout: 30_000 }).toMatch(/^\d+ nodes$/);
+    await page.getByRole('region', { name: 'prune' }).getByRole('button', { name: /Prune/ }).first().click();
+    await expect.poll(() => prune.getByLabel('prune sparsity').inputValue(), { timeout: 10_000 }).toBe('0.25');
+    expect(await prune.getByLabel('prune hidden size').isChecked()).toBe(true);
+    expect(await prune.getByLabel('recover').isChecked()).toBe(false);
+  }, 240_000);
 });

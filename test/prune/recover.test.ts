@@ -41,7 +41,7 @@ describe('least-squares refit', () => {
     const m = t.model([['x', [5, 6]]], ['y']);
     const { r, proto } = await recoverToy(m, { channels: { mm1: [2, 3] } }, {}, 1e-9);
     expect(r.method).toBe('least-squares');
-    expect(r.layers).toEqual([{ node: 'mm2', kind: 'refit', rows: 30, cols: 3 }]);
+    expect(r.layers).toEqual([{ node: 'mm2', kind: 'refit', rows: 30, cols: 3, ridge: 1e-9 }]);
     expect(r.errorBefore.relativeL2).toBeGreaterThan(0.1);
     expect(r.errorAfter.relativeL2).toBeLessThan(1e-4);
     expect(r.heldOutError!.after.relativeL2).toBeLessThan(1e-4);
@@ -62,6 +62,39 @@ describe('least-squares refit', () => {
     expect(r.errorAfter.relativeL2).toBeLessThan(1e-4);
     expect(r.heldOutError!.after.relativeL2).toBeLessThan(1e-4);
     await checkPrunedModel(proto, randomFeeds({ x: [1, 3, 7, 7] }));
+  });
+
+  it('is exact on a linear ConvTranspose after the pruned Conv (3×3, stride 2, padded: overlapping taps), without a bias input', async () => {
+    const t = new Toy();
+    t.w('c1.w', [4, 3, 1, 1]);
+    t.inits[0] = { ...t.inits[0]!, rawData: new Uint8Array(Float32Array.from(dependent([...new Float32Array(t.inits[0]!.rawData!.slice().buffer)], 3, 'row')).buffer) };
+    const c1 = t.op('Conv', ['x', 'c1.w'], 'c1', { kernel_shape: [1, 1] });
+    const up = t.op('ConvTranspose', [c1, t.w('up.w', [4, 5, 3, 3])], 'up', { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], output_padding: [1, 1] });
+    t.op('Add', [up, t.w('up.b', [1, 5, 1, 1])], 'y');
+    const m = t.model([['x', [1, 3, 5, 5]]], ['y']);
+    const { r, proto } = await recoverToy(m, { channels: { c1: [1, 3] } }, {}, 1e-9);
+    expect(r.layers[0]).toMatchObject({ node: 'up', kind: 'refit', rows: 6 * 100, cols: 2 * 9 + 1 });
+    expect(r.errorBefore.relativeL2).toBeGreaterThan(0.1);
+    expect(r.errorAfter.relativeL2).toBeLessThan(1e-4);
+    expect(r.heldOutError!.after.relativeL2).toBeLessThan(1e-4);
+    expect(initOf(proto, 'up.w').dims).toEqual([2, 5, 3, 3]);
+    await checkPrunedModel(proto, randomFeeds({ x: [1, 3, 5, 5] }));
+  });
+});
+
+describe('ridge λ chosen on held-out samples', () => {
+  it('picks the smallest λ where the data are exactly linear', async () => {
+    const t = new Toy();
+    t.w('w1', [6, 4]);
+    t.inits[0] = { ...t.inits[0]!, rawData: new Uint8Array(Float32Array.from(dependent([...new Float32Array(t.inits[0]!.rawData!.slice().buffer)], 6, 'column')).buffer) };
+    const h = t.op('Add', [t.op('MatMul', ['x', 'w1'], 'mm1'), t.w('b1', [4])], 'h');
+    t.op('Add', [t.op('MatMul', [h, t.w('w2', [4, 3])], 'mm2'), t.w('b2', [3])], 'y');
+    const m = t.model([['x', [5, 6]]], ['y']);
+    const p = await prune(m, 'prune-channels', { channels: { mm1: [2, 3] } });
+    const r = await recoverModel(p.ir, host, { original: m, details: p.effect.outcome.details!, calibration: { dims: {}, samples: 8 } });
+    expect(r.layers[0]).toMatchObject({ node: 'mm2', ridge: 1e-4 });
+    expect(r.heldOutError!.after.relativeL2).toBeLessThan(1e-2);
+    expect(r.heldOutError!.before.relativeL2).toBeGreaterThan(0.1);
   });
 });
 

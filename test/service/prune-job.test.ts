@@ -58,6 +58,7 @@ describe('the prune job in the service', () => {
   });
 
   it('prunes half the channels with recovery as one step: parameters, size, latency and output error measured; undo brings the channels back', async () => {
+    expect(await service.getPruneSettings(modelId)).toEqual(DEFAULT_PRUNE_SETTINGS);
     const before = await sizes();
     const job = await service.startPrune({ modelId, settings });
     const ended = await service.waitForJob(job.jobId);
@@ -75,6 +76,17 @@ describe('the prune job in the service', () => {
     expect(p.recovery!.errorAfter.relativeL2).toBeLessThan(p.recovery!.errorBefore.relativeL2);
     expect(p.recovery!.heldOutError!.after.relativeL2).toBeLessThan(p.recovery!.heldOutError!.before.relativeL2);
     expect(p.warnings.some((w) => /generated \(random\)/.test(w))).toBe(true);
+    // Remembered for this model (and across starts: a new service reads the file), the picked channels not.
+    expect(await service.getPruneSettings(modelId)).toEqual(settings);
+    const again = new WorkbenchService({ settingsDir: dir, tempDir: join(dir, 'tmp') });
+    try {
+      const other = join(dir, 'other.onnx');
+      await writeFile(other, modelBytes(resnetLike({ widths: [8], blocksPerStage: 1, classes: 4 }, 5)));
+      expect(await again.getPruneSettings((await again.openPath(join(dir, 'resnet.onnx'))).modelId)).toEqual(settings);
+      expect(await again.getPruneSettings((await again.openPath(other)).modelId)).toEqual(DEFAULT_PRUNE_SETTINGS);
+    } finally {
+      await again.dispose();
+    }
     const after = await sizes();
     expect(after['conv4/Conv+conv5/Conv']).toBe(16);
     expect(after['conv1/Conv']).toBe(8);
