@@ -1,6 +1,5 @@
 // Noise-aware comparisons of ours against a peer in bench:compress. Speed: the interleaved rounds'
-// run times (compare's rank test and 2% practical threshold), with the spread of the per-round
-// ratios as the noise band. Accuracy: per-sample cosines paired (same evaluation sample), the mean
+// per-round ratios, their median's confidence interval and compare's 2% practical threshold. Accuracy: per-sample cosines paired (same evaluation sample), the mean
 // difference against twice its standard error. Kernels: the op multisets of the graphs onnxruntime
 // runs (optimizer 'all'), to say whether two results run the same kernels, where a speed
 // difference can only be noise.
@@ -10,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { decodeModel } from '../../shared/onnx/model-codec.js';
-import { compareLatency } from '../../shared/profile/latency-compare.js';
+import { PRACTICAL_NOISE } from '../../shared/profile/latency-compare.js';
+import { quantile } from '../../shared/profile/stats.js';
 
 export type Verdict = 'better' | 'within noise' | 'worse';
 
@@ -20,15 +20,24 @@ export interface Comparison {
   text: string;
 }
 
-/** Ours' run times against the peer's, measured in the same interleaved rounds (`ours[r]` with `peer[r]`). */
+/**
+ * Ours' run times against the peer's, measured in the same interleaved rounds (`ours[r]` with
+ * `peer[r]`): the median of the per-round speed ratios peer/ours, with its 95% confidence interval
+ * from order statistics (ranks n/2 ± 1.96·√n/2). Paired ratios, not ratios of medians: load that
+ * comes and goes on a shared machine moves both runs of a round alike. Within noise when the
+ * interval holds 1 or the median is within compare's 2% practical threshold.
+ */
 export function speedVerdict(peer: readonly number[], ours: readonly number[]): Comparison {
-  const c = compareLatency(peer, ours);
-  const speed = 1 / c.latencyRatio;
-  // The band of per-round ratios (p10..p90), as ± around the median: what a rerun could move.
-  const band = ((c.ratioSpread.p90 - c.ratioSpread.p10) / 2) * 100;
-  const facts = `ours ${speed.toFixed(3)}x the peer's speed, p = ${c.pValue.toPrecision(2)}, ${ours.length} rounds`;
-  if (c.withinNoise) return { verdict: 'within noise', text: `within noise (±${band.toFixed(1)}%; ${facts})` };
-  return speed > 1 ? { verdict: 'better', text: `faster (${facts})` } : { verdict: 'worse', text: `slower (${facts})` };
+  const ratios = ours.map((t, r) => peer[r]! / t).filter(Number.isFinite).sort((a, b) => a - b);
+  const n = ratios.length;
+  const median = quantile(ratios, 0.5);
+  const half = (1.96 * Math.sqrt(n)) / 2;
+  const lo = ratios[Math.max(0, Math.floor(n / 2 - half))]!;
+  const hi = ratios[Math.min(n - 1, Math.ceil(n / 2 + half))]!;
+  const band = (Math.max(median - lo, hi - median) * 100).toFixed(1);
+  const facts = `ours ${median.toFixed(3)}x the peer's speed, 95% interval ${lo.toFixed(3)}–${hi.toFixed(3)}, ${n} rounds`;
+  if ((lo <= 1 && hi >= 1) || Math.abs(median - 1) < PRACTICAL_NOISE) return { verdict: 'within noise', text: `within noise (±${band}%; ${facts})` };
+  return median > 1 ? { verdict: 'better', text: `faster (${facts})` } : { verdict: 'worse', text: `slower (${facts})` };
 }
 
 /** Ours' per-sample cosines against the peer's on the same samples. */
