@@ -382,3 +382,40 @@ describe('Add and Mul with no quantized input (as onnxruntime quantizes them)', 
     expect(cosineSimilarity(await run(m.toProto(), feeds, 'all'), await run(proto, feeds))).toBeGreaterThan(0.99);
   });
 });
+
+describe('a Conv left in float reading an int8 tensor in an old-opset model', () => {
+  // x → conv1 → Add(x) → conv2 → y at opset 9; conv1's output and the Add are quantized.
+  function twoConvs(): ModelProto {
+    return model(
+      graph({
+        nodes: [
+          node('Conv', ['x', 'w1', 'b1'], ['c'], { kernel_shape: [1, 1] }, { name: 'conv1' }),
+          node('Add', ['c', 'x'], ['a'], {}, { name: 'add' }),
+          node('Conv', ['a', 'w2', 'b2'], ['y'], { kernel_shape: [1, 1] }, { name: 'conv2' }),
+        ],
+        inputs: [valueInfo('x', ElemType.FLOAT, [1, 2, 4, 4])],
+        outputs: [valueInfo('y', ElemType.FLOAT, [1, 2, 4, 4])],
+        initializers: [
+          tensor('w1', ElemType.FLOAT, [2, 2, 1, 1], [1, -0.5, 0.25, 0.75]),
+          tensor('b1', ElemType.FLOAT, [2], [0.1, -0.1]),
+          tensor('w2', ElemType.FLOAT, [2, 2, 1, 1], [0.5, 1, -1, 0.5]),
+          tensor('b2', ElemType.FLOAT, [2], [0.2, 0.3]),
+        ],
+      }),
+      { opset: 9 },
+    );
+  }
+
+  it('is raised to opset 11, as onnxruntime quantizes such a Conv itself with Round (opset 11); otherwise to 10; both load with its optimizer on', async () => {
+    const options = { activationType: 'uint8' as const, symmetric: false, perChannel: false, reduceRange: false };
+    for (const [exclude, opset] of [[['conv2'], 11], [[], 10]] as const) {
+      const m = new IrModel(twoConvs());
+      const needed = staticRangesNeeded(m, { ...options, exclude: [...exclude] }, undefined);
+      const cal = await calibrate(m.toProto(), needed, { method: 'minmax', samples: 2, dims: {} });
+      await quantize(m, { ...options, exclude }, cal.ranges);
+      expect(m.opsetVersion('')).toBe(opset);
+      const feeds = { x: new ort.Tensor('float32', random(32, 17), [1, 2, 4, 4]) };
+      expect(cosineSimilarity(await run(m.toProto(), feeds, 'all'), await run(twoConvs(), feeds))).toBeGreaterThan(0.99);
+    }
+  });
+});
