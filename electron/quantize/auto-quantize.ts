@@ -273,7 +273,12 @@ export async function autoQuantize<T extends QuantizeTrial>(host: RuntimeHost, r
     const layer = layerOf(r, chosen.layers);
     const faster = r.ratio === null ? 'no float time measured' : `${r.ratio.toFixed(2)}x the float time`;
     const undoneIn = done.find((d) => d.round.undone?.some((n) => n === r.node || r.quantizedNodes.includes(n) || r.floatNodes.includes(n)))?.round;
-    const undone = undoneIn ? `; left in float in round ${undoneIn.round}, the model took ${undoneIn.latency.ratio.toFixed(2)}x the original's time (${chosen.round.latency.ratio.toFixed(2)}x quantized): no gain beyond ${ROUND_NOISE * 100}% noise` : '';
+    // Undone for time among accurate rounds, else for accuracy: say which.
+    const undoneWhy = (u: AutoRound) =>
+      u.accurate && chosen.round.accurate
+        ? `the model took ${u.latency.ratio.toFixed(2)}x the original's time (${chosen.round.latency.ratio.toFixed(2)}x quantized): no gain beyond ${ROUND_NOISE * 100}% noise`
+        : `output cosine ${u.cosine === null ? 'n/a' : cos(u.cosine)} (${chosen.round.cosine === null ? 'n/a' : cos(chosen.round.cosine)} quantized)`;
+    const undone = undoneIn ? `; left in float in round ${undoneIn.round}, ${undoneWhy(undoneIn)}` : '';
     decisions.push({
       node: r.node,
       action: 'quantized',
