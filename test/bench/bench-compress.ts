@@ -5,7 +5,7 @@
 // ours are still measured). Ours run as users run them: `onnx-workbench quantize ... --json`.
 //
 // Per model, every version is timed in this one onnxruntime process (interleaved rounds, optimizer
-// 'all', 1 thread, the same inputs), and compared with the float model on evaluation samples that
+// 'all', 1 thread, the same inputs; twice, the sessions made in one order and then the other), and compared with the float model on evaluation samples that
 // are not calibration samples: speed-up (median over rounds of float time / version time), file
 // size ratio, cosine (the lowest over outputs of the mean over samples) and top-1 agreement for
 // classifier-like outputs. Then the issue's targets as PASS/FAIL lines, ours against the peer
@@ -31,6 +31,7 @@ import * as ort from 'onnxruntime-node';
 import { decodeModel } from '../../shared/onnx/model-codec.js';
 import { outputAgreement } from '../../shared/profile/output-agreement.js';
 import { TOLERANCES } from '../../shared/verify/tolerance.js';
+import { quantile } from '../../shared/profile/stats.js';
 import { ortTensorData } from '../../electron/runtime/ort-tensors.js';
 import { compressModels, writeSamples, type CompressModel } from './compress-models.js';
 import { prepareCompressPeers, runCompressPeer, type CompressPeer } from './compress-python-peers.js';
@@ -119,6 +120,33 @@ function runOurs(v: OurVariant, model: string, out: string, calibration: string,
   return { ...row, path: out, ...(ours ? { ours } : {}), ...(ours?.verification && !ours.verification.passed ? { note: 'its --verify failed' } : {}) };
 }
 
+/**
+ * The versions timed twice, their sessions made in the given order and then in the reverse order
+ * (the original first both times), each version's rounds of both passes together. Sessions made
+ * in one order only showed a position effect: on the MobileNet-like model, ours measured 0.95x
+ * onnxruntime's speed made before it and 1.04x made after it, and two byte-identical files 1.46x
+ * and 1.51x in the same run.
+ */
+async function measureBothOrders(versions: readonly Version[], feeds: Record<string, ort.Tensor>, o: Parameters<typeof measureLatency>[2]): Promise<{ runs: number; versions: { pairedRatio: number | null; runsMs?: number[]; error?: string }[] }> {
+  const half = { ...o, budgetMs: o.budgetMs / 2, maxRuns: Math.max(o.minRuns, Math.round(o.maxRuns / 2)) };
+  const reversed = [versions[0]!, ...versions.slice(1).reverse()];
+  const a = await measureLatency(versions, feeds, half);
+  const b = await measureLatency(reversed, feeds, half);
+  const inB = (i: number) => (i === 0 ? b.versions[0]! : b.versions[versions.length - i]!);
+  const float = [...(a.versions[0]!.runsMs ?? []), ...(inB(0).runsMs ?? [])];
+  return {
+    runs: a.runs + b.runs,
+    versions: versions.map((_, i) => {
+      const [x, y] = [a.versions[i]!, inB(i)];
+      const error = x.error ?? y.error;
+      if (error || !x.runsMs || !y.runsMs || float.length === 0) return { pairedRatio: null, ...(error ? { error } : {}) };
+      const runsMs = [...x.runsMs, ...y.runsMs];
+      const ratios = runsMs.map((t, r) => float[r]! / t).sort((p, q) => p - q);
+      return { pairedRatio: quantile(ratios, 0.5), runsMs };
+    }),
+  };
+}
+
 /** Mean cosine over samples (lowest over outputs) and mean top-1 agreement (classifier-like outputs). */
 async function accuracy(float: ort.InferenceSession, path: string, samples: readonly Record<string, ort.Tensor>[]): Promise<{ cosine: number | null; cosines: number[]; top1: number | null }> {
   const s = await ort.InferenceSession.create(path, { graphOptimizationLevel: 'all', intraOpNumThreads: 1, logSeverityLevel: 3 });
@@ -178,7 +206,7 @@ async function benchModel(m: CompressModel, venv: Venv, help: string): Promise<{
 
   const made = rows.filter((r) => r.path);
   const versions: Version[] = made.map((r) => ({ label: r.label, path: r.path! }));
-  const timing = await measureLatency(versions, evalSamples[0]!, { threads: 1, warmup: 2, minRuns: 5, maxRuns: Number(env('BENCH_COMPRESS_MAX_RUNS', '400')), budgetMs: Number(env('BENCH_COMPRESS_BUDGET_MS', '4000')) });
+  const timing = await measureBothOrders(versions, evalSamples[0]!, { threads: 1, warmup: 2, minRuns: 5, maxRuns: Number(env('BENCH_COMPRESS_MAX_RUNS', '400')), budgetMs: Number(env('BENCH_COMPRESS_BUDGET_MS', '4000')) });
   const floatSize = statSync(m.path).size;
   const float = await ort.InferenceSession.create(m.path, { graphOptimizationLevel: 'all', intraOpNumThreads: 1, logSeverityLevel: 3 });
   try {
