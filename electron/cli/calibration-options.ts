@@ -3,7 +3,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { WorkbenchError } from '../../shared/errors.js';
-import { checkImageSpec, parseNumberText, parseSizeText, parseTripleText, type ImagePreprocessSpec } from '../../shared/quantize/image-spec.js';
+import { checkImageSpec, imageSpecFieldsOfText, parseNumberText, type ImagePreprocessSpec } from '../../shared/quantize/image-spec.js';
 import { DEFAULT_AVERAGING_CONSTANT, type MovingAverageOptions } from '../../shared/quantize/range-collector.js';
 import { fsError } from '../io/fs-errors.js';
 import type { OptionKind } from './args.js';
@@ -47,15 +47,7 @@ export async function imageSpecFrom(o: Record<string, unknown>): Promise<ImagePr
     }
   }
   const s = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
-  const flags: Record<string, unknown> = {};
-  if (s('resize') !== undefined) flags.resize = parseSizeText('resize', s('resize')!);
-  if (s('crop') !== undefined) flags.crop = parseSizeText('crop', s('crop')!);
-  if (s('scale') !== undefined) flags.scale = parseNumberText('scale', s('scale')!);
-  if (s('mean') !== undefined) flags.mean = parseTripleText('mean', s('mean')!);
-  if (s('std') !== undefined) flags.std = parseTripleText('std', s('std')!);
-  if (s('channels') !== undefined) flags.channels = s('channels');
-  if (s('layout') !== undefined) flags.layout = s('layout');
-  if (s('image-input') !== undefined) flags.input = s('image-input');
+  const flags = imageSpecFieldsOfText({ resize: s('resize'), crop: s('crop'), scale: s('scale'), mean: s('mean'), std: s('std'), channels: s('channels'), layout: s('layout'), input: s('image-input') });
   return checkImageSpec(typeof base === 'object' && base !== null && !Array.isArray(base) ? { ...base, ...flags } : base);
 }
 

@@ -51,11 +51,13 @@ function operationOptions(mode: Mode, o: Record<string, unknown>): Record<string
     reduceRange: o['reduce-range'] === true,
     ops: list(o.ops) ?? [],
     exclude: list(o.exclude) ?? [],
+    // The operation's schema refuses a target it does not know, naming it.
+    target: (o.target ?? 'portable') as 'portable' | 'onnxruntime',
+    mixedPrecision: amp,
+    tolerance: typeof o.tolerance === 'string' ? o.tolerance : '',
   });
-  if (mode === 'static') return base;
-  if (mode === 'dynamic') return { ...base, ...(o.target ? { target: o.target } : {}) };
-  if (o['per-channel']) throw new WorkbenchError('USAGE', `--per-channel applies to --mode static and dynamic`);
-  return { ...base, ...(amp ? { mixedPrecision: true } : {}), ...(typeof o.tolerance === 'string' ? { mixedPrecisionTolerance: o.tolerance } : {}) };
+  if (mode !== 'static' && mode !== 'dynamic' && o['per-channel']) throw new WorkbenchError('USAGE', `--per-channel applies to --mode static and dynamic`);
+  return base;
 }
 
 const ms = (x: number) => (x >= 100 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3));

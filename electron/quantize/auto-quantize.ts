@@ -4,12 +4,14 @@
 // drift from the prepared float model (sensitivity); regions slower quantized and layers that
 // lose accuracy are left in float in the next round. It stops when the model is faster than the
 // original and within the output cosine, when nothing is left to change, or after a bounded
-// number of rounds; the round kept is the fastest accurate one as measured.
+// number of rounds; the round kept is the fastest accurate one as measured, a round's gain in
+// time counting only beyond noise (ROUND_NOISE), so that nodes are not left in float for nothing.
 
 import { WorkbenchError } from '../../shared/errors.js';
 import { decodeModel } from '../../shared/onnx/model-codec.js';
 import type { RegionTiming } from '../../shared/quantize/quantized-regions.js';
 import { CORE_OPS } from '../../shared/quantize/static-options.js';
+import { PRACTICAL_NOISE } from '../../shared/profile/latency-compare.js';
 import type { VerifyInputSettings } from '../../shared/verify/input-settings.js';
 import type { CalibrateResult } from '../runtime-host/host-protocol.js';
 import type { RuntimeHost } from '../runtime-host/runtime-host.js';
@@ -93,6 +95,24 @@ export const SLOWER_MARGIN = 1.1;
 /** …and when the time it loses is at least this share of the float model's kernel time per run. */
 export const MATERIAL_SHARE = 0.02;
 
+/**
+ * Round-to-round time ratios closer than this are noise: compare's practical threshold. A round
+ * that leaves more in float for speed must gain more than it, or its changes are undone (a float
+ * island between int8 regions costs conversions that a noisy gain does not pay for).
+ */
+export const ROUND_NOISE = PRACTICAL_NOISE;
+
+/**
+ * Whether round `x` is better than the best so far, `y`: an accurate round beats an inaccurate
+ * one; among accurate ones, a gain in time beyond ROUND_NOISE; among inaccurate ones, a higher
+ * output cosine.
+ */
+export function improves(x: Pick<AutoRound, 'accurate' | 'cosine' | 'latency'>, y: Pick<AutoRound, 'accurate' | 'cosine' | 'latency'>): boolean {
+  if (x.accurate !== y.accurate) return x.accurate;
+  if (x.accurate) return x.latency.ratio < y.latency.ratio * (1 - ROUND_NOISE);
+  return (x.cosine ?? -1) > (y.cosine ?? -1);
+}
+
 const CORE = new Set<string>(CORE_OPS);
 const ms = (x: number) => (x >= 100 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3));
 const cos = (x: number) => x.toFixed(6);
@@ -144,7 +164,6 @@ export async function autoQuantize<T extends QuantizeTrial>(host: RuntimeHost, r
   // The round the next one builds on: the best measured so far (a change that measured worse is undone).
   let best: Done<T> | undefined;
   const tried = new Set<string>();
-  const better = (x: AutoRound, y: AutoRound) => (x.accurate !== y.accurate ? x.accurate : x.accurate ? x.latency.ratio < y.latency.ratio : (x.cosine ?? -1) > (y.cosine ?? -1));
   for (let k = 1; k <= maxRounds; k++) {
     const exclude = [...keptFloat.keys()];
     let trial: T;
@@ -180,7 +199,7 @@ export async function autoQuantize<T extends QuantizeTrial>(host: RuntimeHost, r
     const current: Done<T> = { trial, round, layers };
     done.push(current);
     s.onRound?.(round);
-    if (best && !better(round, best.round)) {
+    if (best && !improves(round, best.round)) {
       // Undo this round's changes: the next round starts again from the best one, without them.
       const undone = exclude.filter((n) => !best!.round.keptFloat.includes(n));
       for (const n of undone) {
@@ -232,7 +251,7 @@ export async function autoQuantize<T extends QuantizeTrial>(host: RuntimeHost, r
       }
     }
     if (!fresh.length) {
-      const triedText = tried.size ? `; leaving ${[...tried].join(', ')} in float measured slower overall` : '';
+      const triedText = tried.size ? `; leaving ${[...tried].join(', ')} in float measured no faster overall (by more than ${ROUND_NOISE * 100}%, the noise)` : '';
       stopped = b.round.accurate
         ? `no other region is slower quantized by more than ${Math.round((SLOWER_MARGIN - 1) * 100)}% and ${MATERIAL_SHARE * 100}% of the run${triedText}`
         : `no quantized layer is left to keep in float, and the output cosine ${bLowest === null ? 'is unknown' : `${cos(bLowest)} is below ${s.minCosine}`}${triedText}`;
@@ -254,7 +273,12 @@ export async function autoQuantize<T extends QuantizeTrial>(host: RuntimeHost, r
     const layer = layerOf(r, chosen.layers);
     const faster = r.ratio === null ? 'no float time measured' : `${r.ratio.toFixed(2)}x the float time`;
     const undoneIn = done.find((d) => d.round.undone?.some((n) => n === r.node || r.quantizedNodes.includes(n) || r.floatNodes.includes(n)))?.round;
-    const undone = undoneIn ? `; left in float in round ${undoneIn.round}, the model took ${undoneIn.latency.ratio.toFixed(2)}x the original's time (${chosen.round.latency.ratio.toFixed(2)}x quantized)` : '';
+    // Undone for time among accurate rounds, else for accuracy: say which.
+    const undoneWhy = (u: AutoRound) =>
+      u.accurate && chosen.round.accurate
+        ? `the model took ${u.latency.ratio.toFixed(2)}x the original's time (${chosen.round.latency.ratio.toFixed(2)}x quantized): no gain beyond ${ROUND_NOISE * 100}% noise`
+        : `output cosine ${u.cosine === null ? 'n/a' : cos(u.cosine)} (${chosen.round.cosine === null ? 'n/a' : cos(chosen.round.cosine)} quantized)`;
+    const undone = undoneIn ? `; left in float in round ${undoneIn.round}, ${undoneWhy(undoneIn)}` : '';
     decisions.push({
       node: r.node,
       action: 'quantized',

@@ -17,7 +17,7 @@ export interface SensitivityOptions {
  * SQNR): both models run in `host` on the same input sets, from `inputs` as verification takes
  * them (`inputsPath`, `values`, `dims`; generated for the rest, two random sets by default). A
  * model is a path or its encoded bytes; both run re-encoded with the compared tensors as outputs,
- * so weights in external data files are not found (not supported yet). Each layer also says
+ * with external data read in (up to protobuf's 2 GiB). Each layer also says
  * which quantized node and tensor it was read from (`quantNode`, `quantTensor`). Rejects with a
  * WorkbenchError (code NOTHING_QUANTIZED) when no float node has a quantized counterpart, with
  * code CANCELLED when `opts.signal` aborts, and with a HostFailure when onnxruntime fails mid-run.

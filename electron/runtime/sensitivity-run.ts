@@ -4,6 +4,7 @@
 // function, so that the runtime host runs it as is.
 
 import { stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import { WorkbenchError } from '../../shared/errors.js';
 import { isFloatType } from '../../shared/onnx/element-types.js';
@@ -14,7 +15,9 @@ import { ErrorAccumulator, worstFirst } from '../../shared/quantize/sensitivity-
 import { sensitivityPairs, type LayerMatch } from '../../shared/quantize/sensitivity-pairs.js';
 import type { LayerSensitivity, SensitivityReport } from '../../shared/quantize/sensitivity-report.js';
 import type { VerifyInputSettings } from '../../shared/verify/input-settings.js';
+import { ExternalData } from '../io/external-data-files.js';
 import { fsError } from '../io/fs-errors.js';
+import { listModelTensors } from '../../shared/onnx/map-tensors.js';
 import { readWholeFile } from '../io/read-file-whole.js';
 import { createCheckSession, releaseSession, runCheckSession, type ModelSource } from './ort-session.js';
 import { ortTensorData } from './ort-tensors.js';
@@ -43,7 +46,28 @@ async function readModel(model: ModelSource, role: string): Promise<ModelProto> 
   } catch (e) {
     return fsError(e, model, `reading the ${role} model`);
   }
-  return decodeModel(await readWholeFile(model, size), model);
+  return withDataInline(decodeModel(await readWholeFile(model, size), model), model, role);
+}
+
+/** Protobuf's limit on one message: a model run from bytes must fit in it. */
+const PROTO_LIMIT = 2 ** 31 - 1;
+
+/**
+ * The model with its external data read in: both models run from bytes (re-encoded with the
+ * compared tensors as outputs), where onnxruntime finds no folder to read external files from.
+ */
+async function withDataInline(proto: ModelProto, path: string, role: string): Promise<ModelProto> {
+  const external = listModelTensors(proto).filter(({ tensor: t }) => t.dataLocation === 1);
+  if (!external.length) return proto;
+  const data = await ExternalData.check(proto, dirname(path), path);
+  const total = data.list.reduce((a, f) => a + f.size, 0);
+  if (total >= PROTO_LIMIT) throw new WorkbenchError('TOO_LARGE', `sensitivity: the ${role} model ${path} has ${(total / 2 ** 30).toFixed(1)} GiB of external data; with it inline the model passes protobuf's 2 GiB limit, so it cannot run with its layers as outputs`);
+  for (const { tensor: t } of external) {
+    t.rawData = await data.read(t);
+    delete t.dataLocation;
+    delete t.externalData;
+  }
+  return proto;
 }
 
 /** `proto` with `names` added as graph outputs (names alone: onnxruntime infers their types), encoded. */

@@ -2,7 +2,8 @@ import { resolve } from 'node:path';
 import { WorkbenchError } from '../../shared/errors.js';
 import type { NodeId } from '../../shared/ir/journal.js';
 import type { QuantizeFigures } from '../../shared/protocol/quantize-figures.js';
-import { operationOptionsOf, type QuantizeSettings } from '../../shared/quantize/quantize-settings.js';
+import { checkImageSpec, imageSpecFieldsOfText } from '../../shared/quantize/image-spec.js';
+import { imageStepsGiven, operationOptionsOf, type QuantizeSettings } from '../../shared/quantize/quantize-settings.js';
 import { allGraphs } from '../../shared/ir/model.js';
 import { countNodes } from '../../shared/rewrite/pass-manager.js';
 import type { VerifyInputSettings } from '../../shared/verify/input-settings.js';
@@ -31,11 +32,13 @@ export interface QuantizeWork extends WorkOutcome {
 }
 
 /** Where calibration takes its samples from, as the CLI's --calibration/--samples. */
-function calibrationOf(s: QuantizeSettings, verify: VerifyInputSettings): Pick<QuantizeRequest['calibration'], 'inputsPath' | 'samples'> {
+function calibrationOf(s: QuantizeSettings, verify: VerifyInputSettings): Pick<QuantizeRequest['calibration'], 'inputsPath' | 'samples' | 'images'> {
   if (s.calibration === 'generated') return { samples: s.samples };
   if (s.calibration === 'folder') {
-    if (!s.calibrationPath.trim()) throw new WorkbenchError('BAD_OPTION', 'calibration folder: give the folder of sample folders (each with one <input>.npy or .pb per input)');
-    return { inputsPath: resolve(s.calibrationPath.trim()) };
+    if (!s.calibrationPath.trim()) throw new WorkbenchError('BAD_OPTION', 'calibration folder: give the folder of sample folders (each with one <input>.npy or .pb per input) or of PNG/JPEG images');
+    // Steps given apply to a folder of images (calibration says so when the folder holds none).
+    const steps = imageStepsGiven(s.images);
+    return { inputsPath: resolve(s.calibrationPath.trim()), ...(steps ? { images: checkImageSpec(imageSpecFieldsOfText(steps)) } : {}) };
   }
   if (verify.inputsPath === undefined) throw new WorkbenchError('BAD_OPTION', "calibration from the verification inputs: this model's verification inputs are generated; choose files under Verification inputs, a calibration folder, or generated calibration");
   return { inputsPath: verify.inputsPath };

@@ -2,6 +2,8 @@ import { useCallback, useEffect, useState } from 'react';
 import type { Backend, OpenedModelInfo } from '../../shared/protocol/backend.js';
 import type { QuantizeResult } from '../../shared/protocol/quantize-api.js';
 import { DEFAULT_QUANTIZE_SETTINGS, QUANTIZE_MODES, type QuantizeSettings } from '../../shared/quantize/quantize-settings.js';
+import { TOLERANCE_NAMES } from '../../shared/verify/tolerance.js';
+import { ImageStepsFields } from './ImageStepsFields.js';
 import type { EditActions } from '../edit/edit-actions.js';
 import { JobProgress } from '../profile/JobProgress.js';
 import { useJob } from '../profile/use-job.js';
@@ -107,6 +109,35 @@ export function QuantizePanel({ backend, model, selection, version, edit }: Prop
               <input type="checkbox" checked={s.perChannel} onChange={(e) => set({ perChannel: e.target.checked })} /> per-channel
             </label>
           ) : null}
+          {s.mode === 'dynamic' ? (
+            <label title="portable: DynamicQuantizeLinear → MatMulInteger (standard ops); onnxruntime: one com.microsoft DynamicQuantizeMatMul each">
+              target{' '}
+              <select aria-label="quantize target" value={s.target} onChange={(e) => set({ target: e.target.value as QuantizeSettings['target'] })}>
+                <option value="portable">portable</option>
+                <option value="onnxruntime">onnxruntime</option>
+              </select>
+            </label>
+          ) : null}
+          {s.mode === 'fp16' || s.mode === 'bf16' ? (
+            <>
+              <label title="keep in float32, found by bisection over runs of the model, the nodes without which outputs leave the tolerance">
+                <input type="checkbox" aria-label="auto mixed precision" checked={s.mixedPrecision} onChange={(e) => set({ mixedPrecision: e.target.checked })} /> auto mixed precision
+              </label>
+              {s.mixedPrecision ? (
+                <label>
+                  tolerance{' '}
+                  <select aria-label="mixed precision tolerance" value={s.tolerance} onChange={(e) => set({ tolerance: e.target.value })}>
+                    <option value="">{`${s.mode} (the mode's)`}</option>
+                    {TOLERANCE_NAMES.map((t) => (
+                      <option key={t} value={t}>
+                        {t}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+              ) : null}
+            </>
+          ) : null}
           <label>
             ops <input type="text" aria-label="quantize ops" placeholder="default set (e.g. Conv, MatMul)" value={ops} onChange={(e) => setOps(e.target.value)} />
           </label>
@@ -125,10 +156,13 @@ export function QuantizePanel({ backend, model, selection, version, edit }: Prop
                 <input type="radio" name="calibration" checked={s.calibration === 'settings'} onChange={() => set({ calibration: 'settings' })} /> the verification inputs
               </label>
               <label>
-                <input type="radio" name="calibration" checked={s.calibration === 'folder'} onChange={() => set({ calibration: 'folder' })} /> a folder of sample folders
+                <input type="radio" name="calibration" aria-label="folder calibration" checked={s.calibration === 'folder'} onChange={() => set({ calibration: 'folder' })} /> a folder of sample folders or images
               </label>
               {s.calibration === 'folder' ? (
-                <input type="text" aria-label="calibration folder" placeholder="/path/to/samples" value={s.calibrationPath} onChange={(e) => set({ calibrationPath: e.target.value })} />
+                <>
+                  <input type="text" aria-label="calibration folder" placeholder="/path/to/samples or images" value={s.calibrationPath} onChange={(e) => set({ calibrationPath: e.target.value })} />
+                  <ImageStepsFields steps={s.images} onChange={(images) => set({ images })} />
+                </>
               ) : null}
               <label>
                 <input type="radio" name="calibration" aria-label="generated calibration" checked={s.calibration === 'generated'} onChange={() => set({ calibration: 'generated' })} /> generated

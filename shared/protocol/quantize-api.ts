@@ -65,6 +65,13 @@ export const quantizeSettingsSchema: z.ZodType<QuantizeSettings> = z.strictObjec
   samples: z.number().int().min(1).max(10_000),
   preprocess: z.boolean(),
   runs: z.number().int().min(1).max(10_000),
+  target: z.enum(['portable', 'onnxruntime']),
+  mixedPrecision: z.boolean(),
+  tolerance: z.string().max(100),
+  images: z.strictObject({
+    resize: z.string().max(100), crop: z.string().max(100), scale: z.string().max(100), mean: z.string().max(200), std: z.string().max(200),
+    channels: z.string().max(10), layout: z.string().max(10), input: z.string().max(1000),
+  }),
 });
 
 const anyNumber = z.custom<number>((v) => typeof v === 'number', { message: 'expected a number' });

@@ -98,3 +98,27 @@ export function parseTripleText(flag: string, text: string): number[] {
   if (parts.length !== 3 || parts.some((x) => !Number.isFinite(x))) badFlag(`--${flag} must be three numbers R,G,B, not "${text}"`);
   return parts;
 }
+
+/** The preprocessing steps as the CLI's flags write them (text, "" or absent: not given). */
+export type ImageSpecText = Partial<Record<'resize' | 'crop' | 'scale' | 'mean' | 'std' | 'channels' | 'layout' | 'input', string>>;
+
+/** The spec fields that `text` gives (unchecked: checkImageSpec checks them); flag names in errors. */
+export function imageSpecFieldsOfText(text: ImageSpecText): Record<string, unknown> {
+  const given = (k: keyof ImageSpecText) => (text[k] !== undefined && text[k].trim() !== '' ? text[k].trim() : undefined);
+  const o: Record<string, unknown> = {};
+  const resize = given('resize');
+  if (resize !== undefined) o.resize = parseSizeText('resize', resize);
+  const crop = given('crop');
+  if (crop !== undefined) o.crop = parseSizeText('crop', crop);
+  const scale = given('scale');
+  if (scale !== undefined) o.scale = parseNumberText('scale', scale);
+  const mean = given('mean');
+  if (mean !== undefined) o.mean = parseTripleText('mean', mean);
+  const std = given('std');
+  if (std !== undefined) o.std = parseTripleText('std', std);
+  for (const k of ['channels', 'layout', 'input'] as const) {
+    const v = given(k);
+    if (v !== undefined) o[k] = v;
+  }
+  return o;
+}

@@ -12,7 +12,7 @@ import type { IrNode } from '../ir/node.js';
 import { ElemType } from '../onnx/element-types.js';
 import { paramsForRange, type QuantParams } from './quant-params.js';
 import { quantizeBias, quantizeTensor } from './quantize-tensor.js';
-import type { StaticQuantOptions, TensorRange } from './static-options.js';
+import { CORE_OPS, type StaticQuantOptions, type TensorRange } from './static-options.js';
 import { raiseOpset } from './raise-opset.js';
 import type { StaticPlan } from './static-plan.js';
 
@@ -57,6 +57,12 @@ function resolveParams(plan: StaticPlan, ranges: ReadonlyMap<string, TensorRange
   return params;
 }
 
+/** Whether a Conv/Gemm/MatMul with a constant weight is left in float reading a tensor the plan quantizes. */
+function floatReaderOfInt8(g: Graph, plan: StaticPlan): boolean {
+  const planned = new Set(plan.nodes);
+  return [...g.nodes].some((n) => (CORE_OPS as readonly string[]).includes(n.opType) && !planned.has(n) && plan.tensors.has(n.inputs[0] ?? '') && g.initializers.has(n.inputs[1] ?? ''));
+}
+
 /**
  * Applies `plan` to the model's main graph (inside the caller's transaction). `ranges` holds the
  * calibrated range of every tensor rangesNeeded(plan) names; `floats` reads a float initializer.
@@ -67,7 +73,18 @@ export function applyStatic(model: IrModel, plan: StaticPlan, ranges: ReadonlyMa
   if (o.perChannel && opset < 13) throw new WorkbenchError('OPSET_TOO_OLD', `quantize-static: per-channel weights need opset 13 (the model has ${opset}); quantize per tensor`);
   const params = resolveParams(plan, ranges, o);
   // QuantizeLinear came in opset 10: older models are raised where every node keeps its meaning.
-  if (opset < 10) raiseOpset(model, 10, 'quantize-static', 'QuantizeLinear');
+  // onnxruntime (1.20 and later) quantizes a float Conv/Gemm/MatMul with a constant weight that reads
+  // a DequantizeLinear output itself, writing Round (opset 11) for its bias: an opset-10 model with
+  // such a node (one left in float between quantized ones) does not load. Raised to 11 then, where
+  // the model allows; else to 10, as before.
+  if (opset < 11 && floatReaderOfInt8(model.graph, plan)) {
+    try {
+      raiseOpset(model, 11, 'quantize-static', 'Round, which onnxruntime writes when it quantizes a float Conv, Gemm or MatMul reading an int8 tensor,');
+    } catch (e) {
+      if (!(e instanceof WorkbenchError)) throw e;
+      if (opset < 10) raiseOpset(model, 10, 'quantize-static', 'QuantizeLinear');
+    }
+  } else if (opset < 10) raiseOpset(model, 10, 'quantize-static', 'QuantizeLinear');
   const names = new Names(g);
 
   for (const { producer, activation } of plan.folds) {

@@ -42,6 +42,8 @@ export interface VersionTiming {
    */
   pairedRatio: number | null;
   outputs: OutputCheck | null;
+  /** Every timed run, ms, in round order (runsMs[r] of two versions were measured in the same round). */
+  runsMs?: number[];
   error?: string;
 }
 
@@ -164,6 +166,7 @@ export async function measureLatency(
       const sorted = [...times[j]!].sort((a, b) => a - b);
       results[i]!.medianMs = quantile(sorted, 0.5);
       results[i]!.iqrMs = quantile(sorted, 0.75) - quantile(sorted, 0.25);
+      results[i]!.runsMs = times[j]!;
       if (base) results[i]!.pairedRatio = quantile(base.map((t, r) => t / times[j]![r]!).sort((a, b) => a - b), 0.5);
     });
     return { runs, versions: results };

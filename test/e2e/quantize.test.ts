@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { PNG } from 'pngjs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -106,4 +107,50 @@ describe('quantize and sensitivity in Chromium', () => {
     await screenshot(page(), 'quantize-undone');
     expect(browser.problems).toEqual([]);
   }, 400_000);
+
+  it('calibrates on a folder of images with preprocessing steps set in the form, remembered after a reload; the dynamic target and fp16 mixed precision in the form', async () => {
+    const images = join(configDir, 'calibration-images');
+    await mkdir(images, { recursive: true });
+    for (let k = 0; k < 2; k++) {
+      const img = new PNG({ width: 120, height: 100 });
+      for (let p = 0; p < 120 * 100; p++) img.data.set([(p + 60 * k) % 256, (p >> 4) % 256, (3 * p) % 256, 255], p * 4);
+      await writeFile(join(images, `page${k}.png`), PNG.sync.write(img));
+    }
+    // A fresh page: no node selected (the whole model is quantized), the form as remembered.
+    await page().goto(served.url);
+    await expect.poll(nodeCount, { timeout: 30_000 }).toBe('672 nodes');
+    await quantize().getByRole('button', { name: /Quantize/ }).first().click();
+    await expect.poll(() => quantize().getByText('For the whole model').count()).toBe(1);
+    await quantize().getByLabel('quantize mode').selectOption('static');
+    await quantize().getByLabel('folder calibration').check();
+    await quantize().getByLabel('calibration folder').fill(images);
+    await quantize().getByLabel('image resize').fill('96x96');
+    await quantize().getByLabel('image mean').fill('0.485,0.456,0.406');
+    await quantize().getByLabel('image std').fill('0.229,0.224,0.225');
+    await quantize().getByLabel('image channels').selectOption('bgr');
+    await quantize().getByLabel('latency runs').fill('5');
+    await quantize().scrollIntoViewIfNeeded();
+    await screenshot(page(), 'quantize-image-steps');
+    await quantize().getByRole('button', { name: 'Quantize', exact: true }).click();
+    // The new step takes the undone one's place: calibrated on the images, not on generated data.
+    const figures = async () => ((await history().getByLabel('quantize figures').count()) === 1 ? ((await history().getByLabel('quantize figures').textContent()) ?? '') : '');
+    await expect.poll(async () => { const t = await figures(); return /latency [\d.]+ → [\d.]+ ms/.test(t) && !/generated \(random\)|kept in float/.test(t); }, { timeout: 180_000 }).toBe(true);
+
+    await page().reload();
+    await expect.poll(nodeCount, { timeout: 30_000 }).toMatch(/nodes$/);
+    await quantize().getByRole('button', { name: /Quantize/ }).first().click();
+    await expect.poll(() => quantize().getByLabel('image resize').inputValue(), { timeout: 15_000 }).toBe('96x96');
+    expect(await quantize().getByLabel('image channels').inputValue()).toBe('bgr');
+    expect(await quantize().getByLabel('calibration folder').inputValue()).toBe(images);
+
+    await quantize().getByLabel('quantize mode').selectOption('dynamic');
+    await quantize().getByLabel('quantize target').selectOption('onnxruntime');
+    await quantize().getByLabel('quantize mode').selectOption('fp16');
+    expect(await quantize().getByLabel('mixed precision tolerance').count()).toBe(0);
+    await quantize().getByLabel('auto mixed precision').check();
+    await quantize().getByLabel('mixed precision tolerance').selectOption('bf16');
+    await screenshot(page(), 'quantize-fp16-mixed');
+    // Requests in flight when the page was reloaded are aborted by the browser; nothing else failed.
+    expect(browser.problems.filter((p) => !/^request failed: .* net::ERR_ABORTED$/.test(p))).toEqual([]);
+  }, 300_000);
 });

@@ -1,7 +1,7 @@
 // Per-layer sensitivity: the error figures by hand, the tensor matching on a QDQ graph, and the
 // ranking in the runtime host on a conv model with one deliberately badly-ranged weight.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -122,6 +122,7 @@ describe('measureSensitivity in the runtime host', () => {
     floatPath = join(dir, 'branchy.onnx');
     quantPath = join(dir, 'branchy.int8.onnx');
     writeFileSync(floatPath, branchyConv());
+    mkdirSync(join(dir, 'ext'));
     const r = runCli('quantize', floatPath, '-o', quantPath, '--mode', 'static', '--runs', '2', '--threads', '1', '--json');
     expect(r.code, r.err).toBe(0);
   });
@@ -153,6 +154,20 @@ describe('measureSensitivity in the runtime host', () => {
     expect((e as { code?: string }).code).toBe('CANCELLED');
     const again = await measureSensitivity(host, floatPath, quantPath);
     expect(again.layers[0]!.node).toBe('conv_bad');
+  });
+
+  it('models with external data files: their weights read in, the same figures as the files with data inline', async () => {
+    const extFloat = join(dir, 'ext', 'branchy.onnx');
+    const extQuant = join(dir, 'ext', 'branchy.int8.onnx');
+    for (const [from, to] of [[floatPath, extFloat], [quantPath, extQuant]] as const) {
+      const c = runCli('convert', from, '-o', to, '--external-data', '--threshold', '64');
+      expect(c.code, c.err).toBe(0);
+      expect(existsSync(`${to}.data`)).toBe(true);
+    }
+    const inline = await measureSensitivity(host, floatPath, quantPath);
+    const external = await measureSensitivity(host, extFloat, extQuant);
+    expect(external.layers.map((l) => [l.node, l.sqnrDb])).toEqual(inline.layers.map((l) => [l.node, l.sqnrDb]));
+    expect(external.layers[0]!.node).toBe('conv_bad');
   });
 
   it('a float model against itself has nothing quantized: a one-line error', async () => {

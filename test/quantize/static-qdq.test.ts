@@ -319,3 +319,103 @@ describe('HardSwish between quantized nodes', () => {
     expect(cosineSimilarity(await run(m.toProto(), feeds, 'all'), await run(proto, feeds))).toBeGreaterThan(0.99);
   });
 });
+
+describe('Add and Mul with no quantized input (as onnxruntime quantizes them)', () => {
+  // PP-OCR's pattern: Conv → HardSwish written out (… / 6) → a learned affine (Mul w, Add b) → Conv,
+  // and a LayerNorm's variance + eps; an int64 Add of shape arithmetic beside them.
+  function affineAfterDiv(): ModelProto {
+    return model(
+      graph({
+        nodes: [
+          node('Conv', ['x', 'w1'], ['c'], { kernel_shape: [1, 1] }, { name: 'conv1' }),
+          node('Div', ['c', 'six'], ['d'], {}, { name: 'div' }),
+          node('Mul', ['d', 'gain'], ['m'], {}, { name: 'mul' }),
+          node('Add', ['m', 'bias'], ['a'], {}, { name: 'add' }),
+          node('Conv', ['a', 'w2'], ['y'], { kernel_shape: [1, 1] }, { name: 'conv2' }),
+          node('ReduceMean', ['x'], ['v'], { axes: [1], keepdims: 1 }, { name: 'variance' }),
+          node('Add', ['v', 'eps'], ['ve'], {}, { name: 'add_eps' }),
+          node('Sqrt', ['ve'], ['s'], {}, { name: 'sqrt' }),
+          node('Shape', ['x'], ['shape'], {}, { name: 'shape' }),
+          node('Add', ['shape', 'one'], ['shape1'], {}, { name: 'int_add' }),
+        ],
+        inputs: [valueInfo('x', ElemType.FLOAT, [1, 2, 4, 4])],
+        outputs: [valueInfo('y', ElemType.FLOAT, [1, 2, 4, 4]), valueInfo('s', ElemType.FLOAT, [1, 1, 4, 4]), valueInfo('shape1', ElemType.INT64, [4])],
+        initializers: [
+          tensor('w1', ElemType.FLOAT, [3, 2, 1, 1], [2, -4, 1, 3, 4, -2]),
+          tensor('w2', ElemType.FLOAT, [2, 3, 1, 1], [1, -0.5, 0.25, 0.75, 0.5, -1]),
+          tensor('six', ElemType.FLOAT, [], [6]),
+          tensor('gain', ElemType.FLOAT, [], [1.5]),
+          tensor('bias', ElemType.FLOAT, [], [-0.25]),
+          tensor('eps', ElemType.FLOAT, [], [1e-5]),
+          tensor('one', ElemType.INT64, [], [1]),
+        ],
+      }),
+      { opset: 17 },
+    );
+  }
+
+  it('quantizes them and their float inputs (a Div output, a ReduceMean output), not integer shape arithmetic; onnxruntime runs QLinearMul/QLinearAdd', async () => {
+    const proto = affineAfterDiv();
+    const m = new IrModel(proto);
+    const options = { activationType: 'uint8' as const, symmetric: false, perChannel: false, reduceRange: false, exclude: [] };
+    const needed = staticRangesNeeded(m, options, undefined);
+    // d (the Div's output, read by the Mul), m, a, and the variance v with v + eps; never shape or shape1.
+    expect(needed.sort()).toEqual(['a', 'c', 'd', 'm', 'v', 've', 'x']);
+    const cal = await calibrate(m.toProto(), needed, { method: 'minmax', samples: 4, dims: {} });
+    const e = await quantize(m, options, cal.ranges);
+    expect(e.outcome.matches).toBe(5); // conv1, mul, add, conv2, add_eps
+    const intAdd = [...m.graph.nodes].find((n) => n.name === 'int_add')!;
+    expect(intAdd.inputs).toEqual(['shape', 'one']);
+    const dir = mkdtempSync(join(tmpdir(), 'owb-anyinput-'));
+    try {
+      const optimized = join(dir, 'opt.onnx');
+      const s = await ort.InferenceSession.create(concatSegments(encodeModel(m.toProto())), { graphOptimizationLevel: 'all', intraOpNumThreads: 1, optimizedModelFilePath: optimized });
+      await s.release();
+      const ops = (decodeModel(readFileSync(optimized)).graph!.node ?? []).map((n) => n.opType);
+      expect(ops.filter((o) => o === 'QLinearMul')).toHaveLength(1);
+      expect(ops.filter((o) => o === 'QLinearAdd')).toHaveLength(2);
+      expect(ops).not.toContain('Mul');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const feeds = { x: new ort.Tensor('float32', random(32, 13), [1, 2, 4, 4]) };
+    expect(cosineSimilarity(await run(m.toProto(), feeds, 'all'), await run(proto, feeds))).toBeGreaterThan(0.99);
+  });
+});
+
+describe('a Conv left in float reading an int8 tensor in an old-opset model', () => {
+  // x → conv1 → Add(x) → conv2 → y at opset 9; conv1's output and the Add are quantized.
+  function twoConvs(): ModelProto {
+    return model(
+      graph({
+        nodes: [
+          node('Conv', ['x', 'w1', 'b1'], ['c'], { kernel_shape: [1, 1] }, { name: 'conv1' }),
+          node('Add', ['c', 'x'], ['a'], {}, { name: 'add' }),
+          node('Conv', ['a', 'w2', 'b2'], ['y'], { kernel_shape: [1, 1] }, { name: 'conv2' }),
+        ],
+        inputs: [valueInfo('x', ElemType.FLOAT, [1, 2, 4, 4])],
+        outputs: [valueInfo('y', ElemType.FLOAT, [1, 2, 4, 4])],
+        initializers: [
+          tensor('w1', ElemType.FLOAT, [2, 2, 1, 1], [1, -0.5, 0.25, 0.75]),
+          tensor('b1', ElemType.FLOAT, [2], [0.1, -0.1]),
+          tensor('w2', ElemType.FLOAT, [2, 2, 1, 1], [0.5, 1, -1, 0.5]),
+          tensor('b2', ElemType.FLOAT, [2], [0.2, 0.3]),
+        ],
+      }),
+      { opset: 9 },
+    );
+  }
+
+  it('is raised to opset 11, as onnxruntime quantizes such a Conv itself with Round (opset 11); otherwise to 10; both load with its optimizer on', async () => {
+    const options = { activationType: 'uint8' as const, symmetric: false, perChannel: false, reduceRange: false };
+    for (const [exclude, opset] of [[['conv2'], 11], [[], 10]] as const) {
+      const m = new IrModel(twoConvs());
+      const needed = staticRangesNeeded(m, { ...options, exclude: [...exclude] }, undefined);
+      const cal = await calibrate(m.toProto(), needed, { method: 'minmax', samples: 2, dims: {} });
+      await quantize(m, { ...options, exclude }, cal.ranges);
+      expect(m.opsetVersion('')).toBe(opset);
+      const feeds = { x: new ort.Tensor('float32', random(32, 17), [1, 2, 4, 4]) };
+      expect(cosineSimilarity(await run(m.toProto(), feeds, 'all'), await run(twoConvs(), feeds))).toBeGreaterThan(0.99);
+    }
+  });
+});

@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { PNG } from 'pngjs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -120,5 +121,34 @@ describe('the quantize job in the service', () => {
       state: 'failed',
       error: { code: 'BAD_OPTION', message: expect.stringMatching(/calibration folder/) },
     });
+  });
+
+  it('calibrates on a folder of images with the form’s preprocessing steps (as --resize, --mean, --std, --channels); a bad step is a one-line error; the steps are remembered', async () => {
+    const images = join(dir, 'images');
+    await mkdir(images, { recursive: true });
+    // Three 16×12 PNGs: resize 8x8 brings them to the input's H×W.
+    for (let k = 0; k < 3; k++) {
+      const img = new PNG({ width: 16, height: 12 });
+      for (let p = 0; p < 16 * 12; p++) img.data.set([(p * 7 + k * 40) % 256, (p * 3) % 256, 255 - ((p + k) % 256), 255], p * 4);
+      await writeFile(join(images, `img${k}.png`), PNG.sync.write(img));
+    }
+    const steps = { ...DEFAULT_QUANTIZE_SETTINGS.images, resize: '8x8', mean: '0.485,0.456,0.406', std: '0.229,0.224,0.225', channels: 'bgr' };
+    const settings: QuantizeSettings = { ...staticGenerated, calibration: 'folder', calibrationPath: images, images: steps };
+    await service.undo({ modelId }).catch(() => undefined);
+    const job = await service.startQuantize({ modelId, settings, replaceStep: 1 });
+    const ended = await service.waitForJob(job.jobId);
+    expect(ended.error).toBeNull();
+    expect((await service.getQuantize(job.jobId)).edit!.steps[0]!.quantize!.calibration).toEqual({ method: 'minmax', samples: 3, generated: false });
+    const again = new WorkbenchService({ settingsDir: dir });
+    expect((await again.getQuantizeSettings()).images).toEqual(steps);
+    await again.dispose();
+
+    const bad = await service.startQuantize({ modelId, settings: { ...settings, images: { ...steps, resize: 'big' } }, replaceStep: 1 }).then((j) => service.waitForJob(j.jobId));
+    expect(bad).toMatchObject({ state: 'failed', error: { code: 'BAD_OPTION', message: '--resize must be N or WxH, not "big"' } });
+    // Steps for images on a folder that holds none.
+    const samples = join(dir, 'no-images');
+    await mkdir(samples, { recursive: true });
+    const none = await service.startQuantize({ modelId, settings: { ...settings, calibrationPath: samples }, replaceStep: 1 }).then((j) => service.waitForJob(j.jobId));
+    expect(none).toMatchObject({ state: 'failed', error: { code: 'BAD_OPTION', message: expect.stringMatching(/applies to a calibration folder of PNG\/JPEG images/) } });
   });
 });
