@@ -13,9 +13,9 @@ import type { OpenedModel } from '../io/open-model.js';
 import { saveModel } from '../io/save-model.js';
 import { optimizationSetup } from '../optimize/optimization-setup.js';
 import { quantizeModel } from '../quantize/quantize-model.js';
+import { recipeCalibration } from './recipe-calibration.js';
 import { verifyModels } from '../runtime/verify.js';
 import type { RuntimeHost } from '../runtime-host/runtime-host.js';
-import type { CalibrationMethod } from '../../shared/quantize/range-collector.js';
 
 // A recipe run on a model opened from a file (the CLI): each step applied as one journal step,
 // quantize steps through the quantize pipeline (calibration in the runtime host), and the result
@@ -152,19 +152,13 @@ async function applyStep(
   const control = { ...(o.signal ? { signal: o.signal } : {}), progress };
   try {
     if (step.operation.startsWith('quantize-')) {
-      const c = step.calibration;
       const q = await quantizeModel(opened, o.registry, o.host, {
         mode: step.operation.slice('quantize-'.length),
         options: step.options,
         preprocess: false,
         scope: () => stepScope(opened, step, index),
         verifyInputs: { dims: recipe.verify.dims, values: recipe.verify.values },
-        calibration: {
-          method: (c?.method ?? 'minmax') as CalibrationMethod,
-          dims: recipe.verify.dims,
-          ...(c?.inputsPath !== undefined ? { inputsPath: c.inputsPath } : {}),
-          ...(c?.samples !== undefined ? { samples: c.samples } : {}),
-        },
+        calibration: recipeCalibration(step, recipe.verify.dims),
         onProgress: progress,
         ...(o.signal ? { signal: o.signal } : {}),
       });

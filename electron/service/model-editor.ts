@@ -36,6 +36,12 @@ import type { RecipeStep } from '../../shared/recipe/parse-recipe.js';
 export type StepRecord = Omit<HistoryStep, 'index' | 'applied'>;
 
 /** What long work applied as a step reports of itself. */
+// A long job's recipe steps with the selection's node names on the step that does the work (the last).
+function replaySteps(recipe: RecipeStep[] | { notReplayable: string }, nodes: string[] | undefined): RecipeStep[] | { notReplayable: string } {
+  if (!Array.isArray(recipe) || !nodes) return recipe;
+  return recipe.map((s, i) => (i === recipe.length - 1 ? { ...s, nodes } : s));
+}
+
 export interface WorkOutcome {
   options: Record<string, unknown>;
   matches: number;
@@ -46,6 +52,8 @@ export interface WorkOutcome {
   quantize?: QuantizeFigures;
   /** A prune step's measured figures, kept with the step. */
   prune?: PruneFigures;
+  /** The recipe steps that replay this work (default: its operation with `options`), or why a recipe cannot. */
+  recipe?: RecipeStep[] | { notReplayable: string };
 }
 
 /** What apply hands the service for the step's verification job. */
@@ -74,7 +82,8 @@ function graphDiff(d: JournalDiff): GraphDiff {
 export class ModelEditor {
   private readonly steps: StepRecord[] = [];
   /** Each step as a recipe step (see history-recipe.ts). */
-  private readonly recipeOf = new WeakMap<StepRecord, RecipeStep>();
+  /** Each step's recipe steps, or why a recipe cannot replay it. */
+  private readonly recipeOf = new WeakMap<StepRecord, RecipeStep[] | { notReplayable: string }>();
   private queue: Promise<unknown> = Promise.resolve();
   private setup: Promise<OptimizationSetup> | undefined;
   private originalNames: Map<NodeId, string> | undefined;
@@ -192,7 +201,7 @@ export class ModelEditor {
       const label = p.selection ? `${p.name} (${p.selection.length} selected node${p.selection.length === 1 ? '' : 's'})` : p.name;
       const e = await applyOperation(this.ir, r, runtime, label);
       const { record, dropped } = this.pushStep({ label, operation: p.name, selection: p.selection ?? null }, { options: r.options as Record<string, unknown>, matches: e.outcome.matches, nodesBefore: e.nodesBefore, nodesAfter: e.nodesAfter, tolerance: e.tolerance }, this.ir.journal.state - 1);
-      this.recipeOf.set(record, asRecipe);
+      this.recipeOf.set(record, [asRecipe]);
       const snapshot = withOrigins(this.ir.toProto(), this.ir, this.originalNames);
       return { result: { ...this.history(), diff: graphDiff(e.diff), step: this.entry(this.steps.length - 1) }, record, snapshot, tolerance: e.tolerance, dropped };
     });
@@ -239,7 +248,7 @@ export class ModelEditor {
         if (this.ir.journal.state === before) throw new WorkbenchError('NOT_APPLICABLE', `${p.operation}: nothing changed${p.selection ? ' in the selected nodes' : ''}`);
         const d = graphDiff(this.ir.journal.diff(before, this.ir.journal.state));
         const { record, dropped } = this.pushStep(p, out, before);
-        this.recipeOf.set(record, { ...recipeStepOf(this.ir, p.operation, out.options, undefined), ...(named.nodes ? { nodes: named.nodes } : {}) });
+        this.recipeOf.set(record, replaySteps(out.recipe ?? [recipeStepOf(this.ir, p.operation, out.options, undefined)], named.nodes));
         // Going back first: the view's diff holds both moves.
         const diff = back ? { added: [...new Set([...back.added, ...d.added])], removed: [...new Set([...back.removed, ...d.removed])], changed: [...new Set([...back.changed, ...d.changed])], graphChanged: true } : d;
         return { result: { ...this.history(), diff, step: this.entry(this.steps.length - 1) }, record, snapshot: snapshot(), tolerance: out.tolerance, dropped, work: out };
@@ -310,9 +319,13 @@ export class ModelEditor {
     return index >= 1 ? this.steps[index - 1] : undefined;
   }
 
-  /** The applied steps as recipe steps, oldest first. */
+  /** The applied steps as recipe steps, oldest first; NOT_A_RECIPE names a step a recipe cannot replay. */
   recipeSteps(): RecipeStep[] {
-    return this.steps.slice(0, this.ir.journal.state).flatMap((s) => this.recipeOf.get(s) ?? []);
+    return this.steps.slice(0, this.ir.journal.state).flatMap((s, i) => {
+      const steps = this.recipeOf.get(s) ?? [];
+      if (!Array.isArray(steps)) throw new WorkbenchError('NOT_A_RECIPE', `${this.doc.origin.name}: step ${i + 1} (${s.label}) ${steps.notReplayable}`);
+      return steps;
+    });
   }
 
   history(): EditHistory {

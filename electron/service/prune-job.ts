@@ -117,6 +117,8 @@ export function pruneJob(i: PruneJobInput, control: JobControl): Promise<Applied
         : null,
       warnings,
     };
-    return { options: { ...s } as unknown as Record<string, unknown>, matches: effect.outcome.matches, nodesBefore, nodesAfter: countNodes(ir), tolerance: null, prune };
+    // Recovery refits on calibration data outside the registry's operation: a recipe has no step for it yet.
+    const recipe = s.recover ? { notReplayable: 'prunes with recovery, which a recipe cannot replay yet (prune without recovery to save it as a recipe)' } : [{ operation: op.name, options: op.options }];
+    return { options: { ...s } as unknown as Record<string, unknown>, matches: effect.outcome.matches, nodesBefore, nodesAfter: countNodes(ir), tolerance: null, prune, recipe };
   });
 }

@@ -5,6 +5,7 @@ import type { QuantizeFigures } from '../../shared/protocol/quantize-figures.js'
 import { checkImageSpec, imageSpecFieldsOfText } from '../../shared/quantize/image-spec.js';
 import { imageStepsGiven, operationOptionsOf, type QuantizeSettings } from '../../shared/quantize/quantize-settings.js';
 import { allGraphs } from '../../shared/ir/model.js';
+import type { RecipeStep } from '../../shared/recipe/parse-recipe.js';
 import { countNodes } from '../../shared/rewrite/pass-manager.js';
 import type { VerifyInputSettings } from '../../shared/verify/input-settings.js';
 import type { OpenedModel } from '../io/open-model.js';
@@ -42,6 +43,14 @@ function calibrationOf(s: QuantizeSettings, verify: VerifyInputSettings): Pick<Q
   }
   if (verify.inputsPath === undefined) throw new WorkbenchError('BAD_OPTION', "calibration from the verification inputs: this model's verification inputs are generated; choose files under Verification inputs, a calibration folder, or generated calibration");
   return { inputsPath: verify.inputsPath };
+}
+
+/** The recipe steps that replay a quantize job: the preprocessing preset, then the operation with its options and calibration. */
+function replayOf(s: QuantizeSettings, operation: string, calibration: ReturnType<typeof calibrationOf> | Record<string, never>): RecipeStep[] {
+  const steps: RecipeStep[] = s.preprocess && s.mode !== 'int4' ? [{ operation: 'preset:default', options: {} }] : [];
+  const step: RecipeStep = { operation, options: operationOptionsOf(s) };
+  if (s.mode === 'static') step.calibration = { method: s.method, ...calibration };
+  return [...steps, step];
 }
 
 /** Selected nodes after preprocessing: those still there by id, those replaced by a fusion by name. */
@@ -135,6 +144,7 @@ export function quantizeJob(i: QuantizeJobInput, control: JobControl): Promise<A
         nodesAfter: countNodes(i.source.ir),
         tolerance: q.effect.tolerance,
         quantize: figures,
+        recipe: replayOf(s, operation, calibration),
       };
     },
   );

@@ -3,7 +3,6 @@ import type { NodeId } from '../../shared/ir/journal.js';
 import type { OperationRuntime } from '../../shared/operations/operation.js';
 import type { OperationRegistry } from '../../shared/operations/registry.js';
 import type { ApplyRequest, StepVerification } from '../../shared/protocol/operations-api.js';
-import type { CalibrationMethod } from '../../shared/quantize/range-collector.js';
 import type { Recipe, RecipeStep } from '../../shared/recipe/parse-recipe.js';
 import { accumulateTolerance } from '../../shared/recipe/recipe-tolerance.js';
 import { findNode } from '../../shared/surgery/find-node.js';
@@ -12,6 +11,7 @@ import type { VerifyInputSettings } from '../../shared/verify/input-settings.js'
 import { resolveTolerance } from '../../shared/verify/tolerance.js';
 import { optimizationSetup } from '../optimize/optimization-setup.js';
 import { calibratedOptions, quantizeRuntime } from '../quantize/quantize-model.js';
+import { recipeCalibration } from '../recipe/recipe-calibration.js';
 import type { RuntimeHost } from '../runtime-host/runtime-host.js';
 import type { JobControl } from './jobs.js';
 import type { ModelDocument } from './model-document.js';
@@ -73,16 +73,10 @@ export async function recipeJob(input: RecipeJobInput, c: JobControl): Promise<R
       let runtime: Partial<OperationRuntime> | undefined;
       if (step.operation.startsWith('quantize-')) {
         const setup = await optimizationSetup(doc.model);
-        const cal = step.calibration;
         ({ options } = await calibratedOptions(doc.model.ir, registry, input.host(), setup, {
           mode: step.operation.slice('quantize-'.length),
           options,
-          calibration: {
-            method: (cal?.method ?? 'minmax') as CalibrationMethod,
-            dims: input.settings.dims,
-            ...(cal?.inputsPath !== undefined ? { inputsPath: cal.inputsPath } : {}),
-            ...(cal?.samples !== undefined ? { samples: cal.samples } : {}),
-          },
+          calibration: recipeCalibration(step, input.settings.dims),
           signal: c.signal,
           onProgress: (done, total, what) => say(total ? (0.5 * done) / total : 0, what),
         }, selection));

@@ -31,11 +31,27 @@ export const recipeProfileSchema = z.strictObject({
   threads: z.number().int().positive().max(1024).optional(),
 });
 
+const imageSize = z.union([z.number().int().positive().max(65_536), z.tuple([z.number().int().positive().max(65_536), z.number().int().positive().max(65_536)])]);
+const perChannel = z.tuple([z.number(), z.number(), z.number()]);
+
+/** How a folder of PNG/JPEG images becomes input tensors (ImagePreprocessSpec; checked again by checkImageSpec). */
+export const recipeImagesSchema = z.strictObject({
+  resize: imageSize.optional().describe('the shorter side (aspect kept), or [width, height]'),
+  crop: imageSize.optional().describe('centre crop after resizing: n or [width, height]'),
+  scale: z.number().optional().describe('multiplies each 0-255 value first (default 1/255)'),
+  mean: perChannel.optional().describe('per channel (R, G, B), subtracted after scaling'),
+  std: perChannel.optional().describe('per channel (R, G, B), divided by after the mean'),
+  channels: z.enum(['rgb', 'bgr']).optional(),
+  layout: z.enum(['nchw', 'nhwc']).optional(),
+  input: z.string().min(1).max(4096).optional().describe('the input the images feed (default: the one 4-D float input)'),
+});
+
 /** How a quantize-static step calibrates its ranges. */
 export const recipeCalibrationSchema = z.strictObject({
   method: z.enum(CALIBRATION_METHODS as [string, ...string[]]).default('minmax'),
   samples: z.number().int().positive().max(100_000).optional().describe('generated (random) input sets; poor ranges: give inputsPath'),
-  inputsPath: z.string().min(1).max(4096).optional().describe('real calibration samples; relative to the recipe file'),
+  inputsPath: z.string().min(1).max(4096).optional().describe('real calibration samples (sample folders, or PNG/JPEG images); relative to the recipe file'),
+  images: recipeImagesSchema.optional().describe('preprocessing when inputsPath is a folder of images'),
 });
 
 // What every step takes besides its operation's options.

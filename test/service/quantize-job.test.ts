@@ -151,4 +151,24 @@ describe('the quantize job in the service', () => {
     const none = await service.startQuantize({ modelId, settings: { ...settings, calibrationPath: samples }, replaceStep: 1 }).then((j) => service.waitForJob(j.jobId));
     expect(none).toMatchObject({ state: 'failed', error: { code: 'BAD_OPTION', message: expect.stringMatching(/applies to a calibration folder of PNG\/JPEG images/) } });
   });
+
+  it('saves the quantize step as a recipe (the preprocessing preset, the operation, its calibration with the image steps) that runs again', async () => {
+    const saved = await service.historyRecipe(modelId);
+    const recipe = JSON.parse(saved.text) as { steps: Record<string, unknown>[] };
+    expect(recipe.steps).toEqual([
+      { operation: 'preset:default' },
+      {
+        operation: 'quantize-static',
+        options: { activationType: 'uint8', symmetric: false, perChannel: false, reduceRange: false },
+        calibration: { method: 'minmax', inputsPath: join(dir, 'images'), images: { resize: [8, 8], mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], channels: 'bgr' } },
+      },
+    ]);
+    await service.undo({ modelId });
+    const run = await service.runRecipe({ modelId, text: saved.text });
+    const ended = await service.waitForJob(run.jobId);
+    expect(ended.error).toBeNull();
+    const h = await service.getHistory(modelId);
+    expect(h.steps.filter((st) => st.applied).map((st) => st.operation)).toEqual(['preset:default', 'quantize-static']);
+    expect((await service.getGraph(modelId, [])).nodes.some((n) => n.opType === 'QuantizeLinear')).toBe(true);
+  });
 });
