@@ -27,6 +27,7 @@ export interface SchedulerOptions {
 export interface RunOutcome {
   outputs: HostTensor[];
   queueMs: number;
+  /** onnxruntime's run inside the host. */
   runMs: number;
   batchSize: number;
 }
