@@ -44,6 +44,21 @@ export function fixedModel(): Uint8Array {
   );
 }
 
+/** i int64 [N,2] → Gather rows of a 4x3 table → y [N,2,3]: an index past the table's 4 rows makes onnxruntime's run fail. */
+export function gatherModel(): Uint8Array {
+  return modelBytes(
+    model(
+      graph({
+        nodes: [node('Gather', ['table', 'i'], ['y'], { axis: 0 })],
+        inputs: [valueInfo('i', ElemType.INT64, ['N', 2])],
+        outputs: [valueInfo('y', ElemType.FLOAT, ['N', 2, 3])],
+        initializers: [tensor('table', ElemType.FLOAT, [4, 3], seeded(12, 5))],
+      }),
+      { opset: 17 },
+    ),
+  );
+}
+
 /** Writes models into a fresh temporary folder; returns their paths by name. */
 export function writeModels(models: Record<string, Uint8Array>): Record<string, string> {
   const dir = mkdtempSync(join(tmpdir(), 'serve-test-'));
