@@ -59,6 +59,24 @@ export function gatherModel(): Uint8Array {
   );
 }
 
+/** The integer types a KServe v2 client may send as JSON numbers: each input [2] comes back as it is. */
+export const INT_INPUTS = { i8: 'INT8', i16: 'INT16', i32: 'INT32', u8: 'UINT8', u16: 'UINT16', u32: 'UINT32', u64: 'UINT64' } as const;
+
+/** One Identity per integer type of INT_INPUTS: `NAME` [2] → `NAME_out` [2]. */
+export function intsModel(): Uint8Array {
+  const names = Object.keys(INT_INPUTS) as (keyof typeof INT_INPUTS)[];
+  return modelBytes(
+    model(
+      graph({
+        nodes: names.map((n) => node('Identity', [n], [`${n}_out`])),
+        inputs: names.map((n) => valueInfo(n, ElemType[INT_INPUTS[n]], [2])),
+        outputs: names.map((n) => valueInfo(`${n}_out`, ElemType[INT_INPUTS[n]], [2])),
+      }),
+      { opset: 17 },
+    ),
+  );
+}
+
 /** Writes models into a fresh temporary folder; returns their paths by name. */
 export function writeModels(models: Record<string, Uint8Array>): Record<string, string> {
   const dir = mkdtempSync(join(tmpdir(), 'serve-test-'));
