@@ -23,7 +23,7 @@ import { runLoad, type LoadReport } from '../../electron/serving/load-test.js';
 import { convStack, smallCnn } from './bench-serve-models.js';
 import { servingSessionOptions } from '../../electron/runtime-host/host-infer.js';
 import type { SessionSettings } from '../../electron/runtime-host/host-protocol.js';
-import { SERVER_STAGES } from '../../electron/serving/stage-timings.js';
+import { stagesText } from '../../electron/serving/load-report.js';
 import { loadavg } from 'node:os';
 
 const SECONDS = Number(process.env.BENCH_SERVE_SECONDS ?? 5);
@@ -158,11 +158,8 @@ async function overhead(head: 'pooled' | 'map'): Promise<void> {
     }
     means.push(served.latency.meanMs / inLoop.mean - 1);
     medians.push(served.latency.p50Ms / inLoop.median - 1);
-    const st = served.stages ?? {};
-    const stages = SERVER_STAGES.filter((k) => st[k]).map((k) => `${k} ${f(st[k]!.meanMs, 3)}`).join(', ');
-    const outside = st.total ? served.latency.meanMs - st.total.meanMs : NaN;
     console.log(`   round ${r + 1}: onnxruntime in a loop ${f(inLoop.mean, 3)} ms mean (median ${f(inLoop.median, 3)}); serve-model over HTTP (binary tensors, kept-alive connection) ${f(served.latency.meanMs, 3)} ms mean (p50 ${f(served.latency.p50Ms, 3)}, p99 ${f(served.latency.p99Ms, 3)}); overhead ${f(means[r]! * 100, 1)}% of means, ${f(medians[r]! * 100, 1)}% of medians`);
-    console.log(`            server stages, mean ms: ${stages}; server total ${st.total ? f(st.total.meanMs, 3) : '?'}; outside the server (client, HTTP, loopback) ${f(outside, 3)}`);
+    console.log(`            ${stagesText(served) ?? 'no Server-Timing headers'}`);
   }
   await stop(server);
   const m = median(means);

@@ -33,6 +33,7 @@ it('runs a closed loop and an open loop, writes the JSON report, and compares ru
   const closed = join(dir, 'closed.json');
   const r1 = await cli('load', server.url, '--model', 'conv', '--concurrency', '4', '--duration', '1', '--batch', '2', '--json', closed, '--label', 'closed');
   expect(r1.code).toBe(0);
+  expect(r1.out).toMatch(/^server time per request, mean ms: read [0-9.]+, decode [0-9.]+, queue [0-9.]+, ipc [0-9.]+, run [0-9.]+, encode [0-9.]+; server total [0-9.]+; outside the server \(client, HTTP, network\) -?[0-9.]+$/m);
   const a = JSON.parse(readFileSync(closed, 'utf8')) as LoadReport;
   expect(a).toMatchObject({ mode: 'closed', concurrency: 4, errors: {}, label: 'closed' });
   expect(a.requests).toBeGreaterThan(4);
