@@ -125,11 +125,69 @@ const load1 = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 /** A verdict's caveat when other work shares the cores: three processes per request (client, server, host) wait on the scheduler more than one. */
 const busy = () => (loadavg()[0]! > availableParallelism() ? ` (machine busy: load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores; the figure is unreliable)` : '');
 
+const BLOCK_S = 0.25;
+
+interface RoundFigures {
+  peerMean: number;
+  peerMedian: number;
+  servedMean: number;
+  /** Each block pair's served p50 over its peer's median. */
+  blockRatios: number[];
+  /** Stage means weighted by answers, as a load report gives them (for stagesText). */
+  report: LoadReport;
+}
+
+/**
+ * One round: blocks of BLOCK_S seconds of onnxruntime in a loop and of one client of the server,
+ * alternating (which goes first swaps each pair) for `seconds` of each, so that load elsewhere on
+ * the machine falls on both alike while each block keeps its caches warm.
+ */
+async function pairedRound(session: ort.InferenceSession, x: ort.Tensor, url: string, body: Uint8Array, headers: Record<string, string>, seconds: number): Promise<RoundFigures> {
+  const peer: number[] = [];
+  const blocks: LoadReport[] = [];
+  const blockRatios: number[] = [];
+  for (let k = 0; k * BLOCK_S < seconds; k++) {
+    const runPeer = async () => {
+      const times: number[] = [];
+      const t0 = performance.now();
+      while (performance.now() - t0 < BLOCK_S * 1000) {
+        const t = performance.now();
+        await session.run({ x });
+        times.push(performance.now() - t);
+      }
+      peer.push(...times);
+      return times;
+    };
+    const runServed = () => runLoad({ url, body, headers, concurrency: 1, durationS: BLOCK_S, timeoutMs: 30_000 });
+    let times: number[];
+    let served: LoadReport;
+    if (k % 2 === 0) {
+      times = await runPeer();
+      served = await runServed();
+    } else {
+      served = await runServed();
+      times = await runPeer();
+    }
+    blocks.push(served);
+    blockRatios.push(served.latency.p50Ms / median(times));
+  }
+  const ok = blocks.reduce((a, b) => a + b.ok, 0);
+  const weighted = (pick: (b: LoadReport) => number | undefined) => blocks.reduce((a, b) => a + (pick(b) ?? 0) * b.ok, 0) / ok;
+  const stageNames = Object.keys(blocks[0]?.stages ?? {});
+  const report: LoadReport = {
+    ...blocks[0]!,
+    ok,
+    latency: { ...blocks[0]!.latency, meanMs: weighted((b) => b.latency.meanMs) },
+    stages: Object.fromEntries(stageNames.map((n) => [n, { meanMs: weighted((b) => b.stages?.[n]?.meanMs), p50Ms: NaN }])),
+  };
+  return { peerMean: peer.reduce((a, b) => a + b, 0) / peer.length, peerMedian: median(peer), servedMean: report.latency.meanMs, blockRatios, report };
+}
+
 /**
  * 2. Overhead at batch 1 on a ~5 ms model: grow the conv stack until one run takes about 5 ms
- * here, then alternate rounds of onnxruntime in a loop and one client of serve-model (which goes
- * first swaps each round). 'pooled' answers 32 floats (the target's figure); 'map' answers the
- * whole 512 KiB feature map, shown beside it: what moving a large output costs.
+ * here, then rounds of paired blocks (pairedRound). 'pooled' answers 32 floats (the target's
+ * figure); 'map' answers the whole 512 KiB feature map, shown beside it: what moving a large
+ * output costs.
  */
 async function overhead(head: 'pooled' | 'map'): Promise<void> {
   let layers = 1;
@@ -144,25 +202,25 @@ async function overhead(head: 'pooled' | 'map'): Promise<void> {
     layers = Math.min(layers * 2, Math.max(layers + 1, Math.round(layers * (5 / direct))));
   }
   const server = await startServer(path, THREAD_ARGS);
+  const session = await ort.InferenceSession.create(path, servingSessionOptions(SESSION));
+  const x = new ort.Tensor('float32', new Float32Array(3 * 64 * 64).fill(0.5), [1, 3, 64, 64]);
+  for (let i = 0; i < 5; i++) await session.run({ x });
+  const meta = (await (await fetch(`${server.url}/v2/models/m`)).json()) as { inputs: { name: string; datatype: string; shape: number[] }[] };
+  const b = await loadBody(meta.inputs, undefined, 1, 0);
+  const url = `${server.url}/v2/models/m/infer`;
+  await runLoad({ url, body: b.body, headers: b.headers, concurrency: 1, durationS: 0.5, timeoutMs: 30_000 });
   const means: number[] = [];
   const medians: number[] = [];
   const out = head === 'pooled' ? 'y [1,32], 128 B' : 'y [1,32,64,64], 512 KiB';
-  console.log(`2${head === 'pooled' ? '' : 'b'}. overhead at batch 1, one client, ${layers}-conv model (32 channels, 64x64; answers ${out}; ${f(direct, 3)} ms a run when sized; threads ${THREADS ?? 'onnxruntime default'} both sides; load average ${load1()}):`);
+  console.log(`2${head === 'pooled' ? '' : 'b'}. overhead at batch 1, one client, ${layers}-conv model (32 channels, 64x64; answers ${out}; ${f(direct, 3)} ms a run when sized; threads ${THREADS ?? 'onnxruntime default'} both sides; ${BLOCK_S} s blocks alternating; load average ${load1()}):`);
   for (let r = 0; r < ROUNDS; r++) {
-    let inLoop: { mean: number; median: number };
-    let served: LoadReport;
-    if (r % 2 === 0) {
-      inLoop = await ortLoop(path, 64, SECONDS);
-      served = await load(server.url, { concurrency: 1 });
-    } else {
-      served = await load(server.url, { concurrency: 1 });
-      inLoop = await ortLoop(path, 64, SECONDS);
-    }
-    means.push(served.latency.meanMs / inLoop.mean - 1);
-    medians.push(served.latency.p50Ms / inLoop.median - 1);
-    console.log(`   round ${r + 1}: onnxruntime in a loop ${f(inLoop.mean, 3)} ms mean (median ${f(inLoop.median, 3)}); serve-model over HTTP (binary tensors, kept-alive connection) ${f(served.latency.meanMs, 3)} ms mean (p50 ${f(served.latency.p50Ms, 3)}, p99 ${f(served.latency.p99Ms, 3)}); overhead ${f(means[r]! * 100, 1)}% of means, ${f(medians[r]! * 100, 1)}% of medians`);
-    console.log(`            ${stagesText(served) ?? 'no Server-Timing headers'}`);
+    const fig = await pairedRound(session, x, url, b.body, b.headers, SECONDS);
+    means.push(fig.servedMean / fig.peerMean - 1);
+    medians.push(median(fig.blockRatios) - 1);
+    console.log(`   round ${r + 1}: onnxruntime in a loop ${f(fig.peerMean, 3)} ms mean (median ${f(fig.peerMedian, 3)}); serve-model over HTTP (binary tensors, kept-alive connection) ${f(fig.servedMean, 3)} ms mean; overhead ${f(means[r]! * 100, 1)}% of means, ${f(medians[r]! * 100, 1)}% of medians (median over ${fig.blockRatios.length} block pairs of p50 / median)`);
+    console.log(`            ${stagesText(fig.report) ?? 'no Server-Timing headers'}`);
   }
+  await session.release();
   await stop(server);
   const m = median(means);
   console.log(`   overhead of means ${f(m * 100, 1)}% (median over rounds, spread ${f(Math.min(...means) * 100, 1)}..${f(Math.max(...means) * 100, 1)}%); of medians ${f(median(medians) * 100, 1)}% (spread ${f(Math.min(...medians) * 100, 1)}..${f(Math.max(...medians) * 100, 1)}%); target <= 15%: ${m <= 0.15 ? 'met' : 'NOT met'}${busy()}; load average now ${load1()}\n`);
