@@ -5,7 +5,7 @@ import { writeJsonFile } from '../io/json-file.js';
 import { writeText } from '../profile/report-files.js';
 import { isLocalHost } from '../serving/local-address.js';
 import { prepareLoadTarget } from '../serving/load-target.js';
-import { loadHtml, loadTable } from '../serving/load-report.js';
+import { loadHtml, loadTable, stagesText } from '../serving/load-report.js';
 import { runLoad, type LoadReport } from '../serving/load-test.js';
 import { onePositional, parseArgs } from './args.js';
 import type { Command } from './command.js';
@@ -85,7 +85,11 @@ export const loadCommand: Command = {
     // Earlier runs first: ratios are against the first (say, batching off), this run last.
     const runs = [...compared, { ...report, label: report.label ?? 'this run' }];
     if (o.json === '-') io.out(JSON.stringify(report, null, 2));
-    else io.out(loadTable(runs));
+    else {
+      io.out(loadTable(runs));
+      const stages = stagesText(report);
+      if (stages) io.out(stages);
+    }
     if (typeof o.json === 'string' && o.json !== '-') {
       await writeJsonFile(o.json, report);
       io.err(`wrote ${o.json}`);

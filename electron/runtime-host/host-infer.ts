@@ -11,15 +11,20 @@ import { sessionOptions } from './host-session.js';
 
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
 
+/** The session options a served model runs with (bench:serve gives its in-process peer the same). */
+export function servingSessionOptions(settings: SessionSettings): ort.InferenceSession.SessionOptions {
+  // No spinning between runs: a server idles between requests, and spinning threads would take
+  // the cores its HTTP side (and, on one machine, its clients) need.
+  const options = sessionOptions(settings);
+  options.extra = { ...options.extra, session: { ...(options.extra?.session as object | undefined), intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } };
+  return options;
+}
+
 function sessionFor(path: string, settings: SessionSettings): Promise<ort.InferenceSession> {
   const key = JSON.stringify([path, settings]);
   let s = sessions.get(key);
   if (!s) {
-    // No spinning between runs: a server idles between requests, and spinning threads would take
-    // the cores its HTTP side (and, on one machine, its clients) need.
-    const options = sessionOptions(settings);
-    options.extra = { ...options.extra, session: { ...(options.extra?.session as object | undefined), intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } };
-    s = ort.InferenceSession.create(path, options).catch((e: unknown) => {
+    s = ort.InferenceSession.create(path, servingSessionOptions(settings)).catch((e: unknown) => {
       sessions.delete(key);
       throw new WorkbenchError('RUNTIME_REJECTED', `${path}: onnxruntime cannot load it: ${ortMessage(e)}`);
     });

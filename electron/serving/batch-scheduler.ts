@@ -27,6 +27,7 @@ export interface SchedulerOptions {
 export interface RunOutcome {
   outputs: HostTensor[];
   queueMs: number;
+  /** onnxruntime's run inside the host. */
   runMs: number;
   batchSize: number;
 }
@@ -58,6 +59,11 @@ function servingFailure(e: unknown): Error {
   }
   if (e instanceof WorkbenchError) return new ServingError(400, e.message);
   return new ServingError(500, e instanceof Error ? e.message : String(e));
+}
+
+/** The host died or was ended (crash, out of memory, no answer in time). */
+function hostEnded(e: unknown): boolean {
+  return e instanceof HostFailure && (e.code === 'HOST_CRASHED' || e.code === 'HOST_TIMEOUT');
 }
 
 export class BatchScheduler {
@@ -178,25 +184,39 @@ export class BatchScheduler {
   private async run(instance: Instance, jobs: Job[]): Promise<void> {
     instance.busy = true;
     this.running++;
-    const model = jobs[0]!.model;
-    const started = performance.now();
     try {
-      const inputs = jobs.length > 1 ? mergeInputs(jobs.map((j) => j.inputs)) : jobs[0]!.inputs;
-      const r = await instance.host.request<InferResult>({ kind: 'infer', job: { model: model.path, session: model.session, inputs } });
-      const parts = jobs.length > 1 ? splitOutputs(r.outputs, jobs.map((j) => j.rows)) : [r.outputs];
-      if (!parts) throw new ServingError(500, `model '${model.name}': an output's first dim is not the batch's rows, so the batch cannot be split (serve it with --max-batch 1)`);
-      this.onBatch(model.name, jobs.length);
-      jobs.forEach((j, k) => j.resolve({ outputs: parts[k]!, queueMs: started - j.enqueued, runMs: r.runMs, batchSize: jobs.length }));
+      await this.runOnce(instance, jobs);
     } catch (e) {
-      const failure = servingFailure(e);
-      for (const j of jobs) j.reject(failure);
-      if (e instanceof HostFailure && (e.code === 'HOST_CRASHED' || e.code === 'HOST_TIMEOUT')) this.warm(instance);
+      if (jobs.length > 1 && !hostEnded(e)) {
+        // onnxruntime refused the merged batch: one request in it may be the cause (an index out
+        // of range, say). Each runs alone, so that only a bad one fails. Not after a crash or a
+        // timeout: those fail what was in flight (503/504), and a retry could crash the host again.
+        for (const j of jobs) await this.runOnce(instance, [j]).catch((e1: unknown) => this.fail(instance, [j], e1));
+      } else this.fail(instance, jobs, e);
     } finally {
       instance.busy = false;
       this.running--;
       this.pump();
       if (!this.queue.length && !this.running) for (const w of this.idleWaiters.splice(0)) w();
     }
+  }
+
+  /** Runs the jobs as one batch and answers each; throws when the run or the split fails. */
+  private async runOnce(instance: Instance, jobs: Job[]): Promise<void> {
+    const model = jobs[0]!.model;
+    const started = performance.now();
+    const inputs = jobs.length > 1 ? mergeInputs(jobs.map((j) => j.inputs)) : jobs[0]!.inputs;
+    const r = await instance.host.request<InferResult>({ kind: 'infer', job: { model: model.path, session: model.session, inputs } });
+    const parts = jobs.length > 1 ? splitOutputs(r.outputs, jobs.map((j) => j.rows)) : [r.outputs];
+    if (!parts) throw new ServingError(500, `model '${model.name}': an output's first dim is not the batch's rows, so the batch cannot be split (serve it with --max-batch 1)`);
+    this.onBatch(model.name, jobs.length);
+    jobs.forEach((j, k) => j.resolve({ outputs: parts[k]!, queueMs: started - j.enqueued, runMs: r.runMs, batchSize: jobs.length }));
+  }
+
+  private fail(instance: Instance, jobs: Job[], e: unknown): void {
+    const failure = servingFailure(e);
+    for (const j of jobs) j.reject(failure);
+    if (hostEnded(e)) this.warm(instance);
   }
 
   // A new host loads the sessions now rather than on the next request (queued before it in the host's order).

@@ -52,6 +52,25 @@ function flatten(data: unknown, out: unknown[]): void {
   else out.push(data);
 }
 
+/** The whole numbers each integer type holds: a typed array would wrap anything outside silently. */
+const INT_RANGES: Record<string, [bigint, bigint]> = {
+  int8: [-(2n ** 7n), 2n ** 7n - 1n],
+  int16: [-(2n ** 15n), 2n ** 15n - 1n],
+  int32: [-(2n ** 31n), 2n ** 31n - 1n],
+  int64: [-(2n ** 63n), 2n ** 63n - 1n],
+  uint8: [0n, 2n ** 8n - 1n],
+  uint16: [0n, 2n ** 16n - 1n],
+  uint32: [0n, 2n ** 32n - 1n],
+  uint64: [0n, 2n ** 64n - 1n],
+};
+
+function checkRange(name: string, ortType: string, i: number, v: number): void {
+  const range = INT_RANGES[ortType];
+  if (!range) return;
+  const b = BigInt(v);
+  if (b < range[0] || b > range[1]) throw badRequest(`input '${name}': value ${i} (${v}) is out of range for ${v2TypeOf(ortType) ?? ortType} (${range[0]}..${range[1]})`);
+}
+
 function jsonValues(name: string, ortType: string, data: unknown, n: number): HostTensor['data'] {
   const flat: unknown[] = [];
   flatten(data, flat);
@@ -69,11 +88,13 @@ function jsonValues(name: string, ortType: string, data: unknown, n: number): Ho
       continue;
     }
     if (typeof v !== 'number' || (!Number.isFinite(v) && !ortType.startsWith('float'))) throw badRequest(`input '${name}': value ${i} is ${JSON.stringify(v)}, not a number`);
-    if (ortType === 'int64' || ortType === 'uint64') {
-      if (!Number.isInteger(v)) throw badRequest(`input '${name}': value ${i} (${v}) is not a whole number`);
-      (arr as BigInt64Array)[i] = BigInt(v);
-    } else if (ortType === 'float16') arr[i] = float32ToFloat16Bits(v);
-    else if (!ortType.startsWith('float') && !Number.isInteger(v)) throw badRequest(`input '${name}': value ${i} (${v}) is not a whole number`);
+    if (ortType.startsWith('float')) {
+      arr[i] = ortType === 'float16' ? float32ToFloat16Bits(v) : v;
+      continue;
+    }
+    if (!Number.isInteger(v)) throw badRequest(`input '${name}': value ${i} (${v}) is not a whole number`);
+    checkRange(name, ortType, i, v);
+    if (ortType === 'int64' || ortType === 'uint64') (arr as BigInt64Array)[i] = BigInt(v);
     else arr[i] = v;
   }
   return arr;

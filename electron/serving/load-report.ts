@@ -32,6 +32,19 @@ function rows(runs: readonly LoadReport[]): { head: string[]; rows: Row[] } {
   };
 }
 
+/**
+ * Where a run's time went, from the server's Server-Timing headers (means, ms), and what was
+ * spent outside the server (the client, HTTP, the network): undefined when the server sent none.
+ */
+export function stagesText(r: LoadReport): string | undefined {
+  const st = r.stages;
+  if (!st) return undefined;
+  const parts = Object.entries(st).filter(([k]) => k !== 'total').map(([k, v]) => `${k} ${f(v.meanMs, 3)}`);
+  const total = st.total?.meanMs;
+  const outside = total !== undefined ? `; outside the server (client, HTTP, network) ${f(r.latency.meanMs - total, 3)}` : '';
+  return `server time per request, mean ms: ${parts.join(', ')}${total !== undefined ? `; server total ${f(total, 3)}` : ''}${outside}`;
+}
+
 /** The runs as a text table. */
 export function loadTable(runs: readonly LoadReport[]): string {
   const t = rows(runs);

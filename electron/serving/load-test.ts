@@ -2,8 +2,11 @@
 // request was due, so a slow server cannot hide its queue) or from a fixed number of clients
 // (closed loop), then latency percentiles, throughput and errors by kind.
 
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { quantile } from '../../shared/profile/stats.js';
 import type { LoadRunReport } from '../../shared/protocol/serving-api.js';
+import { parseServerTiming } from './stage-timings.js';
 
 export interface LoadOptions {
   /** The infer URL (…/v2/models/NAME[/versions/V]/infer). */
@@ -25,21 +28,70 @@ export interface LoadOptions {
 /** What a run measured (the load command's --json). */
 export type LoadReport = LoadRunReport;
 
-async function one(o: LoadOptions, due: number, latencies: number[], errors: Map<string, number>): Promise<void> {
-  const fail = (kind: string) => errors.set(kind, (errors.get(kind) ?? 0) + 1);
+interface Tally {
+  latencies: number[];
+  errors: Map<string, number>;
+  /** The server's Server-Timing stages (ms) of each answered request. */
+  stages: Map<string, number[]>;
+}
+
+class TimedOut extends Error {}
+
+/**
+ * One POST on a kept-alive connection. node:http rather than fetch: undici's per-request work
+ * costs a client on this machine more than a millisecond, which a load test would report as the
+ * server's latency.
+ */
+function post(o: LoadOptions, agent: HttpAgent): Promise<{ status: number; timing: string | undefined }> {
+  const url = new URL(o.url);
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send(url, { method: 'POST', agent, headers: { ...o.headers, 'content-length': String(o.body.byteLength) } }, (res: IncomingMessage) => {
+      res.on('data', () => undefined);
+      res.on('end', () => {
+        clearTimeout(timer);
+        const timing = res.headers['server-timing'];
+        resolve({ status: res.statusCode ?? 0, timing: Array.isArray(timing) ? timing.join(', ') : timing });
+      });
+      res.on('error', fail);
+    });
+    function fail(e: Error): void {
+      clearTimeout(timer);
+      reject(e);
+    }
+    const timer = setTimeout(() => req.destroy(new TimedOut()), o.timeoutMs);
+    req.on('error', fail);
+    req.end(o.body);
+  });
+}
+
+async function one(o: LoadOptions, agent: HttpAgent, due: number, t: Tally): Promise<void> {
+  const fail = (kind: string) => t.errors.set(kind, (t.errors.get(kind) ?? 0) + 1);
   try {
-    const r = await fetch(o.url, { method: 'POST', headers: o.headers, body: o.body, signal: AbortSignal.timeout(o.timeoutMs) });
-    await r.arrayBuffer();
-    if (r.ok) latencies.push(performance.now() - due);
-    else fail(`http_${r.status}`);
+    const r = await post(o, agent);
+    if (r.status < 200 || r.status > 299) {
+      fail(`http_${r.status}`);
+      return;
+    }
+    t.latencies.push(performance.now() - due);
+    for (const [stage, ms] of parseServerTiming(r.timing)) {
+      let list = t.stages.get(stage);
+      if (!list) t.stages.set(stage, (list = []));
+      list.push(ms);
+    }
   } catch (e) {
-    fail((e as Error).name === 'TimeoutError' ? 'timeout' : 'connection');
+    fail(e instanceof TimedOut ? 'timeout' : 'connection');
   }
 }
 
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
 export async function runLoad(o: LoadOptions): Promise<LoadReport> {
-  const latencies: number[] = [];
-  const errors = new Map<string, number>();
+  const tally: Tally = { latencies: [], errors: new Map(), stages: new Map() };
+  const { latencies, errors } = tally;
+  // One kept-alive connection per client (closed loop), as many as are needed at a fixed rate.
+  const agentOptions = { keepAlive: true, ...(o.rps === undefined ? { maxSockets: o.concurrency ?? 1 } : {}) };
+  const agent = o.url.startsWith('https:') ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const end = t0 + o.durationS * 1000;
@@ -57,12 +109,12 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
         if (due >= end || o.signal?.aborted) break;
         const wait = due - performance.now();
         if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-        track(one(o, due, latencies, errors));
+        track(one(o, agent, due, tally));
       }
     } else {
       const client = async () => {
         while (performance.now() < end && !o.signal?.aborted) {
-          const p = one(o, performance.now(), latencies, errors);
+          const p = one(o, agent, performance.now(), tally);
           track(p);
           await p;
         }
@@ -72,6 +124,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     await Promise.all([...pending]);
   } finally {
     clearInterval(progress);
+    agent.destroy();
   }
   const elapsed = (performance.now() - t0) / 1000;
   const sorted = latencies.sort((a, b) => a - b);
@@ -97,5 +150,6 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     errors: Object.fromEntries(errors),
     errorRate: requests ? r3(failed / requests) : 0,
     startedAt,
+    ...(tally.stages.size ? { stages: Object.fromEntries([...tally.stages].map(([k, xs]) => [k, { meanMs: r3(mean(xs)), p50Ms: r3(quantile([...xs].sort((a, b) => a - b), 0.5)) }])) } : {}),
   };
 }

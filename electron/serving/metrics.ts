@@ -1,7 +1,11 @@
+import { SERVER_STAGES, type ServerStage } from './stage-timings.js';
+
 // The server's figures: counters, gauges and histograms by model, written in Prometheus' text
 // exposition format for /metrics and as a JSON snapshot for the app's dashboard.
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+// Stages of a request are often well under a millisecond (IPC, decoding): finer buckets at the low end.
+const STAGE_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128];
 
 class Histogram {
@@ -35,7 +39,7 @@ export interface MetricsSnapshot {
   /** Batches running in runtime hosts now. */
   running: number;
   hostRestarts: number;
-  models: Record<string, { requests: Record<string, number>; latency: HistogramSnapshot; queueTime: HistogramSnapshot; batchSize: HistogramSnapshot }>;
+  models: Record<string, { requests: Record<string, number>; latency: HistogramSnapshot; queueTime: HistogramSnapshot; batchSize: HistogramSnapshot; stages: Partial<Record<ServerStage, HistogramSnapshot>> }>;
 }
 
 interface ModelFigures {
@@ -43,6 +47,7 @@ interface ModelFigures {
   latency: Histogram;
   queueTime: Histogram;
   batchSize: Histogram;
+  stages: Map<ServerStage, Histogram>;
 }
 
 const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
@@ -60,7 +65,7 @@ export class ServerMetrics {
   private figures(model: string): ModelFigures {
     let f = this.models.get(model);
     if (!f) {
-      f = { requests: new Map(), latency: new Histogram(LATENCY_BUCKETS), queueTime: new Histogram(LATENCY_BUCKETS), batchSize: new Histogram(BATCH_BUCKETS) };
+      f = { requests: new Map(), latency: new Histogram(LATENCY_BUCKETS), queueTime: new Histogram(LATENCY_BUCKETS), batchSize: new Histogram(BATCH_BUCKETS), stages: new Map() };
       this.models.set(model, f);
     }
     return f;
@@ -77,13 +82,24 @@ export class ServerMetrics {
     this.figures(model).queueTime.observe(seconds);
   }
 
+  /** An answered inference's time per stage (ms, as its Server-Timing header gives them). */
+  stages(model: string, ms: Partial<Record<ServerStage, number>>): void {
+    const f = this.figures(model);
+    for (const s of SERVER_STAGES) {
+      if (ms[s] === undefined) continue;
+      let h = f.stages.get(s);
+      if (!h) f.stages.set(s, (h = new Histogram(STAGE_BUCKETS)));
+      h.observe(ms[s] / 1000);
+    }
+  }
+
   batch(model: string, size: number): void {
     this.figures(model).batchSize.observe(size);
   }
 
   snapshot(): MetricsSnapshot {
     const models: MetricsSnapshot['models'] = {};
-    for (const [m, f] of this.models) models[m] = { requests: Object.fromEntries(f.requests), latency: snap(f.latency), queueTime: snap(f.queueTime), batchSize: snap(f.batchSize) };
+    for (const [m, f] of this.models) models[m] = { requests: Object.fromEntries(f.requests), latency: snap(f.latency), queueTime: snap(f.queueTime), batchSize: snap(f.batchSize), stages: Object.fromEntries([...f.stages].map(([k, h]) => [k, snap(h)])) };
     return { time: Date.now(), uptimeSeconds: (Date.now() - this.started) / 1000, queueDepth: this.gauges.queueDepth(), inFlight: this.gauges.inFlight(), running: this.gauges.running(), hostRestarts: this.gauges.hostRestarts(), models };
   }
 
@@ -91,19 +107,21 @@ export class ServerMetrics {
   prometheus(): string {
     const lines: string[] = [];
     const head = (name: string, type: string, help: string) => lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    const series = (name: string, labels: string, h: Histogram) => {
+      h.buckets.forEach((le, i) => lines.push(`${name}_bucket{${labels},le="${le}"} ${h.counts[i]}`));
+      lines.push(`${name}_bucket{${labels},le="+Inf"} ${h.count}`, `${name}_sum{${labels}} ${h.sum}`, `${name}_count{${labels}} ${h.count}`);
+    };
     const hist = (name: string, help: string, pick: (f: ModelFigures) => Histogram) => {
       head(name, 'histogram', help);
-      for (const [m, f] of this.models) {
-        const h = pick(f);
-        h.buckets.forEach((le, i) => lines.push(`${name}_bucket{model="${esc(m)}",le="${le}"} ${h.counts[i]}`));
-        lines.push(`${name}_bucket{model="${esc(m)}",le="+Inf"} ${h.count}`, `${name}_sum{model="${esc(m)}"} ${h.sum}`, `${name}_count{model="${esc(m)}"} ${h.count}`);
-      }
+      for (const [m, f] of this.models) series(name, `model="${esc(m)}"`, pick(f));
     };
     head('onnx_workbench_requests_total', 'counter', 'Inference requests answered, by model and HTTP status.');
     for (const [m, f] of this.models) for (const [s, n] of f.requests) lines.push(`onnx_workbench_requests_total{model="${esc(m)}",status="${s}"} ${n}`);
     hist('onnx_workbench_request_duration_seconds', 'Time from a request\'s arrival to its answer.', (f) => f.latency);
     hist('onnx_workbench_queue_duration_seconds', 'Time a request waited before its batch ran.', (f) => f.queueTime);
     hist('onnx_workbench_batch_size', 'Requests merged into one run.', (f) => f.batchSize);
+    head('onnx_workbench_stage_duration_seconds', 'histogram', 'Time of an answered inference in each server stage: read, decode, queue, ipc (to the runtime host and back, without the run), run (onnxruntime), encode.');
+    for (const [m, f] of this.models) for (const [s, h] of f.stages) series('onnx_workbench_stage_duration_seconds', `model="${esc(m)}",stage="${s}"`, h);
     head('onnx_workbench_queue_depth', 'gauge', 'Requests waiting to run.');
     lines.push(`onnx_workbench_queue_depth ${this.gauges.queueDepth()}`);
     head('onnx_workbench_inflight_requests', 'gauge', 'Requests accepted and not yet answered.');

@@ -13,6 +13,7 @@ import type { JsonLog } from './json-log.js';
 import type { ServerMetrics } from './metrics.js';
 import type { ServedModel } from './served-model.js';
 import { ServingError } from './serving-error.js';
+import { StageClock } from './stage-timings.js';
 import type { StreamStore } from './streams.js';
 
 export interface ServerContext {
@@ -41,8 +42,8 @@ function sendJson(res: ServerResponse, status: number, value: unknown, headers: 
   return { status };
 }
 
-function sendEncoded(res: ServerResponse, r: EncodedResponse, model: string): Routed {
-  res.writeHead(200, { ...r.headers, 'content-length': r.body.length });
+function sendEncoded(res: ServerResponse, r: EncodedResponse, model: string, clock?: StageClock): Routed {
+  res.writeHead(200, { ...r.headers, 'content-length': r.body.length, ...(clock ? { 'server-timing': clock.header() } : {}) });
   res.end(r.body);
   return { status: 200, model };
 }
@@ -73,22 +74,32 @@ function metadata(ctx: ServerContext, m: ServedModel): unknown {
   };
 }
 
-async function inferBody(ctx: ServerContext, req: IncomingMessage, m: ServedModel, optional?: ReadonlySet<string>) {
+async function inferBody(ctx: ServerContext, req: IncomingMessage, m: ServedModel, clock: StageClock, optional?: ReadonlySet<string>) {
   method(req, 'POST');
   const body = await readBody(req, ctx.maxBodyBytes, ctx.bodyTimeoutMs);
+  clock.lap('read');
   const header = req.headers[HEADER_LENGTH];
-  return parseInferRequest(body, typeof header === 'string' ? header : undefined, m, optional);
+  const parsed = parseInferRequest(body, typeof header === 'string' ? header : undefined, m, optional);
+  clock.lap('decode');
+  return parsed;
 }
 
-async function runInfer(ctx: ServerContext, m: ServedModel, inputs: HostTensor[], rows: number, mergeable: boolean) {
+async function runInfer(ctx: ServerContext, m: ServedModel, inputs: HostTensor[], rows: number, mergeable: boolean, clock: StageClock) {
   const r = await ctx.scheduler.submit(m, inputs, rows, mergeable);
+  // What the queue and onnxruntime do not account for is the way to the host and back.
+  clock.lap('ipc');
+  clock.move('ipc', 'queue', r.queueMs);
+  clock.move('ipc', 'run', r.runMs);
   ctx.metrics.queued(m.name, r.queueMs / 1000);
   return r;
 }
 
-async function infer(ctx: ServerContext, r: InferRequest, m: ServedModel): Promise<EncodedResponse> {
-  const out = await runInfer(ctx, m, r.inputs, r.rows, true);
-  return encodeInferResponse(m, r.id, out.outputs, r.outputs, r.binaryOutputs, { parameters: { batch_size: out.batchSize, queue_ms: round(out.queueMs), run_ms: round(out.runMs) } });
+async function infer(ctx: ServerContext, r: InferRequest, m: ServedModel, clock: StageClock): Promise<EncodedResponse> {
+  const out = await runInfer(ctx, m, r.inputs, r.rows, true, clock);
+  const encoded = encodeInferResponse(m, r.id, out.outputs, r.outputs, r.binaryOutputs, { parameters: { batch_size: out.batchSize, queue_ms: round(out.queueMs), run_ms: round(out.runMs) } });
+  clock.lap('encode');
+  ctx.metrics.stages(m.name, clock.ms);
+  return encoded;
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
@@ -98,7 +109,7 @@ function sse(res: ServerResponse): void {
   res.flushHeaders();
 }
 
-async function streamRoute(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, m: ServedModel, parts: string[]): Promise<Routed> {
+async function streamRoute(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, m: ServedModel, parts: string[], clock: StageClock): Promise<Routed> {
   const [id, action] = parts;
   if (id === undefined) {
     method(req, 'POST');
@@ -123,21 +134,26 @@ async function streamRoute(ctx: ServerContext, req: IncomingMessage, res: Server
   }
   if (action !== 'infer') throw new ServingError(404, `no endpoint '${action}' under a stream`);
   // State inputs are the server's to give; a client may still send them (to start from a state of its own).
-  const r = await inferBody(ctx, req, m, new Set(Object.keys(m.state)));
+  const r = await inferBody(ctx, req, m, clock, new Set(Object.keys(m.state)));
   const run = s.tail.then(async () => {
-    const out = await runInfer(ctx, m, ctx.streams.feeds(s, r.inputs), r.rows, false);
+    // Waiting for the stream's previous chunk is queueing too.
+    clock.lap('queue');
+    const out = await runInfer(ctx, m, ctx.streams.feeds(s, r.inputs), r.rows, false, clock);
     const sequence = s.sequence;
     const names = r.outputs.length ? r.outputs : m.outputs.map((o) => o.name);
     const encoded = encodeInferResponse(m, r.id, out.outputs, names, r.binaryOutputs, { parameters: { stream: s.id, sequence } });
     ctx.streams.advance(s, out.outputs, JSON.parse(encodeInferResponse(m, r.id, out.outputs, names, new Set(), { parameters: { stream: s.id, sequence } }).body.toString()));
+    clock.lap('encode');
+    ctx.metrics.stages(m.name, clock.ms);
     return encoded;
   });
   s.tail = run.catch((e: ServingError) => ctx.streams.publish(s, 'error', { error: e.message }));
-  return sendEncoded(res, await run, m.name);
+  return sendEncoded(res, await run, m.name, clock);
 }
 
 /** Answers one request; throws ServingError for refusals. */
 export async function routeRequest(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, url: URL, requestId: string, draining: boolean): Promise<Routed> {
+  const clock = new StageClock();
   const p = url.pathname.replace(/\/+$/, '');
   if (p === '/v2/health/live') return sendJson(res, 200, { live: true });
   if (p === '/v2/health/ready') return sendJson(res, draining ? 503 : 200, { ready: !draining });
@@ -179,11 +195,11 @@ export async function routeRequest(ctx: ServerContext, req: IncomingMessage, res
   };
   if (rest === '') return sendJson(res, 200, metadata(ctx, m));
   if (rest === 'ready') return sendJson(res, draining ? 503 : 200, { name: m.name, ready: !draining });
-  if (rest === 'infer') return tagged(async () => sendEncoded(res, await infer(ctx, await inferBody(ctx, req, m), m), m.name));
+  if (rest === 'infer') return tagged(async () => sendEncoded(res, await infer(ctx, await inferBody(ctx, req, m, clock), m, clock), m.name, clock));
   if (rest === 'async-infer') {
     return tagged(async () => {
       // A body that cannot be read or parsed is refused now; the job holds the run.
-      const j = ctx.jobs.submit(m.name, infer(ctx, await inferBody(ctx, req, m), m));
+      const j = ctx.jobs.submit(m.name, infer(ctx, await inferBody(ctx, req, m, clock), m, clock));
       ctx.log.write('async-submit', { requestId, job: j.id, model: m.name });
       return { ...sendJson(res, 202, { id: j.id, status_url: `/v2/jobs/${j.id}` }, { location: `/v2/jobs/${j.id}` }), model: m.name };
     });
@@ -191,7 +207,7 @@ export async function routeRequest(ctx: ServerContext, req: IncomingMessage, res
   const st = /^streams(?:\/([^/]+))?(?:\/([^/]+))?$/.exec(rest);
   if (st) {
     if (!Object.keys(m.state).length) throw new ServingError(400, `model '${m.name}' has no state inputs to carry between chunks (name them with --state ${m.name}:INPUT=OUTPUT)`);
-    return tagged(() => streamRoute(ctx, req, res, m, [st[1], st[2]].filter((x): x is string => x !== undefined)));
+    return tagged(() => streamRoute(ctx, req, res, m, [st[1], st[2]].filter((x): x is string => x !== undefined), clock));
   }
   throw new ServingError(404, `no endpoint '${rest}' for model '${m.name}'`);
 }

@@ -22,7 +22,10 @@ function tensor(v: ServedValueInfo, batched: boolean): string {
   // Triton's DataType enum is TYPE_ + the KServe v2 name, except BYTES, which is TYPE_STRING.
   const v2 = v2TypeOf(v.type) ?? 'BYTES';
   const dims = (v.shape ?? [-1]).slice(batched ? 1 : 0).map((d) => d ?? -1);
-  return `  {\n    name: ${q(v.name)}\n    data_type: TYPE_${v2 === 'BYTES' ? 'STRING' : v2}\n    dims: [ ${dims.join(', ')} ]\n  }`;
+  // Triton needs non-empty dims: a tensor that is only the batch dim ([N]), or a scalar, is
+  // written [1] and reshaped to what the model takes (Triton's model configuration guide, "Reshape").
+  const shape = dims.length ? `dims: [ ${dims.join(', ')} ]` : 'dims: [ 1 ]\n    reshape: { shape: [ ] }';
+  return `  {\n    name: ${q(v.name)}\n    data_type: TYPE_${v2 === 'BYTES' ? 'STRING' : v2}\n    ${shape}\n  }`;
 }
 
 export function tritonConfig(s: TritonSettings): string {

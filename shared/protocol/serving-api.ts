@@ -9,6 +9,14 @@ import { modelIdSchema } from './schemas.js';
 // the dashboard polls its figures, and a load test (`onnx-workbench load`'s generator) runs
 // against it as a job.
 
+/**
+ * Where a request's time goes inside serve-model: reading the body, decoding it into tensors,
+ * waiting in the queue, the trip to the runtime host and back without the run (IPC, tensor
+ * conversion, batch merge and split), onnxruntime's run, encoding the reply.
+ */
+export const SERVER_STAGES = ['read', 'decode', 'queue', 'ipc', 'run', 'encode'] as const;
+export type ServerStage = (typeof SERVER_STAGES)[number];
+
 /** How the app starts a server (serve-model's options the form sets). */
 export interface ServingOptions {
   /** Requests merged into one run at most (1: no batching). */
@@ -54,7 +62,7 @@ export interface ServingSnapshot {
   inFlight: number;
   running: number;
   hostRestarts: number;
-  models: Record<string, { requests: Record<string, number>; latency: HistogramFigures; queueTime: HistogramFigures; batchSize: HistogramFigures }>;
+  models: Record<string, { requests: Record<string, number>; latency: HistogramFigures; queueTime: HistogramFigures; batchSize: HistogramFigures; stages?: Partial<Record<ServerStage, HistogramFigures>> }>;
 }
 
 export interface ServingStatus {
@@ -91,6 +99,8 @@ export interface LoadRunReport {
   startedAt: string;
   /** A label for comparisons (the file it was read from, or what the user named it). */
   label?: string;
+  /** The server's own time per stage (its Server-Timing headers, answered requests), and `total`: arrival to reply encoded. */
+  stages?: Record<string, { meanMs: number; p50Ms: number }>;
 }
 
 export interface LoadResult {
@@ -118,7 +128,7 @@ export const servingSnapshotSchema: z.ZodType<ServingSnapshot> = z.object({
   inFlight: count,
   running: count,
   hostRestarts: count,
-  models: z.record(z.string(), z.object({ requests: z.record(z.string(), count), latency: histogramSchema, queueTime: histogramSchema, batchSize: histogramSchema })),
+  models: z.record(z.string(), z.object({ requests: z.record(z.string(), count), latency: histogramSchema, queueTime: histogramSchema, batchSize: histogramSchema, stages: z.partialRecord(z.enum(SERVER_STAGES), histogramSchema).optional() })),
 });
 
 export const servingInfoSchema: z.ZodType<ServingInfo> = z.object({
@@ -148,6 +158,7 @@ export const loadRunReportSchema: z.ZodType<LoadRunReport> = z.object({
   errorRate: anyNumber,
   startedAt: z.string(),
   label: z.string().optional(),
+  stages: z.record(z.string(), z.object({ meanMs: anyNumber, p50Ms: anyNumber })).optional(),
 });
 
 export const servingMethods = {

@@ -12,25 +12,31 @@ function seeded(n: number, seed: number, scale: number): Float32Array {
   });
 }
 
-/** x [N,3,size,size] → `layers` padded 3x3 convolutions of `channels` filters with Relu → y [N,channels,size,size]. */
-export function convStack(channels: number, size: number, layers: number): Uint8Array {
+/**
+ * x [N,3,size,size] → `layers` padded 3x3 convolutions of `channels` filters with Relu → y
+ * [N,channels,size,size] (the feature map: `head` 'map'), or with `head` 'pooled' a global
+ * average pool after them → y [N,channels] (an embedding or class scores: what most served
+ * models answer, a few hundred bytes instead of the whole map).
+ */
+export function convStack(channels: number, size: number, layers: number, head: 'map' | 'pooled' = 'map'): Uint8Array {
   const nodes: NodeProto[] = [];
   const inits: TensorProto[] = [];
   let prev = 'x';
   let inC = 3;
   for (let l = 0; l < layers; l++) {
-    const out = l === layers - 1 ? 'y' : `r${l}`;
+    const out = l === layers - 1 && head === 'map' ? 'y' : `r${l}`;
     inits.push(tensor(`w${l}`, ElemType.FLOAT, [channels, inC, 3, 3], seeded(channels * inC * 9, 7 + l, 2 / Math.sqrt(inC * 9))), tensor(`b${l}`, ElemType.FLOAT, [channels], seeded(channels, 3 + l, 0.1)));
     nodes.push(node('Conv', [prev, `w${l}`, `b${l}`], [`c${l}`], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }), node('Relu', [`c${l}`], [out]));
     prev = out;
     inC = channels;
   }
+  if (head === 'pooled') nodes.push(node('GlobalAveragePool', [prev], ['gap']), node('Flatten', ['gap'], ['y']));
   return modelBytes(
     model(
       graph({
         nodes,
         inputs: [valueInfo('x', ElemType.FLOAT, ['N', 3, size, size])],
-        outputs: [valueInfo('y', ElemType.FLOAT, ['N', channels, size, size])],
+        outputs: [valueInfo('y', ElemType.FLOAT, head === 'map' ? ['N', channels, size, size] : ['N', channels])],
         initializers: inits,
       }),
       { opset: 17 },

@@ -4,11 +4,11 @@
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startModelServer, type ModelServer } from '../../electron/serving/model-server.js';
-import { convModel, runDirect, seeded, writeModels } from './serving-models.js';
+import { convModel, gatherModel, runDirect, seeded, writeModels } from './serving-models.js';
 
 let paths: Record<string, string>;
 beforeAll(() => {
-  paths = writeModels({ conv: convModel() });
+  paths = writeModels({ conv: convModel(), gather: gatherModel() });
 });
 
 interface Answer {
@@ -53,6 +53,33 @@ describe('dynamic batching', () => {
       expect(Float32Array.from(bodies[i]!.outputs[0]!.data)).toEqual(want.y!.data);
     }
   });
+});
+
+describe('a merged batch that fails', () => {
+  it('runs its requests one by one, so that only the bad one fails and the others get their own answers', async () => {
+    const server = await startModelServer({ models: [{ name: 'gather', version: '1', path: paths.gather! }], maxBatch: 3, maxDelayMs: 5000, log: () => undefined });
+    try {
+      const indices = [[0, 1], [7, 0], [3, 2]];
+      const answers = await Promise.all(
+        indices.map((i) => fetch(`${server.url}/v2/models/gather/infer`, { method: 'POST', body: JSON.stringify({ inputs: [{ name: 'i', datatype: 'INT64', shape: [1, 2], data: i }] }) })),
+      );
+      expect(answers.map((a) => a.status)).toEqual([200, 500, 200]);
+      expect(((await answers[1]!.json()) as { error: string }).error).toMatch(/onnxruntime failed to run it/);
+      for (const k of [0, 2]) {
+        const body = (await answers[k]!.json()) as Answer;
+        const want = await runDirect(paths.gather!, { i: new ort.Tensor('int64', BigInt64Array.from(indices[k]!, BigInt), [1, 2]) });
+        expect(body.parameters.batch_size).toBe(1);
+        expect(Float32Array.from(body.outputs[0]!.data)).toEqual(want.y!.data);
+      }
+      // Runs that answered: the two good requests alone (the failed merged run and the bad request's own are not counted).
+      expect(server.snapshot().models.gather!.batchSize.count).toBe(2);
+      // The server goes on merging good requests.
+      const again = await Promise.all([[0, 0], [1, 1], [2, 2]].map(async (i) => ((await (await fetch(`${server.url}/v2/models/gather/infer`, { method: 'POST', body: JSON.stringify({ inputs: [{ name: 'i', datatype: 'INT64', shape: [1, 2], data: i }] }) })).json()) as Answer)));
+      expect(again.map((a) => a.parameters.batch_size)).toEqual([3, 3, 3]);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
 });
 
 describe('back-pressure and shutdown', () => {

@@ -54,7 +54,7 @@ const MESSAGES: Record<string, Record<string, Field>> = {
     data_type: { type: 'enum:DataType' },
     format: { type: 'enum:Format' },
     dims: { type: 'int64', repeated: true },
-    reshape: { type: 'message:Any' },
+    reshape: { type: 'message:ModelTensorReshape' },
     is_shape_tensor: { type: 'bool' },
     allow_ragged_batch: { type: 'bool' },
     optional: { type: 'bool' },
@@ -63,10 +63,11 @@ const MESSAGES: Record<string, Record<string, Field>> = {
     name: { type: 'string' },
     data_type: { type: 'enum:DataType' },
     dims: { type: 'int64', repeated: true },
-    reshape: { type: 'message:Any' },
+    reshape: { type: 'message:ModelTensorReshape' },
     label_filename: { type: 'string' },
     is_shape_tensor: { type: 'bool' },
   },
+  ModelTensorReshape: { shape: { type: 'int64', repeated: true } },
   ModelDynamicBatching: {
     preferred_batch_size: { type: 'int32', repeated: true },
     max_queue_delay_microseconds: { type: 'uint64' },
@@ -160,6 +161,8 @@ function checkMessage(m: Message, type: string, path: string): void {
     seen.add(name);
     for (const item of Array.isArray(v) ? v : [v]) checkValue(item, f!.type, `${path}.${name}`);
   }
+  // Triton refuses a tensor with no dims ("every input must specify a non-empty dims").
+  if (type === 'ModelInput' || type === 'ModelOutput') expect((m.fields.find(([n]) => n === 'dims')?.[1] as Value[] | undefined)?.length, `${path}.dims is not empty`).toBeGreaterThan(0);
 }
 
 function checkValue(v: Value, type: FieldType, path: string): void {
@@ -253,9 +256,23 @@ describe('export-serving', () => {
     checkMessage(config, 'ModelConfig', 'config');
     expect(one(items(config, 'instance_group')[0]!, 'kind')).toEqual({ enum: 'KIND_GPU' });
     expect(one(items(config, 'output')[0]!, 'data_type')).toEqual({ enum: 'TYPE_STRING' });
-    expect(one(items(config, 'output')[0]!, 'dims')).toEqual([]);
+    // Only the batch dim: Triton takes no empty dims, so [1] reshaped to the model's [N] (its guide's "Reshape").
+    const out = items(config, 'output')[0]!;
+    expect(one(out, 'dims')).toEqual([1]);
+    expect(one(one(out, 'reshape') as Message, 'shape')).toEqual([]);
+    expect(one(items(config, 'input')[0]!, 'reshape')).toBeUndefined();
     const acc = one(one(one(config, 'optimization') as Message, 'execution_accelerators') as Message, 'gpu_execution_accelerator') as Message[];
     expect(one(acc[0]!, 'name')).toBe('tensorrt');
+  });
+
+  it('writes a scalar of a model without batching as dims [1] reshaped to no dims', () => {
+    const text = tritonConfig({ name: 'm', inputs: [{ name: 'x', type: 'float32', shape: [4] }], outputs: [{ name: 'score', type: 'float32', shape: [] }], maxBatchSize: 0, preferredBatchSizes: [], maxQueueDelayMicroseconds: 0, provider: 'cpu', instances: 1 });
+    const config = parseTextFormat(text);
+    checkMessage(config, 'ModelConfig', 'config');
+    expect(one(items(config, 'input')[0]!, 'dims')).toEqual([4]);
+    const out = items(config, 'output')[0]!;
+    expect(one(out, 'dims')).toEqual([1]);
+    expect(one(one(out, 'reshape') as Message, 'shape')).toEqual([]);
   });
 
   it('refuses a missing format or folder', async () => {

@@ -5,19 +5,20 @@ import { connect } from 'node:net';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startModelServer, type ModelServer } from '../../electron/serving/model-server.js';
-import { convModel, fixedModel, runDirect, seeded, writeModels } from './serving-models.js';
+import { convModel, fixedModel, INT_INPUTS, intsModel, runDirect, seeded, writeModels } from './serving-models.js';
 
 let server: ModelServer;
 let paths: Record<string, string>;
 const logs: string[] = [];
 
 beforeAll(async () => {
-  paths = writeModels({ conv: convModel(), fixed: fixedModel(), conv2: convModel(4) });
+  paths = writeModels({ conv: convModel(), fixed: fixedModel(), conv2: convModel(4), ints: intsModel() });
   server = await startModelServer({
     models: [
       { name: 'conv', version: '1', path: paths.conv! },
       { name: 'conv', version: '2', path: paths.conv2! },
       { name: 'fixed', version: '1', path: paths.fixed! },
+      { name: 'ints', version: '1', path: paths.ints! },
     ],
     maxBodyBytes: 200_000,
     bodyTimeoutMs: 500,
@@ -116,6 +117,33 @@ describe('refusals: a clear 4xx, and the server stays up', () => {
     });
   }
 
+  describe('JSON integers outside their type', () => {
+    // The limits of each type, which must come back exactly, and the first value past each.
+    const limits: Record<keyof typeof INT_INPUTS, [number, number]> = { i8: [-128, 127], i16: [-32768, 32767], i32: [-(2 ** 31), 2 ** 31 - 1], u8: [0, 255], u16: [0, 65535], u32: [0, 2 ** 32 - 1], u64: [0, 2 ** 53] };
+    const body = (values: Partial<Record<string, number[]>>) => ({
+      inputs: Object.entries(INT_INPUTS).map(([name, datatype]) => ({ name, datatype, shape: [2], data: values[name] ?? limits[name as keyof typeof INT_INPUTS] })),
+    });
+
+    it('takes every value its type holds, up to the limits, and returns it unchanged', async () => {
+      const r = await post('/v2/models/ints/infer', body({}));
+      expect(r.status).toBe(200);
+      const outputs = ((await r.json()) as { outputs: { name: string; data: number[] }[] }).outputs;
+      for (const [name, want] of Object.entries(limits)) expect(outputs.find((o) => o.name === `${name}_out`)!.data, name).toEqual(want);
+    });
+
+    for (const [name, [lo, hi]] of Object.entries(limits)) {
+      const type = INT_INPUTS[name as keyof typeof INT_INPUTS];
+      // 2^53 + 1 is not a JSON number a client can send exactly; 2^64 is past UINT64 all the same.
+      for (const bad of name === 'u64' ? [lo - 1, 2 ** 64] : [lo - 1, hi + 1]) {
+        it(`refuses ${bad} for ${type} (400) naming the input and the value`, async () => {
+          const r = await post('/v2/models/ints/infer', body({ [name]: [lo, bad] }));
+          expect(r.status).toBe(400);
+          expect(((await r.json()) as { error: string }).error).toBe(`input '${name}': value 1 (${bad}) is out of range for ${type} (${lo}..${name === 'u64' ? '18446744073709551615' : hi})`);
+        });
+      }
+    }
+  });
+
   it('refuses binary data that does not add up', async () => {
     const header = Buffer.from(JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 3, 16, 16], parameters: { binary_data_size: 100 } }] }));
     const r = await post('/v2/models/conv/infer', Buffer.concat([header, Buffer.alloc(100)]), { 'inference-header-content-length': String(header.length) });
@@ -176,8 +204,30 @@ describe('monitoring', () => {
     expect(text).toMatch(/^onnx_workbench_runtime_host_restarts_total 0$/m);
     const snap = server.snapshot();
     expect(snap.models.conv!.requests['200']).toBeGreaterThan(0);
+    // Every answered inference is counted in each stage it went through.
+    const answered = snap.models.conv!.batchSize.count;
+    for (const stage of ['read', 'decode', 'queue', 'ipc', 'run', 'encode']) {
+      expect(snap.models.conv!.stages[stage as 'read']!.count, stage).toBe(answered);
+      expect(text).toMatch(new RegExp(`^onnx_workbench_stage_duration_seconds_count\\{model="conv",stage="${stage}"\\} \\d+$`, 'm'));
+    }
     const line = logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.requestId === 'trace-me');
     expect(line).toMatchObject({ event: 'request', status: 200, model: 'conv', path: '/v2/models/conv/versions/1/infer' });
+  });
+});
+
+describe('stage timings', () => {
+  it('tells each answer where its time went (Server-Timing), the run as long as onnxruntime says it was', async () => {
+    const r = await post('/v2/models/conv/infer', convRequest);
+    expect(r.status).toBe(200);
+    const timing = r.headers.get('server-timing')!;
+    const stages = new Map(timing.split(', ').map((e) => [e.split(';')[0]!, Number(/dur=([0-9.]+)/.exec(e)![1])]));
+    expect([...stages.keys()]).toEqual(['read', 'decode', 'queue', 'ipc', 'run', 'encode', 'total']);
+    const body = (await r.json()) as { parameters: { run_ms: number; queue_ms: number } };
+    expect(stages.get('run')).toBeCloseTo(body.parameters.run_ms, 2);
+    expect(stages.get('queue')).toBeCloseTo(body.parameters.queue_ms, 2);
+    // The stages follow one another: together they are the total (rounded to 1 µs each).
+    const sum = [...stages].filter(([k]) => k !== 'total').reduce((a, [, v]) => a + v, 0);
+    expect(Math.abs(sum - stages.get('total')!)).toBeLessThan(0.05);
   });
 });
 

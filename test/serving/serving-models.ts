@@ -44,6 +44,39 @@ export function fixedModel(): Uint8Array {
   );
 }
 
+/** i int64 [N,2] → Gather rows of a 4x3 table → y [N,2,3]: an index past the table's 4 rows makes onnxruntime's run fail. */
+export function gatherModel(): Uint8Array {
+  return modelBytes(
+    model(
+      graph({
+        nodes: [node('Gather', ['table', 'i'], ['y'], { axis: 0 })],
+        inputs: [valueInfo('i', ElemType.INT64, ['N', 2])],
+        outputs: [valueInfo('y', ElemType.FLOAT, ['N', 2, 3])],
+        initializers: [tensor('table', ElemType.FLOAT, [4, 3], seeded(12, 5))],
+      }),
+      { opset: 17 },
+    ),
+  );
+}
+
+/** The integer types a KServe v2 client may send as JSON numbers: each input [2] comes back as it is. */
+export const INT_INPUTS = { i8: 'INT8', i16: 'INT16', i32: 'INT32', u8: 'UINT8', u16: 'UINT16', u32: 'UINT32', u64: 'UINT64' } as const;
+
+/** One Identity per integer type of INT_INPUTS: `NAME` [2] → `NAME_out` [2]. */
+export function intsModel(): Uint8Array {
+  const names = Object.keys(INT_INPUTS) as (keyof typeof INT_INPUTS)[];
+  return modelBytes(
+    model(
+      graph({
+        nodes: names.map((n) => node('Identity', [n], [`${n}_out`])),
+        inputs: names.map((n) => valueInfo(n, ElemType[INT_INPUTS[n]], [2])),
+        outputs: names.map((n) => valueInfo(`${n}_out`, ElemType[INT_INPUTS[n]], [2])),
+      }),
+      { opset: 17 },
+    ),
+  );
+}
+
 /** Writes models into a fresh temporary folder; returns their paths by name. */
 export function writeModels(models: Record<string, Uint8Array>): Record<string, string> {
   const dir = mkdtempSync(join(tmpdir(), 'serve-test-'));
