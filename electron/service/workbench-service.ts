@@ -5,6 +5,7 @@ import { WorkbenchError } from '../../shared/errors.js';
 import { defaultOperations, type OperationRegistry } from '../../shared/operations/registry.js';
 import type { Backend, GraphInfo, GraphPath, OpenedModelInfo, ProgressEvent, TensorInfo, VerifySettingsInfo } from '../../shared/protocol/backend.js';
 import type { ModelProto } from '../../shared/onnx/proto-types.js';
+import type { GraphChanges, GraphChangesParams } from '../../shared/protocol/graph-changes-api.js';
 import type { CompareReport, ProfileReport } from '../../shared/profile/report-schema.js';
 import type { CompareResult, ProfileResult, StartCompareParams, StartProfileParams } from '../../shared/protocol/profile-api.js';
 import type { ApplyRequest, EditHistory, EditResult, JobInfo, ListOperationsParams, OperationList, OperationPreview, OperationRequest, SavedModel } from '../../shared/protocol/operations-api.js';
@@ -243,6 +244,11 @@ export class WorkbenchService implements Backend {
       return info;
     }
     return doc.graph(path);
+  }
+
+  async getGraphChanges(p: GraphChangesParams): Promise<GraphChanges | null> {
+    await this.editors.get(p.modelId)?.idle();
+    return this.document(p.modelId).graphChanges(p.path, p.from);
   }
 
   async getTensor(modelId: string, path: GraphPath, name: string): Promise<TensorInfo> {
