@@ -64,7 +64,9 @@ export function createEditActions(app: AppStore, edit: EditStore, backend: Backe
       const changes = await backend.getGraphChanges({ modelId, path, from: shown.version });
       if (changes) {
         try {
-          return applyGraphChanges(shown, changes);
+          const patched = applyGraphChanges(shown, changes);
+          mark('wb:edit-graph-patched');
+          return patched;
         } catch {
           // A patch that does not fit the graph shown (it changed meanwhile): read it whole.
         }
