@@ -4,6 +4,7 @@ import { buildSceneSteps, type Scene } from '../graph/scene.js';
 import { runSliced, StepsCancelled } from '../graph/steps.js';
 import { buildViewGraphSteps, layoutInputOf, type PreparedGraph, type ViewGraph } from '../graph/view-graph.js';
 import { LayoutClient } from '../layout/layout-client.js';
+import { layoutHints } from '../layout/layout-hints.js';
 import type { Mark } from './actions.js';
 
 // Lays out each new view graph in the worker (cancelling the previous layout) and turns the
@@ -17,9 +18,12 @@ export interface LayoutState {
   error: string | null;
 }
 
-export function useLayout(view: ViewGraph | null, mark: Mark): LayoutState {
+/** `edited`: the prepared graph an edit produced; its view is laid out from the previous drawing's order (layout-hints.ts). */
+export function useLayout(view: ViewGraph | null, mark: Mark, edited: PreparedGraph | null = null): LayoutState {
   const client = useRef<LayoutClient | null>(null);
   const [state, setState] = useState<LayoutState>({ scene: null, progress: null, error: null });
+  const shown = useRef<Scene | null>(null);
+  shown.current = state.scene;
   useEffect(() => {
     client.current = new LayoutClient();
     return () => client.current?.dispose();
@@ -28,7 +32,9 @@ export function useLayout(view: ViewGraph | null, mark: Mark): LayoutState {
     if (!view || !client.current) return;
     setState((s) => ({ ...s, progress: 0, error: null }));
     let stopped = false;
-    const job = client.current.layout(layoutInputOf(view), {}, (p) => setState((s) => ({ ...s, progress: p.fraction })));
+    const input = layoutInputOf(view);
+    const hints = view.prepared === edited ? layoutHints(shown.current, view) : undefined;
+    const job = client.current.layout(hints ? { ...input, hints } : input, {}, (p) => setState((s) => ({ ...s, progress: p.fraction })));
     job.promise
       .then((layout) => {
         mark('wb:layout-done');
@@ -47,6 +53,7 @@ export function useLayout(view: ViewGraph | null, mark: Mark): LayoutState {
       stopped = true;
       job.cancel();
     };
+    // `edited` is read only with a new view: its own change must not start another layout.
   }, [view, mark]);
   return state;
 }
