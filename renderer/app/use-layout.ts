@@ -2,9 +2,9 @@ import { useEffect, useRef, useState } from 'react';
 import { LayoutCancelled } from '../../shared/layout/index.js';
 import { buildSceneSteps, type Scene } from '../graph/scene.js';
 import { runSliced, StepsCancelled } from '../graph/steps.js';
-import { buildViewGraphSteps, layoutInputOf, type PreparedGraph, type ViewGraph } from '../graph/view-graph.js';
-import { LayoutClient } from '../layout/layout-client.js';
-import { layoutHints } from '../layout/layout-hints.js';
+import { buildViewGraphSteps, layoutInputSteps, type PreparedGraph, type ViewGraph } from '../graph/view-graph.js';
+import { LayoutClient, type LayoutJob } from '../layout/layout-client.js';
+import { layoutHintsSteps } from '../layout/layout-hints.js';
 import type { Mark } from './actions.js';
 
 // Lays out each new view graph in the worker (cancelling the previous layout) and turns the
@@ -29,13 +29,25 @@ export function useLayout(view: ViewGraph | null, mark: Mark, edited: PreparedGr
     return () => client.current?.dispose();
   }, []);
   useEffect(() => {
-    if (!view || !client.current) return;
+    const layoutClient = client.current;
+    if (!view || !layoutClient) return;
     setState((s) => ({ ...s, progress: 0, error: null }));
     let stopped = false;
-    const input = layoutInputOf(view);
-    const hints = view.prepared === edited ? layoutHints(shown.current, view) : undefined;
-    const job = client.current.layout(hints ? { ...input, hints } : input, {}, (p) => setState((s) => ({ ...s, progress: p.fraction })));
-    job.promise
+    let job: LayoutJob | null = null;
+    // The input (and after an edit the hints) in time slices: on 100,000 boxes each is ~100 ms of work.
+    const reuse = view.prepared === edited ? shown.current : null;
+    function* inputSteps() {
+      const input = yield* layoutInputSteps(view!);
+      const hints = reuse ? yield* layoutHintsSteps(reuse, view!) : undefined;
+      return hints ? { ...input, hints } : input;
+    }
+    runSliced(inputSteps(), () => stopped)
+      .then((input) => {
+        // A newer view took over meanwhile: starting this layout would cancel its.
+        if (stopped) throw new StepsCancelled();
+        job = layoutClient.layout(input, {}, (p) => setState((s) => ({ ...s, progress: p.fraction })));
+        return job.promise;
+      })
       .then((layout) => {
         mark('wb:layout-done');
         return runSliced(buildSceneSteps(view, layout), () => stopped);
@@ -51,7 +63,7 @@ export function useLayout(view: ViewGraph | null, mark: Mark, edited: PreparedGr
       );
     return () => {
       stopped = true;
-      job.cancel();
+      job?.cancel();
     };
     // `edited` is read only with a new view: its own change must not start another layout.
   }, [view, mark]);
