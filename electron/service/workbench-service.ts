@@ -230,7 +230,16 @@ export class WorkbenchService implements Backend {
     return doc;
   }
 
-  async getGraph(modelId: string, path: GraphPath): Promise<GraphInfo> {
+  getGraph(modelId: string, path: GraphPath): Promise<GraphInfo> {
+    return this.readGraph(modelId, (doc) => doc.graph(path));
+  }
+
+  getGraphChanges(p: GraphChangesParams): Promise<GraphChanges | null> {
+    return this.readGraph(p.modelId, (doc) => doc.graphChanges(p.path, p.from));
+  }
+
+  /** Reads a document's graph once no edit is in flight, with progress events while a big model's shapes are inferred. */
+  private async readGraph<T>(modelId: string, read: (doc: ModelDocument) => T): Promise<T> {
     // An edit or dry run in flight has the model half-changed: read it once that settles.
     await this.editors.get(modelId)?.idle();
     const doc = this.document(modelId);
@@ -239,16 +248,11 @@ export class WorkbenchService implements Backend {
       const jobId = `infer-${++this.jobs}`;
       this.emit({ jobId, done: 0, total: 1, message: `inferring shapes of ${doc.origin.name}` });
       await new Promise((resolve) => setImmediate(resolve));
-      const info = doc.graph(path);
+      const info = read(doc);
       this.emit({ jobId, done: 1, total: 1, message: `inferred shapes of ${doc.origin.name}` });
       return info;
     }
-    return doc.graph(path);
-  }
-
-  async getGraphChanges(p: GraphChangesParams): Promise<GraphChanges | null> {
-    await this.editors.get(p.modelId)?.idle();
-    return this.document(p.modelId).graphChanges(p.path, p.from);
+    return read(doc);
   }
 
   async getTensor(modelId: string, path: GraphPath, name: string): Promise<TensorInfo> {
