@@ -37,8 +37,13 @@ export interface GraphChanges {
 const sameArray = <T>(a: readonly T[] | undefined, b: readonly T[] | undefined) => a === b || (!!a && !!b && a.length === b.length && a.every((x, i) => x === b[i]));
 
 function sameRecord(a: Record<string, string>, b: Record<string, string>): boolean {
-  const ka = Object.keys(a);
-  return ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
+  let count = 0;
+  for (const k in a) {
+    if (!Object.hasOwn(b, k) || a[k] !== b[k]) return false;
+    count++;
+  }
+  for (const _ in b) count--;
+  return count === 0;
 }
 
 /** Whether two nodes as getGraph describes them are the same (every field). */
@@ -84,34 +89,40 @@ function longestIncreasing(seq: readonly number[]): Set<number> {
   return keep;
 }
 
-/** The patch from list `a` to list `b` (keys unique in each). */
+/** The patch from list `a` to list `b` (keys unique in each); linear but for the moved items. */
 export function listPatch<T, K extends string | number>(a: readonly T[], b: readonly T[], key: (t: T) => K, same: (x: T, y: T) => boolean): ListPatch<T> {
   const next = new Map<K, number>();
-  b.forEach((t, i) => next.set(key(t), i));
+  for (let j = 0; j < b.length; j++) next.set(key(b[j]!), j);
   const removed: K[] = [];
-  // Items in both and unchanged, in a's order, with their index in b: those of a longest
+  // Items in both and unchanged, in a's order, by their index in b: those of a longest
   // increasing run stay where they are; the others moved and are put again.
   const kept: number[] = [];
-  const keptAt: number[] = [];
-  const put = new Set<number>();
-  a.forEach((t, i) => {
-    const j = next.get(key(t));
-    if (j === undefined) removed.push(key(t));
-    else if (!same(t, b[j]!)) put.add(j);
-    else {
-      kept.push(j);
-      keptAt.push(i);
+  const put = new Uint8Array(b.length);
+  const matched = new Uint8Array(b.length);
+  let increasing = true;
+  for (const t of a) {
+    const k = key(t);
+    const j = next.get(k);
+    if (j === undefined) {
+      removed.push(k);
+      continue;
     }
-  });
-  const stay = longestIncreasing(kept);
-  kept.forEach((j, n) => {
-    if (!stay.has(n)) put.add(j);
-  });
-  const known = new Set(a.map(key));
-  b.forEach((t, j) => {
-    if (!known.has(key(t))) put.add(j);
-  });
-  return { removed, put: [...put].sort((x, y) => x - y).map((index) => ({ index, item: b[index]! })) };
+    matched[j] = 1;
+    if (!same(t, b[j]!)) put[j] = 1;
+    else {
+      if (kept.length && kept[kept.length - 1]! > j) increasing = false;
+      kept.push(j);
+    }
+  }
+  if (!increasing) {
+    const stay = longestIncreasing(kept);
+    kept.forEach((j, n) => {
+      if (!stay.has(n)) put[j] = 1;
+    });
+  }
+  const out: ListPatch<T>['put'] = [];
+  for (let j = 0; j < b.length; j++) if (put[j] || !matched[j]) out.push({ index: j, item: b[j]! });
+  return { removed, put: out };
 }
 
 /** Items a patch sends. */
