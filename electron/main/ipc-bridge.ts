@@ -101,6 +101,7 @@ function handlersForWindow(host: IpcHost, models: WindowModels, contents: WebCon
     getLoad: (jobId) => service.getLoad(jobId),
     getModelText: (p) => service.getModelText(p),
     applyModelText: (p) => service.applyModelText(p),
+    getGraphChanges: (p) => service.getGraphChanges(p),
   });
 }
 

@@ -62,6 +62,7 @@ const bridge: WorkbenchBridge = {
   getLoad: (params) => call('workbench:getLoad', params),
   getModelText: (params) => call('workbench:getModelText', params),
   applyModelText: (params) => call('workbench:applyModelText', params),
+  getGraphChanges: (params) => call('workbench:getGraphChanges', params),
   onProgress(listener) {
     const forward = (_event: Electron.IpcRendererEvent, message: unknown) => listener(message);
     ipcRenderer.on(EVENTS, forward);

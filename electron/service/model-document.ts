@@ -3,6 +3,7 @@ import { WorkbenchError } from '../../shared/errors.js';
 import { summarizeModel } from '../../shared/onnx/model-summary.js';
 import type { TensorProto } from '../../shared/onnx/proto-types.js';
 import { FUNCTION_BODY, type GraphInfo, type GraphPath, type OpenedModelInfo, type TensorInfo } from '../../shared/protocol/backend.js';
+import { graphChanges, patchSize, type GraphChanges } from '../../shared/protocol/graph-changes.js';
 import { inferShapes, type ShapeInference } from '../../shared/shape/index.js';
 import type { OpenedModel } from '../io/open-model.js';
 import { FunctionBodies } from './function-bodies.js';
@@ -27,7 +28,8 @@ function describePath(path: GraphPath): string {
  */
 export class ModelDocument {
   private inference: { version: number; result: ShapeInference | undefined } | undefined;
-  private readonly graphs = new Map<string, { version: number; info: GraphInfo }>();
+  /** Each path's graph as last read, and the one before it (what getGraphChanges diffs against). */
+  private readonly graphs = new Map<string, { version: number; info: GraphInfo; previous?: GraphInfo }>();
   private readonly tensors = new WeakMap<TensorProto, Promise<TensorInfo>>();
   private lastUsed = Date.now();
   private functionBodies: FunctionBodies | undefined;
@@ -115,9 +117,24 @@ export class ModelDocument {
     const cached = this.graphs.get(key);
     if (cached?.version === version) return cached.info;
     const graph = this.graphAt(path);
-    const info = graphInfo(graph, path, this.typesAt(path), this.functions);
-    this.graphs.set(key, { version, info });
+    const info: GraphInfo = { ...graphInfo(graph, path, this.typesAt(path), this.functions), version };
+    this.graphs.set(key, { version, info, ...(cached ? { previous: cached.info } : {}) });
     return info;
+  }
+
+  /**
+   * What changed in the graph at `path` since version `from`; null where that version is no
+   * longer kept (only the last two reads of each path are), or where the patch would carry more
+   * than half the graph's items (a full read is as quick then).
+   */
+  graphChanges(path: GraphPath, from: number): GraphChanges | null {
+    const cached = this.graphs.get(JSON.stringify(path));
+    const before = cached?.info.version === from ? cached.info : cached?.previous?.version === from ? cached.previous : undefined;
+    if (!before) return null;
+    const after = this.graph(path);
+    const changes = graphChanges(before, after, from, after.version!);
+    const items = after.nodes.length + after.values.length + after.initializers.length;
+    return patchSize(changes) * 2 > items ? null : changes;
   }
 
   /**

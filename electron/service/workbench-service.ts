@@ -5,6 +5,7 @@ import { WorkbenchError } from '../../shared/errors.js';
 import { defaultOperations, type OperationRegistry } from '../../shared/operations/registry.js';
 import type { Backend, GraphInfo, GraphPath, OpenedModelInfo, ProgressEvent, TensorInfo, VerifySettingsInfo } from '../../shared/protocol/backend.js';
 import type { ModelProto } from '../../shared/onnx/proto-types.js';
+import type { GraphChanges, GraphChangesParams } from '../../shared/protocol/graph-changes-api.js';
 import type { CompareReport, ProfileReport } from '../../shared/profile/report-schema.js';
 import type { CompareResult, ProfileResult, StartCompareParams, StartProfileParams } from '../../shared/protocol/profile-api.js';
 import type { ApplyRequest, EditHistory, EditResult, JobInfo, ListOperationsParams, OperationList, OperationPreview, OperationRequest, SavedModel } from '../../shared/protocol/operations-api.js';
@@ -232,7 +233,16 @@ export class WorkbenchService implements Backend {
     return doc;
   }
 
-  async getGraph(modelId: string, path: GraphPath): Promise<GraphInfo> {
+  getGraph(modelId: string, path: GraphPath): Promise<GraphInfo> {
+    return this.readGraph(modelId, (doc) => doc.graph(path));
+  }
+
+  getGraphChanges(p: GraphChangesParams): Promise<GraphChanges | null> {
+    return this.readGraph(p.modelId, (doc) => doc.graphChanges(p.path, p.from));
+  }
+
+  /** Reads a document's graph once no edit is in flight, with progress events while a big model's shapes are inferred. */
+  private async readGraph<T>(modelId: string, read: (doc: ModelDocument) => T): Promise<T> {
     // An edit or dry run in flight has the model half-changed: read it once that settles.
     await this.editors.get(modelId)?.idle();
     const doc = this.document(modelId);
@@ -241,11 +251,11 @@ export class WorkbenchService implements Backend {
       const jobId = `infer-${++this.jobs}`;
       this.emit({ jobId, done: 0, total: 1, message: `inferring shapes of ${doc.origin.name}` });
       await new Promise((resolve) => setImmediate(resolve));
-      const info = doc.graph(path);
+      const info = read(doc);
       this.emit({ jobId, done: 1, total: 1, message: `inferred shapes of ${doc.origin.name}` });
       return info;
     }
-    return doc.graph(path);
+    return read(doc);
   }
 
   async getTensor(modelId: string, path: GraphPath, name: string): Promise<TensorInfo> {

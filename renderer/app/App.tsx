@@ -87,7 +87,7 @@ export function App({ backend, startupError }: Props) {
   const onFile = useCallback((f: File) => void actions?.openFile(f), [actions]);
   const dropping = useFileDrop(onFile);
   const view = useViewGraph(s.prepared, s.expanded, inlineConstants);
-  const layout = useLayout(view, mark);
+  const layout = useLayout(view, mark, editView);
   // After an edit the previous scene stays on screen while the edited graph is laid out.
   const scene = layout.scene && (layout.scene.view.prepared === s.prepared || editView === s.prepared) ? layout.scene : null;
   const history = useStore(edit.store, (e) => e.history);

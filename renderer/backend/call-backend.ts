@@ -8,6 +8,7 @@ import type { RecipeFolder, RecipeFolderChoice, RecipeText } from '../../shared/
 import type { PruneGroups, PruneResult, PruneSettings, StartPruneParams } from '../../shared/protocol/prune-api.js';
 import type { LoadResult, ServingInfo, ServingOptions, ServingStatus, StartLoadParams } from '../../shared/protocol/serving-api.js';
 import type { ApplyTextParams, GetTextParams, ModelText, TextApplyResult } from '../../shared/protocol/text-api.js';
+import type { GraphChanges, GraphChangesParams } from '../../shared/protocol/graph-changes-api.js';
 import type { VerifyInputSettings } from '../../shared/verify/input-settings.js';
 import { backendOver, type MethodName, type MethodParams, type MethodResult } from '../../shared/protocol/methods.js';
 
@@ -216,5 +217,9 @@ export abstract class CallBackend implements Backend {
 
   applyModelText(params: ApplyTextParams): Promise<TextApplyResult> {
     return this.calls.applyModelText(params);
+  }
+
+  getGraphChanges(params: GraphChangesParams): Promise<GraphChanges | null> {
+    return this.calls.getGraphChanges(params);
   }
 }

@@ -1,4 +1,5 @@
-import type { Backend, ProgressEvent } from '../../shared/protocol/backend.js';
+import type { Backend, GraphInfo, GraphPath, ProgressEvent } from '../../shared/protocol/backend.js';
+import { applyGraphChanges } from '../../shared/protocol/graph-changes.js';
 import type { EditHistory, EditResult, OperationInfo } from '../../shared/protocol/operations-api.js';
 import type { Mark } from '../app/actions.js';
 import { nextTask, runSliced } from '../graph/steps.js';
@@ -55,11 +56,30 @@ export function createEditActions(app: AppStore, edit: EditStore, backend: Backe
     }, POLL_MS);
   }
 
-  // The graph after an edit: re-read and re-prepared, keeping the user's place (see apply-diff.ts).
+  // The graph after an edit: the one shown patched with what changed since its version (a few
+  // hundred nodes instead of the whole graph), or re-read whole where the host has no patch (a
+  // version it no longer keeps, a patch as big as the graph) or the graph shown is another path's.
+  async function editedGraph(modelId: string, path: GraphPath, shown: GraphInfo | null): Promise<GraphInfo> {
+    if (shown?.version !== undefined && JSON.stringify(shown.path) === JSON.stringify(path)) {
+      const changes = await backend.getGraphChanges({ modelId, path, from: shown.version });
+      if (changes) {
+        try {
+          const patched = applyGraphChanges(shown, changes);
+          mark('wb:edit-graph-patched');
+          return patched;
+        } catch {
+          // A patch that does not fit the graph shown (it changed meanwhile): read it whole.
+        }
+      }
+    }
+    return backend.getGraph(modelId, path);
+  }
+
+  // The edited graph re-prepared, keeping the user's place (see apply-diff.ts).
   async function showEdited(result: EditResult): Promise<void> {
     const s = app.get();
     if (!s.model) return;
-    const graph = await backend.getGraph(s.model.modelId, currentPath(s));
+    const graph = await editedGraph(s.model.modelId, currentPath(s), s.graph);
     mark('wb:edit-graph-received');
     await nextTask();
     const prepared = await runSliced(prepareGraphSteps(graph), () => false);

@@ -132,7 +132,7 @@ export function* prepareGraphSteps(info: GraphInfo): Generator<void, PreparedGra
     if ((i & 8191) === 8191) yield;
   }
   const tree = yield* buildScopeTreeSteps(info.nodes.map((n) => n.name));
-  const constants = inlinableConstants(info);
+  const constants = yield* inlinableConstants(info);
   return { info, tree, values, initializers, producer, nodeIndex, inputs, constants };
 }
 
@@ -141,14 +141,16 @@ function isConstant(n: GraphNodeInfo): boolean {
 }
 
 /** Constants read only as listed inputs of this graph's nodes (a graph output or a subgraph's read keeps its box). */
-function inlinableConstants(info: GraphInfo): Map<string, number> {
+function* inlinableConstants(info: GraphInfo): Generator<void, Map<string, number>, void> {
   const constants = new Map<string, number>();
   info.nodes.forEach((n, i) => {
     if (isConstant(n)) constants.set(n.outputs[0], i);
   });
   if (!constants.size) return constants;
   const read = new Set<string>();
-  for (const n of info.nodes) {
+  for (let i = 0; i < info.nodes.length; i++) {
+    if ((i & 8191) === 8191) yield;
+    const n = info.nodes[i];
     for (const v of n.implicitInputs ?? []) constants.delete(v);
     for (const v of n.inputs) read.add(v);
   }
@@ -367,6 +369,11 @@ export function* buildViewGraphSteps(p: PreparedGraph, expanded: ReadonlySet<str
 
 /** The layout's input for a view graph (sizes and edges as typed arrays). */
 export function layoutInputOf(v: ViewGraph): LayoutInput {
+  return runToEnd(layoutInputSteps(v));
+}
+
+/** `layoutInputOf` in steps (yields every few thousand edges: 100,000 boxes take ~100 ms). */
+export function* layoutInputSteps(v: ViewGraph): Generator<void, LayoutInput, void> {
   const n = v.items.length;
   const widths = new Float64Array(n);
   const heights = new Float64Array(n);
@@ -383,17 +390,19 @@ export function layoutInputOf(v: ViewGraph): LayoutInput {
   const port = new Int32Array(v.edges.length);
   const ports = new Int32Array(n);
   const portOf = new Map<string, number>();
-  v.edges.forEach((e, j) => {
+  for (let j = 0; j < v.edges.length; j++) {
+    if ((j & 8191) === 8191) yield;
+    const e = v.edges[j];
     sources[j] = e.source;
     targets[j] = e.target;
     const key = `${e.source}\u0000${e.value}`;
     let at = portOf.get(key);
     if (at === undefined) portOf.set(key, (at = ports[e.source]++));
     port[j] = at;
-    if (!e.label || labelled.has(key)) return;
+    if (!e.label || labelled.has(key)) continue;
     labelled.add(key);
     labelWidths[j] = edgeLabelWidth(e.label);
-  });
+  }
   const sourceOffsets = new Float64Array(v.edges.length);
   v.edges.forEach((e, j) => {
     const k = ports[e.source];

@@ -16,6 +16,7 @@ const DEFAULTS: Required<LayoutOptions> = {
   rankGap: 36,
   margin: 24,
   orderSweeps: 8,
+  hintedSweeps: 2,
   positionSweeps: 8,
   dummyBudgetPerNode: 4,
   labelHeight: 12,
@@ -42,7 +43,8 @@ export function* layoutSteps(input: LayoutInput, options: LayoutOptions = {}): G
   const rankOf = assignRanks(n, edges);
   const g = buildLayered(n, rankOf, edges, o.dummyBudgetPerNode * n + 10_000);
   yield { phase: 'order', fraction: 0.15 };
-  const ordering = orderLayers(g, effort(g.count, o.orderSweeps));
+  const hints = input.hints?.length === n ? input.hints : undefined;
+  const ordering = orderLayers(g, effort(g.count, hints ? o.hintedSweeps : o.orderSweeps), hints);
   let step = ordering.next();
   while (!step.done) {
     yield { phase: 'order', fraction: 0.15 + 0.45 * step.value };

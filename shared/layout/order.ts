@@ -52,6 +52,45 @@ function initialOrder(g: LayeredGraph, adj: Adjacency): LayerOrder {
   return { nodes, layerStart, pos, crossings: 0 };
 }
 
+/**
+ * The initial order from an earlier layout's x (`hints`, NaN for nodes it did not have): each
+ * rank sorted by the hint, nodes without one (new nodes, dummies) at the mean key of their
+ * neighbours above, else just after their left neighbour of the depth-first order.
+ */
+function hintedOrder(g: LayeredGraph, adj: Adjacency, hints: Float64Array): LayerOrder {
+  const o = initialOrder(g, adj);
+  const key = new Float64Array(g.count);
+  const { start, adj: above } = adj.up;
+  for (let r = 0; r < g.ranks; r++) {
+    const from = o.layerStart[r];
+    const to = o.layerStart[r + 1];
+    let left = -Infinity;
+    for (let i = from; i < to; i++) {
+      const v = o.nodes[i];
+      let k = v < g.real ? hints[v] : NaN;
+      if (Number.isNaN(k)) {
+        let sum = 0;
+        let count = 0;
+        for (let e = start[v]; e < start[v + 1]; e++) {
+          sum += key[above[e]];
+          count++;
+        }
+        k = count ? sum / count : left === -Infinity ? -1e12 : left + 1e-6;
+      }
+      key[v] = k;
+      left = k;
+    }
+    const rank = Array.from(o.nodes.subarray(from, to));
+    // Ties keep the depth-first order (Array#sort is stable).
+    rank.sort((a, b) => key[a] - key[b]);
+    rank.forEach((v, i) => {
+      o.nodes[from + i] = v;
+      o.pos[v] = i;
+    });
+  }
+  return o;
+}
+
 /** Crossings between ranks r and r + 1 of an order. */
 function crossingsBelow(o: LayerOrder, down: Csr, r: number, tree: Int32Array, scratch: number[]): number {
   const lowerSize = o.layerStart[r + 2] - o.layerStart[r + 1];
@@ -114,14 +153,17 @@ function sweepLayer(o: LayerOrder, r: number, side: Csr, weight: Float64Array, n
   }
 }
 
-/** Orders every rank; yields after each sweep so that a caller can cancel or report progress. */
-export function* orderLayers(g: LayeredGraph, sweeps: number): Generator<number, LayerOrder, void> {
+/**
+ * Orders every rank; yields after each sweep so that a caller can cancel or report progress.
+ * With `hints` (an earlier layout's x of the real nodes) it starts from that order instead.
+ */
+export function* orderLayers(g: LayeredGraph, sweeps: number, hints?: Float64Array): Generator<number, LayerOrder, void> {
   const adj: Adjacency = {
     down: buildCsr(g.count, g.upper, g.lower),
     up: buildCsr(g.count, g.lower, g.upper),
     weight: g.weight,
   };
-  const order = initialOrder(g, adj);
+  const order = hints ? hintedOrder(g, adj, hints) : initialOrder(g, adj);
   order.crossings = countCrossings(order, adj.down, g.ranks);
   let best = { nodes: order.nodes.slice(), pos: order.pos.slice(), crossings: order.crossings };
   let maxLayer = 0;

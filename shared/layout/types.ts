@@ -11,6 +11,12 @@ export interface LayoutInput {
   sourceOffsets?: Float64Array;
   /** Width of each edge's label (0: no label); omitted, no labels are placed. */
   labelWidths?: Float64Array;
+  /**
+   * Each node's x in an earlier layout of much the same graph (NaN: not in it), as after an edit:
+   * ordering starts from that order and needs fewer sweeps (see LayoutOptions.hintedSweeps), and
+   * what did not change stays where the user saw it.
+   */
+  hints?: Float64Array;
 }
 
 /** Spacing and effort; every field has a default. */
@@ -23,6 +29,8 @@ export interface LayoutOptions {
   margin?: number;
   /** Barycenter sweeps (down + up counts as two); fewer are used on very large graphs. */
   orderSweeps?: number;
+  /** Barycenter sweeps when starting from `hints` (default 2). */
+  hintedSweeps?: number;
   /** Coordinate-assignment sweeps. */
   positionSweeps?: number;
   /** Most dummy nodes (per node of the graph) spent on long edges; edges past it are drawn straight. */

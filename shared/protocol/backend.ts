@@ -8,6 +8,7 @@ import type { QuantizeSettings } from '../quantize/quantize-settings.js';
 import type { PruneGroups, PruneResult, PruneSettings, StartPruneParams } from './prune-api.js';
 import type { CompareResult, ProfileResult, StartCompareParams, StartProfileParams } from './profile-api.js';
 import type { LoadResult, ServingInfo, ServingOptions, ServingStatus, StartLoadParams } from './serving-api.js';
+import type { GraphChanges, GraphChangesParams } from './graph-changes-api.js';
 import type { ApplyRequest, EditHistory, EditResult, JobInfo, ListOperationsParams, OperationList, OperationPreview, OperationRequest, SavedModel } from './operations-api.js';
 
 // The one API between the UI and whatever hosts it (Electron IPC or the local HTTP/WebSocket
@@ -74,6 +75,8 @@ export interface GraphInfo {
   /** Initializers: shown compactly on the nodes that read them. */
   initializers: { name: string; elemType: string; dims: number[] }[];
   values: GraphValueInfo[];
+  /** The document's edit version it was read at (getGraphChanges starts from it); absent where unknown. */
+  version?: number;
 }
 
 /** Statistics of a tensor for the node panel. */
@@ -126,6 +129,8 @@ export interface Backend {
   /** Undoes or redoes to history state `index` (0: the model as opened). */
   goToStep(params: { modelId: string; index: number; version?: number }): Promise<EditResult>;
   getHistory(modelId: string): Promise<EditHistory>;
+  /** What changed in the graph at `path` since version `from` (null: read it whole, see graph-changes.ts). */
+  getGraphChanges(params: GraphChangesParams): Promise<GraphChanges | null>;
   /** Saves the current state (atomic; an existing file only with `overwrite`). */
   saveModel(params: { modelId: string; path: string; overwrite?: boolean; externalData?: number }): Promise<SavedModel>;
   getJob(jobId: string): Promise<JobInfo>;

@@ -20,6 +20,7 @@ import { quantizeMethods } from './quantize-api.js';
 import { pruneMethods } from './prune-api.js';
 import { servingMethods } from './serving-api.js';
 import { textMethods } from './text-api.js';
+import { graphChangesMethods } from './graph-changes-api.js';
 
 // The API as a table: each method's parameters (one object, named fields) and result. Both
 // transports (Electron IPC, HTTP) validate parameters with it where they arrive in the host and
@@ -93,6 +94,8 @@ export const methods = {
   ...servingMethods,
   /** The model as ONNX text, and its edited text applied as one step (text-api.ts). */
   ...textMethods,
+  /** What changed in a graph between two edit versions: the view patches its graph with it (graph-changes-api.ts). */
+  ...graphChangesMethods,
 } as const;
 
 /** Events the host pushes to the renderer (WebSocket / IPC messages): name → payload schema. */
@@ -166,6 +169,7 @@ export function handlersFor(backend: Omit<Backend, 'onProgress'>): MethodHandler
     getLoad: ({ jobId }) => backend.getLoad(jobId),
     getModelText: (p) => backend.getModelText(p),
     applyModelText: (p) => backend.applyModelText(p),
+    getGraphChanges: (p) => backend.getGraphChanges(p),
   };
 }
 
@@ -221,5 +225,6 @@ export function backendOver(call: <M extends MethodName>(method: M, params: Meth
     getLoad: (jobId) => call('getLoad', { jobId }),
     getModelText: (p) => call('getModelText', p),
     applyModelText: (p) => call('applyModelText', p),
+    getGraphChanges: (p) => call('getGraphChanges', p),
   };
 }

@@ -90,6 +90,7 @@ export const graphInfoSchema: z.ZodType<GraphInfo> = z.object({
   outputs: z.array(z.string()),
   initializers: z.array(z.object({ name: z.string(), elemType: z.string(), dims: z.array(count) })),
   values: graphValuesSchema,
+  version: count.optional(),
 });
 
 export const graphPartSchema: z.ZodType<GraphPart> = z.object({

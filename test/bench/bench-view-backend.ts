@@ -42,6 +42,7 @@ export function createBackend(): Backend {
     previewOperation: (p) => http.previewOperation(p),
     applyOperation: (p) => http.applyOperation(p),
     getHistory: (modelId) => http.getHistory(modelId),
+    getGraphChanges: (p) => http.getGraphChanges(p),
     ...Object.fromEntries(
       (['undo', 'redo', 'goToStep', 'saveModel', 'getJob', 'cancelJob', 'startProfile', 'getProfile', 'startCompare', 'getCompare', 'getDocumentState', 'chooseSavePath', 'listRecoveries', 'restoreRecovery', 'discardRecovery', 'getQuantizeSettings', 'startQuantize', 'getQuantize', 'startSensitivity', 'getSensitivity', 'getRecipeSchema', 'historyRecipe', 'runRecipe', 'getRecipeFolder', 'setRecipeFolder', 'chooseRecipeFolder', 'readRecipe', 'saveRecipe', 'getPruneGroups', 'startPrune', 'getPrune', 'startServing', 'stopServing', 'getServing', 'startLoad', 'getLoad', 'getModelText', 'applyModelText', 'getPruneSettings'] as const).map((m) => [
         m,

@@ -37,7 +37,8 @@ export interface BenchModel {
 export function writeBenchModel(dir: string, name: string, title: string, o: TransformerOptions, infer: boolean): BenchModel {
   mkdirSync(dir, { recursive: true });
   const proto = transformerModel(o);
-  const graph = graphInfoOf(proto, infer);
+  // Version 0: the edit rows' getGraphChanges answer starts from it, as the service's would.
+  const graph = { ...graphInfoOf(proto, infer), version: 0 };
   const encoded = modelBytes(proto);
   const bytes = encoded.length;
   writeFileSync(join(dir, `${name}.onnx`), encoded);

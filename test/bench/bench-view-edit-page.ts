@@ -18,6 +18,8 @@ export interface EditMeasure {
   preparedMs: number;
   laidOutMs: number;
   mode: string;
+  /** Whether the graph was patched from getGraphChanges (else read whole). */
+  patched: boolean;
   longTasks: { start: number; duration: number }[];
   nodeCount: string;
 }
@@ -57,6 +59,7 @@ export async function applyAndMeasure(page: Page, operation: string, timeoutMs =
     preparedMs: after('wb:edit-prepared'),
     laidOutMs: after('wb:layout-done'),
     mode: drawn.name.split(':').pop() ?? '?',
+    patched: marks.some((m) => m.name === 'wb:edit-graph-patched' && m.t >= t0),
     longTasks: tasks.filter((t) => t.start >= t0),
     nodeCount: (await page.locator('output[aria-label="node count"]').textContent()) ?? '',
   };

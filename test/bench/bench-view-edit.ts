@@ -9,12 +9,13 @@ import type { GraphInfo } from '../../shared/protocol/backend.js';
 import { graphPart, graphPartCount } from '../../shared/protocol/graph-parts.js';
 import type { EditResult, HistoryStep, OperationList, OperationPreview } from '../../shared/protocol/operations-api.js';
 import { toJson } from '../../shared/protocol/wire.js';
+import { graphChanges } from '../../shared/protocol/graph-changes.js';
 import { inferShapes } from '../../shared/shape/index.js';
 import { operationInfo } from '../../shared/operations/operation-info.js';
 
 // The edit rows of the view benchmark: a fusion run here on the benchmark's model with the
 // registry the service uses, and its answers (list, preview, apply with the journal's diff,
-// history, and the edited graph in parts) written beside the model's, so the page applies it
+// history, the graph's changes, and the edited graph in parts for a full read) written beside the model's, so the page applies it
 // through its own panels and transport and the time covers the renderer's update alone.
 
 /** The fusion the decoders hold (GELU written out op by op, in every layer). */
@@ -94,7 +95,9 @@ export async function writeEditAnswers(dir: string, name: string, proto: ModelPr
   writeFileSync(join(dir, `${name}.previewOperation.json`), ok(preview));
   writeFileSync(join(dir, `${name}.applyOperation.json`), ok(result));
   writeFileSync(join(dir, `${name}.getHistory.json`), ok({ version: 0, state: 0, steps: [] }));
-  const edited = graphOf(ir, infer);
+  const edited: GraphInfo = { ...graphOf(ir, infer), version: result.version };
+  // What the service answers getGraphChanges with: the page patches the graph it opened (version 0).
+  writeFileSync(join(dir, `${name}.getGraphChanges.json`), ok(graphChanges(opened, edited, opened.version ?? 0, result.version)));
   for (let part = 0; part < graphPartCount(edited); part++) {
     writeFileSync(join(dir, `${name}.edited.getGraphPart.${part}.json`), ok(graphPart(edited, part)));
   }

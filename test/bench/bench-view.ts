@@ -128,18 +128,21 @@ async function main(): Promise<void> {
           const fit = await panFps(page);
           fps = { initial, fit };
         }
-        // After an edit the view re-reads and re-prepares the graph, keeping scopes and zoom.
+        // After an edit the view patches its graph from getGraphChanges, re-prepares it and lays it out, keeping scopes and zoom.
         const e = edits.get(m.name)!;
         try {
           const applied = await applyAndMeasure(page, BENCH_FUSION);
+          const slow = applied.longTasks.filter((t) => t.duration > 200).length;
+          // The targets of issue 9: the 15k graph drawn in under 1 s, no task over 200 ms on the 100k one.
+          const target = m.name === 'gpt15k' ? (applied.ms < 1000 ? 'PASS (< 1 s)' : 'FAIL (target < 1 s)') : slow === 0 ? 'PASS (no task > 200 ms)' : 'FAIL (a task > 200 ms)';
           rows.push([
             m.title,
-            `apply ${e.operation} ×${e.matches} (${applied.mode})`,
-            ms(applied.ms),
+            `apply ${e.operation} ×${e.matches} (${applied.mode}, ${applied.patched ? 'patched' : 'read whole'})`,
+            `${ms(applied.ms)} ${target}`,
             '',
-            `graph in ${ms(applied.receivedMs)}, prepared ${ms(applied.preparedMs)}, laid out ${ms(applied.laidOutMs)}`,
+            `received ${ms(applied.receivedMs)}, prepared ${ms(applied.preparedMs)}, laid out ${ms(applied.laidOutMs)}, drawn ${ms(applied.ms)}`,
             ms(maxTask(applied.longTasks)),
-            String(applied.longTasks.filter((t) => t.duration > 200).length),
+            String(slow),
             '',
           ]);
           notes.push(`${m.name}: ${e.operation} removed ${e.removed} nodes and added ${e.added} (${e.nodesBefore} → ${e.nodesAfter}); the page then showed "${applied.nodeCount}"`);
