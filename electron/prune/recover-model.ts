@@ -44,6 +44,13 @@ export interface RecoveryReport {
   heldOutError: { before: OutputError; after: OutputError } | null;
 }
 
+/**
+ * Rows a layer's fit uses at most (sampled evenly). A 3×3 Conv of 48 channels has 433 columns: at 4096 rows PaddleOCR's
+ * detector recovered to 1.30x lower held-out error, at 16384 to 1.47x (and 2.01x → 2.07x pruned by parameters), at
+ * twice the recovery time.
+ */
+export const DEFAULT_MAX_ROWS = 16384;
+
 class NotBetter extends Error {}
 
 const encode = (p: ModelProto) => concatSegments(encodeModel(p));
@@ -77,7 +84,7 @@ export async function recoverModel(pruned: IrModel, host: RuntimeHost, r: Recove
         const now = await host.collect({ models: [encode(pruned.toProto())], tensors: [[tensor]], split: 'fit', ...cal }, opts);
         const acts = now.values[0]!.map((v) => v[tensor]!);
         const want = original.map((v) => v[s.node.outputs[0]!]!);
-        const fitOptions = { ...(r.ridge !== undefined ? { ridge: r.ridge } : {}), maxRows: r.maxRows ?? 4096 };
+        const fitOptions = { ...(r.ridge !== undefined ? { ridge: r.ridge } : {}), maxRows: r.maxRows ?? DEFAULT_MAX_ROWS };
         const refit = s.kind === 'depthwise' ? refitDepthwise : refitLayer;
         layers.push(s.kind === 'bias' ? correctBias(pruned.graph, s.node, want, acts, s.keptOut) : refit(pruned.graph, s.node, acts, want, s.keptOut, fitOptions));
       }
