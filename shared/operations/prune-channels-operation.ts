@@ -46,6 +46,8 @@ export interface GroupReport {
   removed: number[];
   /** Layers whose input channels shrink, with the value they read. */
   consumers: { node: string; input: string; output: string }[];
+  /** Depthwise Convs whose channels are the group's: channel c of the group is their `offset + c·stride + k` (k < stride). */
+  depthwise?: { node: string; offset: number; stride: number }[];
   unsafe?: { node: string; reason: string };
   /** A residual stream's: the node normalizing over its channels (pruning it is not function-preserving). */
   normalizedBy?: string;
@@ -92,7 +94,7 @@ export const pruneChannelsOperation: Operation<ChannelOptions> = {
       if (picked && !chosen[i]) continue;
       const remove = removals[i]!;
       const consumers = group.consumers.map((c) => ({ node: c.node.name, input: c.input, output: c.node.outputs[0]! }));
-      const report: GroupReport = { sources: names(group), size: group.size, ...(group.unit > 1 ? { headSize: group.unit } : {}), norms: norms[i]!, removed: remove, consumers, ...(group.unsafe ? { unsafe: group.unsafe } : {}) };
+      const report: GroupReport = { sources: names(group), size: group.size, ...(group.unit > 1 ? { headSize: group.unit } : {}), norms: norms[i]!, removed: remove, consumers, ...(group.groupAttrs.length ? { depthwise: group.groupAttrs.map((a) => ({ node: a.node.name, offset: a.offset, stride: a.stride })) } : {}), ...(group.unsafe ? { unsafe: group.unsafe } : {}) };
       if (group.normalizedBy && !group.unsafe) Object.assign(report, { normalizedBy: group.normalizedBy, restores: group.restores });
       reports.push(report);
       reportOf.set(group, report);

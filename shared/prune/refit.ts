@@ -31,7 +31,7 @@ interface InterceptSlot {
   write(values: Float32Array, mode: 'set' | 'add'): void;
 }
 
-function interceptSlot(graph: Graph, node: IrNode, outs: number): InterceptSlot | undefined {
+export function interceptSlot(graph: Graph, node: IrNode, outs: number): InterceptSlot | undefined {
   const existing = (name: string): InterceptSlot | undefined => {
     const w = readWeight(graph, name);
     if (!w || w.values.length !== outs || graph.consumers(name).size !== 1) return undefined;
@@ -171,36 +171,52 @@ export function refitLayer(graph: Graph, node: IrNode, inputs: readonly Activati
   const prior = new Float64Array(cols * outs);
   for (let f = 0; f < features; f++) for (let q = 0; q < outs; q++) prior[f * outs + q] = current[at(f, q)]!;
   if (slot) for (let q = 0; q < outs; q++) prior[features * outs + q] = bias![q]!;
-  let ridge: number | null = o.ridge ?? 0.1;
-  let biasOnly = false;
-  if (choose) {
-    // The layer as it is (λ = ∞), and with its intercept alone corrected (bias correction), are candidates too: a refit
-    // that does worse on the held-out samples is not made.
-    let best = valEq.squaredError(prior);
-    ridge = null;
-    if (slot) {
-      const e = valEq.squaredError(withFittedIntercept(fitEq, prior, features, outs));
-      if (e < best) [best, biasOnly] = [e, true];
-    }
-    for (const c of RIDGE_CANDIDATES) {
-      const e = valEq.squaredError(fitEq.solve(c, slot ? 1 : 0, prior));
-      if (e < best) [best, ridge, biasOnly] = [e, c, false];
-    }
+  const chosen = chooseSolution(fitEq, valEq, prior, features, outs, !!slot, choose ? undefined : (o.ridge ?? 0.1));
+  const rows = fitEq.rows;
+  if (chosen.biasOnly) {
+    slot!.write(Float32Array.from({ length: outs }, (_, q) => chosen.w![features * outs + q]!), 'set');
+    return { node: node.name, kind: 'bias', rows, cols, ridge: null };
   }
-  fitEq.merge(valEq);
-  const eq = fitEq;
-  if (biasOnly) {
-    const fitted = withFittedIntercept(eq, prior, features, outs);
-    slot!.write(Float32Array.from({ length: outs }, (_, q) => fitted[features * outs + q]!), 'set');
-    return { node: node.name, kind: 'bias', rows: eq.rows, cols, ridge: null };
-  }
-  if (ridge === null) return { node: node.name, kind: 'refit', rows: eq.rows, cols, ridge: null, skipped: 'the layer as pruned did better on held-out samples than any refit' };
-  const sol = eq.solve(ridge, slot ? 1 : 0, prior);
+  if (!chosen.w) return { node: node.name, kind: 'refit', rows, cols, ridge: null, skipped: 'the layer as pruned did better on held-out samples than any refit' };
+  const sol = chosen.w;
+  const ridge = chosen.ridge!;
   const wv = new Float32Array(lw.dims.reduce((p, d) => p * d, 1));
   for (let f = 0; f < features; f++) for (let q = 0; q < outs; q++) wv[at(f, q)] = sol[f * outs + q]!;
   writeWeight(graph, lw.init, lw.dims, wv);
   if (slot) slot.write(Float32Array.from({ length: outs }, (_, q) => sol[features * outs + q]!), 'set');
-  return { node: node.name, kind: 'refit', rows: eq.rows, cols, ridge };
+  return { node: node.name, kind: 'refit', rows, cols, ridge };
+}
+
+/** What chooseSolution picked: the weights (features × outs, then the intercept row), or null to keep the layer as it is. */
+export interface ChosenSolution {
+  w: Float64Array | null;
+  ridge: number | null;
+  biasOnly: boolean;
+}
+
+/**
+ * Solves the fit with `ridge` (toward `prior`), or with none given picks on `valEq`'s rows the best of: the layer as it is,
+ * its intercept alone refitted (bias correction), and each of RIDGE_CANDIDATES. `valEq` is merged into `fitEq` before the final solve.
+ */
+export function chooseSolution(fitEq: NormalEquations, valEq: NormalEquations, prior: Float64Array, features: number, outs: number, intercept: boolean, ridge: number | undefined): ChosenSolution {
+  let pick: number | null = ridge ?? null;
+  let biasOnly = false;
+  if (ridge === undefined) {
+    // A refit that does worse on the held-out samples than the layer as it is is not made.
+    let best = valEq.squaredError(prior);
+    if (intercept) {
+      const e = valEq.squaredError(withFittedIntercept(fitEq, prior, features, outs));
+      if (e < best) [best, biasOnly] = [e, true];
+    }
+    for (const c of RIDGE_CANDIDATES) {
+      const e = valEq.squaredError(fitEq.solve(c, intercept ? 1 : 0, prior));
+      if (e < best) [best, pick, biasOnly] = [e, c, false];
+    }
+  }
+  fitEq.merge(valEq);
+  if (biasOnly) return { w: withFittedIntercept(fitEq, prior, features, outs), ridge: null, biasOnly };
+  if (pick === null) return { w: null, ridge: null, biasOnly };
+  return { w: fitEq.solve(pick, intercept ? 1 : 0, prior), ridge: pick, biasOnly };
 }
 
 // `w` (features × outs, then the intercept row) with the intercept that is best for its weights: mean(y) − mean(x)·W, from

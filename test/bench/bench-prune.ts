@@ -12,7 +12,7 @@
 // PaddleOCR's detector calibrates on drawn text-like images (text-images.ts).
 //
 //   npm run bench:prune
-//   BENCH_PRUNE_MODELS=resnet-like,bert-like  BENCH_PRUNE_RUNS=40  BENCH_PRUNE_THREADS=1  BENCH_PRUNE_SAMPLES=32  BENCH_PRUNE_RIDGE=0.1  BENCH_PRUNE_ROWS=4096  BENCH_PRUNE_IMAGES=40
+//   BENCH_PRUNE_MODELS=resnet-like,bert-like  BENCH_PRUNE_RUNS=40  BENCH_PRUNE_THREADS=1  BENCH_PRUNE_SAMPLES=32  BENCH_PRUNE_RIDGE=0.1  BENCH_PRUNE_ROWS=16384  BENCH_PRUNE_IMAGES=40
 
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
