@@ -6,6 +6,7 @@ import type { IrModel } from '../ir/model.js';
 import { applyStatic } from '../quantize/insert-qdq.js';
 import { STATIC_OPS, type StaticQuantOptions } from '../quantize/static-options.js';
 import { planStatic, rangesNeeded, type StaticPlan } from '../quantize/static-plan.js';
+import { MIN_WEIGHT_SQNR_DB } from '../quantize/weight-fidelity.js';
 import { decodeTensor } from '../rewrite/value-facts.js';
 import type { Operation, OperationRuntime } from './operation.js';
 
@@ -22,6 +23,8 @@ export const staticOptionsSchema = z.strictObject({
   reduceRange: z.boolean().default(false),
   ops: z.array(z.enum(STATIC_OPS as [string, ...string[]])).min(1).optional(),
   exclude: z.array(z.string().min(1)).default([]),
+  /** A Conv/Gemm/MatMul whose int8 weight keeps less than this SQNR (dB) stays in float (absent: MIN_WEIGHT_SQNR_DB); 0: none. */
+  minWeightSqnrDb: z.number().min(0).optional(),
   /** Calibrated ranges by tensor name. */
   ranges: z.record(z.string(), range).optional(),
 });
@@ -45,12 +48,13 @@ function reader(model: IrModel, runtime: OperationRuntime) {
 }
 
 function quantOptions(o: StaticOperationOptions): StaticQuantOptions {
-  return { activationType: o.activationType, symmetric: o.symmetric, perChannel: o.perChannel, reduceRange: o.reduceRange, exclude: o.exclude, ...(o.ops ? { ops: o.ops } : {}) };
+  return { activationType: o.activationType, symmetric: o.symmetric, perChannel: o.perChannel, reduceRange: o.reduceRange, exclude: o.exclude, minWeightSqnrDb: o.minWeightSqnrDb ?? MIN_WEIGHT_SQNR_DB, ...(o.ops ? { ops: o.ops } : {}) };
 }
 
 /** The plan for `options` on the model (nodes, tensors); nothing changes. */
 export function staticPlanOf(model: IrModel, options: StaticOperationOptions, scope: ReadonlySet<NodeId> | undefined, runtime: OperationRuntime = {}): StaticPlan {
-  return planStatic(model, quantOptions(options), scope, reader(model, runtime).scalar);
+  const r = reader(model, runtime);
+  return planStatic(model, quantOptions(options), scope, r.scalar, r.floats);
 }
 
 /** The tensors whose calibrated ranges the operation needs with these options. */
@@ -70,12 +74,15 @@ export const quantizeStaticOperation: Operation<StaticOperationOptions> = {
   optionsFor: () => undefined,
   async run(ctx) {
     const plan = staticPlanOf(ctx.model, ctx.options, ctx.scope, ctx.runtime);
-    if (!plan.nodes.length) return { matches: 0, summary: 'nothing to quantize' };
+    const coarse = plan.coarseWeights.length
+      ? `; left in float, their int8 weights too coarse (SQNR < ${ctx.options.minWeightSqnrDb ?? MIN_WEIGHT_SQNR_DB} dB): ${plan.coarseWeights.map((c) => `${c.node.name || c.node.opType} ${c.sqnrDb.toFixed(1)} dB`).join(', ')}`
+      : '';
+    if (!plan.nodes.length) return { matches: 0, summary: `nothing to quantize${coarse}` };
     const needed = rangesNeeded(plan);
     if (!ctx.options.ranges) throw new WorkbenchError('NEEDS_CALIBRATION', `quantize-static: needs calibrated ranges of ${needed.length} tensors (onnx-workbench quantize --mode static calibrates them)`);
     ctx.progress(0, 1, 'inserting QuantizeLinear/DequantizeLinear');
     const r = applyStatic(ctx.model, plan, new Map(Object.entries(ctx.options.ranges)), quantOptions(ctx.options), reader(ctx.model, ctx.runtime).floats);
     ctx.progress(1, 1, 'quantized');
-    return { matches: r.quantizedNodes, summary: `${r.quantizedNodes} nodes quantized (${r.weights} weights/biases int8/int32, ${r.qdqPairs} Q/DQ pairs, ${r.foldedActivations} Relu/Clip folded)` };
+    return { matches: r.quantizedNodes, summary: `${r.quantizedNodes} nodes quantized (${r.weights} weights/biases int8/int32, ${r.qdqPairs} Q/DQ pairs, ${r.foldedActivations} Relu/Clip folded)${coarse}` };
   },
 };

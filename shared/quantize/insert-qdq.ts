@@ -60,7 +60,9 @@ function resolveParams(plan: StaticPlan, ranges: ReadonlyMap<string, TensorRange
 /** Whether a Conv/Gemm/MatMul with a constant weight is left in float reading a tensor the plan quantizes. */
 function floatReaderOfInt8(g: Graph, plan: StaticPlan): boolean {
   const planned = new Set(plan.nodes);
-  return [...g.nodes].some((n) => (CORE_OPS as readonly string[]).includes(n.opType) && !planned.has(n) && plan.tensors.has(n.inputs[0] ?? '') && g.initializers.has(n.inputs[1] ?? ''));
+  // A Constant node's output is as constant to onnxruntime as an initializer (a model not prepared by the preset keeps them).
+  const constant = (v: string) => g.initializers.has(v) || g.producer(v)?.opType === 'Constant';
+  return [...g.nodes].some((n) => (CORE_OPS as readonly string[]).includes(n.opType) && !planned.has(n) && plan.tensors.has(n.inputs[0] ?? '') && constant(n.inputs[1] ?? ''));
 }
 
 /**

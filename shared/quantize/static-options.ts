@@ -32,6 +32,11 @@ export interface StaticQuantOptions {
   ops?: readonly string[];
   /** Node names (or ids) left in float. */
   exclude: readonly string[];
+  /**
+   * A Conv/Gemm/MatMul whose int8 weight keeps less than this SQNR (dB) stays in float;
+   * undefined: MIN_WEIGHT_SQNR_DB (weight-fidelity.ts); 0: every weight is quantized.
+   */
+  minWeightSqnrDb?: number;
 }
 
 /** A calibrated range of one tensor. */

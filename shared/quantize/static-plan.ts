@@ -10,6 +10,7 @@ import type { IrNode } from '../ir/node.js';
 import { orderNodes } from '../ir/topo-order.js';
 import { inferShapes, type ShapeInference } from '../shape/infer.js';
 import { CORE_OPS, FOLDED_ACTIVATIONS, OWN_PARAMS_OPS, SAME_PARAMS_OPS, STATIC_OPS, type StaticQuantOptions } from './static-options.js';
+import { MIN_WEIGHT_SQNR_DB, quantizedSqnrDb } from './weight-fidelity.js';
 
 /** A quantized weight (or bias) input of a core node. */
 export interface WeightUse {
@@ -43,6 +44,8 @@ export interface StaticPlan {
   constants: { node: IrNode; input: number }[];
   /** HardSwish nodes written as HardSigmoid + Mul (their HardSigmoid's range follows from the input's). */
   hardSwish: IrNode[];
+  /** Conv/Gemm/MatMul nodes left in float because their weight keeps too little in int8 (weight-fidelity.ts). */
+  coarseWeights: { node: IrNode; sqnrDb: number }[];
 }
 
 const CORE = new Set<string>(CORE_OPS);
@@ -94,12 +97,19 @@ function foldable(g: Graph, act: IrNode, scalar: (v: string) => number | undefin
  * float weights; the ops between them only where an input is already quantized, so that chains
  * stay integer and no lone op pays a Q/DQ pair for nothing.
  */
-export function planStatic(model: IrModel, o: StaticQuantOptions, scope: ReadonlySet<NodeId> | undefined, scalar: (v: string) => number | undefined): StaticPlan {
+export function planStatic(
+  model: IrModel,
+  o: StaticQuantOptions,
+  scope: ReadonlySet<NodeId> | undefined,
+  scalar: (v: string) => number | undefined,
+  floats?: (v: string) => ArrayLike<number>,
+): StaticPlan {
   const g = model.graph;
   const allowed = new Set(o.ops ?? STATIC_OPS);
   const excluded = new Set(o.exclude);
   const may = (n: IrNode) => allowed.has(n.opType) && n.inDefaultDomain && (!scope || scope.has(n.id)) && !excluded.has(n.name) && !excluded.has(String(n.id));
-  const plan: StaticPlan = { nodes: [], folds: [], tensors: new Map(), weights: [], biasInput: new Map(), constants: [], hardSwish: [] };
+  const plan: StaticPlan = { nodes: [], folds: [], tensors: new Map(), weights: [], biasInput: new Map(), constants: [], hardSwish: [], coarseWeights: [] };
+  const minSqnr = o.minWeightSqnrDb ?? MIN_WEIGHT_SQNR_DB;
   const own = (t: string) => {
     if (!plan.tensors.has(t)) plan.tensors.set(t, { own: true });
   };
@@ -143,10 +153,19 @@ export function planStatic(model: IrModel, o: StaticQuantOptions, scope: Readonl
       if (b && !floatInitializer(g, b)) {
         if (n.opType !== 'Gemm') continue;
       }
+      const axis = n.opType === 'Conv' ? 0 : n.opType === 'ConvTranspose' ? 1 : n.opType === 'Gemm' && Number(n.attribute('transB')?.i ?? 0) === 1 ? 0 : 1;
+      if (weight && floats && minSqnr > 0) {
+        // Measured as it will be stored: int8 symmetric, per tensor or per channel.
+        const dims = (g.initializers.get(w!)!.dims ?? []).map(Number);
+        const sqnrDb = quantizedSqnrDb(floats(w!), dims, { type: 'int8', symmetric: true, reduceRange: o.reduceRange, ...(o.perChannel ? { axis } : {}) });
+        if (sqnrDb < minSqnr) {
+          plan.coarseWeights.push({ node: n, sqnrDb });
+          continue;
+        }
+      }
       plan.nodes.push(n);
       own(x);
       if (weight) {
-        const axis = n.opType === 'Conv' ? 0 : n.opType === 'ConvTranspose' ? 1 : n.opType === 'Gemm' && Number(n.attribute('transB')?.i ?? 0) === 1 ? 0 : 1;
         plan.weights.push({ node: n, input: 1, axis, role: 'weight' });
         const biasDims = b ? (g.initializers.get(b)?.dims ?? []) : [];
         if (b && floatInitializer(g, b) && biasDims.length === 1) {

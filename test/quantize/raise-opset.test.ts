@@ -117,7 +117,9 @@ describe('raising the opset for quantization', () => {
     expect(compareOutputs(want[name]!, got[name]!, 'exact').passed).toBe(true);
   }, 120_000);
 
-  it('PP-OCRv4 rec (opset 9): static int8 raises it to 10, onnxruntime loads it, outputs within cosine 0.95', async () => {
+  // Two 1×1 Convs of its last stage keep under 12 dB in per-tensor int8 and stay float, reading int8
+  // tensors: onnxruntime quantizes such a Conv itself with Round (opset 11), so the model goes to 11.
+  it('PP-OCRv4 rec (opset 9): static int8 raises it to 11 (its two coarse-weight Convs stay float), onnxruntime loads it, outputs within cosine 0.95', async () => {
     const proto = rec();
     expect(opsetOf(proto)).toBe(9);
     const m = await prepared(proto);
@@ -125,8 +127,9 @@ describe('raising the opset for quantization', () => {
     const cal = await calibrate(m.toProto(), needed, { method: 'minmax', samples: 2, dims: {} });
     const e = await applyOperation(m, resolveOperation(defaultOperations(), m, 'quantize-static', { ...staticOptions, ranges: Object.fromEntries(cal.ranges) }), runtime, 'q');
     expect(e.outcome.matches).toBeGreaterThan(40);
+    expect(e.outcome.summary).toMatch(/too coarse \(SQNR < 12 dB\): p2o\.Conv\.28 10\.8 dB, p2o\.Conv\.32 9\.4 dB$/);
     const q = m.toProto();
-    expect(opsetOf(q)).toBe(10);
+    expect(opsetOf(q)).toBe(11);
     const feeds = { x: new ort.Tensor('float32', randomValues(3 * 48 * 160, 3), [1, 3, 48, 160]) };
     const [want, got] = [await run(proto, feeds), await run(q, feeds)];
     const name = Object.keys(want)[0]!;

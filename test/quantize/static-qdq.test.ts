@@ -418,4 +418,20 @@ describe('a Conv left in float reading an int8 tensor in an old-opset model', ()
       expect(cosineSimilarity(await run(m.toProto(), feeds, 'all'), await run(twoConvs(), feeds))).toBeGreaterThan(0.99);
     }
   });
+
+  it('counts a weight from a Constant node as constant (an unprepared model, `--no-preprocess`): raised to 11 too', async () => {
+    // conv2's weight comes from a Constant node: the plan leaves conv2 in float, and onnxruntime quantizes it itself.
+    const proto = twoConvs();
+    const g = proto.graph!;
+    const w2 = g.initializer!.find((t) => t.name === 'w2')!;
+    g.initializer = g.initializer!.filter((t) => t !== w2);
+    g.node = [node('Constant', [], ['w2'], { value: w2 }, { name: 'w2_constant' }), ...g.node!];
+    const options = { activationType: 'uint8' as const, symmetric: false, perChannel: false, reduceRange: false, exclude: [] };
+    const m = new IrModel(proto);
+    const cal = await calibrate(m.toProto(), staticRangesNeeded(m, options, undefined), { method: 'minmax', samples: 2, dims: {} });
+    await quantize(m, options, cal.ranges);
+    expect(m.opsetVersion('')).toBe(11);
+    const feeds = { x: new ort.Tensor('float32', random(32, 17), [1, 2, 4, 4]) };
+    expect(cosineSimilarity(await run(m.toProto(), feeds, 'all'), await run(twoConvs(), feeds))).toBeGreaterThan(0.99);
+  });
 });
