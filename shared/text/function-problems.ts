@@ -1,0 +1,117 @@
+import { WorkbenchError } from '../errors.js';
+import { allGraphs, IrModel } from '../ir/model.js';
+import type { IrNode } from '../ir/node.js';
+import { validateGraph } from '../ir/validate.js';
+import type { FunctionProto, ModelProto } from '../onnx/proto-types.js';
+import type { NodeProblem } from '../shape/check-nodes.js';
+import type { TextError } from './parse-cursor.js';
+import { nodePaths, structureError } from './parse-ir.js';
+import { printFunction } from './printer.js';
+import { baselineProblems, newProblems, placeProblems } from './text-problems.js';
+import { inferShapes } from '../shape/infer.js';
+import type { TextSpan } from './text-map.js';
+
+// Checks of the model-local functions an edited text changes, before they replace the model's:
+// one definition per (domain, name, overload); each changed body as a graph of its own (its
+// inputs, its nodes' outputs) holds together (every name it reads is defined in it, each value
+// produced once, no cycle); its nodes' domains are among the function's opset_import and its ops
+// are in those opsets as the schemas have them; an attribute reference (`@name`) names an
+// attribute of the function. Problems the function already had are left out, as for the graph.
+
+const keyOf = (f: FunctionProto) => `${f.domain ?? ''}\u0000${f.name ?? ''}\u0000${f.overload ?? ''}`;
+const titleOf = (f: FunctionProto) => `${f.domain ? `${f.domain}.` : ''}${f.name ?? ''}`;
+const canonical = (domain: string) => (domain === 'ai.onnx' ? '' : domain);
+
+/** The function's body as a model of its own, in the function's opsets (the model's where it names none). */
+function bodyModel(f: FunctionProto, model: ModelProto): IrModel {
+  const named = (names: string[] | undefined) => (names ?? []).map((name) => ({ name }));
+  const opsetImport = f.opsetImport?.length ? f.opsetImport : model.opsetImport;
+  return new IrModel(
+    { irVersion: model.irVersion, opsetImport, functions: model.functions, graph: { name: f.name, node: f.node, input: named(f.input), output: named(f.output), valueInfo: f.valueInfo } },
+    { validate: false },
+  );
+}
+
+/** Domains imported for a function, and that its nodes' references name its attributes. */
+function ownProblems(f: FunctionProto, body: IrModel, model: ModelProto): NodeProblem[] {
+  const out: NodeProblem[] = [];
+  const imported = new Set((f.opsetImport?.length ? f.opsetImport : model.opsetImport ?? []).map((o) => canonical(o.domain ?? '')));
+  const local = new Set((model.functions ?? []).map((g) => `${g.domain ?? ''}:${g.name ?? ''}`));
+  const attributes = new Set([...(f.attribute ?? []), ...(f.attributeProto ?? []).map((a) => a.name ?? '')]);
+  for (const graph of allGraphs(body.graph)) {
+    for (const node of graph.nodes) {
+      const domain = canonical(node.domain);
+      if (!imported.has(domain) && !local.has(`${node.domain}:${node.opType}`)) {
+        out.push({ graph, node, message: `${node.label}: the domain ${domain ? `"${domain}"` : '"" (ONNX)'} is not in the opset_import of function ${titleOf(f)}` });
+      }
+      for (const a of node.attributes) {
+        if (a.refAttrName && !attributes.has(a.refAttrName)) {
+          out.push({ graph, node, attribute: a.name ?? '', message: `${node.label}: attribute "${a.name ?? ''}" refers to @${a.refAttrName}, which function ${titleOf(f)} does not declare` });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** The spans of function `index`'s nodes, with the ids of the body model's nodes. */
+function bodySpans(spans: readonly TextSpan[], fn: TextSpan, body: IrModel): TextSpan[] {
+  const byPath = new Map<string, IrNode>();
+  nodePaths(body.graph, fn.path, byPath);
+  return spans
+    .filter((s) => s.kind === 'node' && s.startLine >= fn.startLine && s.endLine <= fn.endLine)
+    .map((s) => (byPath.has(s.path) ? { ...s, id: byPath.get(s.path)!.id } : s));
+}
+
+/**
+ * The problems of the functions of `next` (a parsed text; `spans` its spans) that differ from
+ * those of `before` (the open model), at their line and column; [] when they hold.
+ */
+export function functionProblems(next: ModelProto, before: ModelProto, spans: readonly TextSpan[], source: string): TextError[] {
+  const fnSpans = spans.filter((s) => s.kind === 'function');
+  const functions = next.functions ?? [];
+  const old = new Map((before.functions ?? []).map((f) => [keyOf(f), f]));
+  const seen = new Set<string>();
+  const errors: TextError[] = [];
+  functions.forEach((f, i) => {
+    const span = fnSpans[i];
+    const line = span?.startLine ?? 1;
+    const key = keyOf(f);
+    if (seen.has(key)) {
+      errors.push({ line, column: 1, message: `function ${titleOf(f)}${f.overload ? `:${f.overload}` : ''} is defined twice` });
+      return;
+    }
+    seen.add(key);
+    const was = old.get(key);
+    if (!span || (was && printFunction(was).text === printFunction(f).text)) return;
+    let body: IrModel;
+    try {
+      body = bodyModel(f, next);
+    } catch (e) {
+      if (!(e instanceof WorkbenchError)) throw e;
+      errors.push({ line, column: 1, message: `function ${titleOf(f)}: ${e.message}` });
+      return;
+    }
+    const mine = bodySpans(spans, span, body);
+    try {
+      validateGraph(body.graph);
+    } catch (e) {
+      if (!(e instanceof WorkbenchError)) throw e;
+      const at = structureError(body.graph, mine, source, e.message);
+      errors.push({ ...at, message: `function ${titleOf(f)}: ${e.message.replace(/^graph "[^"]*": /, '')}` });
+      return;
+    }
+    let baseline = new Set<string>();
+    if (was) {
+      try {
+        const earlier = bodyModel(was, before);
+        baseline = baselineProblems(earlier, inferShapes(earlier));
+      } catch {
+        // The old body did not build: every problem of the new one counts.
+      }
+    }
+    const problems = [...ownProblems(f, body, next), ...newProblems(body, baseline)];
+    for (const e of placeProblems(problems, mine, source)) errors.push({ ...e, message: `function ${titleOf(f)}: ${e.message}` });
+  });
+  return errors.sort((a, b) => a.line - b.line || a.column - b.column);
+}
