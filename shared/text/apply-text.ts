@@ -2,7 +2,7 @@ import { WorkbenchError } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import type { IrModel } from '../ir/model.js';
 import type { IrNode } from '../ir/node.js';
-import type { GraphProto, NodeProto, TensorProto, ValueInfoProto } from '../onnx/proto-types.js';
+import type { FunctionProto, GraphProto, NodeProto, TensorProto, ValueInfoProto } from '../onnx/proto-types.js';
 import { inferShapes } from '../shape/infer.js';
 import { runEdit } from '../surgery/run-edit.js';
 import type { TextError } from './parse-cursor.js';
@@ -160,6 +160,12 @@ function applyGraph(graph: Graph, next: GraphProto): TextEdit {
   return { ...counts, summary: parts.length ? `nodes: ${parts.join(', ')}` : 'declarations or initializers changed' };
 }
 
+/** The new function list, with the open model's object where a function's text did not change (its body in the view keeps its node ids). */
+function keepUnchanged(next: readonly FunctionProto[], before: readonly FunctionProto[]): FunctionProto[] {
+  const old = new Map(before.map((f) => [printFunction(f).text, f]));
+  return next.map((f) => old.get(printFunction(f).text) ?? f);
+}
+
 const at = (line: number, message: string): TextApplied => ({ ok: false, errors: [{ line, column: 1, message }] });
 
 /**
@@ -192,7 +198,7 @@ export function applyModelText(model: IrModel, source: string, label = 'edit tex
   try {
     runEdit(model, 'edit-text', label, () => {
       // Functions first: the graph's inference after the edit sees the calls' new bodies.
-      if (functionsChanged) model.setFunctions(proto.functions ?? []);
+      if (functionsChanged) model.setFunctions(keepUnchanged(proto.functions ?? [], model.meta.functions ?? []));
       edit = applyGraph(model.graph, proto.graph ?? {});
       if (functionsChanged) edit = { ...edit, summary: edit.added + edit.removed + edit.changed ? `${edit.summary}; local functions changed` : 'local functions changed' };
       return edit.summary;

@@ -6,14 +6,13 @@ import type { FunctionProto, ModelProto } from '../onnx/proto-types.js';
 import type { NodeProblem } from '../shape/check-nodes.js';
 import type { TextError } from './parse-cursor.js';
 import { nodePaths, structureError } from './parse-ir.js';
-import { printFunction } from './printer.js';
 import { baselineProblems, newProblems, placeProblems } from './text-problems.js';
 import { inferShapes } from '../shape/infer.js';
 import type { TextSpan } from './text-map.js';
 
 // Checks of the model-local functions an edited text changes, before they replace the model's:
-// one definition per (domain, name, overload); each changed body as a graph of its own (its
-// inputs, its nodes' outputs) holds together (every name it reads is defined in it, each value
+// one definition per (domain, name, overload); each body (all of them once one changed: a body
+// may call one whose signature changed) as a graph of its own (its inputs, its nodes' outputs) holds together (every name it reads is defined in it, each value
 // produced once, no cycle); its nodes' domains are among the function's opset_import and its ops
 // are in those opsets as the schemas have them; an attribute reference (`@name`) names an
 // attribute of the function. Problems the function already had are left out, as for the graph.
@@ -30,6 +29,16 @@ function bodyModel(f: FunctionProto, model: ModelProto): IrModel {
     { irVersion: model.irVersion, opsetImport, functions: model.functions, graph: { name: f.name, node: f.node, input: named(f.input), output: named(f.output), valueInfo: f.valueInfo } },
     { validate: false },
   );
+}
+
+/** validateGraph's message on a function's body; undefined when it holds (or does not build). */
+function structureOf(f: FunctionProto, model: ModelProto): string | undefined {
+  try {
+    validateGraph(bodyModel(f, model).graph);
+    return undefined;
+  } catch (e) {
+    return e instanceof WorkbenchError ? e.message : undefined;
+  }
 }
 
 /** Domains imported for a function, and that its nodes' references name its attributes. */
@@ -64,8 +73,9 @@ function bodySpans(spans: readonly TextSpan[], fn: TextSpan, body: IrModel): Tex
 }
 
 /**
- * The problems of the functions of `next` (a parsed text; `spans` its spans) that differ from
- * those of `before` (the open model), at their line and column; [] when they hold.
+ * The problems of the functions of `next` (a parsed text; `spans` its spans) that those of
+ * `before` (the open model) did not have, at their line and column; [] when they hold. Called when
+ * the text changes some function.
  */
 export function functionProblems(next: ModelProto, before: ModelProto, spans: readonly TextSpan[], source: string): TextError[] {
   const fnSpans = spans.filter((s) => s.kind === 'function');
@@ -83,7 +93,8 @@ export function functionProblems(next: ModelProto, before: ModelProto, spans: re
     }
     seen.add(key);
     const was = old.get(key);
-    if (!span || (was && printFunction(was).text === printFunction(f).text)) return;
+    // Every function is checked once any changed: an unchanged body may call one whose signature did.
+    if (!span) return;
     let body: IrModel;
     try {
       body = bodyModel(f, next);
@@ -97,6 +108,7 @@ export function functionProblems(next: ModelProto, before: ModelProto, spans: re
       validateGraph(body.graph);
     } catch (e) {
       if (!(e instanceof WorkbenchError)) throw e;
+      if (was && structureOf(was, before) === e.message) return; // broken as it was read: not this edit's fault
       const at = structureError(body.graph, mine, source, e.message);
       errors.push({ ...at, message: `function ${titleOf(f)}: ${e.message.replace(/^graph "[^"]*": /, '')}` });
       return;
