@@ -10,7 +10,8 @@ import { checkPrerequisites, cspViolations, launchBrowser, screenshot, serve, ty
 // highlights its line; an attribute changed in the text and applied (Ctrl+S) becomes one history
 // step the node panel shows, and undo restores it; a syntax error is a marker at its line and
 // nothing changes; the selection's text applied in place (a renamed value read outside it is
-// refused); moving the cursor onto a node's line selects it in the graph.
+// refused); moving the cursor onto a node's line selects it in the graph; a local function's
+// body, opened from its call, edited and applied (the body redraws) and undone.
 
 describe('ONNX text editor in Chromium (onnx-workbench serve)', () => {
   let served: Served;

@@ -1,3 +1,4 @@
+import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { ElemType, graph, model, node, valueInfo } from '../../shared/builder/index.js';
 import { IrModel } from '../../shared/ir/model.js';
@@ -6,6 +7,7 @@ import type { FunctionProto } from '../../shared/onnx/proto-types.js';
 import { applyFunctionText } from '../../shared/text/apply-part-text.js';
 import { applyModelText } from '../../shared/text/apply-text.js';
 import { printFunction, printModel } from '../../shared/text/printer.js';
+import { expectClose, outputs } from '../helpers/ort-compare.js';
 import { functionModelBytes } from '../renderer/test-models.js';
 
 // Model-local functions edited from text: in the whole model's text or as one function's body
@@ -56,6 +58,18 @@ describe('model-local functions applied from text', () => {
     expect(printModel(ir).text).toBe(before);
     ir.journal.redo();
     expect(printModel(ir).text).toBe(after);
+  });
+
+  it('the edited functions are what onnxruntime runs; after undo it runs the old ones', async () => {
+    const ir = calls();
+    const x = new ort.Tensor('float32', Float32Array.from([-1.5, 0.8]), [2]);
+    const original = (await outputs(ir, { x })).z!;
+    const before = printModel(ir).text;
+    const r = applyModelText(ir, before.replace('[erf] e = Erf (a)', '[erf] e = Tanh (a)').replace('float half {0.5}', 'float half {3}'));
+    expect(r.ok).toBe(true);
+    expectClose((await outputs(ir, { x })).z!, Float32Array.from([-1.5, 0.8].map((v) => Math.max(0, Math.tanh(v) * 3))));
+    ir.journal.undo();
+    expectClose((await outputs(ir, { x })).z!, original);
   });
 
   it('applies a graph edit and a function edit together as one step', () => {
