@@ -22,7 +22,7 @@ export interface TextSpanInfo {
 export interface ModelText {
   text: string;
   spans: TextSpanInfo[];
-  /** Whether the text is applied back: the whole model, a subgraph body, selected nodes, a local function's body; not a subgraph inside a function's body or nodes selected there. */
+  /** Whether the text is applied back: the whole model, a subgraph body, selected nodes, a local function's body (or nodes in it); not a subgraph inside a function's body. */
   editable: boolean;
   /** The document's edit version the text was printed at. */
   version: number;

@@ -8,7 +8,8 @@ import type { FunctionProto } from '../onnx/proto-types.js';
 import { tokenize } from './lexer.js';
 import { nameText } from './literals.js';
 import { parseGraph, parseNodes, tensorsByDigest } from './parser.js';
-import { printModel } from './printer.js';
+import { printGraph, printModel } from './printer.js';
+import type { PrintedText } from './text-map.js';
 import { ELEM_TYPE_WORDS } from './type-text.js';
 
 // The edited text of a part of the model (an If/Loop/Scan body, or selected nodes) applied as
@@ -97,6 +98,20 @@ function leaving(graph: Graph, nodes: readonly IrNode[]): string[] {
  * do not resolve and the text is refused at the node).
  */
 export function applySelectionText(model: IrModel, graph: Graph, ids: readonly NodeId[], source: string, label = 'edit text'): TextApplied {
+  return applySelection(model, graph, ids, source, printModel(model), (text) => applyModelText(model, text, label));
+}
+
+/**
+ * Applies the edited text of some nodes of a local function's body (`body`, the body of `fn` as
+ * a graph, whose nodes `ids` name) in their place: the body's text with them replaced is applied
+ * as the function's body (applyFunctionText), one journal step.
+ */
+export function applyFunctionSelectionText(model: IrModel, fn: FunctionProto, body: Graph, ids: readonly NodeId[], source: string, label = 'edit text'): TextApplied {
+  return applySelection(model, body, ids, source, printGraph(body), (text) => applyFunctionText(model, fn, text, label));
+}
+
+/** The selection's text put in place of its nodes' lines in `printed` (the text holding them), applied by `apply`. */
+function applySelection(model: IrModel, graph: Graph, ids: readonly NodeId[], source: string, printed: PrintedText, apply: (text: string) => TextApplied): TextApplied {
   const want = new Set(ids);
   const nodes = [...graph.nodes].filter((n) => want.has(n.id));
   if (!nodes.length) return refused('none of the selected nodes is in this graph any more');
@@ -106,7 +121,6 @@ export function applySelectionText(model: IrModel, graph: Graph, ids: readonly N
   const produced = new Set(alone.value.flatMap((p) => p.output ?? []));
   const lost = leaving(graph, nodes).find((v) => !produced.has(v));
   if (lost !== undefined) return refused(`value "${lost}" is read outside the selection: the edited nodes must still produce it under that name`);
-  const printed = printModel(model);
   const spans = nodes.map((n) => printed.linesOf(n.id)!).filter(Boolean);
   if (spans.length !== nodes.length) return refused('the selected nodes are not in the model’s text');
   // The selection's lines are removed and its text put where the first of them was.
@@ -119,7 +133,7 @@ export function applySelectionText(model: IrModel, graph: Graph, ids: readonly N
   kept[at - 1] = body;
   const text = kept.filter((l) => l !== undefined).join('\n');
   const s: Splice = { text, line: at, column: 1, lines: body.split('\n').length };
-  const r = applyModelText(model, s.text, label);
+  const r = apply(s.text);
   return r.ok ? r : { ok: false, errors: mapBack(r.errors, s, 'outside the selection') };
 }
 

@@ -188,9 +188,17 @@ describe('text of a subgraph in the service', () => {
       const bad = await service.applyModelText({ modelId, path, text: now.text.replace('ex.HalfOf (e)', 'ex.HalfOf (e, e)') });
       expect(bad.ok ? undefined : bad.errors).toEqual([{ line: 3, column: expect.any(Number), message: expect.stringMatching(/function ex\.ScaledGelu: "half" \(HalfOf\): 2 inputs, but the local function ex\.HalfOf takes 1/) }]);
       expect(await ops()).toEqual(['Tanh', 'HalfOf']);
-      // Nodes selected inside a body are not applied alone.
-      const sel = await service.getModelText({ modelId, path, nodes: [(await service.getGraph(modelId, path)).nodes[0]!.id] });
-      expect(sel.editable).toBe(false);
+      // Nodes selected in a body apply in place, in that body.
+      const erf = (await service.getGraph(modelId, path)).nodes[0]!;
+      const sel = await service.getModelText({ modelId, path, nodes: [erf.id] });
+      expect([sel.editable, sel.text]).toEqual([true, '[erf] e = Tanh (a)\n']);
+      const lost = await service.applyModelText({ modelId, path, nodes: [erf.id], text: '[erf] f = Tanh (a)\n' });
+      expect(lost.ok ? undefined : lost.errors[0]!.message).toMatch(/value "e" is read outside the selection/);
+      const one = await service.applyModelText({ modelId, path, nodes: [erf.id], text: '[erf] e0 = Sigmoid (a)\n[scale] e = Mul (e0, a)\n' });
+      expect(one.ok).toBe(true);
+      expect(await ops()).toEqual(['Sigmoid', 'Mul', 'HalfOf']);
+      await service.undo({ modelId });
+      expect(await ops()).toEqual(['Tanh', 'HalfOf']);
     } finally {
       await service.dispose();
       await rm(dir, { recursive: true, force: true });
