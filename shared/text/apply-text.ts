@@ -160,10 +160,19 @@ function applyGraph(graph: Graph, next: GraphProto): TextEdit {
   return { ...counts, summary: parts.length ? `nodes: ${parts.join(', ')}` : 'declarations or initializers changed' };
 }
 
-/** The new function list, with the open model's object where a function's text did not change (its body in the view keeps its node ids). */
+/**
+ * The new function list, with the open model's object where a function's text did not change
+ * (its body in the view keeps its node ids); a changed one keeps the metadata the text does not carry.
+ */
 function keepUnchanged(next: readonly FunctionProto[], before: readonly FunctionProto[]): FunctionProto[] {
   const old = new Map(before.map((f) => [printFunction(f).text, f]));
-  return next.map((f) => old.get(printFunction(f).text) ?? f);
+  const byKey = new Map(before.map((f) => [`${f.domain ?? ''}\u0000${f.name ?? ''}\u0000${f.overload ?? ''}`, f]));
+  return next.map((f) => {
+    const same = old.get(printFunction(f).text);
+    if (same) return same;
+    const was = byKey.get(`${f.domain ?? ''}\u0000${f.name ?? ''}\u0000${f.overload ?? ''}`);
+    return was?.metadataProps?.length && !f.metadataProps ? { ...f, metadataProps: was.metadataProps } : f;
+  });
 }
 
 const at = (line: number, message: string): TextApplied => ({ ok: false, errors: [{ line, column: 1, message }] });

@@ -43,6 +43,8 @@ describe('model-local functions applied from text', () => {
     const ir = calls();
     const before = printModel(ir).text;
     const halfOf = fn(ir, 'HalfOf');
+    // Metadata the text does not carry stays on the changed function.
+    halfOf.metadataProps = [{ key: 'source', value: 'exporter' }];
     const scaledGelu = fn(ir, 'ScaledGelu');
     const state = ir.journal.state;
     const r = applyModelText(ir, before.replace('h = Mul (v, half)', 'h = Div (v, half)').replace('float half {0.5}', 'float half {2}'));
@@ -50,6 +52,7 @@ describe('model-local functions applied from text', () => {
     expect(ir.journal.state).toBe(state + 1);
     expect(fn(ir, 'HalfOf').node!.map((n) => n.opType)).toEqual(['Constant', 'Div']);
     expect(printFunction(fn(ir, 'HalfOf')).text).toContain('half = Constant <value: tensor = float half {2}> ()');
+    expect(fn(ir, 'HalfOf').metadataProps).toEqual([{ key: 'source', value: 'exporter' }]);
     // The other function is the same object: only what changed was replaced.
     expect(fn(ir, 'ScaledGelu')).toBe(scaledGelu);
     const after = printModel(ir).text;
