@@ -2,7 +2,7 @@ import { WorkbenchError } from '../errors.js';
 import { allGraphs, IrModel } from '../ir/model.js';
 import type { IrNode } from '../ir/node.js';
 import { validateGraph } from '../ir/validate.js';
-import type { FunctionProto, ModelProto } from '../onnx/proto-types.js';
+import type { FunctionProto, ModelProto, NodeProto } from '../onnx/proto-types.js';
 import type { NodeProblem } from '../shape/check-nodes.js';
 import type { TextError } from './parse-cursor.js';
 import { nodePaths, structureError } from './parse-ir.js';
@@ -15,7 +15,8 @@ import type { TextSpan } from './text-map.js';
 // may call one whose signature changed) as a graph of its own (its inputs, its nodes' outputs) holds together (every name it reads is defined in it, each value
 // produced once, no cycle); its nodes' domains are among the function's opset_import and its ops
 // are in those opsets as the schemas have them; an attribute reference (`@name`) names an
-// attribute of the function. Problems the function already had are left out, as for the graph.
+// attribute of the function; no call is left to a function the text removed. Problems the
+// function already had are left out, as for the graph.
 
 const keyOf = (f: FunctionProto) => `${f.domain ?? ''}\u0000${f.name ?? ''}\u0000${f.overload ?? ''}`;
 const titleOf = (f: FunctionProto) => `${f.domain ? `${f.domain}.` : ''}${f.name ?? ''}`;
@@ -72,6 +73,29 @@ function bodySpans(spans: readonly TextSpan[], fn: TextSpan, body: IrModel): Tex
     .map((s) => (byPath.has(s.path) ? { ...s, id: byPath.get(s.path)!.id } : s));
 }
 
+/** Calls (in the graph, its subgraphs or a function) of a local function the text no longer defines, at the call. */
+function removedCalls(next: ModelProto, before: ModelProto, spans: readonly TextSpan[]): TextError[] {
+  const defined = new Set((next.functions ?? []).map(keyOf));
+  const gone = new Map((before.functions ?? []).filter((f) => !defined.has(keyOf(f))).map((f) => [keyOf(f), f]));
+  if (!gone.size) return [];
+  const byPath = new Map<string, TextSpan>();
+  for (const s of spans) if (s.kind === 'node' && !byPath.has(s.path)) byPath.set(s.path, s);
+  const errors: TextError[] = [];
+  const visit = (nodes: readonly NodeProto[] | undefined, prefix: string) =>
+    (nodes ?? []).forEach((n, i) => {
+      const path = `${prefix}${i}`;
+      const f = gone.get(keyOf({ domain: n.domain ?? '', name: n.opType ?? '', overload: n.overload ?? '' }));
+      if (f) errors.push({ line: byPath.get(path)?.startLine ?? 1, column: 1, message: `node "${n.name || n.opType}" calls the local function ${titleOf(f)}, which the text no longer defines` });
+      for (const a of n.attribute ?? []) {
+        if (a.g) visit(a.g.node, `${path}/${a.name ?? ''}/`);
+        (a.graphs ?? []).forEach((g, j) => visit(g.node, `${path}/${a.name ?? ''}.${j}/`));
+      }
+    });
+  visit(next.graph?.node, '');
+  for (const f of next.functions ?? []) visit(f.node, `fn:${f.domain ? `${f.domain}.` : ''}${f.name ?? ''}/`);
+  return errors;
+}
+
 /**
  * The problems of the functions of `next` (a parsed text; `spans` its spans) that those of
  * `before` (the open model) did not have, at their line and column; [] when they hold. Called when
@@ -82,7 +106,7 @@ export function functionProblems(next: ModelProto, before: ModelProto, spans: re
   const functions = next.functions ?? [];
   const old = new Map((before.functions ?? []).map((f) => [keyOf(f), f]));
   const seen = new Set<string>();
-  const errors: TextError[] = [];
+  const errors = removedCalls(next, before, spans);
   functions.forEach((f, i) => {
     const span = fnSpans[i];
     const line = span?.startLine ?? 1;

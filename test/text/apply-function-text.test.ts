@@ -119,6 +119,15 @@ describe('model-local functions applied from text', () => {
     expect(r.ok ? [] : r.errors).toEqual([{ line: text.split('\n').lastIndexOf('<') + 1, column: 1, message: 'function ex.HalfOf is defined twice' }]);
   });
 
+  it('refuses removing a function that is still called, at the call', () => {
+    const ir = calls();
+    const text = printModel(ir).text;
+    const without = text.slice(0, text.lastIndexOf('<\n  domain: "ex"'));
+    const r = applyModelText(ir, without);
+    expect(r.ok ? [] : r.errors).toEqual([{ line: whereIs(text, '[half] b = ex.HalfOf').line, column: 1, message: 'node "half" calls the local function ex.HalfOf, which the text no longer defines' }]);
+    expect(ir.meta.functions).toHaveLength(2);
+  });
+
   it('refuses a call that passes more inputs or asks more outputs than its function has, naming the node', () => {
     const ir = calls();
     const text = printModel(ir).text;
