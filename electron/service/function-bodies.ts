@@ -7,24 +7,38 @@ import { inferShapes, typeToProto, type ValueType } from '../../shared/shape/ind
 
 // The bodies of a model's local functions (ModelProto.functions) as graphs the view can show: a
 // node whose domain and op type name a local function "holds" that function's body. A body is
-// built once, read-only (its own journal, never edited), with node ids of its own. Its values'
-// types depend on the call: inference runs on the body with the calling node's input types.
+// built once per FunctionProto, read-only (its own journal, never edited), with node ids of its
+// own. The model's function list is replaced, not edited, when a text edit changes a function
+// (and put back by undo): a new list is read again, and an unchanged FunctionProto keeps its
+// body. Its values' types depend on the call: inference runs on the body with the calling node's
+// input types.
 
 const key = (domain: string, name: string, overload: string) => `${domain}\u0000${name}\u0000${overload}`;
 
 export class FunctionBodies {
-  private readonly byKey = new Map<string, FunctionProto>();
-  private readonly bodies = new Map<FunctionProto, Graph>();
+  private byKey = new Map<string, FunctionProto>();
+  /** The list byKey was read from (null: none read yet). */
+  private source: readonly FunctionProto[] | undefined | null = null;
+  private readonly bodies = new WeakMap<FunctionProto, Graph>();
   private lastId = 0;
   private readonly ctx: GraphContext = { journal: new Journal(), newNodeId: () => ++this.lastId, track: () => {} };
 
-  constructor(private readonly model: IrModel) {
-    for (const f of model.meta.functions ?? []) this.byKey.set(key(f.domain ?? '', f.name ?? '', f.overload ?? ''), f);
+  constructor(private readonly model: IrModel) {}
+
+  /** The model's functions by key, read again when the model's list is another one. */
+  private current(): Map<string, FunctionProto> {
+    const list = this.model.meta.functions;
+    if (list !== this.source) {
+      this.byKey = new Map();
+      for (const f of list ?? []) this.byKey.set(key(f.domain ?? '', f.name ?? '', f.overload ?? ''), f);
+      this.source = list;
+    }
+    return this.byKey;
   }
 
   /** The local function a node calls, if any. */
   calledBy(node: IrNode): FunctionProto | undefined {
-    if (this.byKey.size === 0) return undefined;
+    if (this.current().size === 0) return undefined;
     return this.byKey.get(key(node.domain, node.opType, node.proto.overload ?? ''));
   }
 

@@ -1,7 +1,7 @@
 import type { Graph } from '../../shared/ir/graph.js';
 import { WorkbenchError } from '../../shared/errors.js';
 import { summarizeModel } from '../../shared/onnx/model-summary.js';
-import type { TensorProto } from '../../shared/onnx/proto-types.js';
+import type { FunctionProto, TensorProto } from '../../shared/onnx/proto-types.js';
 import { FUNCTION_BODY, type GraphInfo, type GraphPath, type OpenedModelInfo, type TensorInfo } from '../../shared/protocol/backend.js';
 import { graphChanges, patchSize, type GraphChanges } from '../../shared/protocol/graph-changes.js';
 import { inferShapes, type ShapeInference } from '../../shared/shape/index.js';
@@ -81,6 +81,14 @@ export class ModelDocument {
       graph = sub;
     });
     return graph;
+  }
+
+  /** The local function whose body `path` ends in (its last step enters a call); undefined for other paths. */
+  functionAt(path: GraphPath): FunctionProto | undefined {
+    const last = path[path.length - 1];
+    if (last?.attribute !== FUNCTION_BODY) return undefined;
+    const call = this.graphAt(path.slice(0, -1)).node(last.nodeId);
+    return call && this.functions.calledBy(call);
   }
 
   /** The bodies of the model's local functions, built when first entered. */

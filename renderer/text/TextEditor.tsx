@@ -7,9 +7,10 @@ import { ONNX_TEXT } from './onnx-language.js';
 
 // The model as ONNX text beside the graph: the graph on screen (the whole model at the top, else
 // the subgraph or function body opened), or the selected nodes. Selecting a node reveals its line;
-// moving the cursor onto a node selects it. The text is editable (not a local function's body):
-// Apply (or Ctrl+S) sends it to the service with what it is the text of (the model, the subgraph
-// at `path`, or the selected nodes, replaced in place), which applies the difference as one
+// moving the cursor onto a node selects it. The text is editable (not a subgraph inside a local
+// function's body): Apply (or Ctrl+S) sends it to the service with what
+// it is the text of (the model, the subgraph or function body at `path`, or the selected nodes,
+// replaced in place), which applies the difference as one
 // history step or answers with the problems, shown as markers at their line and column (the model
 // is then unchanged).
 
@@ -118,7 +119,7 @@ export function TextEditor({ backend, modelId, path, selection, version, onSelec
           </select>
         </label>
         <span className="spacer" />
-        <button type="button" onClick={() => void apply()} disabled={!printed?.editable || !dirty || busy} title={printed?.editable ? 'Apply the text as one step (Ctrl+S)' : 'A local function’s body is read only'}>
+        <button type="button" onClick={() => void apply()} disabled={!printed?.editable || !dirty || busy} title={printed?.editable ? 'Apply the text as one step (Ctrl+S)' : 'Read only: a subgraph inside a local function’s body (apply the body)'}>
           Apply
         </button>
         <button type="button" onClick={() => printed && (setDraft(printed.text), setMarkers([]))} disabled={!dirty}>
@@ -138,7 +139,7 @@ export function TextEditor({ backend, modelId, path, selection, version, onSelec
           {note}
         </div>
       ) : null}
-      {!printed?.editable && printed ? <div className="muted">Read only: a local function’s body is not applied from text.</div> : null}
+      {!printed?.editable && printed ? <div className="muted">Read only: a subgraph inside a local function’s body is applied from the function’s body.</div> : null}
       <MonacoEditor
         value={draft}
         language={ONNX_TEXT}

@@ -1,5 +1,5 @@
 import { WorkbenchError } from '../errors.js';
-import type { ModelProto } from '../onnx/proto-types.js';
+import type { FunctionProto, ModelProto } from '../onnx/proto-types.js';
 import { Graph, type GraphContext } from './graph.js';
 import { Journal, type NodeId } from './journal.js';
 import type { IrNode } from './node.js';
@@ -51,6 +51,19 @@ export class IrModel {
     const list = (before.opsetImport ?? []).filter((o) => (o.domain ?? '') !== domain);
     const have = this.opsetVersion(domain);
     const after = { ...before, opsetImport: [...list, { domain, version: Math.max(version, have ?? 0) }] };
+    this.journal.record({
+      kind: 'changeGraph',
+      graph: this.graph.name,
+      apply: () => (this.rest = after),
+      revert: () => (this.rest = before),
+    });
+  }
+
+  /** Replaces the model-local functions (journaled: undo puts the previous list back, the same objects). */
+  setFunctions(functions: readonly FunctionProto[]): void {
+    const before = this.rest;
+    const { functions: _old, ...others } = before;
+    const after: ModelProto = functions.length ? { ...others, functions: [...functions] } : others;
     this.journal.record({
       kind: 'changeGraph',
       graph: this.graph.name,

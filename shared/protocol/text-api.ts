@@ -22,7 +22,7 @@ export interface TextSpanInfo {
 export interface ModelText {
   text: string;
   spans: TextSpanInfo[];
-  /** Whether the text is applied back: the whole model, a subgraph body, selected nodes; not a function body. */
+  /** Whether the text is applied back: the whole model, a subgraph body, selected nodes, a local function's body (or nodes in it); not a subgraph inside a function's body. */
   editable: boolean;
   /** The document's edit version the text was printed at. */
   version: number;
@@ -51,7 +51,7 @@ export interface ApplyTextParams {
   modelId: string;
   text: string;
   version?: number;
-  /** The text is this subgraph's body (an If/Loop/Scan body); absent: the main graph. */
+  /** The text is this subgraph's body (an If/Loop/Scan body, or a local function's body: a path ending in a call's FUNCTION_BODY); absent: the main graph. */
   path?: GraphPath;
   /** The text is these nodes (of the graph at `path`), replaced in place. */
   nodes?: number[];

@@ -3,6 +3,7 @@ import { allGraphs, type IrModel } from '../ir/model.js';
 import type { IrNode } from '../ir/node.js';
 import { attrKind, attrTypeName } from '../onnx/attribute-kinds.js';
 import { elemTypeName } from '../onnx/element-types.js';
+import type { FunctionProto } from '../onnx/proto-types.js';
 import { hasSchemaDomain, opSchema, opVersions, type OpSchema } from '../opschema/op-schema.js';
 import { inferShapes, type ShapeInference } from './infer.js';
 import { typeToString, type ValueType } from './types.js';
@@ -49,13 +50,17 @@ function formalAt(schema: OpSchema, i: number) {
 
 class Checker {
   readonly problems: NodeProblem[] = [];
-  private readonly localFunctions: Set<string>;
+  /** Local functions by domain and name (overloads share an entry: the call's overload picks one). */
+  private readonly localFunctions = new Map<string, FunctionProto[]>();
 
   constructor(
     private readonly model: IrModel,
     private readonly inference: ShapeInference,
   ) {
-    this.localFunctions = new Set((model.meta.functions ?? []).map((f) => `${f.domain ?? ''}:${f.name ?? ''}`));
+    for (const f of model.meta.functions ?? []) {
+      const key = `${f.domain ?? ''}:${f.name ?? ''}`;
+      this.localFunctions.set(key, [...(this.localFunctions.get(key) ?? []), f]);
+    }
   }
 
   private add(graph: Graph, node: IrNode | undefined, message: string, at: { value?: string; attribute?: string } = {}): void {
@@ -69,7 +74,9 @@ class Checker {
 
   checkNode(graph: Graph, node: IrNode): void {
     const domain = node.domain === 'ai.onnx' ? '' : node.domain;
-    if (!hasSchemaDomain(domain) || this.localFunctions.has(`${domain}:${node.opType}`)) return;
+    const local = this.localFunctions.get(`${domain}:${node.opType}`);
+    if (local) return this.checkCall(graph, node, local);
+    if (!hasSchemaDomain(domain)) return;
     const opset = this.model.opsetVersion(domain);
     if (opset === undefined) return;
     const schema = opSchema(domain, node.opType, opset);
@@ -82,6 +89,17 @@ class Checker {
     this.checkAttributes(graph, node, schema);
     this.checkTypes(graph, node, schema);
     this.checkShapes(graph, node);
+  }
+
+  /** A call of a local function passes no more inputs and asks no more outputs than the function has. */
+  private checkCall(graph: Graph, node: IrNode, candidates: readonly FunctionProto[]): void {
+    const f = candidates.find((c) => (c.overload ?? '') === (node.proto.overload ?? ''));
+    if (!f) return;
+    const inputs = f.input?.length ?? 0;
+    const outputs = f.output?.length ?? 0;
+    const name = `${f.domain ? `${f.domain}.` : ''}${f.name ?? ''}`;
+    if (node.inputs.length > inputs) this.add(graph, node, `${node.inputs.length} inputs, but the local function ${name} takes ${inputs}`);
+    if (node.outputs.length > outputs) this.add(graph, node, `${node.outputs.length} outputs, but the local function ${name} has ${outputs}`);
   }
 
   private checkAttributes(graph: Graph, node: IrNode, schema: OpSchema): void {

@@ -2,10 +2,11 @@ import { WorkbenchError } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import type { IrModel } from '../ir/model.js';
 import type { IrNode } from '../ir/node.js';
-import type { GraphProto, NodeProto, TensorProto, ValueInfoProto } from '../onnx/proto-types.js';
+import type { FunctionProto, GraphProto, NodeProto, TensorProto, ValueInfoProto } from '../onnx/proto-types.js';
 import { inferShapes } from '../shape/infer.js';
 import { runEdit } from '../surgery/run-edit.js';
 import type { TextError } from './parse-cursor.js';
+import { functionProblems } from './function-problems.js';
 import { parseModel, tensorsByDigest } from './parser.js';
 import { parseModelIr } from './parse-ir.js';
 import { printFunction, printIrNode, printNodeProtos } from './printer.js';
@@ -17,7 +18,8 @@ import { baselineProblems, textProblems } from './text-problems.js';
 // text does not carry (doc strings, metadata, a node's metadata_props) stays as it was. The text
 // is parsed and its structure checked first (parseModelIr), then its shapes, types and attributes
 // (text-problems: inferred shapes that do not fit each other or a declared type, what the operator
-// schemas do not allow), then the edit runs through runEdit: one journal transaction. Errors come back with a line and column; the model is unchanged unless the text is valid.
+// schemas do not allow; changed model-local functions by function-problems), then the edit runs
+// through runEdit: one journal transaction, the functions' new list included. Errors come back with a line and column; the model is unchanged unless the text is valid.
 
 /** What applying the text did. */
 export interface TextEdit {
@@ -158,6 +160,21 @@ function applyGraph(graph: Graph, next: GraphProto): TextEdit {
   return { ...counts, summary: parts.length ? `nodes: ${parts.join(', ')}` : 'declarations or initializers changed' };
 }
 
+/**
+ * The new function list, with the open model's object where a function's text did not change
+ * (its body in the view keeps its node ids); a changed one keeps the metadata the text does not carry.
+ */
+function keepUnchanged(next: readonly FunctionProto[], before: readonly FunctionProto[]): FunctionProto[] {
+  const old = new Map(before.map((f) => [printFunction(f).text, f]));
+  const byKey = new Map(before.map((f) => [`${f.domain ?? ''}\u0000${f.name ?? ''}\u0000${f.overload ?? ''}`, f]));
+  return next.map((f) => {
+    const same = old.get(printFunction(f).text);
+    if (same) return same;
+    const was = byKey.get(`${f.domain ?? ''}\u0000${f.name ?? ''}\u0000${f.overload ?? ''}`);
+    return was?.metadataProps?.length && !f.metadataProps ? { ...f, metadataProps: was.metadataProps } : f;
+  });
+}
+
 const at = (line: number, message: string): TextApplied => ({ ok: false, errors: [{ line, column: 1, message }] });
 
 /**
@@ -177,9 +194,10 @@ export function applyModelText(model: IrModel, source: string, label = 'edit tex
     (m.opsetImport ?? []).map((o) => `${o.domain ?? ''}:${Number(o.version ?? 0)}`).sort().join(' ');
   if (opsets(proto) !== opsets(model.meta)) return at(1, 'opset_import: changing the opsets is not applied from text (use the operations)');
   const fnText = (fs: typeof proto.functions) => (fs ?? []).map((f) => printFunction(f).text).join('\n');
-  if (fnText(proto.functions) !== fnText(model.meta.functions)) {
-    const f = spans.find((s) => s.kind === 'function');
-    return at(f?.startLine ?? 1, 'model-local functions: editing them is not applied from text yet');
+  const functionsChanged = fnText(proto.functions) !== fnText(model.meta.functions);
+  if (functionsChanged) {
+    const wrong = functionProblems(proto, model.meta, spans, source);
+    if (wrong.length) return { ok: false, errors: wrong };
   }
   // The model's inference now serves twice: what it already got wrong, and runEdit's baseline.
   const before = inferShapes(model);
@@ -188,7 +206,10 @@ export function applyModelText(model: IrModel, source: string, label = 'edit tex
   let edit: TextEdit | undefined;
   try {
     runEdit(model, 'edit-text', label, () => {
+      // Functions first: the graph's inference after the edit sees the calls' new bodies.
+      if (functionsChanged) model.setFunctions(keepUnchanged(proto.functions ?? [], model.meta.functions ?? []));
       edit = applyGraph(model.graph, proto.graph ?? {});
+      if (functionsChanged) edit = { ...edit, summary: edit.added + edit.removed + edit.changed ? `${edit.summary}; local functions changed` : 'local functions changed' };
       return edit.summary;
     }, before);
   } catch (e) {

@@ -4,6 +4,7 @@ import { allGraphs, IrModel } from '../ir/model.js';
 import type { IrNode } from '../ir/node.js';
 import { validateGraph } from '../ir/validate.js';
 import { parseModel, type ParseOptions, type ParseResult } from './parser.js';
+import type { TextError } from './parse-cursor.js';
 import { nameColumn } from './text-columns.js';
 import type { TextSpan } from './text-map.js';
 
@@ -12,7 +13,8 @@ import type { TextSpan } from './text-map.js';
 // the node of a line are known for the parsed text as for a printed one; a structural error is
 // placed at the node (or graph) it names.
 
-function nodePaths(g: Graph, prefix: string, out: Map<string, IrNode>): void {
+/** Each node of `g` (and its subgraphs) by its path in the text, as the parser names node spans. */
+export function nodePaths(g: Graph, prefix: string, out: Map<string, IrNode>): void {
   let i = 0;
   for (const n of g.nodes) {
     const path = `${prefix}${i++}`;
@@ -53,12 +55,19 @@ export function parseModelIr(source: string, options: ParseOptions = {}): ParseR
     validateGraph(model.graph);
   } catch (e) {
     if (!(e instanceof WorkbenchError)) throw e;
-    // The message names the node by its label; else the graph.
-    const labels = new Map<string, number>();
-    for (const g of allGraphs(model.graph)) for (const n of g.nodes) labels.set(n.label, n.id);
-    const node = [...labels].find(([label]) => e.message.includes(`node ${label}`));
-    const span = node ? spans.find((s) => s.id === node[1]) : spans.find((s) => s.kind === 'graph' && e.message.includes(`graph "${s.name}"`));
-    return at(span, e.message);
+    return { ok: false, error: structureError(model.graph, spans, source, e.message) };
   }
   return { ok: true, value: model, spans };
+}
+
+/**
+ * A structural error of `graph` (validateGraph's message) placed in the text: at the node the
+ * message names by its label (spans carry the nodes' ids), else at the graph it names.
+ */
+export function structureError(graph: Graph, spans: readonly TextSpan[], source: string, message: string): TextError {
+  const labels = new Map<string, number>();
+  for (const g of allGraphs(graph)) for (const n of g.nodes) labels.set(n.label, n.id);
+  const node = [...labels].find(([label]) => message.includes(`node ${label}`));
+  const span = node ? spans.find((s) => s.id === node[1]) : spans.find((s) => s.kind === 'graph' && message.includes(`graph "${s.name}"`));
+  return { ...placeOf(source, span, message), message };
 }

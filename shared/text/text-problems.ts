@@ -55,12 +55,21 @@ function place(lines: readonly string[], span: TextSpan | undefined, node: IrNod
 
 /** The edited model's problems that `baseline` does not have, placed at their line and column. */
 export function textProblems(model: IrModel, spans: readonly TextSpan[], source: string, baseline: ReadonlySet<string>): TextError[] {
-  const fresh = checkNodes(model).filter((p) => !baseline.has(keyOf(p)));
-  if (!fresh.length) return [];
+  return placeProblems(newProblems(model, baseline), spans, source);
+}
+
+/** The model's problems (check-nodes) that `baseline` does not have. */
+export function newProblems(model: IrModel, baseline: ReadonlySet<string>): NodeProblem[] {
+  return checkNodes(model).filter((p) => !baseline.has(keyOf(p)));
+}
+
+/** Problems placed in the text at their node's lines (spans carry the nodes' ids), sorted by place. */
+export function placeProblems(problems: readonly NodeProblem[], spans: readonly TextSpan[], source: string): TextError[] {
+  if (!problems.length) return [];
   const lines = source.split('\n');
   const byId = new Map<number, TextSpan>();
   for (const s of spans) if (s.kind === 'node' && s.id !== undefined) byId.set(s.id, s);
-  return fresh
+  return problems
     .map((p) => {
       const declared = !p.node && p.value ? spans.find((s) => s.kind === 'value' && s.name === p.value) : undefined;
       return place(lines, p.node ? byId.get(p.node.id) : declared, p.node, p);

@@ -1,7 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { functionModelBytes } from '../renderer/test-models.js';
 import { writeConvBnRelu } from '../service/conv-bn-model.js';
 import { checkPrerequisites, cspViolations, launchBrowser, screenshot, serve, type Browser, type Served } from './harness.js';
 
@@ -9,7 +10,8 @@ import { checkPrerequisites, cspViolations, launchBrowser, screenshot, serve, ty
 // highlights its line; an attribute changed in the text and applied (Ctrl+S) becomes one history
 // step the node panel shows, and undo restores it; a syntax error is a marker at its line and
 // nothing changes; the selection's text applied in place (a renamed value read outside it is
-// refused); moving the cursor onto a node's line selects it in the graph.
+// refused); moving the cursor onto a node's line selects it in the graph; a local function's
+// body, opened from its call, edited and applied (the body redraws) and undone.
 
 describe('ONNX text editor in Chromium (onnx-workbench serve)', () => {
   let served: Served;
@@ -177,6 +179,52 @@ describe('ONNX text editor in Chromium (onnx-workbench serve)', () => {
     await expect.poll(() => page().getByRole('region', { name: 'node panel' }).textContent(), { timeout: 10_000 }).toContain('kernel_shape');
     expect(await page().locator('[aria-label="selection count"]').textContent()).toBe('1 selected');
     expect(await cspViolations(page())).toEqual([]);
+    expect(browser.problems).toEqual([]);
+  });
+});
+
+describe("a local function's body edited as text in Chromium", () => {
+  let served: Served;
+  let browser: Browser;
+  let dir: string;
+
+  beforeAll(async () => {
+    checkPrerequisites();
+    dir = await mkdtemp(join(tmpdir(), 'e2e-text-fn-'));
+    await writeFile(join(dir, 'calls.onnx'), functionModelBytes());
+    served = await serve([join(dir, 'calls.onnx')], join(dir, 'config'));
+    browser = await launchBrowser();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await served?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('the body opened from its call applies as one step and the body redraws; undo restores it', async () => {
+    const page = browser.page;
+    const editor = page.getByRole('dialog', { name: 'text editor' });
+    const lines = async () => (await page.locator('.text-editor .view-line').allTextContents()).map((l) => l.replace(/\u00a0/g, ' ')).join('\n');
+    await page.goto(served.url);
+    await expect.poll(() => page.locator('output[aria-label="node count"]').textContent(), { timeout: 20_000 }).toBe('2 nodes');
+    await page.getByRole('button', { name: 'graph node act' }).click();
+    await page.keyboard.press('Enter');
+    const erf = page.getByRole('button', { name: 'graph node erf' });
+    await expect.poll(() => erf.count(), { timeout: 20_000 }).toBe(1);
+    await page.getByRole('button', { name: 'ONNX text editor' }).click();
+    await expect.poll(lines, { timeout: 30_000 }).toContain('[erf] e = Erf (a)');
+    await page.locator('.text-editor .view-line', { hasText: '[erf] e = Erf' }).click();
+    await page.keyboard.press('Home');
+    await page.keyboard.press('Shift+End');
+    await page.keyboard.insertText('   [erf] e = Tanh (a)');
+    await page.keyboard.press('Control+s');
+    await expect.poll(() => editor.getByLabel('text status').textContent(), { timeout: 20_000 }).toMatch(/^applied as step 1/);
+    await expect.poll(() => page.getByRole('button', { name: 'graph node erf' }).textContent(), { timeout: 20_000 }).toContain('Tanh');
+    await screenshot(page, 'text-08-function-body-applied');
+    await page.getByRole('region', { name: 'history' }).getByRole('button', { name: 'Undo' }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'graph node erf' }).textContent(), { timeout: 20_000 }).toContain('Erf');
+    await expect.poll(lines, { timeout: 20_000 }).toContain('[erf] e = Erf (a)');
     expect(browser.problems).toEqual([]);
   });
 });

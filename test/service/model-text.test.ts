@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkbenchService } from '../../electron/service/workbench-service.js';
+import { FUNCTION_BODY } from '../../shared/protocol/backend.js';
+import { functionModelBytes } from '../renderer/test-models.js';
 import { writeConvBnRelu } from './conv-bn-model.js';
 
 // The model as text through the service: printed with node lines, applied back as one undoable
@@ -150,6 +152,53 @@ describe('text of a subgraph in the service', () => {
       expect(whole).toContain('[else_add] else_out = Add (x, else_c)');
       await service.undo({ modelId });
       expect((await service.getModelText({ modelId })).text).toContain('[then_add] then_out = Add (x, then_c)');
+    } finally {
+      await service.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("applies a local function's body from its Function view as one step: the body's graph and text follow apply, undo and redo", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'text-fn-'));
+    const service = new WorkbenchService({ settingsDir: dir });
+    try {
+      const { modelId } = await service.openBytes('calls.onnx', functionModelBytes());
+      const act = (await service.getGraph(modelId, [])).nodes.find((n) => n.name === 'act')!;
+      const path = [{ nodeId: act.id, attribute: FUNCTION_BODY }];
+      const ops = async () => (await service.getGraph(modelId, path)).nodes.map((n) => n.opType);
+      expect(await ops()).toEqual(['Erf', 'HalfOf']);
+      const t = await service.getModelText({ modelId, path });
+      expect(t.editable).toBe(true);
+      expect(t.text.split('\n')[0]).toBe('ScaledGelu (a) => (b) {');
+      const r = await service.applyModelText({ modelId, path, text: t.text.replace('[erf] e = Erf (a)', '[erf] e = Tanh (a)'), version: t.version });
+      expect(r.ok).toBe(true);
+      if (!r.ok) return;
+      expect(r.edit.steps).toHaveLength(1);
+      expect(await ops()).toEqual(['Tanh', 'HalfOf']);
+      expect((await service.getModelText({ modelId, path })).text).toContain('[erf] e = Tanh (a)');
+      // Types inside the new body still come from the call: x is float[2].
+      expect((await service.getGraph(modelId, path)).values.find((v) => v.name === 'e')).toMatchObject({ elemType: 'float', shape: [2] });
+      await service.undo({ modelId });
+      expect(await ops()).toEqual(['Erf', 'HalfOf']);
+      expect((await service.getModelText({ modelId })).text).toContain('[erf] e = Erf (a)');
+      await service.redo({ modelId });
+      expect(await ops()).toEqual(['Tanh', 'HalfOf']);
+      // A bad body is refused in the body's own lines, and the model stays as it is.
+      const now = await service.getModelText({ modelId, path });
+      const bad = await service.applyModelText({ modelId, path, text: now.text.replace('ex.HalfOf (e)', 'ex.HalfOf (e, e)') });
+      expect(bad.ok ? undefined : bad.errors).toEqual([{ line: 3, column: expect.any(Number), message: expect.stringMatching(/function ex\.ScaledGelu: "half" \(HalfOf\): 2 inputs, but the local function ex\.HalfOf takes 1/) }]);
+      expect(await ops()).toEqual(['Tanh', 'HalfOf']);
+      // Nodes selected in a body apply in place, in that body.
+      const erf = (await service.getGraph(modelId, path)).nodes[0]!;
+      const sel = await service.getModelText({ modelId, path, nodes: [erf.id] });
+      expect([sel.editable, sel.text]).toEqual([true, '[erf] e = Tanh (a)\n']);
+      const lost = await service.applyModelText({ modelId, path, nodes: [erf.id], text: '[erf] f = Tanh (a)\n' });
+      expect(lost.ok ? undefined : lost.errors[0]!.message).toMatch(/value "e" is read outside the selection/);
+      const one = await service.applyModelText({ modelId, path, nodes: [erf.id], text: '[erf] e0 = Sigmoid (a)\n[scale] e = Mul (e0, a)\n' });
+      expect(one.ok).toBe(true);
+      expect(await ops()).toEqual(['Sigmoid', 'Mul', 'HalfOf']);
+      await service.undo({ modelId });
+      expect(await ops()).toEqual(['Tanh', 'HalfOf']);
     } finally {
       await service.dispose();
       await rm(dir, { recursive: true, force: true });
