@@ -1,12 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { modelBytes } from '../../shared/builder/index.js';
 import { transformerModel } from '../bench/bench-view-models.js';
 import { fanOutModel } from '../renderer/test-models.js';
-import { checkPrerequisites, launchBrowser, ROOT, screenshot, serve, SILERO_V5, type Browser, type Served } from './harness.js';
+import { ROOT, screenshot, SILERO_V5, useServedBrowser } from './harness.js';
 
 // Edge labels as Chromium draws them: on a builder-made graph of 3- to 8-edge fan-outs and on the
 // models npm packages ship, at the zoom that fits the graph and zoomed in, no label's box overlaps
@@ -73,30 +72,14 @@ function overlapsOf(d: Drawn): { labelLabel: number; labelNode: number } {
 }
 
 describe('edge labels in Chromium never overlap', () => {
-  let served: Served;
-  let browser: Browser;
-  let dir: string;
-  let fanOut: string;
-  let decoder: string;
-
-  beforeAll(async () => {
-    checkPrerequisites();
-    dir = await mkdtemp(join(tmpdir(), 'e2e-labels-'));
-    fanOut = join(dir, 'fan-out.onnx');
-    await writeFile(fanOut, modelBytes(fanOutModel()));
-    decoder = join(dir, 'decoder.onnx');
-    await writeFile(decoder, modelBytes(transformerModel({ kind: 'decoder', layers: 24, constantNodes: true })));
-    served = await serve([fanOut], join(dir, 'config'));
-    browser = await launchBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+  const app = useServedBrowser('e2e-labels-', async (dir) => {
+    await writeFile(join(dir, 'fan-out.onnx'), modelBytes(fanOutModel()));
+    await writeFile(join(dir, 'decoder.onnx'), modelBytes(transformerModel({ kind: 'decoder', layers: 24, constantNodes: true })));
+    return [join(dir, 'fan-out.onnx')];
   });
+  const decoder = () => join(app.dir, 'decoder.onnx');
 
-  const page = () => browser.page;
+  const page = () => app.page;
 
   async function openByPicker(path: string, nodes: string): Promise<void> {
     const chooser = page().waitForEvent('filechooser');
@@ -136,7 +119,7 @@ describe('edge labels in Chromium never overlap', () => {
   }
 
   it('on a graph of 3- to 8-edge fan-outs', async () => {
-    await page().goto(served.url);
+    await page().goto(app.served.url);
     await expect.poll(() => page().locator('output[aria-label="node count"]').textContent(), { timeout: 30_000 }).toBe('98 nodes');
     await check('fan-out', 'svg');
   });
@@ -182,7 +165,7 @@ describe('edge labels in Chromium never overlap', () => {
   });
 
   it('names collapsed scopes readably when zoomed out to the whole graph', async () => {
-    await openByPicker(decoder, `${transformerModel({ kind: 'decoder', layers: 24, constantNodes: true }).graph!.node!.length} nodes`);
+    await openByPicker(decoder(), `${transformerModel({ kind: 'decoder', layers: 24, constantNodes: true }).graph!.node!.length} nodes`);
     // Everything collapsed, then the decoder opened one level: a column of 24 collapsed layers.
     await page().getByRole('button', { name: 'collapse all scopes' }).click();
     await page().getByRole('button', { name: 'graph scope /transformer' }).dblclick();

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 // End-to-end harness: `onnx-workbench serve` as a child process (the command users run), and
 // Debian's Chromium driven by playwright-core. A missing browser or an unbuilt app is an error
@@ -55,7 +56,8 @@ export function serve(args: string[] = [], configDir?: string): Promise<Served> 
   let text = '';
   const stop = () =>
     new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
+      // A killed child has a signalCode and no exitCode; its 'exit' has already fired.
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
     });
@@ -143,4 +145,69 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(RESULTS, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/** What useServedBrowser() started; each getter throws until its beforeAll has run. */
+export interface ServedBrowser {
+  readonly served: Served;
+  readonly browser: Browser;
+  readonly page: Page;
+  /** The temporary folder setup() wrote into (removed after the tests). */
+  readonly dir: string;
+  /** ONNX_WORKBENCH_CONFIG_DIR of the server. */
+  readonly configDir: string;
+}
+
+export interface ServedBrowserOptions {
+  /** Where the server remembers things: `join(dir, 'config')` (the default) or the temporary folder itself. */
+  config?: 'subfolder' | 'dir';
+}
+
+/**
+ * One server and one browser for a describe block: beforeAll checks the prerequisites, makes a
+ * temporary folder (`prefix` names it), lets `setup(dir)` write the models and return the paths
+ * to serve ([]: the bundled sample), runs `onnx-workbench serve` and launches Chromium; afterAll
+ * closes the browser, stops the server and removes the folder.
+ */
+export function useServedBrowser(prefix: string, setup: (dir: string) => string[] | Promise<string[]> = () => [], options: ServedBrowserOptions = {}): ServedBrowser {
+  let served: Served | undefined;
+  let browser: Browser | undefined;
+  let dir: string | undefined;
+  let configDir: string | undefined;
+
+  beforeAll(async () => {
+    checkPrerequisites();
+    dir = await mkdtemp(join(tmpdir(), prefix));
+    configDir = options.config === 'dir' ? dir : join(dir, 'config');
+    served = await serve(await setup(dir), configDir);
+    browser = await launchBrowser();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await served?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  }, 120_000);
+
+  const started = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`useServedBrowser('${prefix}'): the ${what} is not started (its beforeAll failed or has not run)`);
+    return value;
+  };
+  return {
+    get served() {
+      return started(served, 'server');
+    },
+    get browser() {
+      return started(browser, 'browser');
+    },
+    get page() {
+      return started(browser, 'browser').page;
+    },
+    get dir() {
+      return started(dir, 'temporary folder');
+    },
+    get configDir() {
+      return started(configDir, 'config folder');
+    },
+  };
 }

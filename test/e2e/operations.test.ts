@@ -1,9 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeConvBnRelu } from '../service/conv-bn-model.js';
-import { checkPrerequisites, launchBrowser, ROOT, screenshot, serve, type Browser, type Served } from './harness.js';
+import { ROOT, screenshot, useServedBrowser } from './harness.js';
 
 // The editing loop in Chromium against `onnx-workbench serve`: select a Conv and its
 // BatchNormalization, preview and apply the fusion, watch the node count drop and the
@@ -14,32 +12,19 @@ import { checkPrerequisites, launchBrowser, ROOT, screenshot, serve, type Browse
 const OCR_DET = join(ROOT, 'node_modules', '@gutenye', 'ocr-models', 'assets', 'ch_PP-OCRv4_det_infer.onnx');
 
 describe('editing in Chromium (onnx-workbench serve)', () => {
-  let served: Served;
-  let browser: Browser;
-  let dir: string;
-
-  beforeAll(async () => {
-    checkPrerequisites();
-    dir = await mkdtemp(join(tmpdir(), 'e2e-ops-'));
+  const app = useServedBrowser('e2e-ops-', async (dir) => {
     await writeConvBnRelu(join(dir, 'conv-bn-relu.onnx'));
-    served = await serve([join(dir, 'conv-bn-relu.onnx')], join(dir, 'config'));
-    browser = await launchBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    return [join(dir, 'conv-bn-relu.onnx')];
   });
 
-  const page = () => browser.page;
+  const page = () => app.page;
   const nodeCount = () => page().locator('output[aria-label="node count"]').textContent();
   const ops = () => page().getByRole('region', { name: 'operations' });
   const history = () => page().getByRole('region', { name: 'history' });
   const graphTransform = () => page().locator('.graph-svg > g').first().getAttribute('transform');
 
   it('previews and applies the Conv+BN fusion on the selection; verification passes; the view keeps its zoom', async () => {
-    await page().goto(served.url);
+    await page().goto(app.served.url);
     await expect.poll(nodeCount, { timeout: 20_000 }).toBe('3 nodes');
     // Nothing selected: the whole graph.
     await expect.poll(() => ops().textContent(), { timeout: 20_000 }).toContain('For the whole graph');
@@ -162,7 +147,7 @@ describe('editing in Chromium (onnx-workbench serve)', () => {
     await expect.poll(nodeCount, { timeout: 30_000 }).toBe('670 nodes');
     await screenshot(page(), 'ops-08-ocr-relu-deleted');
     // The one refused request above (422) is expected; nothing else may have failed.
-    expect(browser.problems.filter((p) => !p.includes('422'))).toEqual([]);
+    expect(app.browser.problems.filter((p) => !p.includes('422'))).toEqual([]);
   });
 
   it('PP-OCRv4 det: profiles the edited model on its remembered input sizes, the top row selects its nodes, and compares with the original', async () => {
@@ -195,6 +180,6 @@ describe('editing in Chromium (onnx-workbench serve)', () => {
     // Step 1 fused p2o.Conv.0 with its BatchNormalization: the comparison says so through provenance.
     expect(await profile.getByLabel('fused nodes').textContent()).toContain('p2o.BatchNormalization.0');
     await screenshot(page(), 'ops-10-ocr-compared');
-    expect(browser.problems.filter((p) => !p.includes('422'))).toEqual([]);
+    expect(app.browser.problems.filter((p) => !p.includes('422'))).toEqual([]);
   });
 }, 300_000);

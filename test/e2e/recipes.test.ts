@@ -1,10 +1,9 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ElemType, modelBytes, node, tensor, valueInfo } from '../../shared/builder/index.js';
 import { convBnReluModel, writeConvBnRelu } from '../service/conv-bn-model.js';
-import { checkPrerequisites, cspViolations, launchBrowser, screenshot, serve, type Browser, type Served } from './harness.js';
+import { cspViolations, screenshot, useServedBrowser } from './harness.js';
 
 // Recipes in Chromium against `onnx-workbench serve`: the history of one model saved as a
 // recipe, edited in Monaco (a schema error shows as a marker; completion offers operations),
@@ -32,27 +31,14 @@ const EDITED = `{
 `;
 
 describe('recipes in Chromium (onnx-workbench serve)', () => {
-  let served: Served;
-  let browser: Browser;
-  let dir: string;
-
-  beforeAll(async () => {
-    checkPrerequisites();
-    dir = await mkdtemp(join(tmpdir(), 'e2e-recipes-'));
+  const app = useServedBrowser('e2e-recipes-', async (dir) => {
     await writeConvBnRelu(join(dir, 'conv-bn-relu.onnx'));
     await writeFile(join(dir, 'conv-bn-matmul.onnx'), convBnMatMul());
     await mkdir(join(dir, 'recipes'));
-    served = await serve([join(dir, 'conv-bn-relu.onnx')], join(dir, 'config'));
-    browser = await launchBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    return [join(dir, 'conv-bn-relu.onnx')];
   });
 
-  const page = () => browser.page;
+  const page = () => app.page;
   const nodeCount = () => page().locator('output[aria-label="node count"]').textContent();
   const history = () => page().getByRole('region', { name: 'history' });
   const recipes = () => page().getByRole('region', { name: 'recipes' });
@@ -69,7 +55,7 @@ describe('recipes in Chromium (onnx-workbench serve)', () => {
   const monacoText = async () => (await page().locator('.recipe-editor .view-line').allTextContents()).join('\n').replace(/\u00a0/g, ' ');
 
   it('does not load Monaco at start', async () => {
-    await page().goto(served.url);
+    await page().goto(app.served.url);
     await expect.poll(nodeCount, { timeout: 20_000 }).toBe('3 nodes');
     const scripts = await page().evaluate(() => performance.getEntriesByType('resource').map((r) => r.name));
     expect(scripts.some((s) => /monaco|editor\.worker|json\.worker/.test(s))).toBe(false);
@@ -86,7 +72,7 @@ describe('recipes in Chromium (onnx-workbench serve)', () => {
     // The browser host has no folder dialog: Choose… puts the cursor in the path field.
     await recipes().getByRole('button', { name: 'Choose…' }).click();
     await expect.poll(() => page().evaluate(() => (globalThis as unknown as { document: { activeElement: { getAttribute(n: string): string | null } | null } }).document.activeElement?.getAttribute('aria-label'))).toBe('recipe folder');
-    await recipes().getByLabel('recipe folder').fill(join(dir, 'recipes'));
+    await recipes().getByLabel('recipe folder').fill(join(app.dir, 'recipes'));
     await recipes().getByRole('button', { name: 'Use folder' }).click();
     await expect.poll(() => recipes().textContent()).toContain('No recipes in this folder yet.');
 
@@ -124,7 +110,7 @@ describe('recipes in Chromium (onnx-workbench serve)', () => {
     await editor().getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => editor().getByLabel('recipe status').textContent()).toBe('saved fuse-int8.json');
     await expect.poll(() => recipes().getByRole('button', { name: 'open recipe fuse-int8.json' }).count()).toBe(1);
-    const saved = JSON.parse(await readFile(join(dir, 'recipes', 'fuse-int8.json'), 'utf8')) as { steps: unknown[] };
+    const saved = JSON.parse(await readFile(join(app.dir, 'recipes', 'fuse-int8.json'), 'utf8')) as { steps: unknown[] };
     expect(saved.steps).toEqual([{ operation: 'fuse-conv-batchnorm' }, { operation: 'quantize-dynamic', options: { perChannel: true } }]);
     await editor().getByRole('button', { name: 'close recipe editor' }).click();
   });
@@ -132,7 +118,7 @@ describe('recipes in Chromium (onnx-workbench serve)', () => {
   it('runs the saved recipe on a second model: two verified history steps, undo works', async () => {
     const chooser = page().waitForEvent('filechooser');
     await page().getByText('Open…').click();
-    await (await chooser).setFiles(join(dir, 'conv-bn-matmul.onnx'));
+    await (await chooser).setFiles(join(app.dir, 'conv-bn-matmul.onnx'));
     await expect.poll(nodeCount, { timeout: 20_000 }).toBe('5 nodes');
     await recipes().getByRole('button', { name: 'open recipe fuse-int8.json' }).click();
     await expect.poll(monacoText, { timeout: 30_000 }).toContain('quantize-dynamic');
@@ -157,11 +143,11 @@ describe('recipes in Chromium (onnx-workbench serve)', () => {
 
   it('loaded Monaco and its workers from the app with nothing blocked or failed', async () => {
     const scripts = await page().evaluate(() => performance.getEntriesByType('resource').map((r) => r.name));
-    const origin = new URL(served.url).origin;
+    const origin = new URL(app.served.url).origin;
     const monaco = scripts.filter((s) => /monaco-bundle|editor\.worker|json\.worker/.test(s));
     expect(monaco.length).toBeGreaterThanOrEqual(2);
     for (const s of monaco) expect(s.startsWith(origin)).toBe(true);
     expect(await cspViolations(page())).toEqual([]);
-    expect(browser.problems).toEqual([]);
+    expect(app.browser.problems).toEqual([]);
   });
 });

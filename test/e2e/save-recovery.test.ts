@@ -1,11 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { openModel } from '../../electron/io/open-model.js';
 import { HttpBackend } from '../../renderer/backend/http-backend.js';
 import { writeConvBnRelu } from '../service/conv-bn-model.js';
-import { checkPrerequisites, launchBrowser, screenshot, serve, type Browser, type Served } from './harness.js';
+import { screenshot, serve, useServedBrowser, type Served } from './harness.js';
 
 // Save As and recovery in Chromium against `onnx-workbench serve`: steps are applied in the
 // window (operations panel, context menu), the page shows them unsaved, saves
@@ -13,41 +11,31 @@ import { checkPrerequisites, launchBrowser, screenshot, serve, type Browser, typ
 // a step and a new one over the same config folder offers the unsaved work back.
 
 describe('save as and recovery in Chromium', () => {
-  let dir: string;
-  let file: string;
-  let configDir: string;
-  let served: Served | undefined;
-  let browser: Browser;
+  const app = useServedBrowser('e2e-save-', async (dir) => {
+    await writeConvBnRelu(join(dir, 'conv-bn-relu.onnx'));
+    return [join(dir, 'conv-bn-relu.onnx')];
+  });
+  const file = () => join(app.dir, 'conv-bn-relu.onnx');
+  // The last test kills the server and starts another over the same config folder: that one is stopped here.
+  let restarted: Served | undefined;
+  const served = () => restarted ?? app.served;
+  afterAll(async () => {
+    await restarted?.stop();
+  });
 
-  const page = () => browser.page;
+  const page = () => app.page;
   const nodeCount = () => page().locator('output[aria-label="node count"]').textContent();
   const api = (s: Served) => {
     const url = new URL(s.url);
     return new HttpBackend({ origin: url.origin, token: url.searchParams.get('token')! });
   };
 
-  beforeAll(async () => {
-    checkPrerequisites();
-    dir = await mkdtemp(join(tmpdir(), 'e2e-save-'));
-    configDir = join(dir, 'config');
-    file = join(dir, 'conv-bn-relu.onnx');
-    await writeConvBnRelu(file);
-    served = await serve([file], configDir);
-    browser = await launchBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
-
   const ops = () => page().getByRole('region', { name: 'operations' });
   const unsavedMarks = () => page().getByLabel('unsaved changes').count();
   const menu = (command: string) => page().evaluate((c) => (globalThis as unknown as EventTarget).dispatchEvent(new Event(`workbench-menu:${c}`)), command);
 
   it('shows a step applied in the window as unsaved, saves it as a new file (asking before replacing one) and reopens it', async () => {
-    await page().goto(served!.url);
+    await page().goto(served().url);
     await expect.poll(nodeCount, { timeout: 20_000 }).toBe('3 nodes');
     expect(await unsavedMarks()).toBe(0);
     expect(await page().getByRole('alertdialog', { name: 'restore unsaved changes' }).count()).toBe(0);
@@ -64,19 +52,19 @@ describe('save as and recovery in Chromium', () => {
     await page().keyboard.press('Control+Shift+S');
     const dialog = page().getByRole('dialog', { name: 'save as' });
     const path = dialog.getByLabel('save path');
-    await expect.poll(() => path.inputValue(), { timeout: 5000 }).toBe(join(dir, 'conv-bn-relu.optimized.onnx'));
+    await expect.poll(() => path.inputValue(), { timeout: 5000 }).toBe(join(app.dir, 'conv-bn-relu.optimized.onnx'));
     await screenshot(page(), 'save-01-save-as-dialog');
 
     // The opened file: the host refuses, the page asks; keeping it changes nothing.
-    await path.fill(file);
+    await path.fill(file());
     await dialog.getByRole('button', { name: 'save' }).click();
     const confirm = dialog.getByRole('alertdialog', { name: 'confirm overwrite' });
-    await expect.poll(() => confirm.textContent(), { timeout: 5000 }).toContain(`${file} already exists. Replace it?`);
+    await expect.poll(() => confirm.textContent(), { timeout: 5000 }).toContain(`${file()} already exists. Replace it?`);
     await screenshot(page(), 'save-02-confirm-overwrite');
     await confirm.getByRole('button', { name: 'Keep it' }).click();
-    expect((await openModel(file)).ir.graph.nodeCount).toBe(3);
+    expect((await openModel(file())).ir.graph.nodeCount).toBe(3);
 
-    const out = join(dir, 'fused.onnx');
+    const out = join(app.dir, 'fused.onnx');
     await path.fill(out);
     await dialog.getByRole('button', { name: 'save' }).click();
     await expect.poll(() => page().getByRole('status', { name: 'saved' }).textContent(), { timeout: 5000 }).toContain(`Saved 2 nodes`);
@@ -89,7 +77,7 @@ describe('save as and recovery in Chromium', () => {
     await page().getByRole('button', { name: 'download the model' }).click();
     const download = await downloading;
     expect(download.suggestedFilename()).toBe('conv-bn-relu.optimized.onnx');
-    const downloaded = join(dir, 'downloaded.onnx');
+    const downloaded = join(app.dir, 'downloaded.onnx');
     await download.saveAs(downloaded);
     expect((await openModel(downloaded)).ir.graph.nodeCount).toBe(2);
 
@@ -131,10 +119,10 @@ describe('save as and recovery in Chromium', () => {
   it('offers the unsaved step back after the server is killed, and restoring shows the edited model', async () => {
     // The copy is written shortly after the step (the mark's tooltip says so): then the host dies.
     await expect.poll(() => page().getByLabel('unsaved changes').getAttribute('title'), { timeout: 5000 }).toBe('a recovery copy is kept until you save');
-    await served!.kill();
-    served = await serve([file], configDir);
+    await app.served.kill();
+    restarted = await serve([file()], app.configDir);
 
-    await page().goto(served.url);
+    await page().goto(restarted.url);
     const prompt = page().getByRole('alertdialog', { name: 'restore unsaved changes' });
     await expect.poll(() => prompt.textContent(), { timeout: 20_000 }).toMatch(/^Restore unsaved changes to fused\.onnx from .+\?/);
     expect(await prompt.textContent()).toMatch(/1 step: delete-node[^·]* · \/\S*\/fused\.onnx/);
@@ -165,10 +153,10 @@ describe('save as and recovery in Chromium', () => {
     // Undo went to the field (no Ctrl+Z reached the page); Save As became Ctrl+Shift+S.
     expect(keys).toEqual(['S']);
     const dialog = page().getByRole('dialog', { name: 'save as' });
-    await dialog.getByLabel('save path').fill(join(dir, 'restored.onnx'));
+    await dialog.getByLabel('save path').fill(join(app.dir, 'restored.onnx'));
     await dialog.getByRole('button', { name: 'save' }).click();
     await expect.poll(() => page().getByLabel('unsaved changes').count(), { timeout: 5000 }).toBe(0);
-    expect((await openModel(join(dir, 'restored.onnx'))).ir.graph.nodeCount).toBe(1);
-    expect(await api(served).listRecoveries()).toEqual([]);
+    expect((await openModel(join(app.dir, 'restored.onnx'))).ir.graph.nodeCount).toBe(1);
+    expect(await api(served()).listRecoveries()).toEqual([]);
   });
 });

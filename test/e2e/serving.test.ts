@@ -1,39 +1,25 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { convModel } from '../serving/serving-models.js';
-import { checkPrerequisites, launchBrowser, screenshot, serve, type Browser, type Served } from './harness.js';
+import { screenshot, useServedBrowser } from './harness.js';
 
 // Serving from the app in Chromium against `onnx-workbench serve`: a builder-made batchable
 // conv model is served with batching, a short load test runs from the panel, the dashboard's
 // figures and charts show its requests, the server answers at the URL shown, and Stop ends it.
 
 describe('serving the open model from the app', () => {
-  let served: Served;
-  let browser: Browser;
-  let dir: string;
-
-  beforeAll(async () => {
-    checkPrerequisites();
-    dir = await mkdtemp(join(tmpdir(), 'e2e-serving-'));
+  const app = useServedBrowser('e2e-serving-', async (dir) => {
     await writeFile(join(dir, 'conv.onnx'), convModel(8, 16));
-    served = await serve([join(dir, 'conv.onnx')], join(dir, 'config'));
-    browser = await launchBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    return [join(dir, 'conv.onnx')];
   });
 
-  const page = () => browser.page;
+  const page = () => app.page;
   const panel = () => page().getByRole('region', { name: 'serving' });
   const figure = async (name: string) => Number(await panel().getByLabel(name, { exact: true }).textContent());
 
   it('serves the model, runs a load test, shows non-zero figures, and stops', async () => {
-    await page().goto(served.url);
+    await page().goto(app.served.url);
     await expect.poll(() => page().locator('output[aria-label="node count"]').textContent(), { timeout: 20_000 }).toBe('2 nodes');
     await panel().getByLabel('max batch').fill('8');
     await panel().getByLabel('max delay').fill('10');
@@ -111,6 +97,6 @@ describe('serving the open model from the app', () => {
     await screenshot(page(), 'serving-04-compare-runs');
     await panel().getByRole('button', { name: 'Stop serving' }).click();
     await expect.poll(() => panel().getByRole('button', { name: 'Serve', exact: true }).count(), { timeout: 20_000 }).toBe(1);
-    expect(browser.problems).toEqual([]);
+    expect(app.browser.problems).toEqual([]);
   }, 120_000);
 });

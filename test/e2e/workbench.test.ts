@@ -1,11 +1,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { WorkbenchService } from '../../electron/service/workbench-service.js';
 import type { TensorInfo } from '../../shared/protocol/backend.js';
 import { functionModelBytes } from '../renderer/test-models.js';
-import { checkPrerequisites, cspViolations, launchBrowser, SAMPLE, screenshot, serve, SILERO_V5, type Browser, type Served } from './harness.js';
+import { cspViolations, SAMPLE, screenshot, SILERO_V5, useServedBrowser } from './harness.js';
 
 // The workbench in Chromium against `onnx-workbench serve`, as a user drives it: open models with
 // the file picker, count nodes, search and select, read the node panel, enter an If branch and
@@ -20,29 +20,17 @@ function shown(v: number): string {
 }
 
 describe('workbench in Chromium (onnx-workbench serve)', () => {
-  let served: Served;
-  let browser: Browser;
+  const app = useServedBrowser('e2e-config-', undefined, { config: 'dir' }); // no MODEL: the bundled sample
   let stemWeight: TensorInfo;
-  let configDir: string;
 
   beforeAll(async () => {
-    checkPrerequisites();
     const service = new WorkbenchService();
     const sample = await service.openModel({ path: SAMPLE });
     stemWeight = await service.getTensor(sample.modelId, [], 'stem.weight');
     await service.dispose();
-    configDir = await mkdtemp(join(tmpdir(), 'e2e-config-'));
-    served = await serve([], configDir); // no MODEL: the bundled sample
-    browser = await launchBrowser();
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
-    if (configDir) await rm(configDir, { recursive: true, force: true });
-  });
-
-  const page = () => browser.page;
+  const page = () => app.page;
 
   async function openByPicker(path: string): Promise<void> {
     const chooser = page().waitForEvent('filechooser');
@@ -51,7 +39,7 @@ describe('workbench in Chromium (onnx-workbench serve)', () => {
   }
 
   it('shows the model it was started with', async () => {
-    await page().goto(served.url);
+    await page().goto(app.served.url);
     await expect.poll(() => page().locator('output[aria-label="node count"]').textContent(), { timeout: 20_000 }).toBe('17 nodes');
     await expect.poll(() => page().getByRole('button', { name: 'graph node stem/Conv' }).count()).toBe(1);
     await screenshot(page(), '01-sample-opened');
@@ -154,7 +142,7 @@ describe('workbench in Chromium (onnx-workbench serve)', () => {
   });
 
   it('ran without console errors, failed requests or Content-Security-Policy violations', async () => {
-    expect(browser.problems).toEqual([]);
+    expect(app.browser.problems).toEqual([]);
     expect(await cspViolations(page())).toEqual([]);
   });
 });
