@@ -138,7 +138,7 @@ export const pruneCommand: Command = {
         const dimsNote = defaultedDimsNote(latency);
         if (dimsNote) warnings.push(`NOTE: ${dimsNote}`);
         let check: PrunedCheck | undefined;
-        if (o.verify) check = await checkPrunedModel(original, proto, verifySettings.dims);
+        if (o.verify) check = await checkPrunedModel(original, proto, verifySettings);
         const saved = await saveModel(proto, output, { overwriteInput: o.overwrite === true, source: opened });
         const groups = details.groups as { sources: string[]; size: number; removed: number[]; unsafe?: { node: string; reason: string } }[] | undefined;
         const report = {

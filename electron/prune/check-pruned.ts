@@ -6,10 +6,11 @@
 import { IrModel } from '../../shared/ir/model.js';
 import type { ModelProto } from '../../shared/onnx/proto-types.js';
 import { inferShapes } from '../../shared/shape/index.js';
-import { DEFAULT_DIM } from '../../shared/verify/input-spec.js';
+import { DEFAULT_DIM, runtimeInputs } from '../../shared/verify/input-spec.js';
 import { encodeModel } from '../../shared/onnx/model-codec.js';
 import { concatSegments } from '../../shared/proto/wire-writer.js';
 import { createCheckSession, releaseSession, runCheckSession } from '../runtime/ort-session.js';
+import { loadInputSets } from '../runtime/input-sets.js';
 import { buildSets } from '../runtime/verify-inputs.js';
 
 export interface PrunedCheck {
@@ -29,15 +30,24 @@ async function shapesOf(proto: ModelProto, feeds: Parameters<typeof runCheckSess
   }
 }
 
-/** Checks `pruned` against `original` on one input set of `dims` (symbolic sizes). */
-export async function checkPrunedModel(original: ModelProto, pruned: ModelProto, dims: Record<string, number>): Promise<PrunedCheck> {
+/** Where the check's input set comes from: the verification inputs (`--inputs`, `--value`, `--dim`). */
+export interface CheckInputs {
+  dims: Record<string, number>;
+  values?: Record<string, number>;
+  inputsPath?: string;
+}
+
+/** Checks `pruned` against `original` on one input set: the first from `inputsPath`, else generated at `dims`. */
+export async function checkPrunedModel(original: ModelProto, pruned: ModelProto, inputs: CheckInputs): Promise<PrunedCheck> {
   try {
     new IrModel(pruned, { validate: true });
   } catch (e) {
     return { passed: false, outputs: [], reason: `validation: ${(e as Error).message}` };
   }
   const graph = original.graph ?? {};
-  const { sets } = buildSets(graph, { dims, runs: 1 }, [], DEFAULT_DIM);
+  const values = inputs.values ?? {};
+  const files = inputs.inputsPath ? (await loadInputSets(inputs.inputsPath, runtimeInputs(graph), Object.keys(values))).slice(0, 1) : [];
+  const { sets } = buildSets(graph, { dims: inputs.dims, values, runs: 1 }, files, DEFAULT_DIM);
   const feeds = sets[0]!.feeds;
   const before = await shapesOf(original, feeds, 'original');
   const after = await shapesOf(pruned, feeds, 'pruned');

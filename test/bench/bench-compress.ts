@@ -108,7 +108,7 @@ function runOurs(v: OurVariant, model: string, out: string, calibration: string,
   const t = performance.now();
   // quantize measures and verifies its result on an evaluation sample (its own check, apart from ours below).
   // Its own run count (20 by default), as users get it: the slower-warning target is about that.
-  const common = v.command ? [] : ['--verify', '--inputs', evalSample, '--threads', '1', '--json', '--overwrite'];
+  const common = v.command ? ['--verify', '--inputs', evalSample, '--threads', '1', '--overwrite'] : ['--verify', '--inputs', evalSample, '--threads', '1', '--json', '--overwrite'];
   const argv = [BIN, v.command ?? 'quantize', model, '-o', out, ...v.args(calibration, perChannel), ...common];
   const r = spawnSync(process.execPath, argv, { encoding: 'utf8', cwd: ROOT, timeout: 600_000, maxBuffer: 64 << 20 });
   const seconds = (performance.now() - t) / 1000;

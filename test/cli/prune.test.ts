@@ -80,6 +80,19 @@ describe('prune CLI', () => {
     expect(r.out).toMatch(/held-out \(1 samples\)/);
   });
 
+  it('--verify runs the check on the --inputs files (a batch of 2 here), not on generated inputs', () => {
+    const inputs = join(dir, 'verify-inputs');
+    mkdirSync(inputs, { recursive: true });
+    const random = mulberry32(9);
+    const data = Float32Array.from({ length: 2 * 3 * 32 * 32 }, () => random() * 2 - 1);
+    writeFileSync(join(inputs, 'input.npy'), encodeNpy({ elemType: ElemType.FLOAT, dims: [2, 3, 32, 32], data }));
+    const r = runCli('prune', resnet, '-o', join(dir, 'checked.onnx'), '--sparsity', '0.25', '--structured', '--verify', '--inputs', inputs, '--json', '--runs', '2');
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out) as PruneJson;
+    expect(j.verification!.passed).toBe(true);
+    expect(j.verification!.outputs[0]).toMatchObject({ name: 'logits', runtime: [2, 10], inferred: [2, 10] });
+  });
+
   it('recovery on a folder of images, preprocessed by the image flags (--image-channels: --channels names pruned channels)', async () => {
     const images = join(dir, 'images');
     await writeTextImages(images, 8, 40, 48);
