@@ -214,6 +214,7 @@ export function App({ backend, startupError }: Props) {
               actions?.selectKeys([`n:${id}`], 'replace');
             }}
             onApplied={(result) => edit.actions?.showEdit(result)}
+            changingModel={edit.actions.changingModel}
             onSelectNodes={(ids) => actions?.selectKeys(ids.map((id) => `n:${id}`), 'replace')}
             onClose={() => setTextOpen(false)}
           />

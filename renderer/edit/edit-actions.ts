@@ -96,16 +96,34 @@ export function createEditActions(app: AppStore, edit: EditStore, backend: Backe
     mark('wb:edit-prepared');
   }
 
-  async function edited(busy: string, run: (id: string, version: number | undefined) => Promise<EditResult>): Promise<void> {
-    const id = modelId();
-    if (!id) return;
-    const version = edit.get().history?.version ?? edit.get().operations?.version;
-    const result = await guarded(busy, () => run(id, version));
-    if (!result) return;
-    edit.set({ history: result, preview: null, menu: null });
-    watch(result);
-    const shown = await guarded('Updating the graph…', () => showEdited(result));
-    if (shown !== null) void actions.list();
+  // While a request that changes the model is in flight, and until the view shows its result, the
+  // selection may name nodes the change removed: listing waits, and runs once the view is updated.
+  let changing = 0;
+  let listAfter = false;
+  async function changingModel<T>(run: () => Promise<T>): Promise<T> {
+    changing++;
+    try {
+      return await run();
+    } finally {
+      if (--changing === 0 && listAfter) {
+        listAfter = false;
+        void actions.list();
+      }
+    }
+  }
+
+  function edited(busy: string, run: (id: string, version: number | undefined) => Promise<EditResult>): Promise<void> {
+    return changingModel(async () => {
+      const id = modelId();
+      if (!id) return;
+      const version = edit.get().history?.version ?? edit.get().operations?.version;
+      const result = await guarded(busy, () => run(id, version));
+      if (!result) return;
+      edit.set({ history: result, preview: null, menu: null });
+      watch(result);
+      const shown = await guarded('Updating the graph…', () => showEdited(result));
+      if (shown !== null) listAfter = true;
+    });
   }
 
   const actions = {
@@ -125,6 +143,10 @@ export function createEditActions(app: AppStore, edit: EditStore, backend: Backe
     async list(): Promise<void> {
       const id = modelId();
       if (!id) return;
+      if (changing) {
+        listAfter = true;
+        return;
+      }
       const token = ++listToken;
       const selection = selectionIds(app.get().selection);
       edit.set({ listing: true });
@@ -165,6 +187,8 @@ export function createEditActions(app: AppStore, edit: EditStore, backend: Backe
       );
     },
     /** Shows an edit a job made (a quantize step): the history, its verification, the graph. */
+    /** Runs a change made outside these actions (the text editor's apply and its view update) with listing held back. */
+    changingModel,
     showEdit: (result: EditResult) => edited('Updating the graph…', () => Promise.resolve(result)),
     /** The history and graph re-read after steps applied by a job (a recipe run). */
     refresh: () =>

@@ -28,6 +28,8 @@ interface Props {
   onSelectNodes?(ids: number[]): void;
   /** Shows the applied step; resolves once the graph shows it. */
   onApplied(result: EditResult): void | Promise<void>;
+  /** Runs the apply and its view update as one change of the model (the operations list waits for it). */
+  changingModel<T>(run: () => Promise<T>): Promise<T>;
   onClose(): void;
 }
 
@@ -41,7 +43,7 @@ function nodeAt(text: ModelText, line: number): number | undefined {
   return best?.id;
 }
 
-export function TextEditor({ backend, modelId, path, selection, version, onSelect, onSelectNodes, onApplied, onClose }: Props) {
+export function TextEditor({ backend, modelId, path, selection, version, onSelect, onSelectNodes, onApplied, changingModel, onClose }: Props) {
   const [scope, setScope] = useState<Scope>('graph');
   const [printed, setPrinted] = useState<ModelText | null>(null);
   const [draft, setDraft] = useState('');
@@ -85,17 +87,20 @@ export function TextEditor({ backend, modelId, path, selection, version, onSelec
     setNote(null);
     setError(null);
     try {
-      const r = await backend.applyModelText({ modelId, text: draft, version: printed.version, ...(path.length ? { path } : {}), ...(shownNodes ? { nodes: shownNodes } : {}) });
-      if (r.ok) {
+      const r = await changingModel(async () => {
+        const applied = await backend.applyModelText({ modelId, text: draft, version: printed.version, ...(path.length ? { path } : {}), ...(shownNodes ? { nodes: shownNodes } : {}) });
+        if (!applied.ok) return applied;
         setMarkers([]);
-        setNote(`applied as step ${r.edit.state}: ${r.edit.step?.label ?? 'edit text'}`);
-        await onApplied(r.edit);
+        setNote(`applied as step ${applied.edit.state}: ${applied.edit.step?.label ?? 'edit text'}`);
+        await onApplied(applied.edit);
         // The selection follows its text: an operator changed there is a new node.
         if (shownNodes && onSelectNodes) {
-          const removed = new Set(r.edit.diff.removed);
-          onSelectNodes([...shownNodes.filter((id) => !removed.has(id)), ...r.edit.diff.added]);
+          const removed = new Set(applied.edit.diff.removed);
+          onSelectNodes([...shownNodes.filter((id) => !removed.has(id)), ...applied.edit.diff.added]);
         }
-      } else {
+        return applied;
+      });
+      if (!r.ok) {
         setMarkers(r.errors.map((e) => ({ line: e.line, column: e.column, message: e.message })));
         const first = r.errors[0]!;
         setNote(`${r.errors.length} problem${r.errors.length === 1 ? '' : 's'}, nothing applied: line ${first.line}, column ${first.column}: ${first.message}`);
