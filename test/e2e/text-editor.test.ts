@@ -1,10 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { functionModelBytes } from '../renderer/test-models.js';
 import { writeConvBnRelu } from '../service/conv-bn-model.js';
-import { checkPrerequisites, cspViolations, launchBrowser, screenshot, serve, type Browser, type Served } from './harness.js';
+import { cspViolations, screenshot, useServedBrowser } from './harness.js';
 
 // The ONNX text editor in Chromium against `onnx-workbench serve`: selecting a node reveals and
 // highlights its line; an attribute changed in the text and applied (Ctrl+S) becomes one history
@@ -14,25 +13,12 @@ import { checkPrerequisites, cspViolations, launchBrowser, screenshot, serve, ty
 // body, opened from its call, edited and applied (the body redraws) and undone.
 
 describe('ONNX text editor in Chromium (onnx-workbench serve)', () => {
-  let served: Served;
-  let browser: Browser;
-  let dir: string;
-
-  beforeAll(async () => {
-    checkPrerequisites();
-    dir = await mkdtemp(join(tmpdir(), 'e2e-text-'));
+  const app = useServedBrowser('e2e-text-', async (dir) => {
     await writeConvBnRelu(join(dir, 'conv-bn-relu.onnx'));
-    served = await serve([join(dir, 'conv-bn-relu.onnx')], join(dir, 'config'));
-    browser = await launchBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    return [join(dir, 'conv-bn-relu.onnx')];
   });
 
-  const page = () => browser.page;
+  const page = () => app.page;
   const nodeCount = () => page().locator('output[aria-label="node count"]').textContent();
   const editor = () => page().getByRole('dialog', { name: 'text editor' });
   const history = () => page().getByRole('region', { name: 'history' });
@@ -48,7 +34,7 @@ describe('ONNX text editor in Chromium (onnx-workbench serve)', () => {
   const highlighted = () => page().locator('.text-editor .monaco-revealed-line');
 
   it('shows the model as text and reveals the selected node’s line', async () => {
-    await page().goto(served.url);
+    await page().goto(app.served.url);
     await expect.poll(nodeCount, { timeout: 20_000 }).toBe('3 nodes');
     await page().getByRole('button', { name: 'ONNX text editor' }).click();
     await expect.poll(() => page().locator('.text-editor .monaco-editor').count(), { timeout: 30_000 }).toBe(1);
@@ -179,34 +165,21 @@ describe('ONNX text editor in Chromium (onnx-workbench serve)', () => {
     await expect.poll(() => page().getByRole('region', { name: 'node panel' }).textContent(), { timeout: 10_000 }).toContain('kernel_shape');
     expect(await page().locator('[aria-label="selection count"]').textContent()).toBe('1 selected');
     expect(await cspViolations(page())).toEqual([]);
-    expect(browser.problems).toEqual([]);
+    expect(app.browser.problems).toEqual([]);
   });
 });
 
 describe("a local function's body edited as text in Chromium", () => {
-  let served: Served;
-  let browser: Browser;
-  let dir: string;
-
-  beforeAll(async () => {
-    checkPrerequisites();
-    dir = await mkdtemp(join(tmpdir(), 'e2e-text-fn-'));
+  const app = useServedBrowser('e2e-text-fn-', async (dir) => {
     await writeFile(join(dir, 'calls.onnx'), functionModelBytes());
-    served = await serve([join(dir, 'calls.onnx')], join(dir, 'config'));
-    browser = await launchBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    return [join(dir, 'calls.onnx')];
   });
 
   it('the body opened from its call applies as one step and the body redraws; undo restores it', async () => {
-    const page = browser.page;
+    const page = app.page;
     const editor = page.getByRole('dialog', { name: 'text editor' });
     const lines = async () => (await page.locator('.text-editor .view-line').allTextContents()).map((l) => l.replace(/\u00a0/g, ' ')).join('\n');
-    await page.goto(served.url);
+    await page.goto(app.served.url);
     await expect.poll(() => page.locator('output[aria-label="node count"]').textContent(), { timeout: 20_000 }).toBe('2 nodes');
     await page.getByRole('button', { name: 'graph node act' }).click();
     await page.keyboard.press('Enter');
@@ -225,6 +198,6 @@ describe("a local function's body edited as text in Chromium", () => {
     await page.getByRole('region', { name: 'history' }).getByRole('button', { name: 'Undo' }).click();
     await expect.poll(() => page.getByRole('button', { name: 'graph node erf' }).textContent(), { timeout: 20_000 }).toContain('Erf');
     await expect.poll(lines, { timeout: 20_000 }).toContain('[erf] e = Erf (a)');
-    expect(browser.problems).toEqual([]);
+    expect(app.browser.problems).toEqual([]);
   });
 });
