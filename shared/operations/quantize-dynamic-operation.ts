@@ -1,6 +1,7 @@
 import '../protocol/zod-config.js';
 import { z } from 'zod';
 import { WorkbenchError } from '../errors.js';
+import { keepingInitializerInputs } from '../quantize/initializer-inputs.js';
 import { applyDynamic, DEFAULT_DYNAMIC_OPS, DYNAMIC_OPS, planDynamic } from '../quantize/dynamic-quantize.js';
 import { decodeTensor } from '../rewrite/value-facts.js';
 import type { Operation } from './operation.js';
@@ -37,7 +38,7 @@ export const quantizeDynamicOperation: Operation<DynamicOperationOptions> = {
       return v as ArrayLike<number>;
     };
     ctx.progress(0, 1, 'quantizing weights');
-    const n = applyDynamic(ctx.model, plan, ctx.options, floats);
+    const n = keepingInitializerInputs(ctx.model, () => applyDynamic(ctx.model, plan, ctx.options, floats));
     ctx.progress(1, 1, 'quantized');
     const by = new Map<string, number>();
     for (const p of plan) by.set(p.node.opType, (by.get(p.node.opType) ?? 0) + 1);

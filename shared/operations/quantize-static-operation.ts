@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { WorkbenchError } from '../errors.js';
 import type { NodeId } from '../ir/journal.js';
 import type { IrModel } from '../ir/model.js';
+import { keepingInitializerInputs } from '../quantize/initializer-inputs.js';
 import { applyStatic } from '../quantize/insert-qdq.js';
 import { STATIC_OPS, type StaticQuantOptions } from '../quantize/static-options.js';
 import { planStatic, rangesNeeded, type StaticPlan } from '../quantize/static-plan.js';
@@ -81,7 +82,8 @@ export const quantizeStaticOperation: Operation<StaticOperationOptions> = {
     const needed = rangesNeeded(plan);
     if (!ctx.options.ranges) throw new WorkbenchError('NEEDS_CALIBRATION', `quantize-static: needs calibrated ranges of ${needed.length} tensors (onnx-workbench quantize --mode static calibrates them)`);
     ctx.progress(0, 1, 'inserting QuantizeLinear/DequantizeLinear');
-    const r = applyStatic(ctx.model, plan, new Map(Object.entries(ctx.options.ranges)), quantOptions(ctx.options), reader(ctx.model, ctx.runtime).floats);
+    const ranges = new Map(Object.entries(ctx.options.ranges));
+    const r = keepingInitializerInputs(ctx.model, () => applyStatic(ctx.model, plan, ranges, quantOptions(ctx.options), reader(ctx.model, ctx.runtime).floats));
     ctx.progress(1, 1, 'quantized');
     return { matches: r.quantizedNodes, summary: `${r.quantizedNodes} nodes quantized (${r.weights} weights/biases int8/int32, ${r.qdqPairs} Q/DQ pairs, ${r.foldedActivations} Relu/Clip folded)${coarse}` };
   },

@@ -14,6 +14,7 @@ import { orderNodes } from '../ir/topo-order.js';
 import { ElemType } from '../onnx/element-types.js';
 import type { Target } from '../rewrite/pass.js';
 import { quantizeTensor } from './quantize-tensor.js';
+import { isConstantInitializer } from './initializer-inputs.js';
 import { raiseOpset } from './raise-opset.js';
 
 export const DYNAMIC_OPS = ['MatMul', 'Gemm', 'Conv'] as const;
@@ -34,9 +35,9 @@ interface Candidate {
   bias?: string;
 }
 
-function floatInit(g: Graph, v: string | undefined, rank?: number): boolean {
-  const t = v ? g.initializers.get(v) : undefined;
-  return !!t && t.dataType === ElemType.FLOAT && !g.isGraphInput(v!) && (rank === undefined || (t.dims ?? []).length === rank);
+function floatInit(model: IrModel, v: string | undefined, rank?: number): boolean {
+  const t = v && isConstantInitializer(model, model.graph, v) ? model.graph.initializers.get(v) : undefined;
+  return !!t && t.dataType === ElemType.FLOAT && (rank === undefined || (t.dims ?? []).length === rank);
 }
 
 const attrNum = (n: IrNode, name: string, fallback: number) => {
@@ -53,11 +54,11 @@ export function planDynamic(model: IrModel, o: DynamicQuantOptions, scope: Reado
     if (!o.ops.includes(n.opType) || !n.inDefaultDomain || (scope && !scope.has(n.id)) || excluded.has(n.name) || excluded.has(String(n.id))) continue;
     const [a, w, c] = n.inputs;
     if (!a || g.initializers.has(a)) continue;
-    if (n.opType === 'MatMul' && floatInit(g, w, 2)) out.push({ node: n, weight: w!, transposeWeight: false });
-    if (n.opType === 'Gemm' && floatInit(g, w, 2) && attrNum(n, 'transA', 0) === 0 && attrNum(n, 'alpha', 1) === 1 && (!c || (attrNum(n, 'beta', 1) === 1 && floatInit(g, c, 1)))) {
+    if (n.opType === 'MatMul' && floatInit(model, w, 2)) out.push({ node: n, weight: w!, transposeWeight: false });
+    if (n.opType === 'Gemm' && floatInit(model, w, 2) && attrNum(n, 'transA', 0) === 0 && attrNum(n, 'alpha', 1) === 1 && (!c || (attrNum(n, 'beta', 1) === 1 && floatInit(model, c, 1)))) {
       out.push({ node: n, weight: w!, transposeWeight: attrNum(n, 'transB', 0) === 1, ...(c ? { bias: c } : {}) });
     }
-    if (n.opType === 'Conv' && floatInit(g, w) && (g.initializers.get(w!)!.dims ?? []).length >= 3 && (!c || floatInit(g, c, 1))) {
+    if (n.opType === 'Conv' && floatInit(model, w) && (g.initializers.get(w!)!.dims ?? []).length >= 3 && (!c || floatInit(model, c, 1))) {
       out.push({ node: n, weight: w!, transposeWeight: false, ...(c ? { bias: c } : {}) });
     }
   }
@@ -144,6 +145,6 @@ export function applyDynamic(model: IrModel, plan: readonly Candidate[], o: Dyna
     dropped.add(p.weight);
     if (p.bias && conv) dropped.add(p.bias);
   }
-  for (const name of dropped) if (g.consumers(name).size === 0 && !g.isGraphOutput(name) && !g.isGraphInput(name)) g.removeInitializer(name);
+  for (const name of dropped) if (g.consumers(name).size === 0 && !g.isGraphOutput(name) && isConstantInitializer(model, g, name)) g.removeInitializer(name);
   return plan.length;
 }

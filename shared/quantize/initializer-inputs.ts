@@ -1,4 +1,5 @@
 import { valueInfo } from '../builder/value-info.js';
+import type { Graph } from '../ir/graph.js';
 import type { IrModel } from '../ir/model.js';
 import type { TensorProto } from '../onnx/proto-types.js';
 
@@ -24,4 +25,24 @@ export function syncInitializerInputs(model: IrModel, tensors: readonly TensorPr
   const kept = g.inputs.filter((i) => !gone.has(i.name ?? '')).map((i) => typed.get(i.name ?? '') ?? i);
   const listed = new Set(kept.map((i) => i.name ?? ''));
   g.setGraphInputs([...kept, ...[...typed.values()].filter((v) => !listed.has(v.name ?? ''))]);
+}
+
+/**
+ * Whether `value` is an initializer of `g` that stays constant: not one a caller may override as
+ * a graph input, which IR version 4 allowed (before, every initializer is listed as an input and
+ * runtimes take it as a constant: onnxruntime's CanOverrideInitializer is ir_version >= 4).
+ */
+export function isConstantInitializer(model: IrModel, g: Graph, value: string): boolean {
+  return g.initializers.has(value) && (!g.isGraphInput(value) || (g === model.graph && initializersAreInputs(model)));
+}
+
+/** Runs `change`; where the IR version asks for it, the initializers it added or retyped are then listed as inputs and those it dropped unlisted. */
+export function keepingInitializerInputs<T>(model: IrModel, change: () => T): T {
+  if (!initializersAreInputs(model)) return change();
+  const g = model.graph;
+  const before = new Map([...g.initializers.values()].map((t) => [t.name ?? '', t.dataType]));
+  const out = change();
+  const changed = [...g.initializers.values()].filter((t) => before.get(t.name ?? '') !== t.dataType);
+  syncInitializerInputs(model, changed, [...before.keys()].filter((n) => !g.initializers.has(n)));
+  return out;
 }

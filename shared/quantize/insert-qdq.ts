@@ -13,6 +13,7 @@ import { ElemType } from '../onnx/element-types.js';
 import { paramsForRange, type QuantParams } from './quant-params.js';
 import { quantizeBias, quantizeTensor } from './quantize-tensor.js';
 import { CORE_OPS, type StaticQuantOptions, type TensorRange } from './static-options.js';
+import { isConstantInitializer } from './initializer-inputs.js';
 import { raiseOpset } from './raise-opset.js';
 import type { StaticPlan } from './static-plan.js';
 
@@ -153,7 +154,7 @@ export function applyStatic(model: IrModel, plan: StaticPlan, ranges: ReadonlyMa
     }
     g.setInput(node, input, dq);
   }
-  for (const name of constantDq.keys()) if (g.consumers(name).size === 0 && !g.isGraphOutput(name) && !g.isGraphInput(name)) g.removeInitializer(name);
+  for (const name of constantDq.keys()) if (g.consumers(name).size === 0 && !g.isGraphOutput(name) && isConstantInitializer(model, g, name)) g.removeInitializer(name);
 
   // Weights first: a bias's scale is its input's scale times its weight's.
   const weightScales = new Map<IrNode, number[]>();
@@ -195,7 +196,7 @@ export function applyStatic(model: IrModel, plan: StaticPlan, ranges: ReadonlyMa
     g.setInput(u.node, u.input, dq);
     dropped.add(name);
   }
-  for (const name of dropped) if (g.consumers(name).size === 0 && !g.isGraphOutput(name) && !g.isGraphInput(name)) g.removeInitializer(name);
+  for (const name of dropped) if (g.consumers(name).size === 0 && !g.isGraphOutput(name) && isConstantInitializer(model, g, name)) g.removeInitializer(name);
 
   return { quantizedNodes: plan.nodes.length, foldedActivations: plan.folds.length, qdqPairs: params.size, weights: plan.weights.length };
 }

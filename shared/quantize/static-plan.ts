@@ -3,13 +3,13 @@
 // applies the plan.
 
 import { ElemType } from '../onnx/element-types.js';
-import type { Graph } from '../ir/graph.js';
 import type { NodeId } from '../ir/journal.js';
 import type { IrModel } from '../ir/model.js';
 import type { IrNode } from '../ir/node.js';
 import { orderNodes } from '../ir/topo-order.js';
 import { inferShapes, type ShapeInference } from '../shape/infer.js';
 import { CORE_OPS, FOLDED_ACTIVATIONS, OWN_PARAMS_OPS, SAME_PARAMS_OPS, STATIC_OPS, type StaticQuantOptions } from './static-options.js';
+import { isConstantInitializer } from './initializer-inputs.js';
 import { MIN_WEIGHT_SQNR_DB, quantizedSqnrDb } from './weight-fidelity.js';
 
 /** A quantized weight (or bias) input of a core node. */
@@ -68,19 +68,17 @@ export function rangesNeeded(plan: StaticPlan): string[] {
   return [...plan.tensors].filter(([, q]) => q.own).map(([name]) => name);
 }
 
-function floatInitializer(g: Graph, value: string | undefined): boolean {
-  if (!value) return false;
-  const t = g.initializers.get(value);
-  return !!t && t.dataType === ElemType.FLOAT && !g.isGraphInput(value);
+function floatInitializer(model: IrModel, value: string | undefined): boolean {
+  return !!value && isConstantInitializer(model, model.graph, value) && model.graph.initializers.get(value)!.dataType === ElemType.FLOAT;
 }
 
-function isConstant(g: Graph, value: string): boolean {
-  return g.initializers.has(value) && !g.isGraphInput(value);
+function isConstant(model: IrModel, value: string): boolean {
+  return isConstantInitializer(model, model.graph, value);
 }
 
 // A Clip folds when its bounds are absent or constants with min ≤ 0 ≤ max: the quantized range,
 // widened to include 0, then clips as it did. Values are read by the caller's `scalar`.
-function foldable(g: Graph, act: IrNode, scalar: (v: string) => number | undefined): boolean {
+function foldable(model: IrModel, act: IrNode, scalar: (v: string) => number | undefined): boolean {
   if (act.opType === 'Relu') return true;
   // Clip before opset 11 has its bounds as attributes (defaults: unbounded).
   const [mina, maxa] = [act.attribute('min'), act.attribute('max')];
@@ -88,7 +86,7 @@ function foldable(g: Graph, act: IrNode, scalar: (v: string) => number | undefin
   const [, lo, hi] = act.inputs;
   const min = lo ? scalar(lo) : -Infinity;
   const max = hi ? scalar(hi) : Infinity;
-  return min !== undefined && max !== undefined && min <= 0 && max >= 0 && (!lo || isConstant(g, lo)) && (!hi || isConstant(g, hi));
+  return min !== undefined && max !== undefined && min <= 0 && max >= 0 && (!lo || isConstant(model, lo)) && (!hi || isConstant(model, hi));
 }
 
 /**
@@ -128,7 +126,7 @@ export function planStatic(
     const readers = [...g.consumers(out)];
     const act = readers.length === 1 && g.subgraphReaders(out).length === 0 ? readers[0]! : undefined;
     // Folded, the activation's clipping is done by the quantized output: a graph output has none.
-    if (act && FOLDED.has(act.opType) && may(act) && !o.symmetric && foldable(g, act, scalar) && act.inputs[0] === out && !g.isGraphOutput(act.outputs[0]!)) {
+    if (act && FOLDED.has(act.opType) && may(act) && !o.symmetric && foldable(model, act, scalar) && act.inputs[0] === out && !g.isGraphOutput(act.outputs[0]!)) {
       plan.folds.push({ producer: n, activation: act });
       folded.add(act);
       return act.outputs[0]!;
@@ -141,8 +139,8 @@ export function planStatic(
     if (folded.has(n) || !may(n) || n.outputs.length !== 1 && !(n.opType === 'MaxPool' && !n.outputs[1])) continue;
     const [x, w, b] = n.inputs;
     if (CORE.has(n.opType)) {
-      if (!x || isConstant(g, x)) continue;
-      const weight = floatInitializer(g, w);
+      if (!x || isConstant(model, x)) continue;
+      const weight = floatInitializer(model, w);
       const rank = weight ? (g.initializers.get(w!)!.dims ?? []).length : 0;
       if (n.opType === 'Conv' && !(weight && rank >= 3)) continue;
       // ConvTranspose weights are [C, M/group, k…]: per-channel (axis 1) holds output channels only without groups.
@@ -150,7 +148,7 @@ export function planStatic(
       if (n.opType === 'Gemm' && !(weight && rank === 2)) continue;
       // MatMul: a constant [K, N] weight, or a second activation already quantized (attention scores).
       if (n.opType === 'MatMul' && !(weight ? rank === 2 : w && quantized(w))) continue;
-      if (b && !floatInitializer(g, b)) {
+      if (b && !floatInitializer(model, b)) {
         if (n.opType !== 'Gemm') continue;
       }
       const axis = n.opType === 'Conv' ? 0 : n.opType === 'ConvTranspose' ? 1 : n.opType === 'Gemm' && Number(n.attribute('transB')?.i ?? 0) === 1 ? 0 : 1;
@@ -168,7 +166,7 @@ export function planStatic(
       if (weight) {
         plan.weights.push({ node: n, input: 1, axis, role: 'weight' });
         const biasDims = b ? (g.initializers.get(b)?.dims ?? []) : [];
-        if (b && floatInitializer(g, b) && biasDims.length === 1) {
+        if (b && floatInitializer(model, b) && biasDims.length === 1) {
           plan.weights.push({ node: n, input: 2, axis: 0, role: 'bias' });
           plan.biasInput.set(n, x);
         }
@@ -193,11 +191,11 @@ export function planStatic(
     }
     if (OWN.has(n.opType)) {
       const inputs = n.inputs.filter((v) => v);
-      const constant = (v: string) => CONSTANT_INPUT_OPS.has(n.opType) && floatInitializer(g, v);
-      if (inputs.some((v) => isConstant(g, v) && !constant(v)) || inputs.length !== n.inputs.length) continue;
+      const constant = (v: string) => CONSTANT_INPUT_OPS.has(n.opType) && floatInitializer(model, v);
+      if (inputs.some((v) => isConstant(model, v) && !constant(v)) || inputs.length !== n.inputs.length) continue;
       if (!inputs.some(quantized)) {
         // Float inputs only (not shape arithmetic on integers), and one computed input at least.
-        const computed = inputs.filter((v) => !isConstant(g, v));
+        const computed = inputs.filter((v) => !isConstant(model, v));
         if (!ANY_INPUT_OPS.has(n.opType) || !computed.length || g.isGraphOutput(n.outputs[0]!) || ![...computed, n.outputs[0]!].every(isFloat)) continue;
       }
       plan.nodes.push(n);

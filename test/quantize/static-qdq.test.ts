@@ -153,6 +153,28 @@ describe('static int8 quantization (QDQ)', () => {
     expect(cosineSimilarity(await run(m.toProto(), feeds, 'all'), await run(proto, feeds))).toBeGreaterThan(0.99);
   });
 
+  it('an IR version 3 model (every initializer also a graph input) quantizes: its inputs list the new initializers and drop the float weights; onnxruntime runs it', async () => {
+    const proto = convReluMatMul();
+    proto.irVersion = 3;
+    proto.opsetImport = [{ domain: '', version: 13 }];
+    const g = proto.graph!;
+    g.input = [...g.input!, ...g.initializer!.map((t) => valueInfo(t.name!, t.dataType!, (t.dims ?? []).map(Number)))];
+    const m = new IrModel(proto);
+    const options = { activationType: 'uint8', symmetric: false, perChannel: false, reduceRange: false, exclude: [] };
+    const needed = staticRangesNeeded(m, options, undefined);
+    expect(needed.sort()).toEqual(['r', 'x']);
+    const cal = await calibrate(m.toProto(), needed, { method: 'minmax', samples: 4, dims: {} });
+    const e = await quantize(m, options, cal.ranges);
+    expect(e.outcome.matches).toBeGreaterThan(0);
+    const out = m.toProto();
+    const inits = new Set(out.graph!.initializer!.map((t) => t.name));
+    const listed = out.graph!.input!.map((i) => i.name!);
+    expect(listed.filter((n) => n !== 'x').sort()).toEqual([...inits].sort());
+    expect(inits.has('w')).toBe(false);
+    const feeds = { x: new ort.Tensor('float32', random(32, 3), [1, 2, 4, 4]) };
+    expect(cosineSimilarity(await run(out, feeds), await run(proto, feeds))).toBeGreaterThan(0.99);
+  });
+
   it('ConvTranspose: per-channel weights along axis 1 (its output channels), bias int32; onnxruntime runs it', async () => {
     const proto = model(
       graph({
