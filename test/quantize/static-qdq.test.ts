@@ -160,7 +160,7 @@ describe('static int8 quantization (QDQ)', () => {
     const g = proto.graph!;
     g.input = [...g.input!, ...g.initializer!.map((t) => valueInfo(t.name!, t.dataType!, (t.dims ?? []).map(Number)))];
     const m = new IrModel(proto);
-    const options = { activationType: 'uint8', symmetric: false, perChannel: false, reduceRange: false, exclude: [] };
+    const options = { activationType: 'uint8' as const, symmetric: false, perChannel: false, reduceRange: false, exclude: [] as string[] };
     const needed = staticRangesNeeded(m, options, undefined);
     expect(needed.sort()).toEqual(['r', 'x']);
     const cal = await calibrate(m.toProto(), needed, { method: 'minmax', samples: 4, dims: {} });
