@@ -5,6 +5,7 @@ import type { EditActions } from '../edit/edit-actions.js';
 import { JobProgress } from '../profile/JobProgress.js';
 import { useJob } from '../profile/use-job.js';
 import { NormBars } from './NormBars.js';
+import { CountInput, GeneratedSamples } from '../panels/CountInput.js';
 
 // Prune, for the selection or the whole model, with the CLI's options: a job in the service
 // (the registry's prune operation, recovery on calibration data, then parameters, size and
@@ -213,7 +214,7 @@ export function PrunePanel({ backend, model, selection, version, edit, onGroupNo
             </div>
           ) : null}
           <label>
-            <input type="checkbox" aria-label="recover" checked={s.recover} onChange={(e) => set({ recover: e.target.checked })} /> recover without training ({structured ? 'least-squares refit of the next layers' : 'bias correction'})
+            <input type="checkbox" aria-label="recover" checked={s.recover} onChange={(e) => set({ recover: e.target.checked })} /> recover without training ({structured ? 'least-squares refit of every layer downstream' : 'bias correction'})
           </label>
           {s.recover ? (
             <fieldset>
@@ -225,19 +226,12 @@ export function PrunePanel({ backend, model, selection, version, edit, onGroupNo
                 <input type="radio" name="prune-calibration" aria-label="generated calibration" checked={s.calibration === 'generated'} onChange={() => set({ calibration: 'generated' })} /> generated
               </label>
               {s.calibration === 'generated' ? (
-                <>
-                  <label>
-                    samples <input type="number" aria-label="prune calibration samples" min={1} value={s.samples} onChange={(e) => set({ samples: Math.max(1, Number(e.target.value) || 1) })} />
-                  </label>
-                  <p className="quantize-warning" role="note">
-                    Random inputs fit the refit to noise: recover on real samples for a model you keep.
-                  </p>
-                </>
+                <GeneratedSamples label="prune calibration samples" value={s.samples} onChange={(samples) => set({ samples })} warning="Random inputs fit the refit to noise: recover on real samples for a model you keep." />
               ) : null}
             </fieldset>
           ) : null}
           <label>
-            timed runs <input type="number" aria-label="prune latency runs" min={1} value={s.runs} onChange={(e) => set({ runs: Math.max(1, Number(e.target.value) || 1) })} />
+            timed runs <CountInput label="prune latency runs" value={s.runs} onChange={(runs) => set({ runs })} />
           </label>
           <div className="op-buttons">
             <button type="submit" disabled={job.running}>

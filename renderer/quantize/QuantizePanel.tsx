@@ -7,6 +7,7 @@ import { ImageStepsFields } from './ImageStepsFields.js';
 import type { EditActions } from '../edit/edit-actions.js';
 import { JobProgress } from '../profile/JobProgress.js';
 import { useJob } from '../profile/use-job.js';
+import { CountInput, GeneratedSamples } from '../panels/CountInput.js';
 
 // Quantize, for the selection or the whole model, with the CLI's options: a job in the service
 // (preprocessing, calibration in the runtime host, one history step, then the latency and the
@@ -168,19 +169,12 @@ export function QuantizePanel({ backend, model, selection, version, edit }: Prop
                 <input type="radio" name="calibration" aria-label="generated calibration" checked={s.calibration === 'generated'} onChange={() => set({ calibration: 'generated' })} /> generated
               </label>
               {s.calibration === 'generated' ? (
-                <>
-                  <label>
-                    samples <input type="number" aria-label="calibration samples" min={1} value={s.samples} onChange={(e) => set({ samples: Math.max(1, Number(e.target.value) || 1) })} />
-                  </label>
-                  <p className="quantize-warning" role="note">
-                    Random inputs give poor ranges: calibrate on real samples for a model you keep.
-                  </p>
-                </>
+                <GeneratedSamples label="calibration samples" value={s.samples} onChange={(samples) => set({ samples })} warning="Random inputs give poor ranges: calibrate on real samples for a model you keep." />
               ) : null}
             </fieldset>
           ) : null}
           <label>
-            timed runs <input type="number" aria-label="latency runs" min={1} value={s.runs} onChange={(e) => set({ runs: Math.max(1, Number(e.target.value) || 1) })} />
+            timed runs <CountInput label="latency runs" value={s.runs} onChange={(runs) => set({ runs })} />
           </label>
           <div className="op-buttons">
             <button type="submit" disabled={job.running}>

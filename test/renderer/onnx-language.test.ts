@@ -1,34 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { attrGraph, ElemType, graph, model, node, tensor, valueInfo } from '../../shared/builder/index.js';
-import { IrModel } from '../../shared/ir/model.js';
 import { printModel } from '../../shared/text/printer.js';
 import { foldingRanges, nodeOnLine } from '../../renderer/text/onnx-language.js';
 import { attributeSuggestions, opHover, opSuggestions, opsetsOfText } from '../../renderer/text/op-help.js';
 import { convBnReluModel } from '../service/conv-bn-model.js';
+import { ifModel } from '../text/if-model.js';
 
 // The text editor's language helpers on printed models: the node a line writes (for hover) and
 // the folding ranges (a graph body, an If node and each branch); operator help (hover, completion)
 // from the ONNX schemas at the text's opset.
-
-const F = ElemType.FLOAT;
-
-function ifModel(): IrModel {
-  const branch = (name: string, v: number) =>
-    graph({
-      name,
-      nodes: [node('Constant', [], [`${name}_c`], { value: tensor('', F, [1], [v]) }), node('Add', ['x', `${name}_c`], [`${name}_out`], undefined, { name: `${name}_add` })],
-      outputs: [valueInfo(`${name}_out`, F, [1])],
-    });
-  return new IrModel(
-    model(
-      graph({
-        nodes: [node('Relu', ['x0'], ['x'], undefined, { name: 'relu' }), node('If', ['c'], ['y'], { then_branch: attrGraph(branch('then', 1)), else_branch: attrGraph(branch('else', 2)) }, { name: 'if' })],
-        inputs: [valueInfo('x0', F, [1]), valueInfo('c', ElemType.BOOL, [])],
-        outputs: [valueInfo('y', F, [1])],
-      }),
-    ),
-  );
-}
 
 describe('ONNX text language helpers', () => {
   it('reads the node a printed line writes', () => {

@@ -1,46 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { attrGraph, ElemType, graph, model, node, tensor, valueInfo } from '../../shared/builder/index.js';
+import { node } from '../../shared/builder/index.js';
 import type { Graph } from '../../shared/ir/graph.js';
 import { IrModel } from '../../shared/ir/model.js';
 import { applySelectionText, applySubgraphText } from '../../shared/text/apply-part-text.js';
 import { printGraph, printModel, printNodes } from '../../shared/text/printer.js';
+import { ifModel } from './if-model.js';
 
 // The text of an If branch or of selected nodes, edited and applied in place: one journal step
 // each (undo gives the model's text back), the rest of the model unchanged; errors at their
 // place in the part's text; a selection must keep producing the values that leave it.
-
-const F = ElemType.FLOAT;
-
-function ifModel(): IrModel {
-  const branch = (name: string, v: number) =>
-    graph({
-      name,
-      nodes: [node('Constant', [], [`${name}_c`], { value: tensor('', F, [1], [v]) }), node('Add', ['x', `${name}_c`], [`${name}_out`], undefined, { name: `${name}_add` })],
-      outputs: [valueInfo(`${name}_out`, F, [1])],
-    });
-  return new IrModel(
-    model(
-      graph({
-        nodes: [
-          node('Relu', ['x0'], ['x'], undefined, { name: 'relu' }),
-          node('If', ['c'], ['y0'], { then_branch: attrGraph(branch('then', 1)), else_branch: attrGraph(branch('else', 2)) }, { name: 'if' }),
-          node('Add', ['y0', 'x'], ['s'], undefined, { name: 'sum' }),
-          node('Sigmoid', ['s'], ['y'], undefined, { name: 'sig' }),
-        ],
-        inputs: [valueInfo('x0', F, [1]), valueInfo('c', ElemType.BOOL, [])],
-        outputs: [valueInfo('y', F, [1])],
-      }),
-      { opset: 17 },
-    ),
-  );
-}
 
 const branchOf = (ir: IrModel, attr: string): Graph => [...ir.graph.nodes].find((n) => n.opType === 'If')!.subgraphs.find((s) => s.attribute === attr)!.graph;
 const idsOf = (ir: IrModel, ...names: string[]) => [...ir.graph.nodes].filter((n) => names.includes(n.name)).map((n) => n.id);
 
 describe('applying the text of an If branch', () => {
   it('replaces that body only, as one step; undo restores the model', () => {
-    const ir = ifModel();
+    const ir = ifModel({ ifOut: 'y0', after: [node('Add', ['y0', 'x'], ['s'], undefined, { name: 'sum' }), node('Sigmoid', ['s'], ['y'], undefined, { name: 'sig' })], output: 'y', opset: 17 });
     const whole = printModel(ir).text;
     const body = printGraph(branchOf(ir, 'then_branch')).text;
     expect(body).toContain('[then_add] then_out = Add (x, then_c)');
@@ -53,7 +28,7 @@ describe('applying the text of an If branch', () => {
   });
 
   it('takes a body text that ends in a comment', () => {
-    const ir = ifModel();
+    const ir = ifModel({ ifOut: 'y0', after: [node('Add', ['y0', 'x'], ['s'], undefined, { name: 'sum' }), node('Sigmoid', ['s'], ['y'], undefined, { name: 'sig' })], output: 'y', opset: 17 });
     const body = printGraph(branchOf(ir, 'then_branch')).text;
     const r = applySubgraphText(ir, branchOf(ir, 'then_branch'), `${body.replace('= Add (x, then_c)', '= Sub (x, then_c)').trimEnd()} # subtracts now\n`);
     expect(r).toMatchObject({ ok: true, edit: { changed: 1 } });
@@ -62,7 +37,7 @@ describe('applying the text of an If branch', () => {
   });
 
   it('places an error at its line and column in the body’s text, the model unchanged', () => {
-    const ir = ifModel();
+    const ir = ifModel({ ifOut: 'y0', after: [node('Add', ['y0', 'x'], ['s'], undefined, { name: 'sum' }), node('Sigmoid', ['s'], ['y'], undefined, { name: 'sig' })], output: 'y', opset: 17 });
     const whole = printModel(ir).text;
     const body = printGraph(branchOf(ir, 'else_branch')).text;
     const edited = body.replace('(x, else_c)', '(x, nowhere)');
@@ -87,7 +62,7 @@ describe('applying the text of an If branch', () => {
 
 describe('applying the text of a selection', () => {
   it('replaces the selected nodes in place as one step; undo restores them', () => {
-    const ir = ifModel();
+    const ir = ifModel({ ifOut: 'y0', after: [node('Add', ['y0', 'x'], ['s'], undefined, { name: 'sum' }), node('Sigmoid', ['s'], ['y'], undefined, { name: 'sig' })], output: 'y', opset: 17 });
     const whole = printModel(ir).text;
     const ids = idsOf(ir, 'sum', 'sig');
     const text = printNodes(ir.graph, ids).text;
@@ -100,7 +75,7 @@ describe('applying the text of a selection', () => {
   });
 
   it('may fold nodes into fewer while the values that leave keep their names', () => {
-    const ir = ifModel();
+    const ir = ifModel({ ifOut: 'y0', after: [node('Add', ['y0', 'x'], ['s'], undefined, { name: 'sum' }), node('Sigmoid', ['s'], ['y'], undefined, { name: 'sig' })], output: 'y', opset: 17 });
     const ids = idsOf(ir, 'sum', 'sig');
     const r = applySelectionText(ir, ir.graph, ids, '[sig] y = Sum (y0, x)\n');
     expect(r).toMatchObject({ ok: true, edit: { removed: 1 } });
@@ -108,7 +83,7 @@ describe('applying the text of a selection', () => {
   });
 
   it('replaces selected nodes inside an If branch', () => {
-    const ir = ifModel();
+    const ir = ifModel({ ifOut: 'y0', after: [node('Add', ['y0', 'x'], ['s'], undefined, { name: 'sum' }), node('Sigmoid', ['s'], ['y'], undefined, { name: 'sig' })], output: 'y', opset: 17 });
     const whole = printModel(ir).text;
     const then = branchOf(ir, 'then_branch');
     const ids = [...then.nodes].filter((n) => n.name === 'then_add').map((n) => n.id);
@@ -119,7 +94,7 @@ describe('applying the text of a selection', () => {
   });
 
   it('refuses a renamed value that leaves the selection, and an input name that does not resolve', () => {
-    const ir = ifModel();
+    const ir = ifModel({ ifOut: 'y0', after: [node('Add', ['y0', 'x'], ['s'], undefined, { name: 'sum' }), node('Sigmoid', ['s'], ['y'], undefined, { name: 'sig' })], output: 'y', opset: 17 });
     const whole = printModel(ir).text;
     const ids = idsOf(ir, 'relu');
     const renamed = applySelectionText(ir, ir.graph, ids, '[relu] r = Relu (x0)\n');

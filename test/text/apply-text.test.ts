@@ -1,36 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { attrGraph, ElemType, graph, model, node, tensor, valueInfo } from '../../shared/builder/index.js';
-import { IrModel } from '../../shared/ir/model.js';
 import { applyModelText } from '../../shared/text/apply-text.js';
 import { printModel } from '../../shared/text/printer.js';
+import { ifModel } from './if-model.js';
 
 // The edited text of a model applied as the difference, in one transaction: an edit inside an If
 // branch replaces the If node; a renamed value rewires its readers; undo gives the same text back.
 
-const F = ElemType.FLOAT;
-
-function ifModel(): IrModel {
-  const branch = (name: string, v: number) =>
-    graph({
-      name,
-      nodes: [node('Constant', [], [`${name}_c`], { value: tensor('', F, [1], [v]) }), node('Add', ['x', `${name}_c`], [`${name}_out`], undefined, { name: `${name}_add` })],
-      outputs: [valueInfo(`${name}_out`, F, [1])],
-    });
-  return new IrModel(
-    model(
-      graph({
-        nodes: [node('Relu', ['x0'], ['x'], undefined, { name: 'relu' }), node('If', ['c'], ['y'], { then_branch: attrGraph(branch('then', 1)), else_branch: attrGraph(branch('else', 2)) }, { name: 'if' })],
-        inputs: [valueInfo('x0', F, [1]), valueInfo('c', ElemType.BOOL, [])],
-        outputs: [valueInfo('y', F, [1])],
-      }),
-      { opset: 17 },
-    ),
-  );
-}
-
 describe('applyModelText', () => {
   it('applies an edit inside an If branch as one step; undo restores the text', () => {
-    const ir = ifModel();
+    const ir = ifModel({ opset: 17 });
     const before = printModel(ir).text;
     const edited = before.replace('[then_add] then_out = Add (x, then_c)', '[then_add] then_out = Mul (x, then_c)');
     expect(edited).not.toBe(before);
@@ -43,7 +21,7 @@ describe('applyModelText', () => {
   });
 
   it('renames a value in the producer and its reader; the same text changes nothing', () => {
-    const ir = ifModel();
+    const ir = ifModel({ opset: 17 });
     const before = printModel(ir).text;
     const edited = before.replace('[relu] x = Relu (x0)', '[relu] r = Relu (x0)').replace(/\(x, then_c\)/, '(r, then_c)').replace(/\(x, else_c\)/, '(r, else_c)');
     const r = applyModelText(ir, edited);
@@ -56,7 +34,7 @@ describe('applyModelText', () => {
   });
 
   it('refuses a changed opset and a dangling name with their lines, the model unchanged', () => {
-    const ir = ifModel();
+    const ir = ifModel({ opset: 17 });
     const before = printModel(ir).text;
     expect(applyModelText(ir, before.replace('"" : 17', '"" : 18'))).toMatchObject({ ok: false, errors: [{ line: 1 }] });
     const dangling = before.replace('[relu] x = Relu (x0)', '[relu] x = Relu (nowhere)');

@@ -1,41 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { attrGraph, ElemType, graph, model, node, tensor, valueInfo } from '../../shared/builder/index.js';
+import { node } from '../../shared/builder/index.js';
 import { allGraphs, IrModel } from '../../shared/ir/model.js';
 import { AttrType } from '../../shared/onnx/proto-types.js';
 import { parseNodes } from '../../shared/text/parser.js';
 import { printGraph, printModel, printNodes } from '../../shared/text/printer.js';
 import { layersFor, transformerModel } from '../bench/bench-view-models.js';
+import { ifModel } from './if-model.js';
 
 // Printing from the IR: the line map (node id → lines, line → node), the text after an edit,
 // a selection and a subgraph printed on their own.
 
-const F = ElemType.FLOAT;
-
-function ifModel(): IrModel {
-  const branch = (name: string, v: number) =>
-    graph({
-      name,
-      nodes: [node('Constant', [], [`${name}_c`], { value: tensor('', F, [1], [v]) }), node('Add', ['x', `${name}_c`], [`${name}_out`], undefined, { name: `${name}_add` })],
-      outputs: [valueInfo(`${name}_out`, F, [1])],
-    });
-  return new IrModel(
-    model(
-      graph({
-        nodes: [
-          node('Relu', ['x0'], ['x'], undefined, { name: 'relu' }),
-          node('If', ['c'], ['y'], { then_branch: attrGraph(branch('then', 1)), else_branch: attrGraph(branch('else', 2)) }, { name: 'if' }),
-          node('Neg', ['y'], ['z'], undefined, { name: 'neg' }),
-        ],
-        inputs: [valueInfo('x0', F, [1]), valueInfo('c', ElemType.BOOL, [])],
-        outputs: [valueInfo('z', F, [1])],
-      }),
-    ),
-  );
-}
-
 describe('text of the IR', () => {
   it('maps every node, in every graph, to the lines that print it', () => {
-    const ir = ifModel();
+    const ir = ifModel({ after: [node('Neg', ['y'], ['z'], undefined, { name: 'neg' })], output: 'z' });
     const printed = printModel(ir);
     const lines = printed.text.split('\n');
     for (const g of allGraphs(ir.graph)) {
@@ -58,7 +35,7 @@ describe('text of the IR', () => {
   });
 
   it('prints the IR after an edit, and again after undo', () => {
-    const ir = ifModel();
+    const ir = ifModel({ after: [node('Neg', ['y'], ['z'], undefined, { name: 'neg' })], output: 'z' });
     const neg = [...ir.graph.nodes].find((n) => n.opType === 'Neg')!;
     ir.journal.transaction('edit', () => ir.graph.setAttribute(neg, { name: 'note', type: AttrType.INT, i: 7 }));
     expect(printModel(ir).text).toContain('[neg] z = Neg <note: int = 7> (y)');
@@ -67,7 +44,7 @@ describe('text of the IR', () => {
   });
 
   it('prints a subgraph as the IR holds it after an edit inside it, not as the file had it', () => {
-    const ir = ifModel();
+    const ir = ifModel({ after: [node('Neg', ['y'], ['z'], undefined, { name: 'neg' })], output: 'z' });
     const then = [...ir.graph.nodes].find((n) => n.opType === 'If')!.subgraphs[0]!.graph;
     const add = [...then.nodes].find((n) => n.opType === 'Add')!;
     ir.journal.transaction('rename', () => then.rename(add, 'renamed_add'));
@@ -77,7 +54,7 @@ describe('text of the IR', () => {
   });
 
   it('prints a selection, from any graph of the model, and reads it back', () => {
-    const ir = ifModel();
+    const ir = ifModel({ after: [node('Neg', ['y'], ['z'], undefined, { name: 'neg' })], output: 'z' });
     const relu = [...ir.graph.nodes].find((n) => n.opType === 'Relu')!;
     const inner = [...ir.graph.nodes].find((n) => n.opType === 'If')!.subgraphs[1]!.graph;
     const add = [...inner.nodes].find((n) => n.opType === 'Add')!;
@@ -92,7 +69,7 @@ describe('text of the IR', () => {
   });
 
   it('prints a subgraph alone', () => {
-    const ir = ifModel();
+    const ir = ifModel({ after: [node('Neg', ['y'], ['z'], undefined, { name: 'neg' })], output: 'z' });
     const then = [...ir.graph.nodes].find((n) => n.opType === 'If')!.subgraphs[0]!.graph;
     const printed = printGraph(then);
     expect(printed.text.split('\n')[0]).toBe('then () => (float[1] then_out) {');
