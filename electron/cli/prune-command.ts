@@ -11,6 +11,7 @@ import { saveModel } from '../io/save-model.js';
 import { optimizationSetup } from '../optimize/optimization-setup.js';
 import { parametersOf } from '../prune/parameters-of.js';
 import { checkPrunedModel, type PrunedCheck } from '../prune/check-pruned.js';
+import { hostCollector } from '../prune/activation-collector.js';
 import { recoverModel, type RecoveryReport } from '../prune/recover-model.js';
 import { defaultedDimsNote, measureQuantized } from '../quantize/measure-latency.js';
 import { onePositional, parseArgs } from './args.js';
@@ -24,7 +25,7 @@ const { channels: _imageChannels, ...imageFlags } = IMAGE_OPTION_SPEC;
 const PRUNE_IMAGE_SPEC = { ...imageFlags, 'image-channels': 'string' } as const;
 
 const USAGE =
-  `onnx-workbench prune MODEL -o OUT --sparsity S [--structured [--hidden] [--budget channels|parameters] [--criterion l1|l2] [--channels NODE=i,j,...]] [--pattern 2:4] [--global] [--nodes ID|NAME,...] [--exclude NAME,...] [--recover [--calibration PATH ${IMAGE_OPTIONS_USAGE.replace('--channels', '--image-channels')}] [--samples N] [--ridge R]] [--runs N] [--threads N] ${VERIFY_OPTIONS_USAGE} [--json]`;
+  `onnx-workbench prune MODEL -o OUT --sparsity S [--structured [--hidden] [--budget channels|parameters] [--criterion l1|l2|reconstruction] [--channels NODE=i,j,...]] [--pattern 2:4] [--global] [--nodes ID|NAME,...] [--exclude NAME,...] [--recover [--ridge R]] [--calibration PATH ${IMAGE_OPTIONS_USAGE.replace('--channels', '--image-channels')}] [--samples N] [--runs N] [--threads N] ${VERIFY_OPTIONS_USAGE} [--json]`;
 
 const list = (v: unknown): string[] | undefined => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
 
@@ -57,7 +58,8 @@ function operationOf(o: Record<string, unknown>): { name: string; options: Recor
     const channels = o.channels ? channelsOption(o.channels as string[]) : undefined;
     if (sparsity === undefined && !channels) throw new WorkbenchError('USAGE', `--structured needs --sparsity S or --channels NODE=i,j; usage: ${USAGE}`);
     const criterion = (o.criterion as string | undefined) ?? 'l1';
-    if (criterion !== 'l1' && criterion !== 'l2') throw new WorkbenchError('BAD_OPTION', `--criterion must be l1 or l2, not "${criterion}"`);
+    if (criterion !== 'l1' && criterion !== 'l2' && criterion !== 'reconstruction') throw new WorkbenchError('BAD_OPTION', `--criterion must be l1, l2 or reconstruction, not "${criterion}"`);
+    if (criterion === 'reconstruction' && channels) throw new WorkbenchError('USAGE', '--criterion reconstruction chooses the channels itself; not with --channels');
     const budget = o.budget as string | undefined;
     if (budget !== undefined && budget !== 'channels' && budget !== 'parameters') throw new WorkbenchError('BAD_OPTION', `--budget must be channels or parameters, not "${budget}"`);
     return { name: 'prune-channels', options: { criterion, exclude, ...(sparsity !== undefined ? { sparsity } : {}), ...(channels ? { channels } : {}), ...(o.hidden ? { hidden: true } : {}), ...(budget ? { budget } : {}) } };
@@ -94,7 +96,9 @@ export const pruneCommand: Command = {
     const output = o.output as string | undefined;
     if (!output) throw new WorkbenchError('USAGE', `missing -o OUT; usage: ${USAGE}`);
     const op = operationOf(o);
-    if (!o.recover && (o.calibration !== undefined || o.samples !== undefined || o.ridge !== undefined)) throw new WorkbenchError('USAGE', '--calibration, --samples and --ridge set up --recover; add --recover');
+    const calibrated = o.recover || op.options.criterion === 'reconstruction';
+    if (!calibrated && (o.calibration !== undefined || o.samples !== undefined)) throw new WorkbenchError('USAGE', '--calibration and --samples set up --recover and --criterion reconstruction; add one of them');
+    if (!o.recover && o.ridge !== undefined) throw new WorkbenchError('USAGE', '--ridge sets up --recover; add --recover');
     const ridge = number(o, 'ridge', 0, 100);
     // --channels names pruned channels here; the images' channel order is --image-channels.
     const { channels: _pruned, ...rest } = o;
@@ -114,15 +118,19 @@ export const pruneCommand: Command = {
     const work = await mkdtemp(join(tmpdir(), 'owb-prune-'));
     try {
       const resolved = resolveOperation(registry, opened.ir, op.name, op.options, scope);
-      const effect = await applyOperation(opened.ir, resolved, setup.runOptions, op.name);
-      const details = effect.outcome.details ?? {};
+      const calibration = { dims: verifySettings.dims, ...(typeof o.calibration === 'string' ? { inputsPath: o.calibration } : {}), ...(images ? { images } : {}), ...(samples !== undefined ? { samples } : {}) };
       return await withRuntimeHost(io, async (host, signal) => {
+        // By reconstruction, the consumers' inputs are collected on the calibration samples first (progress on stderr).
+        const byData = op.options.criterion === 'reconstruction';
+        const runtime = byData ? { ...setup.runOptions, collectActivations: hostCollector(host, calibration, signal) } : setup.runOptions;
+        const effect = await applyOperation(opened.ir, resolved, runtime, op.name, { signal, ...(byData && !o.json ? { progress: (_d: number, _t: number, m: string) => io.err(m) } : {}) });
+        const details = effect.outcome.details ?? {};
         let recovery: RecoveryReport | undefined;
         if (o.recover) {
           recovery = await recoverModel(opened.ir, host, {
             original,
             details,
-            calibration: { dims: verifySettings.dims, ...(typeof o.calibration === 'string' ? { inputsPath: o.calibration } : {}), ...(images ? { images } : {}), ...(samples !== undefined ? { samples } : {}) },
+            calibration,
             ...(ridge !== undefined ? { ridge } : {}),
             signal,
             ...(o.json ? {} : { onProgress: (done: number, total: number, step: string) => done === total || io.err(`${step}`) }),

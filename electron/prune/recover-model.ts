@@ -6,14 +6,12 @@
 // step. The output error is measured before and after, on the fit samples and on held-out ones.
 
 import type { IrModel } from '../../shared/ir/model.js';
-import { encodeModel } from '../../shared/onnx/model-codec.js';
 import type { ModelProto } from '../../shared/onnx/proto-types.js';
-import type { ImagePreprocessSpec } from '../../shared/quantize/image-spec.js';
-import { concatSegments } from '../../shared/proto/wire-writer.js';
 import { outputError, type OutputError } from '../../shared/prune/output-error.js';
 import { refitDepthwise } from '../../shared/prune/refit-depthwise.js';
 import { correctBias, refitLayer, type LayerRecovery } from '../../shared/prune/refit.js';
 import type { RuntimeHost } from '../runtime-host/runtime-host.js';
+import { encodeProto, samplesOf, type CalibrationSource } from './activation-collector.js';
 import { planRecovery } from './refit-plan.js';
 
 export interface RecoverRequest {
@@ -21,8 +19,7 @@ export interface RecoverRequest {
   original: ModelProto;
   /** The pruning operation's details (groups for prune-channels, changedLayers for prune-magnitude). */
   details: Record<string, unknown>;
-  /** `images`: the preprocessing when `inputsPath` is a folder of PNG/JPEG images. */
-  calibration: { inputsPath?: string; images?: ImagePreprocessSpec; samples?: number; dims: Record<string, number> };
+  calibration: CalibrationSource;
   /** λ of the refit, relative to the mean diagonal of XᵀX; when not given, each layer's is chosen on a quarter of the fit samples held out from its fit. */
   ridge?: number;
   maxRows?: number;
@@ -53,24 +50,18 @@ export const DEFAULT_MAX_ROWS = 16384;
 
 class NotBetter extends Error {}
 
-const encode = (p: ModelProto) => concatSegments(encodeModel(p));
-
 /** Recovers `pruned` in place (one journal step, 'recover'). */
 export async function recoverModel(pruned: IrModel, host: RuntimeHost, r: RecoverRequest): Promise<RecoveryReport> {
   const plan = planRecovery(pruned, r.details);
   const outputs = (r.original.graph?.output ?? []).map((o) => o.name ?? '');
-  const cal = {
-    dims: r.calibration.dims,
-    ...(r.calibration.inputsPath !== undefined ? { inputsPath: r.calibration.inputsPath } : {}),
-    ...(r.calibration.images ? { images: r.calibration.images } : {}),
-    ...(r.calibration.samples !== undefined ? { samples: r.calibration.samples } : {}) };
+  const cal = samplesOf(r.calibration);
   const opts = r.signal ? { signal: r.signal } : {};
   const total = plan.length + 3;
   const progress = (done: number, step: string) => r.onProgress?.(done, total, step);
   progress(0, 'running the original and the pruned model on the calibration samples');
   const targets = plan.map((s) => s.node.outputs[0]!);
-  const fit = await host.collect({ models: [encode(r.original), encode(pruned.toProto())], tensors: [targets, []], split: 'fit', ...cal }, opts);
-  const held = await host.collect({ models: [encode(r.original), encode(pruned.toProto())], tensors: [[], []], split: 'held-out', ...cal }, opts);
+  const fit = await host.collect({ models: [encodeProto(r.original), encodeProto(pruned.toProto())], tensors: [targets, []], split: 'fit', ...cal }, opts);
+  const held = await host.collect({ models: [encodeProto(r.original), encodeProto(pruned.toProto())], tensors: [[], []], split: 'held-out', ...cal }, opts);
   const [original, before] = fit.values as [typeof fit.values[0], typeof fit.values[0]];
   const layers: LayerRecovery[] = [];
   const errorBefore = outputError(original, before, outputs);
@@ -81,7 +72,7 @@ export async function recoverModel(pruned: IrModel, host: RuntimeHost, r: Recove
       for (const [i, s] of plan.entries()) {
         progress(i + 1, `${s.kind === 'bias' ? 'correcting the bias of' : 'refitting'} ${s.node.name} (${i + 1} of ${plan.length})`);
         const tensor = s.kind === 'bias' ? s.node.outputs[0]! : s.node.inputs[0]!;
-        const now = await host.collect({ models: [encode(pruned.toProto())], tensors: [[tensor]], split: 'fit', ...cal }, opts);
+        const now = await host.collect({ models: [encodeProto(pruned.toProto())], tensors: [[tensor]], split: 'fit', ...cal }, opts);
         const acts = now.values[0]!.map((v) => v[tensor]!);
         const want = original.map((v) => v[s.node.outputs[0]!]!);
         const fitOptions = { ...(r.ridge !== undefined ? { ridge: r.ridge } : {}), maxRows: r.maxRows ?? DEFAULT_MAX_ROWS };
@@ -89,7 +80,7 @@ export async function recoverModel(pruned: IrModel, host: RuntimeHost, r: Recove
         layers.push(s.kind === 'bias' ? correctBias(pruned.graph, s.node, want, acts, s.keptOut) : refit(pruned.graph, s.node, acts, want, s.keptOut, fitOptions));
       }
       progress(plan.length + 1, 'measuring the recovered model');
-      const after = await host.collect({ models: [encode(pruned.toProto())], tensors: [[]], split: 'fit', ...cal }, opts);
+      const after = await host.collect({ models: [encodeProto(pruned.toProto())], tensors: [[]], split: 'fit', ...cal }, opts);
       errorAfter = outputError(original, after.values[0]!, outputs);
       // Each layer's fit is optimal for its own outputs, not always for the model's: a result worse on the fit samples is not kept.
       if (errorAfter.relativeL2 > errorBefore.relativeL2) throw new NotBetter();
@@ -98,7 +89,7 @@ export async function recoverModel(pruned: IrModel, host: RuntimeHost, r: Recove
     if (!(e instanceof NotBetter)) throw e;
     applied = false;
   }
-  const heldAfter = held.samples && applied ? await host.collect({ models: [encode(pruned.toProto())], tensors: [[]], split: 'held-out', ...cal }, opts) : undefined;
+  const heldAfter = held.samples && applied ? await host.collect({ models: [encodeProto(pruned.toProto())], tensors: [[]], split: 'held-out', ...cal }, opts) : undefined;
   progress(total, 'recovered');
   return {
     method: plan.some((s) => s.kind !== 'bias') ? 'least-squares' : 'bias-correction',

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { NodeId } from '../ir/journal.js';
 import type { IrModel } from '../ir/model.js';
+import type { ActivationCollector } from '../prune/reconstruction-order.js';
 import type { ModelRunner } from '../quantize/float/mixed-precision.js';
 import type { RunOptions } from '../rewrite/pass-manager.js';
 import type { Target } from '../rewrite/pass.js';
@@ -16,9 +17,10 @@ export type OperationGroup = 'cleanup' | 'fusion' | 'preset' | 'surgery' | 'quan
 
 /**
  * What the host lends an operation: onnxruntime for constant folding, type inference, external
- * tensor bytes, and (where it has one) a runner of whole models on fixed inputs (mixed precision).
+ * tensor bytes, and (where it has one) a runner of whole models on fixed inputs (mixed precision)
+ * and a collector of tensors on calibration samples (pruning by reconstruction).
  */
-export type OperationRuntime = Pick<RunOptions, 'evaluator' | 'inferTypes' | 'externalBytes'> & { runModel?: ModelRunner };
+export type OperationRuntime = Pick<RunOptions, 'evaluator' | 'inferTypes' | 'externalBytes'> & { runModel?: ModelRunner; collectActivations?: ActivationCollector };
 
 /** What an operation's run sees. Its edits go to `model` inside a transaction the caller opened. */
 export interface OperationContext<O> {

@@ -6,14 +6,17 @@ import type { IrNode } from '../ir/node.js';
 import { channelGroups, floatParameters, groupNorms, parametersAfter, removeChannels, weakestChannels } from '../prune/channel-prune.js';
 import type { ChannelGroup } from '../prune/channel-groups.js';
 import { liftFloatConstants } from '../prune/lift-constants.js';
+import { reconstructionRanks } from '../prune/reconstruction-order.js';
 import { inferShapes } from '../shape/index.js';
 import type { Operation } from './operation.js';
 
 // Structured channel pruning as an operation: output channels of Conv, ConvTranspose, Gemm and
 // MatMul removed with everything that consumes them, so that the model really shrinks. Coupled
 // layers (residual Adds, x·sigmoid(x)) are pruned as one group. With `channels` the user names
-// the channels; else the weakest by norm go. Its dry run's details list every group with its
-// channel norms, for a view where the user picks channels. With `hidden`, a transformer's residual
+// the channels; else the weakest by norm go, or with criterion 'reconstruction' those the layers
+// reading them can best do without (reconstruction-order.ts: calibration samples run through the
+// host's `collectActivations`). Its dry run's details list every group with its channel norms
+// (removal ranks with 'reconstruction'), for a view where the user picks channels. With `hidden`, a transformer's residual
 // stream (its hidden size: embeddings, LayerNorm, every layer's hidden side) is a group too. With
 // `budget: 'parameters'` (the default with `hidden`) `sparsity` is the fraction of the parameters
 // removed: every group (heads, FFN channels, hidden channels) loses the same fraction of its
@@ -22,7 +25,7 @@ import type { Operation } from './operation.js';
 export const channelOptionsSchema = z.strictObject({
   /** Fraction of each group's channels removed (without `channels`). */
   sparsity: z.number().min(0).max(0.95).default(0.5),
-  criterion: z.enum(['l1', 'l2']).default('l1'),
+  criterion: z.enum(['l1', 'l2', 'reconstruction']).default('l1'),
   /** Channels to remove by node name (that node's group; other groups are left alone). */
   channels: z.record(z.string(), z.array(z.number().int().min(0))).optional(),
   /** Node names whose output channels are kept (their groups with them). */
@@ -74,14 +77,18 @@ export const pruneChannelsOperation: Operation<ChannelOptions> = {
       for (const name of picked.keys()) if (![...g.nodes].some((n) => n.name === name)) throw new WorkbenchError('UNKNOWN_NODE', `prune-channels: no node named "${name}"`);
     }
     const allowed = (n: IrNode) => (!ctx.scope || ctx.scope.has(n.id) || !!picked?.has(n.name)) && !o.exclude.includes(n.name);
+    const collect = o.criterion === 'reconstruction' && !picked ? ctx.runtime.collectActivations : undefined;
+    if (o.criterion === 'reconstruction' && !picked && !collect) throw new WorkbenchError('BAD_OPTION', "prune-channels: criterion 'reconstruction' needs calibration samples run through onnxruntime: use `onnx-workbench prune --structured --criterion reconstruction` or the app's Prune (a recipe or `optimize` cannot run it)");
     ctx.progress(0, 2, 'finding channel groups');
     liftFloatConstants(g);
     const groups = channelGroups(g, inferShapes(ctx.model), allowed, o.hidden);
     const chosen = groups.map((group) => (picked ? names(group).map((s) => picked.get(s)).find((c) => c !== undefined) : undefined));
+    const ranked = collect && (await reconstructionRanks(ctx.model, groups.map((group) => (group.unsafe ? { ...group, consumers: [] } : group)), collect, { ext, ...(ctx.signal ? { signal: ctx.signal } : {}), progress: (d, t) => ctx.progress(0, 2, `collecting the inputs of the layers reading pruned channels (${d} of ${t})`) }));
+    // Groups no consumer can rank (a grouped Conv reads them, a Flatten spreads them) go by L1 norm.
     const norms = groups.map((group, i) => {
       if (picked && !chosen[i]) return [];
       if (group.unsafe && picked) throw new WorkbenchError('PRUNE_UNSAFE', `prune-channels: cannot prune ${names(group).join(', ')}: ${group.unsafe.node}: ${group.unsafe.reason}`);
-      return group.unsafe ? [] : groupNorms(g, group, o.criterion, ext);
+      return group.unsafe ? [] : (ranked?.[i] ?? groupNorms(g, group, o.criterion === 'l2' ? 'l2' : 'l1', ext));
     });
     const removeAt = (fraction: number) => groups.map((group, i) => (group.unsafe || (picked && !chosen[i]) ? [] : chosen[i] ? [...new Set(chosen[i])].sort((a, b) => a - b) : weakestChannels(norms[i]!, fraction)));
     const budget = o.budget ?? (o.hidden ? 'parameters' : 'channels');
