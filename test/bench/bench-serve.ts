@@ -29,18 +29,33 @@ import { availableParallelism, loadavg } from 'node:os';
 const SECONDS = Number(process.env.BENCH_SERVE_SECONDS ?? 5);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const BIN = fileURLToPath(new URL('../../../bin/onnx-workbench.js', import.meta.url));
+const FLOOR = fileURLToPath(new URL('./serve-floor.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'bench-serve-'));
 
-async function startServer(model: string, extra: string[]): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [BIN, 'serve-model', `m=${model}`, '--port', '0', ...extra], { stdio: ['ignore', 'pipe', 'ignore'] });
+function startServer(model: string, extra: string[]): Promise<{ url: string; child: ChildProcess }> {
+  return startProcess([BIN, 'serve-model', `m=${model}`, '--port', '0', ...extra], /serving at (http:\/\/\S+)/);
+}
+
+/** The floor (serve-floor.ts): serve-model's parsing and encoding with onnxruntime in the same process. */
+function startFloor(model: string): Promise<{ url: string; child: ChildProcess }> {
+  return startProcess([FLOOR, model, JSON.stringify(SESSION)], /floor at (http:\/\/\S+)/);
+}
+
+async function startProcess(args: string[], ready: RegExp): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
   const url = await new Promise<string>((resolve, reject) => {
     let text = '';
-    child.stdout!.on('data', (d: Buffer) => {
+    const onData = (d: Buffer) => {
       text += d.toString();
-      const m = /serving at (http:\/\/\S+)/.exec(text);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`serve-model exited with ${code}: ${text}`)));
+      const m = ready.exec(text);
+      if (!m) return;
+      // Later output is not read: a growing buffer searched on every line would load this process.
+      child.stdout!.off('data', onData);
+      child.stdout!.resume();
+      resolve(m[1]!);
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}: ${text}`)));
   });
   return { url, child };
 }
@@ -220,8 +235,14 @@ async function overhead(head: 'pooled' | 'map'): Promise<void> {
     console.log(`   round ${r + 1}: onnxruntime in a loop ${f(fig.peerMean, 3)} ms mean (median ${f(fig.peerMedian, 3)}); serve-model over HTTP (binary tensors, kept-alive connection) ${f(fig.servedMean, 3)} ms mean; overhead ${f(means[r]! * 100, 1)}% of means, ${f(medians[r]! * 100, 1)}% of medians (median over ${fig.blockRatios.length} block pairs of p50 / median)`);
     console.log(`            ${stagesText(fig.report) ?? 'no Server-Timing headers'}`);
   }
-  await session.release();
   await stop(server);
+  // The floor: the same client against serve-floor.ts (one round): what HTTP and the request handling cost without the runtime host.
+  const floor = await startFloor(path);
+  await runLoad({ url: `${floor.url}/v2/models/m/infer`, body: b.body, headers: b.headers, concurrency: 1, durationS: 0.5, timeoutMs: 30_000 });
+  const fl = await pairedRound(session, x, `${floor.url}/v2/models/m/infer`, b.body, b.headers, SECONDS);
+  console.log(`   floor (serve-floor.ts: node:http, the same parsing and encoding, onnxruntime in the server's process: no runtime host, no crash isolation): onnxruntime in a loop ${f(fl.peerMean, 3)} ms mean; floor server ${f(fl.servedMean, 3)} ms mean; overhead ${f((fl.servedMean / fl.peerMean - 1) * 100, 1)}% of means, ${f((median(fl.blockRatios) - 1) * 100, 1)}% of medians`);
+  await stop(floor);
+  await session.release();
   const m = median(means);
   console.log(`   overhead of means ${f(m * 100, 1)}% (median over rounds, spread ${f(Math.min(...means) * 100, 1)}..${f(Math.max(...means) * 100, 1)}%); of medians ${f(median(medians) * 100, 1)}% (spread ${f(Math.min(...medians) * 100, 1)}..${f(Math.max(...medians) * 100, 1)}%); target <= 15%: ${m <= 0.15 ? 'met' : 'NOT met'}${busy()}; load average now ${load1()}\n`);
 }

@@ -80,6 +80,25 @@ describe('prune CLI', () => {
     expect(r.out).toMatch(/held-out \(1 samples\)/);
   });
 
+  it('--criterion reconstruction chooses channels on the calibration samples (progress on stderr) and recovers closer to the original than L1 does', () => {
+    const run = (criterion: string) => {
+      const r = runCli('prune', resnet, '-o', join(dir, `by-${criterion}.onnx`), '--sparsity', '0.5', '--structured', '--criterion', criterion, '--recover', '--samples', '12', '--runs', '2', '--json', ...DIMS);
+      expect(r.code, r.err).toBe(0);
+      return JSON.parse(r.out) as PruneJson & { options: { criterion: string } };
+    };
+    const byData = run('reconstruction');
+    expect(byData.options.criterion).toBe('reconstruction');
+    expect(byData.parametersAfter / byData.parametersBefore).toBeLessThan(0.4);
+    const byNorm = run('l1');
+    // Same channel counts, other channels: the error left after recovery is lower.
+    expect(byData.parametersAfter).toBe(byNorm.parametersAfter);
+    expect(byData.recovery!.errorAfter.relativeL2).toBeLessThan(byNorm.recovery!.errorAfter.relativeL2);
+    const text = runCli('prune', resnet, '-o', join(dir, 'by-data.onnx'), '--sparsity', '0.5', '--structured', '--criterion', 'reconstruction', '--samples', '4', '--runs', '2', ...DIMS);
+    expect(text.code, text.err).toBe(0);
+    expect(text.err).toMatch(/collecting the inputs of the layers reading pruned channels \(\d+ of \d+\)/);
+    expect(text.out).not.toMatch(/recovery/);
+  });
+
   it('--verify runs the check on the --inputs files (a batch of 2 here), not on generated inputs', () => {
     const inputs = join(dir, 'verify-inputs');
     mkdirSync(inputs, { recursive: true });
