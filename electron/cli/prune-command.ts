@@ -12,7 +12,7 @@ import { optimizationSetup } from '../optimize/optimization-setup.js';
 import { parametersOf } from '../prune/parameters-of.js';
 import { checkPrunedModel, type PrunedCheck } from '../prune/check-pruned.js';
 import { hostCollector } from '../prune/activation-collector.js';
-import { recoverModel, type RecoveryReport } from '../prune/recover-model.js';
+import { heldOutWarning, recoverModel, type RecoveryReport } from '../prune/recover-model.js';
 import { defaultedDimsNote, measureQuantized } from '../quantize/measure-latency.js';
 import { onePositional, parseArgs } from './args.js';
 import type { Command } from './command.js';
@@ -139,6 +139,8 @@ export const pruneCommand: Command = {
         const warnings: string[] = [];
         if (op.name === 'prune-magnitude') warnings.push('NOTE: zeros alone do not make onnxruntime\'s CPU kernels faster (dense kernels multiply zeros like any number); the latency below is measured, and only a smaller file after compression or a sparse-aware runtime gains from them');
         if (recovery && !recovery.applied) warnings.push(`WARNING: recovery left the outputs further from the original's on the fit samples (relative L2 ${recovery.errorBefore.relativeL2.toPrecision(3)} → ${recovery.errorAfter.relativeL2.toPrecision(3)}); it was undone and the model is saved as pruned`);
+        const overfitted = recovery && heldOutWarning(recovery);
+        if (overfitted) warnings.push(`WARNING: ${overfitted}`);
         if (recovery?.generated) warnings.push(`WARNING: recovery fitted on ${recovery.samples} generated (random) input sets; give --calibration PATH with real samples`);
         const proto = withOrigins(opened.ir.toProto(), opened.ir, originalNames);
         const trial = await saveModel(proto, join(work, 'pruned.onnx'), { source: opened });

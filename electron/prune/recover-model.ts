@@ -103,3 +103,10 @@ export async function recoverModel(pruned: IrModel, host: RuntimeHost, r: Recove
     heldOutError: held.samples ? { before: outputError(held.values[0]!, held.values[1]!, outputs), after: heldAfter ? outputError(held.values[0]!, heldAfter.values[0]!, outputs) : outputError(held.values[0]!, held.values[1]!, outputs) } : null,
   };
 }
+
+/** What to tell the user when the recovered model is further from the original on the held-out samples than the pruned one (the fit overfitted its samples). */
+export function heldOutWarning(r: RecoveryReport): string | undefined {
+  const h = r.heldOutError;
+  if (!r.applied || !h || h.after.relativeL2 <= h.before.relativeL2) return undefined;
+  return `recovery made the held-out samples worse (relative L2 ${h.before.relativeL2.toPrecision(3)} → ${h.after.relativeL2.toPrecision(3)}) while it improved the ${r.samples} it fitted on: give more calibration samples`;
+}
