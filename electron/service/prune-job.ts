@@ -6,6 +6,7 @@ import type { PruneFigures } from '../../shared/protocol/prune-figures.js';
 import { countNodes } from '../../shared/rewrite/pass-manager.js';
 import type { VerifyInputSettings } from '../../shared/verify/input-settings.js';
 import { optimizationSetup } from '../optimize/optimization-setup.js';
+import { hostCollector } from '../prune/activation-collector.js';
 import { parametersOf } from '../prune/parameters-of.js';
 import { recoverModel, type RecoveryReport } from '../prune/recover-model.js';
 import { defaultedDimsNote, measureQuantized, type QuantizeLatency } from '../quantize/measure-latency.js';
@@ -44,14 +45,18 @@ function calibrationOf(s: PruneSettings, verify: VerifyInputSettings): { inputsP
   return { inputsPath: verify.inputsPath };
 }
 
+/** Whether the operation chooses the channels on calibration samples (criterion 'reconstruction', no channels picked). */
+const byReconstruction = (op: { name: string; options: Record<string, unknown> }) => op.name === 'prune-channels' && op.options.criterion === 'reconstruction' && !op.options.channels;
+
 const figure = (e: RecoveryReport['errorBefore']) => ({ relativeL2: e.relativeL2, cosine: e.cosine, top1Agreement: e.top1Agreement });
 
 /** Prunes the document (and recovers) as one step and measures it; the step's record carries the figures. */
 export function pruneJob(i: PruneJobInput, control: JobControl): Promise<AppliedStep & { work: PruneWork }> {
   const s = i.settings;
   const op = pruneOperationOf(s);
-  const calibration = s.recover ? calibrationOf(s, i.verify) : {};
-  const label = `${op.name}${s.method === '2:4' ? ' 2:4' : ''}${s.channels && op.options.channels ? ' (picked channels)' : i.selection ? ` (${i.selection.length} selected node${i.selection.length === 1 ? '' : 's'})` : ''}${s.recover ? ' + recovery' : ''}`;
+  const byData = byReconstruction(op);
+  const calibration = s.recover || byData ? calibrationOf(s, i.verify) : {};
+  const label = `${op.name}${s.method === '2:4' ? ' 2:4' : ''}${byData ? ' by reconstruction' : ''}${s.channels && op.options.channels ? ' (picked channels)' : i.selection ? ` (${i.selection.length} selected node${i.selection.length === 1 ? '' : 's'})` : ''}${s.recover ? ' + recovery' : ''}`;
   const dims = { ...i.verify.dims };
   return i.editor.applyWork({ label, operation: op.name, selection: i.selection ?? null, ...(i.version !== undefined ? { version: i.version } : {}) }, async (snapshot, before): Promise<PruneWork> => {
     const ir = i.source.ir;
@@ -62,12 +67,15 @@ export function pruneJob(i: PruneJobInput, control: JobControl): Promise<Applied
     let effect;
     try {
       const resolved = resolveOperation(i.registry, ir, op.name, op.options, i.selection as NodeId[] | undefined);
-      effect = await applyOperation(ir, resolved, setup.runOptions, label, { signal: control.signal, progress: (d, t, m) => control.progress(d, t, m) });
+      // By reconstruction the operation runs the calibration samples (the fit split recovery uses) through the host first.
+      const runtime = byData ? { ...setup.runOptions, collectActivations: hostCollector(i.host, { dims, ...calibration }, control.signal) } : setup.runOptions;
+      effect = await applyOperation(ir, resolved, runtime, label, { signal: control.signal, progress: (d, t, m) => control.progress(d, t, m) });
     } finally {
       await setup.close();
     }
     const warnings: string[] = [];
     if (op.name === 'prune-magnitude') warnings.push("zeros alone do not make onnxruntime's CPU kernels faster (dense kernels multiply zeros like any number); the latency is measured");
+    if (byData && !s.recover && calibration.samples !== undefined) warnings.push(`channels chosen on ${calibration.samples} generated (random) input sets: give real samples (Verification inputs) for a model you keep`);
     let recovery: RecoveryReport | undefined;
     if (s.recover) {
       recovery = await recoverModel(ir, i.host, {
@@ -117,8 +125,13 @@ export function pruneJob(i: PruneJobInput, control: JobControl): Promise<Applied
         : null,
       warnings,
     };
-    // Recovery refits on calibration data outside the registry's operation: a recipe has no step for it yet.
-    const recipe = s.recover ? { notReplayable: 'prunes with recovery, which a recipe cannot replay yet (prune without recovery to save it as a recipe)' } : [{ operation: op.name, options: op.options }];
+    // Recovery refits on calibration data outside the registry's operation, and reconstruction chooses
+    // channels on calibration samples a recipe does not carry: a recipe has no step for either yet.
+    const recipe = s.recover
+      ? { notReplayable: 'prunes with recovery, which a recipe cannot replay yet (prune without recovery to save it as a recipe)' }
+      : byData
+        ? { notReplayable: 'chooses channels by reconstruction on calibration samples, which a recipe cannot replay (prune by L1 or L2 norm to save it as a recipe)' }
+        : [{ operation: op.name, options: op.options }];
     return { options: { ...s } as unknown as Record<string, unknown>, matches: effect.outcome.matches, nodesBefore, nodesAfter: countNodes(ir), tolerance: null, prune, recipe };
   });
 }

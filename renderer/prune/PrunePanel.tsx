@@ -44,6 +44,9 @@ export function PrunePanel({ backend, model, selection, version, edit, onGroupNo
   const fetch = useCallback((jobId: string) => backend.getPrune(jobId).then((r: PruneResult) => ({ job: r.job, report: r.edit })), [backend]);
   const job = useJob(backend, fetch);
   const structured = s.method === 'channels';
+  // By reconstruction the channels are chosen on calibration samples when pruning: the bars show L1 norms.
+  const byData = structured && s.criterion === 'reconstruction';
+  const barsCriterion = s.criterion === 'reconstruction' ? 'l1' : s.criterion;
 
   useEffect(() => {
     let live = true;
@@ -60,12 +63,12 @@ export function PrunePanel({ backend, model, selection, version, edit, onGroupNo
     if (!open || !structured) return;
     let live = true;
     setGroupsError(null);
-    backend.getPruneGroups(model.modelId, s.criterion, !!s.hidden).then(
+    backend.getPruneGroups(model.modelId, barsCriterion, !!s.hidden).then(
       (g) => live && setGroups(g),
       (e: Error) => live && (setGroups(null), setGroupsError(e.message)),
     );
     return () => void (live = false);
-  }, [backend, model.modelId, open, structured, s.criterion, s.hidden, version]);
+  }, [backend, model.modelId, open, structured, barsCriterion, s.hidden, version]);
   useEffect(() => setPicks(new Map()), [model.modelId, version]);
 
   // The group shown: the one a selected node leads (or is consumed by), else the one chosen in the list.
@@ -104,7 +107,8 @@ export function PrunePanel({ backend, model, selection, version, edit, onGroupNo
   };
   // With the hidden size, sparsity is a fraction of parameters: each group's cut is found when pruning (the step's summary gives it), so none is drawn.
   const byParameters = (s.budget ?? (s.hidden ? 'parameters' : 'channels')) === 'parameters';
-  const cut = group && !byParameters ? Math.min(Math.round(s.sparsity * group.size), group.size - 1) : 0;
+  // By reconstruction the weakest L1 norms are not the channels that go, so no cut is drawn either.
+  const cut = group && !byParameters && !byData ? Math.min(Math.round(s.sparsity * group.size), group.size - 1) : 0;
   const pickedCount = Object.values(channels).reduce((a, c) => a + c.length, 0);
   // Picks in a head group are heads.
   const pickedHeads = Object.entries(channels).reduce((a, [k, c]) => a + (groups?.groups.find((g) => groupKey(g) === k)?.headSize ? c.length : 0), 0);
@@ -142,8 +146,14 @@ export function PrunePanel({ backend, model, selection, version, edit, onGroupNo
               <select aria-label="prune criterion" value={s.criterion} onChange={(e) => set({ criterion: e.target.value as PruneSettings['criterion'] })}>
                 <option value="l1">L1 norm</option>
                 <option value="l2">L2 norm</option>
+                <option value="reconstruction">reconstruction (calibration data; best with recovery)</option>
               </select>
             </label>
+          ) : null}
+          {byData ? (
+            <p className="muted" role="note" aria-label="reconstruction note">
+              By reconstruction, the channels that go are those the layers reading them can best do without, found on the calibration samples when pruning: the bars show L1 norms, and no cut line. Picked channels still override.
+            </p>
           ) : null}
           {s.method !== '2:4' ? (
             <label>
@@ -201,7 +211,7 @@ export function PrunePanel({ backend, model, selection, version, edit, onGroupNo
                     <>
                       {group.headSize ? <h3 className="prune-heads-title">Attention heads</h3> : null}
                       <NormBars norms={group.norms} cut={cut} picked={picked} onToggle={toggle} unit={group.headSize ? 'head' : 'channel'} />
-                      <p className="muted">{picked.size ? `${picked.size} ${unitWord(group, picked.size)} picked: ${[...picked].sort((a, b) => a - b).join(', ')}` : `${byParameters ? `Weakest first; the cut is the fraction of every group's ${unitWord(group, 2)} that removes ${s.sparsity} of the parameters` : `${cut} weakest ${unitWord(group, cut)} below the cut at sparsity ${s.sparsity}`}; click bars to pick ${unitWord(group, 2)} instead`}</p>
+                      <p className="muted">{picked.size ? `${picked.size} ${unitWord(group, picked.size)} picked: ${[...picked].sort((a, b) => a - b).join(', ')}` : `${byData ? 'L1 norms, weakest first (no cut: see the note above)' : byParameters ? `Weakest first; the cut is the fraction of every group's ${unitWord(group, 2)} that removes ${s.sparsity} of the parameters` : `${cut} weakest ${unitWord(group, cut)} below the cut at sparsity ${s.sparsity}`}; click bars to pick ${unitWord(group, 2)} instead`}</p>
                       {picked.size ? (
                         <button type="button" onClick={() => setPicks((m) => new Map([...m].filter(([k]) => k !== groupKey(group))))}>
                           Clear picks
@@ -216,7 +226,7 @@ export function PrunePanel({ backend, model, selection, version, edit, onGroupNo
           <label>
             <input type="checkbox" aria-label="recover" checked={s.recover} onChange={(e) => set({ recover: e.target.checked })} /> recover without training ({structured ? 'least-squares refit of every layer downstream' : 'bias correction'})
           </label>
-          {s.recover ? (
+          {s.recover || byData ? (
             <fieldset>
               <legend className="muted">Calibration samples</legend>
               <label>

@@ -14,12 +14,13 @@ export const PRUNE_METHODS = ['channels', 'magnitude', '2:4'] as const;
 export interface PruneSettings {
   /** channels: structured (prune-channels, the model shrinks); magnitude / 2:4: zeros (prune-magnitude). */
   method: (typeof PRUNE_METHODS)[number];
-  criterion: 'l1' | 'l2';
+  /** Structured: which channels go; 'reconstruction' ranks them on the calibration samples (what a refit of the layers reading them cannot recover). */
+  criterion: 'l1' | 'l2' | 'reconstruction';
   sparsity: number;
   /** Channels picked by the user, by source node name (structured only; other groups left alone). */
   channels?: Record<string, number[]>;
   recover: boolean;
-  /** Calibration samples of the recovery: the model's verification inputs, or generated. */
+  /** Calibration samples of the recovery and of criterion 'reconstruction': the model's verification inputs, or generated. */
   calibration: 'settings' | 'generated';
   samples: number;
   /** Timed runs of each state for the latency. */
@@ -67,7 +68,7 @@ export interface PruneResult {
 
 export const pruneSettingsSchema: z.ZodType<PruneSettings> = z.strictObject({
   method: z.enum(PRUNE_METHODS),
-  criterion: z.enum(['l1', 'l2']),
+  criterion: z.enum(['l1', 'l2', 'reconstruction']),
   sparsity: z.number().min(0).max(0.95),
   channels: z.record(z.string().min(1).max(1000), z.array(z.number().int().min(0)).max(1_000_000)).optional(),
   recover: z.boolean(),

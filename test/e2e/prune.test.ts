@@ -115,6 +115,36 @@ describe('prune in Chromium', () => {
     expect(await prune().locator('rect.norm-bar.picked').count()).toBe(0);
     await screenshot(page(), 'prune-undone');
   }, 180_000);
+
+  it('prunes by reconstruction: L1 bars without a cut, a note, calibration samples asked for even without recovery; one step', async () => {
+    await select('conv4/Conv');
+    await expect.poll(() => bars().count(), { timeout: 20_000 }).toBe(32);
+    await prune().getByLabel('prune criterion').selectOption('reconstruction');
+    await expect.poll(() => prune().getByLabel('reconstruction note').textContent()).toMatch(/found on the calibration samples when pruning/);
+    expect(await prune().getByLabel('cut line').count()).toBe(0);
+    expect(await prune().locator('rect.norm-bar.removed').count()).toBe(0);
+    expect(await bars().count()).toBe(32);
+    await prune().getByLabel('recover').uncheck();
+    expect(await prune().getByLabel('prune calibration samples').count()).toBe(1);
+    await prune().getByLabel('recover').check();
+    await prune().getByLabel('prune calibration samples').fill('6');
+    await prune().scrollIntoViewIfNeeded();
+    await screenshot(page(), 'prune-reconstruction');
+    // The whole model (conv4 alone is refused: its group's conv5 is outside the selection).
+    await page().getByRole('searchbox', { name: 'search' }).fill('');
+    await page().locator('.graph-svg').click({ position: { x: 5, y: 5 } });
+    await expect.poll(() => page().getByLabel('selection count').count()).toBe(0);
+    await prune().getByRole('button', { name: 'Prune', exact: true }).click();
+    // The undone step before stays listed (redo): the new one replaces it once the job is done.
+    const step = history().getByRole('button', { name: /^go to step 1: prune-channels by reconstruction \+ recovery/ });
+    await expect.poll(() => step.count(), { timeout: 120_000 }).toBe(1);
+    // Sparsity 0.25 (set above) of each of the four safe groups' 16, 16, 32 and 32 channels.
+    expect(await history().getByLabel('prune figures').textContent()).toContain('24 of 96 channels removed in 4 groups');
+    await select('conv4/Conv');
+    await expect.poll(() => prune().getByLabel('group summary').textContent(), { timeout: 20_000 }).toContain('; 24 channels;');
+    await history().getByRole('button', { name: 'Undo' }).click();
+    await expect.poll(() => history().locator('li.step.current').textContent()).toContain('0. as opened');
+  }, 180_000);
 });
 
 // An npm-shipped model: PaddleOCR's text detector (PP-OCRv4 det, weights in Constant nodes as

@@ -10,7 +10,7 @@ import { resnetLike } from '../bench/models/resnet-like.js';
 // The app's Prune as a service job on a builder-made ResNet-like model (widths 16, 32; one block
 // per stage), recovery and measuring in the runtime host (dist/ must be built): the coupled
 // groups with their norms from a dry run, pruning + recovery as one history step with measured
-// figures, undo, picked channels, refused calibration, cancel.
+// figures, undo, picked channels, channels chosen by reconstruction, refused calibration, cancel.
 
 const settings: PruneSettings = { ...DEFAULT_PRUNE_SETTINGS, calibration: 'generated', samples: 6, runs: 3 };
 
@@ -108,6 +108,52 @@ describe('the prune job in the service', () => {
     expect(s['conv4/Conv+conv5/Conv']).toBe(29);
     expect(s['conv1/Conv']).toBe(16);
     await service.undo({ modelId });
+  });
+
+  it('by reconstruction with recovery: channels chosen on the calibration samples, one step with the figures, recovery lowering the held-out error', async () => {
+    const before = await sizes();
+    const job = await service.startPrune({ modelId, settings: { ...settings, criterion: 'reconstruction' } });
+    expect((await service.waitForJob(job.jobId)).error).toBeNull();
+    const step = (await service.getPrune(job.jobId)).edit!.step!;
+    expect(step.label).toBe('prune-channels by reconstruction + recovery');
+    expect(step.options).toMatchObject({ method: 'channels', criterion: 'reconstruction' });
+    const p = step.prune!;
+    expect(p.summary).toMatch(/^\d+ of \d+ channels removed in \d+ groups/);
+    expect(p.parametersAfter).toBeLessThan(p.parametersBefore * 0.55);
+    expect(p.sizeBytesAfter).toBeLessThan(p.sizeBytesBefore);
+    expect(p.latency!.before).toBeGreaterThan(0);
+    expect(p.recovery).toMatchObject({ method: 'least-squares', applied: true, samples: 6, generated: true });
+    expect(p.recovery!.heldOutError!.after.relativeL2).toBeLessThan(p.recovery!.heldOutError!.before.relativeL2);
+    const after = await sizes();
+    expect(after['conv4/Conv+conv5/Conv']).toBe(16);
+    expect(after['conv1/Conv']).toBe(8);
+    await service.undo({ modelId });
+    expect(await sizes()).toEqual(before);
+  });
+
+  it('by reconstruction without recovery: other channels kept than by L1 norm, the generated samples warned of, no recipe', async () => {
+    // The same sizes pruned by L1 then by reconstruction: with the same channels kept, every group's norms would be equal.
+    const normsAfter = async (criterion: PruneSettings['criterion']) => {
+      const job = await service.startPrune({ modelId, settings: { ...settings, criterion, recover: false } });
+      expect((await service.waitForJob(job.jobId)).error).toBeNull();
+      const step = (await service.getPrune(job.jobId)).edit!.step!;
+      const norms = Object.fromEntries((await service.getPruneGroups(modelId, 'l1')).groups.map((g) => [g.sources.map((x) => x.name).join('+'), g.norms]));
+      return { step, norms };
+    };
+    const l1 = await normsAfter('l1');
+    await service.undo({ modelId });
+    const byData = await normsAfter('reconstruction');
+    expect(Object.keys(byData.norms)).toEqual(Object.keys(l1.norms));
+    expect(Object.keys(byData.norms).filter((k) => byData.norms[k]!.length && JSON.stringify(byData.norms[k]) !== JSON.stringify(l1.norms[k])).length).toBeGreaterThan(0);
+    expect(byData.step.prune!.recovery).toBeNull();
+    expect(byData.step.prune!.warnings.some((w) => /channels chosen on 6 generated \(random\)/.test(w))).toBe(true);
+    await expect(service.historyRecipe(modelId)).rejects.toMatchObject({ code: 'NOT_A_RECIPE', message: expect.stringMatching(/chooses channels by reconstruction/) });
+    await service.undo({ modelId });
+    // Its calibration samples are needed even without recovery: generated verification inputs are refused as for recovery.
+    await expect(service.startPrune({ modelId, settings: { ...settings, criterion: 'reconstruction', recover: false, calibration: 'settings' } }).then((j) => service.waitForJob(j.jobId))).resolves.toMatchObject({
+      state: 'failed',
+      error: { code: 'BAD_OPTION', message: expect.stringMatching(/verification inputs are generated/) },
+    });
   });
 
   it('2:4: zeros only (parameters and node count as before), the note that zeros are not faster, one step', async () => {
