@@ -8,7 +8,7 @@ import type { VerifyInputSettings } from '../../shared/verify/input-settings.js'
 import { optimizationSetup } from '../optimize/optimization-setup.js';
 import { hostCollector } from '../prune/activation-collector.js';
 import { parametersOf } from '../prune/parameters-of.js';
-import { recoverModel, type RecoveryReport } from '../prune/recover-model.js';
+import { heldOutWarning, recoverModel, type RecoveryReport } from '../prune/recover-model.js';
 import { defaultedDimsNote, measureQuantized, type QuantizeLatency } from '../quantize/measure-latency.js';
 import type { JobControl } from './jobs.js';
 import type { EditJobInput } from './edit-job-input.js';
@@ -87,6 +87,8 @@ export function pruneJob(i: PruneJobInput, control: JobControl): Promise<Applied
       });
       if (recovery.generated) warnings.push(`recovery fitted on ${recovery.samples} generated (random) input sets: give real samples (Verification inputs) for a model you keep`);
       if (!recovery.applied) warnings.push('recovery left the outputs further from the original on the fit samples; it was undone, the step is pruned only');
+      const overfitted = heldOutWarning(recovery);
+      if (overfitted) warnings.push(overfitted);
     }
     const figures = await withTemp(i.tempDir, async (dir) => {
       control.progress(0, 1, 'measuring latency before and after');
