@@ -226,7 +226,14 @@ describe('prune attention heads in Chromium, settings remembered', () => {
     // Back after a reload: the model's remembered settings, not the defaults (0.5, recovery on, hidden off).
     await page.reload();
     await expect.poll(() => page.locator('output[aria-label="node count"]').textContent(), { timeout: 30_000 }).toMatch(/^\d+ nodes$/);
-    await page.getByRole('region', { name: 'prune' }).getByRole('button', { name: /Prune/ }).first().click();
+    // The panels mount again while the page settles after a reload (a loaded model's edit actions come a moment later): open it until its form shows.
+    const toggle = prune.getByRole('button', { name: /Prune/ }).first();
+    await expect
+      .poll(async () => {
+        if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+        return prune.getByLabel('prune sparsity').count();
+      }, { timeout: 30_000 })
+      .toBe(1);
     await expect.poll(() => prune.getByLabel('prune sparsity').inputValue(), { timeout: 10_000 }).toBe('0.25');
     expect(await prune.getByLabel('prune hidden size').isChecked()).toBe(true);
     expect(await prune.getByLabel('recover').isChecked()).toBe(false);
