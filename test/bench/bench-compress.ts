@@ -71,8 +71,8 @@ const VARIANTS: OurVariant[] = [
   // Rows without a peer run when the CLI offers them. `--auto` on every model: the issue's target is
   // that it is never slower than the float original, and at least 1.5x faster on ResNet-style.
   { key: 'auto', label: 'static --auto', args: (cal, perChannel) => ['--mode', 'static', ...(perChannel ? ['--per-channel'] : []), '--calibration', cal, '--auto'], available: (help) => /quantize [^\n]*--auto[\s\]]/.test(help) },
-  // Structured pruning at 50% with recovery on the calibration samples, as bench:prune runs it (no target here).
-  { key: 'prune', label: 'pruned 50% (structured, recovered)', command: 'prune', args: (cal) => ['--sparsity', '0.5', '--structured', '--recover', '--calibration', cal], available: (help) => /onnx-workbench prune /.test(help) },
+  // Structured pruning at 50% by reconstruction with recovery on the calibration samples, as bench:prune runs it (every layer: no target here).
+  { key: 'prune', label: 'pruned 50% (structured by reconstruction, recovered)', command: 'prune', args: (cal) => ['--sparsity', '0.5', '--structured', '--criterion', 'reconstruction', '--recover', '--calibration', cal], available: (help) => /--criterion l1\|l2\|reconstruction/.test(help) },
 ];
 
 interface OursJson {
