@@ -83,7 +83,7 @@ export const pruneChannelsOperation: Operation<ChannelOptions> = {
     liftFloatConstants(g);
     const groups = channelGroups(g, inferShapes(ctx.model), allowed, o.hidden);
     const chosen = groups.map((group) => (picked ? names(group).map((s) => picked.get(s)).find((c) => c !== undefined) : undefined));
-    const ranked = collect && (await reconstructionRanks(ctx.model, groups.map((group) => (group.unsafe ? { ...group, consumers: [] } : group)), collect, { ext, ...(ctx.signal ? { signal: ctx.signal } : {}), progress: (d, t) => ctx.progress(0, 2, `collecting the inputs of the layers reading pruned channels (${d} of ${t})`) }));
+    const ranked = collect && (await reconstructionRanks(ctx.model, groups.map((group) => (group.unsafe ? { ...group, consumers: [] } : group)), collect, { ext, ...(ctx.signal ? { signal: ctx.signal } : {}), progress: (d, t, step) => ctx.progress(0, 2, `${step} (${d} of ${t})`) }));
     // Groups no consumer can rank (a grouped Conv reads them, a Flatten spreads them) go by L1 norm.
     const norms = groups.map((group, i) => {
       if (picked && !chosen[i]) return [];

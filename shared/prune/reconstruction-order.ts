@@ -15,7 +15,7 @@ import type { IrModel } from '../ir/model.js';
 import type { ModelProto } from '../onnx/proto-types.js';
 import type { ChannelGroup } from './channel-groups.js';
 import type { Activation } from './refit.js';
-import { choleskySolve } from './ridge.js';
+import { choleskyInverse } from './ridge.js';
 import { layerWeight, readWeight, stridesOf, type ExternalBytes } from './weights.js';
 
 /** Runs calibration samples through `model` and returns each sample's values of `tensors`. */
@@ -108,9 +108,7 @@ function termOf(graph: Graph, group: ChannelGroup, consumer: ChannelGroup['consu
   for (let a = 0; a < n; a++) trace += h[a * n + a]!;
   const ridge = (RELATIVE_RIDGE * trace) / n || 1e-12;
   for (let a = 0; a < n; a++) h[a * n + a]! += ridge;
-  const identity = new Float64Array(n * n);
-  for (let a = 0; a < n; a++) identity[a * n + a] = 1;
-  return { inverse: choleskySolve(h, n, identity, n), energy };
+  return { inverse: choleskyInverse(h, n), energy };
 }
 
 /**
@@ -118,44 +116,68 @@ function termOf(graph: Graph, group: ChannelGroup, consumer: ChannelGroup['consu
  * consumers' inputs; undefined when no consumer can take part (a consumer with `group` > 1, or
  * one whose input holds each channel more than once, as after a Flatten).
  */
-export function reconstructionOrder(graph: Graph, group: ChannelGroup, covariances: ReadonlyMap<string, { channels: number; cov: Float64Array }>, ext: ExternalBytes = () => undefined): number[] | undefined {
+export async function reconstructionOrder(graph: Graph, group: ChannelGroup, covariances: ReadonlyMap<string, { channels: number; cov: Float64Array }>, ext: ExternalBytes = () => undefined): Promise<number[] | undefined> {
   const terms = group.consumers.flatMap((c) => {
     const cov = covariances.get(c.input);
     const t = cov && termOf(graph, group, c, cov, ext);
     return t ? [t] : [];
   });
-  if (!terms.length) return undefined;
-  const n = group.size;
-  const alive = new Array<boolean>(n).fill(true);
+  return terms.length ? greedyRanks(terms, group.size) : undefined;
+}
+
+/** The event loop gets a turn this often (removals) while a large group is ranked: the app's service stays responsive. */
+const STEPS_PER_TURN = 64;
+
+/**
+ * Removes the cheapest channel, downdates each H⁻¹, and again, until one is left. The channels
+ * still in play are kept in positions [0, m) (a removed one is swapped to position m − 1), so that
+ * each downdate touches m² entries: about n³/3 operations in all.
+ */
+async function greedyRanks(terms: Term[], n: number): Promise<number[]> {
+  const channelAt = [...Array(n).keys()];
   const rank = new Array<number>(n).fill(n - 1);
-  for (let step = 0; step < n - 1; step++) {
-    let best = -1;
+  for (let m = n; m > 1; m--) {
+    if ((n - m) % STEPS_PER_TURN === STEPS_PER_TURN - 1) await new Promise((r) => setTimeout(r, 0));
+    let best = 0;
     let bestCost = Infinity;
-    for (let j = 0; j < n; j++) {
-      if (!alive[j]) continue;
+    for (let p = 0; p < m; p++) {
       let cost = 0;
-      for (const t of terms) cost += t.energy[j]! / t.inverse[j * n + j]!;
+      for (const t of terms) cost += t.energy[p]! / t.inverse[p * n + p]!;
       if (cost < bestCost) {
         bestCost = cost;
-        best = j;
+        best = p;
       }
     }
-    alive[best] = false;
-    rank[best] = step;
-    // H⁻¹ of the channels left: the Schur complement of the removed one.
+    const last = m - 1;
+    rank[channelAt[best]!] = n - m;
+    [channelAt[best], channelAt[last]] = [channelAt[last]!, channelAt[best]!];
     for (const t of terms) {
+      swapPositions(t, best, last, n);
+      // H⁻¹ of the channels left: the Schur complement of the removed one.
       const h = t.inverse;
-      const d = h[best * n + best]!;
-      for (let a = 0; a < n; a++) {
-        if (!alive[a]) continue;
-        const f = h[a * n + best]! / d;
+      const removed = last * n;
+      const d = h[removed + last]!;
+      for (let a = 0; a < last; a++) {
+        const f = h[a * n + last]! / d;
         if (f === 0) continue;
-        for (let b = 0; b < n; b++) if (alive[b]) h[a * n + b]! -= f * h[best * n + b]!;
+        const row = a * n;
+        for (let b = 0; b < last; b++) h[row + b]! -= f * h[removed + b]!;
       }
     }
   }
   return rank;
 }
+
+/** Swaps channel positions i and j of a term: its energy, and the rows and columns of its H⁻¹. */
+function swapPositions(t: Term, i: number, j: number, n: number): void {
+  if (i === j) return;
+  const h = t.inverse;
+  [t.energy[i], t.energy[j]] = [t.energy[j]!, t.energy[i]!];
+  for (let k = 0; k < n; k++) [h[i * n + k], h[j * n + k]] = [h[j * n + k]!, h[i * n + k]!];
+  for (let k = 0; k < n; k++) [h[k * n + i], h[k * n + j]] = [h[k * n + j]!, h[k * n + i]!];
+}
+
+const COLLECTING = 'collecting the inputs of the layers reading pruned channels';
 
 /** Tensors collected per run of the calibration samples: their activations are held at once. */
 const TENSORS_PER_RUN = 8;
@@ -169,7 +191,7 @@ export async function reconstructionRanks(
   model: IrModel,
   groups: readonly ChannelGroup[],
   collect: ActivationCollector,
-  o: { ext?: ExternalBytes; signal?: AbortSignal; progress?: (done: number, total: number) => void } = {},
+  o: { ext?: ExternalBytes; signal?: AbortSignal; progress?: (done: number, total: number, step: string) => void } = {},
 ): Promise<(number[] | undefined)[]> {
   const graph = model.graph;
   const consumerOf = new Map<string, string>();
@@ -179,11 +201,16 @@ export async function reconstructionRanks(
   const covariances = new Map<string, { channels: number; cov: Float64Array }>();
   for (let i = 0; i < tensors.length; i += TENSORS_PER_RUN) {
     o.signal?.throwIfAborted();
-    o.progress?.(i, tensors.length);
+    o.progress?.(i, tensors.length, COLLECTING);
     const part = tensors.slice(i, i + TENSORS_PER_RUN);
     const samples = await collect(proto, part);
     for (const t of part) covariances.set(t, inputCovariance(consumerOf.get(t)!, samples.map((s) => s[t]!)));
   }
-  o.progress?.(tensors.length, tensors.length);
-  return groups.map((g) => reconstructionOrder(graph, g, covariances, o.ext));
+  const ranks: (number[] | undefined)[] = [];
+  for (const [k, g] of groups.entries()) {
+    o.signal?.throwIfAborted();
+    o.progress?.(k, groups.length, 'ranking the channels of each group');
+    ranks.push(await reconstructionOrder(graph, g, covariances, o.ext));
+  }
+  return ranks;
 }

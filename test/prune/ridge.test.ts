@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NormalEquations } from '../../shared/prune/ridge.js';
+import { choleskyInverse, NormalEquations } from '../../shared/prune/ridge.js';
 import { mulberry32 } from '../../shared/verify/prng.js';
 
 // The streamed normal equations of the refit: the squared error any W gives, read from XᵀX and XᵀY
@@ -43,5 +43,31 @@ describe('NormalEquations', () => {
     a.merge(b);
     expect(a.rows).toBe(50);
     expect([...a.solve(0.01)].map((v) => v.toFixed(9))).toEqual([...eq.solve(0.01)].map((v) => v.toFixed(9)));
+  });
+});
+
+describe('choleskyInverse', () => {
+  it('inverts a covariance (XᵀX of random rows, one column a combination of others plus a little noise): A·A⁻¹ = I', () => {
+    const n = 37;
+    const r = mulberry32(4);
+    const ne = new NormalEquations(n, 1);
+    for (let k = 0; k < 200; k++) {
+      const x = Array.from({ length: n }, () => r() * 2 - 1);
+      x[5] = 0.7 * x[1]! - 0.2 * x[2]! + 0.01 * (r() - 0.5);
+      ne.add(x, [0]);
+    }
+    const a = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = i; j < n; j++) a[i * n + j] = a[j * n + i] = ne.gram[i * n + j]!;
+    const inverse = choleskyInverse(a.slice(), n);
+    let worst = 0;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let k = 0; k < n; k++) s += a[i * n + k]! * inverse[k * n + j]!;
+        worst = Math.max(worst, Math.abs(s - (i === j ? 1 : 0)));
+      }
+    }
+    expect(worst).toBeLessThan(1e-8);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) expect(inverse[i * n + j]).toBe(inverse[j * n + i]);
   });
 });
