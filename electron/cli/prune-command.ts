@@ -141,6 +141,7 @@ export const pruneCommand: Command = {
         if (recovery && !recovery.applied) warnings.push(`WARNING: recovery left the outputs further from the original's on the fit samples (relative L2 ${recovery.errorBefore.relativeL2.toPrecision(3)} → ${recovery.errorAfter.relativeL2.toPrecision(3)}); it was undone and the model is saved as pruned`);
         const overfitted = recovery && heldOutWarning(recovery);
         if (overfitted) warnings.push(`WARNING: ${overfitted}`);
+        if (byData && !o.recover && o.calibration === undefined) warnings.push('WARNING: channels chosen on generated (random) input sets; give --calibration PATH with real samples');
         if (recovery?.generated) warnings.push(`WARNING: recovery fitted on ${recovery.samples} generated (random) input sets; give --calibration PATH with real samples`);
         const proto = withOrigins(opened.ir.toProto(), opened.ir, originalNames);
         const trial = await saveModel(proto, join(work, 'pruned.onnx'), { source: opened });

@@ -97,6 +97,7 @@ describe('prune CLI', () => {
     expect(text.code, text.err).toBe(0);
     expect(text.err).toMatch(/collecting the inputs of the layers reading pruned channels \(\d+ of \d+\)/);
     expect(text.out).not.toMatch(/recovery/);
+    expect(text.err).toMatch(/WARNING: channels chosen on generated \(random\) input sets/);
   });
 
   it('--verify runs the check on the --inputs files (a batch of 2 here), not on generated inputs', () => {
