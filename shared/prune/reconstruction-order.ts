@@ -14,7 +14,7 @@ import type { Graph } from '../ir/graph.js';
 import type { IrModel } from '../ir/model.js';
 import type { ModelProto } from '../onnx/proto-types.js';
 import type { ChannelGroup } from './channel-groups.js';
-import type { Activation } from './refit.js';
+import { channelLayout, type Activation } from './refit.js';
 import { choleskyInverse } from './ridge.js';
 import { layerWeight, readWeight, stridesOf, type ExternalBytes } from './weights.js';
 
@@ -26,12 +26,6 @@ export const COVARIANCE_ROWS = 16384;
 
 /** Ridge of H⁻¹, relative to H's mean diagonal: a channel that never fires (zero after Relu) stays invertible. */
 const RELATIVE_RIDGE = 1e-3;
-
-/** The layouts a consumer reads: channels on axis 1 for Conv and ConvTranspose, on the last axis for Gemm and MatMul. */
-function channelLayout(opType: string, dims: readonly number[]): { channels: number; inner: number } {
-  if (opType === 'Conv' || opType === 'ConvTranspose') return { channels: dims[1]!, inner: dims.slice(2).reduce((a, b) => a * b, 1) };
-  return { channels: dims[dims.length - 1]!, inner: 1 };
-}
 
 /** The centered covariance (channels × channels, row-major) of a consumer's input over the samples' positions. */
 export function inputCovariance(opType: string, samples: readonly Activation[], maxRows = COVARIANCE_ROWS): { channels: number; cov: Float64Array } {

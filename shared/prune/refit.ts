@@ -61,11 +61,13 @@ export function interceptSlot(graph: Graph, node: IrNode, outs: number): Interce
   return slot && { read: () => new Float32Array(outs), write: (v) => slot.write(v, 'add') };
 }
 
-/** Per output channel: the channel axis of the layer's output, and its row layout. */
-function outputLayout(node: IrNode, dims: readonly number[]): { channels: number; inner: number } {
-  if (node.opType === 'Conv' || node.opType === 'ConvTranspose') return { channels: dims[1]!, inner: dims.slice(2).reduce((a, b) => a * b, 1) };
+/** Where a layer's tensors (its input or output) hold channels: axis 1 for Conv and ConvTranspose (the positions after it), the last axis for Gemm and MatMul. */
+export function channelLayout(opType: string, dims: readonly number[]): { channels: number; inner: number } {
+  if (opType === 'Conv' || opType === 'ConvTranspose') return { channels: dims[1]!, inner: dims.slice(2).reduce((a, b) => a * b, 1) };
   return { channels: dims[dims.length - 1]!, inner: 1 };
 }
+
+const outputLayout = (node: IrNode, dims: readonly number[]) => channelLayout(node.opType, dims);
 
 /** What a refit or correction did. */
 export interface LayerRecovery {
