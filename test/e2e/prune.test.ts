@@ -226,7 +226,7 @@ describe('prune attention heads in Chromium, settings remembered', () => {
     // Back after a reload: the model's remembered settings, not the defaults (0.5, recovery on, hidden off).
     await page.reload();
     await expect.poll(() => page.locator('output[aria-label="node count"]').textContent(), { timeout: 30_000 }).toMatch(/^\d+ nodes$/);
-    // The panels mount again while the page settles after a reload (a loaded model's edit actions come a moment later): open it until its form shows.
+    // Under load, one click right after the reload was lost (the panel came back closed while the page settled): open it until its form shows.
     const toggle = prune.getByRole('button', { name: /Prune/ }).first();
     await expect
       .poll(async () => {
