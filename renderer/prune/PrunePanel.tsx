@@ -5,6 +5,7 @@ import type { EditActions } from '../edit/edit-actions.js';
 import { JobProgress } from '../profile/JobProgress.js';
 import { useJob } from '../profile/use-job.js';
 import { NormBars } from './NormBars.js';
+import { Choice } from '../panels/Choice.js';
 import { CountInput, GeneratedSamples } from '../panels/CountInput.js';
 
 // Prune, for the selection or the whole model, with the CLI's options: a job in the service
@@ -130,25 +131,15 @@ export function PrunePanel({ backend, model, selection, version, edit, onGroupNo
           }}
         >
           <p className="muted">{picking ? `The ${pickedCount} picked ${pickedWhat} (other groups left alone)` : `For ${ids ? `${ids.length} selected node${ids.length === 1 ? '' : 's'}` : 'the whole model'}`}</p>
-          <label>
-            method{' '}
-            <select aria-label="prune method" value={s.method} onChange={(e) => set({ method: e.target.value as PruneSettings['method'] })}>
-              {PRUNE_METHODS.map((m) => (
-                <option key={m} value={m}>
-                  {METHOD_LABEL[m]}
-                </option>
-              ))}
-            </select>
-          </label>
+          <Choice text="method" label="prune method" value={s.method} options={PRUNE_METHODS.map((m) => [m, METHOD_LABEL[m]] as const)} onChange={(method) => set({ method })} />
           {structured ? (
-            <label>
-              criterion{' '}
-              <select aria-label="prune criterion" value={s.criterion} onChange={(e) => set({ criterion: e.target.value as PruneSettings['criterion'] })}>
-                <option value="l1">L1 norm</option>
-                <option value="l2">L2 norm</option>
-                <option value="reconstruction">reconstruction (calibration data; best with recovery)</option>
-              </select>
-            </label>
+            <Choice
+              text="criterion"
+              label="prune criterion"
+              value={s.criterion}
+              options={[['l1', 'L1 norm'], ['l2', 'L2 norm'], ['reconstruction', 'reconstruction (calibration data; best with recovery)']]}
+              onChange={(criterion) => set({ criterion })}
+            />
           ) : null}
           {byData ? (
             <p className="muted" role="note" aria-label="reconstruction note">
@@ -166,13 +157,13 @@ export function PrunePanel({ backend, model, selection, version, edit, onGroupNo
             </label>
           ) : null}
           {structured ? (
-            <label>
-              sparsity of{' '}
-              <select aria-label="prune budget" value={byParameters ? 'parameters' : 'channels'} onChange={(e) => set({ budget: e.target.value as 'channels' | 'parameters' })}>
-                <option value="channels">each group&apos;s channels</option>
-                <option value="parameters">the model&apos;s parameters</option>
-              </select>
-            </label>
+            <Choice
+              text="sparsity of"
+              label="prune budget"
+              value={byParameters ? 'parameters' : 'channels'}
+              options={[['channels', "each group's channels"], ['parameters', "the model's parameters"]]}
+              onChange={(budget) => set({ budget })}
+            />
           ) : null}
           {s.method !== 'channels' ? <p className="quantize-warning" role="note">Zeros alone do not make onnxruntime&apos;s CPU kernels faster; the step shows the measured latency.</p> : null}
           {structured ? (

@@ -1,4 +1,5 @@
 import type { ImageSpecText } from '../../shared/quantize/image-spec.js';
+import { Choice } from '../panels/Choice.js';
 
 // How calibration images become the model's input, as the CLI's --resize/--crop/--scale/--mean/
 // --std/--channels/--layout/--image-input write them (text, checked by the service; empty: not given).
@@ -24,22 +25,8 @@ export function ImageStepsFields({ steps, onChange }: { steps: Steps; onChange: 
           {f.label} <input type="text" aria-label={`image ${f.label}`} placeholder={f.placeholder} value={steps[f.key]} onChange={(e) => set(f.key, e.target.value)} />
         </label>
       ))}
-      <label>
-        channels{' '}
-        <select aria-label="image channels" value={steps.channels} onChange={(e) => set('channels', e.target.value)}>
-          <option value="">rgb (default)</option>
-          <option value="rgb">rgb</option>
-          <option value="bgr">bgr</option>
-        </select>
-      </label>
-      <label>
-        layout{' '}
-        <select aria-label="image layout" value={steps.layout} onChange={(e) => set('layout', e.target.value)}>
-          <option value="">nchw (default)</option>
-          <option value="nchw">nchw</option>
-          <option value="nhwc">nhwc</option>
-        </select>
-      </label>
+      <Choice text="channels" label="image channels" value={steps.channels} options={[['', 'rgb (default)'], ['rgb', 'rgb'], ['bgr', 'bgr']]} onChange={(v) => set('channels', v)} />
+      <Choice text="layout" label="image layout" value={steps.layout} options={[['', 'nchw (default)'], ['nchw', 'nchw'], ['nhwc', 'nhwc']]} onChange={(v) => set('layout', v)} />
     </fieldset>
   );
 }

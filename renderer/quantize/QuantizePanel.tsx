@@ -7,6 +7,7 @@ import { ImageStepsFields } from './ImageStepsFields.js';
 import type { EditActions } from '../edit/edit-actions.js';
 import { JobProgress } from '../profile/JobProgress.js';
 import { useJob } from '../profile/use-job.js';
+import { Choice } from '../panels/Choice.js';
 import { CountInput, GeneratedSamples } from '../panels/CountInput.js';
 
 // Quantize, for the selection or the whole model, with the CLI's options: a job in the service
@@ -70,33 +71,11 @@ export function QuantizePanel({ backend, model, selection, version, edit }: Prop
           }}
         >
           <p className="muted">{`For ${ids ? `${ids.length} selected node${ids.length === 1 ? '' : 's'}` : 'the whole model'}`}</p>
-          <label>
-            mode{' '}
-            <select aria-label="quantize mode" value={s.mode} onChange={(e) => set({ mode: e.target.value as QuantizeSettings['mode'] })}>
-              {QUANTIZE_MODES.map((m) => (
-                <option key={m} value={m}>
-                  {m}
-                </option>
-              ))}
-            </select>
-          </label>
+          <Choice text="mode" label="quantize mode" value={s.mode} options={QUANTIZE_MODES.map((m) => [m, m] as const)} onChange={(mode) => set({ mode })} />
           {isStatic ? (
             <>
-              <label>
-                method{' '}
-                <select aria-label="calibration method" value={s.method} onChange={(e) => set({ method: e.target.value as QuantizeSettings['method'] })}>
-                  <option value="minmax">minmax</option>
-                  <option value="percentile">percentile</option>
-                  <option value="entropy">entropy</option>
-                </select>
-              </label>
-              <label>
-                activations{' '}
-                <select aria-label="activation type" value={s.activationType} onChange={(e) => set({ activationType: e.target.value as QuantizeSettings['activationType'] })}>
-                  <option value="uint8">uint8</option>
-                  <option value="int8">int8</option>
-                </select>
-              </label>
+              <Choice text="method" label="calibration method" value={s.method} options={[['minmax', 'minmax'], ['percentile', 'percentile'], ['entropy', 'entropy']]} onChange={(method) => set({ method })} />
+              <Choice text="activations" label="activation type" value={s.activationType} options={[['uint8', 'uint8'], ['int8', 'int8']]} onChange={(activationType) => set({ activationType })} />
               <label>
                 <input type="checkbox" checked={s.symmetric} onChange={(e) => set({ symmetric: e.target.checked })} /> symmetric
               </label>
@@ -111,13 +90,14 @@ export function QuantizePanel({ backend, model, selection, version, edit }: Prop
             </label>
           ) : null}
           {s.mode === 'dynamic' ? (
-            <label title="portable: DynamicQuantizeLinear → MatMulInteger (standard ops); onnxruntime: one com.microsoft DynamicQuantizeMatMul each">
-              target{' '}
-              <select aria-label="quantize target" value={s.target} onChange={(e) => set({ target: e.target.value as QuantizeSettings['target'] })}>
-                <option value="portable">portable</option>
-                <option value="onnxruntime">onnxruntime</option>
-              </select>
-            </label>
+            <Choice
+              text="target"
+              label="quantize target"
+              title="portable: DynamicQuantizeLinear → MatMulInteger (standard ops); onnxruntime: one com.microsoft DynamicQuantizeMatMul each"
+              value={s.target}
+              options={[['portable', 'portable'], ['onnxruntime', 'onnxruntime']]}
+              onChange={(target) => set({ target })}
+            />
           ) : null}
           {s.mode === 'fp16' || s.mode === 'bf16' ? (
             <>
