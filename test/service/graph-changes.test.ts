@@ -10,6 +10,7 @@ import { applyGraphChanges, patchSize } from '../../shared/protocol/graph-change
 import { methods } from '../../shared/protocol/methods.js';
 import { transformerModel } from '../bench/bench-view-models.js';
 import { writeConvBnRelu } from './conv-bn-model.js';
+import { useOpenedModel } from './opened-model.js';
 
 // getGraphChanges against a full re-read, on real edits: the graph the view holds, patched with
 // what changed since its version, must be exactly (order included) what getGraph gives after the
@@ -31,52 +32,42 @@ async function patchMatchesFullRead(service: WorkbenchService, modelId: string, 
 }
 
 describe('graph changes on a 4-layer GPT-style decoder (builder)', () => {
-  let dir: string;
-  let service: WorkbenchService;
-  let modelId: string;
-
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'graph-changes-'));
+  const m = useOpenedModel('graph-changes-', async (dir) => {
     const file = join(dir, 'gpt4.onnx');
     await writeFile(file, modelBytes(transformerModel({ kind: 'decoder', layers: 4, constantNodes: true })));
-    service = new WorkbenchService({ settingsDir: dir });
-    modelId = (await service.openPath(file)).modelId;
-  });
-  afterAll(async () => {
-    await service.dispose();
-    await rm(dir, { recursive: true, force: true });
+    return file;
   });
 
   it('patches a fusion, its undo, redo and a jump to the model as opened, each equal to a full read', async () => {
-    const opened = await service.getGraph(modelId, []);
-    expect(opened.version).toBe((await service.getHistory(modelId)).version);
-    const applied = await service.applyOperation({ modelId, name: 'ort-fuse-gelu', version: opened.version!, verify: false });
+    const opened = await m.service.getGraph(m.modelId, []);
+    expect(opened.version).toBe((await m.service.getHistory(m.modelId)).version);
+    const applied = await m.service.applyOperation({ modelId: m.modelId, name: 'ort-fuse-gelu', version: opened.version!, verify: false });
     expect(applied.step!.matches).toBe(4);
-    const fused = await patchMatchesFullRead(service, modelId, opened);
+    const fused = await patchMatchesFullRead(m.service, m.modelId, opened);
     expect(fused.graph.nodes.length).toBe(applied.step!.nodesAfter);
     // Only what the fusion touched travels: far fewer items than the graph has.
     expect(fused.items).toBeGreaterThan(0);
     expect(fused.items).toBeLessThan(opened.nodes.length / 4);
     expect(fused.graph.nodes.filter((n) => n.opType === 'FastGelu' || n.opType === 'Gelu')).toHaveLength(4);
 
-    await service.undo({ modelId });
-    const undone = await patchMatchesFullRead(service, modelId, fused.graph);
+    await m.service.undo({ modelId: m.modelId });
+    const undone = await patchMatchesFullRead(m.service, m.modelId, fused.graph);
     // Back to the nodes, values and order of the model as opened (the version is a new one).
     expect({ ...undone.graph, version: 0 }).toEqual({ ...opened, version: 0 });
 
-    await service.redo({ modelId });
-    const redone = await patchMatchesFullRead(service, modelId, undone.graph);
+    await m.service.redo({ modelId: m.modelId });
+    const redone = await patchMatchesFullRead(m.service, m.modelId, undone.graph);
     expect({ ...redone.graph, version: 0 }).toEqual({ ...fused.graph, version: 0 });
 
-    await service.goToStep({ modelId, index: 0 });
-    await patchMatchesFullRead(service, modelId, redone.graph);
+    await m.service.goToStep({ modelId: m.modelId, index: 0 });
+    await patchMatchesFullRead(m.service, m.modelId, redone.graph);
   });
 
   it('patches the shapes inference gives downstream of an input whose shape changed', async () => {
-    const shown = await service.getGraph(modelId, []);
-    await service.applyOperation({ modelId, name: 'input-shape', options: { input: 'input_ids', shape: [1, 8] }, version: shown.version!, verify: false });
-    const changes = await service.getGraphChanges({ modelId, path: [], from: shown.version! });
-    const full = await service.getGraph(modelId, []);
+    const shown = await m.service.getGraph(m.modelId, []);
+    await m.service.applyOperation({ modelId: m.modelId, name: 'input-shape', options: { input: 'input_ids', shape: [1, 8] }, version: shown.version!, verify: false });
+    const changes = await m.service.getGraphChanges({ modelId: m.modelId, path: [], from: shown.version! });
+    const full = await m.service.getGraph(m.modelId, []);
     const shape = (g: GraphInfo, name: string) => g.values.find((v) => v.name === name)!.shape;
     expect(shape(full, 'input_ids')).toEqual([1, 8]);
     expect(shape(shown, 'input_ids')).toEqual(['batch', 'sequence']);
@@ -86,18 +77,18 @@ describe('graph changes on a 4-layer GPT-style decoder (builder)', () => {
     // Most values change shape: a patch that big is refused (null) and the view reads the graph whole.
     if (changes) expect(applyGraphChanges(shown, changes)).toEqual(full);
     else expect(full.values.filter((v, i) => JSON.stringify(v) !== JSON.stringify(shown.values[i])).length * 2).toBeGreaterThan(full.values.length);
-    await service.undo({ modelId });
+    await m.service.undo({ modelId: m.modelId });
   });
 
   it('answers null for a version it no longer keeps', async () => {
-    const shown = await service.getGraph(modelId, []);
-    const h = await service.getHistory(modelId);
-    await service.applyOperation({ modelId, name: 'ort-fuse-gelu', version: h.version, verify: false });
-    await service.getGraph(modelId, []);
-    await service.undo({ modelId });
-    await service.getGraph(modelId, []);
+    const shown = await m.service.getGraph(m.modelId, []);
+    const h = await m.service.getHistory(m.modelId);
+    await m.service.applyOperation({ modelId: m.modelId, name: 'ort-fuse-gelu', version: h.version, verify: false });
+    await m.service.getGraph(m.modelId, []);
+    await m.service.undo({ modelId: m.modelId });
+    await m.service.getGraph(m.modelId, []);
     // Two reads later, the version `shown` was read at is gone: the view reads the graph whole.
-    expect(await service.getGraphChanges({ modelId, path: [], from: shown.version! })).toBeNull();
+    expect(await m.service.getGraphChanges({ modelId: m.modelId, path: [], from: shown.version! })).toBeNull();
   });
 });
 

@@ -1,111 +1,102 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WorkbenchService } from '../../electron/service/workbench-service.js';
 import { FUNCTION_BODY } from '../../shared/protocol/backend.js';
 import { functionModelBytes } from '../renderer/test-models.js';
 import { writeConvBnRelu } from './conv-bn-model.js';
+import { useOpenedModel } from './opened-model.js';
 
 // The model as text through the service: printed with node lines, applied back as one undoable
 // step (the whole model, a selection, an If branch), refused with positioned problems (and the
 // model unchanged) when it does not parse or check.
 
 describe('model text in the service', () => {
-  let dir: string;
-  let service: WorkbenchService;
-  let modelId: string;
-  const ir = () => service.document(modelId).model.ir;
-
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'text-'));
+  const m = useOpenedModel('text-', async (dir) => {
     const file = join(dir, 'conv-bn-relu.onnx');
     await writeConvBnRelu(file);
-    service = new WorkbenchService({ settingsDir: dir });
-    modelId = (await service.openPath(file)).modelId;
+    return file;
   });
-  afterAll(async () => {
-    await service.dispose();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const ir = () => m.service.document(m.modelId).model.ir;
 
   it('prints the model with the lines of each node, and a selection alone', async () => {
-    const t = await service.getModelText({ modelId });
+    const t = await m.service.getModelText({ modelId: m.modelId });
     expect(t.editable).toBe(true);
     const conv = [...ir().graph.nodes].find((n) => n.name === 'conv')!;
     const span = t.spans.find((s) => s.id === conv.id)!;
     expect(t.text.split('\n')[span.startLine - 1]).toMatch(/\[conv\] c = Conv <kernel_shape: ints = \[3, 3\]/);
-    const sel = await service.getModelText({ modelId, nodes: [conv.id] });
+    const sel = await m.service.getModelText({ modelId: m.modelId, nodes: [conv.id] });
     expect(sel.editable).toBe(true);
     expect(sel.text.trim().split('\n')).toHaveLength(1);
   });
 
   it('applies the text of a selection in place as one step, and refuses one whose shapes do not fit', async () => {
     const relu = [...ir().graph.nodes].find((n) => n.name === 'relu')!;
-    const sel = await service.getModelText({ modelId, nodes: [relu.id] });
+    const sel = await m.service.getModelText({ modelId: m.modelId, nodes: [relu.id] });
     expect(sel.text).toBe('[relu] y = Relu (b)\n');
-    const r = await service.applyModelText({ modelId, text: '[relu] y = Elu <alpha: float = 0.5> (b)\n', nodes: [relu.id], version: sel.version });
+    const r = await m.service.applyModelText({ modelId: m.modelId, text: '[relu] y = Elu <alpha: float = 0.5> (b)\n', nodes: [relu.id], version: sel.version });
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.edit.diff.removed).toEqual([relu.id]);
     expect([...ir().graph.nodes].map((n) => n.opType)).toEqual(['Conv', 'BatchNormalization', 'Elu']);
     // The Conv's output is float[1,4,8,8]; W is float[4,3,3,3]: they do not broadcast.
     const conv = [...ir().graph.nodes].find((n) => n.name === 'conv')!;
-    const bad = await service.applyModelText({ modelId, text: '[conv] c = Add (x, W)\n', nodes: [conv.id] });
+    const bad = await m.service.applyModelText({ modelId: m.modelId, text: '[conv] c = Add (x, W)\n', nodes: [conv.id] });
     expect(bad.ok ? undefined : bad.errors[0]).toMatchObject({ line: 1, column: 20, message: expect.stringMatching(/"conv" \(Add\): input "W" float\[4,3,3,3\] does not broadcast with "x" float\[1,3,8,8\]/) });
-    await service.undo({ modelId });
+    await m.service.undo({ modelId: m.modelId });
     expect([...ir().graph.nodes].map((n) => n.opType)).toEqual(['Conv', 'BatchNormalization', 'Relu']);
   });
 
   it('applies an attribute edit as one step that undo reverts; doc strings not in the text stay', async () => {
     const bn = [...ir().graph.nodes].find((n) => n.name === 'bn')!;
     bn.proto.docString = 'kept from the file';
-    const before = (await service.getModelText({ modelId })).text;
+    const before = (await m.service.getModelText({ modelId: m.modelId })).text;
     const edited = before.replace('epsilon: float = 0.00001', 'epsilon: float = 0.001');
     expect(edited).not.toBe(before);
-    const r = await service.applyModelText({ modelId, text: edited });
+    const r = await m.service.applyModelText({ modelId: m.modelId, text: edited });
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.edit.steps).toHaveLength(1);
     expect(r.edit.diff.changed).toEqual([bn.id]);
-    await expect(service.historyRecipe(modelId)).rejects.toMatchObject({ code: 'NOT_A_RECIPE', message: expect.stringMatching(/step 1 is an edit of the model's text/) });
+    await expect(m.service.historyRecipe(m.modelId)).rejects.toMatchObject({ code: 'NOT_A_RECIPE', message: expect.stringMatching(/step 1 is an edit of the model's text/) });
     const after = [...ir().graph.nodes].find((n) => n.name === 'bn')!;
     expect(after.attribute('epsilon')!.f).toBeCloseTo(0.001, 6);
     expect(after.proto.docString).toBe('kept from the file');
-    await service.undo({ modelId });
+    await m.service.undo({ modelId: m.modelId });
     expect([...ir().graph.nodes].find((n) => n.name === 'bn')!.attribute('epsilon')!.f).toBeCloseTo(1e-5, 9);
-    expect((await service.getModelText({ modelId })).text).toBe(before);
+    expect((await m.service.getModelText({ modelId: m.modelId })).text).toBe(before);
   });
 
   it('refuses a syntax error at its line and column, and an undefined name at its node, changing nothing', async () => {
-    const before = (await service.getModelText({ modelId })).text;
+    const before = (await m.service.getModelText({ modelId: m.modelId })).text;
     const state = ir().journal.state;
     const lines = before.split('\n');
     const at = lines.findIndex((l) => l.includes('= Relu'));
     lines[at] = lines[at]!.replace('Relu (b)', 'Relu (b');
-    const bad = await service.applyModelText({ modelId, text: lines.join('\n') });
+    const bad = await m.service.applyModelText({ modelId: m.modelId, text: lines.join('\n') });
     expect(bad.ok).toBe(false);
     if (bad.ok) return;
     expect(bad.errors[0]!.line).toBeGreaterThanOrEqual(at + 1);
     expect(bad.errors[0]!.line).toBeLessThanOrEqual(at + 2);
     // A name read but never defined.
     const named = before.replace('[relu] y = Relu (b)', '[relu] y = Relu (nope)');
-    const undefinedName = await service.applyModelText({ modelId, text: named });
+    const undefinedName = await m.service.applyModelText({ modelId: m.modelId, text: named });
     expect(undefinedName.ok).toBe(false);
     if (undefinedName.ok) return;
     expect(undefinedName.errors[0]).toMatchObject({ line: named.split('\n').findIndex((l) => l.includes('Relu (nope)')) + 1 });
     expect(undefinedName.errors[0]!.message).toMatch(/nope/);
     expect(ir().journal.state).toBe(state);
-    expect((await service.getModelText({ modelId })).text).toBe(before);
+    expect((await m.service.getModelText({ modelId: m.modelId })).text).toBe(before);
   });
 
   it('adds and removes nodes from the text', async () => {
-    const before = (await service.getModelText({ modelId })).text;
+    const before = (await m.service.getModelText({ modelId: m.modelId })).text;
     const edited = before.replace(/\[relu\] y = Relu \(b\)/, '[relu] r = Relu (b)\n   [neg] y = Neg (r)');
-    const r = await service.applyModelText({ modelId, text: edited });
+    const r = await m.service.applyModelText({ modelId: m.modelId, text: edited });
     expect(r.ok).toBe(true);
     expect([...ir().graph.nodes].map((n) => n.opType)).toEqual(['Conv', 'BatchNormalization', 'Relu', 'Neg']);
-    await service.undo({ modelId });
+    await m.service.undo({ modelId: m.modelId });
     expect([...ir().graph.nodes].map((n) => n.opType)).toEqual(['Conv', 'BatchNormalization', 'Relu']);
   });
 });
