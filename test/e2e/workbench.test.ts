@@ -85,7 +85,8 @@ describe('workbench in Chromium (onnx-workbench serve)', () => {
     await expect.poll(() => page().locator('output[aria-label="node count"]').textContent(), { timeout: 10_000 }).toBe('1 node');
     const crumbs = page().getByRole('navigation', { name: 'breadcrumb' });
     await expect.poll(() => crumbs.getByRole('listitem').count()).toBe(2);
-    expect(await page().getByRole('button', { name: 'graph node head/Softmax' }).count()).toBe(1);
+    // The count is set with the branch's graph; its boxes are drawn a moment later.
+    await expect.poll(() => page().getByRole('button', { name: 'graph node head/Softmax' }).count(), { timeout: 10_000 }).toBe(1);
     await screenshot(page(), '04-inside-then-branch');
 
     await crumbs.getByRole('button').first().click();
