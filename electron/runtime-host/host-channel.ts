@@ -3,12 +3,18 @@
 
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { FromHost, ToHost } from './host-protocol.js';
 
 /** A started host process as the service sees it. */
 export interface HostChannel {
   send(message: ToHost): void;
+  /**
+   * Sends a client's socket with the message; this process keeps its own copy open (to answer 503
+   * on it if the host dies). Absent where the transport cannot carry sockets (Electron's utility process).
+   */
+  sendSocket?(message: ToHost, socket: Socket): void;
   onMessage(fn: (message: FromHost) => void): void;
   /** Called once when the process ends, for whatever reason. */
   onExit(fn: (code: number | null, signal: string | null) => void): void;
@@ -48,6 +54,9 @@ export function forkLauncher(options: { script?: string; env?: NodeJS.ProcessEnv
     return {
       send: (m) => {
         if (child.connected) child.send(m);
+      },
+      sendSocket: (m, socket) => {
+        if (child.connected) child.send(m, socket, { keepOpen: true });
       },
       onMessage: (fn) => child.on('message', (m) => fn(m as FromHost)),
       onExit: (fn) => child.once('exit', (code, signal) => fn(code, signal)),

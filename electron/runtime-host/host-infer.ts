@@ -45,8 +45,22 @@ export async function describeModel(path: string, settings: SessionSettings): Pr
   return { inputs: s.inputMetadata.map(valueInfo), outputs: s.outputMetadata.map(valueInfo) };
 }
 
+let running = 0;
+
+/** Inferences this host is doing now (a direct connection's request waits for none: it goes back to the server's queue). */
+export const runningInfers = (): number => running;
+
 /** One run on the given tensors; the outputs asked for (all when none are named). */
 export async function infer(job: InferJob): Promise<InferResult> {
+  running++;
+  try {
+    return await inferNow(job);
+  } finally {
+    running--;
+  }
+}
+
+async function inferNow(job: InferJob): Promise<InferResult> {
   const s = await sessionFor(job.model, job.session);
   const feeds: Record<string, ort.Tensor> = {};
   for (const t of job.inputs) feeds[t.name] = new ort.Tensor(t.type as ort.Tensor.Type, t.data as ort.Tensor.DataType, t.dims);

@@ -2,6 +2,7 @@
 // would load the same file). It owns every onnxruntime session: if native code crashes, runs out
 // of memory or hangs, this process dies and the service that started it does not.
 
+import { Socket } from 'node:net';
 import { WorkbenchError } from '../../shared/errors.js';
 import { HOST_FAULT_ENV, HOST_TEST_ENV, type FromHost, type HostRequest, type ToHost } from './host-protocol.js';
 import { measure, RunFailure, type JobContext } from './host-measure.js';
@@ -12,10 +13,12 @@ import { collectActivations } from '../runtime/collect-activations.js';
 import { decodeModel } from '../../shared/onnx/model-codec.js';
 import { runSensitivity } from '../runtime/sensitivity-run.js';
 import { describeModel, infer } from './host-infer.js';
+import { DirectHost } from '../serving/direct-host.js';
 
 interface Port {
   post(m: FromHost): void;
-  listen(fn: (m: ToHost) => void): void;
+  /** `socket`: a client connection the model server handed over (forked Node only). */
+  listen(fn: (m: ToHost, socket?: Socket) => void): void;
 }
 
 // An Electron utility process talks through process.parentPort; a forked Node child through process.send.
@@ -28,7 +31,7 @@ function port(): Port {
   }
   // Orphaned (the service died): nothing left to serve.
   process.on('disconnect', () => process.exit(0));
-  return { post: (m) => process.send!(m), listen: (fn) => process.on('message', (m) => fn(m as ToHost)) };
+  return { post: (m) => process.send!(m), listen: (fn) => process.on('message', (m, socket) => fn(m as ToHost, socket instanceof Socket ? socket : undefined)) };
 }
 
 const testing = process.env[HOST_TEST_ENV] === '1';
@@ -132,9 +135,14 @@ async function handle(p: Port, id: number, req: HostRequest): Promise<unknown> {
 
 function main(): void {
   const p = port();
-  p.listen((m) => {
+  const direct = new DirectHost((m) => p.post(m), injectFault);
+  p.listen((m, socket) => {
     if (m.type === 'cancel') {
       cancelled.add(m.id);
+      return;
+    }
+    if (m.type !== 'request') {
+      direct.receive(m, socket);
       return;
     }
     const { id, request } = m;

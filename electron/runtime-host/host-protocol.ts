@@ -8,6 +8,7 @@ import type { TensorRange } from '../../shared/quantize/static-options.js';
 import type { InputSpec } from '../../shared/verify/input-spec.js';
 import type { VerifyInputSettings } from '../../shared/verify/input-settings.js';
 import type { Tolerance, ToleranceName } from '../../shared/verify/tolerance.js';
+import type { DirectFromHost, DirectToHost } from '../serving/direct-messages.js';
 
 export type ProviderName = 'cpu' | 'cuda' | 'tensorrt';
 export const PROVIDERS: readonly ProviderName[] = ['cpu', 'cuda', 'tensorrt'];
@@ -180,7 +181,7 @@ export type HostRequest =
   /** Test only: block the host's thread for `ms`, as a native hang would. */
   | { kind: 'test-sleep'; ms: number };
 
-export type ToHost = { type: 'request'; id: number; request: HostRequest } | { type: 'cancel'; id: number };
+export type ToHost = { type: 'request'; id: number; request: HostRequest } | { type: 'cancel'; id: number } | DirectToHost;
 
 export type FromHost =
   | { type: 'ready' }
@@ -189,7 +190,8 @@ export type FromHost =
   | { type: 'progress'; id: number; done: number; total: number; step: string; model?: string }
   | { type: 'result'; id: number; result: unknown }
   /** `user`: the input's fault (a model onnxruntime rejects, bad inputs): exit code 2; else the run failed: 1. */
-  | { type: 'error'; id: number; code: string; message: string; user: boolean };
+  | { type: 'error'; id: number; code: string; message: string; user: boolean }
+  | DirectFromHost;
 
 /** Env var that enables the test-only requests in the host. */
 export const HOST_TEST_ENV = 'ONNX_WORKBENCH_HOST_TEST';

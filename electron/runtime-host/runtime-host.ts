@@ -68,6 +68,11 @@ function lastLine(text: string): string {
   return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }
 
+/** How a host process ended, as error messages put it ('crashed (SIGABRT)'). */
+export function howItEnded(code: number | null, signal: string | null): string {
+  return signal === 'SIGKILL' ? 'was killed (SIGKILL: out of memory?)' : signal ? `crashed (${signal})` : `exited with code ${code}`;
+}
+
 function doing(p: Pending): string {
   return `while ${p.step}${p.model ? ` (${p.model})` : ''}`;
 }
@@ -82,6 +87,8 @@ export class RuntimeHost {
   private readonly cancelGraceMs: number;
   /** How many host processes this handle has started (a new one after each crash). */
   started = 0;
+  /** Called with each new host process before its first request (the model server's direct setup). */
+  onStart: ((channel: HostChannel) => void) | undefined;
 
   constructor(options: RuntimeHostOptions = {}) {
     this.launcher = options.launcher ?? forkLauncher();
@@ -125,6 +132,11 @@ export class RuntimeHost {
     return next;
   }
 
+  /** The host process now, started if there is none (for messages outside requests: direct connections). */
+  current(): HostChannel {
+    return this.start();
+  }
+
   /** Ends the host; a later request starts a new one. */
   close(): void {
     const ch = this.channel;
@@ -139,6 +151,7 @@ export class RuntimeHost {
     this.channel = ch;
     ch.onMessage((m) => this.dispatch(m));
     ch.onExit((code, signal) => this.exited(ch, code, signal));
+    this.onStart?.(ch);
     return ch;
   }
 
@@ -186,7 +199,8 @@ export class RuntimeHost {
     }, p.idleMs);
   }
 
-  private kill(ch: HostChannel): void {
+  /** Ends that host process (if it is still this handle's, the next request starts a new one). */
+  kill(ch: HostChannel): void {
     if (this.channel === ch) this.channel = undefined;
     ch.kill();
   }
@@ -202,7 +216,8 @@ export class RuntimeHost {
   }
 
   private dispatch(m: FromHost): void {
-    if (m.type === 'ready') return;
+    // Direct connections' messages are the model server's (electron/serving/direct-path.ts).
+    if (m.type === 'ready' || !('id' in m)) return;
     const p = this.pending.get(m.id);
     if (!p) return;
     if (m.type === 'step' || m.type === 'progress') {
@@ -218,7 +233,7 @@ export class RuntimeHost {
 
   private exited(ch: HostChannel, code: number | null, signal: string | null): void {
     if (this.channel === ch) this.channel = undefined;
-    const how = signal === 'SIGKILL' ? 'was killed (SIGKILL: out of memory?)' : signal ? `crashed (${signal})` : `exited with code ${code}`;
+    const how = howItEnded(code, signal);
     const detail = lastLine(ch.stderrTail());
     for (const [id, p] of [...this.pending]) {
       if (p.channel !== ch) continue;

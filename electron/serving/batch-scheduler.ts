@@ -94,6 +94,11 @@ export class BatchScheduler {
     this.models = models;
   }
 
+  /** Each instance's runtime host. */
+  get hosts(): RuntimeHost[] {
+    return this.instances.map((i) => i.host);
+  }
+
   get queueDepth(): number {
     return this.queue.length;
   }

@@ -36,7 +36,7 @@ export interface MetricsSnapshot {
   uptimeSeconds: number;
   queueDepth: number;
   inFlight: number;
-  /** Batches running in runtime hosts now. */
+  /** Batches running in runtime hosts now, and requests they answer on direct connections. */
   running: number;
   hostRestarts: number;
   models: Record<string, { requests: Record<string, number>; latency: HistogramSnapshot; queueTime: HistogramSnapshot; batchSize: HistogramSnapshot; stages: Partial<Record<ServerStage, HistogramSnapshot>> }>;
@@ -126,7 +126,7 @@ export class ServerMetrics {
     lines.push(`onnx_workbench_queue_depth ${this.gauges.queueDepth()}`);
     head('onnx_workbench_inflight_requests', 'gauge', 'Requests accepted and not yet answered.');
     lines.push(`onnx_workbench_inflight_requests ${this.gauges.inFlight()}`);
-    head('onnx_workbench_running_batches', 'gauge', 'Batches running in runtime hosts.');
+    head('onnx_workbench_running_batches', 'gauge', 'Batches running in runtime hosts, and requests runtime hosts answer on direct connections.');
     lines.push(`onnx_workbench_running_batches ${this.gauges.running()}`);
     head('onnx_workbench_runtime_host_restarts_total', 'counter', 'Runtime hosts started again after one died.');
     lines.push(`onnx_workbench_runtime_host_restarts_total ${this.gauges.hostRestarts()}`);

@@ -2,20 +2,22 @@
 // dynamic batching, async jobs, streams (server-sent events), Prometheus metrics and JSON-line
 // logs. onnxruntime runs in runtime hosts of the server's own (electron/runtime-host).
 
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { WorkbenchError } from '../../shared/errors.js';
 import type { HostLauncher } from '../runtime-host/host-channel.js';
 import type { SessionSettings } from '../runtime-host/host-protocol.js';
-import { createToken, tokenMatches } from '../server/request-guard.js';
+import { createToken } from '../server/request-guard.js';
 import { AsyncJobs } from './async-jobs.js';
 import { BatchScheduler } from './batch-scheduler.js';
+import { DirectPath } from './direct-path.js';
 import { JsonLog, type LogSink } from './json-log.js';
 import { ServerMetrics, type MetricsSnapshot } from './metrics.js';
 import { describeModels } from './model-catalog.js';
 import type { ModelSpec, ServedModel } from './served-model.js';
-import { ServingError } from './serving-error.js';
+import { requestIdOf, tokenAccepted } from './request-meta.js';
+import { recordRequest } from './request-record.js';
+import { ServingError, writeError } from './serving-error.js';
 import { routeRequest, type ServerContext } from './serving-routes.js';
 import { StreamStore } from './streams.js';
 
@@ -37,6 +39,11 @@ export interface ModelServerOptions {
   streamIdleMs?: number;
   log?: LogSink;
   launcher?: (instance: number) => HostLauncher | undefined;
+  /**
+   * Hand each connection to a runtime host, which answers unbatched inferences on it itself (one
+   * process hop instead of three); default true. Off: every request goes through this process.
+   */
+  direct?: boolean;
 }
 
 export interface ModelServer {
@@ -52,6 +59,22 @@ export interface ModelServer {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+const HEADERS_TIMEOUT_MS = 10_000;
+
+/** The direct path, when asked for and some model's inferences can take it (those no batching merges). */
+function directPath(options: ModelServerOptions, models: ServedModel[], scheduler: BatchScheduler, ctx: ServerContext, timeoutMs: number, token: string | undefined, adopt: (socket: Socket) => void): DirectPath | undefined {
+  const maxBatch = options.maxBatch ?? 1;
+  const direct = models.map((m) => ({ ...m, direct: !(m.batchable && maxBatch > 1) }));
+  if (options.direct === false || !direct.some((m) => m.direct)) return undefined;
+  return new DirectPath({
+    hosts: scheduler.hosts,
+    config: { models: direct, ...(token !== undefined ? { token } : {}), maxBodyBytes: ctx.maxBodyBytes, bodyTimeoutMs: ctx.bodyTimeoutMs, headersTimeoutMs: HEADERS_TIMEOUT_MS },
+    adopt,
+    metrics: ctx.metrics,
+    log: ctx.log,
+    timeoutMs: timeoutMs + ctx.bodyTimeoutMs,
+  });
+}
 
 const DEFAULT_SESSION: SessionSettings = { provider: 'cpu', deviceId: 0, optimization: 'all', freeDimensionOverrides: {} };
 
@@ -83,7 +106,6 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
 
   let inFlight = 0;
   let draining = false;
-  metrics.gauges = { queueDepth: () => scheduler.queueDepth, inFlight: () => inFlight, running: () => scheduler.runningBatches, hostRestarts: () => scheduler.restarts };
   const ctx: ServerContext = {
     models,
     scheduler,
@@ -95,21 +117,20 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
     bodyTimeoutMs: options.bodyTimeoutMs ?? 10_000,
   };
 
+  metrics.gauges = { queueDepth: () => scheduler.queueDepth, inFlight: () => inFlight + (direct?.inFlight ?? 0), running: () => scheduler.runningBatches + (direct?.inFlight ?? 0), hostRestarts: () => scheduler.restarts };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const requestId = (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].slice(0, 100)) || randomUUID();
+    const requestId = requestIdOf(req);
     const started = performance.now();
     const url = new URL(req.url ?? '/', 'http://x');
     const health = url.pathname.startsWith('/v2/health/');
     res.setHeader('x-request-id', requestId);
     let status = 500;
     let model: string | undefined;
+    let message: string | undefined;
     inFlight++;
     try {
-      if (token !== undefined && !health) {
-        const auth = req.headers.authorization;
-        const given = typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice(7) : req.headers['x-workbench-token'];
-        if (!tokenMatches(typeof given === 'string' ? given : undefined, token)) throw new ServingError(401, 'this server needs its token (Authorization: Bearer TOKEN)');
-      }
+      if (token !== undefined && !health && !tokenAccepted(req, token)) throw new ServingError(401, 'this server needs its token (Authorization: Bearer TOKEN)');
       if (draining && !health) throw new ServingError(503, 'the server is shutting down', { connection: 'close' });
       const r = await routeRequest(ctx, req, res, url, requestId, draining);
       status = r.status;
@@ -118,17 +139,11 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
       const err = e instanceof ServingError ? e : new ServingError(500, e instanceof Error ? e.message : String(e));
       status = err.status;
       model = (e as { model?: string }).model;
-      if (!res.headersSent) {
-        const body = JSON.stringify({ error: err.message });
-        res.writeHead(err.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...err.headers });
-        res.end(body);
-      } else res.destroy();
-      log.write('error', { requestId, status, message: err.message, ...(model ? { model } : {}) });
+      message = err.message;
+      writeError(res, err);
     } finally {
       inFlight--;
-      const seconds = (performance.now() - started) / 1000;
-      if (model) metrics.request(model, status, seconds);
-      log.write('request', { requestId, method: req.method, path: url.pathname, status, ms: Math.round(seconds * 1e4) / 10, ...(model ? { model } : {}) });
+      recordRequest(metrics, log, { requestId, method: req.method ?? '', path: url.pathname, status, ms: performance.now() - started, ...(model ? { model } : {}), ...(message !== undefined ? { message } : {}) });
       if (draining && inFlight === 0) for (const w of drainWaiters.splice(0)) w();
     }
   };
@@ -136,16 +151,26 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
 
   const server: Server = createServer((req, res) => void handle(req, res));
   // A client that sends its headers slowly is dropped by node; the body has its own deadline.
-  server.headersTimeout = 10_000;
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.requestTimeout = 0;
+  // Connections are accepted below and given to this server by hand; 'listening' starts node's
+  // connection checks (headersTimeout, closeIdleConnections) for them.
+  server.emit('listening');
+  const adopt = (socket: Socket) => {
+    server.emit('connection', socket);
+    socket.resume();
+  };
+  const direct = directPath(options, models, scheduler, ctx, timeoutMs, token, adopt);
+  // Paused until placed: a socket handed to a host must not have been read here.
+  const listener = createNetServer({ pauseOnConnect: true, noDelay: true, allowHalfOpen: true }, (socket) => (direct ? direct.accept(socket) : adopt(socket)));
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (e: NodeJS.ErrnoException) => {
+    listener.once('error', (e: NodeJS.ErrnoException) => {
       scheduler.close();
       reject(new WorkbenchError('LISTEN_FAILED', `cannot listen on ${host}:${options.port ?? 0}: ${e.code ?? e.message}`));
     });
-    server.listen(options.port ?? 0, host, () => resolve());
+    listener.listen(options.port ?? 0, host, () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
+  const port = (listener.address() as AddressInfo).port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
   log.write('started', { url: `http://${shownHost}:${port}`, models: models.map((m) => ({ name: m.name, version: m.version, batchable: m.batchable, state: m.state })) });
 
@@ -157,12 +182,13 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
     snapshot: () => metrics.snapshot(),
     async close(graceMs = 30_000) {
       draining = true;
-      const closed = new Promise<void>((r) => server.close(() => r()));
+      const closed = new Promise<void>((r) => listener.close(() => r()));
       server.closeIdleConnections();
       const drained = inFlight === 0 ? Promise.resolve() : new Promise<void>((r) => drainWaiters.push(r));
       ctx.streams.endAll();
-      await Promise.race([Promise.all([drained, scheduler.idle()]), new Promise((r) => setTimeout(r, graceMs).unref())]);
+      await Promise.race([Promise.all([drained, scheduler.idle(), direct?.drain()]), new Promise((r) => setTimeout(r, graceMs).unref())]);
       scheduler.close();
+      direct?.close();
       server.closeAllConnections();
       await closed;
       log.write('stopped', {});

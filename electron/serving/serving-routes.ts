@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HostTensor } from '../runtime-host/host-protocol.js';
 import type { AsyncJobs } from './async-jobs.js';
-import type { BatchScheduler } from './batch-scheduler.js';
+import type { BatchScheduler, RunOutcome } from './batch-scheduler.js';
 import { v2TypeOf } from './datatypes.js';
 import { readBody } from './http-body.js';
 import { HEADER_LENGTH, parseInferRequest, type InferRequest } from './infer-request.js';
@@ -42,7 +42,7 @@ function sendJson(res: ServerResponse, status: number, value: unknown, headers: 
   return { status };
 }
 
-function sendEncoded(res: ServerResponse, r: EncodedResponse, model: string, clock?: StageClock): Routed {
+export function sendEncoded(res: ServerResponse, r: EncodedResponse, model: string, clock?: StageClock): Routed {
   res.writeHead(200, { ...r.headers, 'content-length': r.body.length, ...(clock ? { 'server-timing': clock.header() } : {}) });
   res.end(r.body);
   return { status: 200, model };
@@ -53,9 +53,9 @@ function method(req: IncomingMessage, ...allowed: string[]): void {
 }
 
 /** The model a path names, the latest version given when none is named. */
-function findModel(ctx: ServerContext, name: string, version: string | undefined): ServedModel {
-  const all = ctx.models.filter((m) => m.name === name);
-  if (!all.length) throw new ServingError(404, `no model named '${name}' (served: ${[...new Set(ctx.models.map((m) => m.name))].join(', ')})`);
+export function findModel<M extends ServedModel>(models: readonly M[], name: string, version: string | undefined): M {
+  const all = models.filter((m) => m.name === name);
+  if (!all.length) throw new ServingError(404, `no model named '${name}' (served: ${[...new Set(models.map((m) => m.name))].join(', ')})`);
   if (version === undefined) return all[all.length - 1]!;
   const m = all.find((x) => x.version === version);
   if (!m) throw new ServingError(404, `model '${name}' has no version '${version}' (versions: ${all.map((x) => x.version).join(', ')})`);
@@ -94,9 +94,14 @@ async function runInfer(ctx: ServerContext, m: ServedModel, inputs: HostTensor[]
   return r;
 }
 
+/** The answer to an inference, with how it ran (KServe v2 response parameters). */
+export function encodeAnswer(m: ServedModel, r: InferRequest, out: RunOutcome): EncodedResponse {
+  return encodeInferResponse(m, r.id, out.outputs, r.outputs, r.binaryOutputs, { parameters: { batch_size: out.batchSize, queue_ms: round(out.queueMs), run_ms: round(out.runMs) } });
+}
+
 async function infer(ctx: ServerContext, r: InferRequest, m: ServedModel, clock: StageClock): Promise<EncodedResponse> {
   const out = await runInfer(ctx, m, r.inputs, r.rows, true, clock);
-  const encoded = encodeInferResponse(m, r.id, out.outputs, r.outputs, r.binaryOutputs, { parameters: { batch_size: out.batchSize, queue_ms: round(out.queueMs), run_ms: round(out.runMs) } });
+  const encoded = encodeAnswer(m, r, out);
   clock.lap('encode');
   ctx.metrics.stages(m.name, clock.ms);
   return encoded;
@@ -151,6 +156,13 @@ async function streamRoute(ctx: ServerContext, req: IncomingMessage, res: Server
   return sendEncoded(res, await run, m.name, clock);
 }
 
+/** `/v2/models/NAME[/versions/V][/REST]` (no trailing slash) split up, or undefined for other paths. */
+export function modelPath(p: string): { name: string; version: string | undefined; rest: string } | undefined {
+  const mm = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(?:\/(.*))?$/.exec(p);
+  if (!mm) return undefined;
+  return { name: decodeURIComponent(mm[1]!), version: mm[2] !== undefined ? decodeURIComponent(mm[2]) : undefined, rest: mm[3] ?? '' };
+}
+
 /** Answers one request; throws ServingError for refusals. */
 export async function routeRequest(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, url: URL, requestId: string, draining: boolean): Promise<Routed> {
   const clock = new StageClock();
@@ -182,10 +194,10 @@ export async function routeRequest(ctx: ServerContext, req: IncomingMessage, res
     if (j.error) return sendJson(res, j.error.status, { id: j.id, status: 'failed', error: j.error.message });
     return sendEncoded(res, j.response!, j.model);
   }
-  const mm = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(?:\/(.*))?$/.exec(p);
-  if (!mm) throw new ServingError(404, `no endpoint ${p} (KServe v2: /v2/health/live, /v2/health/ready, /v2/models/NAME[/versions/V][/ready|/infer])`);
-  const m = findModel(ctx, decodeURIComponent(mm[1]!), mm[2] !== undefined ? decodeURIComponent(mm[2]) : undefined);
-  const rest = mm[3] ?? '';
+  const mp = modelPath(p);
+  if (!mp) throw new ServingError(404, `no endpoint ${p} (KServe v2: /v2/health/live, /v2/health/ready, /v2/models/NAME[/versions/V][/ready|/infer])`);
+  const m = findModel(ctx.models, mp.name, mp.version);
+  const rest = mp.rest;
   const tagged = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
       return await work();

@@ -31,20 +31,23 @@ function hangingFirst(): HostLauncher {
   return () => (launched++ === 0 ? forkLauncher({ env: { ...process.env, [HOST_TEST_ENV]: '1', [HOST_FAULT_ENV]: 'hang' } })() : forkLauncher()());
 }
 
-it('fails only the request in flight with 503 when its host is killed; the queued and next ones succeed', async () => {
+// Direct (the default): the request hangs in the host that answers its connection, and the next
+// one waits on a second connection handed to that same host; without: it waits in the server's queue.
+it.each([true, false])('fails only the request in flight with 503 when its host is killed; the waiting and next ones succeed (direct %s)', async (direct) => {
   const paths = writeModels({ conv: convModel() });
   const launcher = hangingFirst();
-  const server = await startModelServer({ models: [{ name: 'conv', version: '1', path: paths.conv! }], launcher: () => launcher, log: () => undefined });
+  const server = await startModelServer({ models: [{ name: 'conv', version: '1', path: paths.conv! }], launcher: () => launcher, log: () => undefined, direct });
   try {
     const body = JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 3, 16, 16], data: Array.from(seeded(768, 5)) }] });
     const infer = () => fetch(`${server.url}/v2/models/conv/infer`, { method: 'POST', body });
     const before = hostPids();
     expect(before).toHaveLength(1);
     const inFlight = infer();
-    // Wait until the host is inside the request (its batch is running), then queue one behind it.
+    // Wait until the host is inside the request, then send one behind it.
     while (server.snapshot().running < 1) await new Promise((r) => setTimeout(r, 20));
     const queued = infer();
-    while (server.snapshot().queueDepth < 1) await new Promise((r) => setTimeout(r, 20));
+    if (direct) await new Promise((r) => setTimeout(r, 300));
+    else while (server.snapshot().queueDepth < 1) await new Promise((r) => setTimeout(r, 20));
     process.kill(before[0]!, 'SIGKILL');
 
     const failed = await inFlight;

@@ -1,0 +1,207 @@
+// Direct connections, the server's side (direct-host.ts is the host's). Each new client
+// connection is handed to a runtime host, which answers the inferences on it itself. The server
+// keeps its own copy of each socket it hands over and hears of each request the host takes and
+// finishes, so that it still counts and logs every request, ends a host whose request runs past
+// the timeout (504), answers 503 for the requests in flight when a host dies, and takes back the
+// connections a host returns (with the request that made it return them).
+
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { HostChannel } from '../runtime-host/host-channel.js';
+import type { FromHost } from '../runtime-host/host-protocol.js';
+import { howItEnded, type RuntimeHost } from '../runtime-host/runtime-host.js';
+import type { DirectConfig } from './direct-messages.js';
+import type { JsonLog } from './json-log.js';
+import type { ServerMetrics } from './metrics.js';
+import { recordRequest } from './request-record.js';
+import { ServingError } from './serving-error.js';
+
+interface InFlight {
+  model: string;
+  path: string;
+  started: number;
+  timer: NodeJS.Timeout;
+  timedOut: boolean;
+}
+
+interface Held {
+  socket: Socket;
+  host: RuntimeHost;
+  channel: HostChannel;
+  inFlight: Map<string, InFlight>;
+}
+
+export interface DirectPathOptions {
+  hosts: readonly RuntimeHost[];
+  config: DirectConfig;
+  /** Answers a connection in the server (given back, or not handed over). */
+  adopt(socket: Socket): void;
+  metrics: ServerMetrics;
+  log: JsonLog;
+  /** A request in a host unanswered this long (its body's deadline included) ends the host: 504. */
+  timeoutMs: number;
+}
+
+/** A whole HTTP/1.1 response, for a socket no HTTP server is writing to. */
+function rawResponse(err: ServingError, requestId: string): string {
+  const body = JSON.stringify({ error: err.message });
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'x-request-id': requestId, connection: 'close', ...err.headers };
+  return `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? ''}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n${body}`;
+}
+
+export class DirectPath {
+  private readonly held = new Map<number, Held>();
+  private readonly channels = new Set<HostChannel>();
+  private nextConn = 1;
+  private nextHost = 0;
+  private draining = false;
+  private drainWaiters: (() => void)[] = [];
+
+  constructor(private readonly o: DirectPathOptions) {
+    for (const host of o.hosts) {
+      this.attach(host.current());
+      host.onStart = (ch) => this.attach(ch);
+    }
+  }
+
+  /** Requests in hosts now (taken, not yet answered). */
+  get inFlight(): number {
+    let n = 0;
+    for (const h of this.held.values()) n += h.inFlight.size;
+    return n;
+  }
+
+  /** A new connection: to the host instance with the fewest requests in flight, or to the server when it cannot take sockets. */
+  accept(socket: Socket): void {
+    const host = this.leastBusy();
+    const channel = host.current();
+    if (this.draining || !channel.sendSocket) {
+      this.o.adopt(socket);
+      return;
+    }
+    const conn = this.nextConn++;
+    this.held.set(conn, { socket, host, channel, inFlight: new Map() });
+    socket.on('error', () => undefined);
+    channel.sendSocket({ type: 'direct-connection', conn }, socket);
+  }
+
+  // A hung host keeps its requests in flight until it is ended: new connections go to the host
+  // with the fewest in flight, and among equals to the one whose oldest began last.
+  private leastBusy(): RuntimeHost {
+    const load = new Map<RuntimeHost, { count: number; oldest: number }>(this.o.hosts.map((h) => [h, { count: 0, oldest: Infinity }]));
+    for (const h of this.held.values()) {
+      const l = load.get(h.host)!;
+      l.count += h.inFlight.size;
+      for (const f of h.inFlight.values()) l.oldest = Math.min(l.oldest, f.started);
+    }
+    const n = this.o.hosts.length;
+    let best = this.o.hosts[this.nextHost % n]!;
+    for (let k = 1; k < n; k++) {
+      const host = this.o.hosts[(this.nextHost + k) % n]!;
+      const a = load.get(host)!;
+      const b = load.get(best)!;
+      if (a.count < b.count || (a.count === b.count && a.oldest > b.oldest)) best = host;
+    }
+    this.nextHost++;
+    return best;
+  }
+
+  /** Hands over no more connections; requests not yet begun come back. Resolves when none is in flight. */
+  drain(): Promise<void> {
+    this.draining = true;
+    for (const ch of this.channels) ch.send({ type: 'direct-drain' });
+    return this.inFlight === 0 ? Promise.resolve() : new Promise((r) => this.drainWaiters.push(r));
+  }
+
+  /** Closes the connections still held (the hosts are ended by their owner). */
+  close(): void {
+    for (const h of this.held.values()) {
+      for (const f of h.inFlight.values()) clearTimeout(f.timer);
+      h.socket.destroy();
+    }
+    this.held.clear();
+  }
+
+  private attach(ch: HostChannel): void {
+    this.channels.add(ch);
+    ch.send({ type: 'direct-setup', config: this.o.config });
+    if (this.draining) ch.send({ type: 'direct-drain' });
+    ch.onMessage((m) => this.message(m));
+    ch.onExit((code, signal) => this.ended(ch, howItEnded(code, signal)));
+  }
+
+  private message(m: FromHost): void {
+    if (!('conn' in m)) return;
+    const h = this.held.get(m.conn);
+    if (!h) return;
+    switch (m.type) {
+      case 'direct-start':
+        h.inFlight.set(m.requestId, { model: m.model, path: m.path, started: performance.now(), timedOut: false, timer: setTimeout(() => this.timedOut(h, m.requestId), this.o.timeoutMs) });
+        return;
+      case 'direct-done':
+        this.settle(h, m.requestId);
+        recordRequest(this.o.metrics, this.o.log, { ...m, direct: true });
+        if (m.stages) {
+          this.o.metrics.stages(m.model, m.stages);
+          this.o.metrics.queued(m.model, 0);
+          this.o.metrics.batch(m.model, 1);
+        }
+        this.checkDrained();
+        return;
+      case 'direct-handback':
+        this.settle(h, m.requestId);
+        this.held.delete(m.conn);
+        h.socket.unshift(Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength));
+        this.o.adopt(h.socket);
+        this.checkDrained();
+        return;
+      case 'direct-closed':
+        this.held.delete(m.conn);
+        for (const f of h.inFlight.values()) clearTimeout(f.timer);
+        h.socket.destroy();
+        return;
+    }
+  }
+
+  private settle(h: Held, requestId: string | undefined): void {
+    const f = requestId === undefined ? undefined : h.inFlight.get(requestId);
+    if (!f) return;
+    clearTimeout(f.timer);
+    h.inFlight.delete(requestId!);
+  }
+
+  private timedOut(h: Held, requestId: string): void {
+    const f = h.inFlight.get(requestId);
+    if (!f) return;
+    f.timedOut = true;
+    // A run stuck in native code answers nothing: its host is ended, and `ended` answers 504.
+    h.host.kill(h.channel);
+  }
+
+  /** The host died: its requests in flight get 503 (504 if it was ended for one), its idle connections stay open in the server. */
+  private ended(ch: HostChannel, how: string): void {
+    this.channels.delete(ch);
+    for (const [conn, h] of [...this.held]) {
+      if (h.channel !== ch) continue;
+      this.held.delete(conn);
+      if (!h.inFlight.size) {
+        this.o.adopt(h.socket);
+        continue;
+      }
+      for (const [requestId, f] of h.inFlight) {
+        clearTimeout(f.timer);
+        const err = f.timedOut
+          ? new ServingError(504, `no answer within ${this.o.timeoutMs / 1000} s; the runtime host was ended (the next request starts a new one)`)
+          : new ServingError(503, `runtime host ${how} while answering for model '${f.model}'; the next request starts a new host`, { 'retry-after': '1' });
+        h.socket.write(rawResponse(err, requestId));
+        recordRequest(this.o.metrics, this.o.log, { requestId, method: 'POST', path: f.path, status: err.status, ms: performance.now() - f.started, model: f.model, message: err.message, direct: true });
+      }
+      h.socket.end();
+    }
+    this.checkDrained();
+  }
+
+  private checkDrained(): void {
+    if (this.draining && this.inFlight === 0) for (const w of this.drainWaiters.splice(0)) w();
+  }
+}

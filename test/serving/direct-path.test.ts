@@ -1,0 +1,169 @@
+// Direct connections: the server hands each connection to a runtime host, which answers the
+// inferences on it itself and gives the connection back for anything else. Answers equal the
+// server's own path and onnxruntime's; one kept-alive connection carries every kind of request;
+// a busy host passes requests to the server's queue; a hung one is ended (504); and no
+// connection is left half-open in the server when its client closes it.
+
+import { once } from 'node:events';
+import { readdirSync, readlinkSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import type { Socket } from 'node:net';
+import * as ort from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { forkLauncher } from '../../electron/runtime-host/host-channel.js';
+import { HOST_FAULT_ENV, HOST_TEST_ENV } from '../../electron/runtime-host/host-protocol.js';
+import { startModelServer, type ModelServer } from '../../electron/serving/model-server.js';
+import { convModel, runDirect, seeded, writeModels } from './serving-models.js';
+
+let paths: Record<string, string>;
+beforeAll(() => {
+  paths = writeModels({ conv: convModel(), wide: convModel(32, 64) });
+});
+
+const body = (seed: number, size = 16) => JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 3, size, size], data: Array.from(seeded(3 * size * size, seed)) }] });
+
+interface Answer {
+  status: number;
+  text: string;
+  /** The client's port: the same port, the same connection. */
+  localPort: number;
+  socket: Socket;
+}
+
+/** One request on `agent` (node:http, so that the connection it used can be seen). */
+function send(server: ModelServer, agent: Agent, method: string, path: string, payload?: string, headers: Record<string, string> = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${server.url}${path}`, { method, agent, headers: { ...headers, ...(payload !== undefined ? { 'content-length': String(Buffer.byteLength(payload)) } : {}) } }, (res) => {
+      let text = '';
+      // Read now: the socket goes back to the agent before 'end'.
+      const socket = res.socket;
+      const localPort = socket.localPort ?? -1;
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text, localPort, socket }));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+async function expectConvAnswer(a: Answer, path: string, seed: number, size = 16): Promise<void> {
+  expect(a.status, a.text).toBe(200);
+  const got = (JSON.parse(a.text) as { outputs: { data: number[] }[] }).outputs[0]!.data;
+  const want = await runDirect(path, { x: new ort.Tensor('float32', seeded(3 * size * size, seed), [1, 3, size, size]) });
+  expect(got).toEqual(Array.from(want.y!.data as Float32Array));
+}
+
+/** Log lines of request events, parsed. */
+const requestLines = (logs: string[]) => logs.map((l) => JSON.parse(l) as { event: string; path?: string; status?: number; direct?: boolean }).filter((l) => l.event === 'request');
+
+describe('direct connections', () => {
+  const logs: string[] = [];
+  let server: ModelServer;
+  let viaServer: ModelServer;
+  beforeAll(async () => {
+    const models = [
+      { name: 'conv', version: '1', path: paths.conv! },
+      { name: 'wide', version: '1', path: paths.wide! },
+    ];
+    server = await startModelServer({ models, log: (l) => logs.push(l), token: 'sesame', host: '127.0.0.1' });
+    viaServer = await startModelServer({ models, direct: false, log: () => undefined });
+  }, 60_000);
+  afterAll(async () => {
+    await server?.close();
+    await viaServer?.close();
+  });
+  const auth = { authorization: 'Bearer sesame' };
+
+  it('answers inferences in the host: the same outputs as the server path and as onnxruntime, logged as direct', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const direct = await send(server, agent, 'POST', '/v2/models/conv/infer', body(21), auth);
+    const queued = await send(viaServer, agent, 'POST', '/v2/models/conv/infer', body(21));
+    agent.destroy();
+    await expectConvAnswer(direct, paths.conv!, 21);
+    const outputs = (a: Answer) => (JSON.parse(a.text) as { outputs: unknown }).outputs;
+    expect(outputs(direct)).toEqual(outputs(queued));
+    expect(requestLines(logs).at(-1)).toMatchObject({ path: '/v2/models/conv/infer', status: 200, direct: true });
+  });
+
+  it('carries inferences, metadata, refusals and a wrong token on one kept-alive connection, each answered as the server would', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const answers = [
+      await send(server, agent, 'POST', '/v2/models/conv/infer', body(1), auth),
+      await send(server, agent, 'GET', '/v2/models/conv', undefined, auth),
+      await send(server, agent, 'POST', '/v2/models/conv/infer', body(2), auth),
+      await send(server, agent, 'POST', '/v2/models/conv/infer', '{"inputs": [', auth),
+      await send(server, agent, 'POST', '/v2/models/conv/infer', body(3)),
+      await send(server, agent, 'POST', '/v2/models/conv/infer', body(4), auth),
+    ];
+    agent.destroy();
+    expect(new Set(answers.map((a) => a.localPort)).size).toBe(1);
+    await expectConvAnswer(answers[0]!, paths.conv!, 1);
+    expect(JSON.parse(answers[1]!.text)).toMatchObject({ name: 'conv', inputs: [{ name: 'x', shape: [-1, 3, 16, 16] }] });
+    await expectConvAnswer(answers[2]!, paths.conv!, 2);
+    expect(answers[3]!.status).toBe(400);
+    expect(answers[3]!.text).toMatch(/not valid JSON/);
+    expect(answers[4]!.status).toBe(401);
+    await expectConvAnswer(answers[5]!, paths.conv!, 4);
+  });
+
+  it('passes requests that find the host busy to the server queue: every answer equals its own run, and every one is counted', async () => {
+    const before = server.snapshot().models.wide?.requests['200'] ?? 0;
+    const seen = logs.length;
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => {
+        const agent = new Agent({ keepAlive: false });
+        return send(server, agent, 'POST', '/v2/models/wide/infer', body(100 + i, 64), auth);
+      }),
+    );
+    for (const [i, a] of answers.entries()) await expectConvAnswer(a, paths.wide!, 100 + i, 64);
+    expect(server.snapshot().models.wide!.requests['200']! - before).toBe(8);
+    const lines = requestLines(logs.slice(seen)).filter((l) => l.path === '/v2/models/wide/infer');
+    expect(lines).toHaveLength(8);
+    // The first to arrive finds the host idle.
+    expect(lines.some((l) => l.direct)).toBe(true);
+  });
+
+  it('closes its own copy of a connection when the client closes it (no socket left open in the server)', async () => {
+    const before = openSockets();
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const a = await send(server, agent, 'POST', '/v2/models/conv/infer', body(5), auth);
+    expect(a.status).toBe(200);
+    // The client's socket and the server's copy of the connection.
+    expect(openSockets()).toBe(before + 2);
+    const closed = once(a.socket, 'close');
+    agent.destroy();
+    await closed;
+    const until = Date.now() + 5000;
+    while (openSockets() > before && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    expect(openSockets()).toBe(before);
+  });
+});
+
+/** Sockets this process has open (the server under test runs in it). */
+function openSockets(): number {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:');
+    } catch {
+      return false;
+    }
+  }).length;
+}
+
+it('ends a host whose direct request runs past the timeout (504); the next request gets a new host', async () => {
+  let launched = 0;
+  const hangingFirst = () => (launched++ === 0 ? forkLauncher({ env: { ...process.env, [HOST_TEST_ENV]: '1', [HOST_FAULT_ENV]: 'hang' } })() : forkLauncher()());
+  const server = await startModelServer({ models: [{ name: 'conv', version: '1', path: paths.conv! }], launcher: () => hangingFirst, timeoutMs: 1000, bodyTimeoutMs: 500, log: () => undefined });
+  try {
+    const agent = new Agent({ keepAlive: true });
+    const hung = await send(server, agent, 'POST', '/v2/models/conv/infer', body(7));
+    expect(hung.status).toBe(504);
+    expect(hung.text).toMatch(/no answer within 1\.5 s; the runtime host was ended/);
+    await expectConvAnswer(await send(server, agent, 'POST', '/v2/models/conv/infer', body(8)), paths.conv!, 8);
+    agent.destroy();
+    expect(server.snapshot().hostRestarts).toBe(1);
+  } finally {
+    await server.close();
+  }
+}, 60_000);
