@@ -82,6 +82,7 @@ export class Http1Pool {
   constructor(url: string | URL, options: Http1PoolOptions = {}) {
     const u = typeof url === 'string' ? new URL(url) : url;
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new TypeError(`${u.href}: only http: and https: URLs`);
+    if (u.username || u.password) throw new TypeError(`${u.origin}: credentials in the URL are not sent; give an authorization header`);
     this.tls = u.protocol === 'https:';
     this.host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
     this.port = Number(u.port || (this.tls ? 443 : 80));

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Http1Error, Http1Pool, type Http1Response } from '../../electron/serving/http1-client.js';
+import { runLoad } from '../../electron/serving/load-test.js';
 
 const cleanup: (() => void)[] = [];
 afterEach(() => {
@@ -342,6 +343,7 @@ describe('requests the client refuses to encode', () => {
     expect(() => p.prepare('POST', '/', { 'bad name': 'v' })).toThrow(/invalid header/);
     expect(() => p.prepare('POST', '/a b', {})).toThrow(/invalid request path/);
     expect(() => new Http1Pool('ftp://127.0.0.1/')).toThrow(/only http: and https:/);
+    expect(() => new Http1Pool('http://user:secret@127.0.0.1/')).toThrow(/credentials in the URL are not sent/);
   });
 });
 
@@ -374,5 +376,28 @@ describe('https', () => {
     const p = pool(url, { ca: readFileSync(cert) });
     for (let i = 0; i < 5; i++) expect(await p.post('/', {}, new Uint8Array(4), { timeoutMs: 5000 })).toMatchObject({ status: 200, body: Buffer.from(new URL(url).host) });
     expect(connections).toBe(1);
+  });
+});
+
+describe("runLoad's errors by kind through this client", () => {
+  // Open loop: the number of requests is the rate times the duration, whatever the server does.
+  it('counts unanswered requests as timeouts and refused ones as connection errors', async () => {
+    const silent = await rawServer(() => undefined);
+    const slow = await runLoad({ url: `${silent.url}/v2/models/m/infer`, body: new Uint8Array(8), headers: {}, rps: 10, durationS: 0.3, timeoutMs: 100 });
+    expect(slow).toMatchObject({ requests: 3, ok: 0, errors: { timeout: 3 }, errorRate: 1 });
+
+    const server = createNetServer();
+    const url = await listen(server);
+    server.close();
+    await sleep(50);
+    const refused = await runLoad({ url: `${url}/v2/models/m/infer`, body: new Uint8Array(8), headers: {}, rps: 20, durationS: 0.5, timeoutMs: 1000 });
+    expect(refused).toMatchObject({ requests: 10, ok: 0, errors: { connection: 10 } });
+
+    const s = await httpServer((_req, res) => {
+      res.writeHead(503);
+      res.end('busy');
+    });
+    const busy = await runLoad({ url: `${s.url}/v2/models/m/infer`, body: new Uint8Array(8), headers: {}, rps: 20, durationS: 0.25, timeoutMs: 1000 });
+    expect(busy).toMatchObject({ requests: 5, errors: { http_503: 5 } });
   });
 });
