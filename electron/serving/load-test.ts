@@ -2,8 +2,7 @@
 // request was due, so a slow server cannot hide its queue) or from a fixed number of clients
 // (closed loop), then latency percentiles, throughput and errors by kind.
 
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Http1Error, Http1Pool, type PreparedRequest } from './http1-client.js';
 import { quantile } from '../../shared/profile/stats.js';
 import type { LoadRunReport } from '../../shared/protocol/serving-api.js';
 import { parseServerTiming } from './stage-timings.js';
@@ -35,52 +34,28 @@ interface Tally {
   stages: Map<string, number[]>;
 }
 
-class TimedOut extends Error {}
-
 /**
- * One POST on a kept-alive connection. node:http rather than fetch: undici's per-request work
- * costs a client on this machine more than a millisecond, which a load test would report as the
- * server's latency.
+ * One request on a kept-alive connection of the load test's own client (http1-client.ts): neither
+ * fetch (undici's per-request work costs more than a millisecond here) nor node:http (0.2-0.35 ms),
+ * which a load test would report as the server's latency. Only the status and `Server-Timing`
+ * are read; the body is dropped as it comes.
  */
-function post(o: LoadOptions, agent: HttpAgent): Promise<{ status: number; timing: string | undefined }> {
-  const url = new URL(o.url);
-  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise((resolve, reject) => {
-    const req = send(url, { method: 'POST', agent, headers: { ...o.headers, 'content-length': String(o.body.byteLength) } }, (res: IncomingMessage) => {
-      res.on('data', () => undefined);
-      res.on('end', () => {
-        clearTimeout(timer);
-        const timing = res.headers['server-timing'];
-        resolve({ status: res.statusCode ?? 0, timing: Array.isArray(timing) ? timing.join(', ') : timing });
-      });
-      res.on('error', fail);
-    });
-    function fail(e: Error): void {
-      clearTimeout(timer);
-      reject(e);
-    }
-    const timer = setTimeout(() => req.destroy(new TimedOut()), o.timeoutMs);
-    req.on('error', fail);
-    req.end(o.body);
-  });
-}
-
-async function one(o: LoadOptions, agent: HttpAgent, due: number, t: Tally): Promise<void> {
+async function one(pool: Http1Pool, request: PreparedRequest, timeoutMs: number, due: number, t: Tally): Promise<void> {
   const fail = (kind: string) => t.errors.set(kind, (t.errors.get(kind) ?? 0) + 1);
   try {
-    const r = await post(o, agent);
+    const r = await pool.send(request, { timeoutMs, keepBody: false });
     if (r.status < 200 || r.status > 299) {
       fail(`http_${r.status}`);
       return;
     }
     t.latencies.push(performance.now() - due);
-    for (const [stage, ms] of parseServerTiming(r.timing)) {
+    for (const [stage, ms] of parseServerTiming(r.headers['server-timing'])) {
       let list = t.stages.get(stage);
       if (!list) t.stages.set(stage, (list = []));
       list.push(ms);
     }
   } catch (e) {
-    fail(e instanceof TimedOut ? 'timeout' : 'connection');
+    fail(e instanceof Http1Error ? e.kind : 'connection');
   }
 }
 
@@ -90,8 +65,9 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
   const tally: Tally = { latencies: [], errors: new Map(), stages: new Map() };
   const { latencies, errors } = tally;
   // One kept-alive connection per client (closed loop), as many as are needed at a fixed rate.
-  const agentOptions = { keepAlive: true, ...(o.rps === undefined ? { maxSockets: o.concurrency ?? 1 } : {}) };
-  const agent = o.url.startsWith('https:') ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+  const url = new URL(o.url);
+  const pool = new Http1Pool(url, o.rps === undefined ? { maxConnections: o.concurrency ?? 1 } : {});
+  const request = pool.prepare('POST', url.pathname + url.search, o.headers, o.body);
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const end = t0 + o.durationS * 1000;
@@ -109,12 +85,12 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
         if (due >= end || o.signal?.aborted) break;
         const wait = due - performance.now();
         if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-        track(one(o, agent, due, tally));
+        track(one(pool, request, o.timeoutMs, due, tally));
       }
     } else {
       const client = async () => {
         while (performance.now() < end && !o.signal?.aborted) {
-          const p = one(o, agent, performance.now(), tally);
+          const p = one(pool, request, o.timeoutMs, performance.now(), tally);
           track(p);
           await p;
         }
@@ -124,7 +100,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     await Promise.all([...pending]);
   } finally {
     clearInterval(progress);
-    agent.destroy();
+    pool.close();
   }
   const elapsed = (performance.now() - t0) / 1000;
   const sorted = latencies.sort((a, b) => a - b);
