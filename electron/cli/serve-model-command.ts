@@ -6,7 +6,7 @@ import { parseArgs } from './args.js';
 import type { Command } from './command.js';
 
 const USAGE =
-  'onnx-workbench serve-model [NAME[@VERSION]=]MODEL... [--ep cpu|cuda|tensorrt] [--device N] [--threads N] [--optimization disabled|basic|extended|all] [--port N] [--host 127.0.0.1] [--token T] [--max-batch B] [--max-delay-ms D] [--instances K] [--max-queue N] [--timeout SECONDS] [--max-body BYTES] [--state NAME:INPUT=OUTPUT]';
+  'onnx-workbench serve-model [NAME[@VERSION]=]MODEL... [--ep cpu|cuda|tensorrt] [--device N] [--threads N] [--optimization disabled|basic|extended|all] [--port N] [--host 127.0.0.1] [--token T] [--max-batch B] [--max-delay-ms D] [--instances K] [--max-queue N] [--timeout SECONDS] [--max-body BYTES] [--state NAME:INPUT=OUTPUT] [--no-direct]';
 
 function oneOf<T extends string>(option: string, value: unknown, allowed: readonly T[], fallback: T): T {
   if (value === undefined) return fallback;
@@ -52,6 +52,7 @@ export const serveModelCommand: Command = {
       timeout: 'count',
       'max-body': 'count',
       state: 'list',
+      'no-direct': 'flag',
     });
     if (!args.positional.length) throw new WorkbenchError('USAGE', `missing MODEL; usage: ${USAGE}`);
     const o = args.options;
@@ -78,6 +79,7 @@ export const serveModelCommand: Command = {
       maxQueue: atLeast('max-queue', o['max-queue'], 1, 256),
       timeoutMs: atLeast('timeout', o.timeout, 1, 30) * 1000,
       maxBodyBytes: atLeast('max-body', o['max-body'], 1024, 64 * 1024 * 1024),
+      direct: o['no-direct'] !== true,
     });
     io.out(`serving at ${server.url} (KServe v2: ${server.url}/v2/models/NAME/infer, metrics: ${server.url}/metrics)`);
     for (const m of server.models) io.out(`  ${m.name} version ${m.version}: ${m.path}${m.batchable ? ' (batchable)' : ''}${Object.keys(m.state).length ? ` (streams carry ${Object.entries(m.state).map(([i, out]) => `${out}→${i}`).join(', ')})` : ''}`);
