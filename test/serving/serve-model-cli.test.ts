@@ -31,8 +31,10 @@ function start(args: string[]) {
   return { child, exited, printed, output: () => ({ out, err }) };
 }
 
-it('serves at the printed address and stops on SIGTERM after finishing', async () => {
-  const s = start([`fixed=${paths.fixed!}`, '--port', '0']);
+// By default a runtime host answers the inference on the connection it was handed (logged as
+// direct); --no-direct answers it through the server process.
+it.each([[[], true], [['--no-direct'], undefined]] as const)('serves at the printed address (%j) and stops on SIGTERM after finishing', async (extra, direct) => {
+  const s = start([`fixed=${paths.fixed!}`, '--port', '0', ...extra]);
   const url = (await s.printed(/serving at (http:\/\/127\.0\.0\.1:\d+)/))[1]!;
   expect(s.output().out).toMatch(/fixed version 1: .*fixed\.onnx/);
   const r = await fetch(`${url}/v2/models/fixed/infer`, {
@@ -42,8 +44,9 @@ it('serves at the printed address and stops on SIGTERM after finishing', async (
   expect(((await r.json()) as { outputs: { data: number[] }[] }).outputs[0]!.data).toEqual([2, 4, 6, 8, 10, 12]);
   s.child.kill('SIGTERM');
   expect(await s.exited).toBe(0);
-  const log = s.output().err.trim().split('\n').map((l) => JSON.parse(l) as { event: string });
+  const log = s.output().err.trim().split('\n').map((l) => JSON.parse(l) as { event: string; direct?: boolean });
   expect(log.map((l) => l.event)).toEqual(['started', 'request', 'stopped']);
+  expect(log[1]!.direct).toBe(direct);
 }, 60_000);
 
 it('needs a token on another address, and makes one', async () => {
