@@ -15,7 +15,7 @@ import { infer, runningInfers } from '../runtime-host/host-infer.js';
 import type { DirectConfig, DirectFromHost, DirectModel, DirectToHost } from './direct-messages.js';
 import { readBody } from './http-body.js';
 import { HEADER_LENGTH, parseInferRequest } from './infer-request.js';
-import { requestIdOf, tokenAccepted } from './request-meta.js';
+import { requestIdOf, requestUrl, tokenAccepted } from './request-meta.js';
 import { ServingError, writeError } from './serving-error.js';
 import { encodeAnswer, findModel, modelPath, sendEncoded } from './serving-routes.js';
 import { StageClock } from './stage-timings.js';
@@ -91,9 +91,10 @@ export class DirectHost {
   private async answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const conn = conns.get(req.socket)!;
     const c = this.config!;
-    const path = new URL(req.url ?? '/', 'http://x').pathname.replace(/\/+$/, '');
-    const m = this.directModel(req, path);
-    if (!m) {
+    const path = requestUrl(req)?.pathname.replace(/\/+$/, '');
+    // A target that is not a URL goes back too: the server refuses it.
+    const m = path === undefined ? undefined : this.directModel(req, path);
+    if (!m || path === undefined) {
       await this.handBack(req, res, conn);
       return;
     }

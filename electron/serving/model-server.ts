@@ -15,7 +15,7 @@ import { JsonLog, type LogSink } from './json-log.js';
 import { ServerMetrics, type MetricsSnapshot } from './metrics.js';
 import { describeModels } from './model-catalog.js';
 import type { ModelSpec, ServedModel } from './served-model.js';
-import { requestIdOf, tokenAccepted } from './request-meta.js';
+import { requestIdOf, requestUrl, tokenAccepted } from './request-meta.js';
 import { recordRequest } from './request-record.js';
 import { ServingError, writeError } from './serving-error.js';
 import { routeRequest, type ServerContext } from './serving-routes.js';
@@ -122,8 +122,8 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = requestIdOf(req);
     const started = performance.now();
-    const url = new URL(req.url ?? '/', 'http://x');
-    const health = url.pathname.startsWith('/v2/health/');
+    const url = requestUrl(req);
+    const health = url?.pathname.startsWith('/v2/health/') ?? false;
     res.setHeader('x-request-id', requestId);
     let status = 500;
     let model: string | undefined;
@@ -132,6 +132,7 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
     try {
       if (token !== undefined && !health && !tokenAccepted(req, token)) throw new ServingError(401, 'this server needs its token (Authorization: Bearer TOKEN)');
       if (draining && !health) throw new ServingError(503, 'the server is shutting down', { connection: 'close' });
+      if (!url) throw new ServingError(400, `the request target ${JSON.stringify(req.url)} is not a valid URL`);
       const r = await routeRequest(ctx, req, res, url, requestId, draining);
       status = r.status;
       model = r.model;
@@ -143,7 +144,7 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
       writeError(res, err);
     } finally {
       inFlight--;
-      recordRequest(metrics, log, { requestId, method: req.method ?? '', path: url.pathname, status, ms: performance.now() - started, ...(model ? { model } : {}), ...(message !== undefined ? { message } : {}) });
+      recordRequest(metrics, log, { requestId, method: req.method ?? '', path: url?.pathname ?? req.url ?? '', status, ms: performance.now() - started, ...(model ? { model } : {}), ...(message !== undefined ? { message } : {}) });
       if (draining && inFlight === 0) for (const w of drainWaiters.splice(0)) w();
     }
   };

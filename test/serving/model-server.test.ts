@@ -167,6 +167,25 @@ describe('refusals: a clear 4xx, and the server stays up', () => {
     expect((await post('/v2/models/conv/versions/1/infer', convRequest)).status).toBe(200);
   });
 
+  it('refuses a request target that is not a URL (400), on the runtime host and in the server, and nothing restarts', async () => {
+    const ask = (head: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(server.port, '127.0.0.1', () => socket.write(head));
+        let text = '';
+        socket.on('data', (d) => (text += d.toString()));
+        socket.on('close', () => resolve(text));
+        socket.on('error', reject);
+        setTimeout(() => socket.end(), 2000);
+      });
+    for (const method of ['POST', 'GET']) {
+      const answer = await ask(`${method} http://[::1/v2/models/conv/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+      expect(answer).toMatch(/^HTTP\/1.1 400/);
+      expect(answer).toMatch(/is not a valid URL/);
+    }
+    expect(server.snapshot().hostRestarts).toBe(0);
+    expect((await post('/v2/models/conv/versions/1/infer', convRequest)).status).toBe(200);
+  });
+
   it('refuses a wrong method', async () => {
     const r = await fetch(`${server.url}/v2/models/conv/infer`);
     expect(r.status).toBe(405);
