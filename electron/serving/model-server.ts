@@ -191,6 +191,8 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
       scheduler.close();
       direct?.close();
       server.closeAllConnections();
+      // It never listened (the listener did): this only stops its connection checks.
+      server.close(() => undefined);
       await closed;
       log.write('stopped', {});
     },
