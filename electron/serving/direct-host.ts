@@ -17,7 +17,7 @@ import { readBody } from './http-body.js';
 import { HEADER_LENGTH, parseInferRequest } from './infer-request.js';
 import { requestIdOf, requestUrl, tokenAccepted } from './request-meta.js';
 import { ServingError, writeError } from './serving-error.js';
-import { encodeAnswer, findModel, modelPath, sendEncoded } from './serving-routes.js';
+import { encodeAnswer, findModel, fixedAnswer, modelPath, sendEncoded, sendJson } from './serving-routes.js';
 import { StageClock } from './stage-timings.js';
 
 const conns = new WeakMap<Socket, number>();
@@ -91,16 +91,19 @@ export class DirectHost {
   private async answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const conn = conns.get(req.socket)!;
     const c = this.config!;
-    const path = requestUrl(req)?.pathname.replace(/\/+$/, '');
+    const url = requestUrl(req);
+    // Routed without a trailing slash, as the server routes it (and logged as it logs it).
+    const path = url?.pathname.replace(/\/+$/, '');
+    if (url && path !== undefined && req.method === 'GET' && this.answerFixed(req, res, conn, path, url.pathname)) return;
     // A target that is not a URL goes back too: the server refuses it.
     const m = path === undefined ? undefined : this.directModel(req, path);
-    if (!m || path === undefined) {
+    if (!m || !url) {
       await this.handBack(req, res, conn);
       return;
     }
     const requestId = requestIdOf(req);
     const clock = new StageClock();
-    this.post({ type: 'direct-start', conn, requestId, model: m.name, path });
+    this.post({ type: 'direct-start', conn, requestId, model: m.name, path: url.pathname });
     res.setHeader('x-request-id', requestId);
     let status = 200;
     let message: string | undefined;
@@ -129,7 +132,31 @@ export class DirectHost {
       message = err.message;
       writeError(res, err);
     }
-    this.post({ type: 'direct-done', conn, requestId, model: m.name, method: 'POST', path, status, ms: performance.now() - clock.started, ...(status === 200 ? { stages: clock.ms } : {}), ...(message ? { message } : {}) });
+    this.post({ type: 'direct-done', conn, requestId, model: m.name, method: 'POST', path: url.pathname, status, ms: performance.now() - clock.started, ...(status === 200 ? { stages: clock.ms } : {}), ...(message ? { message } : {}) });
+  }
+
+  /**
+   * Health, server and model metadata, readiness: answered here, so that a client that asks them
+   * before inferring (Triton's clients do) keeps its connection on this host. False: not one of
+   * them (or an unknown model, a missing token, shutdown): the server answers.
+   */
+  private answerFixed(req: IncomingMessage, res: ServerResponse, conn: number, path: string, logged: string): boolean {
+    const c = this.config;
+    if (!c || this.draining) return false;
+    if (!path.startsWith('/v2/health/') && c.token !== undefined && !tokenAccepted(req, c.token)) return false;
+    let fixed: ReturnType<typeof fixedAnswer>;
+    try {
+      fixed = fixedAnswer(c.models, path, false);
+    } catch {
+      return false;
+    }
+    if (!fixed) return false;
+    const started = performance.now();
+    const requestId = requestIdOf(req);
+    res.setHeader('x-request-id', requestId);
+    sendJson(res, fixed.status, fixed.value);
+    this.post({ type: 'direct-done', conn, requestId, model: '', method: 'GET', path: logged, status: fixed.status, ms: performance.now() - started });
+    return true;
   }
 
   /** Reads the body (within the server's limits) and gives the connection back with the request. */

@@ -35,7 +35,7 @@ export interface Routed {
 const SERVER_VERSION = '0.1.0';
 const EXTENSIONS = ['binary_tensor_data', 'async_infer', 'streaming', 'metrics'];
 
-function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): Routed {
+export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): Routed {
   const body = JSON.stringify(value);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
   res.end(body);
@@ -62,11 +62,11 @@ export function findModel<M extends ServedModel>(models: readonly M[], name: str
   return m;
 }
 
-function metadata(ctx: ServerContext, m: ServedModel): unknown {
+function metadata(models: readonly ServedModel[], m: ServedModel): unknown {
   const io = (v: ServedModel['inputs'][number]) => ({ name: v.name, datatype: v2TypeOf(v.type) ?? v.type, shape: (v.shape ?? [-1]).map((d) => d ?? -1) });
   return {
     name: m.name,
-    versions: ctx.models.filter((x) => x.name === m.name).map((x) => x.version),
+    versions: models.filter((x) => x.name === m.name).map((x) => x.version),
     platform: 'onnxruntime_onnx',
     inputs: m.inputs.map(io),
     outputs: m.outputs.map(io),
@@ -156,6 +156,22 @@ async function streamRoute(ctx: ServerContext, req: IncomingMessage, res: Server
   return sendEncoded(res, await run, m.name, clock);
 }
 
+/**
+ * The answers that depend only on the models served and on shutdown: health, server and model
+ * metadata, readiness (a runtime host gives them on a direct connection too). Undefined for other
+ * paths; a ServingError (404) for an unknown model or version.
+ */
+export function fixedAnswer(models: readonly ServedModel[], p: string, draining: boolean): { status: number; value: unknown } | undefined {
+  if (p === '/v2/health/live') return { status: 200, value: { live: true } };
+  if (p === '/v2/health/ready') return { status: draining ? 503 : 200, value: { ready: !draining } };
+  if (p === '/v2') return { status: 200, value: { name: 'onnx-workbench', version: SERVER_VERSION, extensions: EXTENSIONS } };
+  if (p === '/v2/models') return { status: 200, value: { models: models.map((m) => ({ name: m.name, version: m.version, state: 'READY' })) } };
+  const mp = modelPath(p);
+  if (!mp || (mp.rest !== '' && mp.rest !== 'ready')) return undefined;
+  const m = findModel(models, mp.name, mp.version);
+  return mp.rest === '' ? { status: 200, value: metadata(models, m) } : { status: draining ? 503 : 200, value: { name: m.name, ready: !draining } };
+}
+
 /** `/v2/models/NAME[/versions/V][/REST]` (no trailing slash) split up, or undefined for other paths. */
 export function modelPath(p: string): { name: string; version: string | undefined; rest: string } | undefined {
   const mm = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(?:\/(.*))?$/.exec(p);
@@ -167,9 +183,8 @@ export function modelPath(p: string): { name: string; version: string | undefine
 export async function routeRequest(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, url: URL, requestId: string, draining: boolean): Promise<Routed> {
   const clock = new StageClock();
   const p = url.pathname.replace(/\/+$/, '');
-  if (p === '/v2/health/live') return sendJson(res, 200, { live: true });
-  if (p === '/v2/health/ready') return sendJson(res, draining ? 503 : 200, { ready: !draining });
-  if (p === '/v2') return sendJson(res, 200, { name: 'onnx-workbench', version: SERVER_VERSION, extensions: EXTENSIONS });
+  const fixed = fixedAnswer(ctx.models, p, draining);
+  if (fixed) return sendJson(res, fixed.status, fixed.value);
   if (p === '/metrics') {
     method(req, 'GET');
     const body = ctx.metrics.prometheus();
@@ -178,7 +193,6 @@ export async function routeRequest(ctx: ServerContext, req: IncomingMessage, res
     return { status: 200 };
   }
   if (p === '/v2/metrics/snapshot') return sendJson(res, 200, ctx.metrics.snapshot());
-  if (p === '/v2/models') return sendJson(res, 200, { models: ctx.models.map((m) => ({ name: m.name, version: m.version, state: 'READY' })) });
   const job = /^\/v2\/jobs\/([^/]+)$/.exec(p);
   if (job) {
     const j = ctx.jobs.get(decodeURIComponent(job[1]!));
@@ -205,8 +219,6 @@ export async function routeRequest(ctx: ServerContext, req: IncomingMessage, res
       throw Object.assign(e instanceof ServingError ? e : new ServingError(500, String(e)), { model: m.name });
     }
   };
-  if (rest === '') return sendJson(res, 200, metadata(ctx, m));
-  if (rest === 'ready') return sendJson(res, draining ? 503 : 200, { name: m.name, ready: !draining });
   if (rest === 'infer') return tagged(async () => sendEncoded(res, await infer(ctx, await inferBody(ctx, req, m, clock), m, clock), m.name, clock));
   if (rest === 'async-infer') {
     return tagged(async () => {

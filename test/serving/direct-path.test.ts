@@ -86,12 +86,14 @@ describe('direct connections', () => {
     expect(requestLines(logs).at(-1)).toMatchObject({ path: '/v2/models/conv/infer', status: 200, direct: true });
   });
 
-  it('carries inferences, metadata, refusals and a wrong token on one kept-alive connection, each answered as the server would', async () => {
+  it('carries inferences, metadata, health, refusals and a wrong token on one kept-alive connection, each answered as the server would', async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const seen = logs.length;
     const answers = [
       await send(server, agent, 'POST', '/v2/models/conv/infer', body(1), auth),
       await send(server, agent, 'GET', '/v2/models/conv', undefined, auth),
       await send(server, agent, 'POST', '/v2/models/conv/infer', body(2), auth),
+      await send(server, agent, 'GET', '/v2/health/ready'),
       await send(server, agent, 'POST', '/v2/models/conv/infer', '{"inputs": [', auth),
       await send(server, agent, 'POST', '/v2/models/conv/infer', body(3)),
       await send(server, agent, 'POST', '/v2/models/conv/infer', body(4), auth),
@@ -99,12 +101,24 @@ describe('direct connections', () => {
     agent.destroy();
     expect(new Set(answers.map((a) => a.localPort)).size).toBe(1);
     await expectConvAnswer(answers[0]!, paths.conv!, 1);
-    expect(JSON.parse(answers[1]!.text)).toMatchObject({ name: 'conv', inputs: [{ name: 'x', shape: [-1, 3, 16, 16] }] });
+    expect(JSON.parse(answers[1]!.text)).toMatchObject({ name: 'conv', versions: ['1'], inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 3, 16, 16] }] });
     await expectConvAnswer(answers[2]!, paths.conv!, 2);
-    expect(answers[3]!.status).toBe(400);
-    expect(answers[3]!.text).toMatch(/not valid JSON/);
-    expect(answers[4]!.status).toBe(401);
-    await expectConvAnswer(answers[5]!, paths.conv!, 4);
+    expect(JSON.parse(answers[3]!.text)).toEqual({ ready: true });
+    expect(answers[4]!.status).toBe(400);
+    expect(answers[4]!.text).toMatch(/not valid JSON/);
+    expect(answers[5]!.status).toBe(401);
+    await expectConvAnswer(answers[6]!, paths.conv!, 4);
+    // Metadata and health keep the connection on the host; the request without the token goes
+    // back to the server, and the connection with it.
+    expect(requestLines(logs.slice(seen)).map((l) => [l.status, l.direct ?? false])).toEqual([
+      [200, true],
+      [200, true],
+      [200, true],
+      [200, true],
+      [400, true],
+      [401, false],
+      [200, false],
+    ]);
   });
 
   it('passes requests that find the host busy to the server queue: every answer equals its own run, and every one is counted', async () => {
