@@ -89,20 +89,21 @@ export class DirectHost {
   }
 
   private async answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
     const conn = conns.get(req.socket)!;
     const c = this.config!;
     const url = requestUrl(req);
     // Routed without a trailing slash, as the server routes it (and logged as it logs it).
     const path = url?.pathname.replace(/\/+$/, '');
-    if (url && path !== undefined && req.method === 'GET' && this.answerFixed(req, res, conn, path, url.pathname)) return;
+    if (url && path !== undefined && req.method === 'GET' && this.answerFixed(req, res, conn, path, url.pathname, started)) return;
     // A target that is not a URL goes back too: the server refuses it.
     const m = path === undefined ? undefined : this.directModel(req, path);
     if (!m || !url) {
-      await this.handBack(req, res, conn);
+      await this.handBack(req, res, conn, url?.pathname ?? req.url ?? '', started);
       return;
     }
     const requestId = requestIdOf(req);
-    const clock = new StageClock();
+    const clock = new StageClock(started);
     this.post({ type: 'direct-start', conn, requestId, model: m.name, path: url.pathname });
     res.setHeader('x-request-id', requestId);
     let status = 200;
@@ -140,7 +141,7 @@ export class DirectHost {
    * before inferring (Triton's clients do) keeps its connection on this host. False: not one of
    * them (or an unknown model, a missing token, shutdown): the server answers.
    */
-  private answerFixed(req: IncomingMessage, res: ServerResponse, conn: number, path: string, logged: string): boolean {
+  private answerFixed(req: IncomingMessage, res: ServerResponse, conn: number, path: string, logged: string, started: number): boolean {
     const c = this.config;
     if (!c || this.draining) return false;
     if (!path.startsWith('/v2/health/') && c.token !== undefined && !tokenAccepted(req, c.token)) return false;
@@ -151,7 +152,6 @@ export class DirectHost {
       return false;
     }
     if (!fixed) return false;
-    const started = performance.now();
     const requestId = requestIdOf(req);
     res.setHeader('x-request-id', requestId);
     sendJson(res, fixed.status, fixed.value);
@@ -160,7 +160,7 @@ export class DirectHost {
   }
 
   /** Reads the body (within the server's limits) and gives the connection back with the request. */
-  private async handBack(req: IncomingMessage, res: ServerResponse, conn: number): Promise<void> {
+  private async handBack(req: IncomingMessage, res: ServerResponse, conn: number, logged: string, started: number): Promise<void> {
     const c = this.config;
     let body: Buffer;
     try {
@@ -168,8 +168,10 @@ export class DirectHost {
     } catch (e) {
       // Too big or too slow to pass on: refused here, and the server logs it.
       const err = servingError(e);
+      const requestId = requestIdOf(req);
+      res.setHeader('x-request-id', requestId);
       writeError(res, err);
-      this.post({ type: 'direct-done', conn, requestId: requestIdOf(req), model: '', method: req.method ?? '', path: req.url ?? '', status: err.status, ms: 0, message: err.message });
+      this.post({ type: 'direct-done', conn, requestId, model: '', method: req.method ?? '', path: logged, status: err.status, ms: performance.now() - started, message: err.message });
       return;
     }
     this.giveBack(req, conn, requestBytes(req, body));

@@ -29,6 +29,8 @@ interface Held {
   host: RuntimeHost;
   channel: HostChannel;
   inFlight: Map<string, InFlight>;
+  /** The connection ended with requests still in the host: kept until they finish (they count, and time out). */
+  closed: boolean;
 }
 
 export interface DirectPathOptions {
@@ -80,7 +82,7 @@ export class DirectPath {
       return;
     }
     const conn = this.nextConn++;
-    this.held.set(conn, { socket, host, channel, inFlight: new Map() });
+    this.held.set(conn, { socket, host, channel, inFlight: new Map(), closed: false });
     socket.on('error', () => undefined);
     channel.sendSocket({ type: 'direct-connection', conn }, socket);
   }
@@ -140,6 +142,7 @@ export class DirectPath {
         return;
       case 'direct-done':
         this.settle(h, m.requestId);
+        if (h.closed && !h.inFlight.size) this.held.delete(m.conn);
         recordRequest(this.o.metrics, this.o.log, { ...m, direct: true });
         if (m.stages) {
           this.o.metrics.stages(m.model, m.stages);
@@ -156,18 +159,17 @@ export class DirectPath {
         this.checkDrained();
         return;
       case 'direct-closed':
-        this.held.delete(m.conn);
-        for (const f of h.inFlight.values()) clearTimeout(f.timer);
         h.socket.destroy();
+        if (h.inFlight.size) h.closed = true;
+        else this.held.delete(m.conn);
         return;
     }
   }
 
   private settle(h: Held, requestId: string | undefined): void {
-    const f = requestId === undefined ? undefined : h.inFlight.get(requestId);
-    if (!f) return;
-    clearTimeout(f.timer);
-    h.inFlight.delete(requestId!);
+    if (requestId === undefined) return;
+    clearTimeout(h.inFlight.get(requestId)?.timer);
+    h.inFlight.delete(requestId);
   }
 
   private timedOut(h: Held, requestId: string): void {
@@ -184,7 +186,7 @@ export class DirectPath {
     for (const [conn, h] of [...this.held]) {
       if (h.channel !== ch) continue;
       this.held.delete(conn);
-      if (!h.inFlight.size) {
+      if (!h.inFlight.size && !h.closed) {
         this.o.adopt(h.socket);
         continue;
       }
@@ -193,7 +195,7 @@ export class DirectPath {
         const err = f.timedOut
           ? new ServingError(504, `no answer within ${this.o.timeoutMs / 1000} s; the runtime host was ended (the next request starts a new one)`)
           : new ServingError(503, `runtime host ${how} while answering for model '${f.model}'; the next request starts a new host`, { 'retry-after': '1' });
-        h.socket.write(rawResponse(err, requestId));
+        if (!h.closed) h.socket.write(rawResponse(err, requestId));
         recordRequest(this.o.metrics, this.o.log, { requestId, method: 'POST', path: f.path, status: err.status, ms: performance.now() - f.started, model: f.model, message: err.message, direct: true });
       }
       h.socket.end();

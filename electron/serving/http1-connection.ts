@@ -182,17 +182,21 @@ export class Connection {
     this.pool.done(p, r);
   }
 
+  /** Up to `remaining` body bytes (a Content-Length body or a chunk's data), then `next`. */
+  private readBytes(d: Buffer, off: number, next: State): number {
+    const n = Math.min(this.remaining, d.length - off);
+    this.take(d, off, n);
+    if ((this.remaining -= n) === 0) this.state = next;
+    return off + n;
+  }
+
   /** Parses from `d` at `off`; returns the offset reached. */
   private parse(d: Buffer, off: number): number {
     switch (this.state) {
       case State.Head:
         return this.readHead(d, off);
-      case State.Length: {
-        const n = Math.min(this.remaining, d.length - off);
-        this.take(d, off, n);
-        if ((this.remaining -= n) === 0) this.state = State.Done;
-        return off + n;
-      }
+      case State.Length:
+        return this.readBytes(d, off, State.Done);
       case State.ChunkSize: {
         const [line, next] = this.readLine(d, off);
         if (line === undefined) return next;
@@ -203,12 +207,8 @@ export class Connection {
         this.state = this.remaining === 0 ? State.Trailers : State.ChunkData;
         return next;
       }
-      case State.ChunkData: {
-        const n = Math.min(this.remaining, d.length - off);
-        this.take(d, off, n);
-        if ((this.remaining -= n) === 0) this.state = State.ChunkEnd;
-        return off + n;
-      }
+      case State.ChunkData:
+        return this.readBytes(d, off, State.ChunkEnd);
       case State.ChunkEnd: {
         const [line, next] = this.readLine(d, off);
         if (line === undefined) return next;

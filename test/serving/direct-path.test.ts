@@ -121,7 +121,7 @@ describe('direct connections', () => {
     ]);
   });
 
-  it('passes requests that find the host busy to the server queue: every answer equals its own run, and every one is counted', async () => {
+  it('answers concurrent requests on one host, directly or through the server queue when it is busy: every answer equals its own run, and every one is counted', async () => {
     const before = server.snapshot().models.wide?.requests['200'] ?? 0;
     const seen = logs.length;
     const answers = await Promise.all(
