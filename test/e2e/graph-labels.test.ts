@@ -168,7 +168,11 @@ describe('edge labels in Chromium never overlap', () => {
     await openByPicker(decoder(), `${transformerModel({ kind: 'decoder', layers: 24, constantNodes: true }).graph!.node!.length} nodes`);
     // Everything collapsed, then the decoder opened one level: a column of 24 collapsed layers.
     await page().getByRole('button', { name: 'collapse all scopes' }).click();
-    await page().getByRole('button', { name: 'graph scope /transformer' }).dblclick();
+    // The collapse redraws asynchronously: wait until only the top scope is left before opening it.
+    const top = page().getByRole('button', { name: 'graph scope /transformer', exact: true });
+    await expect.poll(() => page().getByRole('button', { name: /^graph scope \/transformer\// }).count(), { timeout: 20_000 }).toBe(0);
+    await expect.poll(() => top.count(), { timeout: 20_000 }).toBe(1);
+    await top.dblclick();
     await expect.poll(() => page().getByRole('button', { name: 'graph scope /transformer/h.23' }).count(), { timeout: 20_000 }).toBe(1);
     await page().waitForTimeout(500);
     const k = await zoomTo(0);
