@@ -6,34 +6,25 @@
 // token, shutdown, and a request that arrives while this host is running another (the server's
 // queue orders those). The server keeps its own copy of each socket and hears of each request
 // taken and finished, so that it counts and logs them, and answers 503 for those in flight if
-// this host dies.
+// this host dies. Requests are framed here without node:http (request-framing.ts): what the
+// framer does not take goes back to the server with its bytes untouched.
 
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { WorkbenchError } from '../../shared/errors.js';
 import { infer, runningInfers } from '../runtime-host/host-infer.js';
+import { DirectConnection, type ConnectionHandler } from './direct-connection.js';
 import type { DirectConfig, DirectFromHost, DirectModel, DirectToHost } from './direct-messages.js';
-import { readBody } from './http-body.js';
 import { HEADER_LENGTH, parseInferRequest } from './infer-request.js';
+import { rawError, rawJson, rawResponse } from './raw-response.js';
+import type { FramedRequest, RequestHead } from './request-framing.js';
 import { requestIdOf, requestUrl, tokenAccepted } from './request-meta.js';
-import { ServingError, writeError } from './serving-error.js';
-import { encodeAnswer, findModel, fixedAnswer, modelPath, sendEncoded, sendJson } from './serving-routes.js';
+import { ServingError } from './serving-error.js';
+import { encodeAnswer, findModel, fixedAnswer, modelPath } from './serving-routes.js';
 import { StageClock } from './stage-timings.js';
 
-const conns = new WeakMap<Socket, number>();
-/** Sockets given back: their closing here is not the connection's end. */
-const givenBack = new WeakSet<Socket>();
-
-/** The request as bytes again, its body whole (Content-Length), for the server's own parser. */
-function requestBytes(req: IncomingMessage, body: Buffer): Buffer {
-  const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    // The body is here whole: its framing is restated, and a 100-continue was already sent.
-    if (!/^(content-length|transfer-encoding|expect)$/i.test(req.rawHeaders[i]!)) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
-  }
-  lines.push(`content-length: ${body.length}`);
-  return Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), body]);
-}
+/** node:http's defaults, which the server's own connections get. */
+const MAX_HEAD_BYTES = 16 * 1024;
+const KEEP_ALIVE_MS = 5000;
 
 function servingError(e: unknown): ServingError {
   if (e instanceof ServingError) return e;
@@ -41,41 +32,66 @@ function servingError(e: unknown): ServingError {
   return new ServingError(500, e instanceof Error ? e.message : String(e));
 }
 
-export class DirectHost {
+/** The path a request is routed by (no trailing slash, as the server routes it) and logged as, or undefined when its target is not a URL. */
+function routedPath(req: RequestHead): { path: string; logged: string } | undefined {
+  const url = requestUrl(req);
+  return url && { path: url.pathname.replace(/\/+$/, ''), logged: url.pathname };
+}
+
+/** The header that says the connection closes after this answer, when the client asked for that. */
+const closing = (req: FramedRequest): Record<string, string> => (req.keepAlive ? {} : { connection: 'close' });
+
+export class DirectHost implements ConnectionHandler {
   private config: DirectConfig | undefined;
   private draining = false;
-  private readonly server = createServer((req, res) => void this.answer(req, res));
 
   constructor(
     private readonly post: (m: DirectFromHost) => void,
     /** Tests' fault injection, before a run (as the server's own infer requests have it). */
     private readonly fault: () => void,
-  ) {
-    this.server.requestTimeout = 0;
-    // Connections come from the server, not from listen(): 'listening' starts node's connection
-    // checks, so that headersTimeout applies here as it does in the server.
-    this.server.emit('listening');
-  }
+  ) {}
 
   receive(m: DirectToHost, socket: Socket | undefined): void {
-    if (m.type === 'direct-setup') {
-      this.config = m.config;
-      this.server.headersTimeout = m.config.headersTimeoutMs;
-    } else if (m.type === 'direct-drain') this.draining = true;
-    else if (socket) {
-      conns.set(socket, m.conn);
-      socket.once('close', () => {
-        if (!givenBack.has(socket)) this.post({ type: 'direct-closed', conn: m.conn });
-      });
-      this.server.emit('connection', socket);
+    if (m.type === 'direct-setup') this.config = m.config;
+    else if (m.type === 'direct-drain') this.draining = true;
+    else if (socket && this.config) {
+      const c = this.config;
+      new DirectConnection(socket, m.conn, { maxHeadBytes: MAX_HEAD_BYTES, maxBodyBytes: c.maxBodyBytes, headersTimeoutMs: c.headersTimeoutMs, bodyTimeoutMs: c.bodyTimeoutMs, keepAliveMs: KEEP_ALIVE_MS }, this);
       socket.resume();
     }
   }
 
-  /** The model of an inference this host answers, or undefined: the request goes back to the server. */
-  private directModel(req: IncomingMessage, path: string): DirectModel | undefined {
+  request(conn: DirectConnection, req: FramedRequest, arrived: number): 'give-back' | Promise<void> | void {
     const c = this.config;
-    if (!c || this.draining || req.method !== 'POST') return undefined;
+    const routed = routedPath(req);
+    // A target that is not a URL, shutdown: the server answers.
+    if (!c || !routed || this.draining) return 'give-back';
+    if (req.method === 'GET') return this.answerFixed(c, conn, req, routed.path, routed.logged, arrived) ? undefined : 'give-back';
+    const m = this.directModel(c, req, routed.path);
+    // A busy host: the server's queue orders the request.
+    if (!m || runningInfers() > 0) return 'give-back';
+    return this.answerInfer(conn, req, m, routed.logged, arrived);
+  }
+
+  bodyTimedOut(conn: DirectConnection, head: RequestHead, arrived: number): void {
+    // As the server's readBody refuses it (and the server logs it).
+    const err = new ServingError(408, `the request body did not arrive within ${this.config?.bodyTimeoutMs ?? 0} ms`);
+    const requestId = requestIdOf(head);
+    conn.write(rawError(err, requestId, true), false);
+    this.post({ type: 'direct-done', conn: conn.id, requestId, model: '', method: head.method, path: routedPath(head)?.logged ?? head.url, status: err.status, ms: performance.now() - arrived, message: err.message });
+  }
+
+  givenBack(conn: DirectConnection, bytes: Buffer): void {
+    this.post({ type: 'direct-handback', conn: conn.id, bytes });
+  }
+
+  closed(conn: DirectConnection): void {
+    this.post({ type: 'direct-closed', conn: conn.id });
+  }
+
+  /** The model of an inference this host answers, or undefined: the request goes back to the server. */
+  private directModel(c: DirectConfig, req: FramedRequest, path: string): DirectModel | undefined {
+    if (req.method !== 'POST') return undefined;
     if (c.token !== undefined && !tokenAccepted(req, c.token)) return undefined;
     try {
       const mp = modelPath(path);
@@ -88,36 +104,16 @@ export class DirectHost {
     }
   }
 
-  private async answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = performance.now();
-    const conn = conns.get(req.socket)!;
-    const c = this.config!;
-    const url = requestUrl(req);
-    // Routed without a trailing slash, as the server routes it (and logged as it logs it).
-    const path = url?.pathname.replace(/\/+$/, '');
-    if (url && path !== undefined && req.method === 'GET' && this.answerFixed(req, res, conn, path, url.pathname, started)) return;
-    // A target that is not a URL goes back too: the server refuses it.
-    const m = path === undefined ? undefined : this.directModel(req, path);
-    if (!m || !url) {
-      await this.handBack(req, res, conn, url?.pathname ?? req.url ?? '', started);
-      return;
-    }
+  private async answerInfer(conn: DirectConnection, req: FramedRequest, m: DirectModel, logged: string, arrived: number): Promise<void> {
     const requestId = requestIdOf(req);
-    const clock = new StageClock(started);
-    this.post({ type: 'direct-start', conn, requestId, model: m.name, path: url.pathname });
-    res.setHeader('x-request-id', requestId);
+    const clock = new StageClock(arrived);
+    clock.lap('read');
+    this.post({ type: 'direct-start', conn: conn.id, requestId, model: m.name, path: logged });
     let status = 200;
     let message: string | undefined;
     try {
-      const body = await readBody(req, c.maxBodyBytes, c.bodyTimeoutMs);
-      clock.lap('read');
-      const header = req.headers[HEADER_LENGTH];
-      const r = parseInferRequest(body, typeof header === 'string' ? header : undefined, m);
+      const r = parseInferRequest(req.body, req.headers[HEADER_LENGTH], m);
       clock.lap('decode');
-      if (runningInfers() > 0) {
-        this.giveBack(req, conn, requestBytes(req, body), requestId);
-        return;
-      }
       clock.add('queue', 0);
       this.fault();
       const out = await infer({ model: m.path, session: m.session, inputs: r.inputs });
@@ -126,24 +122,22 @@ export class DirectHost {
       clock.move('ipc', 'run', out.runMs);
       const encoded = encodeAnswer(m, r, { outputs: out.outputs, runMs: out.runMs, queueMs: 0, batchSize: 1 });
       clock.lap('encode');
-      sendEncoded(res, encoded, m.name, clock);
+      conn.write(rawResponse(200, { ...encoded.headers, 'x-request-id': requestId, 'server-timing': clock.header(), ...closing(req) }, encoded.body), req.keepAlive);
     } catch (e) {
       const err = servingError(e);
       status = err.status;
       message = err.message;
-      writeError(res, err);
+      conn.write(rawError(err, requestId, !req.keepAlive), req.keepAlive);
     }
-    this.post({ type: 'direct-done', conn, requestId, model: m.name, method: 'POST', path: url.pathname, status, ms: performance.now() - clock.started, ...(status === 200 ? { stages: clock.ms } : {}), ...(message ? { message } : {}) });
+    this.post({ type: 'direct-done', conn: conn.id, requestId, model: m.name, method: 'POST', path: logged, status, ms: performance.now() - clock.started, ...(status === 200 ? { stages: clock.ms } : {}), ...(message ? { message } : {}) });
   }
 
   /**
    * Health, server and model metadata, readiness: answered here, so that a client that asks them
    * before inferring (Triton's clients do) keeps its connection on this host. False: not one of
-   * them (or an unknown model, a missing token, shutdown): the server answers.
+   * them (or an unknown model, a missing token): the server answers.
    */
-  private answerFixed(req: IncomingMessage, res: ServerResponse, conn: number, path: string, logged: string, started: number): boolean {
-    const c = this.config;
-    if (!c || this.draining) return false;
+  private answerFixed(c: DirectConfig, conn: DirectConnection, req: FramedRequest, path: string, logged: string, arrived: number): boolean {
     if (!path.startsWith('/v2/health/') && c.token !== undefined && !tokenAccepted(req, c.token)) return false;
     let fixed: ReturnType<typeof fixedAnswer>;
     try {
@@ -153,35 +147,8 @@ export class DirectHost {
     }
     if (!fixed) return false;
     const requestId = requestIdOf(req);
-    res.setHeader('x-request-id', requestId);
-    sendJson(res, fixed.status, fixed.value);
-    this.post({ type: 'direct-done', conn, requestId, model: '', method: 'GET', path: logged, status: fixed.status, ms: performance.now() - started });
+    conn.write(rawJson(fixed.status, fixed.value, { 'x-request-id': requestId, ...closing(req) }), req.keepAlive);
+    this.post({ type: 'direct-done', conn: conn.id, requestId, model: '', method: 'GET', path: logged, status: fixed.status, ms: performance.now() - arrived });
     return true;
-  }
-
-  /** Reads the body (within the server's limits) and gives the connection back with the request. */
-  private async handBack(req: IncomingMessage, res: ServerResponse, conn: number, logged: string, started: number): Promise<void> {
-    const c = this.config;
-    let body: Buffer;
-    try {
-      body = await readBody(req, c?.maxBodyBytes ?? 64 << 20, c?.bodyTimeoutMs ?? 10_000);
-    } catch (e) {
-      // Too big or too slow to pass on: refused here, and the server logs it.
-      const err = servingError(e);
-      const requestId = requestIdOf(req);
-      res.setHeader('x-request-id', requestId);
-      writeError(res, err);
-      this.post({ type: 'direct-done', conn, requestId, model: '', method: req.method ?? '', path: logged, status: err.status, ms: performance.now() - started, message: err.message });
-      return;
-    }
-    this.giveBack(req, conn, requestBytes(req, body));
-  }
-
-  private giveBack(req: IncomingMessage, conn: number, bytes: Buffer, requestId?: string): void {
-    const socket = req.socket;
-    givenBack.add(socket);
-    this.post({ type: 'direct-handback', conn, bytes, ...(requestId ? { requestId } : {}) });
-    // Closes this process's copy only: the server's keeps the connection open.
-    socket.destroy();
   }
 }

@@ -32,9 +32,9 @@ export type DirectFromHost =
   | { type: 'direct-start'; conn: number; requestId: string; model: string; path: string }
   | { type: 'direct-done'; conn: number; requestId: string; model: string; method: string; path: string; status: number; ms: number; stages?: Record<string, number>; message?: string }
   /**
-   * The host gives the connection back with the request it read (head and body, as bytes): not an
-   * inference it answers, or it was busy. `requestId` when a direct-start was sent for it.
+   * The host gives the connection back with the bytes it read and did not answer (a request it
+   * does not answer, or one that found it busy, and any sent after it), as they came.
    */
-  | { type: 'direct-handback'; conn: number; requestId?: string; bytes: Uint8Array }
+  | { type: 'direct-handback'; conn: number; bytes: Uint8Array }
   /** The client or the host ended the connection: the server closes its copy. */
   | { type: 'direct-closed'; conn: number };

@@ -5,7 +5,6 @@
 // the timeout (504), answers 503 for the requests in flight when a host dies, and takes back the
 // connections a host returns (with the request that made it return them).
 
-import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { HostChannel } from '../runtime-host/host-channel.js';
 import type { FromHost } from '../runtime-host/host-protocol.js';
@@ -13,6 +12,7 @@ import { howItEnded, type RuntimeHost } from '../runtime-host/runtime-host.js';
 import type { DirectConfig } from './direct-messages.js';
 import type { JsonLog } from './json-log.js';
 import type { ServerMetrics } from './metrics.js';
+import { rawError, writeAll } from './raw-response.js';
 import { recordRequest } from './request-record.js';
 import { ServingError } from './serving-error.js';
 
@@ -42,13 +42,6 @@ export interface DirectPathOptions {
   log: JsonLog;
   /** A request in a host unanswered this long (its body's deadline included) ends the host: 504. */
   timeoutMs: number;
-}
-
-/** A whole HTTP/1.1 response, for a socket no HTTP server is writing to. */
-function rawResponse(err: ServingError, requestId: string): string {
-  const body = JSON.stringify({ error: err.message });
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'x-request-id': requestId, connection: 'close', ...err.headers };
-  return `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? ''}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n${body}`;
 }
 
 export class DirectPath {
@@ -152,11 +145,9 @@ export class DirectPath {
         this.checkDrained();
         return;
       case 'direct-handback':
-        this.settle(h, m.requestId);
         this.held.delete(m.conn);
         h.socket.unshift(Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength));
         this.o.adopt(h.socket);
-        this.checkDrained();
         return;
       case 'direct-closed':
         h.socket.destroy();
@@ -166,8 +157,7 @@ export class DirectPath {
     }
   }
 
-  private settle(h: Held, requestId: string | undefined): void {
-    if (requestId === undefined) return;
+  private settle(h: Held, requestId: string): void {
     clearTimeout(h.inFlight.get(requestId)?.timer);
     h.inFlight.delete(requestId);
   }
@@ -195,7 +185,7 @@ export class DirectPath {
         const err = f.timedOut
           ? new ServingError(504, `no answer within ${this.o.timeoutMs / 1000} s; the runtime host was ended (the next request starts a new one)`)
           : new ServingError(503, `runtime host ${how} while answering for model '${f.model}'; the next request starts a new host`, { 'retry-after': '1' });
-        if (!h.closed) h.socket.write(rawResponse(err, requestId));
+        if (!h.closed) writeAll(h.socket, rawError(err, requestId, true));
         recordRequest(this.o.metrics, this.o.log, { requestId, method: 'POST', path: f.path, status: err.status, ms: performance.now() - f.started, model: f.model, message: err.message, direct: true });
       }
       h.socket.end();

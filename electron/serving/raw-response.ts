@@ -1,0 +1,32 @@
+// Whole HTTP/1.1 responses as bytes, for sockets no node:http server writes to: a runtime host's
+// direct connections, and the server's own copy of a connection whose host died.
+
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { ServingError } from './serving-error.js';
+
+/** The status line and headers (Content-Length is the body's) followed by the body. */
+export function rawResponse(status: number, headers: Record<string, string | number>, body: Uint8Array | string): Buffer[] {
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n`;
+  for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
+  head += `content-length: ${bytes.length}\r\n\r\n`;
+  return [Buffer.from(head, 'latin1'), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)];
+}
+
+/** A refusal as KServe v2 words it (`{"error": "..."}`), with the request's id. */
+export function rawError(err: ServingError, requestId: string, close: boolean): Buffer[] {
+  return rawResponse(err.status, { 'content-type': 'application/json', 'x-request-id': requestId, ...(close ? { connection: 'close' } : {}), ...err.headers }, JSON.stringify({ error: err.message }));
+}
+
+/** A JSON answer. */
+export function rawJson(status: number, value: unknown, headers: Record<string, string>): Buffer[] {
+  return rawResponse(status, { 'content-type': 'application/json', ...headers }, JSON.stringify(value));
+}
+
+/** Writes a response's parts in one go (one system call for head and body, without copying the body). */
+export function writeAll(socket: Socket, parts: Buffer[]): void {
+  socket.cork();
+  for (const p of parts) socket.write(p);
+  socket.uncork();
+}
