@@ -40,6 +40,8 @@ export class DirectConnection {
   private arrived = 0;
   private timer: NodeJS.Timeout | undefined;
   private gone = false;
+  /** The last answer is written: nothing more is read or answered. */
+  private ending = false;
 
   constructor(
     readonly socket: Socket,
@@ -59,11 +61,11 @@ export class DirectConnection {
     this.idle();
   }
 
-  /** Writes an answer; `keepAlive` false closes the connection after it. */
+  /** Writes an answer; `keepAlive` false closes the connection after it (what the client sent after it is dropped). */
   write(parts: Buffer[], keepAlive: boolean): void {
-    if (this.gone) return;
+    if (this.gone || this.ending) return;
     writeAll(this.socket, parts);
-    if (!keepAlive) this.socket.end();
+    if (!keepAlive) this.close();
   }
 
   private received(d: Buffer): void {
@@ -89,7 +91,7 @@ export class DirectConnection {
 
   /** Frames and answers buffered requests until one is incomplete, in progress, or given back. */
   private pump(): void {
-    while (!this.busy && !this.gone) {
+    while (!this.busy && !this.gone && !this.ending) {
       // A client that does not read its answers gets no more until it does.
       if (this.socket.writableNeedDrain) return this.waitFor(new Promise((d) => this.socket.once('drain', d)));
       if (this.buffered < this.need || !this.buffered) return this.buffered ? undefined : this.idle();
@@ -151,6 +153,8 @@ export class DirectConnection {
   }
 
   private close(): void {
+    this.ending = true;
+    this.clearDeadline();
     this.socket.end();
     this.socket.destroySoon();
   }

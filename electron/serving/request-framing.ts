@@ -40,6 +40,8 @@ export interface FramingLimits {
 
 const CRLF2 = Buffer.from('\r\n\r\n');
 const REQUEST_LINE = /^([A-Z]+) ([\x21-\x7e]+) HTTP\/1\.1$/;
+// A value may hold tabs, not other control characters.
+// eslint-disable-next-line no-control-regex
 const HEADER_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*([^\x00-\x08\x0a-\x1f\x7f]*?)[ \t]*$/;
 /** Headers whose request this framer leaves to node:http. */
 const FOREIGN_HEADERS = new Set(['transfer-encoding', 'expect', 'upgrade']);

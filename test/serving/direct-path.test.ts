@@ -7,7 +7,7 @@
 import { once } from 'node:events';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import type { Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forkLauncher } from '../../electron/runtime-host/host-channel.js';
@@ -52,6 +52,41 @@ async function expectConvAnswer(a: Answer, path: string, seed: number, size = 16
   const got = (JSON.parse(a.text) as { outputs: { data: number[] }[] }).outputs[0]!.data;
   const want = await runDirect(path, { x: new ort.Tensor('float32', seeded(3 * size * size, seed), [1, 3, size, size]) });
   expect(got).toEqual(Array.from(want.y!.data as Float32Array));
+}
+
+interface RawAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Writes `bytes` on a new connection and parses every answer that comes back until the server closes it. */
+function exchange(server: ModelServer, bytes: string): Promise<RawAnswer[]> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(server.port, '127.0.0.1', () => socket.write(bytes));
+    const chunks: Buffer[] = [];
+    socket.on('data', (d: Buffer) => chunks.push(d));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      let all = Buffer.concat(chunks);
+      const out: RawAnswer[] = [];
+      while (all.length) {
+        const end = all.indexOf('\r\n\r\n');
+        const [line, ...fields] = all.subarray(0, end).toString('latin1').split('\r\n');
+        const headers = Object.fromEntries(fields.map((f) => [f.slice(0, f.indexOf(':')).toLowerCase(), f.slice(f.indexOf(':') + 1).trim()]));
+        const length = Number(headers['content-length'] ?? 0);
+        out.push({ status: Number(line!.split(' ')[1]), headers, body: all.subarray(end + 4, end + 4 + length).toString() });
+        all = all.subarray(end + 4 + length);
+      }
+      resolve(out);
+    });
+  });
+}
+
+const rawPost = (path: string, payload: string, headers = ''): string => `POST ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sesame\r\n${headers}Content-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`;
+
+async function expectConvText(text: string, path: string, seed: number): Promise<void> {
+  await expectConvAnswer({ status: 200, text, localPort: 0, socket: undefined as unknown as Socket }, path, seed);
 }
 
 /** Log lines of request events, parsed. */
@@ -136,6 +171,45 @@ describe('direct connections', () => {
     expect(lines).toHaveLength(8);
     // The first to arrive finds the host idle.
     expect(lines.some((l) => l.direct)).toBe(true);
+  });
+
+  it('answers requests pipelined behind one that goes back to the server, in order, none lost', async () => {
+    const seen = logs.length;
+    const answers = await exchange(server, [rawPost('/v2/models/conv/infer', body(31)), 'GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sesame\r\n\r\n', rawPost('/v2/models/conv/infer', body(32)), 'GET /v2/health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'].join(''));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+    await expectConvText(answers[0]!.body, paths.conv!, 31);
+    expect(answers[1]!.body).toMatch(/^# HELP /m);
+    await expectConvText(answers[2]!.body, paths.conv!, 32);
+    expect(JSON.parse(answers[3]!.body)).toEqual({ live: true });
+    // The first in the host; /metrics takes the connection (and what follows) to the server,
+    // which logs each as it finishes (the health check before the inference ahead of it).
+    const lines = requestLines(logs.slice(seen)).map((l) => `${l.path} ${l.direct ?? false}`);
+    expect(lines[0]).toBe('/v2/models/conv/infer true');
+    expect(lines.slice(1).sort()).toEqual(['/metrics false', '/v2/health/live false', '/v2/models/conv/infer false']);
+  });
+
+  it('leaves chunked bodies and Expect: 100-continue to the server, which answers them', async () => {
+    const seen = logs.length;
+    const b = body(33);
+    const chunked = `POST /v2/models/conv/infer HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sesame\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${Buffer.byteLength(b).toString(16)}\r\n${b}\r\n0\r\n\r\n`;
+    const [a] = await exchange(server, chunked);
+    await expectConvText(a!.body, paths.conv!, 33);
+    const [cont, final] = await exchange(server, rawPost('/v2/models/conv/infer', body(34), 'Expect: 100-continue\r\nConnection: close\r\n'));
+    expect(cont!.status).toBe(100);
+    await expectConvText(final!.body, paths.conv!, 34);
+    expect(requestLines(logs.slice(seen)).map((l) => [l.status, l.direct ?? false])).toEqual([
+      [200, false],
+      [200, false],
+    ]);
+  });
+
+  it('closes a direct connection after the answer when the client asks (Connection: close)', async () => {
+    const seen = logs.length;
+    const answers = await exchange(server, rawPost('/v2/models/conv/infer', body(35), 'Connection: close\r\n') + rawPost('/v2/models/conv/infer', body(36)));
+    expect(answers).toHaveLength(1);
+    expect(answers[0]!.headers.connection).toBe('close');
+    await expectConvText(answers[0]!.body, paths.conv!, 35);
+    expect(requestLines(logs.slice(seen)).map((l) => l.direct)).toEqual([true]);
   });
 
   it('closes its own copy of a connection when the client closes it (no socket left open in the server)', async () => {
