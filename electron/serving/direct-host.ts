@@ -13,7 +13,8 @@ import type { Socket } from 'node:net';
 import { WorkbenchError } from '../../shared/errors.js';
 import { infer, runningInfers } from '../runtime-host/host-infer.js';
 import { DirectConnection, type ConnectionHandler } from './direct-connection.js';
-import type { DirectConfig, DirectFromHost, DirectModel, DirectToHost } from './direct-messages.js';
+import { JournalWriter } from './direct-journal.js';
+import type { DirectConfig, DirectFromHost, DirectModel, DirectNote, DirectToHost } from './direct-messages.js';
 import { HEADER_LENGTH, parseInferRequest } from './infer-request.js';
 import { rawError, rawJson, rawResponse } from './raw-response.js';
 import type { FramedRequest, RequestHead } from './request-framing.js';
@@ -43,6 +44,7 @@ const closing = (req: FramedRequest): Record<string, string> => (req.keepAlive ?
 
 export class DirectHost implements ConnectionHandler {
   private config: DirectConfig | undefined;
+  private journal: JournalWriter | undefined;
   private draining = false;
 
   constructor(
@@ -52,8 +54,14 @@ export class DirectHost implements ConnectionHandler {
   ) {}
 
   receive(m: DirectToHost, socket: Socket | undefined): void {
-    if (m.type === 'direct-setup') this.config = m.config;
-    else if (m.type === 'direct-drain') this.draining = true;
+    if (m.type === 'direct-setup') {
+      this.config = m.config;
+      try {
+        this.journal = new JournalWriter(m.journal);
+      } catch {
+        // Notes go as messages instead.
+      }
+    } else if (m.type === 'direct-drain') this.draining = true;
     else if (socket && this.config) {
       const c = this.config;
       new DirectConnection(socket, m.conn, { maxHeadBytes: MAX_HEAD_BYTES, maxBodyBytes: c.maxBodyBytes, headersTimeoutMs: c.headersTimeoutMs, bodyTimeoutMs: c.bodyTimeoutMs, keepAliveMs: KEEP_ALIVE_MS }, this);
@@ -78,7 +86,12 @@ export class DirectHost implements ConnectionHandler {
     const err = new ServingError(408, `the request body did not arrive within ${this.config?.bodyTimeoutMs ?? 0} ms`);
     const requestId = requestIdOf(head);
     conn.write(rawError(err, requestId, true), false);
-    this.post({ type: 'direct-done', conn: conn.id, requestId, model: '', method: head.method, path: routedPath(head)?.logged ?? head.url, status: err.status, ms: performance.now() - arrived, message: err.message });
+    this.note({ type: 'direct-done', conn: conn.id, requestId, model: '', method: head.method, path: routedPath(head)?.logged ?? head.url, status: err.status, ms: performance.now() - arrived, message: err.message });
+  }
+
+  /** Tells the server of a request's start or end: in the journal, or as a message if it cannot be written. */
+  private note(n: DirectNote): void {
+    if (!this.journal?.write(n)) this.post(n);
   }
 
   givenBack(conn: DirectConnection, bytes: Buffer): void {
@@ -108,7 +121,7 @@ export class DirectHost implements ConnectionHandler {
     const requestId = requestIdOf(req);
     const clock = new StageClock(arrived);
     clock.lap('read');
-    this.post({ type: 'direct-start', conn: conn.id, requestId, model: m.name, path: logged });
+    this.note({ type: 'direct-start', conn: conn.id, requestId, model: m.name, path: logged, at: Date.now() });
     let status = 200;
     let message: string | undefined;
     try {
@@ -122,14 +135,15 @@ export class DirectHost implements ConnectionHandler {
       clock.move('ipc', 'run', out.runMs);
       const encoded = encodeAnswer(m, r, { outputs: out.outputs, runMs: out.runMs, queueMs: 0, batchSize: 1 });
       clock.lap('encode');
-      conn.write(rawResponse(200, { ...encoded.headers, 'x-request-id': requestId, 'server-timing': clock.header(), ...closing(req) }, encoded.body), req.keepAlive);
+      const timing = clock.header();
+      conn.write(rawResponse(200, { ...encoded.headers, 'x-request-id': requestId, 'server-timing': timing, ...closing(req) }, encoded.body), req.keepAlive);
     } catch (e) {
       const err = servingError(e);
       status = err.status;
       message = err.message;
       conn.write(rawError(err, requestId, !req.keepAlive), req.keepAlive);
     }
-    this.post({ type: 'direct-done', conn: conn.id, requestId, model: m.name, method: 'POST', path: logged, status, ms: performance.now() - clock.started, ...(status === 200 ? { stages: clock.ms } : {}), ...(message ? { message } : {}) });
+    this.note({ type: 'direct-done', conn: conn.id, requestId, model: m.name, method: 'POST', path: logged, status, ms: performance.now() - clock.started, ...(status === 200 ? { stages: clock.ms } : {}), ...(message ? { message } : {}) });
   }
 
   /**
@@ -148,7 +162,7 @@ export class DirectHost implements ConnectionHandler {
     if (!fixed) return false;
     const requestId = requestIdOf(req);
     conn.write(rawJson(fixed.status, fixed.value, { 'x-request-id': requestId, ...closing(req) }), req.keepAlive);
-    this.post({ type: 'direct-done', conn: conn.id, requestId, model: '', method: 'GET', path: logged, status: fixed.status, ms: performance.now() - arrived });
+    this.note({ type: 'direct-done', conn: conn.id, requestId, model: '', method: 'GET', path: logged, status: fixed.status, ms: performance.now() - arrived });
     return true;
   }
 }

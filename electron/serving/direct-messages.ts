@@ -20,17 +20,21 @@ export interface DirectConfig {
 }
 
 export type DirectToHost =
-  /** Sent to each new host before any connection. */
-  | { type: 'direct-setup'; config: DirectConfig }
+  /** Sent to each new host before any connection, with the file its journal goes to (direct-journal.ts). */
+  | { type: 'direct-setup'; config: DirectConfig; journal: string }
   /** Comes with the connection's socket as the message's handle. */
   | { type: 'direct-connection'; conn: number }
   /** The server is shutting down: requests not yet begun go back to it (it answers 503). */
   | { type: 'direct-drain' };
 
+/** What the host's journal says of each request it answers (a message when the journal cannot be written). */
+export type DirectNote =
+  /** A request on a direct connection was taken (`at`: Date.now()): it is in flight until its done. */
+  | { type: 'direct-start'; conn: number; requestId: string; model: string; path: string; at: number }
+  | { type: 'direct-done'; conn: number; requestId: string; model: string; method: string; path: string; status: number; ms: number; stages?: Record<string, number>; message?: string };
+
 export type DirectFromHost =
-  /** A request on a direct connection was taken: it is in flight until its done or handback. */
-  | { type: 'direct-start'; conn: number; requestId: string; model: string; path: string }
-  | { type: 'direct-done'; conn: number; requestId: string; model: string; method: string; path: string; status: number; ms: number; stages?: Record<string, number>; message?: string }
+  | DirectNote
   /**
    * The host gives the connection back with the bytes it read and did not answer (a request it
    * does not answer, or one that found it busy, and any sent after it), as they came.

@@ -1,14 +1,19 @@
 // Direct connections, the server's side (direct-host.ts is the host's). Each new client
 // connection is handed to a runtime host, which answers the inferences on it itself. The server
-// keeps its own copy of each socket it hands over and hears of each request the host takes and
-// finishes, so that it still counts and logs every request, ends a host whose request runs past
-// the timeout (504), answers 503 for the requests in flight when a host dies, and takes back the
-// connections a host returns (with the request that made it return them).
+// keeps its own copy of each socket it hands over and reads in each host's journal
+// (direct-journal.ts) of each request the host takes and finishes, so that it still counts and
+// logs every request, ends a host whose request runs past the timeout (504), answers 503 for the
+// requests in flight when a host dies, and takes back the connections a host returns (with the
+// bytes it did not answer).
 
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { HostChannel } from '../runtime-host/host-channel.js';
 import type { FromHost } from '../runtime-host/host-protocol.js';
 import { howItEnded, type RuntimeHost } from '../runtime-host/runtime-host.js';
+import { JOURNAL_POLL_MS, JournalReader } from './direct-journal.js';
 import type { DirectConfig } from './direct-messages.js';
 import type { JsonLog } from './json-log.js';
 import type { ServerMetrics } from './metrics.js';
@@ -46,7 +51,11 @@ export interface DirectPathOptions {
 
 export class DirectPath {
   private readonly held = new Map<number, Held>();
-  private readonly channels = new Set<HostChannel>();
+  /** Each live host's journal. */
+  private readonly journals = new Map<HostChannel, JournalReader>();
+  private readonly dir = mkdtempSync(join(tmpdir(), 'onnx-workbench-journal-'));
+  private readonly poll: NodeJS.Timeout;
+  private nextJournal = 1;
   private nextConn = 1;
   private nextHost = 0;
   private draining = false;
@@ -57,6 +66,17 @@ export class DirectPath {
       this.attach(host.current());
       host.onStart = (ch) => this.attach(ch);
     }
+    this.poll = setInterval(() => this.sync(), JOURNAL_POLL_MS).unref();
+    o.metrics.beforeRead = () => this.sync();
+  }
+
+  /** Takes in what the hosts' journals say since the last read. */
+  sync(): void {
+    for (const ch of this.journals.keys()) this.readJournal(ch);
+  }
+
+  private readJournal(ch: HostChannel): void {
+    for (const note of this.journals.get(ch)?.read() ?? []) this.message(note);
   }
 
   /** Requests in hosts now (taken, not yet answered). */
@@ -68,6 +88,7 @@ export class DirectPath {
 
   /** A new connection: to the host instance with the fewest requests in flight, or to the server when it cannot take sockets. */
   accept(socket: Socket): void {
+    this.sync();
     const host = this.leastBusy();
     const channel = host.current();
     if (this.draining || !channel.sendSocket) {
@@ -104,25 +125,41 @@ export class DirectPath {
   /** Hands over no more connections; requests not yet begun come back. Resolves when none is in flight. */
   drain(): Promise<void> {
     this.draining = true;
-    for (const ch of this.channels) ch.send({ type: 'direct-drain' });
+    for (const ch of this.journals.keys()) ch.send({ type: 'direct-drain' });
+    this.sync();
     return this.inFlight === 0 ? Promise.resolve() : new Promise((r) => this.drainWaiters.push(r));
   }
 
   /** Closes the connections still held (the hosts are ended by their owner). */
   close(): void {
+    this.sync();
+    clearInterval(this.poll);
     for (const h of this.held.values()) {
       for (const f of h.inFlight.values()) clearTimeout(f.timer);
       h.socket.destroy();
     }
     this.held.clear();
+    for (const j of this.journals.values()) j.close();
+    this.journals.clear();
+    rmSync(this.dir, { recursive: true, force: true });
   }
 
   private attach(ch: HostChannel): void {
-    this.channels.add(ch);
-    ch.send({ type: 'direct-setup', config: this.o.config });
+    const journal = join(this.dir, `host-${this.nextJournal++}.jsonl`);
+    this.journals.set(ch, new JournalReader(journal));
+    ch.send({ type: 'direct-setup', config: this.o.config, journal });
     if (this.draining) ch.send({ type: 'direct-drain' });
-    ch.onMessage((m) => this.message(m));
-    ch.onExit((code, signal) => this.ended(ch, howItEnded(code, signal)));
+    ch.onMessage((m) => {
+      // What the journal holds happened before this message was sent.
+      this.readJournal(ch);
+      this.message(m);
+    });
+    ch.onExit((code, signal) => {
+      this.readJournal(ch);
+      this.journals.get(ch)?.close();
+      this.journals.delete(ch);
+      this.ended(ch, howItEnded(code, signal));
+    });
   }
 
   private message(m: FromHost): void {
@@ -130,9 +167,12 @@ export class DirectPath {
     const h = this.held.get(m.conn);
     if (!h) return;
     switch (m.type) {
-      case 'direct-start':
-        h.inFlight.set(m.requestId, { model: m.model, path: m.path, started: performance.now(), timedOut: false, timer: setTimeout(() => this.timedOut(h, m.requestId), this.o.timeoutMs) });
+      case 'direct-start': {
+        // Read up to JOURNAL_POLL_MS after it began: its clock runs from when it did.
+        const age = Math.max(0, Date.now() - m.at);
+        h.inFlight.set(m.requestId, { model: m.model, path: m.path, started: performance.now() - age, timedOut: false, timer: setTimeout(() => this.timedOut(h, m.requestId), Math.max(0, this.o.timeoutMs - age)) });
         return;
+      }
       case 'direct-done':
         this.settle(h, m.requestId);
         if (h.closed && !h.inFlight.size) this.held.delete(m.conn);
@@ -172,7 +212,6 @@ export class DirectPath {
 
   /** The host died: its requests in flight get 503 (504 if it was ended for one), its idle connections stay open in the server. */
   private ended(ch: HostChannel, how: string): void {
-    this.channels.delete(ch);
     for (const [conn, h] of [...this.held]) {
       if (h.channel !== ch) continue;
       this.held.delete(conn);

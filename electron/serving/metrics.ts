@@ -60,6 +60,8 @@ export class ServerMetrics {
   private readonly models = new Map<string, ModelFigures>();
   private readonly started = Date.now();
   /** Read when written, so they are never stale. */
+  /** Called before the figures are read (the direct path takes in its hosts' journals). */
+  beforeRead: () => void = () => undefined;
   gauges: { queueDepth: () => number; inFlight: () => number; running: () => number; hostRestarts: () => number } = { queueDepth: () => 0, inFlight: () => 0, running: () => 0, hostRestarts: () => 0 };
 
   private figures(model: string): ModelFigures {
@@ -98,6 +100,7 @@ export class ServerMetrics {
   }
 
   snapshot(): MetricsSnapshot {
+    this.beforeRead();
     const models: MetricsSnapshot['models'] = {};
     for (const [m, f] of this.models) models[m] = { requests: Object.fromEntries(f.requests), latency: snap(f.latency), queueTime: snap(f.queueTime), batchSize: snap(f.batchSize), stages: Object.fromEntries([...f.stages].map(([k, h]) => [k, snap(h)])) };
     return { time: Date.now(), uptimeSeconds: (Date.now() - this.started) / 1000, queueDepth: this.gauges.queueDepth(), inFlight: this.gauges.inFlight(), running: this.gauges.running(), hostRestarts: this.gauges.hostRestarts(), models };
@@ -105,6 +108,7 @@ export class ServerMetrics {
 
   /** Prometheus text exposition format (version 0.0.4). */
   prometheus(): string {
+    this.beforeRead();
     const lines: string[] = [];
     const head = (name: string, type: string, help: string) => lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     const series = (name: string, labels: string, h: Histogram) => {

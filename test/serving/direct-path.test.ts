@@ -92,6 +92,12 @@ async function expectConvText(text: string, path: string, seed: number): Promise
 /** Log lines of request events, parsed. */
 const requestLines = (logs: string[]) => logs.map((l) => JSON.parse(l) as { event: string; path?: string; status?: number; direct?: boolean }).filter((l) => l.event === 'request');
 
+/** The request lines logged after the first `seen` lines, once there are `n` (the server reads a host's journal within 50 ms). */
+async function loggedSince(logs: string[], seen: number, n: number): Promise<ReturnType<typeof requestLines>> {
+  await expect.poll(() => requestLines(logs.slice(seen)).length).toBe(n);
+  return requestLines(logs.slice(seen));
+}
+
 describe('direct connections', () => {
   const logs: string[] = [];
   let server: ModelServer;
@@ -112,13 +118,14 @@ describe('direct connections', () => {
 
   it('answers inferences in the host: the same outputs as the server path and as onnxruntime, logged as direct', async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const seen = logs.length;
     const direct = await send(server, agent, 'POST', '/v2/models/conv/infer', body(21), auth);
     const queued = await send(viaServer, agent, 'POST', '/v2/models/conv/infer', body(21));
     agent.destroy();
     await expectConvAnswer(direct, paths.conv!, 21);
     const outputs = (a: Answer) => (JSON.parse(a.text) as { outputs: unknown }).outputs;
     expect(outputs(direct)).toEqual(outputs(queued));
-    expect(requestLines(logs).at(-1)).toMatchObject({ path: '/v2/models/conv/infer', status: 200, direct: true });
+    expect((await loggedSince(logs, seen, 1))[0]).toMatchObject({ path: '/v2/models/conv/infer', status: 200, direct: true });
   });
 
   it('carries inferences, metadata, health, refusals and a wrong token on one kept-alive connection, each answered as the server would', async () => {
@@ -145,7 +152,7 @@ describe('direct connections', () => {
     await expectConvAnswer(answers[6]!, paths.conv!, 4);
     // Metadata and health keep the connection on the host; the request without the token goes
     // back to the server, and the connection with it.
-    expect(requestLines(logs.slice(seen)).map((l) => [l.status, l.direct ?? false])).toEqual([
+    expect((await loggedSince(logs, seen, 7)).map((l) => [l.status, l.direct ?? false])).toEqual([
       [200, true],
       [200, true],
       [200, true],
@@ -167,7 +174,7 @@ describe('direct connections', () => {
     );
     for (const [i, a] of answers.entries()) await expectConvAnswer(a, paths.wide!, 100 + i, 64);
     expect(server.snapshot().models.wide!.requests['200']! - before).toBe(8);
-    const lines = requestLines(logs.slice(seen)).filter((l) => l.path === '/v2/models/wide/infer');
+    const lines = await loggedSince(logs, seen, 8);
     expect(lines).toHaveLength(8);
     // The first to arrive finds the host idle.
     expect(lines.some((l) => l.direct)).toBe(true);
@@ -183,7 +190,7 @@ describe('direct connections', () => {
     expect(JSON.parse(answers[3]!.body)).toEqual({ live: true });
     // The first in the host; /metrics takes the connection (and what follows) to the server,
     // which logs each as it finishes (the health check before the inference ahead of it).
-    const lines = requestLines(logs.slice(seen)).map((l) => `${l.path} ${l.direct ?? false}`);
+    const lines = (await loggedSince(logs, seen, 4)).map((l) => `${l.path} ${l.direct ?? false}`);
     expect(lines[0]).toBe('/v2/models/conv/infer true');
     expect(lines.slice(1).sort()).toEqual(['/metrics false', '/v2/health/live false', '/v2/models/conv/infer false']);
   });
@@ -197,7 +204,7 @@ describe('direct connections', () => {
     const [cont, final] = await exchange(server, rawPost('/v2/models/conv/infer', body(34), 'Expect: 100-continue\r\nConnection: close\r\n'));
     expect(cont!.status).toBe(100);
     await expectConvText(final!.body, paths.conv!, 34);
-    expect(requestLines(logs.slice(seen)).map((l) => [l.status, l.direct ?? false])).toEqual([
+    expect((await loggedSince(logs, seen, 2)).map((l) => [l.status, l.direct ?? false])).toEqual([
       [200, false],
       [200, false],
     ]);
@@ -209,7 +216,7 @@ describe('direct connections', () => {
     expect(answers).toHaveLength(1);
     expect(answers[0]!.headers.connection).toBe('close');
     await expectConvText(answers[0]!.body, paths.conv!, 35);
-    expect(requestLines(logs.slice(seen)).map((l) => l.direct)).toEqual([true]);
+    expect((await loggedSince(logs, seen, 1)).map((l) => l.direct)).toEqual([true]);
   });
 
   it('closes its own copy of a connection when the client closes it (no socket left open in the server)', async () => {
