@@ -39,6 +39,8 @@ export class DirectConnection {
   private busy = false;
   private arrived = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** What the armed timer is the deadline of: 'head', 'body' or 'idle'. */
+  private deadlineStage: string | undefined;
   private gone = false;
   /** The last answer is written: nothing more is read or answered. */
   private ending = false;
@@ -122,8 +124,6 @@ export class DirectConnection {
       this.pump();
     });
   }
-
-  private deadlineStage: string | undefined;
 
   /** Arms `fire` after `ms`, unless it is armed for this stage already (the deadline runs from the stage's first byte). */
   private deadline(fire: () => void, ms: number, stage: string): void {

@@ -57,7 +57,7 @@ export class DirectHost implements ConnectionHandler {
     if (m.type === 'direct-setup') {
       this.config = m.config;
       try {
-        this.journal = new JournalWriter(m.journal);
+        if (m.journal !== undefined) this.journal = new JournalWriter(m.journal);
       } catch {
         // Notes go as messages instead.
       }

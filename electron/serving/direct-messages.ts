@@ -20,8 +20,8 @@ export interface DirectConfig {
 }
 
 export type DirectToHost =
-  /** Sent to each new host before any connection, with the file its journal goes to (direct-journal.ts). */
-  | { type: 'direct-setup'; config: DirectConfig; journal: string }
+  /** Sent to each new host before any connection, with the file its journal goes to (direct-journal.ts; none: notes go as messages). */
+  | { type: 'direct-setup'; config: DirectConfig; journal?: string }
   /** Comes with the connection's socket as the message's handle. */
   | { type: 'direct-connection'; conn: number }
   /** The server is shutting down: requests not yet begun go back to it (it answers 503). */

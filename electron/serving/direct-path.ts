@@ -49,11 +49,20 @@ export interface DirectPathOptions {
   timeoutMs: number;
 }
 
+/** Where the hosts' journals go; undefined when no temporary folder can be made (the hosts then send messages). */
+function journalDir(): string | undefined {
+  try {
+    return mkdtempSync(join(tmpdir(), 'onnx-workbench-journal-'));
+  } catch {
+    return undefined;
+  }
+}
+
 export class DirectPath {
   private readonly held = new Map<number, Held>();
-  /** Each live host's journal. */
-  private readonly journals = new Map<HostChannel, JournalReader>();
-  private readonly dir = mkdtempSync(join(tmpdir(), 'onnx-workbench-journal-'));
+  /** Each live host, and its journal. */
+  private readonly journals = new Map<HostChannel, JournalReader | undefined>();
+  private readonly dir = journalDir();
   private readonly poll: NodeJS.Timeout;
   private nextJournal = 1;
   private nextConn = 1;
@@ -139,15 +148,15 @@ export class DirectPath {
       h.socket.destroy();
     }
     this.held.clear();
-    for (const j of this.journals.values()) j.close();
+    for (const j of this.journals.values()) j?.close();
     this.journals.clear();
-    rmSync(this.dir, { recursive: true, force: true });
+    if (this.dir !== undefined) rmSync(this.dir, { recursive: true, force: true });
   }
 
   private attach(ch: HostChannel): void {
-    const journal = join(this.dir, `host-${this.nextJournal++}.jsonl`);
-    this.journals.set(ch, new JournalReader(journal));
-    ch.send({ type: 'direct-setup', config: this.o.config, journal });
+    const journal = this.dir === undefined ? undefined : join(this.dir, `host-${this.nextJournal++}.jsonl`);
+    this.journals.set(ch, journal === undefined ? undefined : new JournalReader(journal));
+    ch.send({ type: 'direct-setup', config: this.o.config, ...(journal !== undefined ? { journal } : {}) });
     if (this.draining) ch.send({ type: 'direct-drain' });
     ch.onMessage((m) => {
       // What the journal holds happened before this message was sent.

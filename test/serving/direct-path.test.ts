@@ -262,3 +262,25 @@ it('ends a host whose direct request runs past the timeout (504); the next reque
     await server.close();
   }
 }, 60_000);
+
+it('counts and logs direct requests by messages when no journal can be written (no temporary folder)', async () => {
+  const logs: string[] = [];
+  const saved = process.env.TMPDIR;
+  process.env.TMPDIR = '/nonexistent/tmp';
+  let server: ModelServer;
+  try {
+    server = await startModelServer({ models: [{ name: 'conv', version: '1', path: paths.conv! }], log: (l) => logs.push(l) });
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+  }
+  try {
+    const agent = new Agent({ keepAlive: true });
+    await expectConvAnswer(await send(server, agent, 'POST', '/v2/models/conv/infer', body(9)), paths.conv!, 9);
+    agent.destroy();
+    expect((await loggedSince(logs, 0, 1))[0]).toMatchObject({ status: 200, direct: true });
+    expect(server.snapshot().models.conv!.requests['200']).toBe(1);
+  } finally {
+    await server.close();
+  }
+}, 60_000);
