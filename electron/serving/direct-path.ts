@@ -75,7 +75,8 @@ export class DirectPath {
       this.attach(host.current());
       host.onStart = (ch) => this.attach(ch);
     }
-    this.poll = setInterval(() => this.sync(), JOURNAL_POLL_MS).unref();
+    // Notes are of held connections only: none held, nothing to read.
+    this.poll = setInterval(() => this.held.size && this.sync(), JOURNAL_POLL_MS).unref();
     o.metrics.beforeRead = () => this.sync();
   }
 
