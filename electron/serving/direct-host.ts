@@ -4,9 +4,9 @@
 // host → server → client). Anything else on the connection goes back to the server with the
 // connection: metadata, health, async jobs, streams, a model whose requests are batched, a wrong
 // token, shutdown, and a request that arrives while this host is running another (the server's
-// queue orders those). The server keeps its own copy of each socket and hears of each request
-// taken and finished, so that it counts and logs them, and answers 503 for those in flight if
-// this host dies. Requests are framed here without node:http (request-framing.ts): what the
+// queue orders those). The server keeps its own copy of each socket and reads this host's journal
+// (direct-journal.ts) of each request taken and finished, so that it counts and logs them, and
+// answers 503 for those in flight if this host dies. Requests are framed here without node:http (request-framing.ts): what the
 // framer does not take goes back to the server with its bytes untouched.
 
 import type { Socket } from 'node:net';
@@ -62,6 +62,7 @@ export class DirectHost implements ConnectionHandler {
         // Notes go as messages instead.
       }
     } else if (m.type === 'direct-drain') this.draining = true;
+    // The setup message always comes first (attach sends it before any connection).
     else if (socket && this.config) {
       const c = this.config;
       new DirectConnection(socket, m.conn, { maxHeadBytes: MAX_HEAD_BYTES, maxBodyBytes: c.maxBodyBytes, headersTimeoutMs: c.headersTimeoutMs, bodyTimeoutMs: c.bodyTimeoutMs, keepAliveMs: KEEP_ALIVE_MS }, this);

@@ -219,6 +219,19 @@ describe('direct connections', () => {
     expect((await loggedSince(logs, seen, 1)).map((l) => l.direct)).toEqual([true]);
   });
 
+  it('closes a direct connection left idle for 5 s after its answer, as node:http does', async () => {
+    const socket = connect(server.port, '127.0.0.1');
+    await once(socket, 'connect');
+    let answered = 0;
+    socket.on('data', () => (answered ||= performance.now()));
+    socket.write(rawPost('/v2/models/conv/infer', body(37)));
+    await once(socket, 'close');
+    const idle = performance.now() - answered;
+    expect(answered).toBeGreaterThan(0);
+    expect(idle).toBeGreaterThan(4500);
+    expect(idle).toBeLessThan(8000);
+  }, 20_000);
+
   it('closes its own copy of a connection when the client closes it (no socket left open in the server)', async () => {
     const before = openSockets();
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
