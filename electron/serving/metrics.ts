@@ -59,9 +59,9 @@ function snap(h: Histogram): HistogramSnapshot {
 export class ServerMetrics {
   private readonly models = new Map<string, ModelFigures>();
   private readonly started = Date.now();
-  /** Read when written, so they are never stale. */
   /** Called before the figures are read (the direct path takes in its hosts' journals). */
   beforeRead: () => void = () => undefined;
+  /** Read when written, so they are never stale. */
   gauges: { queueDepth: () => number; inFlight: () => number; running: () => number; hostRestarts: () => number } = { queueDepth: () => 0, inFlight: () => 0, running: () => 0, hostRestarts: () => 0 };
 
   private figures(model: string): ModelFigures {
