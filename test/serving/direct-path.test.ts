@@ -219,7 +219,8 @@ describe('direct connections', () => {
     expect((await loggedSince(logs, seen, 1)).map((l) => l.direct)).toEqual([true]);
   });
 
-  it('closes a direct connection left idle for 5 s after its answer, as node:http does', async () => {
+  it('closes a direct connection left idle for 5 s after its answer, as node:http does, and the server its copy', async () => {
+    const before = await settledSockets();
     const socket = connect(server.port, '127.0.0.1');
     await once(socket, 'connect');
     let answered = 0;
@@ -230,10 +231,11 @@ describe('direct connections', () => {
     expect(answered).toBeGreaterThan(0);
     expect(idle).toBeGreaterThan(4500);
     expect(idle).toBeLessThan(8000);
+    await expect.poll(() => openSockets(), { timeout: 5000 }).toBe(before);
   }, 20_000);
 
   it('closes its own copy of a connection when the client closes it (no socket left open in the server)', async () => {
-    const before = openSockets();
+    const before = await settledSockets();
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const a = await send(server, agent, 'POST', '/v2/models/conv/infer', body(5), auth);
     expect(a.status).toBe(200);
@@ -247,6 +249,16 @@ describe('direct connections', () => {
     expect(openSockets()).toBe(before);
   });
 });
+
+/** Open sockets once earlier tests' connections have finished closing (no change for 200 ms). */
+async function settledSockets(): Promise<number> {
+  for (let last = -1; ; ) {
+    const now = openSockets();
+    if (now === last) return now;
+    last = now;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 /** Sockets this process has open (the server under test runs in it). */
 function openSockets(): number {
