@@ -90,9 +90,11 @@ export class DirectHost implements ConnectionHandler {
     this.note({ type: 'direct-done', conn: conn.id, requestId, model: '', method: head.method, path: routedPath(head)?.logged ?? head.url, status: err.status, ms: performance.now() - arrived, message: err.message });
   }
 
-  /** Tells the server of a request's start or end: in the journal, or as a message if it cannot be written. */
+  /** Tells the server of a request's start or end: in the journal, or as messages once it cannot be written. */
   private note(n: DirectNote): void {
-    if (!this.journal?.write(n)) this.post(n);
+    if (this.journal?.write(n)) return;
+    this.journal = undefined;
+    this.post(n);
   }
 
   givenBack(conn: DirectConnection, bytes: Buffer): void {

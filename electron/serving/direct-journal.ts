@@ -15,7 +15,11 @@ const ROTATE_BYTES = 4 * 1024 * 1024;
 /** The next file of a journal: `path.1`, `path.2`, … after `path`. */
 const nextFile = (first: string, n: number) => `${first}.${n}`;
 
-/** The host's side: appends notes; false when the journal cannot be written (the caller tells the server another way). */
+/**
+ * The host's side: appends notes; false when a note could not be written. The caller then tells
+ * the server by messages from that note on, so that a request's start and end never arrive out of
+ * order through the two ways.
+ */
 export class JournalWriter {
   private fd: number;
   private bytes = 0;
@@ -42,6 +46,15 @@ export class JournalWriter {
     closeSync(this.fd);
     this.fd = next;
     this.bytes = 0;
+  }
+}
+
+/** A line's note; undefined for a line that is not one (a write the host could not finish). */
+function parseNote(line: string): DirectNote | { type: 'journal-next' } | undefined {
+  try {
+    return line ? (JSON.parse(line) as DirectNote | { type: 'journal-next' }) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -76,8 +89,8 @@ export class JournalReader {
       this.tail = Buffer.from(text.subarray(end));
       text = text.subarray(0, end);
       for (const line of text.toString('utf8').split('\n')) {
-        if (!line) continue;
-        const note = JSON.parse(line) as DirectNote | { type: 'journal-next' };
+        const note = parseNote(line);
+        if (!note) continue;
         if (note.type !== 'journal-next') {
           notes.push(note);
           continue;

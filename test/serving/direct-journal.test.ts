@@ -38,6 +38,13 @@ describe('direct journal', () => {
     expect(reader.read()).toEqual([start(1, 'ü')]);
   });
 
+  it('skips a line the host could not finish writing and reads on', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'journal-')), 'host.jsonl');
+    const reader = new JournalReader(path);
+    appendFileSync(path, `${JSON.stringify(start(1, 'a')).slice(0, 20)}\n${JSON.stringify(start(2, 'b'))}\n`);
+    expect(reader.read()).toEqual([start(2, 'b')]);
+  });
+
   it('follows the journal into its next file and deletes each file read to the end', () => {
     const dir = mkdtempSync(join(tmpdir(), 'journal-'));
     const path = join(dir, 'host.jsonl');

@@ -47,7 +47,7 @@ function send(server: ModelServer, agent: Agent, method: string, path: string, p
   });
 }
 
-async function expectConvAnswer(a: Answer, path: string, seed: number, size = 16): Promise<void> {
+async function expectConvAnswer(a: { status: number; text: string }, path: string, seed: number, size = 16): Promise<void> {
   expect(a.status, a.text).toBe(200);
   const got = (JSON.parse(a.text) as { outputs: { data: number[] }[] }).outputs[0]!.data;
   const want = await runDirect(path, { x: new ort.Tensor('float32', seeded(3 * size * size, seed), [1, 3, size, size]) });
@@ -57,7 +57,7 @@ async function expectConvAnswer(a: Answer, path: string, seed: number, size = 16
 interface RawAnswer {
   status: number;
   headers: Record<string, string>;
-  body: string;
+  text: string;
 }
 
 /** Writes `bytes` on a new connection and parses every answer that comes back until the server closes it. */
@@ -75,7 +75,7 @@ function exchange(server: ModelServer, bytes: string): Promise<RawAnswer[]> {
         const [line, ...fields] = all.subarray(0, end).toString('latin1').split('\r\n');
         const headers = Object.fromEntries(fields.map((f) => [f.slice(0, f.indexOf(':')).toLowerCase(), f.slice(f.indexOf(':') + 1).trim()]));
         const length = Number(headers['content-length'] ?? 0);
-        out.push({ status: Number(line!.split(' ')[1]), headers, body: all.subarray(end + 4, end + 4 + length).toString() });
+        out.push({ status: Number(line!.split(' ')[1]), headers, text: all.subarray(end + 4, end + 4 + length).toString() });
         all = all.subarray(end + 4 + length);
       }
       resolve(out);
@@ -84,10 +84,6 @@ function exchange(server: ModelServer, bytes: string): Promise<RawAnswer[]> {
 }
 
 const rawPost = (path: string, payload: string, headers = ''): string => `POST ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sesame\r\n${headers}Content-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`;
-
-async function expectConvText(text: string, path: string, seed: number): Promise<void> {
-  await expectConvAnswer({ status: 200, text, localPort: 0, socket: undefined as unknown as Socket }, path, seed);
-}
 
 /** Log lines of request events, parsed. */
 const requestLines = (logs: string[]) => logs.map((l) => JSON.parse(l) as { event: string; path?: string; status?: number; direct?: boolean }).filter((l) => l.event === 'request');
@@ -184,10 +180,10 @@ describe('direct connections', () => {
     const seen = logs.length;
     const answers = await exchange(server, [rawPost('/v2/models/conv/infer', body(31)), 'GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sesame\r\n\r\n', rawPost('/v2/models/conv/infer', body(32)), 'GET /v2/health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'].join(''));
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
-    await expectConvText(answers[0]!.body, paths.conv!, 31);
-    expect(answers[1]!.body).toMatch(/^# HELP /m);
-    await expectConvText(answers[2]!.body, paths.conv!, 32);
-    expect(JSON.parse(answers[3]!.body)).toEqual({ live: true });
+    await expectConvAnswer(answers[0]!, paths.conv!, 31);
+    expect(answers[1]!.text).toMatch(/^# HELP /m);
+    await expectConvAnswer(answers[2]!, paths.conv!, 32);
+    expect(JSON.parse(answers[3]!.text)).toEqual({ live: true });
     // The first in the host; /metrics takes the connection (and what follows) to the server,
     // which logs each as it finishes (the health check before the inference ahead of it).
     const lines = (await loggedSince(logs, seen, 4)).map((l) => `${l.path} ${l.direct ?? false}`);
@@ -200,10 +196,10 @@ describe('direct connections', () => {
     const b = body(33);
     const chunked = `POST /v2/models/conv/infer HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sesame\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${Buffer.byteLength(b).toString(16)}\r\n${b}\r\n0\r\n\r\n`;
     const [a] = await exchange(server, chunked);
-    await expectConvText(a!.body, paths.conv!, 33);
+    await expectConvAnswer(a!, paths.conv!, 33);
     const [cont, final] = await exchange(server, rawPost('/v2/models/conv/infer', body(34), 'Expect: 100-continue\r\nConnection: close\r\n'));
     expect(cont!.status).toBe(100);
-    await expectConvText(final!.body, paths.conv!, 34);
+    await expectConvAnswer(final!, paths.conv!, 34);
     expect((await loggedSince(logs, seen, 2)).map((l) => [l.status, l.direct ?? false])).toEqual([
       [200, false],
       [200, false],
@@ -215,7 +211,7 @@ describe('direct connections', () => {
     const answers = await exchange(server, rawPost('/v2/models/conv/infer', body(35), 'Connection: close\r\n') + rawPost('/v2/models/conv/infer', body(36)));
     expect(answers).toHaveLength(1);
     expect(answers[0]!.headers.connection).toBe('close');
-    await expectConvText(answers[0]!.body, paths.conv!, 35);
+    await expectConvAnswer(answers[0]!, paths.conv!, 35);
     expect((await loggedSince(logs, seen, 1)).map((l) => l.direct)).toEqual([true]);
   });
 
