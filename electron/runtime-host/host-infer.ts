@@ -49,9 +49,15 @@ export async function describeModel(path: string, settings: SessionSettings): Pr
 }
 
 let running = 0;
+let idleWaiters: (() => void)[] = [];
 
-/** Inferences this host is doing now (a direct connection's request waits for none: it goes back to the server's queue). */
+/** Inferences this host is doing now (a direct connection's request waits for them: direct-host.ts). */
 export const runningInfers = (): number => running;
+
+/** Resolves once this host is doing no inference (at once when it does none now). */
+export function infersIdle(): Promise<void> {
+  return running === 0 ? Promise.resolve() : new Promise((r) => idleWaiters.push(r));
+}
 
 /** One run on the given tensors; the outputs asked for (all when none are named). */
 export async function infer(job: InferJob): Promise<InferResult> {
@@ -60,6 +66,11 @@ export async function infer(job: InferJob): Promise<InferResult> {
     return await inferNow(job);
   } finally {
     running--;
+    if (running === 0 && idleWaiters.length) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const w of waiters) w();
+    }
   }
 }
 

@@ -3,17 +3,18 @@
 // a request crosses one process boundary (client → host) instead of three (client → server →
 // host → server → client). Anything else on the connection goes back to the server with the
 // connection: metadata, health, async jobs, streams, a model whose requests are batched, a wrong
-// token, shutdown, and a request that arrives while this host is running another (the server's
-// queue orders those). The server keeps its own copy of each socket and reads this host's journal
+// token, shutdown, and a request that would wait too long behind those this host is running and
+// holding (direct-turns.ts; the server's queue orders those). The server keeps its own copy of each socket and reads this host's journal
 // (direct-journal.ts) of each request taken and finished, so that it counts and logs them, and
 // answers 503 for those in flight if this host dies. Requests are framed here without node:http (request-framing.ts): what the
 // framer does not take goes back to the server with its bytes untouched.
 
 import type { Socket } from 'node:net';
 import { WorkbenchError } from '../../shared/errors.js';
-import { infer, runningInfers } from '../runtime-host/host-infer.js';
+import { infer, infersIdle, runningInfers } from '../runtime-host/host-infer.js';
 import { DirectConnection, type ConnectionHandler } from './direct-connection.js';
 import { JournalWriter } from './direct-journal.js';
+import { RunTurns } from './direct-turns.js';
 import type { DirectConfig, DirectFromHost, DirectModel, DirectNote, DirectToHost } from './direct-messages.js';
 import { HEADER_LENGTH, parseInferRequest } from './infer-request.js';
 import { rawError, rawJson, rawResponse } from './raw-response.js';
@@ -46,6 +47,9 @@ export class DirectHost implements ConnectionHandler {
   private config: DirectConfig | undefined;
   private journal: JournalWriter | undefined;
   private draining = false;
+  private readonly turns = new RunTurns(() => runningInfers() > 0, infersIdle);
+  /** The last direct run's time (ms): what a request waiting behind others expects each to take. */
+  private lastRunMs = 0;
 
   constructor(
     private readonly post: (m: DirectFromHost) => void,
@@ -77,9 +81,19 @@ export class DirectHost implements ConnectionHandler {
     if (!c || !routed || this.draining) return 'give-back';
     if (req.method === 'GET') return this.answerFixed(c, conn, req, routed.path, routed.logged, arrived) ? undefined : 'give-back';
     const m = this.directModel(c, req, routed.path);
-    // A busy host: the server's queue orders the request.
-    if (!m || runningInfers() > 0) return 'give-back';
+    if (!m || !this.mayWait(c)) return 'give-back';
     return this.answerInfer(conn, req, m, routed.logged, arrived);
+  }
+
+  /**
+   * Whether a request may wait here for its turn: fewer wait than the server's queue holds, and
+   * the runs ahead of it would end well within the server's timeout (which counts waiting, and
+   * would end this host). Otherwise the server's queue takes it, and answers 429 or 504 as it does
+   * for any request.
+   */
+  private mayWait(c: DirectConfig): boolean {
+    const ahead = this.turns.waitingCount + runningInfers();
+    return ahead === 0 || (this.turns.waitingCount < c.maxWaiting && (ahead + 1) * this.lastRunMs < c.timeoutMs / 2);
   }
 
   bodyTimedOut(conn: DirectConnection, head: RequestHead, arrived: number): void {
@@ -130,13 +144,16 @@ export class DirectHost implements ConnectionHandler {
     try {
       const r = parseInferRequest(req.body, req.headers[HEADER_LENGTH], m);
       clock.lap('decode');
-      clock.add('queue', 0);
-      this.fault();
-      const out = await infer({ model: m.path, session: m.session, inputs: r.inputs });
+      const out = await this.turns.take(() => {
+        clock.lap('queue');
+        this.fault();
+        return infer({ model: m.path, session: m.session, inputs: r.inputs });
+      });
+      this.lastRunMs = out.runMs;
       // Converting tensors around the run is this path's whole "trip to the host".
       clock.lap('ipc');
       clock.move('ipc', 'run', out.runMs);
-      const encoded = encodeAnswer(m, r, { outputs: out.outputs, runMs: out.runMs, queueMs: 0, batchSize: 1 });
+      const encoded = encodeAnswer(m, r, { outputs: out.outputs, runMs: out.runMs, queueMs: clock.ms.queue ?? 0, batchSize: 1 });
       clock.lap('encode');
       const timing = clock.header();
       conn.write(rawResponse(200, { ...encoded.headers, 'x-request-id': requestId, 'server-timing': timing, ...closing(req) }, encoded.body), req.keepAlive);

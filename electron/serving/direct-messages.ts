@@ -17,6 +17,10 @@ export interface DirectConfig {
   maxBodyBytes: number;
   bodyTimeoutMs: number;
   headersTimeoutMs: number;
+  /** The server's request timeout: a request unanswered this long in a host ends that host (504). */
+  timeoutMs: number;
+  /** Requests that may wait in a host for their turn (the server's queue size); more go to the server's queue. */
+  maxWaiting: number;
 }
 
 export type DirectToHost =

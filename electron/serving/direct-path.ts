@@ -45,8 +45,6 @@ export interface DirectPathOptions {
   adopt(socket: Socket): void;
   metrics: ServerMetrics;
   log: JsonLog;
-  /** A request in a host unanswered this long (its body's deadline included) ends the host: 504. */
-  timeoutMs: number;
 }
 
 /** Where the hosts' journals go; undefined when no temporary folder can be made (the hosts then send messages). */
@@ -180,7 +178,7 @@ export class DirectPath {
       case 'direct-start': {
         // Read up to JOURNAL_POLL_MS after it began: its clock runs from when it did.
         const age = Math.max(0, Date.now() - m.at);
-        h.inFlight.set(m.requestId, { model: m.model, path: m.path, started: performance.now() - age, timedOut: false, timer: setTimeout(() => this.timedOut(h, m.requestId), Math.max(0, this.o.timeoutMs - age)) });
+        h.inFlight.set(m.requestId, { model: m.model, path: m.path, started: performance.now() - age, timedOut: false, timer: setTimeout(() => this.timedOut(h, m.requestId), Math.max(0, this.o.config.timeoutMs - age)) });
         return;
       }
       case 'direct-done':
@@ -189,7 +187,7 @@ export class DirectPath {
         recordRequest(this.o.metrics, this.o.log, { ...m, direct: true });
         if (m.stages) {
           this.o.metrics.stages(m.model, m.stages);
-          this.o.metrics.queued(m.model, 0);
+          this.o.metrics.queued(m.model, (m.stages.queue ?? 0) / 1000);
           this.o.metrics.batch(m.model, 1);
         }
         this.checkDrained();
@@ -232,7 +230,7 @@ export class DirectPath {
       for (const [requestId, f] of h.inFlight) {
         clearTimeout(f.timer);
         const err = f.timedOut
-          ? new ServingError(504, `no answer within ${this.o.timeoutMs / 1000} s; the runtime host was ended (the next request starts a new one)`)
+          ? new ServingError(504, `no answer within ${this.o.config.timeoutMs / 1000} s; the runtime host was ended (the next request starts a new one)`)
           : new ServingError(503, `runtime host ${how} while answering for model '${f.model}'; the next request starts a new host`, { 'retry-after': '1' });
         if (!h.closed) writeAll(h.socket, rawError(err, requestId, true));
         recordRequest(this.o.metrics, this.o.log, { requestId, method: 'POST', path: f.path, status: err.status, ms: performance.now() - f.started, model: f.model, message: err.message, direct: true });

@@ -62,17 +62,16 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 const HEADERS_TIMEOUT_MS = 10_000;
 
 /** The direct path, when asked for and some model's inferences can take it (those no batching merges). */
-function directPath(options: ModelServerOptions, models: ServedModel[], scheduler: BatchScheduler, ctx: ServerContext, timeoutMs: number, token: string | undefined, adopt: (socket: Socket) => void): DirectPath | undefined {
+function directPath(options: ModelServerOptions, models: ServedModel[], scheduler: BatchScheduler, ctx: ServerContext, limits: { timeoutMs: number; maxQueue: number }, token: string | undefined, adopt: (socket: Socket) => void): DirectPath | undefined {
   const maxBatch = options.maxBatch ?? 1;
   const direct = models.map((m) => ({ ...m, direct: !(m.batchable && maxBatch > 1) }));
   if (options.direct === false || !direct.some((m) => m.direct)) return undefined;
   return new DirectPath({
     hosts: scheduler.hosts,
-    config: { models: direct, ...(token !== undefined ? { token } : {}), maxBodyBytes: ctx.maxBodyBytes, bodyTimeoutMs: ctx.bodyTimeoutMs, headersTimeoutMs: HEADERS_TIMEOUT_MS },
+    config: { models: direct, ...(token !== undefined ? { token } : {}), maxBodyBytes: ctx.maxBodyBytes, bodyTimeoutMs: ctx.bodyTimeoutMs, headersTimeoutMs: HEADERS_TIMEOUT_MS, timeoutMs: limits.timeoutMs + ctx.bodyTimeoutMs, maxWaiting: limits.maxQueue },
     adopt,
     metrics: ctx.metrics,
     log: ctx.log,
-    timeoutMs: timeoutMs + ctx.bodyTimeoutMs,
   });
 }
 
@@ -84,11 +83,12 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
   const token = options.token ?? (LOOPBACK.has(host) ? undefined : createToken());
   const session: SessionSettings = { ...DEFAULT_SESSION, ...options.session };
   const timeoutMs = options.timeoutMs ?? 30_000;
+  const maxQueue = options.maxQueue ?? 256;
   const scheduler = new BatchScheduler({
     instances: options.instances ?? 1,
     maxBatch: options.maxBatch ?? 1,
     maxDelayMs: options.maxDelayMs ?? 0,
-    maxQueue: options.maxQueue ?? 256,
+    maxQueue,
     timeoutMs,
     ...(options.launcher ? { launcher: options.launcher } : {}),
   });
@@ -161,7 +161,7 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
     server.emit('connection', socket);
     socket.resume();
   };
-  const direct = directPath(options, models, scheduler, ctx, timeoutMs, token, adopt);
+  const direct = directPath(options, models, scheduler, ctx, { timeoutMs, maxQueue }, token, adopt);
   // Paused until placed: a socket handed to a host must not have been read here.
   const listener = createNetServer({ pauseOnConnect: true, noDelay: true, allowHalfOpen: true }, (socket) => (direct ? direct.accept(socket) : adopt(socket)));
   await new Promise<void>((resolve, reject) => {
