@@ -1,8 +1,12 @@
-// A runtime host's direct requests take turns at its session (direct-turns.ts): first come first
-// served, one at a time, after any run the server sent; and DirectHost sends a request to the
-// server's queue only past the number allowed to wait (the server's queue size).
+// The runtime host's side of direct connections, in this process: its requests take turns at
+// its session (direct-turns.ts: first come first served, one at a time, after any run the server
+// sent); DirectHost sends a request to the server's queue only past the number allowed to wait
+// (the server's queue size); and it tells the server by messages once its journal cannot be written.
 
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeModel, infer, runningInfers } from '../../electron/runtime-host/host-infer.js';
 import type { SessionSettings } from '../../electron/runtime-host/host-protocol.js';
@@ -104,10 +108,10 @@ describe('DirectHost in this process', () => {
    * when the host returned the connection (no server takes it here, so it closes), and what the
    * host posted to its server.
    */
-  async function sendTogether(maxWaiting: number, seeds: number[]): Promise<{ answers: string[]; posted: DirectFromHost[] }> {
+  async function sendTogether(maxWaiting: number, seeds: number[], journal?: string): Promise<{ answers: string[]; posted: DirectFromHost[] }> {
     const posted: DirectFromHost[] = [];
     const host = new DirectHost((m) => posted.push(m), () => undefined);
-    host.receive({ type: 'direct-setup', config: { models: [model], maxBodyBytes: 1 << 20, bodyTimeoutMs: 10_000, headersTimeoutMs: 10_000, timeoutMs: 30_000, maxWaiting } }, undefined);
+    host.receive({ type: 'direct-setup', config: { models: [model], maxBodyBytes: 1 << 20, bodyTimeoutMs: 10_000, headersTimeoutMs: 10_000, timeoutMs: 30_000, maxWaiting }, ...(journal ? { journal } : {}) }, undefined);
     const accepted: Socket[] = [];
     listener?.close();
     const server = (listener = createServer({ pauseOnConnect: true }, (socket) => accepted.push(socket)));
@@ -168,5 +172,25 @@ describe('DirectHost in this process', () => {
     const sent = seeds.map(requestBytes);
     expect(handbacks.map((h) => sent.indexOf(Buffer.from(h.bytes).toString('latin1'))).every((i) => i >= 0)).toBe(true);
     expect(handbacks).toHaveLength(3);
+  });
+
+  it('notes requests in its journal, and by messages from the first note the journal cannot take (a full disk)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'direct-host-'));
+    const journaled = await sendTogether(256, [21, 22], join(dir, 'journal.jsonl'));
+    expect(journaled.answers.every((t) => t.startsWith('HTTP/1.1 200 OK'))).toBe(true);
+    expect(journaled.posted.filter((m) => m.type === 'direct-start' || m.type === 'direct-done')).toEqual([]);
+    const notes = readFileSync(join(dir, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type);
+    expect(notes.sort()).toEqual(['direct-done', 'direct-done', 'direct-start', 'direct-start']);
+    rmSync(dir, { recursive: true });
+
+    // /dev/full opens, and every write to it fails (ENOSPC).
+    const full = await sendTogether(256, [23, 24], '/dev/full');
+    expect(full.answers.every((t) => t.startsWith('HTTP/1.1 200 OK'))).toBe(true);
+    const byRequest = new Map<string, string[]>();
+    for (const m of full.posted) if (m.type === 'direct-start' || m.type === 'direct-done') byRequest.set(m.requestId, [...(byRequest.get(m.requestId) ?? []), m.type]);
+    expect([...byRequest.values()]).toEqual([
+      ['direct-start', 'direct-done'],
+      ['direct-start', 'direct-done'],
+    ]);
   });
 });
