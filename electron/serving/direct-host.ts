@@ -156,7 +156,7 @@ export class DirectHost implements ConnectionHandler {
       const encoded = encodeAnswer(m, r, { outputs: out.outputs, runMs: out.runMs, queueMs: clock.ms.queue ?? 0, batchSize: 1 });
       clock.lap('encode');
       const timing = clock.header();
-      conn.write(rawResponse(200, { ...encoded.headers, 'x-request-id': requestId, 'server-timing': timing, ...closing(req) }, encoded.body), req.keepAlive);
+      conn.write(rawResponse(200, { ...encoded.headers, 'x-request-id': requestId, 'server-timing': timing, ...closing(req) }, encoded.parts), req.keepAlive);
     } catch (e) {
       const err = servingError(e);
       status = err.status;

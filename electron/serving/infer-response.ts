@@ -1,5 +1,8 @@
 // The response to an inference: JSON, or with the binary tensor data extension the JSON header
-// followed by the binary outputs' bytes (its length in Inference-Header-Content-Length).
+// followed by the binary outputs' bytes (its length in Inference-Header-Content-Length). The
+// body stays in parts, the outputs' bytes uncopied: joining a 512 KiB output to its header cost
+// the direct path about 0.7 ms an answer here (a fresh buffer to fault in, and garbage that the
+// host's few scavenges left to full collections).
 
 import { float16ToFloat32 } from '../../shared/onnx/small-floats.js';
 import type { HostTensor } from '../runtime-host/host-protocol.js';
@@ -7,7 +10,10 @@ import { v2TypeOf } from './datatypes.js';
 import { HEADER_LENGTH } from './infer-request.js';
 
 export interface EncodedResponse {
-  body: Buffer;
+  /** The body, in order: the JSON, then each binary output's bytes (the output's own memory). */
+  parts: Buffer[];
+  /** The body's length in bytes. */
+  length: number;
   headers: Record<string, string>;
 }
 
@@ -54,6 +60,7 @@ export function encodeInferResponse(
     return { ...head, parameters: { binary_data_size: b.length } };
   });
   const json = Buffer.from(JSON.stringify({ model_name: model.name, model_version: model.version, ...(id !== undefined ? { id } : {}), ...extra, outputs: wire }));
-  if (!blobs.length) return { body: json, headers: { 'content-type': 'application/json' } };
-  return { body: Buffer.concat([json, ...blobs]), headers: { 'content-type': 'application/octet-stream', [HEADER_LENGTH]: String(json.length) } };
+  if (!blobs.length) return { parts: [json], length: json.length, headers: { 'content-type': 'application/json' } };
+  const parts = [json, ...blobs];
+  return { parts, length: parts.reduce((n, p) => n + p.length, 0), headers: { 'content-type': 'application/octet-stream', [HEADER_LENGTH]: String(json.length) } };
 }

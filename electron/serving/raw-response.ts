@@ -5,13 +5,13 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ServingError } from './serving-error.js';
 
-/** The status line and headers (Content-Length is the body's) followed by the body. */
-export function rawResponse(status: number, headers: Record<string, string | number>, body: Uint8Array | string): Buffer[] {
-  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+/** The status line and headers (Content-Length is the body's) followed by the body (in parts, kept uncopied). */
+export function rawResponse(status: number, headers: Record<string, string | number>, body: string | readonly Buffer[]): Buffer[] {
+  const parts = typeof body === 'string' ? [Buffer.from(body)] : body;
   let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n`;
   for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
-  head += `content-length: ${bytes.length}\r\n\r\n`;
-  return [Buffer.from(head, 'latin1'), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)];
+  head += `content-length: ${parts.reduce((n, p) => n + p.length, 0)}\r\n\r\n`;
+  return [Buffer.from(head, 'latin1'), ...parts];
 }
 
 /** A refusal as KServe v2 words it (`{"error": "..."}`), with the request's id. */

@@ -43,9 +43,21 @@ export function sendJson(res: ServerResponse, status: number, value: unknown, he
 }
 
 export function sendEncoded(res: ServerResponse, r: EncodedResponse, model: string, clock?: StageClock): Routed {
-  res.writeHead(200, { ...r.headers, 'content-length': r.body.length, ...(clock ? { 'server-timing': clock.header() } : {}) });
-  res.end(r.body);
+  res.writeHead(200, { ...r.headers, 'content-length': r.length, ...(clock ? { 'server-timing': clock.header() } : {}) });
+  writeParts(res, r.parts);
   return { status: 200, model };
+}
+
+/** Ends a node:http response with the body's parts, in one write when there are several. */
+export function writeParts(res: ServerResponse, parts: readonly Buffer[]): void {
+  if (parts.length === 1) {
+    res.end(parts[0]);
+    return;
+  }
+  res.cork();
+  for (const p of parts) res.write(p);
+  res.end();
+  res.uncork();
 }
 
 function method(req: IncomingMessage, ...allowed: string[]): void {
@@ -147,7 +159,7 @@ async function streamRoute(ctx: ServerContext, req: IncomingMessage, res: Server
     const sequence = s.sequence;
     const names = r.outputs.length ? r.outputs : m.outputs.map((o) => o.name);
     const encoded = encodeInferResponse(m, r.id, out.outputs, names, r.binaryOutputs, { parameters: { stream: s.id, sequence } });
-    ctx.streams.advance(s, out.outputs, JSON.parse(encodeInferResponse(m, r.id, out.outputs, names, new Set(), { parameters: { stream: s.id, sequence } }).body.toString()));
+    ctx.streams.advance(s, out.outputs, JSON.parse(encodeInferResponse(m, r.id, out.outputs, names, new Set(), { parameters: { stream: s.id, sequence } }).parts[0]!.toString()));
     clock.lap('encode');
     ctx.metrics.stages(m.name, clock.ms);
     return encoded;

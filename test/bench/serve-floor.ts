@@ -12,6 +12,7 @@ import { describeModel, infer } from '../../electron/runtime-host/host-infer.js'
 import { readBody } from '../../electron/serving/http-body.js';
 import { HEADER_LENGTH, parseInferRequest } from '../../electron/serving/infer-request.js';
 import { encodeInferResponse } from '../../electron/serving/infer-response.js';
+import { sendEncoded } from '../../electron/serving/serving-routes.js';
 import { isBatchable, type ServedModel } from '../../electron/serving/served-model.js';
 
 const [path, settingsJson] = process.argv.slice(2) as [string, string];
@@ -26,8 +27,7 @@ const server = createServer((req, res) => {
     const r = parseInferRequest(body, typeof header === 'string' ? header : undefined, model);
     const out = await infer({ model: path, session, inputs: r.inputs });
     const encoded = encodeInferResponse(model, r.id, out.outputs, r.outputs, r.binaryOutputs);
-    res.writeHead(200, { ...encoded.headers, 'content-length': encoded.body.length });
-    res.end(encoded.body);
+    sendEncoded(res, encoded, model.name);
   })().catch((e: unknown) => {
     res.writeHead(500);
     res.end(String(e));
