@@ -3,11 +3,13 @@
 // a request crosses one process boundary (client → host) instead of three (client → server →
 // host → server → client). Anything else on the connection goes back to the server with the
 // connection: metadata, health, async jobs, streams, a model whose requests are batched, a wrong
-// token, shutdown, and a request that would wait too long behind those this host is running and
-// holding (direct-turns.ts; the server's queue orders those). The server keeps its own copy of each socket and reads this host's journal
+// token, shutdown, and an inference that cannot wait its turn here (direct-turns.ts: more wait
+// than the server's queue holds, or the wait would near the timeout; the server's queue orders
+// those). The server keeps its own copy of each socket and reads this host's journal
 // (direct-journal.ts) of each request taken and finished, so that it counts and logs them, and
-// answers 503 for those in flight if this host dies. Requests are framed here without node:http (request-framing.ts): what the
-// framer does not take goes back to the server with its bytes untouched.
+// answers 503 for those in flight if this host dies. Requests are framed here without node:http
+// (request-framing.ts): what the framer does not take goes back to the server with its bytes
+// untouched.
 
 import type { Socket } from 'node:net';
 import { WorkbenchError } from '../../shared/errors.js';

@@ -9,7 +9,7 @@
 // The servers run as `onnx-workbench serve-model` processes; this process is the client
 // (`load`'s own runner, binary tensor data). Prints figures and ratios; exits 0 either way.
 //
-//   npm run bench:serve            BENCH_SERVE_SECONDS=5 (per load run), BENCH_SERVE_ROUNDS=3,
+//   npm run bench:serve            BENCH_SERVE_SECONDS=5 (per load run), BENCH_SERVE_ROUNDS=5,
 //                                  BENCH_SERVE_THREADS=N (intra-op threads, both sides),
 //                                  BENCH_SERVE_ONLY=overhead (skip 1 and 3)
 
@@ -98,7 +98,7 @@ async function ortLoop(path: string, size: number, seconds: number): Promise<{ m
 }
 
 const f = (x: number, d = 2) => x.toFixed(d);
-const ROUNDS = Number(process.env.BENCH_SERVE_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_SERVE_ROUNDS ?? 5);
 
 
 async function main(): Promise<void> {
