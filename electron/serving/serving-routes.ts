@@ -49,7 +49,7 @@ export function sendEncoded(res: ServerResponse, r: EncodedResponse, model: stri
 }
 
 /** Ends a node:http response with the body's parts, in one write when there are several. */
-export function writeParts(res: ServerResponse, parts: readonly Buffer[]): void {
+function writeParts(res: ServerResponse, parts: readonly Buffer[]): void {
   if (parts.length === 1) {
     res.end(parts[0]);
     return;
