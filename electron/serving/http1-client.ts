@@ -5,7 +5,7 @@
 // once, and the answer is parsed from the socket's Buffers as they come, its body kept only when
 // asked. No pipelining: a connection carries one request at a time.
 
-import { connect as netConnect, isIP } from 'node:net';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { Connection, Http1Error, TOKEN, type ConnectionOwner, type Http1Response, type Pending, type PreparedRequest } from './http1-connection.js';
 
@@ -26,6 +26,8 @@ export interface SendOptions {
 }
 
 const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+/** A plain connection's read buffer (node's own reads are of up to 64 KiB). */
+const READ_BUFFER_BYTES = 64 * 1024;
 
 export class Http1Pool implements ConnectionOwner {
   private readonly host: string;
@@ -100,14 +102,25 @@ export class Http1Pool implements ConnectionOwner {
   }
 
   private connect(): Connection {
+    let c: Connection | undefined = undefined;
     const socket = this.tls
       ? tlsConnect({ host: this.host, port: this.port, ALPNProtocols: ['http/1.1'], ...(isIP(this.host) ? {} : { servername: this.host }), ...(this.ca ? { ca: this.ca } : {}) })
-      : netConnect({ host: this.host, port: this.port });
+      : this.plainConnect((bytes) => c!.onData(bytes));
     socket.setNoDelay(true);
-    const c = new Connection(this, socket);
+    c = new Connection(this, socket, !this.tls);
     this.all.add(c);
     this.open++;
     return c;
+  }
+
+  /**
+   * A plain TCP connection that reads into one buffer of its own, again and again: a Buffer per
+   * read was garbage whose external memory made the client spend about 0.6 ms an answer
+   * collecting it at 512 KiB answers.
+   */
+  private plainConnect(onData: (bytes: Buffer) => void): Socket {
+    const reads = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+    return netConnect({ host: this.host, port: this.port, onread: { buffer: reads, callback: (n) => (onData(reads.subarray(0, n)), true) } });
   }
 
   private timedOut(p: Pending): void {

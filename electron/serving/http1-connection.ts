@@ -1,6 +1,8 @@
 // One connection of the load client (http1-client.ts) and the parser of the answers it reads:
 // status line and headers, then a Content-Length body, a chunked one (with trailers), or one that
-// ends with the connection, parsed from the socket's Buffers as they come.
+// ends with the connection, parsed from the socket's Buffers as they come. A plain TCP
+// connection reads into one buffer of its own, used again for every read (`reusedReads`): what
+// the parser keeps of it (a split head, a body asked for) is copied out.
 
 import type { Socket } from 'node:net';
 
@@ -96,8 +98,10 @@ export class Connection {
   constructor(
     private readonly pool: ConnectionOwner,
     readonly socket: Socket,
+    /** The socket reads into one buffer again and again (its `onread` calls `onData`): no 'data' events. */
+    private readonly reusedReads = false,
   ) {
-    socket.on('data', (d: Buffer) => this.onData(d));
+    if (!reusedReads) socket.on('data', (d: Buffer) => this.onData(d));
     socket.on('end', () => this.onEnd());
     socket.on('error', (e) => (this.error ??= e));
     socket.on('close', () => this.onClose());
@@ -124,7 +128,7 @@ export class Connection {
     this.socket.destroy();
   }
 
-  private onData(d: Buffer): void {
+  onData(d: Buffer): void {
     if (!this.pending) return this.destroy(); // bytes nobody asked for
     this.received = true;
     let off = 0;
@@ -233,7 +237,8 @@ export class Connection {
 
   private take(d: Buffer, off: number, n: number): void {
     if (n === 0 || !this.pending!.keepBody) return;
-    this.parts.push(off === 0 && n === d.length ? d : d.subarray(off, off + n));
+    const bytes = off === 0 && n === d.length ? d : d.subarray(off, off + n);
+    this.parts.push(this.reusedReads ? Buffer.from(bytes) : bytes);
     this.partsLength += n;
   }
 
@@ -269,7 +274,7 @@ export class Connection {
     if (buf.toString('latin1', from, from + prefix) !== 'HTTP/1.'.slice(0, prefix)) throw new Error(`not HTTP/1.x: ${JSON.stringify(buf.toString('latin1', from, from + Math.min(have, 20)))}`);
     if (end < 0) {
       if (have > MAX_HEAD) throw new Error('head too long');
-      this.head = buf === d ? d.subarray(from) : buf;
+      this.head = buf !== d ? buf : this.reusedReads ? Buffer.from(d.subarray(from)) : d.subarray(from);
       return d.length;
     }
     const consumed = this.head ? end + 4 - this.head.length + off : end + 4;
