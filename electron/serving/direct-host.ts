@@ -140,7 +140,9 @@ export class DirectHost implements ConnectionHandler {
     const requestId = requestIdOf(req);
     const clock = new StageClock(arrived);
     clock.lap('read');
-    this.note({ type: 'direct-start', conn: conn.id, requestId, model: m.name, path: logged, at: Date.now() });
+    // Decided now as `take` below decides it: nothing runs in between.
+    const waits = this.turns.wouldWait();
+    this.note({ type: 'direct-start', conn: conn.id, requestId, model: m.name, path: logged, at: Date.now(), ...(waits ? { waiting: true as const } : {}) });
     let status = 200;
     let message: string | undefined;
     try {
@@ -148,6 +150,7 @@ export class DirectHost implements ConnectionHandler {
       clock.lap('decode');
       const out = await this.turns.take(() => {
         clock.lap('queue');
+        if (waits) this.note({ type: 'direct-run', conn: conn.id, requestId });
         this.fault();
         return infer({ model: m.path, session: m.session, inputs: r.inputs });
       });

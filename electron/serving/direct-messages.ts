@@ -33,8 +33,12 @@ export type DirectToHost =
 
 /** What the host's journal says of each request it answers (a message when the journal cannot be written). */
 export type DirectNote =
-  /** A request on a direct connection was taken (`at`: Date.now()): it is in flight until its done. */
-  | { type: 'direct-start'; conn: number; requestId: string; model: string; path: string; at: number }
+  /**
+   * A request on a direct connection was taken (`at`: Date.now()): it is in flight until its
+   * done; `waiting` when it waits for its turn at the host (queued) until its 'direct-run'.
+   */
+  | { type: 'direct-start'; conn: number; requestId: string; model: string; path: string; at: number; waiting?: true }
+  | { type: 'direct-run'; conn: number; requestId: string }
   | { type: 'direct-done'; conn: number; requestId: string; model: string; method: string; path: string; status: number; ms: number; stages?: Record<string, number>; message?: string };
 
 export type DirectFromHost =

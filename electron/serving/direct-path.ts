@@ -27,6 +27,8 @@ interface InFlight {
   started: number;
   timer: NodeJS.Timeout;
   timedOut: boolean;
+  /** Waiting for its turn at the host (queued), not yet running. */
+  waiting: boolean;
 }
 
 interface Held {
@@ -91,6 +93,13 @@ export class DirectPath {
   get inFlight(): number {
     let n = 0;
     for (const h of this.held.values()) n += h.inFlight.size;
+    return n;
+  }
+
+  /** Of those, the ones waiting for their turn at their host. */
+  get waiting(): number {
+    let n = 0;
+    for (const h of this.held.values()) for (const f of h.inFlight.values()) n += f.waiting ? 1 : 0;
     return n;
   }
 
@@ -178,7 +187,12 @@ export class DirectPath {
       case 'direct-start': {
         // Read up to JOURNAL_POLL_MS after it began: its clock runs from when it did.
         const age = Math.max(0, Date.now() - m.at);
-        h.inFlight.set(m.requestId, { model: m.model, path: m.path, started: performance.now() - age, timedOut: false, timer: setTimeout(() => this.timedOut(h, m.requestId), Math.max(0, this.o.config.timeoutMs - age)) });
+        h.inFlight.set(m.requestId, { model: m.model, path: m.path, started: performance.now() - age, timedOut: false, waiting: m.waiting === true, timer: setTimeout(() => this.timedOut(h, m.requestId), Math.max(0, this.o.config.timeoutMs - age)) });
+        return;
+      }
+      case 'direct-run': {
+        const f = h.inFlight.get(m.requestId);
+        if (f) f.waiting = false;
         return;
       }
       case 'direct-done':

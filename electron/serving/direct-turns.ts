@@ -23,9 +23,14 @@ export class RunTurns {
     return this.waiting.length;
   }
 
+  /** Whether a request taken now would wait for its turn. */
+  wouldWait(): boolean {
+    return this.held || this.busy() || this.waiting.length > 0;
+  }
+
   /** Runs `work` once the host is free and the requests that came before have had their turn. */
   async take<T>(work: () => Promise<T>): Promise<T> {
-    if (this.held || this.busy() || this.waiting.length) {
+    if (this.wouldWait()) {
       await new Promise<void>((r) => {
         this.waiting.push(r);
         this.wakeNext();

@@ -117,7 +117,13 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
     bodyTimeoutMs: options.bodyTimeoutMs ?? 10_000,
   };
 
-  metrics.gauges = { queueDepth: () => scheduler.queueDepth, inFlight: () => inFlight + (direct?.inFlight ?? 0), running: () => scheduler.runningBatches + (direct?.inFlight ?? 0), hostRestarts: () => scheduler.restarts };
+  // A direct request waiting for its turn at its host is queued; the others in hosts are running.
+  metrics.gauges = {
+    queueDepth: () => scheduler.queueDepth + (direct?.waiting ?? 0),
+    inFlight: () => inFlight + (direct?.inFlight ?? 0),
+    running: () => scheduler.runningBatches + (direct ? direct.inFlight - direct.waiting : 0),
+    hostRestarts: () => scheduler.restarts,
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = requestIdOf(req);

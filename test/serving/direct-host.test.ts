@@ -160,6 +160,14 @@ describe('DirectHost in this process', () => {
     const byWait = [...answers].sort((a, b) => stage(a, 'queue') - stage(b, 'queue'));
     expect(stage(byWait[1]!, 'queue')).toBeGreaterThanOrEqual(stage(byWait[0]!, 'run') * 0.9);
     expect(runningInfers()).toBe(0);
+    // The server hears which wait (queued) and when each starts to run: one ran at once, three waited.
+    const notes = new Map<string, string[]>();
+    for (const m of posted) {
+      if (m.type !== 'direct-start' && m.type !== 'direct-run' && m.type !== 'direct-done') continue;
+      const label = m.type === 'direct-start' && m.waiting ? 'start (waiting)' : m.type.slice(7);
+      notes.set(m.requestId, [...(notes.get(m.requestId) ?? []), label]);
+    }
+    expect([...notes.values()].map((n) => n.join(' → ')).sort()).toEqual(['start (waiting) → run → done', 'start (waiting) → run → done', 'start (waiting) → run → done', 'start → done']);
   });
 
   it('gives the requests past those allowed to wait back to the server, with their bytes untouched', async () => {
@@ -178,19 +186,20 @@ describe('DirectHost in this process', () => {
     const dir = mkdtempSync(join(tmpdir(), 'direct-host-'));
     const journaled = await sendTogether(256, [21, 22], join(dir, 'journal.jsonl'));
     expect(journaled.answers.every((t) => t.startsWith('HTTP/1.1 200 OK'))).toBe(true);
-    expect(journaled.posted.filter((m) => m.type === 'direct-start' || m.type === 'direct-done')).toEqual([]);
+    expect(journaled.posted.filter((m) => m.type === 'direct-start' || m.type === 'direct-run' || m.type === 'direct-done')).toEqual([]);
     const notes = readFileSync(join(dir, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type);
-    expect(notes.sort()).toEqual(['direct-done', 'direct-done', 'direct-start', 'direct-start']);
+    // Sent together: the second waited for its turn.
+    expect(notes.sort()).toEqual(['direct-done', 'direct-done', 'direct-run', 'direct-start', 'direct-start']);
     rmSync(dir, { recursive: true });
 
     // /dev/full opens, and every write to it fails (ENOSPC).
     const full = await sendTogether(256, [23, 24], '/dev/full');
     expect(full.answers.every((t) => t.startsWith('HTTP/1.1 200 OK'))).toBe(true);
     const byRequest = new Map<string, string[]>();
-    for (const m of full.posted) if (m.type === 'direct-start' || m.type === 'direct-done') byRequest.set(m.requestId, [...(byRequest.get(m.requestId) ?? []), m.type]);
+    for (const m of full.posted) if (m.type === 'direct-start' || m.type === 'direct-run' || m.type === 'direct-done') byRequest.set(m.requestId, [...(byRequest.get(m.requestId) ?? []), m.type]);
     expect([...byRequest.values()]).toEqual([
       ['direct-start', 'direct-done'],
-      ['direct-start', 'direct-done'],
+      ['direct-start', 'direct-run', 'direct-done'],
     ]);
   });
 });

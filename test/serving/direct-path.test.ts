@@ -172,8 +172,10 @@ describe('direct connections', () => {
     expect(server.snapshot().models.wide!.requests['200']! - before).toBe(8);
     const lines = await loggedSince(logs, seen, 8);
     expect(lines).toHaveLength(8);
-    // Those that find the host busy wait for their turn there (direct-turns.test.ts gives the rest to the server).
+    // Those that find the host busy wait for their turn there (direct-host.test.ts gives the rest to the server).
     expect(lines.every((l) => l.direct)).toBe(true);
+    // None is left counted as queued, running or in flight.
+    expect(server.snapshot()).toMatchObject({ queueDepth: 0, running: 0, inFlight: 0 });
   });
 
   it('answers requests pipelined behind one that goes back to the server, in order, none lost', async () => {
