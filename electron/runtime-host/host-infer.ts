@@ -49,7 +49,7 @@ export async function describeModel(path: string, settings: SessionSettings): Pr
 }
 
 let running = 0;
-let idleWaiters: (() => void)[] = [];
+const idleWaiters: (() => void)[] = [];
 
 /** Inferences this host is doing now (a direct connection's request waits for them: direct-host.ts). */
 export const runningInfers = (): number => running;
@@ -66,11 +66,7 @@ export async function infer(job: InferJob): Promise<InferResult> {
     return await inferNow(job);
   } finally {
     running--;
-    if (running === 0 && idleWaiters.length) {
-      const waiters = idleWaiters;
-      idleWaiters = [];
-      for (const w of waiters) w();
-    }
+    if (running === 0) for (const w of idleWaiters.splice(0)) w();
   }
 }
 

@@ -94,8 +94,10 @@ export class DirectHost implements ConnectionHandler {
    * for any request.
    */
   private mayWait(c: DirectConfig): boolean {
-    const ahead = this.turns.waitingCount + runningInfers();
-    return ahead === 0 || (this.turns.waitingCount < c.maxWaiting && (ahead + 1) * this.lastRunMs < c.timeoutMs / 2);
+    if (!this.turns.wouldWait()) return true;
+    // Ahead of it: those waiting, and the run in progress.
+    const ahead = this.turns.waitingCount + 1;
+    return this.turns.waitingCount < c.maxWaiting && (ahead + 1) * this.lastRunMs < c.timeoutMs / 2;
   }
 
   bodyTimedOut(conn: DirectConnection, head: RequestHead, arrived: number): void {

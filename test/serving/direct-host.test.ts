@@ -8,13 +8,14 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeModel, infer, runningInfers } from '../../electron/runtime-host/host-infer.js';
+import * as ort from 'onnxruntime-node';
+import { describeModel, runningInfers } from '../../electron/runtime-host/host-infer.js';
 import type { SessionSettings } from '../../electron/runtime-host/host-protocol.js';
 import { DirectHost } from '../../electron/serving/direct-host.js';
 import type { DirectFromHost, DirectModel } from '../../electron/serving/direct-messages.js';
 import { RunTurns } from '../../electron/serving/direct-turns.js';
 import { isBatchable } from '../../electron/serving/served-model.js';
-import { convModel, seeded, writeModels } from './serving-models.js';
+import { convModel, runDirect, seeded, writeModels } from './serving-models.js';
 
 /** A host's state as RunTurns sees it: runs started from outside (the server's), and when they end. */
 function fakeHost() {
@@ -141,10 +142,8 @@ describe('DirectHost in this process', () => {
     return { answers: texts, posted };
   }
 
-  const expected = async (seed: number) => {
-    const out = await infer({ model: model.path, session: SESSION, inputs: [{ name: 'x', type: 'float32', dims: [1, 3, 64, 64], data: seeded(3 * 64 * 64, seed) }] });
-    return Array.from(out.outputs[0]!.data as Float32Array);
-  };
+  /** The output onnxruntime gives for the seed's input, in a session of this test's own. */
+  const expected = async (seed: number) => Array.from((await runDirect(model.path, { x: new ort.Tensor('float32', seeded(3 * 64 * 64, seed), [1, 3, 64, 64]) })).y!.data as Float32Array);
   const stage = (text: string, name: string) => Number(new RegExp(`${name};dur=([0-9.]+)`).exec(text)?.[1]);
 
   it('answers requests that find the host busy once it is free, each with its own outputs, their wait counted as queue time', async () => {
